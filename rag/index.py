@@ -1,0 +1,366 @@
+"""Build, persist and load the search index; rebuilds swap in atomically.
+
+Layout of ``index_dir``::
+
+    current -> builds/<build-id>     (a symlink; replaced atomically)
+    builds/<build-id>/manifest.json  model, dimension, chunking, documents, sources, build time, format
+                      documents.json clean text of every document (offsets point into it)
+                      passages.jsonl passages with their sentence offsets
+                      dense.faiss    passage vectors (inner product on normalised vectors)
+                      sentences.npy  sentence vectors, in passage order
+                      bm25/          bm25s index over passage terms
+
+A build writes a new ``builds/`` directory and only then repoints ``current``:
+a build that dies half-way leaves the previous index serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .passages import Passage, split_documents
+from .settings import Settings
+from .sources import Document, load_documents
+from .text import terms
+
+FORMAT_VERSION = 1
+ProgressFn = Callable[[float, str], None]
+
+
+class IndexError_(Exception):
+    """Base for index problems; the message is meant for the user."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    pass
+
+
+class BuildError(IndexError_):
+    pass
+
+
+@dataclass
+class Index:
+    """A loaded index: documents, passages, vectors and BM25, ready for retrieval."""
+
+    path: Path
+    manifest: dict
+    documents: dict[str, Document]
+    passages: list[Passage]
+    dense: object  # faiss.Index
+    bm25: object  # bm25s.BM25
+    sentence_vectors: np.ndarray
+    sentence_owner: np.ndarray  # passage id of each sentence row
+    sentence_first: np.ndarray  # first sentence row of each passage
+    term_df: dict[str, int] = field(default_factory=dict)
+    surface_words: frozenset[str] = frozenset()
+
+    def passage_sentences(self, pid: int) -> range:
+        """Rows in ``sentence_vectors`` of passage ``pid``'s sentences."""
+        start = int(self.sentence_first[pid])
+        return range(start, start + len(self.passages[pid].sentences))
+
+    def title(self, doc_id: str) -> str:
+        return self.documents[doc_id].title
+
+
+def passage_text_for_search(p: Passage, doc: Document, settings: Settings) -> str:
+    """The text embedded and BM25-indexed for a passage: the document title gives context."""
+    if settings.title_in_passages and doc.title and not p.text.startswith(doc.title):
+        return f"{doc.title}\n{p.text}"
+    return p.text
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The directory ``current`` points at, or None when there is no index."""
+    link = Path(index_dir) / "current"
+    if not link.is_symlink() and not link.exists():
+        return None
+    return link.resolve()
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The current build's manifest; raises IndexMissing / IndexCorrupt."""
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexMissing(f"no index in '{index_dir}': build one with `rag ingest PATH...`")
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"index in '{index_dir}' is corrupt (manifest unreadable: {exc}); rebuild it with `rag ingest PATH...`") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"index in '{index_dir}' has format version {manifest.get('format_version')}, this program reads {FORMAT_VERSION}; rebuild it with `rag ingest`"
+        )
+    return manifest
+
+
+def check_compatible(manifest: dict, settings: Settings, index_dir: Path) -> None:
+    """Refuse an index built with another model or chunking, naming both."""
+    problems = []
+    if manifest.get("model") != settings.embed_model:
+        problems.append(f"model '{manifest.get('model')}' (current setting: '{settings.embed_model}')")
+    if manifest.get("chunking") != settings.chunking():
+        problems.append(f"chunking {manifest.get('chunking')} (current setting: {settings.chunking()})")
+    if problems:
+        raise IndexMismatch(
+            f"index in '{index_dir}' was built with " + " and ".join(problems)
+            + "; rebuild it with `rag ingest` or use the settings it was built with (e.g. --model)"
+        )
+
+
+def load_index(settings: Settings) -> Index:
+    """Load the current index under ``settings.index_dir`` and check it matches ``settings``."""
+    import bm25s
+    import faiss
+
+    index_dir = Path(settings.index_dir)
+    manifest = read_manifest(index_dir)
+    check_compatible(manifest, settings, index_dir)
+    build = current_build(index_dir)
+    try:
+        docs_raw = json.loads((build / "documents.json").read_text(encoding="utf-8"))
+        documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"]) for d in docs_raw}
+        passages = []
+        with open(build / "passages.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                passages.append(
+                    Passage(r["pid"], r["doc_id"], r["start"], r["end"], documents[r["doc_id"]].text[r["start"] : r["end"]],
+                            tuple(tuple(s) for s in r["sentences"]))
+                )
+        dense = faiss.read_index(str(build / "dense.faiss"))
+        sentence_vectors = np.load(build / "sentences.npy")
+        bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
+        term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise IndexCorrupt(f"index in '{index_dir}' is corrupt ({type(exc).__name__}: {exc}); rebuild it with `rag ingest PATH...`") from exc
+    counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
+    if dense.ntotal != len(passages) or sentence_vectors.shape[0] != int(counts.sum()):
+        raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vector counts do not match passages); rebuild it with `rag ingest PATH...`")
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(passages)), counts)
+    surface = frozenset(w.lower() for d in documents.values() for w in _surface_words(d))
+    return Index(build, manifest, documents, passages, dense, bm25, sentence_vectors, owner, first, term_df, surface)
+
+
+def _surface_words(doc: Document) -> list[str]:
+    from .text import words
+
+    out = words(doc.title + "\n" + doc.text)
+    # hyphenated words also count by their parts ("al-Abadi" -> "Abadi")
+    return out + [part for w in out if "-" in w for part in w.split("-")]
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    path: Path
+    documents: int
+    passages: int
+    embedded: int
+    reused: int
+    skipped: list[tuple[str, str]]
+    seconds: float
+
+
+def _previous_vectors(settings: Settings) -> dict[str, np.ndarray]:
+    """Vectors of the current index keyed by the hash of the text embedded (the embedding cache)."""
+    try:
+        old = load_index(settings)
+    except IndexError_:
+        return {}
+    cache: dict[str, np.ndarray] = {}
+    cache_file = old.path / "vector_keys.json"
+    if not cache_file.exists():
+        return {}
+    keys = json.loads(cache_file.read_text(encoding="utf-8"))
+    dense = old.dense.reconstruct_n(0, old.dense.ntotal) if old.dense.ntotal else np.zeros((0, 0), np.float32)
+    for key, vec in zip(keys["passages"], dense):
+        cache[key] = vec
+    for key, vec in zip(keys["sentences"], old.sentence_vectors):
+        cache[key] = vec
+    return cache
+
+
+def build_index(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    add: bool = False,
+    embedder=None,
+    progress: ProgressFn | None = None,
+    show_progress: bool = True,
+) -> BuildReport:
+    """Build an index from the files and folders in ``paths`` and make it current.
+
+    ``add`` keeps the current index's sources and adds ``paths``; no ``paths``
+    and no ``add`` re-reads the recorded sources. Raises BuildError when no
+    document could be read; the previous index is then untouched.
+    """
+    t0 = time.time()
+    index_dir = Path(settings.index_dir)
+    report = progress or (lambda frac, msg: None)
+    recorded: list[str] = []
+    old_added: dict[str, str] = {}
+    try:
+        manifest = read_manifest(index_dir)
+        recorded = manifest.get("sources", [])
+        old_added = {d["doc_id"]: d.get("added_at", "") for d in manifest.get("documents", [])}
+    except IndexError_:
+        pass
+    sources = [str(Path(p).resolve()) for p in paths]
+    if add or not sources:
+        sources = list(dict.fromkeys(recorded + sources))
+    if not sources:
+        raise BuildError("nothing to index: give files or folders (no sources are recorded yet)")
+    report(0.02, "Reading sources")
+    docs, skipped = load_documents([Path(s) for s in sources], progress=show_progress)
+    if not docs:
+        reasons = "; ".join(f"{p}: {r}" for p, r in skipped) or "no supported files found"
+        raise BuildError(f"no document could be read ({reasons})")
+    return write_index(docs, sources, settings, skipped=skipped, old_added=old_added, embedder=embedder,
+                       progress=report, show_progress=show_progress, t0=t0)
+
+
+def write_index(
+    docs: list[Document],
+    sources: list[str],
+    settings: Settings,
+    *,
+    skipped: list[tuple[str, str]] | None = None,
+    old_added: dict[str, str] | None = None,
+    embedder=None,
+    progress: ProgressFn | None = None,
+    show_progress: bool = True,
+    t0: float | None = None,
+) -> BuildReport:
+    """Index ``docs`` into a fresh build directory and swap it in as current."""
+    import bm25s
+    import faiss
+    from tqdm.auto import tqdm
+
+    from .embedding import Embedder
+
+    t0 = t0 or time.time()
+    report = progress or (lambda frac, msg: None)
+    index_dir = Path(settings.index_dir)
+    (index_dir / "builds").mkdir(parents=True, exist_ok=True)
+    passages = split_documents(docs, settings.max_passage_words)
+    by_id = {d.doc_id: d for d in docs}
+    p_texts = [passage_text_for_search(p, by_id[p.doc_id], settings) for p in passages]
+    s_texts = [by_id[p.doc_id].text[s:e] for p in passages for s, e in p.sentences]
+    p_keys = [_hash("p\0" + t) for t in p_texts]
+    s_keys = [_hash("s\0" + t) for t in s_texts]
+
+    cache = _previous_vectors(settings)
+    todo = [(k, t) for k, t in dict(zip(p_keys + s_keys, p_texts + s_texts)).items() if k not in cache]
+    report(0.1, f"Embedding {len(todo)} new texts ({len(cache)} cached)")
+    if todo:
+        embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
+        batch = 256
+        bar = tqdm(total=len(todo), desc="Embedding", unit="text", disable=not show_progress)
+        for i in range(0, len(todo), batch):
+            chunk = todo[i : i + batch]
+            vecs = embedder.encode([t for _, t in chunk])
+            for (k, _), v in zip(chunk, vecs):
+                cache[k] = v
+            bar.update(len(chunk))
+            report(0.1 + 0.75 * min(1.0, (i + len(chunk)) / len(todo)), "Embedding")
+        bar.close()
+        dim = embedder.dim
+    else:
+        dim = len(next(iter(cache.values())))
+    p_vecs = np.stack([cache[k] for k in p_keys]).astype(np.float32)
+    s_vecs = np.stack([cache[k] for k in s_keys]).astype(np.float32) if s_keys else np.zeros((0, dim), np.float32)
+
+    report(0.88, "Writing index")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    tmp = index_dir / "builds" / f".tmp-{stamp}-{os.getpid()}"
+    tmp.mkdir(parents=True)
+    try:
+        dense = faiss.IndexFlatIP(dim)
+        dense.add(p_vecs)
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        np.save(tmp / "sentences.npy", s_vecs)
+        p_terms = [terms(t) for t in p_texts]
+        bm25 = bm25s.BM25()
+        bm25.index([t if t else ["\x00empty"] for t in p_terms], show_progress=False)
+        bm25.save(str(tmp / "bm25"), show_progress=False)
+        df = Counter(t for ts in p_terms for t in set(ts))
+        (tmp / "term_df.json").write_text(json.dumps(df), encoding="utf-8")
+        (tmp / "vector_keys.json").write_text(json.dumps({"passages": p_keys, "sentences": s_keys}), encoding="utf-8")
+        (tmp / "documents.json").write_text(json.dumps([d.__dict__ for d in docs], ensure_ascii=False), encoding="utf-8")
+        with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
+            for p in passages:
+                fh.write(json.dumps({"pid": p.pid, "doc_id": p.doc_id, "start": p.start, "end": p.end, "sentences": p.sentences}) + "\n")
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        counts = Counter(p.doc_id for p in passages)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": settings.embed_model,
+            "dim": dim,
+            "chunking": settings.chunking(),
+            "built_at": now,
+            "sources": sources,
+            "documents": [
+                {"doc_id": d.doc_id, "title": d.title, "source": d.source, "passages": counts[d.doc_id],
+                 "chars": len(d.text), "sha256": hashlib.sha256(d.text.encode("utf-8")).hexdigest(),
+                 "added_at": (old_added or {}).get(d.doc_id) or now}
+                for d in docs
+            ],
+            "passages": len(passages),
+            "sentences": len(s_keys),
+        }
+        # The manifest is written last: a build directory without one is incomplete.
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        final = index_dir / "builds" / stamp
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _swap_current(index_dir, final)
+    _remove_stale_builds(index_dir, keep=final)
+    report(1.0, "Done")
+    return BuildReport(final, len(docs), len(passages), len(todo), len(p_keys) + len(s_keys) - len(todo),
+                       list(skipped or []), time.time() - t0)
+
+
+def _swap_current(index_dir: Path, target: Path) -> None:
+    """Point ``current`` at ``target`` with one atomic rename."""
+    tmp_link = index_dir / f".current-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(Path("builds") / target.name, tmp_link)
+    os.replace(tmp_link, index_dir / "current")
+
+
+def _remove_stale_builds(index_dir: Path, keep: Path) -> None:
+    """Delete older builds and leftovers of crashed ones (an index being loaded elsewhere keeps its open files)."""
+    for child in (index_dir / "builds").iterdir():
+        if child.resolve() != keep.resolve():
+            shutil.rmtree(child, ignore_errors=True)

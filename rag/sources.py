@@ -1,0 +1,214 @@
+"""Read source files (txt, md, html, pdf, docx) into clean documents.
+
+Each document's ``text`` is the clean text every offset in the index refers to.
+Files that cannot be read raise :class:`SourceError` with a reason a user can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+
+# Site furniture that is not part of an article. Matched against whole lines.
+BOILERPLATE = [
+    re.compile(r"^please let us know if you'?re having (issues|trouble|problems) with comment(ing|s)\.*$", re.I),
+    re.compile(r"^(share (this|on) .{0,40}|click here to .{0,60}|sign up for our newsletter.{0,60})$", re.I),
+]
+
+_HTML_BLOCKS = (
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
+    "blockquote", "pre", "header", "footer", "figcaption", "table", "ul", "ol", "dd", "dt",
+)
+
+
+class SourceError(Exception):
+    """A file that cannot be turned into a document; the message says why."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source's clean text with its identity; offsets elsewhere point into ``text``."""
+
+    doc_id: str
+    title: str
+    source: str
+    text: str
+
+
+def content_id(text: str) -> str:
+    """Stable id from content, so a renamed file keeps its id and a changed one gets a new one."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def clean_text(text: str) -> str:
+    """Normalise unicode and whitespace, keep paragraphs, drop boilerplate lines."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\ufeff", "")
+    lines = []
+    for line in text.split("\n"):
+        line = re.sub(r"[ \t\f\v]+", " ", line).strip()
+        if any(p.match(line) for p in BOILERPLATE):
+            continue
+        lines.append(line)
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode text of unknown encoding: UTF-8 first, then charset detection."""
+    if not data.strip():
+        raise SourceError("empty file")
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError("binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise SourceError("binary file or unknown text encoding")
+    text = str(best)
+    # Control characters other than whitespace mean this was not really text.
+    controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if controls > len(text[:20000]) * 0.01:
+        raise SourceError("binary file, not text")
+    return text
+
+
+def _title_from_text(text: str, fallback: str) -> str:
+    first = text.split("\n", 1)[0].strip().lstrip("#").strip()
+    return first if 0 < len(first) <= 200 else fallback
+
+
+def _read_text(path: Path) -> tuple[str, str]:
+    text = decode_bytes(path.read_bytes())
+    return _title_from_text(text, path.stem), text
+
+
+def _read_markdown(path: Path) -> tuple[str, str]:
+    text = decode_bytes(path.read_bytes())
+    heading = re.search(r"^#{1,6}\s+(.+)$", text, re.M)
+    return (heading.group(1).strip() if heading else _title_from_text(text, path.stem)), text
+
+
+def _read_html(path: Path) -> tuple[str, str]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_bytes(path.read_bytes()), "lxml")
+    for tag in soup(["script", "style", "noscript", "template", "iframe", "svg"]):
+        tag.decompose()
+    title_tag = soup.find("title") or soup.find("h1")
+    title = title_tag.get_text(" ", strip=True) if title_tag else path.stem
+    for head in soup.find_all("head"):
+        head.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for tag in soup.find_all(_HTML_BLOCKS):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    raw = soup.get_text()
+    paragraphs = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", raw)]
+    return title or path.stem, "\n\n".join(p for p in paragraphs if p)
+
+
+def _read_pdf(path: Path) -> tuple[str, str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise SourceError(f"malformed PDF ({exc})") from exc
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text:
+        raise SourceError("PDF has no extractable text (scanned images need OCR)")
+    return meta_title.strip() or _title_from_text(text, path.stem), text
+
+
+def _read_docx(path: Path) -> tuple[str, str]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise SourceError(f"malformed DOCX ({exc})") from exc
+    except Exception as exc:  # zipfile.BadZipFile and lxml errors have no common base
+        raise SourceError(f"malformed DOCX ({type(exc).__name__}: {exc})") from exc
+    text = "\n\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
+    title = (document.core_properties.title or "").strip()
+    return title or _title_from_text(text, path.stem), text
+
+
+_READERS: dict[str, Callable[[Path], tuple[str, str]]] = {
+    ".txt": _read_text,
+    ".md": _read_markdown,
+    ".markdown": _read_markdown,
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".pdf": _read_pdf,
+    ".docx": _read_docx,
+}
+
+
+def read_document(path: Path) -> Document:
+    """Read one file into a :class:`Document`, or raise :class:`SourceError` saying why not."""
+    path = Path(path)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise SourceError(f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+    try:
+        if path.stat().st_size == 0:
+            raise SourceError("empty file")
+        title, raw = reader(path)
+    except OSError as exc:
+        raise SourceError(f"cannot read ({exc.strerror or exc})") from exc
+    text = clean_text(raw)
+    if not text:
+        raise SourceError("no text after cleaning")
+    return Document(doc_id=content_id(text), title=clean_text(title) or path.stem, source=str(path), text=text)
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files under the given files and folders (sorted, hidden files skipped), and paths that do not exist."""
+    files: list[Path] = []
+    missing: list[tuple[str, str]] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+                    if f.suffix.lower() in SUPPORTED_SUFFIXES:
+                        files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            missing.append((str(p), "no such file or folder"))
+    return files, missing
+
+
+def load_documents(paths: Iterable[Path], progress: bool = True) -> tuple[list[Document], list[tuple[str, str]]]:
+    """Read every file under ``paths``; returns the documents (duplicates by content dropped) and (path, reason) for skipped files."""
+    from tqdm.auto import tqdm
+
+    files, skipped = expand_paths(paths)
+    docs: dict[str, Document] = {}
+    for f in tqdm(files, desc="Reading sources", unit="file", disable=not progress or len(files) < 2):
+        try:
+            doc = read_document(f)
+        except SourceError as exc:
+            skipped.append((str(f), str(exc)))
+            continue
+        docs.setdefault(doc.doc_id, doc)
+    return list(docs.values()), skipped

@@ -1,0 +1,47 @@
+"""Word-level text processing shared by BM25, evidence scoring and refusal checks."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from bm25s.stopwords import STOPWORDS_EN
+
+STOPWORDS = frozenset(STOPWORDS_EN) | {
+    "what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do", "say", "said", "says",
+    "tell", "about", "according", "would", "could", "should", "also", "many", "much", "whose",
+}
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: the Snowball stemmer bm25s recommends
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Surface words (case kept), with digit groups joined ("3,706" -> "3706") and possessives dropped."""
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    out = []
+    for w in _WORD.findall(text):
+        w = re.sub(r"[’']s$", "", w)
+        out.append(w)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Index terms: lower-cased, stop words removed, stemmed; hyphenated words also give their parts."""
+    out: list[str] = []
+    for w in words(text.lower()):
+        parts = [w] + (re.split(r"[-'’]", w) if re.search(r"[-'’]", w) else [])
+        for part in parts:
+            if part and part not in STOPWORDS and (len(part) > 1 or part.isdigit()):
+                out.append(part)
+    return _stemmer().stemWords(out)
+
+
+def stem(word: str) -> str:
+    """The index term of a single word."""
+    return _stemmer().stemWord(word.lower())
