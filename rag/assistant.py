@@ -1,0 +1,76 @@
+"""The one object the CLI and the UI talk to: load once, answer questions, swap in a rebuilt index."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from .answer import Answer, ExtractiveEngine
+from .attribution import attribute
+from .chat import standalone_question
+from .embedding import Embedder
+from .index import BuildReport, Index, build_index, load_index
+from .retrieval import Retriever
+from .settings import Settings
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long); the message says why."""
+
+
+def check_question(question: str, settings: Settings) -> str:
+    """The question stripped, or QuestionError."""
+    q = (question or "").strip()
+    if not q:
+        raise QuestionError("the question is empty")
+    if len(q) > settings.max_question_chars:
+        raise QuestionError(f"the question is too long ({len(q)} characters; the limit is {settings.max_question_chars})")
+    return q
+
+
+class Assistant:
+    """Loads the index and models once; ``ask`` is safe to call while ``rebuild`` runs in another thread."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
+        self._build_lock = threading.Lock()
+        self._engine = self._load()
+
+    def _load(self) -> ExtractiveEngine:
+        index = load_index(self.settings)
+        statements = {}
+        for doc_id, doc in index.documents.items():
+            sentences = [s for p in index.passages if p.doc_id == doc_id for s in p.sentences]
+            statements[doc_id] = attribute(doc.text, sentences)
+        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings, statements)
+
+    @property
+    def index(self) -> Index:
+        return self._engine.retriever.index
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
+        """Answer ``question`` in the context of ``history`` ([user, assistant] pairs)."""
+        q = check_question(question, self.settings)
+        engine = self._engine  # one engine for the whole answer, even if a rebuild swaps it meanwhile
+        return engine.answer(q, standalone_question(q, history))
+
+    def stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[tuple[str, Answer | None]]:
+        """Yield the answer text as it grows, then (full text, Answer)."""
+        answer = self.ask(question, history)
+        words = answer.answer.split(" ")
+        for i in range(1, len(words)):
+            yield " ".join(words[:i]), None
+        yield answer.answer, answer
+
+    def rebuild(self, paths: list[Path], *, add: bool = False, progress=None, show_progress: bool = False) -> BuildReport:
+        """Build a new index and switch to it; on any failure the current index keeps serving."""
+        with self._build_lock:
+            report = build_index(paths, self.settings, add=add, embedder=self.embedder, progress=progress, show_progress=show_progress)
+            self._engine = self._load()
+            return report
+
+    def reload(self) -> None:
+        """Switch to whatever index is current on disk."""
+        self._engine = self._load()

@@ -1,0 +1,185 @@
+"""The `rag` command: ingest, ask, info, eval, serve. A thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "model", None))
+
+
+def _print_answer(answer, out=sys.stdout) -> None:
+    print(answer.answer, file=out)
+    if answer.citations:
+        print("\nSources:", file=out)
+        for c in answer.citations:
+            print(f"[{c.n}] {c.title} ({c.source}, chars {c.sentence_start}-{c.sentence_end}, score {c.score:.2f})", file=out)
+    elif answer.nearest:
+        print("\nNearest passages (not an answer):", file=out)
+        for c in answer.nearest:
+            snippet = c.text if len(c.text) <= 160 else c.text[:157] + "..."
+            print(f"  - {c.title}: {snippet}", file=out)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .index import build_index
+
+    settings = _settings(args)
+    report = build_index([Path(p) for p in args.paths], settings, add=args.add, show_progress=not args.quiet)
+    for path, reason in report.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    print(
+        f"indexed {report.documents} document(s), {report.passages} passage(s) into {settings.index_dir} "
+        f"({report.embedded} embedded, {report.reused} reused from cache) in {report.seconds:.1f}s"
+    )
+    return 0
+
+
+def _read_jsonl(path: str):
+    fh = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .assistant import Assistant, QuestionError, check_question
+
+    settings = _settings(args)
+    if args.jsonl:
+        assistant = Assistant(settings)
+        for item in _read_jsonl(args.jsonl):
+            history = [tuple(turn) for turn in item.get("history") or []]
+            try:
+                out = assistant.ask(item.get("question", ""), history).to_json()
+            except QuestionError as exc:
+                out = {"answer": "", "refused": True, "citations": [], "error": str(exc)}
+            out = {"id": item.get("id"), **out}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        return 0
+    question = " ".join(args.question)
+    check_question(question, settings)  # fail fast, before loading models
+    assistant = Assistant(settings)
+    answer = assistant.ask(question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=None))
+    else:
+        _print_answer(answer)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .index import check_compatible, read_manifest
+
+    settings = _settings(args)
+    m = read_manifest(settings.index_dir)
+    if args.json:
+        print(json.dumps(m, ensure_ascii=False, indent=1))
+        return 0
+    print(f"index:     {Path(settings.index_dir).resolve()}")
+    print(f"built at:  {m['built_at']}")
+    print(f"model:     {m['model']} (dimension {m['dim']})")
+    print(f"chunking:  {m['chunking']}")
+    print(f"documents: {len(m['documents'])}, passages: {m['passages']}, sentences: {m['sentences']}")
+    for d in m["documents"]:
+        print(f"  {d['doc_id']}  {d['passages']:>4} passages  {d['title'][:60]}  ({d['source']})")
+    try:
+        check_compatible(m, settings, settings.index_dir)
+    except Exception as exc:  # report, don't fail: info is for looking
+        print(f"warning: {exc}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import evaluate
+
+    return evaluate.main(args, _settings(args))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    settings = _settings(args)
+    auth = args.auth or os.environ.get("RAG_AUTH")
+    serve(settings, host=args.host, port=args.port, auth=auth)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers from your documents, offline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index-dir", help="index directory (default: index, or $RAG_INDEX_DIR)")
+        p.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled)")
+
+    p = sub.add_parser("ingest", help="build the index from files and folders")
+    common(p)
+    p.add_argument("paths", nargs="*", help="files and folders; none: refresh the recorded sources")
+    p.add_argument("--add", action="store_true", help="add to the current sources instead of replacing them")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    common(p)
+    p.add_argument("question", nargs="*", help="the question")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--jsonl", metavar="FILE", help="answer each JSON line of FILE ('-' for stdin)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("info", help="show what is indexed")
+    common(p)
+    p.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("eval", help="measure answers and retrieval; writes docs/EVALUATION.md")
+    common(p)
+    p.add_argument("--dev", default=None, help="dev questions (default: the bundled dev_questions.jsonl)")
+    p.add_argument("--scifact", help="path to scifact-beir.tar.gz")
+    p.add_argument("--squad", help="path to squad-v2-dev-part-a.json")
+    p.add_argument("--limit", type=int, help="at most this many questions per benchmark (quick runs)")
+    p.add_argument("--output", default="docs/EVALUATION.md", help="report file ('-' for none)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the web chat")
+    common(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", help="USER:PASS to require a login (or $RAG_AUTH)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; user errors become one line on stderr and exit status 2 (1 for internal errors)."""
+    from .assistant import QuestionError
+    from .embedding import ModelError
+    from .index import IndexError_
+
+    args = build_parser().parse_args(argv)
+    if args.command == "ask" and not args.jsonl and not " ".join(args.question).strip():
+        print("rag: error: the question is empty", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except (IndexError_, QuestionError, ModelError, ValueError, FileNotFoundError) as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
