@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .attribution import Statement, statements_by
+from .attribution import Statement, is_direct, statements_by
 from .retrieval import Evidence, Retriever
 from .settings import Settings
 from .text import STOPWORDS, stem, terms, words
@@ -22,9 +22,10 @@ REFUSAL = "The sources don't answer this question."
 _SAY = re.compile(
     r"^(?:and\s+|so\s+)?what\s+(?:did|does|do|has|had|have|was|is)\s+(?P<who>.+?)\s+"
     r"(?:say|said|says|tell|told|think|claim|state|mention|argue|write|wrote)\b"
-    r"(?:\s+(?:about|on|regarding|concerning|of|to)\s+(?P<topic>.+?))?\s*[?.!]*$",
+    r"(?:\s+(?:(?:about|on|regarding|concerning|of|to|that)\s+)?(?P<topic>.+?))?\s*[?.!]*$",
     re.I,
 )
+TOPIC_MIN = 0.25  # least topic relevance (0.6 cosine + 0.4 word overlap) of a statement "about" something
 _QUESTION_WORDS = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "is", "was", "and"}
 
 
@@ -106,6 +107,7 @@ class ExtractiveEngine:
         self.retriever = retriever
         self.settings = settings
         self.statements = statements  # per document, from attribution
+        self.debug = False
 
     # -- public ---------------------------------------------------------------
     def answer(self, question: str, standalone: str | None = None) -> Answer:
@@ -123,7 +125,13 @@ class ExtractiveEngine:
             units = self._statement_units(say.group("who"), say.group("topic"), qvec)
             if units:
                 return self._compose(question, query, units, bullets=len(units) > 1)
-        if evidence[0].score < self.settings.min_evidence:
+            if say.group("topic"):
+                # no statement of the speaker fits: answer from any evidence about the topic, or refuse
+                tvec = r.embedder.encode_query(say.group("topic"))
+                t_terms = terms(say.group("topic"))
+                evidence = [ev for ev in evidence
+                            if 0.6 * float(r.index.sentence_vectors[ev.row] @ tvec) + 0.4 * r.lexical_overlap(t_terms, self._text(ev)) >= TOPIC_MIN]
+        if not evidence or evidence[0].score < self.settings.min_evidence:
             return self._refuse(question, query, evidence)
         return self._compose(question, query, self._evidence_units(evidence), bullets=False)
 
@@ -149,32 +157,9 @@ class ExtractiveEngine:
             found.extend((doc_id, st) for st in statements_by(sts, who))
         if not found:
             return []
-        units: list[_Unit] = []
         if topic:
-            tvec = self.retriever.embedder.encode_query(topic)
-            t_terms = terms(topic)
-            scored = []
-            for doc_id, st in found:
-                text = index.documents[doc_id].text
-                for s, e in st.sentences:
-                    row = self._row(doc_id, s)
-                    sim = float(index.sentence_vectors[row] @ tvec) if row is not None else 0.0
-                    lex = self.retriever.lexical_overlap(t_terms, text[s:e])
-                    scored.append((0.6 * sim + 0.4 * lex, doc_id, st, s, e))
-            scored.sort(key=lambda x: -x[0])
-            if not scored or scored[0][0] < 0.25:
-                return []
-            chosen, used = [], set()
-            for score, doc_id, st, s, e in scored:
-                if id(st) in used or score < 0.75 * scored[0][0]:
-                    continue
-                used.add(id(st))
-                chosen.append((doc_id, s, e, score))
-                if len(chosen) >= self.settings.max_answer_sentences:
-                    break
-            for doc_id, s, e, score in sorted(chosen, key=lambda c: (c[0], c[1])):
-                units.append(self._unit(doc_id, s, e, score))
-            return units
+            return self._statements_about(found, topic)
+        units: list[_Unit] = []
         for doc_id, st in found[: self.settings.max_statements]:
             s, e = st.sentences[0]
             text = index.documents[doc_id].text
@@ -183,6 +168,70 @@ class ExtractiveEngine:
                 e = st.sentences[1][1]
             units.append(self._unit(doc_id, s, e, 1.0))
         return units
+
+    def _statements_about(self, found: list[tuple[str, Statement]], topic: str) -> list[_Unit]:
+        """The speaker's statements most relevant to ``topic``.
+
+        Each statement is shown by its best sentence (with a neighbour that scores
+        nearly as well, or whole when it is short). A reported statement ("Croft
+        rejected ...") brings the speaker's own words that follow it in the next
+        paragraph, as news reports elaborate a summary with the quote.
+        """
+        index = self.retriever.index
+        tvec = self.retriever.embedder.encode_query(topic)
+        t_terms = terms(topic)
+        ranked = []
+        for doc_id, st in found:
+            text = index.documents[doc_id].text
+            scores = []
+            for s, e in st.sentences:
+                row = self._row(doc_id, s)
+                sim = float(index.sentence_vectors[row] @ tvec) if row is not None else 0.0
+                scores.append(0.6 * sim + 0.4 * self.retriever.lexical_overlap(t_terms, text[s:e]))
+            ranked.append((max(scores), doc_id, st, scores))
+        ranked.sort(key=lambda r: -r[0])
+        if self.debug:
+            for r in ranked:
+                print(f"{r[0]:.3f}", [round(x, 3) for x in r[3]], index.documents[r[1]].text[r[2].sentences[0][0]:][:80])
+        if ranked[0][0] < TOPIC_MIN:
+            return []  # nothing this speaker said is about the topic
+        best_score, doc_id, st, scores = ranked[0]
+        chosen = [(doc_id, st, scores)]
+        for score, d, other, sc in ranked[1:]:
+            if len(chosen) >= self.settings.max_answer_sentences:
+                break
+            if score >= max(TOPIC_MIN, 0.7 * best_score):
+                chosen.append((d, other, sc))
+        text = index.documents[doc_id].text
+        if not is_direct(text, st):
+            # the quote that elaborates a reported statement, if it follows in the next paragraph
+            following = sorted((r for r in ranked if r[1] == doc_id and r[2].sentences[0][0] >= st.sentences[-1][1]),
+                               key=lambda r: r[2].sentences[0][0])
+            if (following and following[0][0] >= 0.25 * best_score and is_direct(text, following[0][2])
+                    and text[st.sentences[-1][1] : following[0][2].sentences[0][0]].count("\n\n") <= 1
+                    and all(following[0][2] is not c[1] for c in chosen)):
+                chosen.append(following[0][1:])
+        units = [self._best_span(d, other, sc) for d, other, sc in chosen]
+        return sorted(units, key=lambda u: (u.pid, u.start))
+
+    def _best_span(self, doc_id: str, st: Statement, scores: list[float]) -> _Unit:
+        """The best sentence of a statement, widened to a close-scoring neighbour, or the whole statement if short."""
+        text = self.retriever.index.documents[doc_id].text
+        sents = st.sentences
+        whole = sum(len(text[s:e].split()) for s, e in sents)
+        if len(sents) <= 2 and whole <= 45:
+            return self._unit(doc_id, sents[0][0], sents[-1][1], max(scores))
+        i = int(np.argmax(scores))
+        lo = hi = i
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(sents) and scores[j] >= 0.85 * scores[i]:
+                lo, hi = min(lo, j), max(hi, j)
+                break
+        return self._unit(doc_id, sents[lo][0], sents[hi][1], scores[i])
+
+    def _text(self, ev: Evidence) -> str:
+        index = self.retriever.index
+        return index.documents[index.passages[ev.pid].doc_id].text[ev.start : ev.end]
 
     def _row(self, doc_id: str, start: int) -> int | None:
         if not hasattr(self, "_rows"):

@@ -64,12 +64,33 @@ class Assistant:
             yield " ".join(words[:i]), None
         yield answer.answer, answer
 
-    def rebuild(self, paths: list[Path], *, add: bool = False, progress=None, show_progress: bool = False) -> BuildReport:
-        """Build a new index and switch to it; on any failure the current index keeps serving."""
+    def rebuild(
+        self,
+        paths: list[Path],
+        *,
+        add: bool = False,
+        exclude: list[Path] | None = None,
+        progress=None,
+        show_progress: bool = False,
+    ) -> BuildReport:
+        """Build a new index and switch to it; on any failure the current index keeps serving.
+
+        ``progress(fraction, message)`` is called as the build advances.
+        """
         with self._build_lock:
-            report = build_index(paths, self.settings, add=add, embedder=self.embedder, progress=progress, show_progress=show_progress)
+            report = build_index(paths, self.settings, add=add, exclude=exclude, embedder=self.embedder,
+                                 progress=progress, show_progress=show_progress)
             self._engine = self._load()
             return report
+
+    def remove_document(self, doc_id: str, progress=None) -> BuildReport:
+        """Rebuild without the document ``doc_id`` (its file is excluded from the recorded sources)."""
+        doc = self.index.documents.get(doc_id)
+        if doc is None:
+            raise KeyError(f"no document with id {doc_id}")
+        if len(self.index.documents) == 1:
+            raise ValueError("cannot remove the only document: add another first")
+        return self.rebuild([], exclude=[Path(doc.source)], progress=progress)
 
     def reload(self) -> None:
         """Switch to whatever index is current on disk."""

@@ -177,7 +177,27 @@ def attribute(text: str, sentences: list[tuple[int, int]]) -> list[Statement]:
             if speaker:
                 people.last = speaker
         i += 1
-    return statements
+    return merge_adjacent(text, statements)
+
+
+def merge_adjacent(text: str, statements: list[Statement]) -> list[Statement]:
+    """Join consecutive statements of one speaker within a paragraph ("“...,” he said. “...”")."""
+    out: list[Statement] = []
+    for st in statements:
+        if out and out[-1].speaker == st.speaker:
+            gap = text[out[-1].sentences[-1][1] : st.sentences[0][0]]
+            if not gap.strip() and "\n\n" not in gap:
+                prev = out.pop()
+                out.append(Statement(prev.speaker, prev.sentences + st.sentences, prev.quoted or st.quoted))
+                continue
+        out.append(st)
+    return out
+
+
+def is_direct(text: str, statement: Statement) -> bool:
+    """True when the statement opens with the speaker's own words (a quotation mark)."""
+    s, _ = statement.sentences[0]
+    return text[s:].lstrip()[:1] in ("“", '"')
 
 
 def statements_by(statements: list[Statement], name: str) -> list[Statement]:

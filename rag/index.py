@@ -159,6 +159,9 @@ def load_index(settings: Settings) -> Index:
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt ({type(exc).__name__}: {exc}); rebuild it with `rag ingest PATH...`") from exc
     counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
+    if not manifest.get("sentence_vectors", True):
+        # retrieval-only index: each sentence borrows its passage's vector
+        sentence_vectors = np.repeat(dense.reconstruct_n(0, dense.ntotal), counts, axis=0)
     if dense.ntotal != len(passages) or sentence_vectors.shape[0] != int(counts.sum()):
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vector counts do not match passages); rebuild it with `rag ingest PATH...`")
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, dtype=np.int64)
@@ -212,6 +215,7 @@ def build_index(
     settings: Settings,
     *,
     add: bool = False,
+    exclude: list[Path] | None = None,
     embedder=None,
     progress: ProgressFn | None = None,
     show_progress: bool = True,
@@ -219,32 +223,41 @@ def build_index(
     """Build an index from the files and folders in ``paths`` and make it current.
 
     ``add`` keeps the current index's sources and adds ``paths``; no ``paths``
-    and no ``add`` re-reads the recorded sources. Raises BuildError when no
-    document could be read; the previous index is then untouched.
+    and no ``add`` re-reads the recorded sources. ``exclude`` names files to
+    leave out (remembered with the sources, so a removed document stays removed
+    on refresh). Raises BuildError when no document could be read; the previous
+    index is then untouched.
     """
     t0 = time.time()
     index_dir = Path(settings.index_dir)
     report = progress or (lambda frac, msg: None)
     recorded: list[str] = []
+    excluded: list[str] = []
     old_added: dict[str, str] = {}
     try:
         manifest = read_manifest(index_dir)
         recorded = manifest.get("sources", [])
+        excluded = manifest.get("excluded", [])
         old_added = {d["doc_id"]: d.get("added_at", "") for d in manifest.get("documents", [])}
     except IndexError_:
         pass
     sources = [str(Path(p).resolve()) for p in paths]
     if add or not sources:
         sources = list(dict.fromkeys(recorded + sources))
+        # a source given again is wanted again
+        excluded = [e for e in excluded if e not in sources]
+    else:
+        excluded = []
+    excluded = list(dict.fromkeys(excluded + [str(Path(p).resolve()) for p in exclude or []]))
     if not sources:
         raise BuildError("nothing to index: give files or folders (no sources are recorded yet)")
     report(0.02, "Reading sources")
-    docs, skipped = load_documents([Path(s) for s in sources], progress=show_progress)
+    docs, skipped = load_documents([Path(s) for s in sources], progress=show_progress, exclude=set(excluded))
     if not docs:
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped) or "no supported files found"
         raise BuildError(f"no document could be read ({reasons})")
-    return write_index(docs, sources, settings, skipped=skipped, old_added=old_added, embedder=embedder,
-                       progress=report, show_progress=show_progress, t0=t0)
+    return write_index(docs, sources, settings, skipped=skipped, old_added=old_added, excluded=excluded,
+                       embedder=embedder, progress=report, show_progress=show_progress, t0=t0)
 
 
 def write_index(
@@ -254,12 +267,18 @@ def write_index(
     *,
     skipped: list[tuple[str, str]] | None = None,
     old_added: dict[str, str] | None = None,
+    excluded: list[str] | None = None,
     embedder=None,
     progress: ProgressFn | None = None,
     show_progress: bool = True,
     t0: float | None = None,
+    with_sentences: bool = True,
 ) -> BuildReport:
-    """Index ``docs`` into a fresh build directory and swap it in as current."""
+    """Index ``docs`` into a fresh build directory and swap it in as current.
+
+    ``with_sentences=False`` skips sentence vectors (retrieval-only indexes for
+    benchmarks); answers then score evidence by the passage vector and words.
+    """
     import bm25s
     import faiss
     from tqdm.auto import tqdm
@@ -275,7 +294,9 @@ def write_index(
     p_texts = [passage_text_for_search(p, by_id[p.doc_id], settings) for p in passages]
     s_texts = [by_id[p.doc_id].text[s:e] for p in passages for s, e in p.sentences]
     p_keys = [_hash("p\0" + t) for t in p_texts]
-    s_keys = [_hash("s\0" + t) for t in s_texts]
+    s_keys = [_hash("s\0" + t) for t in s_texts] if with_sentences else []
+    if not with_sentences:
+        s_texts = []
 
     cache = _previous_vectors(settings)
     todo = [(k, t) for k, t in dict(zip(p_keys + s_keys, p_texts + s_texts)).items() if k not in cache]
@@ -327,6 +348,7 @@ def write_index(
             "chunking": settings.chunking(),
             "built_at": now,
             "sources": sources,
+            "excluded": list(excluded or []),
             "documents": [
                 {"doc_id": d.doc_id, "title": d.title, "source": d.source, "passages": counts[d.doc_id],
                  "chars": len(d.text), "sha256": hashlib.sha256(d.text.encode("utf-8")).hexdigest(),
@@ -334,7 +356,8 @@ def write_index(
                 for d in docs
             ],
             "passages": len(passages),
-            "sentences": len(s_keys),
+            "sentences": sum(len(p.sentences) for p in passages),
+            "sentence_vectors": with_sentences,
         }
         # The manifest is written last: a build directory without one is incomplete.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -198,11 +198,17 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str
     return files, missing
 
 
-def load_documents(paths: Iterable[Path], progress: bool = True) -> tuple[list[Document], list[tuple[str, str]]]:
-    """Read every file under ``paths``; returns the documents (duplicates by content dropped) and (path, reason) for skipped files."""
+def load_documents(
+    paths: Iterable[Path], progress: bool = True, exclude: set[str] | None = None
+) -> tuple[list[Document], list[tuple[str, str]]]:
+    """Read every file under ``paths`` except those in ``exclude`` (resolved paths).
+
+    Returns the documents (duplicates by content dropped) and (path, reason) for skipped files.
+    """
     from tqdm.auto import tqdm
 
     files, skipped = expand_paths(paths)
+    files = [f for f in files if str(f.resolve()) not in (exclude or set())]
     docs: dict[str, Document] = {}
     for f in tqdm(files, desc="Reading sources", unit="file", disable=not progress or len(files) < 2):
         try:
