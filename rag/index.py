@@ -241,14 +241,15 @@ def build_index(
         old_added = {d["doc_id"]: d.get("added_at", "") for d in manifest.get("documents", [])}
     except IndexError_:
         pass
-    sources = [str(Path(p).resolve()) for p in paths]
-    if add or not sources:
-        sources = list(dict.fromkeys(recorded + sources))
-        # a source given again is wanted again
-        excluded = [e for e in excluded if e not in sources]
+    given = [str(Path(p).resolve()) for p in paths]
+    if add or not given:
+        sources = list(dict.fromkeys(recorded + given))
+        excluded = [e for e in excluded if e not in given]  # a path given again is wanted again
     else:
-        excluded = []
-    excluded = list(dict.fromkeys(excluded + [str(Path(p).resolve()) for p in exclude or []]))
+        sources, excluded = given, []
+    dropped = [str(Path(p).resolve()) for p in exclude or []]
+    sources = [s for s in sources if s not in dropped]  # an excluded file that is itself a source goes
+    excluded = list(dict.fromkeys(excluded + dropped))
     if not sources:
         raise BuildError("nothing to index: give files or folders (no sources are recorded yet)")
     report(0.02, "Reading sources")

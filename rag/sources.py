@@ -73,10 +73,19 @@ def decode_bytes(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise SourceError("binary file or unknown text encoding")
     text = str(best)
+    # Short single-byte texts fit several code pages equally well; Western European
+    # (Latin-1/cp1252) is by far the commonest, so it wins whenever it is a candidate.
+    western = ("cp1252", "latin_1", "iso8859_15")
+    if best.encoding not in western and any(m.encoding in western for m in matches):
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
     # Control characters other than whitespace mean this was not really text.
     controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
     if controls > len(text[:20000]) * 0.01:

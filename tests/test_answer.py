@@ -1,0 +1,72 @@
+import json
+
+import pytest
+
+from rag.answer import REFUSAL, balance_quotes
+from rag.assistant import QuestionError
+
+
+def _doc_text(assistant, c):
+    return assistant.index.documents[c.doc_id].text
+
+
+def test_townsend_both_statements_cited(assistant):
+    ans = assistant.ask("What did Townsend say?")
+    assert not ans.refused
+    assert "any notion that coalition fires" in ans.answer
+    assert "I would challenge the people from Amnesty International" in ans.answer
+    assert "[1]" in ans.answer and "[2]" in ans.answer
+    assert len(ans.citations) == 2
+
+
+def test_cited_sentences_match_document_offsets(assistant):
+    for q in ["What did Townsend say?", "How many civilians does Amnesty say were killed?", "What did Jones say about the targeting process?"]:
+        ans = assistant.ask(q)
+        assert ans.citations, q
+        for c in ans.citations:
+            text = _doc_text(assistant, c)
+            assert text[c.start : c.end] == c.text
+            assert c.start <= c.sentence_start < c.sentence_end <= c.end
+            # the cited sentence is quoted (nearly) verbatim in the answer
+            assert text[c.sentence_start : c.sentence_end].strip("“”") in ans.answer.replace("“", "").replace("”", "") or \
+                text[c.sentence_start : c.sentence_end].replace("“", "").replace("”", "") in ans.answer.replace("“", "").replace("”", "")
+
+
+def test_every_citation_number_is_used_and_listed(assistant):
+    ans = assistant.ask("What did Croft say?")
+    import re
+
+    used = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
+    assert used == {c.n for c in ans.citations}
+
+
+@pytest.mark.parametrize("q", ["Who won the 2018 World Cup?", "What did the UN Secretary-General say about Mosul?",
+                               "What is the capital of Australia?", "What did Townsend say about Obama?"])
+def test_out_of_corpus_questions_are_refused(assistant, q):
+    ans = assistant.ask(q)
+    assert ans.refused and ans.answer == REFUSAL and ans.citations == []
+
+
+def test_numbers_answer(assistant):
+    ans = assistant.ask("How many attacks did Amnesty investigate?")
+    assert "45" in ans.answer and not ans.refused
+
+
+def test_empty_and_huge_questions_are_rejected(assistant):
+    with pytest.raises(QuestionError, match="empty"):
+        assistant.ask("   ")
+    with pytest.raises(QuestionError, match="too long"):
+        assistant.ask("why " * 2000)
+
+
+def test_json_shape(assistant):
+    out = assistant.ask("What did Townsend say?").to_json()
+    assert set(out) == {"answer", "refused", "citations"}
+    assert set(out["citations"][0]) == {"n", "doc_id", "source", "title", "start", "end", "text", "score", "sentence_start", "sentence_end"}
+    json.dumps(out)
+
+
+def test_balance_quotes():
+    assert balance_quotes("Houses were hit.”") == "“Houses were hit.”"
+    assert balance_quotes("“It is riddled with assertion.") == "“It is riddled with assertion.”"
+    assert balance_quotes("“Fine,” he said.") == "“Fine,” he said."

@@ -1,0 +1,121 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.index import BuildError, IndexCorrupt, IndexMismatch, IndexMissing, build_index, load_index, read_manifest
+from rag.settings import Settings
+
+from conftest import ROOT, SEEDS
+
+
+def test_manifest_records_model_chunking_documents(seed_index_dir):
+    m = read_manifest(seed_index_dir)
+    assert m["model"] == "all-MiniLM-L6-v2" and m["dim"] == 384
+    assert m["chunking"] == Settings().chunking()
+    assert m["format_version"] == 1 and m["built_at"]
+    [doc] = m["documents"]
+    assert len(doc["sha256"]) == 64 and doc["passages"] == m["passages"] > 10
+    assert m["sources"] == [str(SEEDS.resolve())]
+
+
+def test_other_model_or_chunking_is_reported(seed_index_dir):
+    with pytest.raises(IndexMismatch, match="built with model 'all-MiniLM-L6-v2'.*current setting: 'other-model'"):
+        load_index(Settings(index_dir=seed_index_dir, embed_model="other-model"))
+    with pytest.raises(IndexMismatch, match="chunking"):
+        load_index(Settings(index_dir=seed_index_dir, max_passage_words=50))
+
+
+def test_missing_and_corrupt_index_messages(tmp_path, index_copy):
+    with pytest.raises(IndexMissing, match="rag ingest"):
+        load_index(Settings(index_dir=tmp_path / "nothing"))
+    (index_copy / "current" / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="corrupt"):
+        load_index(Settings(index_dir=index_copy))
+
+
+def test_truncated_vectors_are_detected(index_copy):
+    (index_copy / "current" / "dense.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexCorrupt):
+        load_index(Settings(index_dir=index_copy))
+
+
+def test_rebuild_of_unchanged_sources_reuses_every_vector(index_copy, embedder):
+    report = build_index([], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
+    assert report.embedded == 0 and report.reused > 0
+    # the old build is gone, one build remains
+    assert len(list((index_copy / "builds").iterdir())) == 1
+
+
+def test_add_and_exclude_documents(index_copy, embedder, tmp_path):
+    extra = tmp_path / "extra.txt"
+    extra.write_text("The lighthouse keeper of Skerry Point is named Odalys Vantreight.", encoding="utf-8")
+    s = Settings(index_dir=index_copy)
+    report = build_index([extra], s, add=True, embedder=embedder, show_progress=False)
+    assert report.documents == 2
+    assert len(read_manifest(index_copy)["sources"]) == 2
+    build_index([], s, exclude=[extra], embedder=embedder, show_progress=False)
+    assert len(read_manifest(index_copy)["documents"]) == 1
+    build_index([], s, embedder=embedder, show_progress=False)  # a refresh keeps the exclusion
+    assert len(read_manifest(index_copy)["documents"]) == 1
+
+
+def test_build_with_no_readable_document_keeps_old_index(index_copy, embedder, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    before = (index_copy / "current").resolve()
+    with pytest.raises(BuildError, match="empty file"):
+        build_index([bad], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
+    assert (index_copy / "current").resolve() == before
+    load_index(Settings(index_dir=index_copy))
+
+
+def test_crash_while_writing_leaves_old_index_serving(index_copy, embedder, tmp_path, monkeypatch):
+    import faiss
+
+    new = tmp_path / "new.txt"
+    new.write_text("Kestrels hover before they dive on voles.", encoding="utf-8")
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(faiss, "write_index", boom)
+    with pytest.raises(OSError, match="disk full"):
+        build_index([new], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
+    monkeypatch.undo()
+    a = Assistant(Settings(index_dir=index_copy), embedder=embedder)
+    assert "Townsend" in a.ask("What did Townsend say?").answer
+    assert not [p for p in (index_copy / "builds").iterdir() if p.name.startswith(".tmp")]
+
+
+def test_rebuild_killed_half_way_leaves_old_index(index_copy, embedder, tmp_path):
+    """A real `rag ingest` process killed with SIGKILL while embedding."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(400):
+        (corpus / f"doc{i}.txt").write_text(
+            f"Report {i}. " + " ".join(f"Station {i}-{j} measured {i * j} millimetres of rain." for j in range(12)), encoding="utf-8")
+    before = (index_copy / "current").resolve()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", "--index-dir", str(index_copy), str(corpus)],
+                            cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True)
+    seen = ""
+    deadline = time.time() + 120
+    while time.time() < deadline and "Embedding:" not in seen:
+        seen += proc.stderr.read(1) or ""
+        if proc.poll() is not None:
+            break
+    assert "Embedding:" in seen, f"the build never started embedding: {seen[-500:]}"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (index_copy / "current").resolve() == before
+    a = Assistant(Settings(index_dir=index_copy), embedder=embedder)
+    answer = a.ask("How many civilians does Amnesty say were killed?")
+    assert "3,706" in answer.answer
