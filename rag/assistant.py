@@ -10,7 +10,7 @@ from .answer import Answer, ExtractiveEngine
 from .attribution import attribute
 from .chat import standalone_question
 from .embedding import Embedder
-from .index import BuildReport, Index, build_index, load_index
+from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
 from .retrieval import Retriever
 from .settings import Settings
 
@@ -34,6 +34,8 @@ class Assistant:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
+        # fail fast on a missing or mismatched index, before the model loads
+        check_compatible(read_manifest(settings.index_dir), settings, settings.index_dir)
         self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
         self._build_lock = threading.Lock()
         self._engine = self._load()

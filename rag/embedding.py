@@ -39,7 +39,11 @@ class Embedder:
 
     def __init__(self, model_name: str, batch_size: int = 32):
         set_offline()
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        transformers.utils.logging.set_verbosity_error()
 
         path = resolve_model(model_name)
         try:
