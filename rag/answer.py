@@ -166,7 +166,9 @@ class ExtractiveEngine:
             # a short opening ("It is riddled with assertion.") reads better with the next sentence
             if len(st.sentences) > 1 and len(text[s:e].split()) < 10:
                 e = st.sentences[1][1]
-            units.append(self._unit(doc_id, s, e, 1.0))
+            row = self._row(doc_id, s)
+            score = float(index.sentence_vectors[row] @ qvec) if row is not None else 0.0
+            units.append(self._unit(doc_id, s, e, score))
         return units
 
     def _statements_about(self, found: list[tuple[str, Statement]], topic: str) -> list[_Unit]:
