@@ -25,6 +25,7 @@ _SAY = re.compile(
     r"(?:\s+(?:(?:about|on|regarding|concerning|of|to|that)\s+)?(?P<topic>.+?))?\s*[?.!]*$",
     re.I,
 )
+NEIGHBOUR_RATIO = 0.9  # a neighbouring sentence this close to the best one's score joins the answer
 TOPIC_MIN = 0.25  # least topic relevance (0.6 cosine + 0.4 word overlap) of a statement "about" something
 _QUESTION_WORDS = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "is", "was", "and"}
 
@@ -137,17 +138,33 @@ class ExtractiveEngine:
 
     # -- helpers --------------------------------------------------------------
     def _evidence_units(self, evidence: list[Evidence]) -> list[_Unit]:
+        """The best sentence; a neighbour in its passage that scores nearly as well joins it
+        (one citation for the run); another sentence is added only when it is nearly as good
+        and brings query terms the first lacks."""
         best = evidence[0]
-        units = [_Unit(best.pid, best.start, best.end, best.score)]
+        start, end = best.start, best.end
+        neighbours = [ev for ev in evidence[1:] if ev.pid == best.pid and ev.score >= NEIGHBOUR_RATIO * best.score]
+        for ev in neighbours:
+            if ev.end <= start and not self._sentences_between(best.pid, ev.end, start):
+                start = ev.start
+                break
+            if ev.start >= end and not self._sentences_between(best.pid, end, ev.start):
+                end = ev.end
+                break
+        units = [_Unit(best.pid, start, end, best.score)]
         covered = best.lexical
         for ev in evidence[1:4]:
             if len(units) >= self.settings.max_answer_sentences:
                 break
-            # a second sentence only when it is nearly as good and adds query terms the first lacks
+            if ev.pid == best.pid and start <= ev.start < end:
+                continue
             if ev.score >= 0.9 * best.score and ev.lexical > covered + 0.15:
                 units.append(_Unit(ev.pid, ev.start, ev.end, ev.score))
                 covered = max(covered, ev.lexical)
         return units
+
+    def _sentences_between(self, pid: int, a: int, b: int) -> bool:
+        return any(a <= s and e <= b for s, e in self.retriever.index.passages[pid].sentences)
 
     def _statement_units(self, who: str, topic: str | None, qvec: np.ndarray) -> list[_Unit]:
         """Statements by ``who`` (all, or the ones about ``topic``), as citable units."""

@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--squad", help="path to squad-v2-dev-part-a.json")
     p.add_argument("--limit", type=int, help="at most this many questions per benchmark (quick runs)")
     p.add_argument("--output", default="docs/EVALUATION.md", help="report file ('-' for none)")
+    p.add_argument("--work-dir", help="keep benchmark indexes here; re-runs then embed nothing (default: temporary)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="start the web chat")

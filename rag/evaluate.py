@@ -165,12 +165,24 @@ def score_rankings(rankings: dict[str, dict[str, list[str]]], qrels: dict[str, d
     }
 
 
-def eval_scifact(tar_path: Path, settings: Settings, split: str = "test", limit: int | None = None) -> dict:
+def _workdir(work_dir: Path | None, name: str):
+    """A kept folder under ``work_dir`` (its index doubles as the embedding cache) or a temporary one."""
+    if work_dir:
+        path = Path(work_dir) / name
+        path.mkdir(parents=True, exist_ok=True)
+        import contextlib
+
+        return contextlib.nullcontext(str(path))
+    return tempfile.TemporaryDirectory()
+
+
+def eval_scifact(tar_path: Path, settings: Settings, split: str = "test", limit: int | None = None,
+                 work_dir: Path | None = None) -> dict:
     """nDCG@10 and recall@100 for dense, BM25 and hybrid retrieval on a BEIR split."""
     docs, queries, qrels, id_map = load_beir(Path(tar_path), split)
     if limit:
         queries = dict(list(queries.items())[:limit])
-    with tempfile.TemporaryDirectory() as tmp:
+    with _workdir(work_dir, "scifact") as tmp:
         t = time.time()
         assistant = _assistant_for(docs, settings.replace(dense_k=300, bm25_k=300), Path(tmp), with_sentences=False)
         build_s = time.time() - t
@@ -198,14 +210,14 @@ def load_squad(path: Path) -> tuple[list[Document], list[dict]]:
     return docs, questions
 
 
-def eval_squad(path: Path, settings: Settings, limit: int | None = None) -> dict:
+def eval_squad(path: Path, settings: Settings, limit: int | None = None, work_dir: Path | None = None) -> dict:
     """Gold answer inside the answer, first citation on the gold paragraph, refusals."""
     docs, questions = load_squad(Path(path))
     if limit:
         # every n-th question, so a quick run still spans all articles
         step = max(1, len(questions) // limit)
         questions = questions[::step][:limit]
-    with tempfile.TemporaryDirectory() as tmp:
+    with _workdir(work_dir, "squad") as tmp:
         assistant = _assistant_for(docs, settings, Path(tmp))
         contains = first_gold = false_refusals = answerable = 0
         refused_unanswerable = unanswerable = 0
@@ -291,9 +303,9 @@ def main(args, settings: Settings) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         results["dev"] = eval_dev(_assistant_for(docs, settings, Path(tmp)), items)
     if args.scifact:
-        results["scifact"] = eval_scifact(Path(args.scifact), settings, limit=args.limit)
+        results["scifact"] = eval_scifact(Path(args.scifact), settings, limit=args.limit, work_dir=args.work_dir)
     if args.squad:
-        results["squad"] = eval_squad(Path(args.squad), settings, limit=args.limit)
+        results["squad"] = eval_squad(Path(args.squad), settings, limit=args.limit, work_dir=args.work_dir)
     command = "rag eval" + "".join(f" --{k} {v}" for k, v in (("scifact", args.scifact), ("squad", args.squad), ("limit", args.limit)) if v)
     report = render(results, command, settings)
     print(report)
