@@ -1,0 +1,121 @@
+"""HTML for chat messages, the sources panel and the status line.
+
+Every piece of text that comes from a document, a file name or a user is
+passed through :func:`html.escape` here; nothing else in the UI builds HTML
+from such text. The output has no newlines, so Gradio's markdown pass (if any)
+sees one raw HTML block and never re-interprets document text as markdown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def esc(text: object) -> str:
+    """Escape for HTML text and attribute values; newlines become <br>."""
+    return html.escape(str(text), quote=True).replace("\r", "").replace("\n", "<br>")
+
+
+def anchor_id(turn: str, n: int) -> str:
+    """The element id of source ``n`` of turn ``turn`` (a short token unique on the page)."""
+    return f"rag-src-{turn}-{n}"
+
+
+def _link_markers(escaped: str, turn: str | None, numbers: set[int]) -> str:
+    """Turn [n] markers (already escaped text) into links to their source."""
+
+    def repl(m: re.Match) -> str:
+        n = int(m.group(1))
+        if turn is None or n not in numbers:
+            return f'<span class="rag-cite-pending">[{n}]</span>'
+        return f'<a class="rag-cite" href="#{anchor_id(turn, n)}" title="Show source {n}">[{n}]</a>'
+
+    return _MARKER.sub(repl, escaped)
+
+
+def answer_body(text: str, turn: str | None = None, numbers: set[int] | None = None) -> str:
+    """The answer text as HTML: "- " lines become a list, [n] markers become links."""
+    numbers = numbers or set()
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if lines and all(ln.lstrip().startswith("- ") for ln in lines):
+        items = "".join(f"<li>{_link_markers(esc(ln.lstrip()[2:]), turn, numbers)}</li>" for ln in lines)
+        return f'<ul class="rag-bullets">{items}</ul>'
+    paras = "".join(f"<p>{_link_markers(esc(ln), turn, numbers)}</p>" for ln in lines)
+    return paras
+
+
+def _file_name(source: str) -> str:
+    return Path(source).name or source
+
+
+def passage_html(c, highlight: bool = True) -> str:
+    """The passage of citation ``c`` with its supporting sentence in <mark> (offsets relative to the passage)."""
+    text = c.text
+    s = max(0, min(len(text), c.sentence_start - c.start))
+    e = max(s, min(len(text), c.sentence_end - c.start))
+    if not highlight or e <= s:
+        return esc(text)
+    return f"{esc(text[:s])}<mark>{esc(text[s:e])}</mark>{esc(text[e:])}"
+
+
+def _source_item(c, turn: str, highlight: bool) -> str:
+    return (
+        f'<li class="rag-source" id="{anchor_id(turn, c.n)}">'
+        f'<div class="rag-source-head"><span class="rag-n">[{c.n}]</span> '
+        f'<span class="rag-title">{esc(c.title)}</span> '
+        f'<span class="rag-file" title="{esc(c.source)}">{esc(_file_name(c.source))}</span> '
+        f'<span class="rag-score">score {c.score:.2f}</span></div>'
+        f'<blockquote class="rag-passage">{passage_html(c, highlight)}</blockquote></li>'
+    )
+
+
+def answer_html(answer, turn: str) -> str:
+    """A finished answer: the text with linked markers, then its sources (or, for a refusal, the nearest passages)."""
+    if answer.refused:
+        parts = [
+            '<div class="rag-answer rag-refusal">',
+            '<p class="rag-refusal-label"><strong>Not answered.</strong> ',
+            f"{esc(answer.answer)}</p>",
+        ]
+        if answer.nearest:
+            items = "".join(_source_item(c, turn, highlight=False) for c in answer.nearest)
+            parts.append(
+                '<details class="rag-sources rag-nearest"><summary>Nearest passages '
+                f'({len(answer.nearest)}) &mdash; not an answer</summary><ol>{items}</ol></details>'
+            )
+        parts.append("</div>")
+        return "".join(parts)
+    numbers = {c.n for c in answer.citations}
+    items = "".join(_source_item(c, turn, highlight=True) for c in answer.citations)
+    label = "source" if len(answer.citations) == 1 else "sources"
+    return (
+        '<div class="rag-answer">'
+        f'<div class="rag-text">{answer_body(answer.answer, turn, numbers)}</div>'
+        f'<details class="rag-sources" open><summary>{len(answer.citations)} {label}</summary><ol>{items}</ol></details>'
+        "</div>"
+    )
+
+
+def partial_html(text: str) -> str:
+    """An answer still streaming in (markers not linked yet)."""
+    return f'<div class="rag-answer rag-streaming"><div class="rag-text">{answer_body(text)}</div></div>'
+
+
+def user_html(question: str) -> str:
+    return f'<div class="rag-question">{esc(question)}</div>'
+
+
+def status_markdown(manifest: dict, engine: str) -> str:
+    """One status line: model, documents, passages, build time, engine."""
+    built = str(manifest.get("built_at", "?")).replace("T", " ").replace("+00:00", " UTC")
+    return (
+        f"**Model** {esc(manifest.get('model', '?'))} ({esc(manifest.get('dim', '?'))}-d) · "
+        f"**Documents** {len(manifest.get('documents', []))} · "
+        f"**Passages** {esc(manifest.get('passages', '?'))} · "
+        f"**Index built** {esc(built)} · "
+        f"**Engine** {esc(engine)}"
+    )
