@@ -1,0 +1,182 @@
+"""The web app's server side: HTML escaping, upload storage, and the named API over a real server."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from ui_support import (
+    NEW_FACT_QUESTION,
+    NEW_FACT_TEXT,
+    copy_index,
+    filler_text,
+    running_server,
+)
+from ui import render
+from ui.uploads import MAX_UPLOAD_BYTES, safe_filename, store_uploads
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _citation(**kw):
+    base = dict(n=1, doc_id="d", source="/x/evil <b>.txt", title="<script>alert(1)</script>", start=100, end=152,
+                text="Before. <img src=x onerror=alert(1)> said it. After.", score=0.5, sentence_start=108, sentence_end=144)
+    base.update(kw)
+    return SimpleNamespace(**base)
+
+
+# -- rendering (no server) --------------------------------------------------------
+def test_answer_html_escapes_document_text_and_highlights_sentence():
+    c = _citation()
+    answer = SimpleNamespace(answer="<b>bold</b> claim [1]", refused=False, citations=[c], nearest=[])
+    out = render.answer_html(answer, "t1")
+    assert "<script>" not in out and "<img" not in out and "<b>bold" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "<mark>&lt;img src=x onerror=alert(1)&gt; said it</mark>" in out
+    assert '<a class="rag-cite" href="#rag-src-t1-1"' in out
+    assert 'id="rag-src-t1-1"' in out
+    assert "\n" not in out  # one raw HTML block: no markdown pass over document text
+
+
+def test_refusal_is_labelled_and_has_no_answer_citations():
+    near = _citation(title="Near", text="Some nearby passage.", sentence_start=100, sentence_end=120)
+    answer = SimpleNamespace(answer="The sources don't answer this question.", refused=True, citations=[], nearest=[near])
+    out = render.answer_html(answer, "t2")
+    assert "rag-refusal" in out and "Not answered." in out
+    assert "not an answer" in out
+    assert "<mark>" not in out and "rag-cite" not in out
+
+
+def test_bullet_answers_become_a_list_with_linked_markers():
+    body = render.answer_body("- first [1]\n- second [2]", "t", {1, 2})
+    assert body.startswith('<ul class="rag-bullets"><li>first <a class="rag-cite" href="#rag-src-t-1"')
+    assert body.count("<li>") == 2
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\win.ini.md", "win.ini.md"),
+    (".hidden.PDF", "hidden.pdf"),
+    ("my report (final).docx", "my_report_final.docx"),
+    ("<script>.html", "script.html"),
+    ("", "document"),
+])
+def test_safe_filename(name, expected):
+    assert safe_filename(name) == expected
+
+
+def test_store_uploads_stays_inside_and_refuses_bad_types(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    good = src / "a b.txt"
+    good.write_text("hello")
+    exe = src / "tool.exe"
+    exe.write_bytes(b"MZ")
+    big = src / "big.txt"
+    with open(big, "wb") as fh:
+        fh.truncate(MAX_UPLOAD_BYTES + 1)
+    uploads = tmp_path / "data" / "uploads"
+    stored = store_uploads([good, exe, big], uploads)
+    assert [p.name for p in stored.paths] == ["a_b.txt"]
+    assert all(p.resolve().parent == uploads.resolve() for p in stored.paths)
+    assert any("tool.exe" in r and "not supported" in r for r in stored.refused)
+    assert any("big.txt" in r and "limit" in r for r in stored.refused)
+    # same name, other bytes: a new name, the stored file is not overwritten
+    good.write_text("changed")
+    again = store_uploads([good], uploads)
+    assert [p.name for p in again.paths] == ["a_b-2.txt"]
+    assert (uploads / "a_b.txt").read_text() == "hello"
+
+
+# -- the real server, through gradio_client -------------------------------------------
+def test_api_ask_with_login(seed_index_dir, tmp_path):
+    from gradio_client import Client
+
+    with running_server(copy_index(seed_index_dir, tmp_path / "index"), tmp_path, auth="alice:s3cret") as server:
+        with pytest.raises(Exception):
+            Client(server.url, verbose=False)  # no login, no app
+        client = Client(server.url, auth=("alice", "s3cret"), verbose=False)
+        api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+        assert {"/ask", "/rebuild", "/remove", "/status"} <= set(api)
+
+        text, info = client.predict("What did Townsend say?", "", api_name="/ask")
+        assert "[1]" in text and "[2]" in text and "Townsend" in text
+        assert info["refused"] is False
+        cits = info["citations"]
+        assert [c["n"] for c in cits] == [1, 2]
+        for c in cits:
+            highlighted = c["text"][c["sentence_start"] - c["start"]: c["sentence_end"] - c["start"]]
+            assert highlighted and highlighted in c["text"]
+        assert "I would challenge the people from Amnesty International" in cits[1]["text"]
+
+        # a follow-up uses the history
+        text2, info2 = client.predict("What did he challenge Amnesty to do?", json.dumps([["What did Townsend say?", text]]),
+                                      api_name="/ask")
+        assert "Townsend" in info2["standalone_question"] and "[1]" in text2
+
+        refusal, info3 = client.predict("What is the capital of France?", None, api_name="/ask")
+        assert info3["refused"] is True and info3["citations"] == [] and "[1]" not in refusal
+
+        with pytest.raises(Exception, match="empty"):
+            client.predict("   ", None, api_name="/ask")
+
+        status = client.predict(api_name="/status")
+        assert status["engine"] == "extractive" and status["model"] and len(status["documents"]) == 1
+
+
+def test_api_rebuild_runs_beside_answers_and_a_failed_build_keeps_the_old_index(seed_index_dir, tmp_path):
+    from gradio_client import Client, handle_file
+
+    files = tmp_path / "files"
+    files.mkdir()
+    big = files / "orchard-ledger.txt"
+    big.write_text(filler_text(500) + NEW_FACT_TEXT.split("\n\n", 1)[1])
+    empty = files / "empty.txt"
+    empty.write_text("")
+    exe = files / "tool.exe"
+    exe.write_bytes(b"MZ\x00\x00")
+
+    with running_server(copy_index(seed_index_dir, tmp_path / "index"), tmp_path) as server:
+        client = Client(server.url, verbose=False)
+
+        # A build that fails: only an unreadable file, replacing the sources. The reason is shown.
+        msg, status, table, _choices, _files = client.predict([handle_file(empty)], "Replace the current sources",
+                                                             api_name="/rebuild")
+        assert "Rebuild failed" in msg and "empty file" in msg
+        assert "**Documents** 1" in status
+        assert not (server.data_dir / "uploads" / "empty.txt").exists()  # the failed upload is not kept
+        text, _ = client.predict("What did Townsend say?", None, api_name="/ask")
+        assert "[1]" in text
+
+        # Other file types are refused with a message.
+        with pytest.raises(Exception, match="(?i)invalid file type|not supported"):
+            client.predict([handle_file(exe)], "Add to the current sources", api_name="/rebuild")
+
+        # A slow build (new text to embed) runs while questions are answered from the old index.
+        job = client.submit([handle_file(big)], "Add to the current sources", api_name="/rebuild")
+        t0 = time.time()
+        while job.status().code.name not in ("PROCESSING", "PROGRESS") and time.time() - t0 < 30:
+            time.sleep(0.05)
+        text, info = client.predict(NEW_FACT_QUESTION, None, api_name="/ask")
+        assert not job.done(), "the answer waited for the rebuild"
+        assert "417" not in text  # still the old index
+        msg, status, table, _choices, _files = job.result(timeout=120)
+        assert "Index rebuilt" in msg and "**Documents** 2" in status
+        assert "orchard-ledger.txt" in [row[1] for row in table["data"]]
+        stored = server.data_dir / "uploads" / "orchard-ledger.txt"
+        assert stored.exists()
+
+        text, info = client.predict(NEW_FACT_QUESTION, None, api_name="/ask")
+        assert "417" in text and info["citations"][0]["source"] == str(stored.resolve())
+
+        # Remove it again.
+        doc_id = next(d["doc_id"] for d in client.predict(api_name="/status")["documents"]
+                      if d["source"].endswith("orchard-ledger.txt"))
+        msg, status, table, _choices = client.predict(doc_id, api_name="/remove")
+        assert "Removed" in msg and "**Documents** 1" in status
+        text, info = client.predict(NEW_FACT_QUESTION, None, api_name="/ask")
+        assert "417" not in text
