@@ -170,9 +170,12 @@ def test_streamed_answer_with_clickable_citations(seed_index_dir, tmp_path, page
         expect(refusal).to_contain_text("not an answer")
         assert refusal.locator("a.rag-cite").count() == 0
 
-        # Clear empties the chat
+        # Clear empties the chat; the example questions are back and clicking one asks it
         page.locator("#rag-clear").click()
         expect(page.locator("#rag-chat .rag-answer")).to_have_count(0)
+        page.locator("#rag-chat").get_by_text("How many civilians does Amnesty say were killed?").click()
+        expect(page.locator("#rag-chat .rag-answer:not(.rag-streaming)")).to_have_count(1)
+        expect(last_answer(page)).to_contain_text("3,706")
         assert page.outside_requests == [], f"the page contacted other hosts: {page.outside_requests}"
 
 
