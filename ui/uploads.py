@@ -10,8 +10,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The types the library can read (rag.sources.SUPPORTED_SUFFIXES); .markdown and .htm too.
-ALLOWED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+from rag.sources import SUPPORTED_SUFFIXES
+
+# The types the library can read: .txt .md .markdown .html .htm .pdf .docx
+ALLOWED_SUFFIXES = tuple(SUPPORTED_SUFFIXES)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_LABEL = "20 MB"
 
