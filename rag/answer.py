@@ -16,7 +16,8 @@ import numpy as np
 from .attribution import Statement, is_direct, statements_by
 from .retrieval import Evidence, Retriever
 from .settings import Settings
-from .text import STOPWORDS, stem, terms, words
+from .text import STOPWORDS, terms, words
+from .vocabulary import Vocabulary
 
 REFUSAL = "The sources don't answer this question."
 _SAY = re.compile(
@@ -86,18 +87,15 @@ def balance_quotes(text: str) -> str:
     return "“" * unmatched_close + text + "”" * depth
 
 
-def missing_key_terms(question: str, retriever: Retriever) -> list[str]:
+def missing_key_terms(question: str, vocabulary: Vocabulary) -> list[str]:
     """Names and numbers in the question that appear nowhere in the sources."""
-    index = retriever.index
     missing = []
     for i, w in enumerate(words(question)):
         is_name = i > 0 and w[:1].isupper() and w.lower() not in _QUESTION_WORDS
-        is_number = any(ch.isdigit() for ch in w)
-        if not (is_name or is_number) or w.lower() in STOPWORDS:
-            continue
-        if w.lower() in index.surface_words or stem(w) in index.term_df:
-            continue
-        missing.append(w)
+        # ordinals ("3rd") are often spelled out in the sources ("third")
+        is_number = any(ch.isdigit() for ch in w) and not re.fullmatch(r"\d+(st|nd|rd|th)", w.lower())
+        if (is_name or is_number) and w.lower() not in STOPWORDS and not vocabulary.contains(w):
+            missing.append(w)
     return missing
 
 
@@ -108,6 +106,7 @@ class ExtractiveEngine:
         self.retriever = retriever
         self.settings = settings
         self.statements = statements  # per document, from attribution
+        self.vocabulary = Vocabulary(retriever.index.surface_words)
         self.debug = False
 
     # -- public ---------------------------------------------------------------
@@ -118,7 +117,7 @@ class ExtractiveEngine:
         qvec = r.embedder.encode_query(query)
         hits = r.search(query, k=max(10, self.settings.evidence_passages), qvec=qvec)
         evidence = r.evidence(query, hits, qvec=qvec)
-        missing = missing_key_terms(query, r)
+        missing = missing_key_terms(query, self.vocabulary)
         if missing or not evidence:
             return self._refuse(question, query, evidence)
         say = _SAY.match(query)

@@ -52,6 +52,11 @@ class Assistant:
     def index(self) -> Index:
         return self._engine.retriever.index
 
+    @property
+    def manifest(self) -> dict:
+        """The current index's manifest: model, dim, built_at, documents, passages, ..."""
+        return self.index.manifest
+
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
         """Answer ``question`` in the context of ``history`` ([user, assistant] pairs)."""
         q = check_question(question, self.settings)

@@ -12,7 +12,8 @@ from .settings import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "model", None))
+    return Settings.from_env(index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "model", None),
+                             data_dir=getattr(args, "data_dir", None))
 
 
 def _print_answer(answer, out=sys.stdout) -> None:
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help="USER:PASS to require a login (or $RAG_AUTH)")
+    p.add_argument("--data-dir", help="where uploaded files are kept (default: data, or $RAG_DATA_DIR)")
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -254,6 +254,9 @@ def build_index(
         raise BuildError("nothing to index: give files or folders (no sources are recorded yet)")
     report(0.02, "Reading sources")
     docs, skipped = load_documents([Path(s) for s in sources], progress=show_progress, exclude=set(excluded))
+    # a file that could not be read is not recorded, so a refresh does not warn about it forever
+    unreadable = {str(Path(p).resolve()) for p, _ in skipped}
+    sources = [s for s in sources if s not in unreadable]
     if not docs:
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped) or "no supported files found"
         raise BuildError(f"no document could be read ({reasons})")
@@ -304,7 +307,7 @@ def write_index(
     report(0.1, f"Embedding {len(todo)} new texts ({len(cache)} cached)")
     if todo:
         embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
-        batch = 256
+        batch = 64  # small batches keep the progress bar moving
         bar = tqdm(total=len(todo), desc="Embedding", unit="text", disable=not show_progress)
         for i in range(0, len(todo), batch):
             chunk = todo[i : i + batch]
