@@ -1,0 +1,58 @@
+import io
+import json
+import math
+import tarfile
+
+import pytest
+
+from rag.evaluate import answer_words, bundled_dev_questions, eval_dev, load_beir, load_squad, ndcg_at, recall_at
+
+
+def test_dev_questions_meet_the_bar(assistant):
+    items = [json.loads(line) for line in bundled_dev_questions().read_text(encoding="utf-8").splitlines() if line.strip()]
+    result = eval_dev(assistant, items)
+    assert result["questions"] == len(items) == 13
+    assert result["refusal_accuracy"] == 1.0
+    # 10 of the 11 answerable questions today (d09 misses); a drop is a regression
+    assert result["answer_accuracy"] >= 10 / 11
+    assert result["citation_accuracy"] >= 10 / 11
+    assert result["words_p90"] <= 80  # concise answers
+
+
+def test_ndcg_and_recall():
+    rel = {"a": 1, "b": 1}
+    assert ndcg_at(["a", "b", "c"], rel) == pytest.approx(1.0)
+    assert ndcg_at(["c", "a"], rel) == pytest.approx((1 / math.log2(3)) / (1 + 1 / math.log2(3)))
+    assert ndcg_at(["c"], rel) == 0.0
+    assert recall_at(["x", "a"], rel, k=100) == 0.5
+
+
+def test_answer_words_ignores_markers_and_bullets():
+    assert answer_words("- One two. [1]\n- Three [2]") == 3
+
+
+def test_load_beir_and_squad(tmp_path):
+    buf = tmp_path / "mini.tar.gz"
+    files = {
+        "mini/corpus.jsonl": "\n".join(json.dumps(d) for d in [{"_id": "d1", "title": "T1", "text": "Alpha text."},
+                                                                 {"_id": "d2", "title": "T2", "text": "Beta text."}]),
+        "mini/queries.jsonl": json.dumps({"_id": "q1", "text": "alpha?"}) + "\n" + json.dumps({"_id": "q2", "text": "none"}),
+        "mini/qrels/test.tsv": "query-id\tcorpus-id\tscore\nq1\td1\t1\n",
+    }
+    with tarfile.open(buf, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    docs, queries, qrels, id_map = load_beir(buf)
+    assert len(docs) == 2 and queries == {"q1": "alpha?"} and qrels == {"q1": {"d1": 1}}
+    assert sorted(id_map.values()) == ["d1", "d2"]
+
+    squad = tmp_path / "squad.json"
+    squad.write_text(json.dumps({"data": [{"title": "Owl_Facts", "paragraphs": [{"context": "Owls hunt at night.", "qas": [
+        {"id": "1", "question": "When do owls hunt?", "answers": [{"text": "at night", "answer_start": 10}], "is_impossible": False},
+        {"id": "2", "question": "When do owls sing?", "answers": [], "is_impossible": True}]}]}]}), encoding="utf-8")
+    docs, qs = load_squad(squad)
+    assert docs[0].title == "Owl Facts" and qs[0]["answers"] == ["at night"] and qs[1]["impossible"]
+    assert qs[0]["doc_id"] == docs[0].doc_id
