@@ -87,6 +87,38 @@ def balance_quotes(text: str) -> str:
     return "“" * unmatched_close + text + "”" * depth
 
 
+_TYPE_PATTERNS = [
+    (re.compile(r"^(?:how\s+(?:many|much|long|far|old|large|big|tall|high)|what\s+(?:percentage|percent|number|amount))\b", re.I), "number"),
+    (re.compile(r"^(?:when\b|(?:in\s+)?what\s+(?:year|decade|century|date|month|day)\b)", re.I), "time"),
+    (re.compile(r"^who(?:m|se)?\b", re.I), "name"),
+]
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                     r"hundred|hundreds|thousand|thousands|million|millions|billion|dozen|half)\b", re.I)
+_TIME = re.compile(r"\b(?:1\d{3}|20\d{2}|\d{2,4}s|January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|century|centuries|decade|"
+                   r"BC|AD|BCE|CE)\b")
+
+
+def expected_type(question: str) -> str | None:
+    """What kind of answer a question asks for: "number", "time", "name" or None."""
+    for pattern, kind in _TYPE_PATTERNS:
+        if pattern.match(question.strip()):
+            return kind
+    return None
+
+
+def has_type(sentence: str, kind: str | None, question: str) -> bool:
+    """Whether ``sentence`` holds something of the expected kind (a name absent from the question, for "name")."""
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    if kind == "time":
+        return bool(_TIME.search(sentence))
+    if kind == "name":
+        asked = {w.lower() for w in words(question)}
+        return any(w[:1].isupper() and w.lower() not in asked for w in words(sentence)[1:])
+    return True
+
+
 def missing_key_terms(question: str, vocabulary: Vocabulary) -> list[str]:
     """Names and numbers in the question that appear nowhere in the sources."""
     missing = []
@@ -133,6 +165,10 @@ class ExtractiveEngine:
                             if 0.6 * float(r.index.sentence_vectors[ev.row] @ tvec) + 0.4 * r.lexical_overlap(t_terms, self._text(ev)) >= TOPIC_MIN]
         if not evidence or evidence[0].score < self.settings.min_evidence:
             return self._refuse(question, query, evidence)
+        kind = expected_type(query)
+        if kind and self.settings.type_bonus:
+            # a sentence that holds the kind of thing asked for ("how many" -> a number) moves up
+            evidence = sorted(evidence, key=lambda ev: -(ev.score + self.settings.type_bonus * has_type(self._text(ev), kind, query)))
         return self._compose(question, query, self._evidence_units(evidence), bullets=False)
 
     # -- helpers --------------------------------------------------------------

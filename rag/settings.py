@@ -38,6 +38,8 @@ class Settings:
     evidence_passages: int = 5
     # answering
     min_evidence: float = 0.32
+    # added to a sentence holding the kind of answer asked for (tuned on half of SQuAD part A)
+    type_bonus: float = 0.1
     max_answer_sentences: int = 2
     max_statements: int = 4
     max_question_chars: int = 2000

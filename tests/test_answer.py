@@ -70,3 +70,17 @@ def test_balance_quotes():
     assert balance_quotes("Houses were hit.”") == "“Houses were hit.”"
     assert balance_quotes("“It is riddled with assertion.") == "“It is riddled with assertion.”"
     assert balance_quotes("“Fine,” he said.") == "“Fine,” he said."
+
+
+def test_expected_answer_type():
+    from rag.answer import expected_type, has_type
+
+    assert expected_type("How many civilians were killed?") == "number"
+    assert expected_type("In what year was it signed?") == "time"
+    assert expected_type("Who hosted the interview?") == "name"
+    assert expected_type("Why did they leave?") is None
+    assert has_type("At least 3,706 civilians were killed.", "number", "")
+    assert not has_type("Many civilians were killed.", "number", "")
+    assert has_type("It was signed in 1992.", "time", "")
+    assert has_type("The host was Rachel Martin.", "name", "Who hosted the interview?")
+    assert not has_type("The host was kind.", "name", "Who hosted the interview?")
