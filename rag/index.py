@@ -16,10 +16,13 @@ a build that dies half-way leaves the previous index serving.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -228,6 +231,29 @@ def build_index(
     on refresh). Raises BuildError when no document could be read; the previous
     index is then untouched.
     """
+    index_dir = Path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        return _build_locked(paths, settings, add=add, exclude=exclude, embedder=embedder, progress=progress,
+                             show_progress=show_progress)
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path):
+    """One build at a time per index directory, across processes (CLI and server)."""
+    with open(index_dir / ".build.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another build of '{index_dir}' to finish...", file=sys.stderr)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _build_locked(paths, settings, *, add, exclude, embedder, progress, show_progress) -> BuildReport:
     t0 = time.time()
     index_dir = Path(settings.index_dir)
     report = progress or (lambda frac, msg: None)

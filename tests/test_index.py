@@ -119,3 +119,30 @@ def test_rebuild_killed_half_way_leaves_old_index(index_copy, embedder, tmp_path
     a = Assistant(Settings(index_dir=index_copy), embedder=embedder)
     answer = a.ask("How many civilians does Amnesty say were killed?")
     assert "3,706" in answer.answer
+
+
+def test_concurrent_builds_take_turns(index_copy, embedder, tmp_path):
+    import threading
+
+    s = Settings(index_dir=index_copy)
+    docs = []
+    for i in range(2):
+        f = tmp_path / f"n{i}.txt"
+        f.write_text(f"Note {i}: the ferry to Islay leaves at {7 + i} o'clock.", encoding="utf-8")
+        docs.append(f)
+    errors = []
+
+    def run(f):
+        try:
+            build_index([f], s, add=True, embedder=embedder, show_progress=False)
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in docs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(read_manifest(index_copy)["documents"]) == 3  # both additions survived
+    assert len(list((index_copy / "builds").iterdir())) == 1
