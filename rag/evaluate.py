@@ -252,9 +252,15 @@ PUBLISHED = {"bm25": 0.679, "dense": 0.645, "bge-small-en-v1.5": 0.713}
 
 def render(results: dict, command: str, settings: Settings) -> str:
     lines = ["# Evaluation", "", f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}.", "",
-             f"Settings: model `{settings.embed_model}`, fusion `{settings.fusion}` (k={settings.rrf_k}, "
-             f"weights dense {settings.dense_weight} / BM25 {settings.bm25_weight}), passages of at most "
-             f"{settings.max_passage_words} words, evidence threshold {settings.min_evidence}.", ""]
+             f"Settings: model `{settings.embed_model}`, fusion `{settings.fusion}` "
+             f"(weights dense {settings.dense_weight} / BM25 {settings.bm25_weight}), passages of at most "
+             f"{settings.max_passage_words} words, evidence threshold {settings.min_evidence}, answer-type bonus "
+             f"{settings.type_bonus}. How these were chosen, on data kept apart from these figures: docs/TUNING.md.", "",
+             "Metrics. Dev: *answer accuracy* = every must_include group matched in the answer; *citation accuracy* = "
+             "a cited passage contains an evidence string; *refusal accuracy* over all questions (unanswerable ones must "
+             "be refused, answerable ones must not). SQuAD: *answer contains gold* = a gold answer string inside the "
+             "answer text; *first citation on gold paragraph* = citation [1] is the question's paragraph; refusals count "
+             "as misses. Answer lengths are in words, citation markers not counted.", ""]
     if "dev" in results:
         d = results["dev"]
         lines += ["## Dev questions (seed article)", "",
