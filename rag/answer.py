@@ -27,7 +27,7 @@ _SAY = re.compile(
     re.I,
 )
 NEIGHBOUR_RATIO = 0.9  # a neighbouring sentence this close to the best one's score joins the answer
-TOPIC_MIN = 0.25  # least topic relevance (0.6 cosine + 0.4 word overlap) of a statement "about" something
+TOPIC_MIN = 0.25  # least topic relevance (see _topic_score) of a statement "about" something
 _QUESTION_WORDS = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "is", "was", "and"}
 
 
@@ -139,7 +139,9 @@ class ExtractiveEngine:
         self.settings = settings
         self.statements = statements  # per document, from attribution
         self.vocabulary = Vocabulary(retriever.index.surface_words)
-        self.debug = False
+        index = retriever.index
+        # sentence start -> row of its vector, for scoring statements found by attribution
+        self._rows = {(p.doc_id, s): row for p in index.passages for (s, _), row in zip(p.sentences, index.passage_sentences(p.pid))}
 
     # -- public ---------------------------------------------------------------
     def answer(self, question: str, standalone: str | None = None) -> Answer:
@@ -161,8 +163,7 @@ class ExtractiveEngine:
                 # no statement of the speaker fits: answer from any evidence about the topic, or refuse
                 tvec = r.embedder.encode_query(say.group("topic"))
                 t_terms = terms(say.group("topic"))
-                evidence = [ev for ev in evidence
-                            if 0.6 * float(r.index.sentence_vectors[ev.row] @ tvec) + 0.4 * r.lexical_overlap(t_terms, self._text(ev)) >= TOPIC_MIN]
+                evidence = [ev for ev in evidence if self._topic_score(ev.row, self._text(ev), tvec, t_terms) >= TOPIC_MIN]
         if not evidence or evidence[0].score < self.settings.min_evidence:
             return self._refuse(question, query, evidence)
         kind = expected_type(query)
@@ -218,7 +219,7 @@ class ExtractiveEngine:
             # a short opening ("It is riddled with assertion.") reads better with the next sentence
             if len(st.sentences) > 1 and len(text[s:e].split()) < 10:
                 e = st.sentences[1][1]
-            row = self._row(doc_id, s)
+            row = self._rows.get((doc_id, s))
             score = float(index.sentence_vectors[row] @ qvec) if row is not None else 0.0
             units.append(self._unit(doc_id, s, e, score))
         return units
@@ -237,16 +238,9 @@ class ExtractiveEngine:
         ranked = []
         for doc_id, st in found:
             text = index.documents[doc_id].text
-            scores = []
-            for s, e in st.sentences:
-                row = self._row(doc_id, s)
-                sim = float(index.sentence_vectors[row] @ tvec) if row is not None else 0.0
-                scores.append(0.6 * sim + 0.4 * self.retriever.lexical_overlap(t_terms, text[s:e]))
+            scores = [self._topic_score(self._rows.get((doc_id, s)), text[s:e], tvec, t_terms) for s, e in st.sentences]
             ranked.append((max(scores), doc_id, st, scores))
         ranked.sort(key=lambda r: -r[0])
-        if self.debug:
-            for r in ranked:
-                print(f"{r[0]:.3f}", [round(x, 3) for x in r[3]], index.documents[r[1]].text[r[2].sentences[0][0]:][:80])
         if ranked[0][0] < TOPIC_MIN:
             return []  # nothing this speaker said is about the topic
         best_score, doc_id, st, scores = ranked[0]
@@ -287,11 +281,10 @@ class ExtractiveEngine:
         index = self.retriever.index
         return index.documents[index.passages[ev.pid].doc_id].text[ev.start : ev.end]
 
-    def _row(self, doc_id: str, start: int) -> int | None:
-        if not hasattr(self, "_rows"):
-            idx = self.retriever.index
-            self._rows = {(p.doc_id, s): row for p in idx.passages for (s, _), row in zip(p.sentences, idx.passage_sentences(p.pid))}
-        return self._rows.get((doc_id, start))
+    def _topic_score(self, row: int | None, text: str, tvec: np.ndarray, t_terms: list[str]) -> float:
+        """How much a sentence is about a topic: 0.6 cosine + 0.4 IDF-weighted word overlap."""
+        sim = float(self.retriever.index.sentence_vectors[row] @ tvec) if row is not None else 0.0
+        return 0.6 * sim + 0.4 * self.retriever.lexical_overlap(t_terms, text)
 
     def _unit(self, doc_id: str, start: int, end: int, score: float) -> _Unit:
         """The unit for a span, cut to the passage that holds its start."""
