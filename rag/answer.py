@@ -60,6 +60,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     standalone_question: str = ""
     nearest: list[Citation] = field(default_factory=list)
+    note: str = ""  # e.g. what the citation check removed from a generated answer
 
     def to_json(self) -> dict:
         return {"answer": self.answer, "refused": self.refused, "citations": [c.to_json() for c in self.citations]}

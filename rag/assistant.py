@@ -10,9 +10,14 @@ from .answer import Answer, ExtractiveEngine
 from .attribution import attribute
 from .chat import standalone_question
 from .embedding import Embedder
+from .generative import stream_answer
+from .llm import make_client
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
 from .retrieval import Retriever
 from .settings import Settings
+
+
+ENGINES = ("extractive", "llm")
 
 
 class QuestionError(ValueError):
@@ -36,9 +41,18 @@ class Assistant:
         self.settings = settings
         # fail fast on a missing or mismatched index, before the model loads
         check_compatible(read_manifest(settings.index_dir), settings, settings.index_dir)
+        if settings.engine not in ENGINES:
+            raise ValueError(f"unknown answer engine '{settings.engine}' (choose from: {', '.join(ENGINES)})")
         self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
         self._build_lock = threading.Lock()
         self._engine = self._load()
+        # the generative engine's model client (loaded once; a GGUF model stays in memory)
+        self.client = make_client(settings) if settings.engine == "llm" else None
+
+    @property
+    def engine_name(self) -> str:
+        """What answers: "extractive" or "llm (<model>)"."""
+        return f"llm ({self.client.name})" if self.client else "extractive"
 
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
@@ -59,13 +73,27 @@ class Assistant:
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
         """Answer ``question`` in the context of ``history`` ([user, assistant] pairs)."""
-        q = check_question(question, self.settings)
-        engine = self._engine  # one engine for the whole answer, even if a rebuild swaps it meanwhile
-        return engine.answer(q, standalone_question(q, history))
+        if self.client is None:
+            q = check_question(question, self.settings)
+            return self._engine.answer(q, standalone_question(q, history))
+        answer = None
+        for _, answer in self.stream(question, history):
+            pass
+        return answer
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[tuple[str, Answer | None]]:
-        """Yield the answer text as it grows, then (full text, Answer)."""
-        answer = self.ask(question, history)
+        """Yield the answer text as it grows, then (final text, Answer).
+
+        With the generative engine the growing text is the model's raw reply; the
+        final text is the checked one (unsupported sentences removed).
+        """
+        q = check_question(question, self.settings)
+        engine = self._engine  # one engine for the whole answer, even if a rebuild swaps it meanwhile
+        standalone = standalone_question(q, history)
+        if self.client is not None:
+            yield from stream_answer(engine, self.client, self.settings, q, standalone)
+            return
+        answer = engine.answer(q, standalone)
         words = answer.answer.split(" ")
         for i in range(1, len(words)):
             yield " ".join(words[:i]), None

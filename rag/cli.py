@@ -12,12 +12,18 @@ from .settings import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "model", None),
-                             data_dir=getattr(args, "data_dir", None))
+    return Settings.from_env(
+        index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "model", None),
+        data_dir=getattr(args, "data_dir", None), engine=getattr(args, "engine", None),
+        llm_url=getattr(args, "llm_url", None), llm_model=getattr(args, "llm_model", None),
+        llm_gguf=getattr(args, "llm_gguf", None),
+    )
 
 
 def _print_answer(answer, out=sys.stdout) -> None:
     print(answer.answer, file=out)
+    if answer.note:
+        print(f"\nNote: {answer.note}", file=out)
     if answer.citations:
         print("\nSources:", file=out)
         for c in answer.citations:
@@ -125,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index-dir", help="index directory (default: index, or $RAG_INDEX_DIR)")
         p.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled)")
 
+    def engine(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--engine", choices=["extractive", "llm"], help="answer engine (default: extractive, or $RAG_ENGINE)")
+        p.add_argument("--llm-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 for Ollama ($RAG_LLM_URL)")
+        p.add_argument("--llm-model", help="model name to ask the server for ($RAG_LLM_MODEL)")
+        p.add_argument("--llm-gguf", help="a local GGUF chat model run with llama-cpp-python ($RAG_LLM_GGUF)")
+
     p = sub.add_parser("ingest", help="build the index from files and folders")
     common(p)
     p.add_argument("paths", nargs="*", help="files and folders; none: refresh the recorded sources")
@@ -137,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="*", help="the question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--jsonl", metavar="FILE", help="answer each JSON line of FILE ('-' for stdin)")
+    engine(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("info", help="show what is indexed")
@@ -152,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="at most this many questions per benchmark (quick runs)")
     p.add_argument("--output", default="docs/EVALUATION.md", help="report file ('-' for none)")
     p.add_argument("--work-dir", help="keep benchmark indexes here; re-runs then embed nothing (default: temporary)")
+    engine(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="start the web chat")
@@ -160,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help="USER:PASS to require a login (or $RAG_AUTH)")
     p.add_argument("--data-dir", help="where uploaded files are kept (default: data, or $RAG_DATA_DIR)")
+    engine(p)
     p.set_defaults(func=cmd_serve)
     return parser
 
@@ -169,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     from .assistant import QuestionError
     from .embedding import ModelError
     from .index import IndexError_
+    from .llm import LLMError
 
     args = build_parser().parse_args(argv)
     if args.command == "ask" and not args.jsonl and not " ".join(args.question).strip():
@@ -176,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (IndexError_, QuestionError, ModelError, ValueError, FileNotFoundError) as exc:
+    except (IndexError_, QuestionError, ModelError, LLMError, ValueError, FileNotFoundError) as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

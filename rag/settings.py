@@ -43,7 +43,17 @@ class Settings:
     max_answer_sentences: int = 2
     max_statements: int = 4
     max_question_chars: int = 2000
-    engine: str = "extractive"
+    engine: str = "extractive"  # or "llm": generated answers, every citation checked
+    # generative engine (engine="llm")
+    llm_url: str | None = None  # OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (Ollama)
+    llm_model: str = "default"
+    llm_api_key: str | None = None
+    llm_gguf: str | None = None  # a local GGUF file run with llama-cpp-python
+    llm_context: int = 4096
+    llm_passages: int = 5
+    llm_max_tokens: int = 300
+    llm_temperature: float = 0.1
+    support_min: float = 0.5  # least support (see citecheck) for a citation to stand
 
     def chunking(self) -> dict:
         """The settings an index's passages depend on (stored in the manifest)."""
@@ -62,6 +72,10 @@ class Settings:
             "data_dir": ("RAG_DATA_DIR", Path),
             "embed_model": ("RAG_EMBED_MODEL", str),
             "engine": ("RAG_ENGINE", str),
+            "llm_url": ("RAG_LLM_URL", str),
+            "llm_model": ("RAG_LLM_MODEL", str),
+            "llm_api_key": ("RAG_LLM_API_KEY", str),
+            "llm_gguf": ("RAG_LLM_GGUF", str),
         }
         for field, (var, cast) in env.items():
             if os.environ.get(var):

@@ -1,0 +1,39 @@
+"""The citation check of generated answers, on the seed index (no model needed)."""
+
+from rag import citecheck
+
+
+def _pids(assistant, *needles):
+    out = []
+    for needle in needles:
+        out.append(next(p.pid for p in assistant.index.passages if needle in p.text))
+    return out
+
+
+def test_split_claims_keeps_markers_with_their_sentence():
+    claims = citecheck.split_claims("Townsend rejected the notion. [1] He challenged Amnesty [2][3]. No source here.")
+    assert claims == [("Townsend rejected the notion.", [1]), ("He challenged Amnesty.", [2, 3]), ("No source here.", [])]
+
+
+def test_supported_citation_stands_and_points_at_the_sentence(assistant):
+    pids = _pids(assistant, "I would challenge the people")
+    text = "Townsend challenged Amnesty International to first research their facts. [1]"
+    checked = citecheck.check(text, pids, assistant._engine.retriever, support_min=0.5)
+    assert checked.removed_sentences == 0 and checked.removed_citations == 0
+    [(claim, [support])] = checked.sentences
+    doc = assistant.index.documents[assistant.index.passages[support.pid].doc_id].text
+    assert "research their facts" in doc[support.start : support.end]
+
+
+def test_invented_or_misattributed_claims_are_removed(assistant):
+    pids = _pids(assistant, "I would challenge the people", "at least 3,706 civilians")
+    text = ("Townsend said the moon is made of green cheese. [1] "
+            "At least 3,706 civilians were killed according to the report. [2] "
+            "At least 3,706 civilians were killed. [1] "
+            "The coalition won the World Cup. [7] "
+            "An uncited sentence.")
+    checked = citecheck.check(text, pids, assistant._engine.retriever, support_min=0.5)
+    kept = [claim for claim, _ in checked.sentences]
+    assert kept == ["At least 3,706 civilians were killed according to the report."]
+    assert checked.removed_sentences == 4
+    assert checked.removed_citations == 3  # the cheese [1], the wrongly cited [1], the out-of-range [7]
