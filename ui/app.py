@@ -64,6 +64,7 @@ a.rag-cite:hover { text-decoration: underline; }
 .rag-refusal-label { color: #b45309; }
 .rag-nearest summary { color: #b45309; }
 .rag-streaming { opacity: .85; }
+.rag-note { font-size: .85em; color: var(--body-text-color-subdued); font-style: italic; }
 .rag-msg-error { color: #b91c1c; }
 .rag-msg-ok { color: #15803d; }
 """
@@ -119,7 +120,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         return render.esc(str(text).replace(str(uploads_dir.resolve()) + os.sep, "uploads/"))
 
     def status_text() -> str:
-        return render.status_markdown(assistant.index.manifest, settings.engine)
+        return render.status_markdown(assistant.index.manifest, assistant.engine_name)
 
     def index_views():
         m = assistant.index.manifest
@@ -188,6 +189,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
             "citations": [c.to_json() for c in answer.citations],
             "nearest": [c.to_json() for c in answer.nearest],
             "standalone_question": answer.standalone_question,
+            "note": answer.note,
         }
 
     def status() -> dict:
@@ -195,7 +197,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         m = assistant.index.manifest
         return {
             "model": m.get("model"), "dim": m.get("dim"), "built_at": m.get("built_at"),
-            "passages": m.get("passages"), "engine": settings.engine,
+            "passages": m.get("passages"), "engine": assistant.engine_name,
             "documents": [{k: d.get(k) for k in ("doc_id", "title", "source", "passages", "sha256", "added_at")}
                           for d in m.get("documents", [])],
         }

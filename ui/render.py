@@ -92,10 +92,12 @@ def answer_html(answer, turn: str) -> str:
     numbers = {c.n for c in answer.citations}
     items = "".join(_source_item(c, turn, highlight=True) for c in answer.citations)
     label = "source" if len(answer.citations) == 1 else "sources"
+    note = getattr(answer, "note", "")
     return (
         '<div class="rag-answer">'
         f'<div class="rag-text">{answer_body(answer.answer, turn, numbers)}</div>'
-        f'<details class="rag-sources" open><summary>{len(answer.citations)} {label}</summary><ol>{items}</ol></details>'
+        + (f'<p class="rag-note">{esc(note)}</p>' if note else "")
+        + f'<details class="rag-sources" open><summary>{len(answer.citations)} {label}</summary><ol>{items}</ol></details>'
         "</div>"
     )
 
