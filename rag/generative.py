@@ -55,7 +55,7 @@ def stream_answer(engine: ExtractiveEngine, client: ChatClient, settings: Settin
         refusal = engine._refuse(question, standalone, evidence)
         yield refusal.answer, refusal
         return
-    checked = citecheck.check(raw, pids, r, settings.support_min)
+    checked = citecheck.check(raw, pids, r, settings.support_min, question=standalone)
     if not checked.sentences:
         # nothing the model wrote is backed by its sources: give the grounded extractive answer
         fallback = engine.answer(question, standalone)

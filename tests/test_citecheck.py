@@ -37,3 +37,31 @@ def test_invented_or_misattributed_claims_are_removed(assistant):
     assert kept == ["At least 3,706 civilians were killed according to the report."]
     assert checked.removed_sentences == 4
     assert checked.removed_citations == 3  # the cheese [1], the wrongly cited [1], the out-of-range [7]
+
+
+def test_misattributed_quote_is_not_supported(assistant):
+    # Jones said this, not Townsend; the words match Jones's passage but the name does not
+    pids = _pids(assistant, "riddled with assertion", "I would challenge the people")
+    text = "Townsend said the report was written by people who have no understanding of the brutality of warfare. [1]"
+    checked = citecheck.check(text, pids, assistant._engine.retriever, support_min=0.5)
+    assert checked.sentences == [] and checked.removed_citations == 1
+
+
+def test_uncited_sentence_gets_a_checked_source(assistant):
+    pids = _pids(assistant, "I would challenge the people", "at least 3,706 civilians")
+    checked = citecheck.check("The report says at least 3,706 civilians were killed.", pids,
+                              assistant._engine.retriever, support_min=0.5)
+    [(claim, [support])] = checked.sentences
+    assert support.pid == pids[1]
+
+
+def test_names_and_numbers():
+    assert citecheck.names_and_numbers("The report says Townsend counted 3,706 deaths in Mosul.") == ["Townsend", "3706", "Mosul"]
+
+
+def test_pronoun_claims_must_be_about_the_person_asked(assistant):
+    pids = _pids(assistant, "riddled with assertion")
+    text = "He said the report was written by people who have no understanding of the brutality of warfare. [1]"
+    r = assistant._engine.retriever
+    assert citecheck.check(text, pids, r, 0.5, question="What did Townsend say?").sentences == []
+    assert citecheck.check(text, pids, r, 0.5, question="What did Jones say?").sentences != []
