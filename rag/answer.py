@@ -94,7 +94,8 @@ _TYPE_PATTERNS = [
     (re.compile(r"^who(?:m|se)?\b", re.I), "name"),
 ]
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-                     r"hundred|hundreds|thousand|thousands|million|millions|billion|dozen|half)\b", re.I)
+                     r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|both|several|"
+                     r"couple|pair|single|once|twice|thrice|double|triple)\b", re.I)
 _TIME = re.compile(r"\b(?:1\d{3}|20\d{2}|\d{2,4}s|January|February|March|April|May|June|July|August|September|October|"
                    r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|century|centuries|decade|"
                    r"BC|AD|BCE|CE)\b")
@@ -168,6 +169,9 @@ class ExtractiveEngine:
         if not evidence or evidence[0].score < self.settings.min_evidence:
             return self._refuse(question, query, evidence)
         kind = expected_type(query)
+        if kind == "number" and not has_type(self._text(evidence[0]), kind, query):
+            # "how many" and no number in the best evidence: the sources don't say
+            return self._refuse(question, query, evidence)
         if kind and self.settings.type_bonus:
             # a sentence that holds the kind of thing asked for ("how many" -> a number) moves up
             evidence = sorted(evidence, key=lambda ev: -(ev.score + self.settings.type_bonus * has_type(self._text(ev), kind, query)))

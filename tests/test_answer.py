@@ -84,3 +84,9 @@ def test_expected_answer_type():
     assert has_type("It was signed in 1992.", "time", "")
     assert has_type("The host was Rachel Martin.", "name", "Who hosted the interview?")
     assert not has_type("The host was kind.", "name", "Who hosted the interview?")
+
+
+def test_how_many_without_a_number_in_the_evidence_is_refused(assistant):
+    ans = assistant.ask("How many drones did the coalition fly over Mosul?")
+    assert ans.refused, ans.answer
+    assert not assistant.ask("How many civilians does Amnesty say were killed?").refused
