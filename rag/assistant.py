@@ -56,10 +56,10 @@ class Assistant:
 
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
-        statements = {}
-        for doc_id, doc in index.documents.items():
-            sentences = [s for p in index.passages if p.doc_id == doc_id for s in p.sentences]
-            statements[doc_id] = attribute(doc.text, sentences)
+        sentences: dict[str, list[tuple[int, int]]] = {doc_id: [] for doc_id in index.documents}
+        for p in index.passages:  # passages are in document order
+            sentences[p.doc_id].extend(p.sentences)
+        statements = {doc_id: attribute(doc.text, sentences[doc_id]) for doc_id, doc in index.documents.items()}
         return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings, statements)
 
     @property

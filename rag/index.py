@@ -195,21 +195,26 @@ class BuildReport:
 
 
 def _previous_vectors(settings: Settings) -> dict[str, np.ndarray]:
-    """Vectors of the current index keyed by the hash of the text embedded (the embedding cache)."""
+    """Vectors of the current index keyed by the hash of the text embedded (the embedding cache).
+
+    Reads only the vector files; an index of another model or format, or a damaged one, gives no cache.
+    """
+    import faiss
+
+    index_dir = Path(settings.index_dir)
     try:
-        old = load_index(settings)
-    except IndexError_:
+        manifest = read_manifest(index_dir)
+        if manifest.get("model") != settings.embed_model:
+            return {}
+        build = current_build(index_dir)
+        keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
+        dense = faiss.read_index(str(build / "dense.faiss"))
+        passage_vecs = dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else []
+        sentence_vecs = np.load(build / "sentences.npy") if keys["sentences"] else []
+    except (IndexError_, OSError, ValueError, KeyError, RuntimeError):
         return {}
-    cache: dict[str, np.ndarray] = {}
-    cache_file = old.path / "vector_keys.json"
-    if not cache_file.exists():
-        return {}
-    keys = json.loads(cache_file.read_text(encoding="utf-8"))
-    dense = old.dense.reconstruct_n(0, old.dense.ntotal) if old.dense.ntotal else np.zeros((0, 0), np.float32)
-    for key, vec in zip(keys["passages"], dense):
-        cache[key] = vec
-    for key, vec in zip(keys["sentences"], old.sentence_vectors):
-        cache[key] = vec
+    cache: dict[str, np.ndarray] = dict(zip(keys["passages"], passage_vecs))
+    cache.update(zip(keys["sentences"], sentence_vecs))
     return cache
 
 
