@@ -255,7 +255,7 @@ def render(results: dict, command: str, settings: Settings) -> str:
              f"Settings: model `{settings.embed_model}`, fusion `{settings.fusion}` "
              f"(weights dense {settings.dense_weight} / BM25 {settings.bm25_weight}), passages of at most "
              f"{settings.max_passage_words} words, evidence threshold {settings.min_evidence}, answer-type bonus "
-             f"{settings.type_bonus}. How these were chosen, on data kept apart from these figures: docs/TUNING.md.", "",
+             f"{settings.type_bonus}. How these were chosen (fusion on SciFact train queries; evidence settings on half of SQuAD part A): docs/TUNING.md.", "",
              "Metrics. Dev: *answer accuracy* = every must_include group matched in the answer; *citation accuracy* = "
              "a cited passage contains an evidence string; *refusal accuracy* over all questions (unanswerable ones must "
              "be refused, answerable ones must not). SQuAD: *answer contains gold* = a gold answer string inside the "
