@@ -401,8 +401,9 @@ def write_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    previous = current_build(index_dir)
     _swap_current(index_dir, final)
-    _remove_stale_builds(index_dir, keep=final)
+    _remove_stale_builds(index_dir, keep={final, previous} - {None})
     report(1.0, "Done")
     return BuildReport(final, len(docs), len(passages), len(todo), len(p_keys) + len(s_keys) - len(todo),
                        list(skipped or []), time.time() - t0)
@@ -417,8 +418,13 @@ def _swap_current(index_dir: Path, target: Path) -> None:
     os.replace(tmp_link, index_dir / "current")
 
 
-def _remove_stale_builds(index_dir: Path, keep: Path) -> None:
-    """Delete older builds and leftovers of crashed ones (an index being loaded elsewhere keeps its open files)."""
+def _remove_stale_builds(index_dir: Path, keep: set[Path]) -> None:
+    """Delete builds other than ``keep`` and leftovers of crashed ones.
+
+    The previous build is kept: a process that resolved ``current`` just before the
+    swap can still read it.
+    """
+    keep = {k.resolve() for k in keep}
     for child in (index_dir / "builds").iterdir():
-        if child.resolve() != keep.resolve():
+        if child.resolve() not in keep:
             shutil.rmtree(child, ignore_errors=True)

@@ -47,10 +47,14 @@ def test_truncated_vectors_are_detected(index_copy):
 
 
 def test_rebuild_of_unchanged_sources_reuses_every_vector(index_copy, embedder):
+    first = (index_copy / "current").resolve()
     report = build_index([], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
     assert report.embedded == 0 and report.reused > 0
-    # the old build is gone, one build remains
-    assert len(list((index_copy / "builds").iterdir())) == 1
+    second = (index_copy / "current").resolve()
+    build_index([], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
+    # the current build and the one before it remain; older ones are removed
+    assert sorted(p.resolve() for p in (index_copy / "builds").iterdir()) == sorted([second, (index_copy / "current").resolve()])
+    assert not first.exists()
 
 
 def test_add_and_exclude_documents(index_copy, embedder, tmp_path):
@@ -145,4 +149,4 @@ def test_concurrent_builds_take_turns(index_copy, embedder, tmp_path):
         t.join()
     assert not errors
     assert len(read_manifest(index_copy)["documents"]) == 3  # both additions survived
-    assert len(list((index_copy / "builds").iterdir())) == 1
+    assert len(list((index_copy / "builds").iterdir())) == 2  # current and previous
