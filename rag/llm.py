@@ -12,6 +12,7 @@ Two ways to reach a model, both streaming text pieces:
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -79,12 +80,14 @@ class LlamaCpp:
         except (ValueError, OSError) as exc:
             raise LLMError(f"cannot load GGUF model '{model_path}': {exc}") from exc
         self.name = f"llama.cpp {model_path}"
+        self._lock = threading.Lock()  # one llama.cpp context: the web chat's concurrent answers take turns
 
     def stream_chat(self, messages: list[dict], max_tokens: int, temperature: float) -> Iterator[str]:
-        for chunk in self.llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True):
-            delta = chunk["choices"][0].get("delta", {}).get("content")
-            if delta:
-                yield delta
+        with self._lock:
+            for chunk in self.llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True):
+                delta = chunk["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
 
 
 def make_client(settings: Settings) -> ChatClient:

@@ -147,3 +147,26 @@ def test_unreachable_server_is_one_clear_error(seed_index_dir):
                        cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
     assert r.returncode == 2
     assert "cannot reach the model server" in r.stderr and "Traceback" not in r.stderr
+
+
+@needs_llm
+def test_in_process_model_serves_concurrent_questions_in_turn():
+    import threading
+
+    from rag.llm import LlamaCpp
+
+    client = LlamaCpp(str(GGUF), n_ctx=1024)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append("".join(client.stream_chat([{"role": "user", "content": "Say hello."}], 8, 0.0)))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 3 and all(r.strip() for r in results)
