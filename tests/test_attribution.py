@@ -1,0 +1,42 @@
+from rag.attribution import attribute, name_words, statements_by
+from rag.passages import split_document
+from rag.sources import Document, content_id, read_document
+
+from conftest import SEEDS
+
+
+def _statements(text):
+    doc = Document(content_id(text), "t", "t.txt", text)
+    sentences = [s for p in split_document(doc, 160) for s in p.sentences]
+    return doc.text, attribute(doc.text, sentences)
+
+
+def _said(text, statements, who):
+    return [" ".join(text[s:e] for s, e in st.sentences) for st in statements_by(statements, who)]
+
+
+def test_seed_article_speakers():
+    doc = read_document(SEEDS / "mosul-amnesty-report.txt")
+    text, sts = _statements(doc.text)
+    townsend = _said(text, sts, "Townsend")
+    assert len(townsend) == 2 and "any notion" in townsend[0] and "I would challenge" in townsend[1]
+    croft = " ".join(_said(text, sts, "Croft"))
+    # "he continued", "he said to NPR host Rachel Martin" and the quote after it are Croft's
+    assert "unmanned vehicles" in croft and "clear streets" in croft
+    assert not _said(text, sts, "Rachel Martin")
+    abadi = " ".join(_said(text, sts, "al-Abadi"))
+    assert "recheck their sources" in abadi and "role of those organizations" in abadi
+    assert "brutality of warfare" in " ".join(_said(text, sts, "Jones"))
+    assert "brutality of warfare" not in " ".join(_said(text, sts, "Townsend"))
+
+
+def test_quote_with_speaker_in_next_sentence():
+    text, sts = _statements("The mayor spoke on Monday.\n\n“We will rebuild the bridge.” Mayor Ana Ortiz said it twice.")
+    [st] = statements_by(sts, "Ortiz")
+    assert "rebuild the bridge" in text[st.sentences[0][0] : st.sentences[-1][1]]
+
+
+def test_name_words_drop_titles():
+    assert name_words("U.S. Army Lt. General Stephen Townsend") >= {"stephen", "townsend"}
+    assert "general" not in name_words("General Stephen Townsend")
+    assert "abadi" in name_words("Haider al-Abadi")

@@ -1,0 +1,24 @@
+from rag.retrieval import rrf
+
+
+def test_rrf_rewards_agreement():
+    fused = rrf([([1, 2, 3], 1.0), ([2, 1, 4], 1.0)], k=60)
+    assert fused[1] == fused[2] > fused[3] == fused[4]
+    weighted = rrf([([1], 2.0), ([2], 1.0)], k=60)
+    assert weighted[1] > weighted[2]
+
+
+def test_hybrid_search_and_evidence(assistant):
+    r = assistant._engine.retriever
+    q = "How many civilians were killed according to the report?"
+    hits = r.search(q, k=5)
+    assert len(hits) == 5 and hits[0].score >= hits[-1].score
+    best = r.evidence(q, hits)[0]
+    text = assistant.index.documents[assistant.index.passages[best.pid].doc_id].text
+    assert "3,706" in text[best.start : best.end]
+
+
+def test_bm25_with_no_known_terms_returns_nothing(assistant):
+    r = assistant._engine.retriever
+    assert r.bm25_scores(["zzzunknownterm"], 10) == {}
+    assert r.lexical_overlap([], "anything") == 0.0
