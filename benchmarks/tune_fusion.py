@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.evaluate import doc_ranking, load_beir, ndcg_at, recall_at  # noqa: E402
 from rag.index import IndexError_, load_index, write_index  # noqa: E402
-from rag.retrieval import Retriever, _minmax, rrf  # noqa: E402
+from rag.retrieval import Retriever, fuse  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.text import terms  # noqa: E402
 
@@ -30,21 +30,18 @@ def candidates(retriever: Retriever, queries: dict[str, str], depth: int = 300):
     return {q: (retriever.dense_scores(v, depth), retriever.bm25_scores(terms(queries[q]), depth)) for q, v in zip(qids, vecs)}
 
 
-def fuse(dense: dict, bm25: dict, kind: str, a: float, k: int) -> list[tuple[int, float]]:
-    if kind == "rrf":
-        f = rrf([(sorted(dense, key=dense.get, reverse=True), a), (sorted(bm25, key=bm25.get, reverse=True), 1 - a)], k)
-    else:
-        nd, nb = _minmax(dense), _minmax(bm25)
-        f = {p: a * nd.get(p, 0) + (1 - a) * nb.get(p, 0) for p in set(nd) | set(nb)}
+def ranked(dense: dict, bm25: dict, settings: Settings, kind: str, a: float, k: int) -> list[tuple[int, float]]:
+    """The product's fusion (rag.retrieval.fuse) with dense weight ``a`` and BM25 weight ``1 - a``."""
+    f = fuse(dense, bm25, settings.replace(fusion=kind, dense_weight=a, bm25_weight=1 - a, rrf_k=k or settings.rrf_k))
     return sorted(f.items(), key=lambda x: -x[1])
 
 
-def evaluate(cands, qrels, index, id_map, kind, a, k):
+def evaluate(cands, qrels, index, id_map, settings, kind, a, k):
     nd, rc = [], []
     for q, (d, b) in cands.items():
-        ranked = doc_ranking(fuse(d, b, kind, a, k), index, id_map)
-        nd.append(ndcg_at(ranked, qrels[q]))
-        rc.append(recall_at(ranked, qrels[q]))
+        docs = doc_ranking(ranked(d, b, settings, kind, a, k), index, id_map)
+        nd.append(ndcg_at(docs, qrels[q]))
+        rc.append(recall_at(docs, qrels[q]))
     return float(np.mean(nd)), float(np.mean(rc))
 
 
@@ -71,16 +68,16 @@ def main() -> None:
     grid += [("convex", a, 0) for a in [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]]
     rows = []
     for kind, a, k in grid:
-        rows.append((evaluate(train_c, train_rel, index, id_map, kind, a, k)[0], kind, a, k))
+        rows.append((evaluate(train_c, train_rel, index, id_map, settings, kind, a, k)[0], kind, a, k))
     rows.sort(reverse=True)
     print(f"passages: {len(index.passages)}; train queries {len(train_q)}, test queries {len(test_q)}")
     print("train nDCG@10  fusion  dense-weight  k")
     for r in rows:
         print(f"{r[0]:.4f}  {r[1]:6s}  {r[2]:.1f}  {r[3]}")
     for label, cfg in [("best on train", rows[0][1:]), ("rrf 0.5 k60 (default RRF)", ("rrf", 0.5, 60))]:
-        print(label, cfg, "test nDCG@10 / recall@100: %.4f / %.4f" % evaluate(test_c, test_rel, index, id_map, *cfg))
+        print(label, cfg, "test nDCG@10 / recall@100: %.4f / %.4f" % evaluate(test_c, test_rel, index, id_map, settings, *cfg))
     for name, kind, a in [("dense only", "convex", 1.0), ("bm25 only", "convex", 0.0)]:
-        print(name, "test nDCG@10 / recall@100: %.4f / %.4f" % evaluate(test_c, test_rel, index, id_map, kind, a, 0))
+        print(name, "test nDCG@10 / recall@100: %.4f / %.4f" % evaluate(test_c, test_rel, index, id_map, settings, kind, a, 0))
 
 
 if __name__ == "__main__":

@@ -146,13 +146,18 @@ class ExtractiveEngine:
         self._rows = {(p.doc_id, s): row for p in index.passages for (s, _), row in zip(p.sentences, index.passage_sentences(p.pid))}
 
     # -- public ---------------------------------------------------------------
+    def retrieve(self, query: str, passages: int) -> tuple[np.ndarray, list, list[Evidence]]:
+        """The query vector, the top passages (at least ``passages``, at least 10) and their evidence sentences."""
+        r = self.retriever
+        qvec = r.embedder.encode_query(query)
+        hits = r.search(query, k=max(10, passages), qvec=qvec)
+        return qvec, hits, r.evidence(query, hits, qvec=qvec)
+
     def answer(self, question: str, standalone: str | None = None) -> Answer:
         """Answer ``standalone`` (the question after follow-up resolution)."""
         query = (standalone or question).strip()
         r = self.retriever
-        qvec = r.embedder.encode_query(query)
-        hits = r.search(query, k=max(10, self.settings.evidence_passages), qvec=qvec)
-        evidence = r.evidence(query, hits, qvec=qvec)
+        qvec, hits, evidence = self.retrieve(query, self.settings.evidence_passages)
         missing = missing_key_terms(query, self.vocabulary)
         if missing or not evidence:
             return self._refuse(question, query, evidence)

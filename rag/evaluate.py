@@ -150,7 +150,7 @@ def rank_all(retriever, queries: dict[str, str], id_map: dict[str, str], depth: 
         bm25 = retriever.bm25_scores(terms(q), depth)
         out["dense"][qid] = doc_ranking(sorted(dense.items(), key=lambda x: -x[1]), index, id_map)
         out["bm25"][qid] = doc_ranking(sorted(bm25.items(), key=lambda x: -x[1]), index, id_map)
-        hits = retriever.search(q, k=depth, qvec=qvec)
+        hits = retriever.fused_hits(dense, bm25, k=depth)  # the candidates above, not searched again
         out["hybrid"][qid] = doc_ranking([(h.pid, h.score) for h in hits], index, id_map)
     return out
 

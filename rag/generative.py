@@ -38,9 +38,7 @@ def stream_answer(engine: ExtractiveEngine, client: ChatClient, settings: Settin
                   standalone: str) -> Iterator[tuple[str, Answer | None]]:
     """Yield the generated text as it grows, then (checked text, Answer)."""
     r = engine.retriever
-    qvec = r.embedder.encode_query(standalone)
-    hits = r.search(standalone, k=max(10, settings.llm_passages), qvec=qvec)
-    evidence = r.evidence(standalone, hits, qvec=qvec)
+    _, hits, evidence = engine.retrieve(standalone, settings.llm_passages)
     if missing_key_terms(standalone, engine.vocabulary) or not evidence or evidence[0].score < settings.min_evidence:
         refusal = engine._refuse(question, standalone, evidence)
         yield refusal.answer, refusal

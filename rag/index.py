@@ -35,7 +35,7 @@ import numpy as np
 from .passages import Passage, split_documents
 from .settings import Settings
 from .sources import Document, load_documents
-from .text import terms
+from .text import terms, words
 
 FORMAT_VERSION = 1
 ProgressFn = Callable[[float, str], None]
@@ -169,16 +169,8 @@ def load_index(settings: Settings) -> Index:
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vector counts do not match passages); rebuild it with `rag ingest PATH...`")
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(len(passages)), counts)
-    surface = frozenset(w.lower() for d in documents.values() for w in _surface_words(d))
+    surface = frozenset(w.lower() for d in documents.values() for w in words(d.title + "\n" + d.text))
     return Index(build, manifest, documents, passages, dense, bm25, sentence_vectors, owner, first, term_df, surface)
-
-
-def _surface_words(doc: Document) -> list[str]:
-    from .text import words
-
-    out = words(doc.title + "\n" + doc.text)
-    # hyphenated words also count by their parts ("al-Abadi" -> "Abadi")
-    return out + [part for w in out if "-" in w for part in w.split("-")]
 
 
 @dataclass

@@ -52,6 +52,19 @@ def _minmax(scores: dict[int, float]) -> dict[int, float]:
     return {k: (v - lo) / span for k, v in scores.items()}
 
 
+def fuse(dense: dict[int, float], bm25: dict[int, float], settings: Settings) -> dict[int, float]:
+    """Fused score of every candidate: a convex mix of min-max normalised scores, or weighted RRF."""
+    s = settings
+    if s.fusion == "convex":
+        nd, nb = _minmax(dense), _minmax(bm25)
+        total = s.dense_weight + s.bm25_weight
+        return {pid: (s.dense_weight * nd.get(pid, 0.0) + s.bm25_weight * nb.get(pid, 0.0)) / total for pid in set(nd) | set(nb)}
+    return rrf(
+        [(sorted(dense, key=dense.get, reverse=True), s.dense_weight), (sorted(bm25, key=bm25.get, reverse=True), s.bm25_weight)],
+        s.rrf_k,
+    )
+
+
 class Retriever:
     """Answers "which passages and sentences support this query?" over one loaded index."""
 
@@ -84,19 +97,14 @@ class Retriever:
 
     def search(self, query: str, k: int = 10, qvec: np.ndarray | None = None) -> list[Hit]:
         """Top ``k`` passages for ``query`` by fused dense + BM25 ranking."""
-        s = self.settings
         qvec = self.embedder.encode_query(query) if qvec is None else qvec
-        dense = self.dense_scores(qvec, s.dense_k)
-        bm25 = self.bm25_scores(terms(query), s.bm25_k)
-        if s.fusion == "convex":
-            nd, nb = _minmax(dense), _minmax(bm25)
-            total = s.dense_weight + s.bm25_weight
-            fused = {pid: (s.dense_weight * nd.get(pid, 0.0) + s.bm25_weight * nb.get(pid, 0.0)) / total for pid in set(nd) | set(nb)}
-        else:
-            fused = rrf(
-                [(sorted(dense, key=dense.get, reverse=True), s.dense_weight), (sorted(bm25, key=bm25.get, reverse=True), s.bm25_weight)],
-                s.rrf_k,
-            )
+        dense = self.dense_scores(qvec, self.settings.dense_k)
+        bm25 = self.bm25_scores(terms(query), self.settings.bm25_k)
+        return self.fused_hits(dense, bm25, k)
+
+    def fused_hits(self, dense: dict[int, float], bm25: dict[int, float], k: int) -> list[Hit]:
+        """Top ``k`` passages of already computed dense and BM25 candidate scores."""
+        fused = fuse(dense, bm25, self.settings)
         order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
         return [Hit(pid, fused[pid], dense.get(pid, float("nan")), bm25.get(pid, 0.0)) for pid in order]
 

@@ -26,6 +26,8 @@ class Vocabulary:
 
     def __init__(self, words: Iterable[str], fuzzy_min_length: int = 5, fuzzy_ratio: float = 0.8):
         self.words = {fold(w) for w in words}
+        # hyphenated words also count by their parts ("al-Abadi" -> "abadi")
+        self.words |= {part for w in self.words if "-" in w for part in w.split("-") if part}
         self.stems = {stem(w) for w in self.words}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for w in self.words:
