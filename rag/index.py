@@ -105,6 +105,10 @@ def current_build(index_dir: Path) -> Path | None:
     return link.resolve()
 
 
+# what every reader of a manifest relies on
+_MANIFEST_KEYS = ("format_version", "model", "dim", "chunking", "built_at", "sources", "documents", "passages", "sentences")
+
+
 def read_manifest(index_dir: Path) -> dict:
     """The current build's manifest; raises IndexMissing / IndexCorrupt."""
     build = current_build(index_dir)
@@ -114,10 +118,15 @@ def read_manifest(index_dir: Path) -> dict:
         manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (manifest unreadable: {exc}); rebuild it with `rag ingest PATH...`") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"index in '{index_dir}' is corrupt (manifest is not a JSON object); rebuild it with `rag ingest PATH...`")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(
             f"index in '{index_dir}' has format version {manifest.get('format_version')}, this program reads {FORMAT_VERSION}; rebuild it with `rag ingest`"
         )
+    missing = [key for key in _MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise IndexCorrupt(f"index in '{index_dir}' is corrupt (manifest lacks {', '.join(missing)}); rebuild it with `rag ingest PATH...`")
     return manifest
 
 
@@ -141,12 +150,14 @@ def load_index(settings: Settings) -> Index:
     import faiss
 
     index_dir = Path(settings.index_dir)
+    remove_stale_temp(index_dir)
     manifest = read_manifest(index_dir)
     check_compatible(manifest, settings, index_dir)
     build = current_build(index_dir)
     try:
         docs_raw = json.loads((build / "documents.json").read_text(encoding="utf-8"))
-        documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"]) for d in docs_raw}
+        documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"], tuple(d.get("aliases", ())))
+                     for d in docs_raw}
         passages = []
         with open(build / "passages.jsonl", encoding="utf-8") as fh:
             for line in fh:
@@ -159,8 +170,11 @@ def load_index(settings: Settings) -> Index:
         sentence_vectors = np.load(build / "sentences.npy")
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except Exception as exc:  # a damaged file makes json, numpy, faiss and bm25s raise almost anything (EOFError, ...)
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt ({type(exc).__name__}: {exc}); rebuild it with `rag ingest PATH...`") from exc
+    if dense.d != manifest["dim"]:
+        raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vectors of dimension {dense.d}, manifest says {manifest['dim']}); "
+                           "rebuild it with `rag ingest PATH...`")
     counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
     if not manifest.get("sentence_vectors", True):
         # retrieval-only index: each sentence borrows its passage's vector
@@ -253,6 +267,7 @@ def _build_lock(index_dir: Path):
 def _build_locked(paths, settings, *, add, exclude, embedder, progress, show_progress) -> BuildReport:
     t0 = time.time()
     index_dir = Path(settings.index_dir)
+    _remove_temp_files(index_dir)  # left by a build that was killed; we hold the lock, so none is running
     report = progress or (lambda frac, msg: None)
     recorded: list[str] = []
     excluded: list[str] = []
@@ -278,7 +293,8 @@ def _build_locked(paths, settings, *, add, exclude, embedder, progress, show_pro
     report(0.02, "Reading sources")
     docs, skipped = load_documents([Path(s) for s in sources], progress=show_progress, exclude=set(excluded))
     # a file that could not be read is not recorded, so a refresh does not warn about it forever
-    unreadable = {str(Path(p).resolve()) for p, _ in skipped}
+    # (sources are resolved already, so paths compare as given; a looping link could not be resolved)
+    unreadable = {p for p, _ in skipped}
     sources = [s for s in sources if s not in unreadable]
     if not docs:
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped) or "no supported files found"
@@ -377,7 +393,7 @@ def write_index(
             "sources": sources,
             "excluded": list(excluded or []),
             "documents": [
-                {"doc_id": d.doc_id, "title": d.title, "source": d.source, "passages": counts[d.doc_id],
+                {"doc_id": d.doc_id, "title": d.title, "source": d.source, "aliases": list(d.aliases), "passages": counts[d.doc_id],
                  "chars": len(d.text), "sha256": hashlib.sha256(d.text.encode("utf-8")).hexdigest(),
                  "added_at": (old_added or {}).get(d.doc_id) or now}
                 for d in docs
@@ -399,6 +415,39 @@ def write_index(
     report(1.0, "Done")
     return BuildReport(final, len(docs), len(passages), len(todo), len(p_keys) + len(s_keys) - len(todo),
                        list(skipped or []), time.time() - t0)
+
+
+def remove_stale_temp(index_dir: Path) -> None:
+    """Delete what killed builds left behind (``builds/.tmp-*``, ``.current-*``), unless a build is running.
+
+    Called on every load, so leftovers never pile up; without the build lock (another
+    process is building) nothing is touched, as its temporary directory is in use.
+    """
+    index_dir = Path(index_dir)
+    if not (index_dir / "builds").is_dir():
+        return
+    try:
+        with open(index_dir / ".build.lock", "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            try:
+                _remove_temp_files(index_dir)
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    except OSError:
+        pass  # a read-only index: nothing can be cleaned, and loading must still work
+
+
+def _remove_temp_files(index_dir: Path) -> None:
+    """Delete temporary build directories and links; the caller holds the build lock."""
+    builds = index_dir / "builds"
+    for child in builds.glob(".tmp-*") if builds.is_dir() else ():
+        shutil.rmtree(child, ignore_errors=True)
+    for link in index_dir.glob(".current-*"):
+        with contextlib.suppress(OSError):
+            link.unlink()
 
 
 def _swap_current(index_dir: Path, target: Path) -> None:

@@ -6,14 +6,20 @@ Files that cannot be read raise :class:`SourceError` with a reason a user can ac
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+
+# Larger files are refused before a byte is read: a parser holds several times a file's
+# size in memory, and 50 MB of text is already tens of thousands of passages to embed.
+MAX_SOURCE_BYTES = 50 * 1024 * 1024
 
 # Site furniture that is not part of an article. Matched against whole lines.
 BOILERPLATE = [
@@ -39,6 +45,13 @@ class Document:
     title: str
     source: str
     text: str
+    # other files with the same clean text: one document, indexed once, with every name kept
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every file this document was read from, ``source`` first."""
+        return (self.source, *self.aliases)
 
 
 def content_id(text: str) -> str:
@@ -98,21 +111,45 @@ def _title_from_text(text: str, fallback: str) -> str:
     return first if 0 < len(first) <= 200 else fallback
 
 
-def _read_text(path: Path) -> tuple[str, str]:
-    text = decode_bytes(path.read_bytes())
+def _size(n: int) -> str:
+    """200 MB, 50.5 MB, 12 KB."""
+    if n < 1048576:
+        return f"{max(1, round(n / 1024))} KB"
+    return f"{n // 1048576} MB" if n % 1048576 == 0 else f"{n / 1048576:.1f} MB"
+
+
+def _too_large(size: int, limit: int) -> SourceError:
+    return SourceError(f"too large ({_size(size)}; the limit is {_size(limit)} per file): split it into smaller files")
+
+
+def read_limited(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The file's bytes, or SourceError when it holds more than ``limit``.
+
+    Reads at most ``limit + 1`` bytes, so a file that grew after it was measured
+    (or a device posing as a file) never takes more memory than the limit.
+    """
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(max(len(data), Path(path).stat().st_size), limit)
+    return data
+
+
+def _read_text(path: Path, limit: int) -> tuple[str, str]:
+    text = decode_bytes(read_limited(path, limit))
     return _title_from_text(text, path.stem), text
 
 
-def _read_markdown(path: Path) -> tuple[str, str]:
-    text = decode_bytes(path.read_bytes())
+def _read_markdown(path: Path, limit: int) -> tuple[str, str]:
+    text = decode_bytes(read_limited(path, limit))
     heading = re.search(r"^#{1,6}\s+(.+)$", text, re.M)
     return (heading.group(1).strip() if heading else _title_from_text(text, path.stem)), text
 
 
-def _read_html(path: Path) -> tuple[str, str]:
+def _read_html(path: Path, limit: int) -> tuple[str, str]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_bytes(path.read_bytes()), "lxml")
+    soup = BeautifulSoup(decode_bytes(read_limited(path, limit)), "lxml")
     for tag in soup(["script", "style", "noscript", "template", "iframe", "svg"]):
         tag.decompose()
     title_tag = soup.find("title") or soup.find("h1")
@@ -129,7 +166,7 @@ def _read_html(path: Path) -> tuple[str, str]:
     return title or path.stem, "\n\n".join(p for p in paragraphs if p)
 
 
-def _read_pdf(path: Path) -> tuple[str, str]:
+def _read_pdf(path: Path, limit: int) -> tuple[str, str]:  # size checked by read_document
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -145,7 +182,7 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     return meta_title.strip() or _title_from_text(text, path.stem), text
 
 
-def _read_docx(path: Path) -> tuple[str, str]:
+def _read_docx(path: Path, limit: int) -> tuple[str, str]:  # size checked by read_document
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -160,7 +197,7 @@ def _read_docx(path: Path) -> tuple[str, str]:
     return title or _title_from_text(text, path.stem), text
 
 
-_READERS: dict[str, Callable[[Path], tuple[str, str]]] = {
+_READERS: dict[str, Callable[[Path, int], tuple[str, str]]] = {
     ".txt": _read_text,
     ".md": _read_markdown,
     ".markdown": _read_markdown,
@@ -171,48 +208,122 @@ _READERS: dict[str, Callable[[Path], tuple[str, str]]] = {
 }
 
 
-def read_document(path: Path) -> Document:
-    """Read one file into a :class:`Document`, or raise :class:`SourceError` saying why not."""
+def read_document(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Document:
+    """Read one file into a :class:`Document`, or raise :class:`SourceError` saying why not.
+
+    Files over ``max_bytes`` are refused before they are read.
+    """
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise SourceError(f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})")
     try:
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             raise SourceError("empty file")
-        title, raw = reader(path)
+        if size > max_bytes:
+            raise _too_large(size, max_bytes)
+        title, raw = reader(path, max_bytes)
     except OSError as exc:
-        raise SourceError(f"cannot read ({exc.strerror or exc})") from exc
+        raise SourceError(_os_reason(exc)) from exc
     text = clean_text(raw)
     if not text:
         raise SourceError("no text after cleaning")
     return Document(doc_id=content_id(text), title=clean_text(title) or path.stem, source=str(path), text=text)
 
 
+def _os_reason(exc: OSError) -> str:
+    """A user's reason for an OSError met while reading a path."""
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT:
+        return "no such file or folder"
+    return f"cannot read ({exc.strerror or exc})"
+
+
+def _link_problem(path: Path) -> str:
+    """Why ``path`` (a symbolic link that is neither file nor folder) cannot be read."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return "broken symbolic link (its target does not exist)"
+        return _os_reason(exc)
+    return "not a regular file or folder"
+
+
+def _walk(folder: Path, files: list[Path], skipped: list[tuple[str, str]]) -> None:
+    """Add supported files under ``folder`` to ``files`` in name order; hidden entries are skipped.
+
+    Symbolic links to folders are followed, except one that leads back to a folder being
+    walked (a loop) or already walked (the same files again): those are named in ``skipped``.
+    """
+    seen: set[tuple[int, int]] = set()
+
+    def visit(d: Path, ancestors: tuple[tuple[int, int], ...]) -> None:
+        try:
+            st = d.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in ancestors:
+                skipped.append((str(d), "symbolic link loop (leads back to a folder above it)"))
+                return
+            if key in seen:
+                skipped.append((str(d), "folder already read through another path"))
+                return
+            seen.add(key)
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append((str(d), _os_reason(exc)))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            p = Path(entry.path)
+            suffix = p.suffix.lower()
+            try:
+                if entry.is_dir():  # follows links
+                    visit(p, ancestors + (key,))
+                elif entry.is_file():
+                    if suffix in SUPPORTED_SUFFIXES:
+                        files.append(p)
+                elif entry.is_symlink() and (suffix in SUPPORTED_SUFFIXES or not suffix):
+                    skipped.append((str(p), _link_problem(p)))
+            except OSError as exc:
+                skipped.append((str(p), _os_reason(exc)))
+
+    visit(folder, ())
+
+
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files under the given files and folders (sorted, hidden files skipped), and paths that do not exist."""
+    """Files under the given files and folders (in name order, hidden files skipped), and (path, reason) for paths that cannot be read."""
     files: list[Path] = []
-    missing: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    if f.suffix.lower() in SUPPORTED_SUFFIXES:
-                        files.append(f)
+            _walk(p, files, skipped)
         elif p.is_file():
             files.append(p)
+        elif p.is_symlink():
+            skipped.append((str(p), _link_problem(p)))
+        elif p.exists():
+            skipped.append((str(p), "not a regular file or folder"))
         else:
-            missing.append((str(p), "no such file or folder"))
-    return files, missing
+            skipped.append((str(p), "no such file or folder"))
+    return files, skipped
 
 
 def load_documents(
-    paths: Iterable[Path], progress: bool = True, exclude: set[str] | None = None
+    paths: Iterable[Path],
+    progress: bool = True,
+    exclude: set[str] | None = None,
+    max_bytes: int = MAX_SOURCE_BYTES,
 ) -> tuple[list[Document], list[tuple[str, str]]]:
     """Read every file under ``paths`` except those in ``exclude`` (resolved paths).
 
-    Returns the documents (duplicates by content dropped) and (path, reason) for skipped files.
+    Returns the documents and (path, reason) for skipped files. Files with the same
+    clean text become one document (its id is the content hash) that lists every
+    file name in ``sources``. Files are read one at a time and only their clean text
+    is kept, so memory grows with the text indexed, not with the files' sizes.
     """
     from tqdm.auto import tqdm
 
@@ -221,9 +332,13 @@ def load_documents(
     docs: dict[str, Document] = {}
     for f in tqdm(files, desc="Reading sources", unit="file", disable=not progress or len(files) < 2):
         try:
-            doc = read_document(f)
+            doc = read_document(f, max_bytes)
         except SourceError as exc:
             skipped.append((str(f), str(exc)))
             continue
-        docs.setdefault(doc.doc_id, doc)
+        first = docs.get(doc.doc_id)
+        if first is None:
+            docs[doc.doc_id] = doc
+        elif doc.source not in first.sources:  # a folder given twice lists its files twice
+            docs[doc.doc_id] = replace(first, aliases=first.aliases + (doc.source,))
     return list(docs.values()), skipped
