@@ -100,7 +100,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"chunking:  {m['chunking']}")
     print(f"documents: {len(m['documents'])}, passages: {m['passages']}, sentences: {m['sentences']}")
     for d in m["documents"]:
-        print(f"  {d['doc_id']}  {d['passages']:>4} passages  {d['title'][:60]}  ({d['source']})")
+        files = ", ".join([d["source"], *d.get("aliases", [])])  # same text under several names: one document
+        print(f"  {d['doc_id']}  {d['passages']:>4} passages  {d['title'][:60]}  ({files})")
     try:
         check_compatible(m, settings, settings.index_dir)
     except Exception as exc:  # report, don't fail: info is for looking
