@@ -441,13 +441,22 @@ def remove_stale_temp(index_dir: Path) -> None:
 
 
 def _remove_temp_files(index_dir: Path) -> None:
-    """Delete temporary build directories and links; the caller holds the build lock."""
+    """Delete what killed builds left; the caller holds the build lock, so no build is running.
+
+    That is: temporary build directories, temporary ``current`` links, and complete builds
+    newer than ``current`` (killed between finishing and the swap; build names sort by time).
+    """
     builds = index_dir / "builds"
     for child in builds.glob(".tmp-*") if builds.is_dir() else ():
         shutil.rmtree(child, ignore_errors=True)
     for link in index_dir.glob(".current-*"):
         with contextlib.suppress(OSError):
             link.unlink()
+    current = current_build(index_dir)
+    if current is not None and current.parent == builds.resolve():
+        for child in builds.iterdir():
+            if not child.name.startswith(".") and child.name > current.name:
+                shutil.rmtree(child, ignore_errors=True)
 
 
 def _swap_current(index_dir: Path, target: Path) -> None:
