@@ -14,24 +14,16 @@ from .generative import stream_answer
 from .llm import make_client
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
 from .retrieval import Retriever
+from .questions import QuestionError, clean_question, with_note  # QuestionError: the CLI and UI import it from here
 from .settings import Settings
 
 
 ENGINES = ("extractive", "llm")
 
 
-class QuestionError(ValueError):
-    """A question that cannot be asked (empty, too long); the message says why."""
-
-
 def check_question(question: str, settings: Settings) -> str:
-    """The question stripped, or QuestionError."""
-    q = (question or "").strip()
-    if not q:
-        raise QuestionError("the question is empty")
-    if len(q) > settings.max_question_chars:
-        raise QuestionError(f"the question is too long ({len(q)} characters; the limit is {settings.max_question_chars})")
-    return q
+    """The question cleaned and cut to ``settings.max_question_chars`` (see rag.questions), or QuestionError."""
+    return clean_question(question, settings.max_question_chars).text
 
 
 class Assistant:
@@ -74,8 +66,8 @@ class Assistant:
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
         """Answer ``question`` in the context of ``history`` ([user, assistant] pairs)."""
         if self.client is None:
-            q = check_question(question, self.settings)
-            return self._engine.answer(q, standalone_question(q, history))
+            cleaned = clean_question(question, self.settings.max_question_chars)
+            return with_note(self._engine.answer(cleaned.text, standalone_question(cleaned.text, history)), cleaned.note)
         answer = None
         for _, answer in self.stream(question, history):
             pass
@@ -87,7 +79,12 @@ class Assistant:
         With the generative engine the growing text is the model's raw reply; the
         final text is the checked one (unsupported sentences removed).
         """
-        q = check_question(question, self.settings)
+        cleaned = clean_question(question, self.settings.max_question_chars)
+        if cleaned.note:  # a cut question: answer what is left, and say so with the answer
+            for text, answer in self.stream(cleaned.text, history):
+                yield text, None if answer is None else with_note(answer, cleaned.note)
+            return
+        q = cleaned.text
         engine = self._engine  # one engine for the whole answer, even if a rebuild swaps it meanwhile
         standalone = standalone_question(q, history)
         if self.client is not None:
@@ -119,13 +116,13 @@ class Assistant:
             return report
 
     def remove_document(self, doc_id: str, progress=None) -> BuildReport:
-        """Rebuild without the document ``doc_id`` (its file is excluded from the recorded sources)."""
+        """Rebuild without the document ``doc_id`` (its files are excluded from the recorded sources)."""
         doc = self.index.documents.get(doc_id)
         if doc is None:
             raise KeyError(f"no document with id {doc_id}")
         if len(self.index.documents) == 1:
             raise ValueError("cannot remove the only document: add another first")
-        return self.rebuild([], exclude=[Path(doc.source)], progress=progress)
+        return self.rebuild([], exclude=[Path(s) for s in doc.sources], progress=progress)
 
     def reload(self) -> None:
         """Switch to whatever index is current on disk."""
