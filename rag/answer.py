@@ -50,6 +50,22 @@ class Citation:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer, the citations after it, and whether the sources back it.
+
+    Extractive sentences are verbatim source sentences, so they are supported by
+    construction; generated ones carry the citation check's verdict.
+    """
+
+    text: str
+    citations: list[int]
+    supported: bool
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "citations": list(self.citations), "supported": self.supported}
+
+
 @dataclass
 class Answer:
     """An answer with its citations; ``nearest`` lists passages shown with a refusal (not an answer)."""
@@ -61,9 +77,14 @@ class Answer:
     standalone_question: str = ""
     nearest: list[Citation] = field(default_factory=list)
     note: str = ""  # e.g. what the citation check removed from a generated answer
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    engine: str = "extractive"
+    # generated answers: ALCE-style figures of the model's own citations (rag.citecheck.Checked)
+    check: object | None = field(default=None, repr=False)
 
     def to_json(self) -> dict:
-        return {"answer": self.answer, "refused": self.refused, "citations": [c.to_json() for c in self.citations]}
+        return {"answer": self.answer, "refused": self.refused, "citations": [c.to_json() for c in self.citations],
+                "sentences": [s.to_json() for s in self.sentences], "engine": self.engine, "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -313,7 +334,7 @@ class ExtractiveEngine:
         index = self.retriever.index
         citations: list[Citation] = []
         numbers: dict[tuple[int, int, int], int] = {}
-        parts = []
+        parts, sentences = [], []
         for u in units:
             key = (u.pid, u.start, u.end)
             if key not in numbers:
@@ -321,8 +342,9 @@ class ExtractiveEngine:
                 citations.append(self._citation(numbers[key], u))
             text = balance_quotes(index.documents[index.passages[u.pid].doc_id].text[u.start : u.end])
             parts.append(f"{text} [{numbers[key]}]")
+            sentences.append(AnswerSentence(text, [numbers[key]], True))
         body = "\n".join(f"- {p}" for p in parts) if bullets else " ".join(parts)
-        return Answer(question, body, False, citations, query)
+        return Answer(question, body, False, citations, query, sentences=sentences)
 
     def _refuse(self, question: str, query: str, evidence: list[Evidence]) -> Answer:
         nearest, seen = [], set()

@@ -10,15 +10,15 @@ from .answer import Answer, ExtractiveEngine
 from .attribution import attribute
 from .chat import standalone_question
 from .embedding import Embedder
-from .generative import stream_answer
-from .llm import make_client
+from .generative import condense_question, stream_answer
+from .llm import LLM_ENGINES, ChatModel, label, make_model
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
 from .retrieval import Retriever
 from .questions import QuestionError, clean_question, with_note  # QuestionError: the CLI and UI import it from here
 from .settings import Settings
 
 
-ENGINES = ("extractive", "llm")
+ENGINES = ("extractive", *LLM_ENGINES)
 
 
 def check_question(question: str, settings: Settings) -> str:
@@ -38,13 +38,31 @@ class Assistant:
         self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
         self._build_lock = threading.Lock()
         self._engine = self._load()
-        # the generative engine's model client (loaded once; a GGUF model stays in memory)
-        self.client = make_client(settings) if settings.engine == "llm" else None
+        self._models: dict[str, ChatModel] = {}
+        self._models_lock = threading.Lock()
+        if settings.engine != "extractive":
+            self.model(settings.engine)  # fail fast on a missing GGUF file or setting, before serving
+
+    @property
+    def engines(self) -> list[str]:
+        """The engines a user can choose from: "extractive" and each configured LLM engine."""
+        return self.settings.engines()
+
+    def model(self, engine: str) -> ChatModel:
+        """The model of LLM engine ``engine``, built on first use and then kept (a GGUF stays loaded)."""
+        with self._models_lock:
+            if engine not in self._models:
+                self._models[engine] = make_model(engine, self.settings)
+            return self._models[engine]
 
     @property
     def engine_name(self) -> str:
-        """What answers: "extractive" or "llm (<model>)"."""
-        return f"llm ({self.client.name})" if self.client else "extractive"
+        """What answers by default: "extractive" or the model, e.g. "openai: smollm2 at http://..."."""
+        return self.describe(self.settings.engine)
+
+    def describe(self, engine: str) -> str:
+        """A readable name for ``engine``: the model and where it runs, for an LLM engine."""
+        return "extractive" if engine == "extractive" else label(engine, self.settings)
 
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
@@ -63,36 +81,40 @@ class Assistant:
         """The current index's manifest: model, dim, built_at, documents, passages, ..."""
         return self.index.manifest
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Answer:
-        """Answer ``question`` in the context of ``history`` ([user, assistant] pairs)."""
-        if self.client is None:
-            cleaned = clean_question(question, self.settings.max_question_chars)
-            return with_note(self._engine.answer(cleaned.text, standalone_question(cleaned.text, history)), cleaned.note)
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, engine: str | None = None) -> Answer:
+        """Answer ``question`` in the context of ``history`` ([user, assistant] pairs) with ``engine``."""
         answer = None
-        for _, answer in self.stream(question, history):
+        for _, answer in self.stream(question, history, engine):
             pass
         return answer
 
-    def stream(self, question: str, history: list[tuple[str, str]] | None = None) -> Iterator[tuple[str, Answer | None]]:
+    def stream(self, question: str, history: list[tuple[str, str]] | None = None,
+               engine: str | None = None) -> Iterator[tuple[str, Answer | None]]:
         """Yield the answer text as it grows, then (final text, Answer).
 
-        With the generative engine the growing text is the model's raw reply; the
-        final text is the checked one (unsupported sentences removed).
+        ``engine`` defaults to the settings' engine. With an LLM engine the growing text
+        is the model's raw reply, and the final text the checked one.
         """
         cleaned = clean_question(question, self.settings.max_question_chars)
         if cleaned.note:  # a cut question: answer what is left, and say so with the answer
-            for text, answer in self.stream(cleaned.text, history):
+            for text, answer in self.stream(cleaned.text, history, engine):
                 yield text, None if answer is None else with_note(answer, cleaned.note)
             return
         q = cleaned.text
-        engine = self._engine  # one engine for the whole answer, even if a rebuild swaps it meanwhile
+        name = engine or self.settings.engine
+        if name not in ENGINES:
+            raise ValueError(f"unknown answer engine '{name}' (choose from: {', '.join(ENGINES)})")
+        extractive = self._engine  # one index for the whole answer, even if a rebuild swaps it meanwhile
         standalone = standalone_question(q, history)
-        if self.client is not None:
-            yield from stream_answer(engine, self.client, self.settings, q, standalone)
+        if name != "extractive":
+            model = self.model(name)
+            if history:
+                standalone = condense_question(model, history, q, fallback=standalone)
+            yield from stream_answer(extractive, model, self.settings, q, standalone)
             return
-        answer = engine.answer(q, standalone)
+        answer = extractive.answer(q, standalone)
         words = answer.answer.split(" ")
-        for i in range(1, len(words)):
+        for i in range(1, len(words)):  # the composed answer, word by word, so every UI streams alike
             yield " ".join(words[:i]), None
         yield answer.answer, answer
 

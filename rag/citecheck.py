@@ -3,10 +3,9 @@
 A sentence's citation [n] stands when source n names every name and number of the
 sentence and holds a sentence that supports it: support = 0.5 * cosine(claim,
 source sentence) + 0.5 * share of the claim's (IDF-weighted) words found in that
-sentence. Citations below the bar are removed; a sentence the model left uncited
-gets the best source that passes the bar; a sentence left with no supported
-citation is removed, so nothing reaches the user that the sources do not back.
-Citations are renumbered in order of use.
+sentence. The result says, per sentence, which citations hold; the answer engine
+(rag.generative) then drops out-of-range and failing citations, cites uncited
+sentences that a source backs, and marks (or, in strict mode, removes) the rest.
 """
 
 from __future__ import annotations
@@ -33,12 +32,47 @@ class Support:
 
 
 @dataclass
-class Checked:
-    """A generated answer after checking: kept sentences with their supports (one list per sentence)."""
+class Claim:
+    """One sentence of a generated answer and what the check found.
 
-    sentences: list[tuple[str, list[Support]]]
-    removed_citations: int
-    removed_sentences: int
+    ``cited``: the numbers the model wrote after it (in order, without repeats, out-of-range
+    ones included); ``supports``: for each in-range cited number, its Support if that source
+    backs the sentence, else None; ``found``: for a sentence the model left uncited, the
+    best source that backs it, if any.
+    """
+
+    text: str
+    cited: list[int]
+    supports: dict[int, Support | None]
+    found: tuple[int, Support] | None = None
+
+    @property
+    def supported(self) -> bool:
+        """Backed by at least one source (its own citations, or the one found for it)."""
+        return self.found is not None or any(s is not None for s in self.supports.values())
+
+    @property
+    def supported_as_cited(self) -> bool:
+        """Backed by a citation the model itself wrote (ALCE's citation recall counts these)."""
+        return any(s is not None for s in self.supports.values())
+
+
+@dataclass
+class Checked:
+    """A generated answer, sentence by sentence, with ALCE-style figures of the model's own citations."""
+
+    claims: list[Claim]
+
+    @property
+    def citation_recall(self) -> float:
+        """Share of sentences backed by the citations the model wrote."""
+        return sum(c.supported_as_cited for c in self.claims) / len(self.claims) if self.claims else 0.0
+
+    @property
+    def citation_precision(self) -> float:
+        """Share of the model's citations (out-of-range ones included) that back their sentence."""
+        cited = [s for c in self.claims for s in [c.supports.get(n) for n in c.cited]]
+        return sum(s is not None for s in cited) / len(cited) if cited else 0.0
 
 
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
@@ -93,34 +127,34 @@ _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 
 
 def check(text: str, source_pids: list[int], retriever: Retriever, support_min: float, question: str = "") -> Checked:
-    """Keep the sentences of ``text`` whose citations (numbers into ``source_pids``) are supported.
+    """Check each sentence of ``text`` against the sources it cites (numbers into ``source_pids``).
 
-    A sentence the model left without a citation gets the best supporting source, if one
-    passes the same bar; a cited source that fails it is removed. A sentence with "he"
-    or "she" speaks of the person the question names, so its source must name them too.
+    A cited source supports a sentence when it names the sentence's names and numbers and
+    its best sentence scores at least ``support_min``. A sentence with "he" or "she" speaks
+    of the person the question names, so its source must name them too. For a sentence the
+    model left uncited, the best source passing the same bar is found.
     """
     claims = split_claims(text)
     vecs = retriever.embedder.encode([c for c, _ in claims]) if claims else []
     asked = names_and_numbers(question)
-    kept: list[tuple[str, list[Support]]] = []
-    removed_citations = removed_sentences = 0
+    out: list[Claim] = []
     for (claim, numbers), vec in zip(claims, vecs):
+        if claim.rstrip(" \"'”’").endswith("?"):
+            # a question (often the model echoing the user's) asserts nothing a source could back
+            out.append(Claim(claim, list(dict.fromkeys(numbers)), {n: None for n in dict.fromkeys(numbers) if 1 <= n <= len(source_pids)}))
+            continue
         required = names_and_numbers(claim) + (asked if _PRONOUN.search(claim) else [])
-        supports = []
-        for n in dict.fromkeys(numbers):
-            best = _best_support(retriever, source_pids[n - 1], claim, vec, required) if 1 <= n <= len(source_pids) else None
-            if best is not None and best.score >= support_min:
-                supports.append(best)
-            else:
-                removed_citations += 1
-        if not numbers:
-            found = [b for b in (_best_support(retriever, pid, claim, vec, required) for pid in source_pids) if b is not None]
-            if found:
-                best = max(found, key=lambda b: b.score)
-                if best.score >= support_min:
-                    supports.append(best)
-        if supports:
-            kept.append((claim, supports))
-        else:
-            removed_sentences += 1
-    return Checked(kept, removed_citations, removed_sentences)
+        cited = list(dict.fromkeys(numbers))
+        supports: dict[int, Support | None] = {}
+        for n in cited:
+            if 1 <= n <= len(source_pids):
+                best = _best_support(retriever, source_pids[n - 1], claim, vec, required)
+                supports[n] = best if best is not None and best.score >= support_min else None
+        found = None
+        if not cited:
+            candidates = [(n, _best_support(retriever, pid, claim, vec, required)) for n, pid in enumerate(source_pids, 1)]
+            candidates = [(n, b) for n, b in candidates if b is not None and b.score >= support_min]
+            if candidates:
+                found = max(candidates, key=lambda nb: nb[1].score)
+        out.append(Claim(claim, cited, supports, found))
+    return Checked(out)

@@ -11,17 +11,40 @@ from pathlib import Path
 from .settings import Settings
 
 
+_LLM_FIELDS = {  # where --base-url and --model go, per engine
+    "openai": ("openai_base_url", "openai_model"),
+    "ollama": ("ollama_base_url", "ollama_model"),
+}
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "model", None),
-        data_dir=getattr(args, "data_dir", None), engine=getattr(args, "engine", None),
-        llm_url=getattr(args, "llm_url", None), llm_model=getattr(args, "llm_model", None),
-        llm_gguf=getattr(args, "llm_gguf", None),
+    engine = getattr(args, "engine", None)
+    overrides = dict(
+        index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "embed_model", None),
+        data_dir=getattr(args, "data_dir", None), engine=engine,
+        llamacpp_model_path=getattr(args, "model_path", None),
+        strict=True if getattr(args, "strict", False) else None,
     )
+    base_url, model = getattr(args, "base_url", None), getattr(args, "model", None)
+    if (base_url or model) and engine not in _LLM_FIELDS:
+        raise ValueError("--base-url and --model go with --engine openai or --engine ollama "
+                         "(a GGUF file: --engine llamacpp --model-path FILE)")
+    if engine in _LLM_FIELDS:
+        url_field, model_field = _LLM_FIELDS[engine]
+        overrides[url_field], overrides[model_field] = base_url, model
+    return Settings.from_env(config=getattr(args, "config", None), **overrides)
 
 
 def _print_answer(answer, out=sys.stdout) -> None:
-    print(answer.answer, file=out)
+    if answer.engine != "extractive" and answer.sentences:
+        supported = sum(s.supported for s in answer.sentences)
+        print(f"Checked answer ({supported} of {len(answer.sentences)} sentences supported by their sources):", file=out)
+        for s in answer.sentences:
+            cites = "".join(f"[{n}]" for n in s.citations)
+            mark = "  ok           " if s.supported else "  UNSUPPORTED  "
+            print(f"{mark}{s.text} {cites}".rstrip(), file=out)
+    else:
+        print(answer.answer, file=out)
     if answer.note:
         print(f"\nNote: {answer.note}", file=out)
     if answer.citations:
@@ -78,7 +101,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question)
     check_question(question, settings)  # fail fast, before loading models
     assistant = Assistant(settings)
-    answer = assistant.ask(question)
+    # a generated answer streams as the model writes it: to stdout, or to stderr when stdout is JSON
+    live = sys.stderr if args.json else sys.stdout
+    answer, shown = None, 0
+    for text, answer in assistant.stream(question):
+        if answer is None and settings.engine != "extractive":  # the model's reply only grows
+            live.write(text[shown:])
+            live.flush()
+            shown = len(text)
+    if shown:
+        live.write("\n\n")
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=None))
     else:
@@ -130,13 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index-dir", help="index directory (default: index, or $RAG_INDEX_DIR)")
-        p.add_argument("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled)")
+        p.add_argument("--embed-model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled; $RAG_EMBED_MODEL)")
+        p.add_argument("--config", help="settings file (TOML; default: $RAG_CONFIG, else ./rag.toml if present)")
 
     def engine(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--engine", choices=["extractive", "llm"], help="answer engine (default: extractive, or $RAG_ENGINE)")
-        p.add_argument("--llm-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 for Ollama ($RAG_LLM_URL)")
-        p.add_argument("--llm-model", help="model name to ask the server for ($RAG_LLM_MODEL)")
-        p.add_argument("--llm-gguf", help="a local GGUF chat model run with llama-cpp-python ($RAG_LLM_GGUF)")
+        from .assistant import ENGINES
+
+        p.add_argument("--engine", choices=ENGINES, help="answer engine (default: extractive, or $RAG_ENGINE)")
+        p.add_argument("--base-url", help="LLM server: OpenAI-compatible base URL (http://HOST:PORT/v1) for openai, "
+                       "or the Ollama server (default http://127.0.0.1:11434) for ollama")
+        p.add_argument("--model", help="LLM model name to ask the server for (openai, ollama)")
+        p.add_argument("--model-path", help="a local GGUF chat model for --engine llamacpp ($RAG_LLAMACPP_MODEL_PATH)")
+        p.add_argument("--strict", action="store_true", help="remove generated sentences the sources don't support (default: mark them)")
 
     p = sub.add_parser("ingest", help="build the index from files and folders")
     common(p)

@@ -84,6 +84,101 @@ def eval_dev(assistant, items: list[dict]) -> dict:
     }
 
 
+def eval_generated(assistant, items: list[dict], engine: str) -> dict:
+    """The dev questions through LLM engine ``engine``: the dev measures plus ALCE-style citation
+    recall (share of answer sentences backed by the citations the model wrote) and precision
+    (share of the model's citations that back their sentence), averaged over generated answers."""
+    rows, recalls, precisions, sentences, supported, fallbacks = [], [], [], 0, 0, 0
+    for item in items:
+        ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []], engine=engine)
+        text = _norm(ans.answer)
+        if item["answerable"]:
+            facts = all(any(_norm(s) in text for s in group) for group in item["must_include"])
+            cited = any(_norm(ev) in _norm(c.text) for c in ans.citations for ev in item["evidence"])
+        else:
+            facts = cited = None
+        generated = ans.check is not None
+        if generated and ans.check.claims:
+            recalls.append(ans.check.citation_recall)
+            if any(c.cited for c in ans.check.claims):
+                precisions.append(ans.check.citation_precision)
+            sentences += len(ans.sentences)
+            supported += sum(s.supported for s in ans.sentences)
+        elif not ans.refused:
+            fallbacks += 1
+        rows.append({"id": item["id"], "answer": ans.answer, "refused": ans.refused, "facts": facts, "cited": cited,
+                     "refusal_ok": ans.refused != item["answerable"], "generated": generated,
+                     "recall": ans.check.citation_recall if generated else None,
+                     "precision": ans.check.citation_precision if generated else None,
+                     "words": answer_words(ans.answer)})
+    answerable = [r for r in rows if r["facts"] is not None]
+    words = [r["words"] for r in rows if not r["refused"]]
+    return {
+        "engine": assistant.describe(engine), "questions": len(rows),
+        "answer_accuracy": sum(r["facts"] for r in answerable) / max(1, len(answerable)),
+        "citation_accuracy": sum(r["cited"] for r in answerable) / max(1, len(answerable)),
+        "refusal_accuracy": sum(r["refusal_ok"] for r in rows) / max(1, len(rows)),
+        "citation_recall": float(np.mean(recalls)) if recalls else float("nan"),
+        "citation_precision": float(np.mean(precisions)) if precisions else float("nan"),
+        "generated": len(recalls), "fallbacks": fallbacks,
+        "sentences_supported": supported / sentences if sentences else float("nan"),
+        "words_p50": percentile(words, 50), "words_p90": percentile(words, 90), "rows": rows,
+    }
+
+
+def calibrate_checker(assistant, items: list[dict], thresholds=(0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)) -> dict:
+    """How well the citation check separates backed from unbacked claims, on the dev questions.
+
+    Positives: each sentence of the extractive answers with the passage it was quoted from,
+    and the first half of each (at least six words): a partial quote, still backed.
+    Negatives: the same sentence cited to another retrieved passage that does not hold it,
+    and the sentence with one name or number swapped for another from the sources, cited
+    to its own passage (a misattribution or wrong figure). Reports the share of each kept
+    at several support thresholds; the engine uses ``settings.support_min``.
+    """
+    from . import citecheck
+
+    retriever = assistant._engine.retriever
+    index = retriever.index
+    names = sorted({w for p in index.passages for w in citecheck.names_and_numbers(p.text)})
+    pos, partial, neg_passage, neg_swap = [], [], [], []
+
+    def score(text: str, pid: int, question: str) -> float:
+        """The support passage ``pid`` gives ``text``: its weakest sentence's (0 when a name or number is missing)."""
+        scores = []
+        for claim, _ in citecheck.split_claims(text):
+            checked = citecheck.check(claim + " [1]", [pid], retriever, -1.0, question=question)
+            support = checked.claims[0].supports.get(1) if len(checked.claims) == 1 else None
+            scores.append(support.score if support is not None else 0.0)
+        return min(scores, default=0.0)
+
+    for item in items:
+        if not item["answerable"]:
+            continue
+        ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
+        if ans.refused:
+            continue
+        hits = retriever.search(ans.standalone_question, k=5)
+        for sent in ans.sentences:
+            c = ans.citations[sent.citations[0] - 1]
+            pid = next(p.pid for p in index.passages if p.doc_id == c.doc_id and p.start == c.start)
+            pos.append(score(sent.text, pid, ans.standalone_question))
+            for claim, _ in citecheck.split_claims(sent.text):
+                half = claim.split()[: max(6, len(claim.split()) // 2)]
+                partial.append(score(" ".join(half).rstrip(",;:") + ".", pid, ans.standalone_question))
+            other = next((h.pid for h in hits if h.pid != pid and sent.text not in index.passages[h.pid].text), None)
+            if other is not None:
+                neg_passage.append(score(sent.text, other, ans.standalone_question))
+            own = [w for w in citecheck.names_and_numbers(sent.text) if re.search(rf"\b{re.escape(w)}\b", sent.text)]
+            if own:
+                swap = next(w for w in names if w not in own and w[:1].isdigit() == own[0][:1].isdigit())
+                swapped = re.sub(rf"\b{re.escape(own[0])}\b", swap, sent.text, count=1)
+                neg_swap.append(score(swapped, pid, ans.standalone_question))
+    kept = lambda scores, t: sum(s >= t for s in scores) / len(scores) if scores else float("nan")  # noqa: E731
+    return {"positives": len(pos), "partial": len(partial), "wrong_passage": len(neg_passage), "swapped": len(neg_swap),
+            "table": [(t, kept(pos, t), kept(partial, t), kept(neg_passage, t), kept(neg_swap, t)) for t in thresholds]}
+
+
 # -- SciFact ---------------------------------------------------------------------
 def load_beir(tar_path: Path, split: str = "test") -> tuple[list[Document], dict[str, str], dict[str, dict[str, int]], dict[str, str]]:
     """Documents, queries, qrels and the doc_id -> BEIR id map from a BEIR tarball."""
@@ -275,6 +370,45 @@ def render(results: dict, command: str, settings: Settings) -> str:
             short = short if len(short) < 160 else short[:157] + "..."
             lines.append(f"| {r['id']} | {mark(r['facts'])} | {mark(r['cited'])} | {mark(r['refusal_ok'])} | {r['words']} | {short} |")
         lines.append("")
+    if "checker" in results:
+        c = results["checker"]
+        lines += ["## Citation check calibration (dev questions)", "",
+                  f"How often the check (rag/citecheck.py) keeps a citation, by support threshold. Backed: the "
+                  f"{c['positives']} sentences of the extractive answers, each with the passage it is quoted from, and the "
+                  f"first half of each of their sentences ({c['partial']}; a partial quote is still backed). "
+                  f"Unbacked: the same sentences cited to another retrieved passage ({c['wrong_passage']}), and with one "
+                  f"name or number swapped for another from the article, cited to their own passage ({c['swapped']}). "
+                  f"The engines use {settings.support_min}.", "",
+                  "| threshold | backed kept | partial quote kept | wrong passage kept | swapped name/number kept |",
+                  "|---|---|---|---|---|"]
+        for t, kp, kh, kw, ks in c["table"]:
+            bold = "**" if abs(t - settings.support_min) < 1e-9 else ""
+            lines.append(f"| {bold}{t}{bold} | {kp:.0%} | {kh:.0%} | {kw:.0%} | {ks:.0%} |")
+        lines.append("")
+    if "generated" in results:
+        g = results["generated"]
+        lines += [f"## Generated answers: {g['engine']}", "",
+                  "The dev questions through the LLM engine. Citation recall and precision are ALCE-style (Gao et al. 2023), "
+                  "with rag/citecheck.py as the judge instead of an NLI model: *recall* = share of an answer's sentences backed "
+                  "by the citations the model wrote; *precision* = share of the model's citations that back their sentence "
+                  "(out-of-range numbers count as failures); both averaged over the generated answers. *Sentences supported* "
+                  "counts what the user sees after the check (uncited sentences a source backs get that source).", "",
+                  "| questions | generated | fell back to extractive | answer accuracy | citation accuracy | refusal accuracy | "
+                  "citation recall | citation precision | sentences supported | words p50 / p90 |",
+                  "|---|---|---|---|---|---|---|---|---|---|",
+                  f"| {g['questions']} | {g['generated']} | {g['fallbacks']} | {g['answer_accuracy']:.1%} | {g['citation_accuracy']:.1%} | "
+                  f"{g['refusal_accuracy']:.1%} | {g['citation_recall']:.1%} | {g['citation_precision']:.1%} | "
+                  f"{g['sentences_supported']:.1%} | {g['words_p50']:.0f} / {g['words_p90']:.0f} |", "",
+                  "| id | facts | cited | refusal ok | recall | precision | answer (as shown, unsupported sentences included) |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in g["rows"]:
+            mark = lambda v: "–" if v is None else ("yes" if v else "**no**")  # noqa: E731
+            pct = lambda v: "–" if v is None else f"{v:.0%}"  # noqa: E731
+            short = r["answer"].replace("\n", " ").replace("|", "\\|")
+            short = short if len(short) < 140 else short[:137] + "..."
+            lines.append(f"| {r['id']} | {mark(r['facts'])} | {mark(r['cited'])} | {mark(r['refusal_ok'])} | "
+                         f"{pct(r['recall'])} | {pct(r['precision'])} | {short} |")
+        lines.append("")
     if "scifact" in results:
         s = results["scifact"]
         sc = s["scores"]
@@ -308,13 +442,23 @@ def main(args, settings: Settings) -> int:
     if not seeds.exists():
         raise FileNotFoundError("the dev evaluation needs the seed article in ./seeds (run from the project folder)")
     docs, _ = load_documents([seeds], progress=False)
+    engine = settings.engine
     with tempfile.TemporaryDirectory() as tmp:
-        results["dev"] = eval_dev(_assistant_for(docs, settings, Path(tmp))[0], items)
+        # the retrieval and extractive figures are the default engine's; an LLM engine gets its own section
+        assistant = _assistant_for(docs, settings.replace(engine="extractive"), Path(tmp))[0]
+        results["dev"] = eval_dev(assistant, items)
+        results["checker"] = calibrate_checker(assistant, items)
+        if engine != "extractive":
+            llm_assistant = _assistant_for(docs, settings, Path(tmp) / "llm")[0]
+            results["generated"] = eval_generated(llm_assistant, items, engine)
     if args.scifact:
         results["scifact"] = eval_scifact(Path(args.scifact), settings, limit=args.limit, work_dir=args.work_dir)
     if args.squad:
         results["squad"] = eval_squad(Path(args.squad), settings, limit=args.limit, work_dir=args.work_dir)
-    command = "rag eval" + "".join(f" --{k} {v}" for k, v in (("scifact", args.scifact), ("squad", args.squad), ("limit", args.limit)) if v)
+    options = (("scifact", args.scifact), ("squad", args.squad), ("limit", args.limit), ("work-dir", args.work_dir),
+               ("engine", getattr(args, "engine", None)), ("base-url", getattr(args, "base_url", None)),
+               ("model", getattr(args, "model", None)), ("model-path", getattr(args, "model_path", None)))
+    command = "rag eval" + "".join(f" --{k} {v}" for k, v in options if v) + (" --strict" if settings.strict else "")
     report = render(results, command, settings)
     print(report)
     if args.output and args.output != "-":

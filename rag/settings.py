@@ -23,6 +23,9 @@ class Settings:
     # embedding model: a sentence-transformers name or a local path
     embed_model: str = DEFAULT_MODEL
     embed_batch_size: int = 32
+    # "auto" | "onnx-int8" | "onnx" | "torch" (rag/embedding.py); None: $RAG_EMBED_BACKEND, else "auto".
+    # Recorded in the manifest; the embedding cache only reuses vectors of the same backend.
+    embed_backend: str | None = None
     # chunking
     max_passage_words: int = 160
     title_in_passages: bool = True
@@ -43,16 +46,20 @@ class Settings:
     max_answer_sentences: int = 2
     max_statements: int = 4
     max_question_chars: int = 2000
-    engine: str = "extractive"  # or "llm": generated answers, every citation checked
-    # generative engine (engine="llm")
-    llm_url: str | None = None  # OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (Ollama)
-    llm_model: str = "default"
-    llm_api_key: str | None = None
-    llm_gguf: str | None = None  # a local GGUF file run with llama-cpp-python
+    # answer engine: "extractive" (no LLM), or "openai" / "ollama" / "llamacpp" (generated, every citation checked)
+    engine: str = "extractive"
+    openai_base_url: str | None = None  # any OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1
+    openai_model: str = "default"
+    openai_api_key: str | None = None  # from $RAG_OPENAI_API_KEY or $OPENAI_API_KEY, never a file
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    ollama_model: str | None = None
+    llamacpp_model_path: str | None = None  # a local GGUF chat model, run in-process
     llm_context: int = 4096
     llm_passages: int = 5
     llm_max_tokens: int = 300
     llm_temperature: float = 0.1
+    llm_timeout: float = 60.0  # seconds to connect, and between streamed pieces
+    strict: bool = False  # remove generated sentences the citation check does not support (else mark them)
     support_min: float = 0.5  # least support (see citecheck) for a citation to stand
 
     def chunking(self) -> dict:
@@ -63,24 +70,78 @@ class Settings:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
+    def engines(self) -> list[str]:
+        """The answer engines these settings configure: always "extractive", then each LLM engine set up."""
+        out = ["extractive"]
+        if self.openai_base_url:
+            out.append("openai")
+        if self.ollama_model:
+            out.append("ollama")
+        if self.llamacpp_model_path:
+            out.append("llamacpp")
+        if self.engine not in out:
+            out.append(self.engine)  # asked for but not set up: Assistant reports what is missing
+        return out
+
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
-        """Defaults, then RAG_* environment variables, then explicit overrides (None is ignored)."""
-        values: dict = {}
-        env = {
-            "index_dir": ("RAG_INDEX_DIR", Path),
-            "data_dir": ("RAG_DATA_DIR", Path),
-            "embed_model": ("RAG_EMBED_MODEL", str),
-            "engine": ("RAG_ENGINE", str),
-            "llm_url": ("RAG_LLM_URL", str),
-            "llm_model": ("RAG_LLM_MODEL", str),
-            "llm_api_key": ("RAG_LLM_API_KEY", str),
-            "llm_gguf": ("RAG_LLM_GGUF", str),
-        }
-        for field, (var, cast) in env.items():
+    def from_env(cls, config: str | Path | None = None, **overrides) -> "Settings":
+        """Defaults, then the settings file, then RAG_* environment variables, then explicit overrides.
+
+        The settings file is ``config``, else $RAG_CONFIG, else ``rag.toml`` in the
+        working directory if there is one: TOML with field names as keys, e.g.
+        ``engine = "ollama"`` and ``ollama_model = "llama3.2"``. Overrides that are
+        None are ignored, so CLI options left unset don't mask the file or environment.
+        """
+        values: dict = dict(read_config(config))
+        for field, (var, cast) in _ENV.items():
             if os.environ.get(var):
                 values[field] = cast(os.environ[var])
+        if not values.get("openai_api_key") and os.environ.get("OPENAI_API_KEY"):
+            values["openai_api_key"] = os.environ["OPENAI_API_KEY"]
         for key, value in overrides.items():
             if value is not None:
-                values[key] = Path(value) if key in ("index_dir", "data_dir") else value
+                values[key] = value
+        for key in ("index_dir", "data_dir"):
+            if key in values:
+                values[key] = Path(values[key])
         return cls(**values)
+
+
+_ENV: dict[str, tuple[str, type]] = {
+    "index_dir": ("RAG_INDEX_DIR", Path),
+    "data_dir": ("RAG_DATA_DIR", Path),
+    "embed_model": ("RAG_EMBED_MODEL", str),
+    "engine": ("RAG_ENGINE", str),
+    "openai_base_url": ("RAG_OPENAI_BASE_URL", str),
+    "openai_model": ("RAG_OPENAI_MODEL", str),
+    "openai_api_key": ("RAG_OPENAI_API_KEY", str),
+    "ollama_base_url": ("RAG_OLLAMA_BASE_URL", str),
+    "ollama_model": ("RAG_OLLAMA_MODEL", str),
+    "llamacpp_model_path": ("RAG_LLAMACPP_MODEL_PATH", str),
+}
+
+
+class ConfigError(ValueError):
+    """A settings file that cannot be used; the message names the file and the problem."""
+
+
+def read_config(config: str | Path | None = None) -> dict:
+    """The fields set by the settings file (see :meth:`Settings.from_env`); {} when there is none."""
+    import tomllib
+
+    path = Path(config) if config else Path(os.environ["RAG_CONFIG"]) if os.environ.get("RAG_CONFIG") else Path("rag.toml")
+    if not path.is_file():
+        if config or os.environ.get("RAG_CONFIG"):
+            raise ConfigError(f"settings file {path} not found")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML: {exc}") from exc
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise ConfigError(f"settings file {path}: unknown setting(s) {', '.join(unknown)}")
+    if "openai_api_key" in data:
+        raise ConfigError(f"settings file {path}: put the API key in $RAG_OPENAI_API_KEY or $OPENAI_API_KEY, not in a file")
+    return data

@@ -61,7 +61,9 @@ def test_empty_questions_are_rejected_and_huge_ones_cut_with_a_note(assistant):
 
 def test_json_shape(assistant):
     out = assistant.ask("What did Townsend say?").to_json()
-    assert set(out) == {"answer", "refused", "citations"}
+    # the issue-2 contract, plus the per-sentence check (issue 4), the engine and any note
+    assert set(out) == {"answer", "refused", "citations", "sentences", "engine", "note"}
+    assert out["sentences"] and all(s["supported"] and s["citations"] for s in out["sentences"])
     assert set(out["citations"][0]) == {"n", "doc_id", "source", "title", "start", "end", "text", "score", "sentence_start", "sentence_end"}
     json.dumps(out)
 

@@ -76,7 +76,7 @@ def test_ask_jsonl_with_history(seed_index_dir, tmp_path):
     (["ask", "--index-dir", "{tmp}/none", "What?"], "no index in"),
     (["ask", "--index-dir", "{seed}", "   "], "the question is empty"),
     (["info", "--index-dir", "{tmp}/none"], "no index in"),
-    (["ask", "--index-dir", "{seed}", "--model", "other-model", "What?"], "built with model"),
+    (["ask", "--index-dir", "{seed}", "--embed-model", "other-model", "What?"], "built with model"),
 ])
 def test_errors_are_one_line_without_traceback(args, message, tmp_path, seed_index_dir):
     args = [a.format(tmp=tmp_path, seed=seed_index_dir) for a in args]

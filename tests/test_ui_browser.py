@@ -36,6 +36,9 @@ if not chromium_available():
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
+from llm_support import llama_server as running_llama_server  # noqa: E402
+from llm_support import needs_llm  # noqa: E402
+
 TIMEOUT_MS = 60_000
 
 # Records the text of the streaming answer bubble each time it changes.
@@ -83,13 +86,13 @@ def open_app(page: Page, url: str) -> None:
     expect(page.locator("#rag-question textarea")).to_be_visible()
 
 
-def ask(page: Page, question: str) -> None:
+def ask(page: Page, question: str, timeout_ms: float = 5_000) -> None:
     """Type a question, press Enter, wait until its answer is complete; returns nothing."""
     before = page.locator("#rag-chat .rag-answer:not(.rag-streaming)").count()
     box = page.locator("#rag-question textarea")
     box.fill(question)
     box.press("Enter")
-    expect(page.locator("#rag-chat .rag-answer:not(.rag-streaming)")).to_have_count(before + 1)
+    expect(page.locator("#rag-chat .rag-answer:not(.rag-streaming)")).to_have_count(before + 1, timeout=timeout_ms)
 
 
 def last_answer(page: Page):
@@ -262,3 +265,37 @@ def test_failed_rebuild_keeps_the_old_index(seed_index_dir, tmp_path, page):
         ask(page, "What did Townsend say?")
         expect(last_answer(page).locator("a.rag-cite", has_text="[1]")).to_be_visible()
         expect(last_answer(page)).to_contain_text("Townsend")
+
+
+@needs_llm
+def test_engine_selector_and_unsupported_sentences_marked(seed_index_dir, tmp_path, page):
+    """With an LLM configured beside the default engine, the chat offers both; a generated answer
+    shows each sentence marked supported or not, and its [n] open real sources."""
+    index = copy_index(seed_index_dir, tmp_path / "index")
+    with running_llama_server(tmp_path) as llm_url, \
+            running_server(index, tmp_path, env_extra={"RAG_OPENAI_BASE_URL": llm_url, "RAG_OPENAI_MODEL": "smollm2"}) as srv:
+        open_app(page, srv.url)
+        selector = page.locator("#rag-engine")
+        expect(selector).to_be_visible()
+        selector.locator("input").click()
+        page.get_by_role("option", name=re.compile(r"openai: smollm2")).click()
+        expect(selector.locator("input")).to_have_value(re.compile(r"openai: smollm2"))
+        seen = {"supported": 0, "unsupported": 0, "fallback": 0}
+        for question in ["What did Lynn Maalouf demand?", "What weapons does Amnesty accuse Iraqi forces of using?"]:
+            ask(page, question, timeout_ms=180_000)  # a model on a busy 2-core machine
+            answer = last_answer(page)
+            if answer.locator(".rag-refusal-label").count():
+                continue
+            sup, uns = answer.locator(".rag-supported").count(), answer.locator(".rag-unsupported").count()
+            if sup + uns == 0:  # the model wrote nothing usable: the quoted answer, with a note saying so
+                expect(answer.locator(".rag-note")).to_contain_text("The model")
+                seen["fallback"] += 1
+                continue
+            seen["supported"] += sup
+            seen["unsupported"] += uns
+            for flag in answer.locator(".rag-unsupported").all():
+                expect(flag.locator(".rag-flag")).to_have_text("not supported by the sources")
+            for link in answer.locator("a.rag-cite").all():
+                assert answer.locator(link.get_attribute("href")).count() == 1
+        page.screenshot(path=str(ARTIFACTS / "engine-selector.png"), full_page=True)
+        assert seen["supported"] + seen["unsupported"] + seen["fallback"] >= 1, seen

@@ -95,8 +95,9 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> 
 
 
 @contextmanager
-def running_server(index_dir: Path, work: Path, auth: str | None = None, timeout: float = 120):
-    """`python -m rag.cli serve` on a free port; yields a Server, stops it afterwards."""
+def running_server(index_dir: Path, work: Path, auth: str | None = None, timeout: float = 120,
+                   env_extra: dict[str, str] | None = None):
+    """`python -m rag.cli serve` on a free port (``env_extra`` added to its environment); yields a Server, stops it afterwards."""
     data_dir = work / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     log = work / "server.log"
@@ -106,6 +107,7 @@ def running_server(index_dir: Path, work: Path, auth: str | None = None, timeout
         cmd += ["--auth", auth]
     env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     env.pop("RAG_AUTH", None)
+    env.update(env_extra or {})
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"

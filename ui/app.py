@@ -66,6 +66,9 @@ a.rag-cite:hover { text-decoration: underline; }
 .rag-streaming { opacity: .85; }
 .rag-note { font-size: .85em; color: var(--body-text-color-subdued); font-style: italic; }
 .rag-msg-error { color: #b91c1c; }
+.rag-unsupported { background: #fde2e2; color: #7f1d1d; text-decoration: underline wavy #dc2626; border-radius: 3px; }
+.rag-flag { font-size: .72em; font-weight: 600; margin-left: .35em; padding: 0 .35em; border-radius: 3px;
+  background: #dc2626; color: #fff; text-decoration: none; display: inline-block; }
 .rag-msg-ok { color: #15803d; }
 """
 
@@ -127,7 +130,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         return status_text(), documents_frame(m), gr.update(choices=remove_choices(m), value=None)
 
     # -- chat -------------------------------------------------------------------
-    def respond(question: str, messages: list, history: list):
+    def respond(question: str, messages: list, history: list, engine: str | None = None):
         q = (question or "").strip()
         if not q:
             yield gr.skip(), gr.skip(), gr.skip()
@@ -147,7 +150,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         turn = uuid.uuid4().hex[:8]
         answer = None
         try:
-            for text, ans in assistant.stream(q, pairs):
+            for text, ans in assistant.stream(q, pairs, engine or None):
                 if ans is not None:
                     answer = ans
                     break
@@ -162,17 +165,20 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         messages[-1] = {"role": "assistant", "content": render.answer_html(answer, turn)}
         yield messages, list(history or []) + [[q, answer.answer]], gr.skip()
 
-    def respond_example(messages: list, history: list, evt: gr.SelectData):
+    def respond_example(messages: list, history: list, engine: str | None, evt: gr.SelectData):
         value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
-        yield from respond(value.get("text", ""), messages, history)
+        yield from respond(value.get("text", ""), messages, history, engine)
 
     def clear():
         return [], [], ""
 
     # -- API: ask ---------------------------------------------------------------
-    def ask(question: str, history: str | None = None) -> tuple[str, dict]:
-        """Answer a question. history: JSON list of [user, assistant] pairs (or empty).
-        Returns the answer text (with [n] markers) and {"refused", "citations", "nearest", "standalone_question"}."""
+    def ask(question: str, history: str | None = None, engine: str | None = None) -> tuple[str, dict]:
+        """Answer a question. history: JSON list of [user, assistant] pairs (or empty); engine: one of
+        /status's "engines" (default: the server's). Returns the answer text (with [n] markers) and
+        {"refused", "citations", "sentences", "nearest", "standalone_question", "note", "engine"}."""
+        if engine and engine not in assistant.engines:
+            raise gr.Error(f"unknown engine '{engine}' (this server has: {', '.join(assistant.engines)})")
         pairs: list[tuple[str, str]] = []
         if history and str(history).strip():
             try:
@@ -181,7 +187,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
             except (ValueError, TypeError) as exc:
                 raise gr.Error(f"history must be a JSON list of [question, answer] pairs ({exc})") from exc
         try:
-            answer = assistant.ask(question, pairs)
+            answer = assistant.ask(question, pairs, engine or None)
         except QuestionError as exc:
             raise gr.Error(f"Cannot ask this: {exc}") from exc
         return answer.answer, {
@@ -190,6 +196,8 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
             "nearest": [c.to_json() for c in answer.nearest],
             "standalone_question": answer.standalone_question,
             "note": answer.note,
+            "sentences": [s.to_json() for s in answer.sentences],
+            "engine": answer.engine,
         }
 
     def status() -> dict:
@@ -197,7 +205,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         m = assistant.index.manifest
         return {
             "model": m.get("model"), "dim": m.get("dim"), "built_at": m.get("built_at"),
-            "passages": m.get("passages"), "engine": assistant.engine_name,
+            "passages": m.get("passages"), "engine": assistant.engine_name, "engines": assistant.engines,
             "documents": [{k: d.get(k) for k in ("doc_id", "title", "source", "passages", "sha256", "added_at")}
                           for d in m.get("documents", [])],
         }
@@ -279,6 +287,12 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-send")
                     clear_btn = gr.Button("Clear", scale=1, elem_id="rag-clear")
+                # shown only when an LLM engine is configured besides the extractive one
+                engine_dd = gr.Dropdown(
+                    choices=[(assistant.describe(e), e) for e in assistant.engines], value=settings.engine,
+                    label="Answer engine", elem_id="rag-engine", visible=len(assistant.engines) > 1,
+                    info="Generated answers are checked sentence by sentence; unsupported ones are marked.",
+                )
             with gr.Tab("Sources", id="sources"):
                 docs_table = gr.Dataframe(
                     value=documents_frame(m), headers=DOC_HEADERS, interactive=False, wrap=True,
@@ -301,12 +315,12 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
                         remove_btn = gr.Button("Remove document", variant="stop", elem_id="rag-remove")
                 build_msg = gr.Markdown(elem_id="rag-build-msg", min_height=90)
 
-        chat_io = dict(inputs=[question, chatbot, history], outputs=[chatbot, history, question])
+        chat_io = dict(inputs=[question, chatbot, history, engine_dd], outputs=[chatbot, history, question])
         chat_opts = dict(api_visibility="private", concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer",
                          show_progress="hidden")
         question.submit(respond, **chat_io, **chat_opts)
         send.click(respond, **chat_io, **chat_opts)
-        chatbot.example_select(respond_example, inputs=[chatbot, history], outputs=[chatbot, history, question], **chat_opts)
+        chatbot.example_select(respond_example, inputs=[chatbot, history, engine_dd], outputs=[chatbot, history, question], **chat_opts)
         clear_btn.click(clear, outputs=[chatbot, history, question], api_visibility="private", queue=False)
         chatbot.clear(lambda: [], outputs=[history], api_visibility="private", queue=False)
 

@@ -48,6 +48,20 @@ def answer_body(text: str, turn: str | None = None, numbers: set[int] | None = N
     return paras
 
 
+def checked_body(sentences, turn: str, numbers: set[int]) -> str:
+    """A generated answer, sentence by sentence: unsupported sentences are visibly marked."""
+    parts = []
+    for s in sentences:
+        cites = "".join(f"[{n}]" for n in s.citations)
+        text = _link_markers(esc(f"{s.text} {cites}".rstrip()), turn, numbers)
+        if s.supported:
+            parts.append(f'<span class="rag-supported">{text}</span>')
+        else:
+            parts.append(f'<span class="rag-unsupported" title="Not supported by the cited sources">{text}'
+                         '<span class="rag-flag">not supported by the sources</span></span>')
+    return "<p>" + " ".join(parts) + "</p>"
+
+
 def _file_name(source: str) -> str:
     return Path(source).name or source
 
@@ -93,9 +107,11 @@ def answer_html(answer, turn: str) -> str:
     items = "".join(_source_item(c, turn, highlight=True) for c in answer.citations)
     label = "source" if len(answer.citations) == 1 else "sources"
     note = getattr(answer, "note", "")
+    generated = getattr(answer, "engine", "extractive") != "extractive" and getattr(answer, "sentences", None)
+    body = checked_body(answer.sentences, turn, numbers) if generated else answer_body(answer.answer, turn, numbers)
     return (
         '<div class="rag-answer">'
-        f'<div class="rag-text">{answer_body(answer.answer, turn, numbers)}</div>'
+        f'<div class="rag-text">{body}</div>'
         + (f'<p class="rag-note">{esc(note)}</p>' if note else "")
         + f'<details class="rag-sources" open><summary>{len(answer.citations)} {label}</summary><ol>{items}</ol></details>'
         "</div>"
