@@ -56,3 +56,16 @@ def test_load_beir_and_squad(tmp_path):
     docs, qs = load_squad(squad)
     assert docs[0].title == "Owl Facts" and qs[0]["answers"] == ["at night"] and qs[1]["impossible"]
     assert qs[0]["doc_id"] == docs[0].doc_id
+
+
+def test_citation_check_keeps_quotes_and_rejects_wrong_sources(assistant):
+    """The check's calibration on the dev questions: every quoted sentence (and half-quote) is kept at
+    the engine's threshold; citing another passage, or swapping a name or number, is rejected."""
+    from rag.evaluate import calibrate_checker
+
+    items = [json.loads(line) for line in bundled_dev_questions().read_text(encoding="utf-8").splitlines() if line.strip()]
+    result = calibrate_checker(assistant, items, thresholds=(assistant.settings.support_min,))
+    [(_, backed, partial, wrong_passage, swapped)] = result["table"]
+    assert result["positives"] >= 10 and result["wrong_passage"] >= 10 and result["swapped"] >= 10
+    assert backed == 1.0 and partial >= 0.9
+    assert wrong_passage <= 0.1 and swapped <= 0.15

@@ -90,6 +90,19 @@ def test_openai_engine_streams_and_the_check_flags_what_the_sources_do_not_back(
 
 
 @needs_llm
+def test_eval_reports_alce_citation_recall_and_precision(llm_assistant):
+    from rag.evaluate import bundled_dev_questions, eval_generated
+
+    items = [json.loads(line) for line in bundled_dev_questions().read_text(encoding="utf-8").splitlines()[:4]]
+    result = eval_generated(llm_assistant, items, "openai")
+    assert result["questions"] == 4 and result["engine"].startswith("openai: smollm2")
+    assert result["generated"] + result["fallbacks"] + sum(r["refused"] for r in result["rows"]) == 4
+    for row in result["rows"]:
+        if row["generated"]:
+            assert 0.0 <= row["recall"] <= 1.0 and 0.0 <= row["precision"] <= 1.0
+
+
+@needs_llm
 def test_strict_mode_shows_only_supported_sentences(llama_server, seed_index_dir, embedder):
     settings = Settings(index_dir=seed_index_dir, engine="openai", openai_base_url=llama_server,
                         openai_model="smollm2", llm_max_tokens=120, strict=True)
