@@ -35,7 +35,7 @@ class Assistant:
         check_compatible(read_manifest(settings.index_dir), settings, settings.index_dir)
         if settings.engine not in ENGINES:
             raise ValueError(f"unknown answer engine '{settings.engine}' (choose from: {', '.join(ENGINES)})")
-        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
+        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend)
         self._build_lock = threading.Lock()
         self._engine = self._load()
         self._models: dict[str, ChatModel] = {}

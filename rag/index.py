@@ -32,6 +32,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import vector_store
 from .passages import Passage, split_documents
 from .settings import Settings
 from .sources import Document, load_documents
@@ -167,6 +168,7 @@ def load_index(settings: Settings) -> Index:
                             tuple(tuple(s) for s in r["sentences"]))
                 )
         dense = faiss.read_index(str(build / "dense.faiss"))
+        vector_store.configure(dense, manifest.get("dense_index"))
         sentence_vectors = np.load(build / "sentences.npy")
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
@@ -178,7 +180,7 @@ def load_index(settings: Settings) -> Index:
     counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
     if not manifest.get("sentence_vectors", True):
         # retrieval-only index: each sentence borrows its passage's vector
-        sentence_vectors = np.repeat(dense.reconstruct_n(0, dense.ntotal), counts, axis=0)
+        sentence_vectors = np.repeat(vector_store.all_vectors(dense), counts, axis=0)
     if dense.ntotal != len(passages) or sentence_vectors.shape[0] != int(counts.sum()):
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vector counts do not match passages); rebuild it with `rag ingest PATH...`")
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, dtype=np.int64)
@@ -200,24 +202,26 @@ class BuildReport:
     seconds: float
 
 
-def _previous_vectors(settings: Settings) -> dict[str, np.ndarray]:
+def _previous_vectors(settings: Settings, backend: str) -> dict[str, np.ndarray]:
     """Vectors of the current index keyed by the hash of the text embedded (the embedding cache).
 
-    Reads only the vector files; an index of another model or format, or a damaged one, gives no cache.
+    Reads only the vector files; an index of another model, embedding backend or format,
+    or a damaged one, gives no cache. (int8 and fp32 vectors of one model are close but
+    not identical: one index never mixes them. Indexes from before backends were
+    recorded were embedded by torch.)
     """
     import faiss
 
     index_dir = Path(settings.index_dir)
     try:
         manifest = read_manifest(index_dir)
-        if manifest.get("model") != settings.embed_model:
+        if manifest.get("model") != settings.embed_model or manifest.get("embed_backend", "torch") != backend:
             return {}
         build = current_build(index_dir)
         keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
-        dense = faiss.read_index(str(build / "dense.faiss"))
-        passage_vecs = dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else []
+        passage_vecs = vector_store.all_vectors(faiss.read_index(str(build / "dense.faiss")))
         sentence_vecs = np.load(build / "sentences.npy") if keys["sentences"] else []
-    except (IndexError_, OSError, ValueError, KeyError, RuntimeError):
+    except Exception:  # a damaged file makes numpy and faiss raise almost anything (EOFError, ...): no cache, rebuild
         return {}
     cache: dict[str, np.ndarray] = dict(zip(keys["passages"], passage_vecs))
     cache.update(zip(keys["sentences"], sentence_vecs))
@@ -326,7 +330,7 @@ def write_index(
     import faiss
     from tqdm.auto import tqdm
 
-    from .embedding import Embedder
+    from .embedding import Embedder, resolve_backend
 
     t0 = t0 or time.time()
     report = progress or (lambda frac, msg: None)
@@ -341,12 +345,23 @@ def write_index(
     if not with_sentences:
         s_texts = []
 
-    cache = _previous_vectors(settings)
+    # the backend is decided without loading the model, so an unchanged rebuild loads none
+    if embedder is not None:  # an embedder without a backend name (a test double) is named by its class
+        backend = getattr(embedder, "backend", None) or type(embedder).__name__
+    else:
+        backend = resolve_backend(settings.embed_model, settings.embed_backend)
+    cache = _previous_vectors(settings, backend)
     todo = [(k, t) for k, t in dict(zip(p_keys + s_keys, p_texts + s_texts)).items() if k not in cache]
+    if todo and embedder is None:
+        embedder = Embedder(settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend)
+        if embedder.backend != backend:  # the export failed just now: torch vectors, so nothing cached fits
+            backend, cache = embedder.backend, {}
+            todo = list(dict(zip(p_keys + s_keys, p_texts + s_texts)).items())
     report(0.1, f"Embedding {len(todo)} new texts ({len(cache)} cached)")
     if todo:
-        embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
-        batch = 64  # small batches keep the progress bar moving
+        # texts of similar length share a batch (less padding); chunks keep the progress bar moving
+        todo.sort(key=lambda kt: len(kt[1]))
+        batch = 256
         bar = tqdm(total=len(todo), desc="Embedding", unit="text", disable=not show_progress)
         for i in range(0, len(todo), batch):
             chunk = todo[i : i + batch]
@@ -367,8 +382,7 @@ def write_index(
     tmp = index_dir / "builds" / f".tmp-{stamp}-{os.getpid()}"
     tmp.mkdir(parents=True)
     try:
-        dense = faiss.IndexFlatIP(dim)
-        dense.add(p_vecs)
+        dense, dense_info = vector_store.build_faiss(p_vecs)  # exact up to FLAT_MAX passages, IVF above
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         np.save(tmp / "sentences.npy", s_vecs)
         p_terms = [terms(t) for t in p_texts]
@@ -387,7 +401,9 @@ def write_index(
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": settings.embed_model,
+            "embed_backend": backend,
             "dim": dim,
+            "dense_index": dense_info,
             "chunking": settings.chunking(),
             "built_at": now,
             "sources": sources,

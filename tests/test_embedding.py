@@ -1,0 +1,159 @@
+"""Embedding backends: the ONNX export of the bundled model, int8, the torch fallback, and the
+embedding cache keyed by backend. Uses only the bundled model (an export takes seconds)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import onnx_embedding as oe
+from rag.embedding import Embedder, ModelError, resolve_backend, resolve_model
+from rag.index import build_index, load_index, read_manifest
+from rag.settings import Settings
+
+from conftest import ROOT, SEEDS
+
+TEXTS = [
+    "What did Townsend say about the Amnesty report?",
+    "Zürich café — naïve résumé, 42 % of civilians",
+    " ".join(["a very long passage"] * 200),  # past max_seq_length: truncated like sentence-transformers
+    "x",
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def torch_embedder():
+    return Embedder("all-MiniLM-L6-v2", backend="torch")
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder(cache_dir):
+    return Embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def int8_embedder(cache_dir, onnx_embedder):
+    return Embedder("all-MiniLM-L6-v2", backend="onnx-int8", cache_dir=cache_dir)
+
+
+def test_onnx_export_matches_sentence_transformers(torch_embedder, onnx_embedder, cache_dir):
+    assert torch_embedder.backend == "torch" and onnx_embedder.backend == "onnx"
+    ref, got = torch_embedder.encode(TEXTS), onnx_embedder.encode(TEXTS)
+    assert got.shape == ref.shape == (len(TEXTS), 384) and got.dtype == np.float32
+    assert np.abs(ref - got).max() < 1e-4
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    [export] = (cache_dir / "onnx").iterdir()
+    meta = json.loads((export / "meta.json").read_text())
+    assert meta["max_seq_length"] == 256 and meta["pooling"] == "mean" and meta["dim"] == 384
+    assert {"model.onnx", "tokenizer.json"} <= {p.name for p in export.iterdir()}
+
+
+def test_int8_vectors_stay_close_to_fp32(onnx_embedder, int8_embedder):
+    assert int8_embedder.backend == "onnx-int8"
+    a, b = onnx_embedder.encode(TEXTS), int8_embedder.encode(TEXTS)
+    cos = (a * b).sum(axis=1)
+    assert cos.min() > 0.97, cos
+    # the query vector of one text is the same alone or in a batch (padding does not leak in)
+    np.testing.assert_allclose(int8_embedder.encode_query(TEXTS[0]), b[0], atol=1e-5)
+    assert int8_embedder.encode([]).shape == (0, 384)
+
+
+def test_batches_sorted_by_length_keep_input_order(onnx_embedder, cache_dir):
+    texts = [f"sentence number {i} " + "word " * (i * 7 % 40) for i in range(50)]
+    batched = Embedder("all-MiniLM-L6-v2", batch_size=4, backend="onnx", cache_dir=cache_dir)
+    full = onnx_embedder.encode(texts)
+    np.testing.assert_allclose(batched.encode(texts), full, atol=1e-5)
+    np.testing.assert_allclose(onnx_embedder.encode([texts[17]])[0], full[17], atol=1e-5)
+
+
+def test_serving_from_a_cached_export_imports_neither_torch_nor_sentence_transformers(cache_dir, onnx_embedder):
+    code = (
+        "import sys\nfrom rag.embedding import Embedder\n"
+        "e = Embedder('all-MiniLM-L6-v2', backend='onnx')\nv = e.encode_query('hello')\n"
+        "print(e.backend, v.shape[0], 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "RAG_CACHE_DIR": str(cache_dir)})
+    assert out.stdout.split() == ["onnx", "384", "False", "False"], out.stderr
+
+
+def test_backend_choice(monkeypatch, tmp_path):
+    assert oe.int8_fast({"avx2", "avx512_vnni"}) and oe.int8_fast({"avx_vnni"}) and oe.int8_fast({"asimddp"})
+    assert not oe.int8_fast({"avx2", "fma"}) and not oe.int8_fast(set())
+    monkeypatch.setattr(oe, "int8_fast", lambda flags=None: True)
+    assert resolve_backend("all-MiniLM-L6-v2", "auto", tmp_path) == "onnx-int8"
+    monkeypatch.setattr(oe, "int8_fast", lambda flags=None: False)
+    assert resolve_backend("all-MiniLM-L6-v2", "auto", tmp_path) == "onnx"
+    assert resolve_backend("all-MiniLM-L6-v2", "torch", tmp_path) == "torch"
+    monkeypatch.setenv("RAG_EMBED_BACKEND", "torch")
+    assert resolve_backend("all-MiniLM-L6-v2", None, tmp_path) == "torch"
+    assert resolve_backend("all-MiniLM-L6-v2", "onnx", tmp_path) == "onnx"  # an explicit setting beats the variable
+    assert resolve_backend("/no/such/model", "auto", tmp_path) == "torch"  # torch then reports the missing model
+    with pytest.raises(ModelError, match="unknown embedding backend 'gpu'"):
+        resolve_backend("all-MiniLM-L6-v2", "gpu", tmp_path)
+
+
+def test_model_the_export_cannot_reproduce_runs_on_torch(tmp_path, capsys):
+    """A model with a Dense layer after pooling: the export refuses it, torch runs it, the refusal is remembered."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import Dense
+
+    st = SentenceTransformer(resolve_model("all-MiniLM-L6-v2"), device="cpu")
+    st.append(Dense(384, 64))
+    model_dir = tmp_path / "dense-model"
+    st.save(str(model_dir))
+    cache = tmp_path / "cache"
+    e = Embedder(str(model_dir), backend="auto", cache_dir=cache)
+    assert e.backend == "torch" and e.dim == 64 and e.encode(["hello"]).shape == (1, 64)
+    assert "runs on torch" in capsys.readouterr().err
+    assert resolve_backend(str(model_dir), "auto", cache) == "torch"  # decided without exporting again
+    [failed] = (cache / "onnx").glob("*/failed.json")
+    assert "Dense" in json.loads(failed.read_text())["reason"]
+
+
+def test_model_key_changes_with_the_model_files(tmp_path):
+    d = tmp_path / "m"
+    d.mkdir()
+    (d / "config.json").write_text("{}")
+    k1 = oe.model_key(d)
+    (d / "config.json").write_text('{"changed": 1}')
+    assert oe.model_key(d) != k1
+
+
+def test_index_records_backend_and_never_mixes_backends_in_the_cache(tmp_path, int8_embedder, torch_embedder):
+    settings = Settings(index_dir=tmp_path / "index")
+    first = build_index([SEEDS], settings, embedder=int8_embedder, show_progress=False)
+    assert read_manifest(settings.index_dir)["embed_backend"] == "onnx-int8"
+    # another backend: nothing is reused, every vector is embedded again
+    report = build_index([], settings, embedder=torch_embedder, show_progress=False)
+    assert report.embedded == first.embedded and report.reused == 0
+    assert read_manifest(settings.index_dir)["embed_backend"] == "torch"
+    again = build_index([], settings, embedder=torch_embedder, show_progress=False)
+    assert again.embedded == 0
+    # an index is searchable with query vectors of another backend of the same model
+    index = load_index(settings)
+    q = int8_embedder.encode_query("What did Townsend say?")
+    sims, ids = index.dense.search(q.reshape(1, -1), 3)
+    assert "Townsend" in " ".join(index.passages[i].text for i in ids[0])
+
+
+def test_unchanged_rebuild_without_an_embedder_loads_no_model(tmp_path, int8_embedder, monkeypatch):
+    settings = Settings(index_dir=tmp_path / "index", embed_backend="onnx-int8")
+    build_index([SEEDS], settings, embedder=int8_embedder, show_progress=False)
+
+    def no_model(*a, **k):
+        raise AssertionError("a model was loaded for an unchanged rebuild")
+
+    monkeypatch.setattr("rag.embedding.Embedder.__init__", no_model)
+    assert build_index([], settings, show_progress=False).embedded == 0
