@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     engine = getattr(args, "engine", None)
     overrides = dict(
         index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "embed_model", None),
+        embed_backend=getattr(args, "embed_backend", None),
         data_dir=getattr(args, "data_dir", None), engine=engine,
         llamacpp_model_path=getattr(args, "model_path", None),
         strict=True if getattr(args, "strict", False) else None,
@@ -128,7 +129,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print(f"index:     {Path(settings.index_dir).resolve()}")
     print(f"built at:  {m['built_at']}")
-    print(f"model:     {m['model']} (dimension {m['dim']})")
+    print(f"model:     {m['model']} (dimension {m['dim']}, backend {m.get('embed_backend', 'torch')}, "
+          f"vectors {m.get('dense_index', {}).get('type', 'flat')})")
     print(f"chunking:  {m['chunking']}")
     print(f"documents: {len(m['documents'])}, passages: {m['passages']}, sentences: {m['sentences']}")
     for d in m["documents"]:
@@ -164,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index-dir", help="index directory (default: index, or $RAG_INDEX_DIR)")
         p.add_argument("--embed-model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled; $RAG_EMBED_MODEL)")
         p.add_argument("--config", help="settings file (TOML; default: $RAG_CONFIG, else ./rag.toml if present)")
+        p.add_argument("--embed-backend", choices=["auto", "onnx-int8", "onnx", "torch"],
+                       help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI, else onnx; $RAG_EMBED_BACKEND)")
 
     def engine(p: argparse.ArgumentParser) -> None:
         from .assistant import ENGINES
