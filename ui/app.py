@@ -14,6 +14,7 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls home
 
 import json  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -26,6 +27,7 @@ from rag.index import IndexError_  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 from . import render  # noqa: E402
+from .problem import build_problem_app  # noqa: E402
 from .uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, MAX_UPLOAD_LABEL, store_uploads  # noqa: E402
 
 EXAMPLES = [
@@ -96,7 +98,8 @@ document.addEventListener("click", function (ev) {
 # -- views of the index -----------------------------------------------------------
 def documents_frame(manifest: dict) -> pd.DataFrame:
     rows = [
-        [d.get("title", ""), Path(d.get("source", "")).name, d.get("passages", 0), d.get("sha256", "")[:12],
+        [d.get("title", ""), ", ".join(Path(s).name for s in [d.get("source", ""), *d.get("aliases", [])]),
+         d.get("passages", 0), d.get("sha256", "")[:12],
          str(d.get("added_at", "")).replace("T", " ").replace("+00:00", " UTC")]
         for d in manifest.get("documents", [])
     ]
@@ -136,14 +139,14 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
             yield gr.skip(), gr.skip(), gr.skip()
             return
         try:
-            check_question(q, settings)
+            shown = check_question(q, settings)  # cleaned and cut to the limit: what is answered is what is shown
         except QuestionError as exc:
             gr.Warning(f"Cannot ask this: {exc}")
             yield gr.skip(), gr.skip(), gr.skip()
             return
         pairs = [(str(u), str(a)) for u, a in (history or [])]
         messages = list(messages or []) + [
-            {"role": "user", "content": render.user_html(q)},
+            {"role": "user", "content": render.user_html(shown)},
             {"role": "assistant", "content": render.partial_html("Searching the sources…")},
         ]
         yield messages, gr.skip(), ""
@@ -163,7 +166,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
             yield messages, gr.skip(), gr.skip()
             return
         messages[-1] = {"role": "assistant", "content": render.answer_html(answer, turn)}
-        yield messages, list(history or []) + [[q, answer.answer]], gr.skip()
+        yield messages, list(history or []) + [[shown, answer.answer]], gr.skip()
 
     def respond_example(messages: list, history: list, engine: str | None, evt: gr.SelectData):
         value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
@@ -206,7 +209,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         return {
             "model": m.get("model"), "dim": m.get("dim"), "built_at": m.get("built_at"),
             "passages": m.get("passages"), "engine": assistant.engine_name, "engines": assistant.engines,
-            "documents": [{k: d.get(k) for k in ("doc_id", "title", "source", "passages", "sha256", "added_at")}
+            "documents": [{k: d.get(k) for k in ("doc_id", "title", "source", "aliases", "passages", "sha256", "added_at")}
                           for d in m.get("documents", [])],
         }
 
@@ -372,10 +375,14 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: str 
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
-    """Load the index (errors: rag.index.IndexError_ with a user-facing message) and serve the chat until stopped."""
+    """Load the index and serve the chat until stopped; an index that cannot be used gets a page saying why."""
     auth_pair = parse_auth(auth)  # fail on a bad --auth before the slow model load
-    assistant = Assistant(settings)
-    app = build_app(assistant)
+    try:
+        app = build_app(Assistant(settings))
+    except IndexError_ as exc:
+        # serve a page that names the problem and its fix, rather than exit: whoever opens the address learns why
+        print(f"rag: error: {exc}", file=sys.stderr, flush=True)
+        app = build_problem_app(str(exc))
     if host not in ("127.0.0.1", "localhost", "::1") and auth_pair is None:
         print(f"warning: serving on {host} without --auth: anyone who can reach this address can use and change the index")
     launch(app, host=host, port=port, auth=auth)

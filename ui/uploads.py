@@ -75,22 +75,34 @@ def store_uploads(files: list[str | Path], uploads_dir: Path) -> Stored:
         src = Path(f)
         try:
             name = check_upload(src)
+            target = _store_one(src, name, root, out)
         except UploadRefused as exc:
             out.refused.append(str(exc))
             continue
-        stem, suffix = os.path.splitext(name)
-        for i in range(1, 1000):
-            target = root / (name if i == 1 else f"{stem}-{i}{suffix}")
-            if target.resolve().parent != root:  # cannot happen with a safe name; belt and braces
-                raise UploadRefused(f"{name}: refused (would be stored outside {root})")
-            if not target.exists():
-                shutil.copyfile(src, target)
-                out.created.append(target)
-                break
-            if filecmp.cmp(src, target, shallow=False):
-                break
-        else:
-            out.refused.append(f"{name}: too many files with this name")
+        except OSError as exc:
+            out.refused.append(f"{safe_filename(src.name)}: could not be stored ({exc.strerror or exc})")
             continue
         out.paths.append(target)
     return out
+
+
+def _store_one(src: Path, name: str, root: Path, out: Stored) -> Path:
+    """Copy ``src`` into ``root`` as ``name`` (or a numbered variant); returns where it is."""
+    stem, suffix = os.path.splitext(name)
+    for i in range(1, 1000):
+        target = root / (name if i == 1 else f"{stem}-{i}{suffix}")
+        if target.is_symlink() or target.resolve().parent != root:  # never write through a link or outside
+            raise UploadRefused(f"{name}: refused (would be stored outside the uploads folder)")
+        if target.exists():
+            if filecmp.cmp(src, target, shallow=False):
+                return target  # the same bytes are stored already
+            continue
+        try:
+            # "x": create only, so two uploads of one name at once cannot overwrite each other
+            with open(src, "rb") as fin, open(target, "xb") as fout:
+                shutil.copyfileobj(fin, fout, 1024 * 1024)
+        except FileExistsError:
+            continue
+        out.created.append(target)
+        return target
+    raise UploadRefused(f"{name}: too many files with this name")
