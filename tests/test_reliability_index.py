@@ -184,11 +184,21 @@ def test_cli_reports_a_damaged_index_in_one_line_with_exit_status_2(index_copy, 
     assert line.startswith("rag: error: index in ") and "`rag ingest" in line
 
 
-def test_a_fresh_ingest_repairs_a_damaged_index(index_copy):
+def test_the_fix_named_in_the_message_works(index_copy):
     DAMAGE["missing passages"]((index_copy / "current").resolve())
     r = rag("ingest", "--index-dir", index_copy, "--quiet", SEEDS)
     assert r.returncode == 0, r.stderr
     assert len(load_index(Settings(index_dir=index_copy)).documents) == 1
+
+
+@pytest.mark.parametrize("damage", ["truncated vectors", "empty sentence vectors", "manifest not an object",
+                                    "build directory gone", "manifest of another format version"])
+def test_a_rebuild_over_a_damaged_index_succeeds(index_copy, embedder, damage):
+    """The damaged index's vectors cannot serve as the embedding cache; the rebuild embeds again instead of failing."""
+    DAMAGE[damage]((index_copy / "current").resolve())
+    report = build_index([SEEDS], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
+    assert report.documents == 1 and report.reused == 0
+    assert len(load_index(Settings(index_dir=index_copy)).passages) == report.passages
 
 
 # -- two rebuilds at once ------------------------------------------------------------------------
