@@ -123,7 +123,7 @@ def test_large_files_are_refused_with_a_message_and_memory_stays_bounded(tmp_pat
     assert grown_mb < 50, f"reading refused files took {grown_mb:.0f} MB"
 
 
-def test_reads_are_bounded_even_when_a_file_grows_after_it_was_measured(tmp_path):
+def test_the_size_cap_is_checked_before_and_while_reading(tmp_path):
     f = tmp_path / "growing.txt"
     f.write_text("Tide table\n\n" + "High water at Skerry Point was at 06:12. " * 200, encoding="utf-8")
     with pytest.raises(SourceError, match=r"too large \(8 KB; the limit is 1 KB per file\)"):
@@ -219,3 +219,14 @@ def test_duplicate_content_under_two_names_is_indexed_once_with_both_names(tmp_p
     assert info.returncode == 0, info.stderr
     [line] = [ln for ln in info.stdout.splitlines() if dup["doc_id"] in ln]
     assert "copy of mosul.txt" in line and "/mosul.txt" in line
+    from ui.app import documents_frame  # the web app's Sources table
+
+    table = documents_frame(read_manifest(idx))
+    assert "copy of mosul.txt, mosul.txt" in list(table["File"])
+
+    # Removing the document removes it under both names (neither file brings it back on a refresh).
+    from rag.assistant import Assistant
+
+    Assistant(Settings(index_dir=idx), embedder=embedder).remove_document(dup["doc_id"])
+    build_index([], Settings(index_dir=idx), embedder=embedder, show_progress=False)
+    assert [d["title"] for d in read_manifest(idx)["documents"]] == ["Ferry notes"]
