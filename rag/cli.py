@@ -21,7 +21,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     engine = getattr(args, "engine", None)
     overrides = dict(
         index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "embed_model", None),
-        embed_backend=getattr(args, "embed_backend", None),
+        embed_backend=getattr(args, "embed_backend", None), vector_store=getattr(args, "store", None),
         data_dir=getattr(args, "data_dir", None), engine=engine,
         llamacpp_model_path=getattr(args, "model_path", None),
         strict=True if getattr(args, "strict", False) else None,
@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", help="settings file (TOML; default: $RAG_CONFIG, else ./rag.toml if present)")
         p.add_argument("--embed-backend", choices=["auto", "onnx-int8", "onnx", "torch"],
                        help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI, else onnx; $RAG_EMBED_BACKEND)")
+        p.add_argument("--store", help="where new builds keep passage vectors: faiss (default), milvus://HOST:PORT (a Milvus "
+                                       "server) or milvus:///path/file.db (Milvus Lite); $RAG_VECTOR_STORE")
 
     def engine(p: argparse.ArgumentParser) -> None:
         from .assistant import ENGINES

@@ -148,7 +148,6 @@ def check_compatible(manifest: dict, settings: Settings, index_dir: Path) -> Non
 def load_index(settings: Settings) -> Index:
     """Load the current index under ``settings.index_dir`` and check it matches ``settings``."""
     import bm25s
-    import faiss
 
     index_dir = Path(settings.index_dir)
     remove_stale_temp(index_dir)
@@ -167,8 +166,7 @@ def load_index(settings: Settings) -> Index:
                     Passage(r["pid"], r["doc_id"], r["start"], r["end"], documents[r["doc_id"]].text[r["start"] : r["end"]],
                             tuple(tuple(s) for s in r["sentences"]))
                 )
-        dense = faiss.read_index(str(build / "dense.faiss"))
-        vector_store.configure(dense, manifest.get("dense_index"))
+        dense = _open_dense(build, manifest)
         sentence_vectors = np.load(build / "sentences.npy")
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
@@ -210,8 +208,6 @@ def _previous_vectors(settings: Settings, backend: str) -> dict[str, np.ndarray]
     not identical: one index never mixes them. Indexes from before backends were
     recorded were embedded by torch.)
     """
-    import faiss
-
     index_dir = Path(settings.index_dir)
     try:
         manifest = read_manifest(index_dir)
@@ -219,7 +215,7 @@ def _previous_vectors(settings: Settings, backend: str) -> dict[str, np.ndarray]
             return {}
         build = current_build(index_dir)
         keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
-        passage_vecs = vector_store.all_vectors(faiss.read_index(str(build / "dense.faiss")))
+        passage_vecs = vector_store.all_vectors(_open_dense(build, manifest))
         sentence_vecs = np.load(build / "sentences.npy") if keys["sentences"] else []
     except Exception:  # a damaged file makes numpy and faiss raise almost anything (EOFError, ...): no cache, rebuild
         return {}
@@ -382,8 +378,12 @@ def write_index(
     tmp = index_dir / "builds" / f".tmp-{stamp}-{os.getpid()}"
     tmp.mkdir(parents=True)
     try:
-        dense, dense_info = vector_store.build_faiss(p_vecs)  # exact up to FLAT_MAX passages, IVF above
-        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        store = vector_store.store_spec(settings.vector_store)
+        if store == "faiss":
+            dense, dense_info = vector_store.build_faiss(p_vecs)  # exact up to FLAT_MAX passages, IVF above
+            faiss.write_index(dense, str(tmp / "dense.faiss"))
+        else:  # the build's own collection, named after it: the previous build keeps serving from its own
+            dense_info = vector_store.write_milvus(store, f"rag_{stamp}_{os.getpid()}", p_vecs)
         np.save(tmp / "sentences.npy", s_vecs)
         p_terms = [terms(t) for t in p_texts]
         bm25 = bm25s.BM25()
@@ -493,4 +493,27 @@ def _remove_stale_builds(index_dir: Path, keep: set[Path]) -> None:
     keep = {k.resolve() for k in keep}
     for child in (index_dir / "builds").iterdir():
         if child.resolve() not in keep:
+            _drop_external_vectors(child)
             shutil.rmtree(child, ignore_errors=True)
+
+
+def _open_dense(build: Path, manifest: dict):
+    """The passage vector index of a build: its FAISS file, or its Milvus collection."""
+    info = manifest.get("dense_index") or {}
+    if info.get("type") == "milvus":
+        return vector_store.MilvusVectors(info, int(manifest["dim"]), int(manifest["passages"]))
+    import faiss
+
+    dense = faiss.read_index(str(build / "dense.faiss"))
+    vector_store.configure(dense, info)
+    return dense
+
+
+def _drop_external_vectors(build: Path) -> None:
+    """A deleted build's vectors kept outside its directory (a Milvus collection) go with it."""
+    try:
+        info = json.loads((build / "manifest.json").read_text(encoding="utf-8")).get("dense_index") or {}
+    except (OSError, ValueError):
+        return
+    if info.get("type") == "milvus":
+        vector_store.drop_milvus(info)

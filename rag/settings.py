@@ -26,6 +26,9 @@ class Settings:
     # "auto" | "onnx-int8" | "onnx" | "torch" (rag/embedding.py); None: $RAG_EMBED_BACKEND, else "auto".
     # Recorded in the manifest; the embedding cache only reuses vectors of the same backend.
     embed_backend: str | None = None
+    # where passage vectors live (rag/vector_store.py): "faiss" (a file in the build), "milvus://HOST:PORT"
+    # (a Milvus server) or "milvus:///path/file.db" (Milvus Lite); None: $RAG_VECTOR_STORE, else "faiss"
+    vector_store: str | None = None
     # chunking
     max_passage_words: int = 160
     title_in_passages: bool = True

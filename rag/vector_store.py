@@ -65,9 +65,131 @@ def all_vectors(index) -> np.ndarray:
     """Every stored vector, in id order (for the embedding cache and retrieval-only indexes)."""
     import faiss
 
+    if isinstance(index, MilvusVectors):
+        return index.reconstruct_n(0, index.ntotal)
     if index.ntotal == 0:
         return np.zeros((0, index.d), dtype=np.float32)
     if isinstance(index, faiss.IndexIVF) or hasattr(index, "invlists"):
         ivf = faiss.extract_index_ivf(index)
         ivf.make_direct_map()
     return index.reconstruct_n(0, index.ntotal)
+
+
+# -- Milvus: passage vectors on a Milvus server (or in a Milvus Lite file) --------------------
+# Selected by Settings.vector_store / --store / $RAG_VECTOR_STORE:
+#   faiss                  (default) a FAISS file in the build directory
+#   milvus://HOST:PORT     a Milvus server or cluster (its proxy's address)
+#   milvus:///PATH/FILE.db Milvus Lite, a local file (also milvus:relative/file.db)
+# Only the passage vectors move: texts, sentence vectors and BM25 stay in the build
+# directory. Each build writes its own collection, named after the build, and the
+# manifest records where it is; a build's collection is dropped with the build.
+
+def store_spec(value: str | None) -> str:
+    """The vector store setting, with $RAG_VECTOR_STORE and the default applied."""
+    import os
+
+    spec = value or os.environ.get("RAG_VECTOR_STORE") or "faiss"
+    if spec != "faiss" and not spec.startswith("milvus:"):
+        raise ValueError(f"unknown vector store '{spec}' (use faiss, milvus://HOST:PORT or milvus:///path/to/file.db)")
+    return spec
+
+
+def milvus_uri(spec: str) -> str:
+    """pymilvus' URI for a store spec: http://HOST:PORT for a server, a file path for Milvus Lite."""
+    from urllib.parse import urlparse
+
+    u = urlparse(spec)
+    if u.netloc:
+        return f"http://{u.netloc}"
+    if not u.path.endswith(".db"):
+        raise ValueError(f"a Milvus Lite store is a .db file (milvus:///path/to/file.db), not '{spec}'")
+    return u.path
+
+
+_CLIENTS: dict[str, object] = {}
+
+
+def _client(uri: str):
+    """One client per URI and process (Milvus Lite allows one opener of a file at a time)."""
+    if uri not in _CLIENTS:
+        from pymilvus import MilvusClient
+
+        _CLIENTS[uri] = MilvusClient(uri)
+    return _CLIENTS[uri]
+
+
+def write_milvus(spec: str, collection: str, vectors: np.ndarray, flat_max: int | None = None,
+                 nprobe: int = NPROBE, batch: int = 2000) -> dict:
+    """Store ``vectors`` (ids 0..n-1) in a new collection; returns the manifest's description.
+
+    The index follows the FAISS rule: exact (FLAT) up to ``flat_max`` vectors, IVF_FLAT above.
+    """
+    from pymilvus import DataType
+
+    uri = milvus_uri(spec)
+    client = _client(uri)
+    n, dim = vectors.shape
+    if client.has_collection(collection):
+        client.drop_collection(collection)
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("pid", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    params = client.prepare_index_params()
+    flat = n <= (FLAT_MAX if flat_max is None else flat_max)
+    info = {"type": "milvus", "store": spec, "collection": collection, "metric": "inner_product"}
+    if flat:
+        params.add_index(field_name="vector", index_type="FLAT", metric_type="IP")
+        info["index"] = "FLAT"
+    else:
+        nlist = ivf_nlist(n)
+        params.add_index(field_name="vector", index_type="IVF_FLAT", metric_type="IP", params={"nlist": nlist})
+        info.update(index="IVF_FLAT", nlist=nlist, nprobe=min(nprobe, nlist))
+    client.create_collection(collection, schema=schema, index_params=params)
+    for i in range(0, n, batch):
+        chunk = vectors[i : i + batch]
+        client.insert(collection, [{"pid": i + j, "vector": v.tolist()} for j, v in enumerate(chunk)])
+    client.flush(collection)
+    client.load_collection(collection)
+    return info
+
+
+class MilvusVectors:
+    """A Milvus collection with the part of FAISS's interface retrieval uses (search, ntotal, d)."""
+
+    def __init__(self, info: dict, dim: int, ntotal: int):
+        self.info, self.d, self.ntotal = info, dim, ntotal
+        self.collection = info["collection"]
+        self.client = _client(milvus_uri(info["store"]))
+        if not self.client.has_collection(self.collection):
+            raise RuntimeError(f"collection '{self.collection}' not found in {info['store']}")
+        self.client.load_collection(self.collection)
+        self.params = {"metric_type": "IP", "params": {"nprobe": info["nprobe"]} if "nprobe" in info else {}}
+
+    def search(self, queries: np.ndarray, k: int):
+        res = self.client.search(self.collection, data=[q.tolist() for q in np.asarray(queries, dtype=np.float32)],
+                                 limit=k, search_params=self.params, output_fields=["pid"])
+        sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        ids = np.full((len(queries), k), -1, dtype=np.int64)
+        for row, hits in enumerate(res):
+            for j, h in enumerate(hits[:k]):
+                ids[row, j] = h["id"] if "id" in h else h["entity"]["pid"]
+                sims[row, j] = h["distance"]
+        return sims, ids
+
+    def reconstruct_n(self, start: int, n: int, batch: int = 1000) -> np.ndarray:
+        out = np.zeros((n, self.d), dtype=np.float32)
+        for i in range(start, start + n, batch):
+            ids = list(range(i, min(i + batch, start + n)))
+            for r in self.client.get(self.collection, ids=ids, output_fields=["vector"]):
+                out[int(r["pid"]) - start] = r["vector"]
+        return out
+
+
+def drop_milvus(info: dict) -> None:
+    """Drop a build's collection (when the build is deleted); a store that cannot be reached is left alone."""
+    try:
+        client = _client(milvus_uri(info["store"]))
+        if client.has_collection(info["collection"]):
+            client.drop_collection(info["collection"])
+    except Exception:  # noqa: BLE001 - cleanup must never fail a build
+        pass

@@ -1,0 +1,80 @@
+"""Passage vectors in Milvus (for real, with Milvus Lite: a local file) give the same retrieval as FAISS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+from rag import vector_store  # noqa: E402
+from rag.index import build_index, load_index, read_manifest  # noqa: E402
+from rag.retrieval import Retriever  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+from conftest import SEEDS  # noqa: E402
+
+QUESTIONS = [
+    "What did Townsend say?",
+    "How many civilians does Amnesty say were killed?",
+    "What did the coalition say about Amnesty's report?",
+    "drones",
+    "Who wrote the report?",
+]
+
+
+@pytest.fixture(scope="module")
+def milvus_index(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("milvus")
+    settings = Settings(index_dir=root / "index", vector_store=f"milvus://{root / 'vectors.db'}")  # root is absolute: milvus:///...
+    build_index([SEEDS], settings, embedder=embedder, show_progress=False)
+    return settings
+
+
+def test_store_specs():
+    assert vector_store.store_spec(None) == "faiss"
+    assert vector_store.milvus_uri("milvus://10.1.2.3:19530") == "http://10.1.2.3:19530"
+    assert vector_store.milvus_uri("milvus:///var/lib/rag/vectors.db") == "/var/lib/rag/vectors.db"
+    assert vector_store.milvus_uri("milvus:index/vectors.db") == "index/vectors.db"
+    with pytest.raises(ValueError, match=r"\.db file"):
+        vector_store.milvus_uri("milvus:///var/lib/rag")
+    with pytest.raises(ValueError, match="unknown vector store"):
+        vector_store.store_spec("qdrant://x")
+
+
+def test_milvus_gives_the_same_top_passages_as_faiss(milvus_index, seed_index_dir, embedder):
+    m = read_manifest(milvus_index.index_dir)
+    info = m["dense_index"]
+    assert info["type"] == "milvus" and info["index"] == "FLAT" and info["collection"].startswith("rag_")
+    assert not (milvus_index.index_dir / "current" / "dense.faiss").exists()
+    faiss_settings = Settings(index_dir=seed_index_dir)
+    milvus = Retriever(load_index(milvus_index), embedder, milvus_index)
+    faiss_ = Retriever(load_index(faiss_settings), embedder, faiss_settings)
+    assert milvus.index.dense.ntotal == faiss_.index.dense.ntotal == m["passages"]
+    for q in QUESTIONS:
+        qvec = embedder.encode_query(q)
+        dm, df = milvus.dense_scores(qvec, 5), faiss_.dense_scores(qvec, 5)
+        assert list(dm) == list(df), q  # the same passages in the same order
+        assert np.allclose(list(dm.values()), list(df.values()), atol=1e-4)
+        assert [h.pid for h in milvus.search(q, k=5)] == [h.pid for h in faiss_.search(q, k=5)]
+
+
+def test_rebuilds_reuse_vectors_from_milvus_and_drop_old_collections(milvus_index, embedder):
+    first = read_manifest(milvus_index.index_dir)["dense_index"]["collection"]
+    report = build_index([], milvus_index, embedder=embedder, show_progress=False)
+    assert report.embedded == 0 and report.reused > 0  # the cache read the vectors back from Milvus
+    second = read_manifest(milvus_index.index_dir)["dense_index"]["collection"]
+    build_index([], milvus_index, embedder=embedder, show_progress=False)
+    client = vector_store._client(vector_store.milvus_uri(milvus_index.vector_store))
+    names = set(client.list_collections())
+    assert second in names and first not in names  # the build before current keeps its collection; older ones go
+    hits = Retriever(load_index(milvus_index), embedder, milvus_index).search("What did Townsend say?", k=3)
+    assert hits
+
+
+def test_cli_store_option(tmp_path, embedder):
+    from rag.cli import _settings, build_parser
+
+    args = build_parser().parse_args(["ingest", "--store", f"milvus://{tmp_path}/v.db", "x"])
+    assert _settings(args).vector_store == f"milvus://{tmp_path}/v.db"
