@@ -167,15 +167,20 @@ def _read_html(path: Path, limit: int) -> tuple[str, str]:
 
 
 def _read_pdf(path: Path, limit: int) -> tuple[str, str]:  # size checked by read_document
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    import logging
 
+    from pypdf import PdfReader
+
+    # pypdf logs every repair it attempts on a damaged file; the outcome is what the user needs
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise SourceError(f"malformed PDF ({exc})") from exc
+    except OSError:
+        raise
+    except Exception as exc:  # a damaged PDF makes pypdf raise almost anything (NotImplementedError, zlib.error, ...)
+        raise SourceError(f"malformed PDF ({type(exc).__name__}: {exc})") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise SourceError("PDF has no extractable text (scanned images need OCR)")
@@ -226,6 +231,10 @@ def read_document(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Document:
         title, raw = reader(path, max_bytes)
     except OSError as exc:
         raise SourceError(_os_reason(exc)) from exc
+    except SourceError:
+        raise
+    except Exception as exc:  # a parser's bug on a strange file must cost that file only, not the whole build
+        raise SourceError(f"cannot be parsed ({type(exc).__name__}: {exc})") from exc
     text = clean_text(raw)
     if not text:
         raise SourceError("no text after cleaning")

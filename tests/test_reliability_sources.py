@@ -135,6 +135,41 @@ def test_the_size_cap_is_checked_before_and_while_reading(tmp_path):
     assert MAX_SOURCE_BYTES == 50 * 1024 * 1024
 
 
+# -- damaged PDFs ------------------------------------------------------------------------------
+def test_damaged_pdfs_cost_only_themselves(tmp_path):
+    """120 PDFs truncated or overwritten at random: each is read or named as malformed; the load never stops."""
+    import io
+
+    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for page in range(3):
+        c.drawString(72, 720, f"Barn owls swallow their prey whole, page {page}.")
+        c.showPage()
+    c.save()
+    pdf = buf.getvalue()
+    rng = random.Random(6)
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    for i in range(120):
+        data = bytearray(pdf)
+        if i % 3 == 0:
+            data = data[: rng.randrange(10, len(data))]
+        elif i % 3 == 1:
+            for _ in range(rng.randrange(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        else:
+            at = rng.randrange(len(data))
+            data[at:at + rng.randrange(1, 200)] = rng.randbytes(rng.randrange(1, 200))
+        (folder / f"damaged{i:03d}.pdf").write_bytes(bytes(data))
+    docs, skipped = load_documents([folder], progress=False)
+    assert len(docs) + len(skipped) >= 2 and skipped  # some read despite the damage, some not
+    read = {Path(d.source).name for d in docs} | {Path(a).name for d in docs for a in d.aliases}
+    assert len(read) + len(skipped) == 120
+    for path, reason in skipped:
+        assert reason.startswith(("malformed PDF", "PDF has no extractable text", "cannot be parsed")), (path, reason)
+
+
 # -- symbolic links --------------------------------------------------------------------------
 def test_symlink_loops_are_named_and_linked_folders_read_once(tmp_path):
     root = tmp_path / "docs"
