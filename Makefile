@@ -50,8 +50,14 @@ test: install llm-test-deps chromium
 eval: install index
 	$(BIN)/rag eval --index-dir $(INDEX)
 
-bench: install index
-	$(BIN)/python benchmarks/bench_query.py --index-dir $(INDEX)
+# Speed and scale, one run (about an hour on 2 cores; SKIP=peer,faiss,... leaves parts out):
+# embedding backends, ingest/rebuild, llama-index's default pipeline, latency, cold start, FAISS at 1M.
+# Writes docs/BENCHMARKS.md and docs/bench_latency.png. The peer and the plot need the bench extra.
+SCIFACT ?= ../shared/eval/scifact-beir.tar.gz
+SKIP    ?=
+bench: install
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/bench_scale.py --scifact $(SCIFACT) $(if $(SKIP),--skip $(SKIP))
 
 clean:
 	rm -rf $(VENV) $(INDEX) .pytest_cache

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-FLAT_MAX = 100_000  # exact search up to this many passages
+FLAT_MAX = 50_000  # exact search up to this many passages
 NPROBE = 16
 
 

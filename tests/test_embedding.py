@@ -157,3 +157,12 @@ def test_unchanged_rebuild_without_an_embedder_loads_no_model(tmp_path, int8_emb
 
     monkeypatch.setattr("rag.embedding.Embedder.__init__", no_model)
     assert build_index([], settings, show_progress=False).embedded == 0
+
+
+def test_cli_embed_backend_option():
+    from rag.cli import _settings, build_parser
+
+    args = build_parser().parse_args(["ingest", "--embed-backend", "onnx", "x"])
+    assert _settings(args).embed_backend == "onnx"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["ingest", "--embed-backend", "gpu", "x"])
