@@ -14,7 +14,7 @@ from .generative import condense_question, stream_answer
 from .llm import LLM_ENGINES, ChatModel, label, make_model
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
 from .retrieval import Retriever
-from .questions import QuestionError, clean_question, with_note  # QuestionError: the CLI and UI import it from here
+from .questions import QuestionError, clean_history, clean_question, with_note  # QuestionError: the CLI and UI import it from here
 from .settings import Settings
 
 
@@ -101,6 +101,7 @@ class Assistant:
                 yield text, None if answer is None else with_note(answer, cleaned.note)
             return
         q = cleaned.text
+        history = clean_history(history, self.settings.max_question_chars)
         name = engine or self.settings.engine
         if name not in ENGINES:
             raise ValueError(f"unknown answer engine '{name}' (choose from: {', '.join(ENGINES)})")

@@ -59,6 +59,27 @@ def clean_question(raw: object, max_chars: int) -> Question:
     return Question(cut, note)
 
 
+# Follow-ups refer to the last few turns; older ones only cost time (resolving a chain of
+# follow-ups grows quickly with its length), so a long conversation keeps its recent end.
+MAX_HISTORY_TURNS = 6
+
+
+def clean_history(history, max_chars: int, max_turns: int = MAX_HISTORY_TURNS) -> list[tuple[str, str]]:
+    """The last ``max_turns`` (user, assistant) pairs of ``history``, as text, each cut to a length.
+
+    User turns are cleaned like questions and cut to ``max_chars``; assistant turns (they
+    may hold several cited sentences) are cut to four times that. Empty user turns go.
+    """
+    out: list[tuple[str, str]] = []
+    for user, reply in list(history or [])[-max_turns:]:
+        try:
+            user_text = clean_question(user, max_chars).text
+        except QuestionError:
+            continue
+        out.append((user_text, _SURROGATES.sub("", "" if reply is None else str(reply))[: 4 * max_chars]))
+    return out
+
+
 def with_note(answer, note: str):
     """A copy of the dataclass ``answer`` with ``note`` put before any note it has."""
     if not note:

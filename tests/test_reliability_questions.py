@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -83,6 +84,21 @@ def test_cleaning_keeps_meaning_and_drops_what_is_not_text():
 def test_streamed_long_question_carries_the_note(assistant):
     final = [a for _, a in assistant.stream(LONG) if a is not None]
     assert len(final) == 1 and final[0].note.startswith("Your question was 100,823 characters long")
+
+
+LONG_CONVERSATION = [("What did Townsend say?", "He rejected the report. [1]")] * 40 + [(LONG, LONG)] * 3
+
+
+def test_a_follow_up_after_a_long_conversation_is_answered(assistant):
+    """Resolving follow-ups once took time doubling with every earlier turn (25 turns: minutes); only recent turns count now."""
+    result = []
+    worker = threading.Thread(daemon=True, target=lambda: result.append(
+        assistant.ask("What did he challenge Amnesty to do?", LONG_CONVERSATION)))
+    worker.start()
+    worker.join(timeout=120)  # far beyond the milliseconds it takes: only a runaway fails this
+    assert result, "a follow-up after 43 turns was not answered within 120 s"
+    assert result[0].standalone_question == "What did Townsend challenge Amnesty to do?"
+    assert not result[0].refused and "research their facts" in result[0].answer
 
 
 def test_cli_answers_every_odd_question_without_a_traceback(seed_index_dir, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_reliability_questions import EMPTY_QUESTIONS, LONG, ODD_QUESTIONS
+from test_reliability_questions import EMPTY_QUESTIONS, LONG, LONG_CONVERSATION, ODD_QUESTIONS
 from ui_support import ARTIFACTS, SEEDS, copy_index, filler_text, running_server
 from ui.uploads import MAX_UPLOAD_BYTES
 
@@ -83,7 +83,7 @@ def test_50_concurrent_clients_during_a_rebuild_all_answered_from_one_index(serv
     article = (SEEDS / "mosul-amnesty-report.txt").read_text(encoding="utf-8")
     (files / "article-revised.txt").write_text(article + "\n\nRevised on the second day of the inquiry.\n",
                                                encoding="utf-8")
-    (files / "ledger.txt").write_text(filler_text(300), encoding="utf-8")
+    (files / "ledger.txt").write_text(filler_text(150), encoding="utf-8")
 
     clients: list = [None] * LOAD
     def connect(i: int) -> None:
@@ -201,6 +201,9 @@ def test_odd_questions_through_the_api(server):
         assert text.strip(), kind
         assert info["refused"] == (info["citations"] == []), kind
         assert ("Your question was" in info["note"]) == (question is LONG), kind
+    # a follow-up after a long conversation (43 turns, some of 100,000 characters)
+    event, out = _call(server.url, "ask", ["What did he challenge Amnesty to do?", json.dumps(LONG_CONVERSATION), None])
+    assert event == "complete" and "research their facts" in out[0][0], out
     for kind, question in EMPTY_QUESTIONS.items():
         event, out = _call(server.url, "ask", [question, "", None])
         assert event == "error" and "the question is empty" in json.dumps(out), (kind, out)
