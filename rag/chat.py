@@ -45,10 +45,16 @@ def standalone_question(question: str, history: list[tuple[str, str]] | None) ->
     question = question.strip()
     if not history:
         return question
-    # Earlier user turns are resolved in order, so a chain of follow-ups works.
+    # Earlier user turns are resolved in order, each against the ones before it (already
+    # resolved), so a chain of follow-ups works in time linear in the turns.
     resolved: list[str] = []
-    for user, _ in history:
-        resolved.append(standalone_question(user, [(u, "") for u in resolved]) if resolved else user.strip())
+    for i, (user, _) in enumerate(history):
+        resolved.append(_resolve(user.strip(), resolved, [a for _, a in history[:i]]) if resolved else user.strip())
+    return _resolve(question, resolved, [a for _, a in history])
+
+
+def _resolve(question: str, resolved: list[str], answers: list[str]) -> str:
+    """``question`` given the earlier user turns ``resolved`` (already standalone) and the answers."""
     previous = resolved[-1]
     for pattern in _ELLIPSIS:
         m = pattern.match(question)
@@ -58,9 +64,7 @@ def standalone_question(question: str, history: list[tuple[str, str]] | None) ->
             return f"{base} about {topic}?"
     if _PRONOUNS.search(question):
         # a person asked about by the user is the likeliest referent; then the answer's people
-        user_texts = resolved
-        answer_texts = [a for _, a in history]
-        name = _last_person(user_texts) or _last_person(answer_texts)
+        name = _last_person(resolved) or _last_person(answers)
         if name:
             def swap(m: re.Match) -> str:
                 word = m.group(0)

@@ -32,3 +32,13 @@ def test_follow_up_answers_end_to_end(assistant):
     assert "research their facts" in ans.answer
     ans = assistant.ask("And what about drones?", [("What did Croft say?", "...")])
     assert "unmanned vehicles" in ans.answer
+
+
+def test_long_conversations_resolve_in_linear_time():
+    # each earlier turn is resolved once: 200 turns take milliseconds, not forever
+    import time
+
+    h = [("What did Townsend say?", "...")] + [("What did he say about the report?", "...")] * 200
+    t = time.perf_counter()
+    assert standalone_question("What did he challenge Amnesty to do?", h) == "What did Townsend challenge Amnesty to do?"
+    assert time.perf_counter() - t < 5  # exponential before: 25 turns took minutes
