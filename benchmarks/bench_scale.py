@@ -9,6 +9,7 @@ Parts (each can be skipped with --skip NAME[,NAME]):
   ingest     `rag ingest` of SciFact as files, whole process: first build, then an unchanged rebuild
   peer       llama-index's default pipeline on the same corpus (VectorStoreIndex.from_documents +
              HuggingFaceEmbedding with the same model path + SimpleVectorStore): build time, query latency
+  interleaved  the same ratios on a sample, the contenders taking turns (fair on a shared machine)
   latency    query latency p50/p95, retrieval only and end-to-end answer, on the article and on SciFact
   coldstart  `rag serve` started until its first answer; peak RSS of the server
   faiss      synthetic 384-d vectors at 100k and 1M: flat vs IVF build time, memory, query p50, recall@10
@@ -40,7 +41,10 @@ from rag.embedding import Embedder, resolve_backend, resolve_model, set_offline 
 from rag.evaluate import bundled_dev_questions, load_beir, ndcg_at, rank_all, score_rankings  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
-PARTS = ("backends", "ingest", "peer", "latency", "coldstart", "faiss")
+PART_KEYS = {"backends": ("backends", "scifact", "seed_vectors_from"), "ingest": ("ingest",), "peer": ("peer",),
+             "interleaved": ("interleaved",), "latency": ("latency_article", "latency_scifact"),
+             "coldstart": ("coldstart", "coldstart_auto"), "faiss": ("faiss",)}
+PARTS = ("backends", "ingest", "peer", "interleaved", "latency", "coldstart", "faiss")
 BACKENDS = ("torch", "onnx", "onnx-int8")
 RAG = [sys.executable, "-m", "rag.cli"]
 
@@ -163,6 +167,64 @@ def part_ingest(corpus, work: Path, res: dict) -> None:
     res["ingest"] = out
 
 
+def part_interleaved(corpus, work: Path, res: dict, n_docs: int = 300, rounds: int = 3) -> None:
+    """Embedding throughput and index builds on a sample, every contender once per round.
+
+    On a machine shared with other work, a long run of one contender can meet a busy spell
+    another escapes; taking turns gives each the same conditions. Medians over the rounds.
+    """
+    from rag.index import passage_text_for_search, write_index
+    from rag.passages import split_documents
+
+    set_offline()
+    docs = corpus[0][:n_docs]
+    id_map = corpus[3]
+    settings = Settings()
+    by_id = {d.doc_id: d for d in docs}
+    texts = [passage_text_for_search(p, by_id[p.doc_id], settings) for p in split_documents(docs, settings.max_passage_words)]
+    tokens = token_count(texts)
+    sentences = [by_id[p.doc_id].text[a:b] for p in split_documents(docs, settings.max_passage_words) for a, b in p.sentences]
+    # what each contender feeds the model (truncated at 256 tokens): the peer embeds one node per abstract
+    volume = {"passages": tokens, "sentences": token_count(sentences),
+              "peer": token_count([f"{d.title}\n{d.text}" for d in docs])}
+    embedders = {b: Embedder(settings.embed_model, backend=b) for b in BACKENDS}
+    embedders = {b: e for b, e in embedders.items() if e.backend == b}
+    contenders = {f"embed {b}": (lambda e=e: e.encode(texts)) for b, e in embedders.items()}
+    default = resolve_backend(settings.embed_model, "auto")
+
+    def ours(with_sentences: bool):
+        s = settings.replace(index_dir=work / "interleaved" / f"ours-{with_sentences}")
+        shutil.rmtree(s.index_dir, ignore_errors=True)
+        write_index(docs, [], s, embedder=embedders[default], show_progress=False, with_sentences=with_sentences)
+
+    contenders["build ours (passages + BM25)"] = lambda: ours(False)
+    contenders["build ours (passages, sentences, BM25)"] = lambda: ours(True)
+    try:
+        from llama_index.core import Document, Settings as LISettings, VectorStoreIndex
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+        LISettings.embed_model = HuggingFaceEmbedding(model_name=resolve_model(settings.embed_model), device="cpu")
+        LISettings.embed_model.get_text_embedding("warm up")
+        LISettings.llm = None
+        li_docs = [Document(text=f"{d.title}\n{d.text}", doc_id=id_map[d.doc_id]) for d in docs]
+        contenders["build llama-index default"] = lambda: VectorStoreIndex.from_documents(li_docs)
+    except ImportError as exc:
+        log(f"interleaved: no peer ({exc})")
+    ours(False)  # warm-up
+    times: dict[str, list[float]] = {k: [] for k in contenders}
+    for r in range(rounds):
+        for name, fn in contenders.items():
+            gc.collect()
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+        log(f"interleaved, round {r + 1}: " + ", ".join(f"{k} {v[-1]:.1f} s" for k, v in times.items()))
+    res["interleaved"] = {"documents": len(docs), "passages": len(texts), "tokens": tokens, "volume": volume,
+                          "sentences": len(sentences), "rounds": rounds,
+                          "default": default, "seconds": {k: float(np.median(v)) for k, v in times.items()},
+                          "all": times}
+
+
 def part_peer(corpus, work: Path, res: dict, n_queries: int) -> None:
     set_offline()
     try:
@@ -190,7 +252,7 @@ def part_peer(corpus, work: Path, res: dict, n_queries: int) -> None:
     index = load_index_from_storage(StorageContext.from_defaults(persist_dir=str(persist)))
     reload_s = time.perf_counter() - t
     retriever = index.as_retriever(similarity_top_k=10)
-    qids = list(queries)[:n_queries]
+    qids = list(queries)  # every test query: nDCG@10 comparable with the backends table
     retriever.retrieve("warm up")
     lat, ndcg = [], []
     for q in qids:
@@ -200,6 +262,7 @@ def part_peer(corpus, work: Path, res: dict, n_queries: int) -> None:
         ranked = list(dict.fromkeys(n.node.ref_doc_id for n in nodes))
         ndcg.append(ndcg_at(ranked, qrels[q]))
     res["peer"] = {"load_s": load_s, "build_s": build_s, "reload_s": reload_s, "nodes": len(index.docstore.docs),
+                   "tokens": token_count([f"{d.title}\n{d.text}" for d in docs]),
                    "query_p50": pct(lat, 50), "query_p95": pct(lat, 95), "ndcg_dense": float(np.mean(ndcg)),
                    "queries": len(qids)}
     log(f"  {res['peer']}")
@@ -304,6 +367,7 @@ def part_coldstart(work: Path, res: dict) -> None:
         rows[backend] = _cold_start(index_dir, backend)
         log(f"  {rows[backend]}")
     res["coldstart"] = rows
+    res["coldstart_auto"] = resolve_backend(Settings().embed_model, "auto")
 
 
 def synthetic_vectors(n: int, seeds: np.ndarray, rng: np.random.Generator, chunk: int = 100_000) -> np.ndarray:
@@ -377,6 +441,8 @@ def part_faiss(work: Path, res: dict, sizes: list[int], n_queries: int = 200) ->
 
 # -- report ---------------------------------------------------------------------------------
 def plot(res: dict, path: Path) -> bool:
+    from rag.vector_store import NPROBE
+
     try:
         import matplotlib
 
@@ -387,7 +453,7 @@ def plot(res: dict, path: Path) -> bool:
         return False
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     rows = res.get("faiss", {}).get("rows", [])
-    for kind, label, style in (("flat", "FAISS flat (exact), dense search", "o-"), ("ivf_flat", "FAISS IVF (nprobe 16), dense search", "s-")):
+    for kind, label, style in (("flat", "FAISS flat (exact), dense search", "o-"), ("ivf_flat", f"FAISS IVF (nprobe {NPROBE}), dense search", "s-")):
         pts = sorted((r["n"], r["p50_k100_ms"]) for r in rows if r["kind"] == kind)
         if pts:
             ax.plot(*zip(*pts), style, label=label)
@@ -399,12 +465,16 @@ def plot(res: dict, path: Path) -> bool:
     if "peer" in res and "scifact" in res:
         ax.plot([res["peer"]["nodes"]], [res["peer"]["query_p50"]], "x", ms=10, mew=2, label="llama-index default: retrieve")
     ax.axhline(20, color="grey", ls=":", lw=1)
-    ax.text(12, 21, "20 ms", color="grey", fontsize=8)
+    ax.text(0.99, 21, "20 ms (1M target)", color="grey", fontsize=8, ha="right", transform=ax.get_yaxis_transform())
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("passages in the index")
     ax.set_ylabel("query latency p50 (ms)")
-    ax.set_title("Query latency against corpus size (2 cores, one run)")
+    ax.set_title("Query latency against corpus size (2 shared cores)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
@@ -418,9 +488,11 @@ def yes(ok: bool) -> str:
 
 def render(res: dict, command: str, plotted: bool) -> str:
     L = ["# Benchmarks", "",
-         f"Produced by `{command}` in one run on {res['when']}: {res['cpu']}, {res['mem_gb']:.0f} GiB, no GPU, "
+         (f"Written by `{command}` from the runs named below" if res.get("reused") and len(res["reused"]) == len(PARTS)
+          else f"Produced by `{command}` in one run") + f" on {res['when']}: {res['cpu']}, {res['mem_gb']:.0f} GiB, no GPU, "
          "all-MiniLM-L6-v2 (max_seq_length 256). The machine's 2 cores were shared with other work during the run: "
-         "absolute figures are noisy, the ratios measured side by side in this run are what to compare. "
+         "absolute figures are noisy; the ratios measured side by side (in one run, or taking turns in the interleaved "
+         "part) are what to compare. "
          "Re-run the command to check them on yours.", ""]
     targets = []
     sc = res.get("scifact")
@@ -457,6 +529,12 @@ def render(res: dict, command: str, plotted: bool) -> str:
               "The peer: `VectorStoreIndex.from_documents` with `HuggingFaceEmbedding(model_name=<the same bundled model "
               "path>)` and the default `SimpleVectorStore` and `SentenceSplitter`, on the same documents (title + abstract). "
               f"Its nodes: {p['nodes']:,}. Query latency: `retriever.retrieve()` with top 10, over {p['queries']} test queries.", "",
+              "Not the same work: the default `SentenceSplitter` makes 1,024-token chunks, longer than the model reads, so "
+              "llama-index embeds about one node per abstract cut at 256 tokens"
+              + (f" ({p['tokens']:,} tokens)" if "tokens" in p else "")
+              + (f", while our 160-word passages feed the model every token ({sc['tokens']:,})" if sc else "")
+              + "; and `rag ingest` embeds every sentence as well (the evidence for cited answers), which has no "
+              "counterpart in the peer. The section after this one compares them taking turns on a sample.", "",
               "| | llama-index default | rag-cited | ratio |", "|---|---|---|---|"]
         ours_int8 = next((r for r in res.get("backends", []) if r["backend"] == resolve_backend(Settings().embed_model, "auto")), None)
         if ours_int8:
@@ -482,6 +560,37 @@ def render(res: dict, command: str, plotted: bool) -> str:
                             f"{ratio:.1f}× (whole `rag ingest` incl. sentences; {p['build_s'] / ours_int8['build_s']:.1f}× like for like), "
                             f"nDCG@10 {ours_int8['ndcg_dense']:.4f}",
                             ratio >= 3 and ours_int8["ndcg_dense"] >= 0.640 and abs(ours_int8["delta_vs_fp32"]) <= 0.005))
+    if "interleaved" in res:
+        iv = res["interleaved"]
+        sec = iv["seconds"]
+        vol_s = f"{iv.get('volume', {}).get('sentences', 0):,}"
+        vol_p = f"{iv.get('volume', {}).get('peer', 0):,}"
+        L += ["## Taking turns on a sample (fair ratios on a shared machine)", "",
+              f"The first {iv['documents']} SciFact documents ({iv['passages']} passages, {iv['tokens']:,} tokens); "
+              f"{iv['rounds']} rounds in which every contender runs once, in turn; medians. Builds are in process with "
+              "the model loaded; ours use the default backend "
+              f"({iv['default']}).", "",
+              f"Tokens each contender feeds the model (truncated at 256): our passages {iv['tokens']:,}, their "
+              f"{iv['sentences']:,} sentences {vol_s}, llama-index's nodes (one per abstract, cut at 256 tokens) {vol_p}.", "",
+              "| contender | median | tokens/s | speed-up vs torch fp32 / vs llama-index |", "|---|---|---|---|"]
+        base = sec.get("embed torch")
+        peer = sec.get("build llama-index default")
+        vol = iv.get("volume", {})
+        for name, v in sec.items():
+            n_tok = vol.get("peer") if "llama" in name else (iv["tokens"] + vol.get("sentences", 0)) if "sentences" in name else iv["tokens"]
+            ratios = []
+            if base and name.startswith("embed"):
+                ratios.append(f"{base / v:.1f}× vs torch")
+            if peer and name.startswith("build"):
+                ratios.append(f"{peer / v:.1f}× vs llama-index")
+            L.append(f"| {name} | {v:.1f} s | {n_tok / v:,.0f} | {', '.join(ratios)} |")
+        L.append("")
+        if peer:
+            like = peer / sec["build ours (passages + BM25)"]
+            full = peer / sec["build ours (passages, sentences, BM25)"]
+            targets.append(("Ingest ≥ 3× faster than llama-index's default (taking turns on a sample)",
+                            f"{like:.1f}× like for like (passage vectors + BM25); {full:.1f}× with every sentence embedded too",
+                            like >= 3))
     if "latency_article" in res:
         L += ["## Query latency", "",
               "After load, one warm-up question. Retrieval = embed the question + dense search (top 100) + BM25 (top 100) "
@@ -507,7 +616,7 @@ def render(res: dict, command: str, plotted: bool) -> str:
               "call returns the first answer; peak RSS is the server's VmHWM at that point.", "",
               "| embedding backend | port open | first answer | peak RSS |", "|---|---|---|---|"]
         for b, r in c.items():
-            L.append(f"| {b} ({'onnx-int8 here' if b == 'auto' else b}) | {r['listening_s']:.1f} s | {r['first_answer_s']:.1f} s | {r['peak_rss_mb']:.0f} MB |")
+            L.append(f"| {b + ' (' + res['coldstart_auto'] + ' here)' if b == 'auto' and 'coldstart_auto' in res else b} | {r['listening_s']:.1f} s | {r['first_answer_s']:.1f} s | {r['peak_rss_mb']:.0f} MB |")
         L.append("")
         targets.append(("Cold start of the web chat to its first answer < 5 s", f"{c['auto']['first_answer_s']:.1f} s",
                         c["auto"]["first_answer_s"] < 5))
@@ -532,8 +641,31 @@ def render(res: dict, command: str, plotted: bool) -> str:
                             r["p50_k10_ms"] < 20 and r["recall10"] >= 0.95))
     if plotted:
         L += ["## Latency against corpus size", "", "![query latency against corpus size](bench_latency.png)", ""]
+    notes = []
+    iv = res.get("interleaved")
+    if iv and "build llama-index default" in iv["seconds"]:
+        sec, vol = iv["seconds"], iv.get("volume", {})
+        emb = sec.get("embed torch", float("nan")) / sec.get(f"embed {iv['default']}", float("nan"))
+        like = sec["build llama-index default"] / sec["build ours (passages + BM25)"]
+        if like < 3:
+            notes.append(
+                f"Why the ingest target is missed: on this shared 2-core machine the {iv['default']} backend embeds "
+                f"{emb:.1f}× faster than torch fp32 (the issue's uncontended figures gave 3.4×), while llama-index's "
+                f"default feeds the model fewer tokens ({vol.get('peer', 0):,} against our {iv['tokens']:,} on the "
+                "sample: it cuts each abstract at 256 tokens, our 160-word passages keep all of it), which leaves "
+                f"{like:.1f}× like for like. `rag ingest` also embeds every sentence, the evidence that cited answers "
+                "are built from, about as many tokens again, so the whole product ingest is slower than the peer's "
+                "vectors-only build.")
     if targets:
-        L[4:4] = ["## Targets", "", "| target | measured | |", "|---|---|---|"] + [f"| {t} | {m} | {yes(ok)} |" for t, m, ok in targets] + [""]
+        L[4:4] = (["## Targets", "", "| target | measured | |", "|---|---|---|"] + [f"| {t} | {m} | {yes(ok)} |" for t, m, ok in targets]
+                  + [""] + [x for n in notes for x in (n, "")])
+    if res.get("reused"):
+        by_run: dict[tuple, list[str]] = {}
+        for part in res["reused"]:
+            o = res["provenance"][part]
+            by_run.setdefault((o["command"], o["when"]), []).append(part)
+        L[4:4] = ["Parts taken from earlier runs in the same work directory (`--reuse`, from its results.json): "
+                  + "; ".join(f"{', '.join(parts)} by `{cmd}`, {when}" for (cmd, when), parts in by_run.items()) + ".", ""]
     return "\n".join(L) + "\n"
 
 
@@ -545,6 +677,10 @@ def main() -> int:
     ap.add_argument("--limit", type=int, help="only the first N SciFact documents (a quick check of the script)")
     ap.add_argument("--queries", type=int, default=100, help="SciFact queries for latency (default 100)")
     ap.add_argument("--work-dir", help="keep indexes here (default: a temporary folder)")
+    ap.add_argument("--sample", type=int, default=300, help="documents in the interleaved part (default 300)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the interleaved part (default 3)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="take the parts already measured in WORK_DIR/results.json from there (the report says which)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"), help="the report ('-': print only)")
     args = ap.parse_args()
     skip = {s for s in args.skip.split(",") if s}
@@ -559,7 +695,18 @@ def main() -> int:
     res: dict = {"when": time.strftime("%Y-%m-%d"), "cpu": describe_cpu(),
                  "mem_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30}
     corpus = None
-    if {"backends", "ingest", "peer", "latency"} - skip:
+    prev = {}
+    if args.reuse and args.work_dir and (work / "results.json").exists():
+        prev = json.loads((work / "results.json").read_text())
+        for part, keys in PART_KEYS.items():
+            if part not in skip and all(k in prev for k in keys[:1]):
+                res.update({k: prev[k] for k in keys if k in prev})
+                origin = prev.get("provenance", {}).get(part) or {
+                    "command": prev.get("command") or "python benchmarks/bench_scale.py", "when": prev.get("when")}
+                res.setdefault("provenance", {})[part] = origin
+                res.setdefault("reused", []).append(part)
+                skip.add(part)
+    if {"backends", "ingest", "peer", "interleaved", "latency"} - skip:
         corpus = load_beir(Path(args.scifact))
         if args.limit:
             docs, queries, qrels, id_map = corpus
@@ -571,6 +718,8 @@ def main() -> int:
         part_ingest(corpus, work, res)
     if "peer" not in skip:
         part_peer(corpus, work, res, args.queries)
+    if "interleaved" not in skip:
+        part_interleaved(corpus, work, res, args.sample, args.rounds)
     if "latency" not in skip:
         part_latency(corpus, work, res, args.queries)
     if "coldstart" not in skip:
@@ -581,7 +730,12 @@ def main() -> int:
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     command = "python benchmarks/bench_scale.py" + (f" --skip {args.skip}" if args.skip else "") + \
         (f" --faiss-sizes {args.faiss_sizes}" if args.faiss_sizes != ap.get_default("faiss_sizes") else "") + \
-        (f" --queries {args.queries}" if args.queries != 100 else "") + (f" --limit {args.limit}" if args.limit else "")
+        (f" --queries {args.queries}" if args.queries != 100 else "") + (f" --limit {args.limit}" if args.limit else "") + \
+        (f" --work-dir {args.work_dir} --reuse" if args.reuse else "")
+    res["command"] = command
+    for part in PARTS:
+        if part not in skip and any(k in res for k in PART_KEYS[part]):
+            res.setdefault("provenance", {})[part] = {"command": command, "when": res["when"]}
     (work / "results.json").write_text(json.dumps(res, indent=1))
     plotted = False
     if args.out != "-":
