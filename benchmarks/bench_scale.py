@@ -12,7 +12,7 @@ Parts (each can be skipped with --skip NAME[,NAME]):
   interleaved  the same ratios on a sample, the contenders taking turns (fair on a shared machine)
   latency    query latency p50/p95, retrieval only and end-to-end answer, on the article and on SciFact
   coldstart  `rag serve` started until its first answer; peak RSS of the server
-  faiss      synthetic 384-d vectors at 100k and 1M: flat vs IVF build time, memory, query p50, recall@10
+  faiss      synthetic 384-d vectors, 10k to 1M: flat vs IVF build time, memory, query p50, recall@10
 
 The peer needs the optional `bench` extra (pip install -e '.[bench]').
 """
