@@ -383,7 +383,11 @@ def write_index(
             dense, dense_info = vector_store.build_faiss(p_vecs)  # exact up to FLAT_MAX passages, IVF above
             faiss.write_index(dense, str(tmp / "dense.faiss"))
         else:  # the build's own collection, named after it: the previous build keeps serving from its own
-            dense_info = vector_store.write_milvus(store, f"rag_{stamp}_{os.getpid()}", p_vecs)
+            collection = f"rag_{stamp}_{os.getpid()}"
+            # named in the build directory first, so a build killed from here on can still be cleaned up
+            (tmp / "dense_index.json").write_text(json.dumps({"type": "milvus", "store": store, "collection": collection}),
+                                                  encoding="utf-8")
+            dense_info = vector_store.write_milvus(store, collection, p_vecs)
         np.save(tmp / "sentences.npy", s_vecs)
         p_terms = [terms(t) for t in p_texts]
         bm25 = bm25s.BM25()
@@ -423,6 +427,7 @@ def write_index(
         final = index_dir / "builds" / stamp
         os.rename(tmp, final)
     except BaseException:
+        _drop_external_vectors(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     previous = current_build(index_dir)
@@ -464,6 +469,7 @@ def _remove_temp_files(index_dir: Path) -> None:
     """
     builds = index_dir / "builds"
     for child in builds.glob(".tmp-*") if builds.is_dir() else ():
+        _drop_external_vectors(child)
         shutil.rmtree(child, ignore_errors=True)
     for link in index_dir.glob(".current-*"):
         with contextlib.suppress(OSError):
@@ -472,6 +478,7 @@ def _remove_temp_files(index_dir: Path) -> None:
     if current is not None and current.parent == builds.resolve():
         for child in builds.iterdir():
             if not child.name.startswith(".") and child.name > current.name:
+                _drop_external_vectors(child)
                 shutil.rmtree(child, ignore_errors=True)
 
 
@@ -510,10 +517,18 @@ def _open_dense(build: Path, manifest: dict):
 
 
 def _drop_external_vectors(build: Path) -> None:
-    """A deleted build's vectors kept outside its directory (a Milvus collection) go with it."""
-    try:
-        info = json.loads((build / "manifest.json").read_text(encoding="utf-8")).get("dense_index") or {}
-    except (OSError, ValueError):
-        return
+    """A deleted build's vectors kept outside its directory (a Milvus collection) go with it.
+
+    Named by the manifest, or for a build that died before writing one, by dense_index.json.
+    """
+    info: dict = {}
+    for name, key in (("manifest.json", "dense_index"), ("dense_index.json", None)):
+        try:
+            data = json.loads((build / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        info = (data.get(key) if key else data) or {}
+        if info:
+            break
     if info.get("type") == "milvus":
         vector_store.drop_milvus(info)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,26 @@ def test_cli_store_option(tmp_path, embedder):
 
     args = build_parser().parse_args(["ingest", "--store", f"milvus://{tmp_path}/v.db", "x"])
     assert _settings(args).vector_store == f"milvus://{tmp_path}/v.db"
+
+
+def test_a_failed_or_killed_build_leaves_no_collection(tmp_path, embedder, monkeypatch):
+    settings = Settings(index_dir=tmp_path / "index", vector_store=f"milvus://{tmp_path / 'vectors.db'}")
+    client = vector_store._client(vector_store.milvus_uri(settings.vector_store))
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("bm25s.BM25.index", broken)  # fails after the vectors went to Milvus
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_index([SEEDS], settings, embedder=embedder, show_progress=False)
+    assert client.list_collections() == []
+    monkeypatch.undo()
+    # a build killed after writing its collection: the next load's clean-up drops it
+    build_index([SEEDS], settings, embedder=embedder, show_progress=False)
+    current = read_manifest(settings.index_dir)["dense_index"]["collection"]
+    tmp = settings.index_dir / "builds" / ".tmp-20990101T000000000000Z-1"
+    tmp.mkdir()
+    vector_store.write_milvus(settings.vector_store, "rag_killed", np.zeros((3, 384), np.float32))
+    (tmp / "dense_index.json").write_text(json.dumps({"type": "milvus", "store": settings.vector_store, "collection": "rag_killed"}))
+    load_index(settings)
+    assert set(client.list_collections()) == {current} and not tmp.exists()
