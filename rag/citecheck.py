@@ -11,7 +11,7 @@ sentences that a source backs, and marks (or, in strict mode, removes) the rest.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .passages import sentence_spans
 from .retrieval import Retriever
@@ -38,13 +38,15 @@ class Claim:
     ``cited``: the numbers the model wrote after it (in order, without repeats, out-of-range
     ones included); ``supports``: for each in-range cited number, its Support if that source
     backs the sentence, else None; ``found``: for a sentence the model left uncited, the
-    best source that backs it, if any.
+    best source that backs it, if any; ``nearest``: for each in-range cited number, the
+    source's sentence closest to the claim, backing it or not (what the citation points at).
     """
 
     text: str
     cited: list[int]
     supports: dict[int, Support | None]
     found: tuple[int, Support] | None = None
+    nearest: dict[int, Support] = field(default_factory=dict)
 
     @property
     def supported(self) -> bool:
@@ -102,8 +104,8 @@ def names_and_numbers(claim: str) -> list[str]:
     return out
 
 
-def _best_support(retriever: Retriever, pid: int, claim: str, vec, required: list[str]) -> Support | None:
-    """The passage's sentence that best supports ``claim``, provided the passage names every word of ``required``."""
+def _names_present(retriever: Retriever, pid: int, required: list[str]) -> bool:
+    """Whether passage ``pid`` (with its title and the paragraph before it) names every word of ``required``."""
     index = retriever.index
     passage = index.passages[pid]
     doc = index.documents[passage.doc_id]
@@ -112,12 +114,17 @@ def _best_support(retriever: Retriever, pid: int, claim: str, vec, required: lis
     previous = index.passages[pid - 1] if pid > 0 and index.passages[pid - 1].doc_id == passage.doc_id else None
     context = "\n".join([doc.title, previous.text if previous else "", passage.text])
     vocabulary = Vocabulary(words(context), fuzzy_min_length=6)
-    if not all(vocabulary.contains(w) for w in required):
-        return None
-    c_terms = terms(claim)
+    return all(vocabulary.contains(w) for w in required)
+
+
+def _best_sentence(retriever: Retriever, pid: int, claim_terms: list[str], vec) -> Support:
+    """The sentence of passage ``pid`` closest to the claim: 0.5 * cosine + 0.5 * word overlap."""
+    index = retriever.index
+    passage = index.passages[pid]
+    text = index.documents[passage.doc_id].text
     best = None
     for (s, e), row in zip(passage.sentences, index.passage_sentences(pid)):
-        score = 0.5 * float(index.sentence_vectors[row] @ vec) + 0.5 * retriever.lexical_overlap(c_terms, doc.text[s:e])
+        score = 0.5 * float(index.sentence_vectors[row] @ vec) + 0.5 * retriever.lexical_overlap(claim_terms, text[s:e])
         if best is None or score > best.score:
             best = Support(pid, s, e, score)
     return best
@@ -139,22 +146,24 @@ def check(text: str, source_pids: list[int], retriever: Retriever, support_min: 
     asked = names_and_numbers(question)
     out: list[Claim] = []
     for (claim, numbers), vec in zip(claims, vecs):
+        c_terms = terms(claim)
+        cited = list(dict.fromkeys(numbers))
+        nearest = {n: _best_sentence(retriever, source_pids[n - 1], c_terms, vec) for n in cited if 1 <= n <= len(source_pids)}
         if claim.rstrip(" \"'”’").endswith("?"):
             # a question (often the model echoing the user's) asserts nothing a source could back
-            out.append(Claim(claim, list(dict.fromkeys(numbers)), {n: None for n in dict.fromkeys(numbers) if 1 <= n <= len(source_pids)}))
+            out.append(Claim(claim, cited, dict.fromkeys(nearest), nearest=nearest))
             continue
         required = names_and_numbers(claim) + (asked if _PRONOUN.search(claim) else [])
-        cited = list(dict.fromkeys(numbers))
-        supports: dict[int, Support | None] = {}
-        for n in cited:
-            if 1 <= n <= len(source_pids):
-                best = _best_support(retriever, source_pids[n - 1], claim, vec, required)
-                supports[n] = best if best is not None and best.score >= support_min else None
+
+        def backs(support: Support) -> bool:
+            return support.score >= support_min and _names_present(retriever, support.pid, required)
+
+        supports = {n: b if backs(b) else None for n, b in nearest.items()}
         found = None
         if not cited:
-            candidates = [(n, _best_support(retriever, pid, claim, vec, required)) for n, pid in enumerate(source_pids, 1)]
-            candidates = [(n, b) for n, b in candidates if b is not None and b.score >= support_min]
+            candidates = [(n, _best_sentence(retriever, pid, c_terms, vec)) for n, pid in enumerate(source_pids, 1)]
+            candidates = [(n, b) for n, b in candidates if backs(b)]
             if candidates:
                 found = max(candidates, key=lambda nb: nb[1].score)
-        out.append(Claim(claim, cited, supports, found))
+        out.append(Claim(claim, cited, supports, found, nearest))
     return Checked(out)

@@ -121,8 +121,7 @@ def compose(engine: ExtractiveEngine, question: str, standalone: str, raw: str, 
                 dropped += len(claim.cited)
                 continue
             # shown marked, with what the model cited (in range), so the user can see why it fails
-            numbers = [number(_nearest(engine, pids[n - 1], claim.text)) for n in claim.cited if 1 <= n <= len(pids)]
-            numbers = list(dict.fromkeys(numbers))
+            numbers = list(dict.fromkeys(number(s) for s in claim.nearest.values()))
             dropped += len(claim.cited) - len(claim.supports)
         parts.append(claim.text + (" " + "".join(f"[{n}]" for n in numbers) if numbers else ""))
         sentences.append(AnswerSentence(claim.text, numbers, claim.supported))
@@ -139,17 +138,6 @@ def compose(engine: ExtractiveEngine, question: str, standalone: str, raw: str, 
         notes.append(f"{dropped} citation(s) that did not back their sentence were dropped.")
     answer.note = " ".join(notes)
     return Composed(answer, checked)
-
-
-def _nearest(engine: ExtractiveEngine, pid: int, claim: str) -> citecheck.Support:
-    """The sentence of passage ``pid`` closest to ``claim`` (what an unsupported citation points at)."""
-    index = engine.retriever.index
-    vec = engine.retriever.embedder.encode([claim])[0]
-    rows = list(index.passage_sentences(pid))
-    scores = [float(index.sentence_vectors[r] @ vec) for r in rows]
-    best = max(range(len(rows)), key=scores.__getitem__)
-    s, e = index.passages[pid].sentences[best]
-    return citecheck.Support(pid, s, e, scores[best])
 
 
 def _fallback(engine: ExtractiveEngine, question: str, standalone: str, note: str) -> Answer:
