@@ -52,23 +52,19 @@ def bundled_dev_questions() -> Path:
     return Path(str(resources.files("rag") / "eval_data" / "dev_questions.jsonl"))
 
 
-def eval_dev(assistant, items: list[dict]) -> dict:
-    """Answer, citation and refusal accuracy; answer lengths; latency per question."""
-    rows, latencies = [], []
-    for item in items:
-        t = time.perf_counter()
-        ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
-        latencies.append((time.perf_counter() - t) * 1000)
-        text = _norm(ans.answer)
-        if item["answerable"]:
-            facts = all(any(_norm(s) in text for s in group) for group in item["must_include"])
-            cited = any(_norm(ev) in _norm(c.text) for c in ans.citations for ev in item["evidence"])
-            ok_refusal = not ans.refused
-        else:
-            facts = cited = None
-            ok_refusal = ans.refused
-        rows.append({"id": item["id"], "question": item["question"], "answer": ans.answer, "refused": ans.refused,
-                     "facts": facts, "cited": cited, "refusal_ok": ok_refusal, "words": answer_words(ans.answer)})
+def judge(item: dict, ans) -> dict:
+    """One dev answer judged: every must_include group matched (facts), an evidence string in a
+    cited passage (cited), and the refusal right; facts and cited are None for unanswerable items."""
+    if not item["answerable"]:
+        return {"facts": None, "cited": None, "refusal_ok": ans.refused}
+    text = _norm(ans.answer)
+    return {"facts": all(any(_norm(s) in text for s in group) for group in item["must_include"]),
+            "cited": any(_norm(ev) in _norm(c.text) for c in ans.citations for ev in item["evidence"]),
+            "refusal_ok": not ans.refused}
+
+
+def _accuracies(rows: list[dict]) -> dict:
+    """Answer, citation and refusal accuracy and answer lengths over judged rows."""
     answerable = [r for r in rows if r["facts"] is not None]
     words = [r["words"] for r in rows if not r["refused"]]
     return {
@@ -78,6 +74,20 @@ def eval_dev(assistant, items: list[dict]) -> dict:
         "refusal_accuracy": sum(r["refusal_ok"] for r in rows) / max(1, len(rows)),
         "words_p50": percentile(words, 50),
         "words_p90": percentile(words, 90),
+    }
+
+
+def eval_dev(assistant, items: list[dict]) -> dict:
+    """Answer, citation and refusal accuracy; answer lengths; latency per question."""
+    rows, latencies = [], []
+    for item in items:
+        t = time.perf_counter()
+        ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
+        latencies.append((time.perf_counter() - t) * 1000)
+        rows.append({"id": item["id"], "question": item["question"], "answer": ans.answer, "refused": ans.refused,
+                     **judge(item, ans), "words": answer_words(ans.answer)})
+    return {
+        **_accuracies(rows),
         "latency_ms_p50": percentile(latencies, 50),
         "latency_ms_p95": percentile(latencies, 95),
         "rows": rows,
@@ -91,12 +101,6 @@ def eval_generated(assistant, items: list[dict], engine: str) -> dict:
     rows, recalls, precisions, sentences, supported, fallbacks, written = [], [], [], 0, 0, 0, 0
     for item in items:
         ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []], engine=engine)
-        text = _norm(ans.answer)
-        if item["answerable"]:
-            facts = all(any(_norm(s) in text for s in group) for group in item["must_include"])
-            cited = any(_norm(ev) in _norm(c.text) for c in ans.citations for ev in item["evidence"])
-        else:
-            facts = cited = None
         generated = ans.check is not None
         if generated and ans.check.claims:
             recalls.append(ans.check.citation_recall)
@@ -107,23 +111,18 @@ def eval_generated(assistant, items: list[dict], engine: str) -> dict:
             supported += sum(s.supported for s in ans.sentences)
         elif not ans.refused:
             fallbacks += 1
-        rows.append({"id": item["id"], "answer": ans.answer, "refused": ans.refused, "facts": facts, "cited": cited,
-                     "refusal_ok": ans.refused != item["answerable"], "generated": generated,
+        rows.append({"id": item["id"], "answer": ans.answer, "refused": ans.refused, **judge(item, ans),
+                     "generated": generated,
                      "recall": ans.check.citation_recall if generated else None,
                      "precision": ans.check.citation_precision if generated else None,
                      "words": answer_words(ans.answer)})
-    answerable = [r for r in rows if r["facts"] is not None]
-    words = [r["words"] for r in rows if not r["refused"]]
     return {
-        "engine": assistant.describe(engine), "questions": len(rows),
-        "answer_accuracy": sum(r["facts"] for r in answerable) / max(1, len(answerable)),
-        "citation_accuracy": sum(r["cited"] for r in answerable) / max(1, len(answerable)),
-        "refusal_accuracy": sum(r["refusal_ok"] for r in rows) / max(1, len(rows)),
+        "engine": assistant.describe(engine), **_accuracies(rows),
         "citation_recall": float(np.mean(recalls)) if recalls else float("nan"),
         "citation_precision": float(np.mean(precisions)) if precisions else float("nan"),
         "generated": len(recalls), "fallbacks": fallbacks, "citations_written": written,
         "sentences_supported": supported / sentences if sentences else float("nan"),
-        "words_p50": percentile(words, 50), "words_p90": percentile(words, 90), "rows": rows,
+        "rows": rows,
     }
 
 
