@@ -84,7 +84,7 @@ class Assistant:
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, engine: str | None = None) -> Answer:
         """Answer ``question`` in the context of ``history`` ([user, assistant] pairs) with ``engine``."""
         answer = None
-        for _, answer in self.stream(question, history, engine):
+        for _, answer in self._stream(question, history, engine, by_word=False):
             pass
         return answer
 
@@ -95,9 +95,13 @@ class Assistant:
         ``engine`` defaults to the settings' engine. With an LLM engine the growing text
         is the model's raw reply, and the final text the checked one.
         """
+        return self._stream(question, history, engine, by_word=True)
+
+    def _stream(self, question: str, history: list[tuple[str, str]] | None, engine: str | None,
+                by_word: bool) -> Iterator[tuple[str, Answer | None]]:
         cleaned = clean_question(question, self.settings.max_question_chars)
         if cleaned.note:  # a cut question: answer what is left, and say so with the answer
-            for text, answer in self.stream(cleaned.text, history, engine):
+            for text, answer in self._stream(cleaned.text, history, engine, by_word):
                 yield text, None if answer is None else with_note(answer, cleaned.note)
             return
         q = cleaned.text
@@ -114,7 +118,7 @@ class Assistant:
             yield from stream_answer(extractive, model, self.settings, q, standalone)
             return
         answer = extractive.answer(q, standalone)
-        words = answer.answer.split(" ")
+        words = answer.answer.split(" ") if by_word else []
         for i in range(1, len(words)):  # the composed answer, word by word, so every UI streams alike
             yield " ".join(words[:i]), None
         yield answer.answer, answer
