@@ -14,7 +14,7 @@ from .generative import condense_question, stream_answer
 from .llm import LLM_ENGINES, ChatModel, label, make_model
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
 from .retrieval import Retriever
-from .questions import QuestionError, clean_history, clean_question, with_note  # QuestionError: the CLI and UI import it from here
+from .questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
 from .settings import Settings
 
 

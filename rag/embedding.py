@@ -142,6 +142,53 @@ class Embedder:
         """One query vector, shape (dim,)."""
         return self.encode([text])[0]
 
+    @property
+    def pools_spans(self) -> bool:
+        """Whether sentence vectors can be pooled from their passage's run (a mean-pooling model)."""
+        if self._onnx is not None:
+            return self._onnx.has_tokens and self._onnx.pooling == "mean"
+        pooling = [m for m in self.model if type(m).__name__ == "Pooling"]
+        return bool(pooling) and pooling[0].get_config_dict().get("pooling_mode") == "mean"
+
+    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+        """Vectors of ``texts`` and of the character ``spans`` of each, in one run of the model.
+
+        Span vectors are pooled from the text's token embeddings (rag/pooling.py), so a
+        sentence's vector has read its passage. Where that is impossible (a model that does
+        not mean-pool) or a span was cut off by truncation, the span is embedded on its own.
+        """
+        if not self.pools_spans:
+            return self.encode(texts), self._alone(texts, spans, [[None] * len(s) for s in spans])
+        if self._onnx is not None:
+            vecs, pooled = self._onnx.encode_spans(list(texts), spans, self.batch_size)
+        else:
+            vecs, pooled = self._torch_spans(list(texts), spans)
+        return vecs, self._alone(texts, spans, pooled)
+
+    def _alone(self, texts, spans, pooled) -> list[list[np.ndarray]]:
+        """``pooled`` with every None replaced by the span embedded on its own."""
+        todo = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
+        if todo:
+            alone = self.encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in todo])
+            for (i, j), v in zip(todo, alone):
+                pooled[i][j] = v
+        return pooled
+
+    def _torch_spans(self, texts: list[str], spans) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        from .pooling import pool_spans
+
+        outs = self.model.encode(texts, batch_size=self.batch_size, output_value=None, convert_to_numpy=False)
+        tok = self.model.tokenizer
+        vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled = []
+        for i, (text, out) in enumerate(zip(texts, outs)):
+            v = out["sentence_embedding"].float().cpu().numpy()
+            vecs[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+            enc = tok(text, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length)
+            tokens = out["token_embeddings"].float().cpu().numpy()
+            pooled.append(pool_spans(tokens, [tuple(o) for o in enc["offset_mapping"]], spans[i]))
+        return vecs, pooled
+
 
 def _load_onnx(path: str, quantized: bool, cache_dir: Path | None):
     """The cached export of the model at ``path`` (exported and quantised on first use)."""

@@ -335,11 +335,18 @@ def write_index(
     passages = split_documents(docs, settings.max_passage_words)
     by_id = {d.doc_id: d for d in docs}
     p_texts = [passage_text_for_search(p, by_id[p.doc_id], settings) for p in passages]
-    s_texts = [by_id[p.doc_id].text[s:e] for p in passages for s, e in p.sentences]
     p_keys = [_hash("p\0" + t) for t in p_texts]
-    s_keys = [_hash("s\0" + t) for t in s_texts] if with_sentences else []
+    # each sentence as a character range of its passage's embedded text (which may start with the title)
+    p_spans = [[(s - p.start + len(t) - len(p.text), e - p.start + len(t) - len(p.text)) for s, e in p.sentences]
+               for p, t in zip(passages, p_texts)]
+    contextual = with_sentences and settings.sentence_vectors == "contextual"
     if not with_sentences:
-        s_texts = []
+        s_keys: list[str] = []
+    elif contextual:  # a pooled vector depends on the whole passage, so its key does too
+        s_keys = [_hash(f"c\0{pk}\0{a}:{b}") for pk, spans in zip(p_keys, p_spans) for a, b in spans]
+    else:
+        s_keys = [_hash("s\0" + t[a:b]) for t, spans in zip(p_texts, p_spans) for a, b in spans]
+    s_first = np.concatenate([[0], np.cumsum([len(sp) for sp in p_spans])]).astype(int)
 
     # the backend is decided without loading the model, so an unchanged rebuild loads none
     if embedder is not None:  # an embedder without a backend name (a test double) is named by its class
@@ -347,25 +354,33 @@ def write_index(
     else:
         backend = resolve_backend(settings.embed_model, settings.embed_backend)
     cache = _previous_vectors(settings, backend)
-    todo = [(k, t) for k, t in dict(zip(p_keys + s_keys, p_texts + s_texts)).items() if k not in cache]
+
+    def missing() -> list[int]:
+        """Passages to run through the model: their vector or one of their sentences' is not cached."""
+        return [i for i in range(len(passages))
+                if p_keys[i] not in cache or any(k not in cache for k in s_keys[s_first[i] : s_first[i + 1]])]
+
+    todo = missing()
     if todo and embedder is None:
         embedder = Embedder(settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend)
         if embedder.backend != backend:  # the export failed just now: torch vectors, so nothing cached fits
             backend, cache = embedder.backend, {}
-            todo = list(dict(zip(p_keys + s_keys, p_texts + s_texts)).items())
-    report(0.1, f"Embedding {len(todo)} new texts ({len(cache)} cached)")
+            todo = missing()
+    cached = len(p_keys) + len(s_keys) - sum(1 + (s_first[i + 1] - s_first[i] if with_sentences else 0) for i in todo)
+    report(0.1, f"Embedding {len(todo)} passages ({cached} vectors cached)")
+    embedded = 0
     if todo:
-        # texts of similar length share a batch (less padding); chunks keep the progress bar moving
-        todo.sort(key=lambda kt: len(kt[1]))
+        # passages of similar length share a batch (less padding); chunks keep the progress bar moving
+        todo.sort(key=lambda i: len(p_texts[i]))
         batch = 256
-        bar = tqdm(total=len(todo), desc="Embedding", unit="text", disable=not show_progress)
-        for i in range(0, len(todo), batch):
-            chunk = todo[i : i + batch]
-            vecs = embedder.encode([t for _, t in chunk])
-            for (k, _), v in zip(chunk, vecs):
-                cache[k] = v
+        bar = tqdm(total=len(todo), desc="Embedding", unit="passage", disable=not show_progress)
+        for c in range(0, len(todo), batch):
+            chunk = todo[c : c + batch]
+            texts = [p_texts[i] for i in chunk]
+            embedded += _embed_chunk(embedder, chunk, texts, p_spans, p_keys, s_keys, s_first, cache,
+                                     with_sentences, contextual)
             bar.update(len(chunk))
-            report(0.1 + 0.75 * min(1.0, (i + len(chunk)) / len(todo)), "Embedding")
+            report(0.1 + 0.75 * min(1.0, (c + len(chunk)) / len(todo)), "Embedding")
         bar.close()
         dim = embedder.dim
     else:
@@ -421,6 +436,9 @@ def write_index(
             "passages": len(passages),
             "sentences": sum(len(p.sentences) for p in passages),
             "sentence_vectors": with_sentences,
+            # "contextual": pooled from the passage's run (rag/pooling.py); "standalone": each embedded alone
+            "sentence_pooling": None if not with_sentences else "contextual" if contextual and (
+                embedder is None or (hasattr(embedder, "encode_spans") and getattr(embedder, "pools_spans", False))) else "standalone",
         }
         # The manifest is written last: a build directory without one is incomplete.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -434,8 +452,31 @@ def write_index(
     _swap_current(index_dir, final)
     _remove_stale_builds(index_dir, keep={final, previous} - {None})
     report(1.0, "Done")
-    return BuildReport(final, len(docs), len(passages), len(todo), len(p_keys) + len(s_keys) - len(todo),
+    return BuildReport(final, len(docs), len(passages), embedded, len(p_keys) + len(s_keys) - embedded,
                        list(skipped or []), time.time() - t0)
+
+
+def _embed_chunk(embedder, chunk, texts, p_spans, p_keys, s_keys, s_first, cache, with_sentences, contextual) -> int:
+    """Embed the passages ``chunk`` (and their sentences) into ``cache``; returns how many vectors were made."""
+    spans = [p_spans[i] for i in chunk]
+    if contextual and hasattr(embedder, "encode_spans"):
+        vecs, pooled = embedder.encode_spans(texts, spans)
+    else:  # sentences embedded on their own (the standalone setting, or an embedder that cannot pool)
+        vecs = embedder.encode(texts)
+        flat = embedder.encode([t[a:b] for t, sp in zip(texts, spans) for a, b in sp]) if with_sentences else []
+        pooled, k = [], 0
+        for sp in spans:
+            pooled.append(flat[k : k + len(sp)])
+            k += len(sp)
+    made = 0
+    for i, v, sv in zip(chunk, vecs, pooled):
+        cache[p_keys[i]] = v
+        made += 1
+        if with_sentences:
+            for key, vec in zip(s_keys[s_first[i] : s_first[i + 1]], sv):
+                cache[key] = vec
+                made += 1
+    return made
 
 
 def remove_stale_temp(index_dir: Path) -> None:

@@ -7,7 +7,8 @@ exported before imports neither torch nor sentence-transformers.
 
 Cache layout (``cache_dir`` defaults to ``$RAG_CACHE_DIR`` or ``~/.cache/rag-cited``)::
 
-    onnx/<key>/model.onnx        fp32 graph: (input_ids, attention_mask[, token_type_ids]) -> unit vectors
+    onnx/<key>/model.onnx        fp32 graph: (input_ids, attention_mask[, token_type_ids]) ->
+                                 (unit vectors, token embeddings: the transformer's last layer)
                model.int8.onnx   the same, dynamically quantised (written on first use)
                tokenizer.json    the model's fast tokenizer
                meta.json         dimension, max_seq_length, pad token, inputs, source model
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the token embeddings are a second output (sentence vectors pooled from passages)
 # Dynamic int8 quantisation, chosen by measuring on this machine kind (avx512_vnni), SciFact
 # abstracts embedded one at a time, cosine to the fp32 vectors and speed against fp32 on 1 thread:
 #   onnxruntime's defaults (per-tensor scales, every op incl. the Gather)  cos 0.937
@@ -180,7 +181,7 @@ def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
                 emb = (tokens * m).sum(1) / m.sum(1).clamp(min=1e-9)
             else:
                 emb = tokens[:, 0]
-            return torch.nn.functional.normalize(emb, p=2, dim=1)
+            return torch.nn.functional.normalize(emb, p=2, dim=1), tokens
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
@@ -189,12 +190,13 @@ def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
         args = tuple(sample[n] for n in inputs)
         dynamic = {n: {0: "batch", 1: "sequence"} for n in inputs}
         dynamic["embedding"] = {0: "batch"}
+        dynamic["tokens"] = {0: "batch", 1: "sequence"}
         import warnings
 
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python code
             torch.onnx.export(Wrapper().eval(), args, str(tmp / "model.onnx"), input_names=inputs,
-                              output_names=["embedding"], dynamic_axes=dynamic, opset_version=17, dynamo=False)
+                              output_names=["embedding", "tokens"], dynamic_axes=dynamic, opset_version=17, dynamo=False)
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
         meta = {
             "source": str(model_dir), "dim": int(st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension")
@@ -228,49 +230,58 @@ def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
 
 def quantize(export_dir: Path, config: dict | None = None, out_name: str = "model.int8.onnx") -> Path:
     """Write the dynamically quantised int8 graph next to the fp32 one (once)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    import logging
 
     out = Path(export_dir) / out_name
     if out.exists():
         return out
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    # importing the quantizer calls logging.basicConfig (INFO, a handler on the root logger), and
+    # it logs a pre-processing hint there: both are undone, so later library logs stay quiet
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
     cfg = dict(INT8_CONFIG if config is None else config)
     cfg["weight_type"] = getattr(QuantType, cfg.get("weight_type", "QInt8"))
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    import logging
-
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # the quantizer logs a pre-processing hint through the root logger
+    root.setLevel(logging.ERROR)
     try:
         quantize_dynamic(str(Path(export_dir) / "model.onnx"), str(tmp), **cfg)
         os.replace(tmp, out)
     finally:
         root.setLevel(level)
+        root.handlers[:] = handlers
         tmp.unlink(missing_ok=True)
     return out
 
 
 # -- run (onnxruntime + tokenizers only) ----------------------------------------------------
-class OnnxEncoder:
-    """Encodes texts with an exported graph; texts are batched by token length."""
+MAX_SESSIONS = 4
 
-    def __init__(self, export_dir: Path, quantized: bool = False, graph: str | None = None, threads: int = 0):
-        import onnxruntime as ort
+
+class OnnxEncoder:
+    """Encodes texts with an exported graph; texts are batched by token length.
+
+    One session (all cores) serves single queries. Bulk work is shared by one
+    single-threaded session per core (at most MAX_SESSIONS), each driven from its own
+    thread: one-text runs are too small to keep intra-op threads busy, and on 2 cores
+    two sessions embedded SciFact passages 1.27x faster than one with 2 threads.
+    """
+
+    def __init__(self, export_dir: Path, quantized: bool = False, graph: str | None = None, threads: int = 0,
+                 sessions: int | None = None):
         from tokenizers import Tokenizer
 
         export_dir = Path(export_dir)
         self.meta = json.loads((export_dir / "meta.json").read_text(encoding="utf-8"))
         self.dim = int(self.meta["dim"])
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.intra_op_num_threads = threads
-        opts.log_severity_level = 3
-        # threads sleep instead of spinning between runs: on a shared CPU spinning costs
-        # more than it saves (measured: 2 threads spinning were slower than 1 under load)
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        path = export_dir / (graph or ("model.int8.onnx" if quantized else "model.onnx"))
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.pooling = self.meta.get("pooling", "mean")
+        self.path = export_dir / (graph or ("model.int8.onnx" if quantized else "model.onnx"))
+        self.session = self._session(threads)
         self.inputs = [i.name for i in self.session.get_inputs()]
+        self.has_tokens = "tokens" in [o.name for o in self.session.get_outputs()]
+        self.n_sessions = max(1, sessions if sessions is not None else min(MAX_SESSIONS, os.cpu_count() or 1))
+        self._workers: list = []  # the bulk sessions, made on first bulk use (a server may never need them)
         self.tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=int(self.meta["max_seq_length"]))
@@ -279,32 +290,86 @@ class OnnxEncoder:
         # a text's vector would depend on its batch-mates. One text per run keeps a vector a
         # function of its text alone (the embedding cache relies on that); measured on SciFact
         # it costs nothing for passages and ~25% for short sentences against batches of 8.
-        self.one_per_run = quantized or "int8" in path.name
+        self.one_per_run = quantized or "int8" in self.path.name
+
+    def _session(self, threads: int):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.intra_op_num_threads = threads
+        opts.log_severity_level = 3
+        # threads sleep instead of spinning between runs: on a shared CPU spinning costs
+        # more than it saves (measured: 2 threads spinning were slower than 1 under load)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Unit vectors of ``texts``, shape (len(texts), dim)."""
+        return self._encode(list(texts), batch_size)[0]
+
+    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
+                     batch_size: int = 32) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Vectors of ``texts`` and, pooled from the same run, of the character ``spans`` of each.
+
+        A span that truncation cut off gets None (see rag/pooling.py). Needs a mean-pooling
+        model exported with token embeddings (``self.has_tokens``).
+        """
+        if not self.has_tokens or self.pooling != "mean":
+            raise ValueError("this graph cannot pool spans (no token embeddings, or not a mean-pooling model)")
+        return self._encode(list(texts), batch_size, spans)
+
+    def _encode(self, texts: list[str], batch_size: int, spans=None):
+        from .pooling import pool_spans
+
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list = [None] * len(texts)
         if not texts:
-            return out
+            return out, pooled
         if self.one_per_run:
             batch_size = 1
-        encs = self.tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        encs = self.tokenizer.encode_batch(texts, add_special_tokens=True)
         order = np.argsort([len(e.ids) for e in encs], kind="stable")  # similar lengths share a batch: less padding
-        for i in range(0, len(order), batch_size):
-            rows = order[i : i + batch_size]
-            width = max(len(encs[r].ids) for r in rows)
-            ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            types = np.zeros((len(rows), width), dtype=np.int64)
-            for j, r in enumerate(rows):
-                e = encs[r]
-                n = len(e.ids)
-                ids[j, :n] = e.ids
-                mask[j, :n] = 1
-                types[j, :n] = e.type_ids
-            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            out[rows] = self.session.run(None, {k: feed[k] for k in self.inputs})[0]
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        outputs = ["embedding", "tokens"] if spans is not None else ["embedding"]
+
+        def work(session, mine) -> None:
+            for rows in mine:
+                width = max(len(encs[r].ids) for r in rows)
+                ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+                mask = np.zeros((len(rows), width), dtype=np.int64)
+                types = np.zeros((len(rows), width), dtype=np.int64)
+                for j, r in enumerate(rows):
+                    e = encs[r]
+                    n = len(e.ids)
+                    ids[j, :n] = e.ids
+                    mask[j, :n] = 1
+                    types[j, :n] = e.type_ids
+                feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+                result = session.run(outputs, {k: feed[k] for k in self.inputs})
+                out[rows] = result[0]
+                if spans is not None:
+                    for j, r in enumerate(rows):
+                        pooled[r] = pool_spans(result[1][j], encs[r].offsets, spans[r])
+
+        bulk = self.n_sessions > 1 and len(batches) >= 2 * self.n_sessions
+        workers = self._bulk_sessions() if bulk else [self.session]
+        if len(workers) == 1:
+            work(workers[0], batches)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # round robin over length-sorted batches: every session gets the same mix of lengths
+            with ThreadPoolExecutor(len(workers)) as pool:
+                for f in [pool.submit(work, w, batches[k :: len(workers)]) for k, w in enumerate(workers)]:
+                    f.result()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
+        return out / np.maximum(norms, 1e-12), pooled
+
+    def _bulk_sessions(self) -> list:
+        if not self._workers:
+            self._workers = [self._session(1) for _ in range(self.n_sessions)]
+        return self._workers
 
 
 def describe_cpu() -> str:

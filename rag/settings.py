@@ -29,6 +29,10 @@ class Settings:
     # where passage vectors live (rag/vector_store.py): "faiss" (a file in the build), "milvus://HOST:PORT"
     # (a Milvus server) or "milvus:///path/file.db" (Milvus Lite); None: $RAG_VECTOR_STORE, else "faiss"
     vector_store: str | None = None
+    # sentence vectors (the evidence answers quote): "standalone" embeds every sentence alone; "contextual"
+    # pools each sentence's tokens from its passage's run of the model (rag/pooling.py): no second run, so
+    # ingest takes about half the time, but the thresholds below were set on standalone vectors (docs/TUNING.md)
+    sentence_vectors: str = "standalone"
     # chunking
     max_passage_words: int = 160
     title_in_passages: bool = True
@@ -64,6 +68,10 @@ class Settings:
     llm_timeout: float = 60.0  # seconds to connect, and between streamed pieces
     strict: bool = False  # remove generated sentences the citation check does not support (else mark them)
     support_min: float = 0.5  # least support (see citecheck) for a citation to stand
+
+    def __post_init__(self) -> None:
+        if self.sentence_vectors not in ("contextual", "standalone"):
+            raise ConfigError(f"sentence_vectors must be \"contextual\" or \"standalone\", not {self.sentence_vectors!r}")
 
     def chunking(self) -> dict:
         """The settings an index's passages depend on (stored in the manifest)."""

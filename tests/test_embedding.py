@@ -166,3 +166,69 @@ def test_cli_embed_backend_option():
     assert _settings(args).embed_backend == "onnx"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["ingest", "--embed-backend", "gpu", "x"])
+
+
+PASSAGE = ("Amnesty International published a report on Tuesday. It accused the coalition of unlawful attacks. "
+           "The coalition called the report irresponsible.")
+SPANS = [(0, 52), (53, 103), (104, len(PASSAGE))]
+
+
+@pytest.mark.parametrize("name", ["onnx", "torch"])
+def test_span_vectors_come_from_the_passage_run(name, onnx_embedder, torch_embedder):
+    emb = {"onnx": onnx_embedder, "torch": torch_embedder}[name]
+    assert emb.pools_spans
+    vecs, pooled = emb.encode_spans([PASSAGE, TEXTS[0]], [SPANS, [(0, 8)]])
+    np.testing.assert_allclose(vecs, emb.encode([PASSAGE, TEXTS[0]]), atol=1e-5)
+    assert len(pooled[0]) == 3 and len(pooled[1]) == 1
+    alone = emb.encode([PASSAGE[a:b] for a, b in SPANS])
+    for v, a in zip(pooled[0], alone):
+        assert abs(np.linalg.norm(v) - 1) < 1e-5
+        assert 0.5 < float(v @ a) < 0.999  # the same sentence, but it has read its neighbours
+    # the backends pool the same tokens
+    if name == "torch":
+        _, onnx_pooled = onnx_embedder.encode_spans([PASSAGE], [SPANS])
+        for v, w in zip(pooled[0], onnx_pooled[0]):
+            assert float(v @ w) > 0.9999
+
+
+def test_a_sentence_cut_off_by_truncation_is_embedded_alone(onnx_embedder):
+    long = " ".join(["filler words"] * 300)
+    text = long + " The last sentence names Townsend."
+    tail = (len(long) + 1, len(text))
+    _, [[head, last]] = onnx_embedder.encode_spans([text], [[(0, 12), tail]])
+    np.testing.assert_allclose(last, onnx_embedder.encode([text[tail[0]:]])[0], atol=1e-5)
+    assert float(head @ onnx_embedder.encode(["filler words"])[0]) < 0.9999  # pooled, not embedded alone
+
+
+def test_bulk_sessions_give_the_vectors_one_session_gives(cache_dir, int8_embedder):
+    export = int8_embedder._onnx.path.parent
+    texts = [f"Sentence number {i} about the battle for Mosul." * (1 + i % 3) for i in range(12)]
+    one = oe.OnnxEncoder(export, quantized=True, sessions=1).encode(texts)
+    two = oe.OnnxEncoder(export, quantized=True, sessions=2)
+    np.testing.assert_allclose(two.encode(texts), one, atol=1e-5)
+    assert len(two._workers) == 2  # the bulk call really ran on two sessions
+
+
+def test_contextual_sentence_vectors_in_an_index(tmp_path, int8_embedder):
+    settings = Settings(index_dir=tmp_path / "index", sentence_vectors="contextual")
+    first = build_index([SEEDS], settings, embedder=int8_embedder, show_progress=False)
+    manifest = read_manifest(settings.index_dir)
+    assert manifest["sentence_pooling"] == "contextual"
+    index = load_index(settings)
+    assert first.embedded == len(index.passages) + len(index.sentence_vectors)
+    # a sentence's row is its tokens pooled from its passage's run
+    p = index.passages[3]
+    text = index.documents[p.doc_id].title + "\n" + p.text
+    shift = len(text) - len(p.text)
+    _, [pooled] = int8_embedder.encode_spans([text], [[(s - p.start + shift, e - p.start + shift) for s, e in p.sentences]])
+    rows = index.passage_sentences(3)
+    np.testing.assert_allclose(index.sentence_vectors[rows.start : rows.stop], np.stack(pooled), atol=1e-5)
+    assert build_index([], settings, embedder=int8_embedder, show_progress=False).embedded == 0
+    # back to sentences embedded alone: the pooled vectors are not reused for them
+    standalone = settings.replace(sentence_vectors="standalone")
+    report = build_index([], standalone, embedder=int8_embedder, show_progress=False)
+    assert report.embedded > 0 and read_manifest(settings.index_dir)["sentence_pooling"] == "standalone"
+    row = index.passage_sentences(3).start
+    s, e = p.sentences[0]
+    np.testing.assert_allclose(load_index(standalone).sentence_vectors[row],
+                               int8_embedder.encode([index.documents[p.doc_id].text[s:e]])[0], atol=1e-5)

@@ -47,3 +47,14 @@ def test_bad_settings_files_are_named_with_the_problem(tmp_path, text, message):
 def test_a_missing_named_settings_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         Settings.from_env(config=tmp_path / "nope.toml")
+
+
+def test_sentence_vectors_setting_is_checked(tmp_path):
+    assert Settings().sentence_vectors == "standalone"
+    assert Settings(sentence_vectors="contextual").sentence_vectors == "contextual"
+    with pytest.raises(ConfigError, match="contextual"):
+        Settings(sentence_vectors="pooled")
+    bad = tmp_path / "rag.toml"
+    bad.write_text('sentence_vectors = "both"\n')
+    with pytest.raises(ConfigError, match="standalone"):
+        Settings.from_env(config=bad)
