@@ -22,6 +22,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = dict(
         index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "embed_model", None),
         embed_backend=getattr(args, "embed_backend", None), vector_store=getattr(args, "store", None),
+        sentence_vectors=getattr(args, "sentence_vectors", None),
         data_dir=getattr(args, "data_dir", None), engine=engine,
         llamacpp_model_path=getattr(args, "model_path", None),
         strict=True if getattr(args, "strict", False) else None,
@@ -132,7 +133,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"model:     {m['model']} (dimension {m['dim']}, backend {m.get('embed_backend', 'torch')}, "
           f"vectors {m.get('dense_index', {}).get('type', 'flat')})")
     print(f"chunking:  {m['chunking']}")
-    print(f"documents: {len(m['documents'])}, passages: {m['passages']}, sentences: {m['sentences']}")
+    pooling = f" ({m['sentence_pooling']} vectors)" if m.get("sentence_pooling") else ""
+    print(f"documents: {len(m['documents'])}, passages: {m['passages']}, sentences: {m['sentences']}{pooling}")
     for d in m["documents"]:
         files = ", ".join([d["source"], *d.get("aliases", [])])  # same text under several names: one document
         print(f"  {d['doc_id']}  {d['passages']:>4} passages  {d['title'][:60]}  ({files})")
@@ -183,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="build the index from files and folders")
     common(p)
+    p.add_argument("--sentence-vectors", choices=["standalone", "contextual"],
+                   help="standalone (default): every sentence embedded alone; contextual: pooled from its passage's run "
+                        "of the model, about twice as fast to build (docs/BENCHMARKS.md)")
     p.add_argument("paths", nargs="*", help="files and folders; none: refresh the recorded sources")
     p.add_argument("--add", action="store_true", help="add to the current sources instead of replacing them")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

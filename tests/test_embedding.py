@@ -232,3 +232,12 @@ def test_contextual_sentence_vectors_in_an_index(tmp_path, int8_embedder):
     s, e = p.sentences[0]
     np.testing.assert_allclose(load_index(standalone).sentence_vectors[row],
                                int8_embedder.encode([index.documents[p.doc_id].text[s:e]])[0], atol=1e-5)
+
+
+def test_cli_sentence_vectors_option(tmp_path):
+    from rag.cli import _settings, build_parser
+
+    assert _settings(build_parser().parse_args(["ingest", "--sentence-vectors", "contextual", "x"])).sentence_vectors == "contextual"
+    assert _settings(build_parser().parse_args(["ingest", "x"])).sentence_vectors == "standalone"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["ingest", "--sentence-vectors", "both", "x"])
