@@ -83,6 +83,20 @@ def resolve_backend(model_name: str, backend: str | None = None, cache_dir: Path
     return backend
 
 
+def export_id(model_name: str, backend: str) -> str | None:
+    """The exported graph that makes an ONNX backend's vectors (None for torch).
+
+    It changes with the model's files and the export recipe; the embedding cache reuses
+    only vectors of the same graph, so an index never mixes vectors of two exports.
+    """
+    if backend == "torch":
+        return None
+    from . import onnx_embedding as oe
+
+    model_dir = oe.local_model_dir(resolve_model(model_name))
+    return oe.model_key(model_dir) if model_dir is not None else None
+
+
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors (so inner product is cosine).
 
@@ -98,10 +112,12 @@ class Embedder:
         self.backend = resolve_backend(model_name, self.requested, cache_dir)
         self.model = None  # the SentenceTransformer, torch backend only
         self._onnx = None
+        self.graph: str | None = None  # see export_id
         if self.backend != "torch":
             try:
                 self._onnx = _load_onnx(resolve_model(model_name), self.backend == "onnx-int8", cache_dir)
                 self.dim = self._onnx.dim
+                self.graph = export_id(model_name, self.backend)
                 return
             except Exception as exc:  # noqa: BLE001 - any export failure means: use torch
                 print(f"note: embedding model '{model_name}' runs on torch ({exc})", file=sys.stderr)

@@ -200,18 +200,20 @@ class BuildReport:
     seconds: float
 
 
-def _previous_vectors(settings: Settings, backend: str) -> dict[str, np.ndarray]:
+def _previous_vectors(settings: Settings, backend: str, graph: str | None) -> dict[str, np.ndarray]:
     """Vectors of the current index keyed by the hash of the text embedded (the embedding cache).
 
-    Reads only the vector files; an index of another model, embedding backend or format,
-    or a damaged one, gives no cache. (int8 and fp32 vectors of one model are close but
+    Reads only the vector files; an index of another model, embedding backend, exported
+    graph (``graph``: see embedding.export_id) or format, or a damaged one, gives no
+    cache. (int8 and fp32 vectors of one model, or of two exports of it, are close but
     not identical: one index never mixes them. Indexes from before backends were
     recorded were embedded by torch.)
     """
     index_dir = Path(settings.index_dir)
     try:
         manifest = read_manifest(index_dir)
-        if manifest.get("model") != settings.embed_model or manifest.get("embed_backend", "torch") != backend:
+        if (manifest.get("model") != settings.embed_model or manifest.get("embed_backend", "torch") != backend
+                or manifest.get("embed_graph") != graph):
             return {}
         build = current_build(index_dir)
         keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
@@ -326,7 +328,7 @@ def write_index(
     import faiss
     from tqdm.auto import tqdm
 
-    from .embedding import Embedder, resolve_backend
+    from .embedding import Embedder, export_id, resolve_backend
 
     t0 = t0 or time.time()
     report = progress or (lambda frac, msg: None)
@@ -351,9 +353,11 @@ def write_index(
     # the backend is decided without loading the model, so an unchanged rebuild loads none
     if embedder is not None:  # an embedder without a backend name (a test double) is named by its class
         backend = getattr(embedder, "backend", None) or type(embedder).__name__
+        graph = getattr(embedder, "graph", None)
     else:
         backend = resolve_backend(settings.embed_model, settings.embed_backend)
-    cache = _previous_vectors(settings, backend)
+        graph = export_id(settings.embed_model, backend)
+    cache = _previous_vectors(settings, backend, graph)
 
     def missing() -> list[int]:
         """Passages to run through the model: their vector or one of their sentences' is not cached."""
@@ -364,7 +368,7 @@ def write_index(
     if todo and embedder is None:
         embedder = Embedder(settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend)
         if embedder.backend != backend:  # the export failed just now: torch vectors, so nothing cached fits
-            backend, cache = embedder.backend, {}
+            backend, graph, cache = embedder.backend, None, {}
             todo = missing()
     cached = len(p_keys) + len(s_keys) - sum(1 + (s_first[i + 1] - s_first[i] if with_sentences else 0) for i in todo)
     report(0.1, f"Embedding {len(todo)} passages ({cached} vectors cached)")
@@ -421,6 +425,7 @@ def write_index(
             "format_version": FORMAT_VERSION,
             "model": settings.embed_model,
             "embed_backend": backend,
+            "embed_graph": graph,
             "dim": dim,
             "dense_index": dense_info,
             "chunking": settings.chunking(),

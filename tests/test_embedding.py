@@ -241,3 +241,14 @@ def test_cli_sentence_vectors_option(tmp_path):
     assert _settings(build_parser().parse_args(["ingest", "x"])).sentence_vectors == "standalone"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["ingest", "--sentence-vectors", "both", "x"])
+
+
+def test_vectors_of_another_export_are_not_reused(tmp_path, int8_embedder, monkeypatch):
+    settings = Settings(index_dir=tmp_path / "index")
+    first = build_index([SEEDS], settings, embedder=int8_embedder, show_progress=False)
+    assert read_manifest(settings.index_dir)["embed_graph"] == int8_embedder.graph is not None
+    assert build_index([], settings, embedder=int8_embedder, show_progress=False).embedded == 0
+    # a new export recipe or changed model files give another graph: everything is embedded again
+    monkeypatch.setattr(int8_embedder, "graph", "another-export")
+    again = build_index([], settings, embedder=int8_embedder, show_progress=False)
+    assert again.embedded == first.embedded and again.reused == 0
