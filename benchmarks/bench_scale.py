@@ -666,14 +666,19 @@ def render(res: dict, command: str, plotted: bool) -> str:
         emb = sec.get("embed torch", float("nan")) / sec.get(f"embed {iv['default']}", float("nan"))
         like = sec["build llama-index default"] / sec["build ours (passages + BM25)"]
         if like < 3:
+            per_token = (iv["tokens"] / sec["build ours (passages + BM25)"]) / (vol.get("peer", 0) / sec["build llama-index default"])
+            ctx = sec.get("build ours (passages, contextual sentences, BM25)")
             notes.append(
-                f"Why the ingest target is missed: on this shared 2-core machine the {iv['default']} backend embeds "
-                f"{emb:.1f}× faster than torch fp32 (the issue's uncontended figures gave 3.4×), while llama-index's "
-                f"default feeds the model fewer tokens ({vol.get('peer', 0):,} against our {iv['tokens']:,} on the "
-                "sample: it cuts each abstract at 256 tokens, our 160-word passages keep all of it), which leaves "
-                f"{like:.1f}× like for like. `rag ingest` also embeds every sentence, the evidence that cited answers "
-                "are built from, about as many tokens again, so the whole product ingest is slower than the peer's "
-                "vectors-only build.")
+                f"Why the ingest target is missed: the {iv['default']} backend embeds {emb:.1f}× faster than torch fp32 "
+                "(the issue's figures gave 3.4×), but llama-index's default feeds the model fewer tokens "
+                f"({vol.get('peer', 0):,} against our {iv['tokens']:,} on the sample): it cuts each abstract at 256 "
+                "tokens, while our 160-word passages keep all of it. Per token our build is "
+                f"{per_token:.1f}× faster; per corpus, {like:.1f}× like for like. By default `rag ingest` also "
+                "embeds every sentence on its own, the evidence that cited answers quote, which about doubles what "
+                "the model reads"
+                + (f"; with `--sentence-vectors contextual` the sentence vectors come from the passages' run and "
+                   f"the whole build is {sec['build llama-index default'] / ctx:.1f}× faster than the peer "
+                   "(docs/TUNING.md says why it is not the default)." if ctx else "."))
     if targets:
         L[4:4] = (["## Targets", "", "| target | measured | |", "|---|---|---|"] + [f"| {t} | {m} | {yes(ok)} |" for t, m, ok in targets]
                   + [""] + [x for n in notes for x in (n, "")])
