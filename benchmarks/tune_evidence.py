@@ -24,7 +24,6 @@ from rag.evaluate import _norm, load_squad  # noqa: E402
 from rag.index import load_index  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.text import terms  # noqa: E402
 
 
 def main() -> None:

@@ -158,6 +158,11 @@ class Embedder:
         """One query vector, shape (dim,)."""
         return self.encode([text])[0]
 
+    def release(self) -> None:
+        """Free what only bulk embedding needs, so a server that rebuilt its index does not keep it."""
+        if self._onnx is not None:
+            self._onnx.release_bulk()
+
     @property
     def pools_spans(self) -> bool:
         """Whether sentence vectors can be pooled from their passage's run (a mean-pooling model)."""

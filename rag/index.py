@@ -386,6 +386,8 @@ def write_index(
             bar.update(len(chunk))
             report(0.1 + 0.75 * min(1.0, (c + len(chunk)) / len(todo)), "Embedding")
         bar.close()
+        if hasattr(embedder, "release"):  # a server keeps its embedder for queries, which need no bulk sessions
+            embedder.release()
         dim = embedder.dim
     else:
         dim = len(next(iter(cache.values())))

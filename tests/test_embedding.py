@@ -252,3 +252,10 @@ def test_vectors_of_another_export_are_not_reused(tmp_path, int8_embedder, monke
     monkeypatch.setattr(int8_embedder, "graph", "another-export")
     again = build_index([], settings, embedder=int8_embedder, show_progress=False)
     assert again.embedded == first.embedded and again.reused == 0
+
+
+def test_a_build_releases_the_bulk_sessions(tmp_path, int8_embedder):
+    int8_embedder.encode([f"text {i}" for i in range(16)])
+    assert int8_embedder._onnx._workers  # a bulk call made them
+    build_index([SEEDS], Settings(index_dir=tmp_path / "index"), embedder=int8_embedder, show_progress=False)
+    assert int8_embedder._onnx._workers == []  # a server that rebuilt keeps only its query session
