@@ -3,8 +3,9 @@
 Backends (``Settings.embed_backend``, ``$RAG_EMBED_BACKEND``):
 
 * ``onnx-int8``: the model exported to ONNX once (rag/onnx_embedding.py) and dynamically
-  quantised to int8, run by onnxruntime; about twice as fast as fp32 where the CPU has
-  a dot-product instruction for int8 (VNNI), with SciFact nDCG@10 within 0.005 of fp32;
+  quantised to int8, run by onnxruntime; 3.3x torch fp32's throughput where the CPU has
+  a dot-product instruction for int8 (VNNI), with SciFact nDCG@10 within 0.005 of fp32
+  (docs/BENCHMARKS.md);
 * ``onnx``: the same export in fp32 (identical vectors to torch within 1e-5);
 * ``torch``: sentence-transformers on torch, the quality reference and the fallback for
   any model the export cannot reproduce;
