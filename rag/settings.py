@@ -32,7 +32,7 @@ class Settings:
     # sentence vectors (the evidence answers quote): "standalone" embeds every sentence alone; "contextual"
     # pools each sentence's tokens from its passage's run of the model (rag/pooling.py): no second run, so
     # ingest takes about half the time, but the thresholds below were set on standalone vectors (docs/TUNING.md)
-    sentence_vectors: str = "standalone"
+    sentence_vectors: str = "contextual"
     # chunking
     max_passage_words: int = 160
     title_in_passages: bool = True

@@ -92,3 +92,21 @@ def test_how_many_without_a_number_in_the_evidence_is_refused(assistant):
     ans = assistant.ask("How many drones did the coalition fly over Mosul?")
     assert ans.refused, ans.answer
     assert not assistant.ask("How many civilians does Amnesty say were killed?").refused
+
+
+def test_topics_are_judged_on_sentences_embedded_alone(assistant, embedder):
+    """The seed index pools sentence vectors from passages; "about drones" is asked of each sentence alone."""
+    import numpy as np
+
+    engine = assistant._engine
+    index = engine.retriever.index
+    assert index.manifest["sentence_pooling"] == "contextual"
+    p = next(p for p in index.passages if "unmanned vehicles" in p.text)
+    (s, e), row = next(((s, e), r) for (s, e), r in zip(p.sentences, index.passage_sentences(p.pid))
+                       if "unmanned" in index.documents[p.doc_id].text[s:e])
+    text = index.documents[p.doc_id].text[s:e]
+    alone = embedder.encode([text])[0]
+    np.testing.assert_allclose(engine._sentence_alone(row, text), alone, atol=1e-6)
+    assert float(index.sentence_vectors[row] @ alone) < 0.999  # the stored vector is the pooled one
+    ans = assistant.ask("What did Croft say about drones?")
+    assert "unmanned vehicles" in ans.answer and not ans.refused

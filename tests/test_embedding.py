@@ -237,8 +237,8 @@ def test_contextual_sentence_vectors_in_an_index(tmp_path, int8_embedder):
 def test_cli_sentence_vectors_option(tmp_path):
     from rag.cli import _settings, build_parser
 
-    assert _settings(build_parser().parse_args(["ingest", "--sentence-vectors", "contextual", "x"])).sentence_vectors == "contextual"
-    assert _settings(build_parser().parse_args(["ingest", "x"])).sentence_vectors == "standalone"
+    assert _settings(build_parser().parse_args(["ingest", "--sentence-vectors", "standalone", "x"])).sentence_vectors == "standalone"
+    assert _settings(build_parser().parse_args(["ingest", "x"])).sentence_vectors == "contextual"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["ingest", "--sentence-vectors", "both", "x"])
 

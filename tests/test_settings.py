@@ -50,8 +50,8 @@ def test_a_missing_named_settings_file_is_an_error(tmp_path):
 
 
 def test_sentence_vectors_setting_is_checked(tmp_path):
-    assert Settings().sentence_vectors == "standalone"
-    assert Settings(sentence_vectors="contextual").sentence_vectors == "contextual"
+    assert Settings().sentence_vectors == "contextual"
+    assert Settings(sentence_vectors="standalone").sentence_vectors == "standalone"
     with pytest.raises(ConfigError, match="contextual"):
         Settings(sentence_vectors="pooled")
     bad = tmp_path / "rag.toml"
