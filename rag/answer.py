@@ -9,7 +9,6 @@ weak, the answer is a refusal without citations.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -29,7 +28,6 @@ _SAY = re.compile(
 )
 NEIGHBOUR_RATIO = 0.9  # a neighbouring sentence this close to the best one's score joins the answer
 TOPIC_MIN = 0.25  # least topic relevance (see _topic_score) of a statement "about" something
-ALONE_CACHE = 20_000  # sentence vectors embedded on demand and kept (about 30 MB at 384 dimensions)
 _QUESTION_WORDS = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "is", "was", "and"}
 
 
@@ -167,11 +165,6 @@ class ExtractiveEngine:
         index = retriever.index
         # sentence start -> row of its vector, for scoring statements found by attribution
         self._rows = {(p.doc_id, s): row for p in index.passages for (s, _), row in zip(p.sentences, index.passage_sentences(p.pid))}
-        # Whether a sentence is about a topic is a question about the sentence alone: pooled
-        # (contextual) sentence vectors also carry their passage, which blurs one-word topics
-        # ("drones"), so those sentences are embedded alone when a topic asks for them.
-        self._pooled = index.manifest.get("sentence_pooling") == "contextual"
-        self._alone: OrderedDict[int, np.ndarray] = OrderedDict()
 
     # -- public ---------------------------------------------------------------
     def retrieve(self, query: str, passages: int) -> tuple[np.ndarray, list, list[Evidence]]:
@@ -321,26 +314,9 @@ class ExtractiveEngine:
 
     def _topic_score(self, row: int | None, text: str, tvec: np.ndarray, t_terms: list[str]) -> float:
         """How much a sentence is about a topic: 0.6 cosine + 0.4 IDF-weighted word overlap."""
-        sim = float(self._sentence_alone(row, text) @ tvec) if row is not None else 0.0
+        # about a topic is a question about the sentence alone (see Retriever.sentence_alone)
+        sim = float(self.retriever.sentence_alone(row, text) @ tvec) if row is not None else 0.0
         return 0.6 * sim + 0.4 * self.retriever.lexical_overlap(t_terms, text)
-
-    def _sentence_alone(self, row: int, text: str) -> np.ndarray:
-        """The vector of sentence ``row`` (text ``text``) embedded on its own.
-
-        Stored in the index unless its sentence vectors are pooled; then embedded on demand
-        (a speaker's statements, a few passages' sentences) and kept in a bounded cache.
-        """
-        if not self._pooled:
-            return self.retriever.index.sentence_vectors[row]
-        vec = self._alone.get(row)
-        if vec is None:
-            vec = self.retriever.embedder.encode([text])[0]
-            self._alone[row] = vec
-            if len(self._alone) > ALONE_CACHE:
-                self._alone.popitem(last=False)
-        else:
-            self._alone.move_to_end(row)
-        return vec
 
     def _unit(self, doc_id: str, start: int, end: int, score: float) -> _Unit:
         """The unit for a span, cut to the passage that holds its start."""

@@ -124,7 +124,7 @@ def _best_sentence(retriever: Retriever, pid: int, claim_terms: list[str], vec) 
     text = index.documents[passage.doc_id].text
     best = None
     for (s, e), row in zip(passage.sentences, index.passage_sentences(pid)):
-        score = 0.5 * float(index.sentence_vectors[row] @ vec) + 0.5 * retriever.lexical_overlap(claim_terms, text[s:e])
+        score = 0.5 * float(retriever.sentence_alone(row, text[s:e]) @ vec) + 0.5 * retriever.lexical_overlap(claim_terms, text[s:e])
         if best is None or score > best.score:
             best = Support(pid, s, e, score)
     return best

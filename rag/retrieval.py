@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +67,9 @@ def fuse(dense: dict[int, float], bm25: dict[int, float], settings: Settings) ->
     )
 
 
+ALONE_CACHE = 20_000  # sentence vectors embedded on demand and kept (about 30 MB at 384 dimensions)
+
+
 class Retriever:
     """Answers "which passages and sentences support this query?" over one loaded index."""
 
@@ -75,6 +80,33 @@ class Retriever:
         n = max(1, len(index.passages))
         self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in index.term_df.items()}
         self._idf_unseen = math.log(1 + (n + 0.5) / 0.5)
+        self._pooled = index.manifest.get("sentence_pooling") == "contextual"
+        self._alone: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._alone_lock = threading.Lock()
+
+    def sentence_alone(self, row: int, text: str) -> np.ndarray:
+        """The vector of sentence ``row`` (its text: ``text``) embedded on its own.
+
+        Evidence ranking uses the index's sentence vectors, which by default are pooled from
+        the passage and so carry its context. Whether one sentence is about a topic, or
+        backs a claim, is a question about that sentence alone, and pooled vectors blur
+        it: "drones" scored 0.197 against the sentence about "unmanned vehicles" pooled,
+        0.263 alone (docs/TUNING.md). So those checks embed the few sentences they look at
+        on demand and keep them in a bounded cache; an index of standalone vectors has them.
+        """
+        if not self._pooled:
+            return self.index.sentence_vectors[row]
+        with self._alone_lock:  # the web app answers several questions at once
+            vec = self._alone.get(row)
+            if vec is not None:
+                self._alone.move_to_end(row)
+                return vec
+        vec = self.embedder.encode([text])[0]
+        with self._alone_lock:
+            self._alone[row] = vec
+            while len(self._alone) > ALONE_CACHE:
+                self._alone.popitem(last=False)
+        return vec
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._idf_unseen)

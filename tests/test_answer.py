@@ -106,7 +106,7 @@ def test_topics_are_judged_on_sentences_embedded_alone(assistant, embedder):
                        if "unmanned" in index.documents[p.doc_id].text[s:e])
     text = index.documents[p.doc_id].text[s:e]
     alone = embedder.encode([text])[0]
-    np.testing.assert_allclose(engine._sentence_alone(row, text), alone, atol=1e-6)
+    np.testing.assert_allclose(engine.retriever.sentence_alone(row, text), alone, atol=1e-6)
     assert float(index.sentence_vectors[row] @ alone) < 0.999  # the stored vector is the pooled one
     ans = assistant.ask("What did Croft say about drones?")
     assert "unmanned vehicles" in ans.answer and not ans.refused

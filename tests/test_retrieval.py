@@ -22,3 +22,19 @@ def test_bm25_with_no_known_terms_returns_nothing(assistant):
     r = assistant._engine.retriever
     assert r.bm25_scores(["zzzunknownterm"], 10) == {}
     assert r.lexical_overlap([], "anything") == 0.0
+
+
+def test_sentences_embedded_alone_on_demand_are_cached_and_bounded(assistant, embedder, monkeypatch):
+    import numpy as np
+
+    import rag.retrieval
+
+    r = assistant._engine.retriever
+    p = r.index.passages[2]
+    text = r.index.documents[p.doc_id].text
+    rows = list(r.index.passage_sentences(2))
+    monkeypatch.setattr(rag.retrieval, "ALONE_CACHE", 2)
+    r._alone.clear()
+    for (s, e), row in zip(p.sentences, rows):
+        np.testing.assert_allclose(r.sentence_alone(row, text[s:e]), embedder.encode([text[s:e]])[0], atol=1e-6)
+    assert len(r._alone) == min(2, len(rows)) and list(r._alone)[-1] == rows[-1]
