@@ -7,7 +7,8 @@
 A proxy for "what did X say about Y": each of 600 answerable SQuAD questions (seeded sample) is
 a topic; the sentence of its gold paragraph that holds the answer should count as about it, a
 random sentence of another article should not. Prints the share of each kept at the engine's
-threshold (rag/answer.py TOPIC_MIN), for both kinds of sentence vectors. Quoted in docs/TUNING.md.
+threshold (rag/answer.py TOPIC_MIN), scored with each index's stored sentence vectors (the engine
+itself scores topics on sentences embedded alone: Retriever.sentence_alone). Quoted in docs/TUNING.md.
 """
 
 from __future__ import annotations
@@ -29,9 +30,14 @@ from rag.text import terms  # noqa: E402
 
 
 def topic_scores(index_dir: Path, docs, questions) -> tuple[np.ndarray, np.ndarray]:
-    """Topic scores of (question, answer sentence) and (question, unrelated sentence) pairs."""
-    engine = Assistant(Settings(index_dir=index_dir))._engine
-    index, embedder = engine.retriever.index, engine.retriever.embedder
+    """Topic scores (0.6 cosine with the stored vector + 0.4 word overlap) of (question, answer
+    sentence) and (question, unrelated sentence) pairs."""
+    retriever = Assistant(Settings(index_dir=index_dir))._engine.retriever
+    index, embedder = retriever.index, retriever.embedder
+
+    def score(row: int, text: str, tvec, t_terms) -> float:
+        return 0.6 * float(index.sentence_vectors[row] @ tvec) + 0.4 * retriever.lexical_overlap(t_terms, text)
+
     rows: dict[str, list] = {}
     for p in index.passages:
         for (s, e), row in zip(p.sentences, index.passage_sentences(p.pid)):
@@ -46,10 +52,10 @@ def topic_scores(index_dir: Path, docs, questions) -> tuple[np.ndarray, np.ndarr
         if not gold:
             continue
         s, e, row = gold[0]
-        about.append(engine._topic_score(row, text[s:e], tvec, t_terms))
+        about.append(score(row, text[s:e], tvec, t_terms))
         other = rng.choice([d for d in rows if title[d] != title[q["doc_id"]]])
         s, e, row = rng.choice(rows[other])
-        unrelated.append(engine._topic_score(row, index.documents[other].text[s:e], tvec, t_terms))
+        unrelated.append(score(row, index.documents[other].text[s:e], tvec, t_terms))
     return np.array(about), np.array(unrelated)
 
 

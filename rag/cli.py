@@ -186,8 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="build the index from files and folders")
     common(p)
     p.add_argument("--sentence-vectors", choices=["standalone", "contextual"],
-                   help="standalone (default): every sentence embedded alone; contextual: pooled from its passage's run "
-                        "of the model, about twice as fast to build (docs/BENCHMARKS.md)")
+                   help="contextual (default): each sentence's vector pooled from its passage's run of the model; "
+                        "standalone: every sentence embedded alone as well, about twice the ingest time (docs/TUNING.md)")
     p.add_argument("paths", nargs="*", help="files and folders; none: refresh the recorded sources")
     p.add_argument("--add", action="store_true", help="add to the current sources instead of replacing them")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

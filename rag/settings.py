@@ -29,9 +29,9 @@ class Settings:
     # where passage vectors live (rag/vector_store.py): "faiss" (a file in the build), "milvus://HOST:PORT"
     # (a Milvus server) or "milvus:///path/file.db" (Milvus Lite); None: $RAG_VECTOR_STORE, else "faiss"
     vector_store: str | None = None
-    # sentence vectors (the evidence answers quote): "standalone" embeds every sentence alone; "contextual"
-    # pools each sentence's tokens from its passage's run of the model (rag/pooling.py): no second run, so
-    # ingest takes about half the time, but the thresholds below were set on standalone vectors (docs/TUNING.md)
+    # sentence vectors (the evidence answers quote): "contextual" pools each sentence's tokens from its
+    # passage's run of the model (rag/pooling.py; no second run, about half the ingest time); "standalone"
+    # embeds every sentence alone as well. Recorded in the manifest as "sentence_pooling" (docs/TUNING.md).
     sentence_vectors: str = "contextual"
     # chunking
     max_passage_words: int = 160
