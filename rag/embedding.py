@@ -179,22 +179,15 @@ class Embedder:
         sentence's vector has read its passage. Where that is impossible (a model that does
         not mean-pool) or a span was cut off by truncation, the span is embedded on its own.
         """
+        from .pooling import fill_alone
+
         if not self.pools_spans:
-            return self.encode(texts), self._alone(texts, spans, [[None] * len(s) for s in spans])
-        if self._onnx is not None:
+            vecs, pooled = self.encode(texts), [[None] * len(s) for s in spans]
+        elif self._onnx is not None:
             vecs, pooled = self._onnx.encode_spans(list(texts), spans, self.batch_size)
         else:
             vecs, pooled = self._torch_spans(list(texts), spans)
-        return vecs, self._alone(texts, spans, pooled)
-
-    def _alone(self, texts, spans, pooled) -> list[list[np.ndarray]]:
-        """``pooled`` with every None replaced by the span embedded on its own."""
-        todo = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
-        if todo:
-            alone = self.encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in todo])
-            for (i, j), v in zip(todo, alone):
-                pooled[i][j] = v
-        return pooled
+        return vecs, fill_alone(self.encode, texts, spans, pooled)
 
     def _torch_spans(self, texts: list[str], spans) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         from .pooling import pool_spans

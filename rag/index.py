@@ -34,6 +34,7 @@ import numpy as np
 
 from . import vector_store
 from .passages import Passage, split_documents
+from .pooling import fill_alone
 from .settings import Settings
 from .sources import Document, load_documents
 from .text import terms, words
@@ -338,9 +339,9 @@ def write_index(
     by_id = {d.doc_id: d for d in docs}
     p_texts = [passage_text_for_search(p, by_id[p.doc_id], settings) for p in passages]
     p_keys = [_hash("p\0" + t) for t in p_texts]
-    # each sentence as a character range of its passage's embedded text (which may start with the title)
-    p_spans = [[(s - p.start + len(t) - len(p.text), e - p.start + len(t) - len(p.text)) for s, e in p.sentences]
-               for p, t in zip(passages, p_texts)]
+    # each sentence as a character range of its passage's embedded text, which may start with the title
+    shifts = [len(t) - len(p.text) - p.start for p, t in zip(passages, p_texts)]
+    p_spans = [[(s + shift, e + shift) for s, e in p.sentences] for p, shift in zip(passages, shifts)]
     contextual = with_sentences and settings.sentence_vectors == "contextual"
     if not with_sentences:
         s_keys: list[str] = []
@@ -394,6 +395,10 @@ def write_index(
     p_vecs = np.stack([cache[k] for k in p_keys]).astype(np.float32)
     s_vecs = np.stack([cache[k] for k in s_keys]).astype(np.float32) if s_keys else np.zeros((0, dim), np.float32)
 
+    # what the sentence vectors are (with nothing embedded, the cached ones were made with these settings)
+    pools = embedder is None or (hasattr(embedder, "encode_spans") and getattr(embedder, "pools_spans", False))
+    pooling = ("contextual" if contextual and pools else "standalone") if with_sentences else None
+
     report(0.88, "Writing index")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     tmp = index_dir / "builds" / f".tmp-{stamp}-{os.getpid()}"
@@ -444,8 +449,7 @@ def write_index(
             "sentences": sum(len(p.sentences) for p in passages),
             "sentence_vectors": with_sentences,
             # "contextual": pooled from the passage's run (rag/pooling.py); "standalone": each embedded alone
-            "sentence_pooling": None if not with_sentences else "contextual" if contextual and (
-                embedder is None or (hasattr(embedder, "encode_spans") and getattr(embedder, "pools_spans", False))) else "standalone",
+            "sentence_pooling": pooling,
         }
         # The manifest is written last: a build directory without one is incomplete.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -470,11 +474,8 @@ def _embed_chunk(embedder, chunk, texts, p_spans, p_keys, s_keys, s_first, cache
         vecs, pooled = embedder.encode_spans(texts, spans)
     else:  # sentences embedded on their own (the standalone setting, or an embedder that cannot pool)
         vecs = embedder.encode(texts)
-        flat = embedder.encode([t[a:b] for t, sp in zip(texts, spans) for a, b in sp]) if with_sentences else []
-        pooled, k = [], 0
-        for sp in spans:
-            pooled.append(flat[k : k + len(sp)])
-            k += len(sp)
+        pooled = ([[]] * len(spans) if not with_sentences  # retrieval-only: passage vectors alone
+                  else fill_alone(embedder.encode, texts, spans, [[None] * len(sp) for sp in spans]))
     made = 0
     for i, v, sv in zip(chunk, vecs, pooled):
         cache[p_keys[i]] = v

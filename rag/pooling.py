@@ -9,7 +9,7 @@ alone (docs/EVALUATION.md, docs/TUNING.md).
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -26,13 +26,28 @@ def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Se
     starts = np.fromiter((a for a, _ in offsets), dtype=np.int64, count=len(offsets))
     ends = np.fromiter((b for _, b in offsets), dtype=np.int64, count=len(offsets))
     real = ends > starts
+    tokens = tokens[: len(offsets)]  # padding rows past the text have no offsets
     out: list[np.ndarray | None] = []
     for a, b in spans:
         rows = real & (starts >= a) & (ends <= b)
         if not rows.any():
             out.append(None)
             continue
-        v = tokens[: len(offsets)][rows].mean(axis=0)
+        v = tokens[rows].mean(axis=0)
         n = float(np.linalg.norm(v))
         out.append((v / n).astype(np.float32) if n > 0 else None)
     return out
+
+
+def fill_alone(encode: Callable[[list[str]], np.ndarray], texts: Sequence[str], spans: Sequence[Sequence[Span]],
+               pooled: list[list[np.ndarray | None]]) -> list[list[np.ndarray]]:
+    """``pooled`` with every None replaced by its span of ``texts`` embedded on its own, in one ``encode`` call.
+
+    All None (nothing pooled) gives sentences embedded alone: the "standalone" setting.
+    """
+    todo = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
+    if todo:
+        alone = encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in todo])
+        for (i, j), v in zip(todo, alone):
+            pooled[i][j] = v
+    return pooled

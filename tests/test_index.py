@@ -148,3 +148,22 @@ def test_concurrent_builds_take_turns(index_copy, embedder, tmp_path):
     assert not errors
     assert len(read_manifest(index_copy)["documents"]) == 3  # both additions survived
     assert len(list((index_copy / "builds").iterdir())) == 2  # current and previous
+
+
+@pytest.mark.parametrize("kind", ["contextual", "standalone"])
+def test_retrieval_only_index_embeds_every_passage_and_no_sentence(tmp_path, embedder, kind):
+    """The benchmarks' index (with_sentences=False): passage vectors only, sentences borrow them."""
+    import numpy as np
+
+    from rag.index import passage_text_for_search, write_index
+    from rag.sources import load_documents
+
+    settings = Settings(index_dir=tmp_path / "index", sentence_vectors=kind)
+    docs, _ = load_documents([SEEDS], progress=False)
+    report = write_index(docs, [], settings, embedder=embedder, show_progress=False, with_sentences=False)
+    index = load_index(settings)
+    assert report.embedded == len(index.passages) and read_manifest(settings.index_dir)["sentence_pooling"] is None
+    p = index.passages[5]
+    expected = embedder.encode([passage_text_for_search(p, index.documents[p.doc_id], settings)])[0]
+    rows = index.passage_sentences(5)
+    np.testing.assert_allclose(index.sentence_vectors[rows.start : rows.stop], np.tile(expected, (len(rows), 1)), atol=1e-5)
