@@ -8,6 +8,7 @@ Layout of ``index_dir``::
                       passages.jsonl passages with their sentence offsets
                       dense.faiss    passage vectors (inner product on normalised vectors)
                       sentences.npy  sentence vectors, in passage order
+                      passage_keys.npy, sentence_keys.npy   embedding cache keys (sha1 of the text embedded), row for row
                       bm25/          bm25s index over passage terms
 
 A build writes a new ``builds/`` directory and only then repoints ``current``:
@@ -24,19 +25,19 @@ import os
 import shutil
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 
 from . import vector_store
-from .passages import Passage, split_documents
+from .passages import Passage, split_document
 from .pooling import fill_alone
 from .settings import Settings
-from .sources import Document, load_documents
+from .sources import Document, DocumentStream
+from .spool import KEY_BYTES, RowSpool, TermIds, VectorCache, digest
 from .text import terms, words
 
 FORMAT_VERSION = 1
@@ -93,10 +94,6 @@ def passage_text_for_search(p: Passage, doc: Document, settings: Settings) -> st
     if settings.title_in_passages and doc.title and not p.text.startswith(doc.title):
         return f"{doc.title}\n{p.text}"
     return p.text
-
-
-def _hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -157,7 +154,9 @@ def load_index(settings: Settings) -> Index:
     build = current_build(index_dir)
     try:
         docs_raw = json.loads((build / "documents.json").read_text(encoding="utf-8"))
-        documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"], tuple(d.get("aliases", ())))
+        # aliases are in the manifest (a streaming build learns of a duplicate after writing the text)
+        aliases = {d["doc_id"]: tuple(d.get("aliases", ())) for d in manifest.get("documents", [])}
+        documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"], aliases.get(d["doc_id"], ()))
                      for d in docs_raw}
         passages = []
         with open(build / "passages.jsonl", encoding="utf-8") as fh:
@@ -201,30 +200,36 @@ class BuildReport:
     seconds: float
 
 
-def _previous_vectors(settings: Settings, backend: str, graph: str | None) -> dict[str, np.ndarray]:
+def _previous_vectors(settings: Settings, backend: str, graph: str | None) -> VectorCache:
     """Vectors of the current index keyed by the hash of the text embedded (the embedding cache).
 
-    Reads only the vector files; an index of another model, embedding backend, exported
-    graph (``graph``: see embedding.export_id) or format, or a damaged one, gives no
-    cache. (int8 and fp32 vectors of one model, or of two exports of it, are close but
-    not identical: one index never mixes them. Indexes from before backends were
-    recorded were embedded by torch.)
+    Reads only the vector files (sentence vectors memory-mapped); an index of another
+    model, embedding backend, exported graph (``graph``: see embedding.export_id) or
+    format, or a damaged one, gives no cache. (int8 and fp32 vectors of one model, or
+    of two exports of it, are close but not identical: one index never mixes them.
+    Indexes from before backends were recorded were embedded by torch.)
     """
     index_dir = Path(settings.index_dir)
     try:
         manifest = read_manifest(index_dir)
         if (manifest.get("model") != settings.embed_model or manifest.get("embed_backend", "torch") != backend
                 or manifest.get("embed_graph") != graph):
-            return {}
+            return VectorCache.empty()
         build = current_build(index_dir)
-        keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
+        if (build / "passage_keys.npy").exists():
+            p_keys = np.load(build / "passage_keys.npy")
+            s_keys = np.load(build / "sentence_keys.npy")
+        else:  # builds from before the keys were stored in binary
+            keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
+            p_keys, s_keys = (np.array([bytes.fromhex(k) for k in keys[part]], dtype=f"S{KEY_BYTES}")
+                              for part in ("passages", "sentences"))
         passage_vecs = vector_store.all_vectors(_open_dense(build, manifest))
-        sentence_vecs = np.load(build / "sentences.npy") if keys["sentences"] else []
+        sentence_vecs = np.load(build / "sentences.npy", mmap_mode="r") if len(s_keys) else passage_vecs[:0]
+        if len(p_keys) != len(passage_vecs) or len(s_keys) != len(sentence_vecs):
+            return VectorCache.empty()
+        return VectorCache([p_keys, s_keys], [passage_vecs, sentence_vecs])
     except Exception:  # a damaged file makes numpy and faiss raise almost anything (EOFError, ...): no cache, rebuild
-        return {}
-    cache: dict[str, np.ndarray] = dict(zip(keys["passages"], passage_vecs))
-    cache.update(zip(keys["sentences"], sentence_vecs))
-    return cache
+        return VectorCache.empty()
 
 
 def build_index(
@@ -293,21 +298,17 @@ def _build_locked(paths, settings, *, add, exclude, embedder, progress, show_pro
     excluded = list(dict.fromkeys(excluded + dropped))
     if not sources:
         raise BuildError("nothing to index: give files or folders (no sources are recorded yet)")
-    report(0.02, "Reading sources")
-    docs, skipped = load_documents([Path(s) for s in sources], progress=show_progress, exclude=set(excluded))
-    # a file that could not be read is not recorded, so a refresh does not warn about it forever
-    # (sources are resolved already, so paths compare as given; a looping link could not be resolved)
-    unreadable = {p for p, _ in skipped}
-    sources = [s for s in sources if s not in unreadable]
-    if not docs:
-        reasons = "; ".join(f"{p}: {r}" for p, r in skipped) or "no supported files found"
-        raise BuildError(f"no document could be read ({reasons})")
-    return write_index(docs, sources, settings, skipped=skipped, old_added=old_added, excluded=excluded,
+    stream = DocumentStream([Path(s) for s in sources], exclude=set(excluded))
+    return write_index(stream, sources, settings, skipped=stream.skipped, old_added=old_added, excluded=excluded,
                        embedder=embedder, progress=report, show_progress=show_progress, t0=t0)
 
 
+WINDOW = 1024  # passages embedded together: sorted by length inside, so batches pad little
+CHUNK = 256  # passages per embedding call between progress updates
+
+
 def write_index(
-    docs: list[Document],
+    docs: Iterable[Document],
     sources: list[str],
     settings: Settings,
     *,
@@ -322,35 +323,20 @@ def write_index(
 ) -> BuildReport:
     """Index ``docs`` into a fresh build directory and swap it in as current.
 
+    ``docs`` is read once, one document at a time: a list, or a sources.DocumentStream
+    that reads its files as it goes, so a build holds at most a window of passages'
+    text. Text, sentence vectors and cache keys are written out as they are made; what
+    stays in memory grows only with the passage vectors (FAISS keeps them) and the BM25
+    term ids. Documents with the same id (the same text) are one document that lists
+    every source. ``skipped`` names the files that could not be read (a DocumentStream
+    fills its list while it is read); they are dropped from ``sources``. Raises
+    BuildError when no document was read; the previous index is then untouched.
     ``with_sentences=False`` skips sentence vectors (retrieval-only indexes for
     benchmarks); answers then score evidence by the passage vector and words.
     """
-    import bm25s
-    import faiss
-    from tqdm.auto import tqdm
-
-    from .embedding import Embedder, export_id, resolve_backend
+    from .embedding import export_id, resolve_backend
 
     t0 = t0 or time.time()
-    report = progress or (lambda frac, msg: None)
-    index_dir = Path(settings.index_dir)
-    (index_dir / "builds").mkdir(parents=True, exist_ok=True)
-    passages = split_documents(docs, settings.max_passage_words)
-    by_id = {d.doc_id: d for d in docs}
-    p_texts = [passage_text_for_search(p, by_id[p.doc_id], settings) for p in passages]
-    p_keys = [_hash("p\0" + t) for t in p_texts]
-    # each sentence as a character range of its passage's embedded text, which may start with the title
-    shifts = [len(t) - len(p.text) - p.start for p, t in zip(passages, p_texts)]
-    p_spans = [[(s + shift, e + shift) for s, e in p.sentences] for p, shift in zip(passages, shifts)]
-    contextual = with_sentences and settings.sentence_vectors == "contextual"
-    if not with_sentences:
-        s_keys: list[str] = []
-    elif contextual:  # a pooled vector depends on the whole passage, so its key does too
-        s_keys = [_hash(f"c\0{pk}\0{a}:{b}") for pk, spans in zip(p_keys, p_spans) for a, b in spans]
-    else:
-        s_keys = [_hash("s\0" + t[a:b]) for t, spans in zip(p_texts, p_spans) for a, b in spans]
-    s_first = np.concatenate([[0], np.cumsum([len(sp) for sp in p_spans])]).astype(int)
-
     # the backend is decided without loading the model, so an unchanged rebuild loads none
     if embedder is not None:  # an embedder without a backend name (a test double) is named by its class
         backend = getattr(embedder, "backend", None) or type(embedder).__name__
@@ -358,104 +344,258 @@ def write_index(
     else:
         backend = resolve_backend(settings.embed_model, settings.embed_backend)
         graph = export_id(settings.embed_model, backend)
-    cache = _previous_vectors(settings, backend, graph)
+    vectors = _Vectors(settings, embedder, backend, graph, _previous_vectors(settings, backend, graph), with_sentences)
+    args = (sources, settings, skipped, old_added, excluded, progress, show_progress, t0)
+    try:
+        return _write(docs, vectors, *args)
+    except _BackendChanged as changed:
+        # the model's export failed as it loaded: its torch vectors must not mix with the cached
+        # ones already used, so the build starts again without a cache (a DocumentStream re-reads)
+        return _write(docs, _Vectors(settings, changed.embedder, changed.embedder.backend, None, VectorCache.empty(),
+                                     with_sentences), *args)
 
-    def missing() -> list[int]:
-        """Passages to run through the model: their vector or one of their sentences' is not cached."""
-        return [i for i in range(len(passages))
-                if p_keys[i] not in cache or any(k not in cache for k in s_keys[s_first[i] : s_first[i + 1]])]
 
-    todo = missing()
-    if todo and embedder is None:
-        embedder = Embedder(settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend)
-        if embedder.backend != backend:  # the export failed just now: torch vectors, so nothing cached fits
-            backend, graph, cache = embedder.backend, None, {}
-            todo = missing()
-    cached = len(p_keys) + len(s_keys) - sum(1 + (s_first[i + 1] - s_first[i] if with_sentences else 0) for i in todo)
-    report(0.1, f"Embedding {len(todo)} passages ({cached} vectors cached)")
-    embedded = 0
-    if todo:
-        # passages of similar length share a batch (less padding); chunks keep the progress bar moving
-        todo.sort(key=lambda i: len(p_texts[i]))
-        batch = 256
-        bar = tqdm(total=len(todo), desc="Embedding", unit="passage", disable=not show_progress)
-        for c in range(0, len(todo), batch):
-            chunk = todo[c : c + batch]
-            texts = [p_texts[i] for i in chunk]
-            embedded += _embed_chunk(embedder, chunk, texts, p_spans, p_keys, s_keys, s_first, cache,
-                                     with_sentences, contextual)
-            bar.update(len(chunk))
-            report(0.1 + 0.75 * min(1.0, (c + len(chunk)) / len(todo)), "Embedding")
-        bar.close()
-        if hasattr(embedder, "release"):  # a server keeps its embedder for queries, which need no bulk sessions
-            embedder.release()
-        dim = embedder.dim
-    else:
-        dim = len(next(iter(cache.values())))
-    p_vecs = np.stack([cache[k] for k in p_keys]).astype(np.float32)
-    s_vecs = np.stack([cache[k] for k in s_keys]).astype(np.float32) if s_keys else np.zeros((0, dim), np.float32)
+class _BackendChanged(Exception):
+    """The model loaded with another backend than planned (its export failed): cached vectors do not fit."""
 
-    # what the sentence vectors are (with nothing embedded, the cached ones were made with these settings)
-    pools = embedder is None or (hasattr(embedder, "encode_spans") and getattr(embedder, "pools_spans", False))
-    pooling = ("contextual" if contextual and pools else "standalone") if with_sentences else None
+    def __init__(self, embedder):
+        super().__init__(embedder.backend)
+        self.embedder = embedder
 
-    report(0.88, "Writing index")
+
+@dataclass
+class _Queued:
+    """A passage waiting in the window for its vectors."""
+
+    text: str  # as embedded (may start with the title)
+    spans: list[tuple[int, int]]  # its sentences in ``text``
+    key: bytes
+    sentence_keys: list[bytes]
+
+
+class _Vectors:
+    """Vectors for a build's passages and sentences: from the cache, else from the model (loaded when first needed)."""
+
+    def __init__(self, settings: Settings, embedder, backend: str, graph: str | None, cache: VectorCache,
+                 with_sentences: bool):
+        self.settings, self.embedder, self.backend, self.graph, self.cache = settings, embedder, backend, graph, cache
+        self.with_sentences = with_sentences
+        self.contextual = with_sentences and settings.sentence_vectors == "contextual"
+        self.embedded = self.reused = 0
+        self.dim: int | None = cache.dim
+
+    def queue(self, passage: Passage, doc: Document) -> _Queued:
+        text = passage_text_for_search(passage, doc, self.settings)
+        key = digest("p\0" + text)
+        # each sentence as a character range of the embedded text, which may start with the title
+        shift = len(text) - len(passage.text) - passage.start
+        spans = [(s + shift, e + shift) for s, e in passage.sentences]
+        if not self.with_sentences:
+            s_keys: list[bytes] = []
+        elif self.contextual:  # a pooled vector depends on the whole passage, so its key does too
+            s_keys = [digest(f"c\0{key.hex()}\0{a}:{b}") for a, b in spans]
+        else:
+            s_keys = [digest("s\0" + text[a:b]) for a, b in spans]
+        return _Queued(text, spans, key, s_keys)
+
+    def _load_model(self) -> None:
+        from .embedding import Embedder
+
+        self.embedder = Embedder(self.settings.embed_model, self.settings.embed_batch_size,
+                                 backend=self.settings.embed_backend)
+        if self.embedder.backend != self.backend:  # the export failed just now: torch vectors
+            if self.reused:
+                raise _BackendChanged(self.embedder)
+            self.backend, self.graph, self.cache = self.embedder.backend, None, VectorCache.empty()
+
+    def compute(self, window: list[_Queued], on_chunk: Callable[[int], None]) -> list[tuple[np.ndarray, list[np.ndarray]]]:
+        """Each queued passage's vector and its sentences' vectors, in window order."""
+        def cached() -> tuple[np.ndarray, list[np.ndarray]]:
+            p_rows = self.cache.rows([q.key for q in window])
+            s_rows = np.split(self.cache.rows([k for q in window for k in q.sentence_keys]),
+                              np.cumsum([len(q.sentence_keys) for q in window])[:-1])
+            return p_rows, s_rows
+
+        p_rows, s_rows = cached()
+        todo = [j for j in range(len(window)) if p_rows[j] < 0 or (s_rows[j] < 0).any()]
+        if todo and self.embedder is None:
+            self._load_model()
+            p_rows, s_rows = cached()  # the cache may have gone with the backend
+            todo = [j for j in range(len(window)) if p_rows[j] < 0 or (s_rows[j] < 0).any()]
+        out: list = [None] * len(window)
+        rerun = set(todo)
+        for j in range(len(window)):
+            if j not in rerun:
+                out[j] = (self.cache.vector(p_rows[j]), [self.cache.vector(r) for r in s_rows[j]])
+                self.reused += 1 + len(s_rows[j])
+        todo.sort(key=lambda j: len(window[j].text))  # similar lengths share a batch
+        for c in range(0, len(todo), CHUNK):
+            chunk = todo[c : c + CHUNK]
+            vecs, pooled = _embed_passages(self.embedder, [window[j].text for j in chunk], [window[j].spans for j in chunk],
+                                           self.with_sentences, self.contextual)
+            for j, v, sv in zip(chunk, vecs, pooled):
+                out[j] = (v, sv if self.with_sentences else [])
+                self.embedded += 1 + len(out[j][1])
+            on_chunk(len(chunk))
+        if self.dim is None and out:
+            self.dim = len(out[0][0])
+        return out
+
+    def pooling(self) -> str | None:
+        """What the sentence vectors are, for the manifest (with nothing embedded, the cached ones were made with these settings)."""
+        if not self.with_sentences:
+            return None
+        pools = self.embedder is None or (hasattr(self.embedder, "encode_spans") and getattr(self.embedder, "pools_spans", False))
+        return "contextual" if self.contextual and pools else "standalone"
+
+
+def _embed_passages(embedder, texts: list[str], spans: list[list[tuple[int, int]]], with_sentences: bool,
+                    contextual: bool) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    """Vectors of ``texts`` and of their sentences (``spans``)."""
+    if contextual and hasattr(embedder, "encode_spans"):
+        return embedder.encode_spans(texts, spans)
+    vecs = embedder.encode(texts)
+    if not with_sentences:  # retrieval-only: passage vectors alone
+        return vecs, [[] for _ in spans]
+    # sentences embedded on their own (the standalone setting, or an embedder that cannot pool)
+    return vecs, fill_alone(embedder.encode, texts, spans, [[None] * len(sp) for sp in spans])
+
+
+def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, excluded, progress, show_progress, t0) -> BuildReport:
+    import faiss
+    from tqdm.auto import tqdm
+
+    report = progress or (lambda frac, msg: None)
+    index_dir = Path(settings.index_dir)
+    (index_dir / "builds").mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     tmp = index_dir / "builds" / f".tmp-{stamp}-{os.getpid()}"
     tmp.mkdir(parents=True)
+    spools: list[RowSpool] = []
     try:
+        p_vecs = RowSpool(tmp / ".passage-vectors", "float32")
+        s_vecs = RowSpool(tmp / ".sentence-vectors", "float32")
+        p_keys = RowSpool(tmp / ".passage-keys", f"S{KEY_BYTES}")
+        s_keys = RowSpool(tmp / ".sentence-keys", f"S{KEY_BYTES}")
+        spools = [p_vecs, s_vecs, p_keys, s_keys]
+        term_ids = TermIds()
+        records: dict[str, dict] = {}  # doc_id -> the manifest's entry
+        window: list[_Queued] = []
+        n_passages = n_sentences = 0
+        total = len(docs) if hasattr(docs, "__len__") else None
+        # a file counts as done once its passages have their vectors
+        bar = tqdm(total=total, desc="Indexing", unit="file", disable=not show_progress)
+        done = [0]
+
+        def flush() -> None:
+            def on_chunk(n: int) -> None:
+                bar.set_postfix(passages=n_passages, embedded=vectors.embedded, refresh=True)
+                report(0.02 + 0.86 * (bar.n / total if total else 0.0), f"Embedding ({vectors.embedded} vectors so far)")
+
+            out = vectors.compute(window, on_chunk)
+            if out:
+                p_vecs.append(np.stack([v for v, _ in out]))
+                sentence_rows = [sv for _, svs in out for sv in svs]
+                if sentence_rows:
+                    s_vecs.append(np.stack(sentence_rows))
+                p_keys.append(np.array([q.key for q in window], dtype=f"S{KEY_BYTES}"))
+                s_keys.append(np.array([k for q in window for k in q.sentence_keys], dtype=f"S{KEY_BYTES}"))
+            window.clear()
+            bar.update(done[0] - bar.n)
+            bar.set_postfix(passages=n_passages, embedded=vectors.embedded, refresh=True)
+
+        with open(tmp / "documents.json", "w", encoding="utf-8") as docs_fh, \
+                open(tmp / "passages.jsonl", "w", encoding="utf-8") as passages_fh:
+            docs_fh.write("[")
+            for doc in docs:
+                done[0] += 1
+                first = records.get(doc.doc_id)
+                if first is not None:  # the same text as a file read before: one document, several names
+                    if doc.source != first["source"] and doc.source not in first["aliases"]:
+                        first["aliases"].append(doc.source)
+                    continue
+                passages = split_document(doc, settings.max_passage_words, first_pid=n_passages)
+                records[doc.doc_id] = {
+                    "doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "aliases": list(doc.aliases),
+                    "passages": len(passages), "chars": len(doc.text),
+                    "sha256": hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
+                    "added_at": (old_added or {}).get(doc.doc_id),
+                }
+                # aliases live in the manifest: a duplicate found later cannot change what is written
+                docs_fh.write(("," if len(records) > 1 else "") + "\n" + json.dumps(
+                    {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "text": doc.text}, ensure_ascii=False))
+                for p in passages:
+                    passages_fh.write(json.dumps({"pid": p.pid, "doc_id": p.doc_id, "start": p.start, "end": p.end,
+                                                  "sentences": p.sentences}) + "\n")
+                    queued = vectors.queue(p, doc)
+                    window.append(queued)
+                    term_ids.add(terms(queued.text))
+                n_passages += len(passages)
+                n_sentences += sum(len(p.sentences) for p in passages)
+                if len(window) >= WINDOW:
+                    flush()
+            flush()
+            docs_fh.write("\n]\n")
+        if total:
+            bar.n = total  # files that could not be read were counted in the total too
+        bar.close()
+        if not records:
+            reasons = "; ".join(f"{p}: {r}" for p, r in skipped or []) or "no supported files found"
+            raise BuildError(f"no document could be read ({reasons})")
+        if vectors.embedded and hasattr(vectors.embedder, "release"):
+            vectors.embedder.release()  # a server keeps its embedder for queries, which need no bulk sessions
+
+        report(0.88, "Writing index")
+        s_vecs.width = s_vecs.width or vectors.dim
+        s_vecs.save(tmp / "sentences.npy")
+        p_keys.save(tmp / "passage_keys.npy")
+        s_keys.save(tmp / "sentence_keys.npy")
+        p_vecs.width = p_vecs.width or vectors.dim
         store = vector_store.store_spec(settings.vector_store)
         if store == "faiss":
             dense, dense_info = vector_store.build_faiss(p_vecs)  # exact up to FLAT_MAX passages, IVF above
             faiss.write_index(dense, str(tmp / "dense.faiss"))
+            del dense
         else:  # the build's own collection, named after it: the previous build keeps serving from its own
             collection = f"rag_{stamp}_{os.getpid()}"
             # named in the build directory first, so a build killed from here on can still be cleaned up
             (tmp / "dense_index.json").write_text(json.dumps({"type": "milvus", "store": store, "collection": collection}),
                                                   encoding="utf-8")
-            dense_info = vector_store.write_milvus(store, collection, p_vecs)
-        np.save(tmp / "sentences.npy", s_vecs)
-        p_terms = [terms(t) for t in p_texts]
-        bm25 = bm25s.BM25()
-        bm25.index([t if t else ["\x00empty"] for t in p_terms], show_progress=False)
-        bm25.save(str(tmp / "bm25"), show_progress=False)
-        df = Counter(t for ts in p_terms for t in set(ts))
-        (tmp / "term_df.json").write_text(json.dumps(df), encoding="utf-8")
-        (tmp / "vector_keys.json").write_text(json.dumps({"passages": p_keys, "sentences": s_keys}), encoding="utf-8")
-        (tmp / "documents.json").write_text(json.dumps([d.__dict__ for d in docs], ensure_ascii=False), encoding="utf-8")
-        with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
-            for p in passages:
-                fh.write(json.dumps({"pid": p.pid, "doc_id": p.doc_id, "start": p.start, "end": p.end, "sentences": p.sentences}) + "\n")
+            dense_info = vector_store.write_milvus(store, collection, p_vecs.load())
+        p_vecs.discard()
+        term_ids.bm25().save(str(tmp / "bm25"), show_progress=False)
+        (tmp / "term_df.json").write_text(json.dumps(term_ids.df()), encoding="utf-8")
+        del term_ids
+
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        counts = Counter(p.doc_id for p in passages)
+        for rec in records.values():
+            rec["added_at"] = rec["added_at"] or now
+        unreadable = {p for p, _ in skipped or []}  # not recorded, so a refresh does not warn about it forever
         manifest = {
             "format_version": FORMAT_VERSION,
             "model": settings.embed_model,
-            "embed_backend": backend,
-            "embed_graph": graph,
-            "dim": dim,
+            "embed_backend": vectors.backend,
+            "embed_graph": vectors.graph,
+            "dim": vectors.dim,
             "dense_index": dense_info,
             "chunking": settings.chunking(),
             "built_at": now,
-            "sources": sources,
+            "sources": [s for s in sources if s not in unreadable],
             "excluded": list(excluded or []),
-            "documents": [
-                {"doc_id": d.doc_id, "title": d.title, "source": d.source, "aliases": list(d.aliases), "passages": counts[d.doc_id],
-                 "chars": len(d.text), "sha256": hashlib.sha256(d.text.encode("utf-8")).hexdigest(),
-                 "added_at": (old_added or {}).get(d.doc_id) or now}
-                for d in docs
-            ],
-            "passages": len(passages),
-            "sentences": sum(len(p.sentences) for p in passages),
-            "sentence_vectors": with_sentences,
+            "documents": list(records.values()),
+            "passages": n_passages,
+            "sentences": n_sentences,
+            "sentence_vectors": vectors.with_sentences,
             # "contextual": pooled from the passage's run (rag/pooling.py); "standalone": each embedded alone
-            "sentence_pooling": pooling,
+            "sentence_pooling": vectors.pooling(),
         }
         # The manifest is written last: a build directory without one is incomplete.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         final = index_dir / "builds" / stamp
         os.rename(tmp, final)
     except BaseException:
+        for spool in spools:
+            spool.close()
         _drop_external_vectors(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -463,28 +603,8 @@ def write_index(
     _swap_current(index_dir, final)
     _remove_stale_builds(index_dir, keep={final, previous} - {None})
     report(1.0, "Done")
-    return BuildReport(final, len(docs), len(passages), embedded, len(p_keys) + len(s_keys) - embedded,
-                       list(skipped or []), time.time() - t0)
-
-
-def _embed_chunk(embedder, chunk, texts, p_spans, p_keys, s_keys, s_first, cache, with_sentences, contextual) -> int:
-    """Embed the passages ``chunk`` (and their sentences) into ``cache``; returns how many vectors were made."""
-    spans = [p_spans[i] for i in chunk]
-    if contextual and hasattr(embedder, "encode_spans"):
-        vecs, pooled = embedder.encode_spans(texts, spans)
-    else:  # sentences embedded on their own (the standalone setting, or an embedder that cannot pool)
-        vecs = embedder.encode(texts)
-        pooled = ([[]] * len(spans) if not with_sentences  # retrieval-only: passage vectors alone
-                  else fill_alone(embedder.encode, texts, spans, [[None] * len(sp) for sp in spans]))
-    made = 0
-    for i, v, sv in zip(chunk, vecs, pooled):
-        cache[p_keys[i]] = v
-        made += 1
-        if with_sentences:
-            for key, vec in zip(s_keys[s_first[i] : s_first[i + 1]], sv):
-                cache[key] = vec
-                made += 1
-    return made
+    return BuildReport(final, len(records), n_passages, vectors.embedded, vectors.reused, list(skipped or []),
+                       time.time() - t0)
 
 
 def remove_stale_temp(index_dir: Path) -> None:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
@@ -321,33 +321,68 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str
     return files, skipped
 
 
+def merge_duplicate(first: Document, doc: Document) -> Document | None:
+    """``first`` with ``doc``'s file name added when both have the same text; None if nothing changes.
+
+    Files with the same clean text are one document (its id is the content hash) that
+    lists every file name in ``sources``. A folder given twice lists its files twice.
+    """
+    return None if doc.source in first.sources else replace(first, aliases=first.aliases + (doc.source,))
+
+
+class DocumentStream:
+    """The documents under some files and folders, read one file at a time, as often as iterated.
+
+    Nothing but the current file's clean text is held, so a build can stream a corpus
+    larger than memory. Each pass yields every readable file's document (duplicates
+    included: the consumer merges them with ``merge_duplicate``) and refills
+    ``skipped`` with (path, reason) for what could not be read. ``total`` is the
+    number of files to read.
+    """
+
+    def __init__(self, paths: Iterable[Path], exclude: set[str] | None = None, max_bytes: int = MAX_SOURCE_BYTES):
+        self.paths = [Path(p) for p in paths]
+        self.exclude = exclude or set()
+        self.max_bytes = max_bytes
+        self.skipped: list[tuple[str, str]] = []
+        files, _ = expand_paths(self.paths)
+        self.total = sum(1 for f in files if str(f.resolve()) not in self.exclude)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[Document]:
+        files, skipped = expand_paths(self.paths)
+        self.skipped[:] = skipped
+        for f in files:
+            if str(f.resolve()) in self.exclude:
+                continue
+            try:
+                yield read_document(f, self.max_bytes)
+            except SourceError as exc:
+                self.skipped.append((str(f), str(exc)))
+
+
 def load_documents(
     paths: Iterable[Path],
     progress: bool = True,
     exclude: set[str] | None = None,
     max_bytes: int = MAX_SOURCE_BYTES,
 ) -> tuple[list[Document], list[tuple[str, str]]]:
-    """Read every file under ``paths`` except those in ``exclude`` (resolved paths).
+    """Read every file under ``paths`` except those in ``exclude`` (resolved paths), into memory.
 
     Returns the documents and (path, reason) for skipped files. Files with the same
-    clean text become one document (its id is the content hash) that lists every
-    file name in ``sources``. Files are read one at a time and only their clean text
-    is kept, so memory grows with the text indexed, not with the files' sizes.
+    clean text become one document (see ``merge_duplicate``). Builds stream
+    (``DocumentStream``); this list is for evaluation and tools.
     """
     from tqdm.auto import tqdm
 
-    files, skipped = expand_paths(paths)
-    files = [f for f in files if str(f.resolve()) not in (exclude or set())]
+    stream = DocumentStream(paths, exclude, max_bytes)
     docs: dict[str, Document] = {}
-    for f in tqdm(files, desc="Reading sources", unit="file", disable=not progress or len(files) < 2):
-        try:
-            doc = read_document(f, max_bytes)
-        except SourceError as exc:
-            skipped.append((str(f), str(exc)))
-            continue
+    for doc in tqdm(stream, total=len(stream), desc="Reading sources", unit="file", disable=not progress or len(stream) < 2):
         first = docs.get(doc.doc_id)
         if first is None:
             docs[doc.doc_id] = doc
-        elif doc.source not in first.sources:  # a folder given twice lists its files twice
-            docs[doc.doc_id] = replace(first, aliases=first.aliases + (doc.source,))
-    return list(docs.values()), skipped
+        else:
+            docs[doc.doc_id] = merge_duplicate(first, doc) or first
+    return list(docs.values()), stream.skipped

@@ -29,32 +29,43 @@ def ivf_nlist(n: int) -> int:
     return max(1, min(int(4 * math.sqrt(n)), n // 39))
 
 
-def build_faiss(vectors: np.ndarray, flat_max: int | None = None, nprobe: int = NPROBE, kind: str | None = None):
+def build_faiss(vectors, flat_max: int | None = None, nprobe: int = NPROBE, kind: str | None = None,
+                chunk: int = 8192):
     """A FAISS index over ``vectors`` (normalised float32) and a description for the manifest.
 
-    ``kind`` forces "flat" or "ivf" (benchmarks); by default flat up to ``flat_max`` vectors.
+    ``vectors`` is an (n, dim) array, or a spool.RowSpool (read from disk ``chunk`` rows at
+    a time, so the build never holds a second copy). ``kind`` forces "flat" or "ivf"
+    (benchmarks); by default flat up to ``flat_max`` vectors.
     """
     import faiss
 
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape
+    if hasattr(vectors, "chunks"):
+        blocks, take = (lambda: vectors.chunks(chunk)), vectors.take
+    else:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        blocks = lambda: (vectors[i : i + chunk] for i in range(0, n, chunk))  # noqa: E731
+        take = vectors.__getitem__
     flat_max = FLAT_MAX if flat_max is None else flat_max
     kind = kind or ("flat" if n <= flat_max else "ivf")
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
-        index.add(vectors)
-        return index, {"type": "flat", "metric": "inner_product"}
-    nlist = ivf_nlist(n)
-    quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    sample = vectors
-    if n > nlist * 64:  # k-means on a random sample: 64 points per cell is plenty
-        rng = np.random.default_rng(0)
-        sample = vectors[np.sort(rng.choice(n, nlist * 64, replace=False))]
-    index.train(sample)
-    index.add(vectors)
-    index.nprobe = min(nprobe, nlist)
-    return index, {"type": "ivf_flat", "metric": "inner_product", "nlist": nlist, "nprobe": index.nprobe}
+        info = {"type": "flat", "metric": "inner_product"}
+    else:
+        nlist = ivf_nlist(n)
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rows = np.arange(n)
+        if n > nlist * 64:  # k-means on a random sample: 64 points per cell is plenty
+            rows = np.sort(np.random.default_rng(0).choice(n, nlist * 64, replace=False))
+        sample = np.ascontiguousarray(take(rows), dtype=np.float32)
+        index.train(sample)
+        del sample
+        index.nprobe = min(nprobe, nlist)
+        info = {"type": "ivf_flat", "metric": "inner_product", "nlist": nlist, "nprobe": index.nprobe}
+    for block in blocks():
+        index.add(np.ascontiguousarray(block, dtype=np.float32))
+    return index, info
 
 
 def configure(index, info: dict | None) -> None:

@@ -110,11 +110,11 @@ def test_rebuild_killed_half_way_leaves_old_index(index_copy, embedder, tmp_path
                             cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True)
     seen = ""
     deadline = time.time() + 120
-    while time.time() < deadline and "Embedding:" not in seen:
+    while time.time() < deadline and "embedded=" not in seen:  # the bar's count after the first batch
         seen += proc.stderr.read(1) or ""
         if proc.poll() is not None:
             break
-    assert "Embedding:" in seen, f"the build never started embedding: {seen[-500:]}"
+    assert "embedded=" in seen, f"the build never started embedding: {seen[-500:]}"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert (index_copy / "current").resolve() == before
