@@ -167,3 +167,78 @@ def test_retrieval_only_index_embeds_every_passage_and_no_sentence(tmp_path, emb
     expected = embedder.encode([passage_text_for_search(p, index.documents[p.doc_id], settings)])[0]
     rows = index.passage_sentences(5)
     np.testing.assert_allclose(index.sentence_vectors[rows.start : rows.stop], np.tile(expected, (len(rows), 1)), atol=1e-5)
+
+
+def _write_corpus(folder, n):
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"doc{i:03d}.txt").write_text(
+            f"Report {i}\n\n" + " ".join(f"Station {i}-{j} measured {i * j + 7} millimetres of rain." for j in range(4)),
+            encoding="utf-8")
+
+
+def test_streaming_windows_give_the_same_index_and_merge_late_duplicates(tmp_path, embedder, monkeypatch):
+    """Passages embedded a few at a time land in the right rows; a duplicate read last still becomes an alias."""
+    import numpy as np
+
+    import rag.index
+    from rag.vector_store import all_vectors
+
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, 12)
+    (corpus / "zz-copy.txt").write_text((corpus / "doc000.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    whole, windowed = Settings(index_dir=tmp_path / "whole"), Settings(index_dir=tmp_path / "windowed")
+    build_index([corpus, SEEDS], whole, embedder=embedder, show_progress=False)
+    monkeypatch.setattr(rag.index, "WINDOW", 3)
+    report = build_index([corpus, SEEDS], windowed, embedder=embedder, show_progress=False)
+    a, b = load_index(whole), load_index(windowed)
+    assert report.documents == len(b.documents) == 13
+    assert [(p.doc_id, p.start, p.end, p.sentences) for p in a.passages] == [(p.doc_id, p.start, p.end, p.sentences) for p in b.passages]
+    np.testing.assert_allclose(all_vectors(a.dense), all_vectors(b.dense), atol=1e-6)
+    np.testing.assert_allclose(a.sentence_vectors, b.sentence_vectors, atol=1e-6)
+    first = next(d for d in b.documents.values() if d.source.endswith("doc000.txt"))
+    assert first.aliases == (str(corpus / "zz-copy.txt"),)
+    assert read_manifest(windowed.index_dir)["documents"][0]["aliases"] == [str(corpus / "zz-copy.txt")]
+
+
+def test_cache_of_an_index_with_keys_in_json_is_reused(index_copy, embedder):
+    """Indexes built before the keys were stored in binary (vector_keys.json) still spare the model."""
+    import json
+
+    import numpy as np
+
+    build = (index_copy / "current").resolve()
+    keys = {part: [bytes(k).hex() for k in np.load(build / f"{part[:-1]}_keys.npy")] for part in ("passages", "sentences")}
+    (build / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
+    (build / "passage_keys.npy").unlink()
+    (build / "sentence_keys.npy").unlink()
+    report = build_index([], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
+    assert report.embedded == 0 and report.reused == len(keys["passages"]) + len(keys["sentences"]) > 0
+
+
+def test_model_loading_with_another_backend_restarts_the_build_without_cache(index_copy, embedder, tmp_path, monkeypatch):
+    """Cached int8 vectors already used, then the model loads as torch (its export failed): nothing mixes."""
+    import rag.embedding
+    import rag.index
+
+    settings = Settings(index_dir=index_copy)
+    assert build_index([], settings, show_progress=False).embedded == 0  # the seed index's vectors are the cache
+
+    class ExportFailed:  # the real model, reporting the fallback backend
+        backend, graph = "torch", None
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __getattr__(self, name):
+            return getattr(embedder, name)
+
+    monkeypatch.setattr(rag.embedding, "Embedder", ExportFailed)
+    monkeypatch.setattr(rag.index, "WINDOW", 2)  # the seed's passages are flushed (from the cache) before the new file
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, 1)
+    report = build_index([corpus], settings, add=True, show_progress=False)
+    m = read_manifest(index_copy)
+    assert report.reused == 0 and report.embedded == m["passages"] + m["sentences"]
+    assert m["embed_backend"] == "torch" and m["embed_graph"] is None
+    assert "Townsend" in Assistant(settings, embedder=embedder).ask("What did Townsend say?").answer
