@@ -167,7 +167,7 @@ def load_index(settings: Settings) -> Index:
                             tuple(tuple(s) for s in r["sentences"]))
                 )
         dense = _open_dense(build, manifest)
-        sentence_vectors = np.load(build / "sentences.npy")
+        sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r")  # paged in as evidence is scored
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
     except Exception as exc:  # a damaged file makes json, numpy, faiss and bm25s raise almost anything (EOFError, ...)
