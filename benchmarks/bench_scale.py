@@ -53,20 +53,35 @@ def pct(values, q) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
+def peak_rss_mb(pid: int | str = "self") -> float | None:
+    """A process's own peak RSS (VmHWM of its address space, in MB); None once it has exited.
+
+    Not getrusage's ru_maxrss: on Linux a child's maxrss starts from its parent's at fork
+    and survives exec, so a child of a large benchmark process would report the parent's size.
+    """
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        return None
+
+
 def run_measured(cmd: list[str], **kwargs) -> tuple[float, float, str, str]:
-    """Run ``cmd``; its wall time, its own peak RSS (MB), stdout and stderr. Raises on failure."""
+    """Run ``cmd``; its wall time, its peak RSS (MB, polled every 20 ms), stdout and stderr. Raises on failure."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, **kwargs)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, peak_rss_mb(proc.pid) or 0.0)
+            time.sleep(0.02)
         seconds = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if proc.returncode:
         raise RuntimeError(f"{' '.join(map(str, cmd[:4]))} ... failed: {stderr[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, stdout, stderr
+    return seconds, peak, stdout, stderr
 
 
 def rss_mb() -> float:
@@ -207,10 +222,10 @@ def part_memory(work: Path, res: dict, copies: list[int]) -> None:
         index_dir = work / "memory-index"
         shutil.rmtree(index_dir, ignore_errors=True)
         log(f"memory: build of {k} cop{'y' if k == 1 else 'ies'} with the stand-in embedder")
-        _, peak, stdout, _ = run_measured([sys.executable, str(ROOT / "benchmarks" / "memory_build.py"), str(folder),
-                                           str(index_dir)], cwd=ROOT)
-        row = json.loads(stdout.strip().splitlines()[-1])
-        row.update(copies=k, text_mb=sum(f.stat().st_size for f in folder.iterdir()) / 2**20, peak_rss_mb=peak)
+        _, _, stdout, _ = run_measured([sys.executable, str(ROOT / "benchmarks" / "memory_build.py"), str(folder),
+                                        str(index_dir)], cwd=ROOT)
+        row = json.loads(stdout.strip().splitlines()[-1])  # its peak RSS as it measured it, at exit
+        row.update(copies=k, text_mb=sum(f.stat().st_size for f in folder.iterdir()) / 2**20)
         rows.append(row)
         log(f"  {row}")
     shutil.rmtree(work / "memory-index", ignore_errors=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -43,6 +42,15 @@ class HashEmbedder:
         return self.encode(texts), [[self._vector(t[a:b]) for a, b in sp] for t, sp in zip(texts, spans)]
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM), in MB.
+
+    Not getrusage's ru_maxrss, which on Linux starts from the parent's peak at fork.
+    """
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+
+
 def main() -> int:
     source, index_dir = Path(sys.argv[1]), Path(sys.argv[2])
     t = time.perf_counter()
@@ -50,7 +58,7 @@ def main() -> int:
     m = read_manifest(index_dir)
     print(json.dumps({"documents": report.documents, "passages": report.passages, "sentences": m["sentences"],
                       "seconds": time.perf_counter() - t,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_rss_mb": peak_rss_mb()}))
     return 0
 
 

@@ -505,7 +505,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
             bar.set_postfix(passages=n_passages, embedded=vectors.embedded, refresh=True)
 
         with open(tmp / "documents.json", "w", encoding="utf-8") as docs_fh, \
-                open(tmp / "passages.jsonl", "w", encoding="utf-8") as passages_fh:
+                open(tmp / "passages.jsonl", "w", encoding="utf-8") as passages_fh, bar:
             docs_fh.write("[")
             for doc in docs:
                 done[0] += 1
@@ -536,9 +536,8 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
                     flush()
             flush()
             docs_fh.write("\n]\n")
-        if total:
-            bar.n = total  # files that could not be read were counted in the total too
-        bar.close()
+            if total:
+                bar.n = total  # files that could not be read were counted in the total too
         if not records:
             reasons = "; ".join(f"{p}: {r}" for p, r in skipped or []) or "no supported files found"
             raise BuildError(f"no document could be read ({reasons})")
