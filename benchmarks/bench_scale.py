@@ -611,8 +611,11 @@ def render(res: dict, command: str, plotted: bool) -> str:
             L += ["", f"From {a['copies']} to {b['copies']} copies the peak grows by {b['peak_rss_mb'] - a['peak_rss_mb']:.0f} MB "
                   f"for {b['text_mb'] - a['text_mb']:.0f} MB more text: {per_k:.1f} MB per 1,000 passages. Documents are read "
                   "one file at a time and passages embedded in windows of 1,024; text, sentence vectors and cache keys go to "
-                  "disk as they are made. What grows in memory is what search keeps there anyway: the passage vectors "
-                  "(1.5 KB each, in FAISS), BM25's term ids (4 bytes a term) and one manifest entry per document."]
+                  "disk as they are made. What grows in memory is what search keeps there anyway: the passage vectors for "
+                  "FAISS (1.5 KB each, more than the passage's text; above 50,000 passages the IVF index trains on a "
+                  "sample of up to 64 per list, a second copy while it trains), BM25's term ids (4 bytes a term) and one "
+                  "manifest entry per document. With `--store milvus://...` the passage vectors go to the Milvus server "
+                  "instead."]
         L.append("")
     if "peer" in res:
         p = res["peer"]
