@@ -503,6 +503,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
             window.clear()
             bar.update(done[0] - bar.n)
             bar.set_postfix(passages=n_passages, embedded=vectors.embedded, refresh=True)
+            report(0.02 + 0.86 * (bar.n / total if total else 0.0), f"Indexed {n_passages} passages")
 
         with open(tmp / "documents.json", "w", encoding="utf-8") as docs_fh, \
                 open(tmp / "passages.jsonl", "w", encoding="utf-8") as passages_fh, bar:

@@ -242,3 +242,17 @@ def test_model_loading_with_another_backend_restarts_the_build_without_cache(ind
     assert report.reused == 0 and report.embedded == m["passages"] + m["sentences"]
     assert m["embed_backend"] == "torch" and m["embed_graph"] is None
     assert "Townsend" in Assistant(settings, embedder=embedder).ask("What did Townsend say?").answer
+
+
+def test_build_reports_progress_in_order(tmp_path, embedder, monkeypatch):
+    import rag.index
+
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, 6)
+    monkeypatch.setattr(rag.index, "WINDOW", 4)
+    seen = []
+    build_index([corpus], Settings(index_dir=tmp_path / "index"), embedder=embedder, show_progress=False,
+                progress=lambda frac, msg: seen.append((frac, msg)))
+    fracs = [f for f, _ in seen]
+    assert fracs == sorted(fracs) and fracs[-1] == 1.0
+    assert any(m.startswith("Indexed") for _, m in seen) and any(m.startswith("Embedding") for _, m in seen)
