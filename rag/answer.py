@@ -8,12 +8,13 @@ weak, the answer is a refusal without citations.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .attribution import Statement, is_direct, statements_by
+from .attribution import Statement, is_direct, name_words
 from .retrieval import Evidence, Retriever
 from .settings import Settings
 from .text import STOPWORDS, terms, words
@@ -165,6 +166,19 @@ class ExtractiveEngine:
         index = retriever.index
         # sentence start -> row of its vector, for scoring statements found by attribution
         self._rows = {(p.doc_id, s): row for p in index.passages for (s, _), row in zip(p.sentences, index.passage_sentences(p.pid))}
+        # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
+        self._by_speaker: dict[str, list[tuple[int, int]]] = {}
+        self._doc_order = list(statements)
+        for d, sts in enumerate(statements.values()):
+            for i, st in enumerate(sts):
+                for w in st.speaker:
+                    self._by_speaker.setdefault(w, []).append((d, i))
+        # each document's passages (pids and starts, in order), to find the one holding an offset by bisection
+        self._doc_passages: dict[str, tuple[list[int], list[int]]] = {}
+        for p in index.passages:
+            pids, starts = self._doc_passages.setdefault(p.doc_id, ([], []))
+            pids.append(p.pid)
+            starts.append(p.start)
 
     # -- public ---------------------------------------------------------------
     def retrieve(self, query: str, passages: int) -> tuple[np.ndarray, list, list[Evidence]]:
@@ -233,12 +247,15 @@ class ExtractiveEngine:
     def _sentences_between(self, pid: int, a: int, b: int) -> bool:
         return any(a <= s and e <= b for s, e in self.retriever.index.passages[pid].sentences)
 
+    def statements_of(self, who: str) -> list[tuple[str, Statement]]:
+        """(doc_id, statement) for every statement whose speaker shares a name word with ``who``, in document order."""
+        hits = sorted({hit for w in name_words(who) for hit in self._by_speaker.get(w, ())})
+        return [(self._doc_order[d], self.statements[self._doc_order[d]][i]) for d, i in hits]
+
     def _statement_units(self, who: str, topic: str | None, qvec: np.ndarray) -> list[_Unit]:
         """Statements by ``who`` (all, or the ones about ``topic``), as citable units."""
         index = self.retriever.index
-        found: list[tuple[str, Statement]] = []
-        for doc_id, sts in self.statements.items():
-            found.extend((doc_id, st) for st in statements_by(sts, who))
+        found = self.statements_of(who)
         if not found:
             return []
         if topic:
@@ -320,8 +337,11 @@ class ExtractiveEngine:
 
     def _unit(self, doc_id: str, start: int, end: int, score: float) -> _Unit:
         """The unit for a span, cut to the passage that holds its start."""
-        for p in self.retriever.index.passages:
-            if p.doc_id == doc_id and p.start <= start < p.end:
+        pids, starts = self._doc_passages.get(doc_id, ([], []))
+        i = bisect.bisect_right(starts, start) - 1
+        if i >= 0:
+            p = self.retriever.index.passages[pids[i]]
+            if p.start <= start < p.end:
                 return _Unit(p.pid, start, min(end, p.end), score)
         raise ValueError("span outside every passage")
 

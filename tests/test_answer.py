@@ -110,3 +110,14 @@ def test_topics_are_judged_on_sentences_embedded_alone(assistant, embedder):
     assert float(index.sentence_vectors[row] @ alone) < 0.999  # the stored vector is the pooled one
     ans = assistant.ask("What did Croft say about drones?")
     assert "unmanned vehicles" in ans.answer and not ans.refused
+
+
+def test_statement_lookup_by_speaker_equals_a_scan(assistant):
+    """The speaker index finds what scanning every statement finds, in the same order."""
+    from rag.attribution import statements_by
+
+    engine = assistant._engine
+    for who in ("Townsend", "General Croft", "Stephen Townsend", "Amnesty International", "al-Abadi", "Nobody Here"):
+        scanned = [(doc_id, st) for doc_id, sts in engine.statements.items() for st in statements_by(sts, who)]
+        assert engine.statements_of(who) == scanned
+    assert engine.statements_of("Townsend")  # the article quotes him
