@@ -21,21 +21,21 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+_DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3})")
+_HYPHEN = re.compile(r"[-'’]")
+
+
 def words(text: str) -> list[str]:
     """Surface words (case kept), with digit groups joined ("3,706" -> "3706") and possessives dropped."""
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
-    out = []
-    for w in _WORD.findall(text):
-        w = re.sub(r"[’']s$", "", w)
-        out.append(w)
-    return out
+    # str methods, not a regex per word: this runs over every passage at build and load
+    return [w[:-2] if w.endswith(("'s", "’s")) else w for w in _WORD.findall(_DIGIT_GROUP.sub("", text))]
 
 
 def terms(text: str) -> list[str]:
     """Index terms: lower-cased, stop words removed, stemmed; hyphenated words also give their parts."""
     out: list[str] = []
     for w in words(text.lower()):
-        parts = [w] + (re.split(r"[-'’]", w) if re.search(r"[-'’]", w) else [])
+        parts = [w, *_HYPHEN.split(w)] if ("-" in w or "'" in w or "’" in w) else [w]
         for part in parts:
             if part and part not in STOPWORDS and (len(part) > 1 or part.isdigit()):
                 out.append(part)
