@@ -25,7 +25,7 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -36,7 +36,7 @@ from . import vector_store
 from .passages import Passage, split_document
 from .pooling import fill_alone
 from .settings import Settings
-from .sources import Document, DocumentStream
+from .sources import Document, DocumentStream, merge_duplicate
 from .spool import KEY_BYTES, RowSpool, TermIds, VectorCache, digest
 from .text import terms, words
 
@@ -410,18 +410,17 @@ class _Vectors:
 
     def compute(self, window: list[_Queued], on_chunk: Callable[[int], None]) -> list[tuple[np.ndarray, list[np.ndarray]]]:
         """Each queued passage's vector and its sentences' vectors, in window order."""
-        def cached() -> tuple[np.ndarray, list[np.ndarray]]:
+        def lookup() -> tuple[np.ndarray, list[np.ndarray], list[int]]:
+            """Cache rows of each passage and of its sentences, and the passages to run through the model."""
             p_rows = self.cache.rows([q.key for q in window])
             s_rows = np.split(self.cache.rows([k for q in window for k in q.sentence_keys]),
                               np.cumsum([len(q.sentence_keys) for q in window])[:-1])
-            return p_rows, s_rows
+            return p_rows, s_rows, [j for j in range(len(window)) if p_rows[j] < 0 or (s_rows[j] < 0).any()]
 
-        p_rows, s_rows = cached()
-        todo = [j for j in range(len(window)) if p_rows[j] < 0 or (s_rows[j] < 0).any()]
+        p_rows, s_rows, todo = lookup()
         if todo and self.embedder is None:
             self._load_model()
-            p_rows, s_rows = cached()  # the cache may have gone with the backend
-            todo = [j for j in range(len(window)) if p_rows[j] < 0 or (s_rows[j] < 0).any()]
+            p_rows, s_rows, todo = lookup()  # the cache may have gone with the backend
         out: list = [None] * len(window)
         rerun = set(todo)
         for j in range(len(window)):
@@ -479,7 +478,8 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
         s_keys = RowSpool(tmp / ".sentence-keys", f"S{KEY_BYTES}")
         spools = [p_vecs, s_vecs, p_keys, s_keys]
         term_ids = TermIds()
-        records: dict[str, dict] = {}  # doc_id -> the manifest's entry
+        heads: dict[str, Document] = {}  # doc_id -> the document without its text, every file name in sources
+        records: dict[str, dict] = {}  # doc_id -> the rest of the manifest's entry
         window: list[_Queued] = []
         n_passages = n_sentences = 0
         total = len(docs) if hasattr(docs, "__len__") else None
@@ -487,10 +487,13 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
         bar = tqdm(total=total, desc="Indexing", unit="file", disable=not show_progress)
         done = [0]
 
+        def tell(message: str) -> None:
+            bar.set_postfix(passages=n_passages, embedded=vectors.embedded, refresh=True)
+            report(0.02 + 0.86 * (bar.n / total if total else 0.0), message)
+
         def flush() -> None:
             def on_chunk(n: int) -> None:
-                bar.set_postfix(passages=n_passages, embedded=vectors.embedded, refresh=True)
-                report(0.02 + 0.86 * (bar.n / total if total else 0.0), f"Embedding ({vectors.embedded} vectors so far)")
+                tell(f"Embedding ({vectors.embedded} vectors so far)")
 
             out = vectors.compute(window, on_chunk)
             if out:
@@ -502,22 +505,20 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
                 s_keys.append(np.array([k for q in window for k in q.sentence_keys], dtype=f"S{KEY_BYTES}"))
             window.clear()
             bar.update(done[0] - bar.n)
-            bar.set_postfix(passages=n_passages, embedded=vectors.embedded, refresh=True)
-            report(0.02 + 0.86 * (bar.n / total if total else 0.0), f"Indexed {n_passages} passages")
+            tell(f"Indexed {n_passages} passages")
 
         with open(tmp / "documents.json", "w", encoding="utf-8") as docs_fh, \
                 open(tmp / "passages.jsonl", "w", encoding="utf-8") as passages_fh, bar:
             docs_fh.write("[")
             for doc in docs:
                 done[0] += 1
-                first = records.get(doc.doc_id)
+                first = heads.get(doc.doc_id)
                 if first is not None:  # the same text as a file read before: one document, several names
-                    if doc.source != first["source"] and doc.source not in first["aliases"]:
-                        first["aliases"].append(doc.source)
+                    heads[doc.doc_id] = merge_duplicate(first, doc)
                     continue
+                heads[doc.doc_id] = replace(doc, text="")
                 passages = split_document(doc, settings.max_passage_words, first_pid=n_passages)
                 records[doc.doc_id] = {
-                    "doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "aliases": list(doc.aliases),
                     "passages": len(passages), "chars": len(doc.text),
                     "sha256": hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
                     "added_at": (old_added or {}).get(doc.doc_id),
@@ -568,8 +569,8 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
         del term_ids
 
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        for rec in records.values():
-            rec["added_at"] = rec["added_at"] or now
+        documents = [{"doc_id": h.doc_id, "title": h.title, "source": h.source, "aliases": list(h.aliases),
+                      **records[h.doc_id], "added_at": records[h.doc_id]["added_at"] or now} for h in heads.values()]
         unreadable = {p for p, _ in skipped or []}  # not recorded, so a refresh does not warn about it forever
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -582,7 +583,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
             "built_at": now,
             "sources": [s for s in sources if s not in unreadable],
             "excluded": list(excluded or []),
-            "documents": list(records.values()),
+            "documents": documents,
             "passages": n_passages,
             "sentences": n_sentences,
             "sentence_vectors": vectors.with_sentences,

@@ -321,13 +321,14 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str
     return files, skipped
 
 
-def merge_duplicate(first: Document, doc: Document) -> Document | None:
-    """``first`` with ``doc``'s file name added when both have the same text; None if nothing changes.
+def merge_duplicate(first: Document, doc: Document) -> Document:
+    """``first`` with ``doc``'s file name among its sources (``doc`` has the same text).
 
     Files with the same clean text are one document (its id is the content hash) that
-    lists every file name in ``sources``. A folder given twice lists its files twice.
+    lists every file name in ``sources``. A folder given twice lists its files twice:
+    a name already listed is not added again.
     """
-    return None if doc.source in first.sources else replace(first, aliases=first.aliases + (doc.source,))
+    return first if doc.source in first.sources else replace(first, aliases=first.aliases + (doc.source,))
 
 
 class DocumentStream:
@@ -341,22 +342,19 @@ class DocumentStream:
     """
 
     def __init__(self, paths: Iterable[Path], exclude: set[str] | None = None, max_bytes: int = MAX_SOURCE_BYTES):
-        self.paths = [Path(p) for p in paths]
-        self.exclude = exclude or set()
         self.max_bytes = max_bytes
+        # the folders are walked once; every pass reads these files again
+        files, self._unlisted = expand_paths(paths)
+        self._files = [f for f in files if str(f.resolve()) not in (exclude or set())]
+        self.total = len(self._files)
         self.skipped: list[tuple[str, str]] = []
-        files, _ = expand_paths(self.paths)
-        self.total = sum(1 for f in files if str(f.resolve()) not in self.exclude)
 
     def __len__(self) -> int:
         return self.total
 
     def __iter__(self) -> Iterator[Document]:
-        files, skipped = expand_paths(self.paths)
-        self.skipped[:] = skipped
-        for f in files:
-            if str(f.resolve()) in self.exclude:
-                continue
+        self.skipped[:] = self._unlisted
+        for f in self._files:
             try:
                 yield read_document(f, self.max_bytes)
             except SourceError as exc:
@@ -381,8 +379,5 @@ def load_documents(
     docs: dict[str, Document] = {}
     for doc in tqdm(stream, total=len(stream), desc="Reading sources", unit="file", disable=not progress or len(stream) < 2):
         first = docs.get(doc.doc_id)
-        if first is None:
-            docs[doc.doc_id] = doc
-        else:
-            docs[doc.doc_id] = merge_duplicate(first, doc) or first
+        docs[doc.doc_id] = doc if first is None else merge_duplicate(first, doc)
     return list(docs.values()), stream.skipped

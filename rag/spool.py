@@ -51,8 +51,7 @@ class RowSpool:
         count against the process's resident memory.
         """
         self._fh.close()
-        shape = (self.rows,) if self.width is None else (self.rows, self.width)
-        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": shape}
+        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": self.shape}
         with open(target, "wb") as out, open(self.path, "rb") as src:
             np.lib.format.write_array_header_2_0(out, header)
             shutil.copyfileobj(src, out, 1 << 20)
@@ -83,10 +82,9 @@ class RowSpool:
     def load(self) -> np.ndarray:
         """The rows so far, memory-mapped from the spool file (read-only)."""
         self._fh.flush()
-        shape = self.shape
         if not self.rows:
-            return np.zeros(shape, dtype=self.dtype)
-        return np.memmap(self.path, dtype=self.dtype, mode="r", shape=shape)
+            return np.zeros(self.shape, dtype=self.dtype)
+        return np.memmap(self.path, dtype=self.dtype, mode="r", shape=self.shape)
 
     def discard(self) -> None:
         """Close and delete the spool file."""
