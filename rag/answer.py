@@ -8,7 +8,6 @@ weak, the answer is a refusal without citations.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -163,9 +162,6 @@ class ExtractiveEngine:
         self.settings = settings
         self.statements = statements  # per document, from attribution
         self.vocabulary = Vocabulary(retriever.index.surface_words)
-        index = retriever.index
-        # sentence start -> row of its vector, for scoring statements found by attribution
-        self._rows = {(p.doc_id, s): row for p in index.passages for (s, _), row in zip(p.sentences, index.passage_sentences(p.pid))}
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
         self._by_speaker: dict[str, list[tuple[int, int]]] = {}
         self._doc_order = list(statements)
@@ -173,12 +169,6 @@ class ExtractiveEngine:
             for i, st in enumerate(sts):
                 for w in st.speaker:
                     self._by_speaker.setdefault(w, []).append((d, i))
-        # each document's passages (pids and starts, in order), to find the one holding an offset by bisection
-        self._doc_passages: dict[str, tuple[list[int], list[int]]] = {}
-        for p in index.passages:
-            pids, starts = self._doc_passages.setdefault(p.doc_id, ([], []))
-            pids.append(p.pid)
-            starts.append(p.start)
 
     # -- public ---------------------------------------------------------------
     def retrieve(self, query: str, passages: int) -> tuple[np.ndarray, list, list[Evidence]]:
@@ -267,7 +257,7 @@ class ExtractiveEngine:
             # a short opening ("It is riddled with assertion.") reads better with the next sentence
             if len(st.sentences) > 1 and len(text[s:e].split()) < 10:
                 e = st.sentences[1][1]
-            row = self._rows.get((doc_id, s))
+            row = index.passages.sentence_row(doc_id, s)
             score = float(index.sentence_vectors[row] @ qvec) if row is not None else 0.0
             units.append(self._unit(doc_id, s, e, score))
         return units
@@ -286,7 +276,7 @@ class ExtractiveEngine:
         ranked = []
         for doc_id, st in found:
             text = index.documents[doc_id].text
-            scores = [self._topic_score(self._rows.get((doc_id, s)), text[s:e], tvec, t_terms) for s, e in st.sentences]
+            scores = [self._topic_score(index.passages.sentence_row(doc_id, s), text[s:e], tvec, t_terms) for s, e in st.sentences]
             ranked.append((max(scores), doc_id, st, scores))
         ranked.sort(key=lambda r: -r[0])
         if ranked[0][0] < TOPIC_MIN:
@@ -337,12 +327,9 @@ class ExtractiveEngine:
 
     def _unit(self, doc_id: str, start: int, end: int, score: float) -> _Unit:
         """The unit for a span, cut to the passage that holds its start."""
-        pids, starts = self._doc_passages.get(doc_id, ([], []))
-        i = bisect.bisect_right(starts, start) - 1
-        if i >= 0:
-            p = self.retriever.index.passages[pids[i]]
-            if p.start <= start < p.end:
-                return _Unit(p.pid, start, min(end, p.end), score)
+        pid = self.retriever.index.passages.at(doc_id, start)
+        if pid is not None:
+            return _Unit(pid, start, min(end, self.retriever.index.passages[pid].end), score)
         raise ValueError("span outside every passage")
 
     def _citation(self, n: int, unit: _Unit) -> Citation:

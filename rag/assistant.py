@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .answer import Answer, ExtractiveEngine
-from .attribution import attribute
 from .chat import standalone_question
 from .embedding import Embedder
 from .generative import condense_question, stream_answer
@@ -66,11 +65,7 @@ class Assistant:
 
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
-        sentences: dict[str, list[tuple[int, int]]] = {doc_id: [] for doc_id in index.documents}
-        for p in index.passages:  # passages are in document order
-            sentences[p.doc_id].extend(p.sentences)
-        statements = {doc_id: attribute(doc.text, sentences[doc_id]) for doc_id, doc in index.documents.items()}
-        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings, statements)
+        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings, index.statements)
 
     @property
     def index(self) -> Index:

@@ -38,6 +38,9 @@ _CAP_SEQ = re.compile(
 )
 _PRONOUN = re.compile(r"\b(he|she|He|She)\b")
 _QUOTE_CHARS = "“”\""
+# Stored with each index (the build attributes statements once): raise it when the rules
+# change, and indexes built with the old rules have their statements found again on load.
+ATTRIBUTION_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,17 @@ class Statement:
     speaker: frozenset[str]
     sentences: tuple[tuple[int, int], ...]
     quoted: bool
+
+
+def statement_to_json(st: Statement) -> list:
+    """A statement as JSON: [speaker words, sentence offsets, quoted]."""
+    return [sorted(st.speaker), [list(se) for se in st.sentences], st.quoted]
+
+
+def statement_from_json(data: list) -> Statement:
+    """The inverse of ``statement_to_json``."""
+    speaker, sentences, quoted = data
+    return Statement(frozenset(speaker), tuple((int(s), int(e)) for s, e in sentences), bool(quoted))
 
 
 def name_words(name: str) -> frozenset[str]:

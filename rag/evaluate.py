@@ -161,7 +161,7 @@ def calibrate_checker(assistant, items: list[dict], thresholds=(0.3, 0.4, 0.45, 
         hits = retriever.search(ans.standalone_question, k=5)
         for sent in ans.sentences:
             c = ans.citations[sent.citations[0] - 1]
-            pid = next(p.pid for p in index.passages if p.doc_id == c.doc_id and p.start == c.start)
+            pid = index.passages.at(c.doc_id, c.start)
             pos.append(score(sent.text, pid, ans.standalone_question))
             for claim, _ in citecheck.split_claims(sent.text):
                 half = claim.split()[: max(6, len(claim.split()) // 2)]

@@ -5,7 +5,10 @@ Layout of ``index_dir``::
     current -> builds/<build-id>     (a symlink; replaced atomically)
     builds/<build-id>/manifest.json  model, dimension, chunking, documents, sources, build time, format
                       documents.json clean text of every document (offsets point into it)
-                      passages.jsonl passages with their sentence offsets
+                      passages.npy   per passage: document number, start, end, sentence count
+                      sentence_spans.npy  per sentence: start, end (offsets in its document's text)
+                      statements.jsonl   statements attributed to speakers, per document that has any
+                      words.txt      the corpus's surface words (lower case), for the refusal check
                       dense.faiss    passage vectors (inner product on normalised vectors)
                       sentences.npy  sentence vectors, in passage order
                       passage_keys.npy, sentence_keys.npy   embedding cache keys (sha1 of the text embedded), row for row
@@ -33,14 +36,17 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import vector_store
+from .attribution import ATTRIBUTION_VERSION, Statement, attribute, statement_from_json, statement_to_json
+from .passage_table import PASSAGE_COLUMNS, SENTENCE_COLUMNS, PassageTable
 from .passages import Passage, split_document
 from .pooling import fill_alone
 from .settings import Settings
 from .sources import Document, DocumentStream, merge_duplicate
 from .spool import KEY_BYTES, RowSpool, TermIds, VectorCache, digest
-from .text import terms, words
+from .text import terms_of_words, words
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passages as arrays, statements and surface words stored by the build
+CACHE_FORMATS = (1, 2)  # formats whose vector and key files a build reads as its embedding cache
 ProgressFn = Callable[[float, str], None]
 
 
@@ -66,24 +72,22 @@ class BuildError(IndexError_):
 
 @dataclass
 class Index:
-    """A loaded index: documents, passages, vectors and BM25, ready for retrieval."""
+    """A loaded index: documents, passages, vectors, BM25 and attributed statements, ready for retrieval."""
 
     path: Path
     manifest: dict
     documents: dict[str, Document]
-    passages: list[Passage]
+    passages: PassageTable
     dense: object  # faiss.Index
     bm25: object  # bm25s.BM25
-    sentence_vectors: np.ndarray
-    sentence_owner: np.ndarray  # passage id of each sentence row
-    sentence_first: np.ndarray  # first sentence row of each passage
+    sentence_vectors: np.ndarray  # one row per sentence, passage after passage
+    statements: dict[str, list[Statement]] = field(default_factory=dict)  # per document, in document order
     term_df: dict[str, int] = field(default_factory=dict)
     surface_words: frozenset[str] = frozenset()
 
     def passage_sentences(self, pid: int) -> range:
         """Rows in ``sentence_vectors`` of passage ``pid``'s sentences."""
-        start = int(self.sentence_first[pid])
-        return range(start, start + len(self.passages[pid].sentences))
+        return self.passages.sentence_rows(pid)
 
     def title(self, doc_id: str) -> str:
         return self.documents[doc_id].title
@@ -108,8 +112,12 @@ def current_build(index_dir: Path) -> Path | None:
 _MANIFEST_KEYS = ("format_version", "model", "dim", "chunking", "built_at", "sources", "documents", "passages", "sentences")
 
 
-def read_manifest(index_dir: Path) -> dict:
-    """The current build's manifest; raises IndexMissing / IndexCorrupt."""
+def read_manifest(index_dir: Path, any_format: bool = False) -> dict:
+    """The current build's manifest; raises IndexMissing / IndexCorrupt / IndexMismatch.
+
+    ``any_format`` accepts a build of another format version: a rebuild still reads its
+    sources and its embedding cache, which every version stores alike.
+    """
     build = current_build(index_dir)
     if build is None:
         raise IndexMissing(f"no index in '{index_dir}': build one with `rag ingest PATH...`")
@@ -119,7 +127,7 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (manifest unreadable: {exc}); rebuild it with `rag ingest PATH...`") from exc
     if not isinstance(manifest, dict):
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (manifest is not a JSON object); rebuild it with `rag ingest PATH...`")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") != FORMAT_VERSION and not any_format:
         raise IndexMismatch(
             f"index in '{index_dir}' has format version {manifest.get('format_version')}, this program reads {FORMAT_VERSION}; rebuild it with `rag ingest`"
         )
@@ -158,33 +166,43 @@ def load_index(settings: Settings) -> Index:
         aliases = {d["doc_id"]: tuple(d.get("aliases", ())) for d in manifest.get("documents", [])}
         documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"], aliases.get(d["doc_id"], ()))
                      for d in docs_raw}
-        passages = []
-        with open(build / "passages.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                r = json.loads(line)
-                passages.append(
-                    Passage(r["pid"], r["doc_id"], r["start"], r["end"], documents[r["doc_id"]].text[r["start"] : r["end"]],
-                            tuple(tuple(s) for s in r["sentences"]))
-                )
+        passages = PassageTable([d["doc_id"] for d in docs_raw], documents, np.load(build / "passages.npy"),
+                                np.load(build / "sentence_spans.npy"))
         dense = _open_dense(build, manifest)
         sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r")  # paged in as evidence is scored
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
+        statements = _load_statements(build, manifest, documents, passages)
+        surface = frozenset(w for w in (build / "words.txt").read_text(encoding="utf-8").split("\n") if w)
     except Exception as exc:  # a damaged file makes json, numpy, faiss and bm25s raise almost anything (EOFError, ...)
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt ({type(exc).__name__}: {exc}); rebuild it with `rag ingest PATH...`") from exc
     if dense.d != manifest["dim"]:
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vectors of dimension {dense.d}, manifest says {manifest['dim']}); "
                            "rebuild it with `rag ingest PATH...`")
-    counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
+    counts = passages.sentence_counts
     if not manifest.get("sentence_vectors", True):
         # retrieval-only index: each sentence borrows its passage's vector
         sentence_vectors = np.repeat(vector_store.all_vectors(dense), counts, axis=0)
     if dense.ntotal != len(passages) or sentence_vectors.shape[0] != int(counts.sum()):
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vector counts do not match passages); rebuild it with `rag ingest PATH...`")
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, dtype=np.int64)
-    owner = np.repeat(np.arange(len(passages)), counts)
-    surface = frozenset(w.lower() for d in documents.values() for w in words(d.title + "\n" + d.text))
-    return Index(build, manifest, documents, passages, dense, bm25, sentence_vectors, owner, first, term_df, surface)
+    return Index(build, manifest, documents, passages, dense, bm25, sentence_vectors, statements, term_df, surface)
+
+
+def _load_statements(build: Path, manifest: dict, documents: dict[str, Document], passages: PassageTable) -> dict[str, list[Statement]]:
+    """Each document's attributed statements, as the build found them.
+
+    An index built by another version of the attribution rules has them found again here
+    (slower to load, but what the current rules say).
+    """
+    if manifest.get("attribution") != ATTRIBUTION_VERSION:
+        return {doc_id: attribute(doc.text, [s for pid in passages.of_document(doc_id) for s in passages[pid].sentences])
+                for doc_id, doc in documents.items()}
+    found: dict[str, list[Statement]] = {doc_id: [] for doc_id in documents}
+    with open(build / "statements.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            found[record["doc_id"]] = [statement_from_json(st) for st in record["statements"]]
+    return found
 
 
 @dataclass
@@ -211,8 +229,8 @@ def _previous_vectors(settings: Settings, backend: str, graph: str | None) -> Ve
     """
     index_dir = Path(settings.index_dir)
     try:
-        manifest = read_manifest(index_dir)
-        if (manifest.get("model") != settings.embed_model or manifest.get("embed_backend", "torch") != backend
+        manifest = read_manifest(index_dir, any_format=True)
+        if (manifest["format_version"] not in CACHE_FORMATS or manifest.get("model") != settings.embed_model or manifest.get("embed_backend", "torch") != backend
                 or manifest.get("embed_graph") != graph):
             return VectorCache.empty()
         build = current_build(index_dir)
@@ -230,6 +248,27 @@ def _previous_vectors(settings: Settings, backend: str, graph: str | None) -> Ve
         return VectorCache([p_keys, s_keys], [passage_vecs, sentence_vecs])
     except Exception:  # a damaged file makes numpy and faiss raise almost anything (EOFError, ...): no cache, rebuild
         return VectorCache.empty()
+
+
+def _previous_statements(settings: Settings) -> tuple[set[str], dict[str, list]]:
+    """The current index's attributed statements, to reuse for documents that did not change.
+
+    Returns the ids of the documents it attributed and, for those that have any, their
+    statements as stored (JSON). Nothing when the index is missing, damaged, or was
+    built with other attribution rules or chunking (sentences could differ).
+    """
+    try:
+        manifest = read_manifest(Path(settings.index_dir))
+        if manifest.get("attribution") != ATTRIBUTION_VERSION or manifest.get("chunking") != settings.chunking():
+            return set(), {}
+        found: dict[str, list] = {}
+        with open(current_build(Path(settings.index_dir)) / "statements.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                found[record["doc_id"]] = record["statements"]
+        return {d["doc_id"] for d in manifest["documents"]}, found
+    except Exception:  # no index, or a damaged one: attribute every document again
+        return set(), {}
 
 
 def build_index(
@@ -281,7 +320,7 @@ def _build_locked(paths, settings, *, add, exclude, embedder, progress, show_pro
     excluded: list[str] = []
     old_added: dict[str, str] = {}
     try:
-        manifest = read_manifest(index_dir)
+        manifest = read_manifest(index_dir, any_format=True)
         recorded = manifest.get("sources", [])
         excluded = manifest.get("excluded", [])
         old_added = {d["doc_id"]: d.get("added_at", "") for d in manifest.get("documents", [])}
@@ -476,8 +515,12 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
         s_vecs = RowSpool(tmp / ".sentence-vectors", "float32")
         p_keys = RowSpool(tmp / ".passage-keys", f"S{KEY_BYTES}")
         s_keys = RowSpool(tmp / ".sentence-keys", f"S{KEY_BYTES}")
-        spools = [p_vecs, s_vecs, p_keys, s_keys]
+        p_rows = RowSpool(tmp / ".passage-rows", "int64", PASSAGE_COLUMNS)
+        s_spans = RowSpool(tmp / ".sentence-spans", "int64", SENTENCE_COLUMNS)
+        spools = [p_vecs, s_vecs, p_keys, s_keys, p_rows, s_spans]
         term_ids = TermIds()
+        surface: set[str] = set()  # every lower-cased word, for the refusal check's vocabulary
+        attributed, old_statements = _previous_statements(settings)
         heads: dict[str, Document] = {}  # doc_id -> the document without its text, every file name in sources
         records: dict[str, dict] = {}  # doc_id -> the rest of the manifest's entry
         window: list[_Queued] = []
@@ -508,7 +551,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
             tell(f"Indexed {n_passages} passages")
 
         with open(tmp / "documents.json", "w", encoding="utf-8") as docs_fh, \
-                open(tmp / "passages.jsonl", "w", encoding="utf-8") as passages_fh, bar:
+                open(tmp / "statements.jsonl", "w", encoding="utf-8") as statements_fh, bar:
             docs_fh.write("[")
             for doc in docs:
                 done[0] += 1
@@ -516,6 +559,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
                 if first is not None:  # the same text as a file read before: one document, several names
                     heads[doc.doc_id] = merge_duplicate(first, doc)
                     continue
+                doc_no = len(records)  # its place in documents.json, which passages.npy refers to
                 heads[doc.doc_id] = replace(doc, text="")
                 passages = split_document(doc, settings.max_passage_words, first_pid=n_passages)
                 records[doc.doc_id] = {
@@ -526,12 +570,22 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
                 # aliases live in the manifest: a duplicate found later cannot change what is written
                 docs_fh.write(("," if len(records) > 1 else "") + "\n" + json.dumps(
                     {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "text": doc.text}, ensure_ascii=False))
+                sentences = [s for p in passages for s in p.sentences]
+                p_rows.append(np.array([(doc_no, p.start, p.end, len(p.sentences)) for p in passages],
+                                       dtype=np.int64).reshape(-1, PASSAGE_COLUMNS))
+                s_spans.append(np.array(sentences, dtype=np.int64).reshape(-1, SENTENCE_COLUMNS))
+                # who said what, found once per document text (the id is its hash): reused while it is unchanged
+                said = (old_statements.get(doc.doc_id, []) if doc.doc_id in attributed
+                        else [statement_to_json(st) for st in attribute(doc.text, sentences)])
+                if said:
+                    statements_fh.write(json.dumps({"doc_id": doc.doc_id, "statements": said}, ensure_ascii=False) + "\n")
+                surface.update(words(doc.title.lower()))
                 for p in passages:
-                    passages_fh.write(json.dumps({"pid": p.pid, "doc_id": p.doc_id, "start": p.start, "end": p.end,
-                                                  "sentences": p.sentences}) + "\n")
                     queued = vectors.queue(p, doc)
                     window.append(queued)
-                    term_ids.add(terms(queued.text))
+                    lower = words(queued.text.lower())
+                    surface.update(lower)
+                    term_ids.add(terms_of_words(lower))
                 n_passages += len(passages)
                 n_sentences += sum(len(p.sentences) for p in passages)
                 if len(window) >= WINDOW:
@@ -551,6 +605,10 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
         s_vecs.save(tmp / "sentences.npy")
         p_keys.save(tmp / "passage_keys.npy")
         s_keys.save(tmp / "sentence_keys.npy")
+        p_rows.save(tmp / "passages.npy")
+        s_spans.save(tmp / "sentence_spans.npy")
+        (tmp / "words.txt").write_text("\n".join(sorted(surface)), encoding="utf-8")
+        del surface
         p_vecs.width = p_vecs.width or vectors.dim
         store = vector_store.store_spec(settings.vector_store)
         if store == "faiss":
@@ -589,6 +647,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
             "sentence_vectors": vectors.with_sentences,
             # "contextual": pooled from the passage's run (rag/pooling.py); "standalone": each embedded alone
             "sentence_pooling": vectors.pooling(),
+            "attribution": ATTRIBUTION_VERSION,
         }
         # The manifest is written last: a build directory without one is incomplete.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -33,8 +33,13 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Index terms: lower-cased, stop words removed, stemmed; hyphenated words also give their parts."""
+    return terms_of_words(words(text.lower()))
+
+
+def terms_of_words(lower_words: list[str]) -> list[str]:
+    """``terms`` of text whose lower-cased ``words`` are already at hand (the build keeps them too)."""
     out: list[str] = []
-    for w in words(text.lower()):
+    for w in lower_words:
         parts = [w, *_HYPHEN.split(w)] if ("-" in w or "'" in w or "’" in w) else [w]
         for part in parts:
             if part and part not in STOPWORDS and (len(part) > 1 or part.isdigit()):

@@ -87,6 +87,6 @@ def test_errors_are_one_line_without_traceback(args, message, tmp_path, seed_ind
 
 
 def test_corrupt_index_is_reported(index_copy):
-    (index_copy / "current" / "passages.jsonl").write_text("garbage\n", encoding="utf-8")
+    (index_copy / "current" / "passages.npy").write_text("garbage\n", encoding="utf-8")
     r = rag("ask", "--index-dir", index_copy, "What did Townsend say?")
     assert r.returncode == 2 and "corrupt" in r.stderr and "Traceback" not in r.stderr

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from rag.assistant import Assistant
-from rag.index import BuildError, IndexCorrupt, IndexMismatch, IndexMissing, build_index, load_index, read_manifest
+from rag.index import FORMAT_VERSION, BuildError, IndexCorrupt, IndexMismatch, IndexMissing, build_index, load_index, read_manifest
 from rag.settings import Settings
 
 from conftest import ROOT, SEEDS
@@ -17,7 +17,7 @@ def test_manifest_records_model_chunking_documents(seed_index_dir):
     m = read_manifest(seed_index_dir)
     assert m["model"] == "all-MiniLM-L6-v2" and m["dim"] == 384
     assert m["chunking"] == Settings().chunking()
-    assert m["format_version"] == 1 and m["built_at"]
+    assert m["format_version"] == FORMAT_VERSION and m["built_at"]
     [doc] = m["documents"]
     assert len(doc["sha256"]) == 64 and doc["passages"] == m["passages"] > 10
     assert m["sources"] == [str(SEEDS.resolve())]

@@ -16,9 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from rag.index import IndexError_, build_index, load_index, read_manifest, remove_stale_temp
+from rag.index import IndexError_, IndexMismatch, build_index, load_index, read_manifest, remove_stale_temp
 from rag.settings import Settings
 from rag.sources import clean_text
 
@@ -140,8 +141,12 @@ DAMAGE = {
     "truncated sentence vectors": lambda b: _truncate(b / "sentences.npy"),
     "empty sentence vectors": lambda b: (b / "sentences.npy").write_bytes(b""),
     "truncated documents": lambda b: _truncate(b / "documents.json"),
-    "garbage passages": lambda b: (b / "passages.jsonl").write_bytes(os.urandom(2000)),
-    "missing passages": lambda b: (b / "passages.jsonl").unlink(),
+    "garbage passages": lambda b: (b / "passages.npy").write_bytes(os.urandom(2000)),
+    "missing passages": lambda b: (b / "passages.npy").unlink(),
+    "truncated sentence offsets": lambda b: _truncate(b / "sentence_spans.npy"),
+    "passages naming no document": lambda b: np.save(b / "passages.npy", np.load(b / "passages.npy") + [[99, 0, 0, 0]]),
+    "garbage statements": lambda b: (b / "statements.jsonl").write_text("garbage\n", encoding="utf-8"),
+    "missing words": lambda b: (b / "words.txt").unlink(),
     "missing BM25 file": lambda b: (b / "bm25" / "data.csc.index.npy").unlink(),
     "empty BM25 file": lambda b: (b / "bm25" / "indptr.csc.index.npy").write_bytes(b""),
     "missing term counts": lambda b: (b / "term_df.json").unlink(),
@@ -198,6 +203,16 @@ def test_a_rebuild_over_a_damaged_index_succeeds(index_copy, embedder, damage):
     DAMAGE[damage]((index_copy / "current").resolve())
     report = build_index([SEEDS], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
     assert report.documents == 1 and report.reused == 0
+    assert len(load_index(Settings(index_dir=index_copy)).passages) == report.passages
+
+
+def test_an_index_of_the_previous_format_is_refreshed_from_its_sources_and_cache(index_copy, embedder):
+    """After an upgrade, `rag ingest` with no path still knows the sources and reuses every vector."""
+    _edit_manifest(format_version=1)((index_copy / "current").resolve())
+    with pytest.raises(IndexMismatch, match="format version 1.*rag ingest"):
+        load_index(Settings(index_dir=index_copy))
+    report = build_index([], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
+    assert report.documents == 1 and report.embedded == 0 and report.reused > 0
     assert len(load_index(Settings(index_dir=index_copy)).passages) == report.passages
 
 
