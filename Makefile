@@ -31,10 +31,11 @@ $(LLM_STAMP): $(STAMP)
 
 llm-test-deps: $(LLM_STAMP)
 
-$(INDEX)/current: | $(STAMP)
-	$(BIN)/rag ingest --index-dir $(INDEX) seeds/
-
-index: $(INDEX)/current
+# The seed article's index when there is none; an index this version cannot read (an older
+# format) is rebuilt from the sources it records, reusing its vectors.
+index: | $(STAMP)
+	@$(BIN)/rag info --index-dir $(INDEX) >/dev/null 2>&1 \
+	  || $(BIN)/rag ingest --index-dir $(INDEX) $$(test -e $(INDEX)/current || echo seeds/)
 
 run: install index
 	$(BIN)/rag serve --index-dir $(INDEX) --port $(PORT)

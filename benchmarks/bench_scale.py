@@ -226,6 +226,9 @@ def part_memory(work: Path, res: dict, copies: list[int]) -> None:
                                         str(index_dir)], cwd=ROOT)
         row = json.loads(stdout.strip().splitlines()[-1])  # its peak RSS as it measured it, at exit
         row.update(copies=k, text_mb=sum(f.stat().st_size for f in folder.iterdir()) / 2**20)
+        log(f"memory: the server's load and answers on {k} cop{'y' if k == 1 else 'ies'}")
+        _, _, stdout, _ = run_measured([sys.executable, str(ROOT / "benchmarks" / "memory_serve.py"), str(index_dir)], cwd=ROOT)
+        row["serve"] = json.loads(stdout.strip().splitlines()[-1])
         rows.append(row)
         log(f"  {row}")
     shutil.rmtree(work / "memory-index", ignore_errors=True)
@@ -354,10 +357,12 @@ def _latency(assistant, items, repeat: int) -> dict:
 
 
 def build_article(work: Path) -> Path:
-    from rag.index import build_index
+    from rag.index import IndexError_, build_index, read_manifest
 
     index_dir = work / "article"
-    if not (index_dir / "current").exists():
+    try:
+        read_manifest(index_dir)
+    except IndexError_:  # none yet, or one this version cannot read
         build_index([ROOT / "seeds"], Settings(index_dir=index_dir), show_progress=False)
     return index_dir
 
@@ -600,11 +605,18 @@ def render(res: dict, command: str, plotted: bool) -> str:
               "Copies of the SciFact files (each copy's titles changed, so nothing is cached or merged), built by "
               "`benchmarks/memory_build.py` with a stand-in embedder that hashes each text to a vector at once: the "
               "figures are the build's own memory (reading, splitting, BM25, vector files, FAISS), without the model's "
-              "fixed cost, which the ingest table above includes. Each build runs in its own process.", "",
-              "| copies | documents | passages | sentences | text | seconds | peak RSS |", "|---|---|---|---|---|---|---|"]
+              "fixed cost, which the ingest table above includes. Each build runs in its own process. Then "
+              "`benchmarks/memory_serve.py` loads each index as the server does (in a process of its own, the same "
+              "stand-in for question vectors) and answers 12 questions 3 times: load time, resident memory once loaded "
+              "(imports included), and end-to-end answer latency without the query embedding.", "",
+              "| copies | documents | passages | sentences | text | build | build peak RSS | server load | server RSS | answer p50 / p95 |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
+            sv = r.get("serve") or {}
+            serve = (f"{sv['load_s']:.1f} s | {sv['loaded_rss_mb']:.0f} MB | {sv['answer_p50_ms']:.1f} / {sv['answer_p95_ms']:.1f} ms"
+                     if sv else "– | – | –")
             L.append(f"| {r['copies']} | {r['documents']:,} | {r['passages']:,} | {r['sentences']:,} | {r['text_mb']:.0f} MB | "
-                     f"{r['seconds']:.1f} | {r['peak_rss_mb']:.0f} MB |")
+                     f"{r['seconds']:.1f} s | {r['peak_rss_mb']:.0f} MB | {serve} |")
         if len(rows) > 1:
             a, b = rows[0], rows[-1]
             per_k = (b["peak_rss_mb"] - a["peak_rss_mb"]) / max(1, b["passages"] - a["passages"]) * 1000
@@ -616,6 +628,15 @@ def render(res: dict, command: str, plotted: bool) -> str:
                   "sample of up to 64 per list, a second copy while it trains), BM25's term ids (4 bytes a term) and one "
                   "manifest entry per document. With `--store milvus://...` the passage vectors go to the Milvus server "
                   "instead."]
+            sa, sb = a.get("serve"), b.get("serve")
+            if sa and sb:
+                grow = (sb["loaded_rss_mb"] - sa["loaded_rss_mb"]) / max(1, b["passages"] - a["passages"]) * 1000
+                L += ["", f"The server holds {grow:.1f} MB more per 1,000 passages and loads {b['passages']:,} passages in "
+                      f"{sb['load_s']:.1f} s. It keeps the documents' text, the passage vectors (FAISS), BM25 and each "
+                      "passage as four integers and each sentence as two (rag/passage_table.py); sentence vectors are "
+                      "memory-mapped, and the statements attributed to speakers and the corpus's words are read as the "
+                      "build stored them. Answer latency follows the passage vectors' search: exact up to 50,000 "
+                      "passages, so it grows with them, and IVF above (docs/BENCHMARKS.md, FAISS)."]
         L.append("")
     if "peer" in res:
         p = res["peer"]
@@ -821,34 +842,37 @@ def main() -> int:
         if args.limit:
             docs, queries, qrels, id_map = corpus
             corpus = (docs[: args.limit], dict(list(queries.items())[:20]), qrels, id_map)
-    t0 = time.time()
-    if "backends" not in skip:
-        part_backends(corpus, work, res)
-    if "ingest" not in skip:
-        part_ingest(corpus, work, res)
-    if "peer" not in skip:
-        part_peer(corpus, work, res, args.queries)
-    if "interleaved" not in skip:
-        part_interleaved(corpus, work, res, args.sample, args.rounds)
-    if "latency" not in skip:
-        part_latency(corpus, work, res, args.queries)
-    if "coldstart" not in skip:
-        part_coldstart(work, res)
-    if "faiss" not in skip:
-        part_faiss(work, res, [int(s) for s in args.faiss_sizes.split(",") if s])
-    if "memory" not in skip:
-        part_memory(work, res, [int(s) for s in args.memory_copies.split(",") if s])
-    res["total_s"] = time.time() - t0
-    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     command = "python benchmarks/bench_scale.py" + (f" --skip {args.skip}" if args.skip else "") + \
         (f" --faiss-sizes {args.faiss_sizes}" if args.faiss_sizes != ap.get_default("faiss_sizes") else "") + \
         (f" --queries {args.queries}" if args.queries != 100 else "") + (f" --limit {args.limit}" if args.limit else "") + \
         (f" --work-dir {args.work_dir} --reuse" if args.reuse else "")
     res["command"] = command
+    # results.json gains each part as it is measured, on top of what it held: a run that fails
+    # half-way, or one that skips parts, loses nothing measured before (--reuse picks it up)
+    on_disk = json.loads((work / "results.json").read_text()) if (work / "results.json").exists() else {}
+    runs = {
+        "backends": lambda: part_backends(corpus, work, res),
+        "ingest": lambda: part_ingest(corpus, work, res),
+        "peer": lambda: part_peer(corpus, work, res, args.queries),
+        "interleaved": lambda: part_interleaved(corpus, work, res, args.sample, args.rounds),
+        "latency": lambda: part_latency(corpus, work, res, args.queries),
+        "coldstart": lambda: part_coldstart(work, res),
+        "faiss": lambda: part_faiss(work, res, [int(s) for s in args.faiss_sizes.split(",") if s]),
+        "memory": lambda: part_memory(work, res, [int(s) for s in args.memory_copies.split(",") if s]),
+    }
+    t0 = time.time()
     for part in PARTS:
-        if part not in skip and any(k in res for k in PART_KEYS[part]):
-            res.setdefault("provenance", {})[part] = {"command": command, "when": res["when"]}
-    (work / "results.json").write_text(json.dumps(res, indent=1))
+        if part in skip:
+            continue
+        runs[part]()
+        res.setdefault("provenance", {})[part] = {"command": command, "when": res["when"]}
+        on_disk = {**on_disk, **{k: res[k] for k in PART_KEYS[part] if k in res},
+                   "provenance": {**on_disk.get("provenance", {}), part: res["provenance"][part]}}
+        (work / "results.json").write_text(json.dumps(on_disk, indent=1))
+    res["total_s"] = time.time() - t0
+    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    meta = ("when", "cpu", "mem_gb", "command", "total_s", "peak_rss_mb")
+    (work / "results.json").write_text(json.dumps({**on_disk, **{k: res[k] for k in meta if k in res}}, indent=1))
     plotted = False
     if args.out != "-":
         plotted = plot(res, Path(args.out).parent / "bench_latency.png")

@@ -256,3 +256,50 @@ def test_build_reports_progress_in_order(tmp_path, embedder, monkeypatch):
     fracs = [f for f, _ in seen]
     assert fracs == sorted(fracs) and fracs[-1] == 1.0
     assert any(m.startswith("Indexed") for _, m in seen) and any(m.startswith("Embedding") for _, m in seen)
+
+
+def _fresh_statements(index):
+    """What attribution finds now in each document of a loaded index."""
+    from rag.attribution import attribute
+
+    return {doc_id: attribute(doc.text, [s for pid in index.passages.of_document(doc_id) for s in index.passages[pid].sentences])
+            for doc_id, doc in index.documents.items()}
+
+
+def test_the_build_stores_what_attribution_finds(seed_index_dir):
+    index = load_index(Settings(index_dir=seed_index_dir))
+    assert sum(map(len, index.statements.values())) > 5  # the article quotes several people
+    assert index.statements == _fresh_statements(index)
+    assert {"townsend", "amnesty", "mosul"} <= index.surface_words
+
+
+def test_statements_are_found_again_only_for_changed_documents(tmp_path, embedder, monkeypatch):
+    import rag.index
+
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, 3)
+    (corpus / "quote.txt").write_text("Talks\n\n“We will not stop,” said Maria Lopez. Others disagreed.", encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([corpus, SEEDS], settings, embedder=embedder, show_progress=False)
+    (corpus / "quote.txt").write_text("Talks\n\n“We will go on,” said Maria Lopez. Others disagreed.", encoding="utf-8")
+    seen = []
+    real = rag.index.attribute
+    monkeypatch.setattr(rag.index, "attribute", lambda text, sentences: seen.append(text) or real(text, sentences))
+    build_index([], settings, embedder=embedder, show_progress=False)
+    assert len(seen) == 1 and "go on" in seen[0]  # the article and the unchanged reports were not read again
+    index = load_index(settings)
+    assert index.statements == _fresh_statements(index)
+    [quote] = [sts for doc_id, sts in index.statements.items() if "go on" in index.documents[doc_id].text]
+    assert [st.speaker for st in quote] == [frozenset({"maria", "lopez"})]
+
+
+def test_statements_of_other_attribution_rules_are_found_again_on_load(index_copy):
+    import json
+
+    build = (index_copy / "current").resolve()
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    manifest["attribution"] = 0  # as if built by older rules
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (build / "statements.jsonl").write_text("", encoding="utf-8")
+    index = load_index(Settings(index_dir=index_copy))
+    assert any(index.statements.values()) and index.statements == _fresh_statements(index)
