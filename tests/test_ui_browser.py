@@ -243,6 +243,16 @@ def test_upload_rebuild_then_ask_about_the_new_file(seed_index_dir, tmp_path, pa
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "upload-answer.png"))
 
+        # removed again by typing its file name (what a user does when the list stops at DOC_ROWS)
+        open_sources_tab(page)
+        choice = page.locator("#rag-remove-choice input")
+        choice.fill("quillborough_roads.txt")
+        choice.press("Enter")
+        page.locator("#rag-remove").click()
+        expect(page.locator("#rag-build-msg .rag-msg-ok")).to_contain_text("Removed", timeout=120_000)
+        expect(page.locator("#rag-status")).to_contain_text("Documents 1")
+        expect(page.locator("#rag-docs")).not_to_contain_text("quillborough_roads.txt")
+
 
 def test_failed_rebuild_keeps_the_old_index(seed_index_dir, tmp_path, page):
     bad = tmp_path / "upload" / "empty.txt"

@@ -173,9 +173,37 @@ def test_api_rebuild_runs_beside_answers_and_a_failed_build_keeps_the_old_index(
         assert "417" in text and info["citations"][0]["source"] == str(stored.resolve())
 
         # Remove it again.
-        doc_id = next(d["doc_id"] for d in client.predict(api_name="/status")["documents"]
-                      if d["source"].endswith("orchard-ledger.txt"))
-        msg, status, table, _choices = client.predict(doc_id, api_name="/remove")
+        # typed as a file name (the list on the page stops at DOC_ROWS documents)
+        msg, status, table, _choices = client.predict("Orchard-Ledger.txt", api_name="/remove")
         assert "Removed" in msg and "**Documents** 1" in status
         text, info = client.predict(NEW_FACT_QUESTION, None, api_name="/ask")
         assert "417" not in text
+
+
+def _manifest(n):
+    return {"documents": [{"doc_id": f"id{i}", "title": f"Doc {i}", "source": f"/data/doc{i}.txt", "aliases": [],
+                           "passages": 1, "sha256": "ab" * 32, "added_at": "2026-11-25T09:00:00+00:00"} for i in range(n)]}
+
+
+def test_a_large_index_lists_its_first_documents_and_says_so():
+    from ui.app import documents_frame, listed_note, remove_choices
+
+    big, small = _manifest(2500), _manifest(3)
+    assert len(documents_frame(big, limit=1000)) == 1000 and len(remove_choices(big, limit=1000)) == 1000
+    assert "first 1,000 of the 2,500 documents; `rag info` lists them all" in listed_note(big, limit=1000)
+    assert len(documents_frame(small)) == 3 and listed_note(small) == ""
+
+
+def test_a_document_is_found_by_id_or_file_name():
+    from ui.app import find_document
+
+    m = _manifest(3)
+    m["documents"][2]["aliases"] = ["/elsewhere/copy.txt"]
+    assert find_document(m, "id1") == "id1"
+    assert find_document(m, " DOC1.txt ") == "id1"
+    assert find_document(m, "copy.txt") == "id2"
+    with pytest.raises(ValueError, match="no indexed document"):
+        find_document(m, "missing.txt")
+    m["documents"][0]["source"] = "/other/doc1.txt"
+    with pytest.raises(ValueError, match="2 indexed documents"):
+        find_document(m, "doc1.txt")

@@ -40,6 +40,9 @@ MODE_ADD = "Add to the current sources"
 MODE_REPLACE = "Replace the current sources"
 DOC_HEADERS = ["Title", "File", "Passages", "Content hash", "Added"]
 ANSWER_CONCURRENCY = 4  # chat answers run alongside each other and alongside a rebuild
+# Documents listed on the page: every page load carries the list, and 40,000 documents would
+# make it 11 MB; beyond this many, a document is removed by typing its file name.
+DOC_ROWS = 1000
 
 CSS = """
 .rag-answer p { margin: 0 0 .4em 0; }
@@ -96,18 +99,44 @@ document.addEventListener("click", function (ev) {
 
 
 # -- views of the index -----------------------------------------------------------
-def documents_frame(manifest: dict) -> pd.DataFrame:
+def documents_frame(manifest: dict, limit: int = DOC_ROWS) -> pd.DataFrame:
+    """The first ``limit`` documents of the index as a table."""
     rows = [
         [d.get("title", ""), ", ".join(Path(s).name for s in [d.get("source", ""), *d.get("aliases", [])]),
          d.get("passages", 0), d.get("sha256", "")[:12],
          str(d.get("added_at", "")).replace("T", " ").replace("+00:00", " UTC")]
-        for d in manifest.get("documents", [])
+        for d in manifest.get("documents", [])[:limit]
     ]
     return pd.DataFrame(rows, columns=DOC_HEADERS)
 
 
-def remove_choices(manifest: dict) -> list[tuple[str, str]]:
-    return [(f"{d.get('title', '')[:70]} ({Path(d.get('source', '')).name})", d["doc_id"]) for d in manifest.get("documents", [])]
+def listed_note(manifest: dict, limit: int = DOC_ROWS) -> str:
+    """For an index of more than ``limit`` documents, a line saying the page lists only the first ones."""
+    n = len(manifest.get("documents", []))
+    return f"\n\nThe Sources tab lists the first {limit:,} of the {n:,} documents; `rag info` lists them all." if n > limit else ""
+
+
+def remove_choices(manifest: dict, limit: int = DOC_ROWS) -> list[tuple[str, str]]:
+    return [(f"{d.get('title', '')[:70]} ({Path(d.get('source', '')).name})", d["doc_id"])
+            for d in manifest.get("documents", [])[:limit]]
+
+
+def find_document(manifest: dict, wanted: str) -> str:
+    """The doc_id of the document ``wanted`` names: its id, or the name of one of its files (any case).
+
+    Raises ValueError saying why when no document, or more than one, answers to the name.
+    """
+    wanted = wanted.strip()
+    docs = manifest.get("documents", [])
+    if any(d["doc_id"] == wanted for d in docs):
+        return wanted
+    named = [d["doc_id"] for d in docs
+             if wanted.lower() in {Path(s).name.lower() for s in [d.get("source", ""), *d.get("aliases", [])]}]
+    if not named:
+        raise ValueError(f"no indexed document has the file name or id '{wanted}'")
+    if len(named) > 1:
+        raise ValueError(f"{len(named)} indexed documents have files named '{wanted}'; choose one from the list or give its id")
+    return named[0]
 
 
 def _build_message(ok: bool, text: str) -> str:
@@ -126,7 +155,8 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         return render.esc(str(text).replace(str(uploads_dir.resolve()) + os.sep, "uploads/"))
 
     def status_text() -> str:
-        return render.status_markdown(assistant.index.manifest, assistant.engine_name)
+        m = assistant.index.manifest
+        return render.status_markdown(m, assistant.engine_name) + listed_note(m)
 
     def index_views():
         m = assistant.index.manifest
@@ -250,9 +280,13 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         return (_build_message(True, text), *index_views(), None)
 
     def remove(doc_id: str | None, progress=gr.Progress()):
-        """Rebuild the index without one document (by doc_id)."""
+        """Rebuild the index without one document (by doc_id, or the name of one of its files)."""
         if not doc_id:
             return (_build_message(False, "Choose a document to remove."), *index_views())
+        try:
+            doc_id = find_document(assistant.index.manifest, doc_id)  # chosen, or typed as a file name
+        except ValueError as exc:
+            return (_build_message(False, f"<strong>Not removed:</strong> {render.esc(exc)}."), *index_views())
         title = next((d.get("title", "") for d in assistant.index.manifest.get("documents", []) if d["doc_id"] == doc_id), doc_id)
         try:
             report = assistant.remove_document(doc_id, progress=lambda frac, text: progress(frac, desc=text))
@@ -314,6 +348,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
                         rebuild_btn = gr.Button("Rebuild index", variant="primary", elem_id="rag-rebuild")
                     with gr.Column(scale=2):
                         remove_dd = gr.Dropdown(choices=remove_choices(m), value=None, label="Remove a document",
+                                                allow_custom_value=True, info="Choose one, or type its file name.",
                                                 elem_id="rag-remove-choice")
                         remove_btn = gr.Button("Remove document", variant="stop", elem_id="rag-remove")
                 build_msg = gr.Markdown(elem_id="rag-build-msg", min_height=90)
