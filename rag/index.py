@@ -195,13 +195,18 @@ def _load_statements(build: Path, manifest: dict, documents: dict[str, Document]
     (slower to load, but what the current rules say).
     """
     if manifest.get("attribution") != ATTRIBUTION_VERSION:
-        return {doc_id: attribute(doc.text, [s for pid in passages.of_document(doc_id) for s in passages[pid].sentences])
-                for doc_id, doc in documents.items()}
-    found: dict[str, list[Statement]] = {doc_id: [] for doc_id in documents}
+        return {doc_id: attribute(doc.text, passages.document_sentences(doc_id)) for doc_id, doc in documents.items()}
+    stored = _read_statements(build)
+    return {doc_id: [statement_from_json(st) for st in stored.get(doc_id, [])] for doc_id in documents}
+
+
+def _read_statements(build: Path) -> dict[str, list]:
+    """A build's statements.jsonl: doc_id -> its statements as JSON (documents without any are absent)."""
+    found: dict[str, list] = {}
     with open(build / "statements.jsonl", encoding="utf-8") as fh:
         for line in fh:
             record = json.loads(line)
-            found[record["doc_id"]] = [statement_from_json(st) for st in record["statements"]]
+            found[record["doc_id"]] = record["statements"]
     return found
 
 
@@ -230,8 +235,8 @@ def _previous_vectors(settings: Settings, backend: str, graph: str | None) -> Ve
     index_dir = Path(settings.index_dir)
     try:
         manifest = read_manifest(index_dir, any_format=True)
-        if (manifest["format_version"] not in CACHE_FORMATS or manifest.get("model") != settings.embed_model or manifest.get("embed_backend", "torch") != backend
-                or manifest.get("embed_graph") != graph):
+        if (manifest["format_version"] not in CACHE_FORMATS or manifest.get("model") != settings.embed_model
+                or manifest.get("embed_backend", "torch") != backend or manifest.get("embed_graph") != graph):
             return VectorCache.empty()
         build = current_build(index_dir)
         if (build / "passage_keys.npy").exists():
@@ -261,12 +266,7 @@ def _previous_statements(settings: Settings) -> tuple[set[str], dict[str, list]]
         manifest = read_manifest(Path(settings.index_dir))
         if manifest.get("attribution") != ATTRIBUTION_VERSION or manifest.get("chunking") != settings.chunking():
             return set(), {}
-        found: dict[str, list] = {}
-        with open(current_build(Path(settings.index_dir)) / "statements.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                record = json.loads(line)
-                found[record["doc_id"]] = record["statements"]
-        return {d["doc_id"] for d in manifest["documents"]}, found
+        return {d["doc_id"] for d in manifest["documents"]}, _read_statements(current_build(Path(settings.index_dir)))
     except Exception:  # no index, or a damaged one: attribute every document again
         return set(), {}
 

@@ -83,6 +83,14 @@ class PassageTable(Sequence[Passage]):
         first = int(self.sentence_first[pid])
         return range(first, first + int(self._rows[pid, 3]))
 
+    def document_sentences(self, doc_id: str) -> list[tuple[int, int]]:
+        """(start, end) of every sentence of a document, in order."""
+        ids = self.of_document(doc_id)
+        if not ids:
+            return []
+        first, last = self.sentence_rows(ids.start), self.sentence_rows(ids.stop - 1)
+        return [(int(s), int(e)) for s, e in self._sentences[first.start : last.stop]]
+
     def of_document(self, doc_id: str) -> range:
         """Ids of a document's passages (empty for an unknown document)."""
         n = self._doc_number.get(doc_id)

@@ -263,7 +263,7 @@ def _fresh_statements(index):
     from rag.attribution import attribute
 
     return {doc_id: attribute(doc.text, [s for pid in index.passages.of_document(doc_id) for s in index.passages[pid].sentences])
-            for doc_id, doc in index.documents.items()}
+            for doc_id, doc in index.documents.items()}  # from the passage objects, not the table's shortcut
 
 
 def test_the_build_stores_what_attribution_finds(seed_index_dir):
