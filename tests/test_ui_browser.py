@@ -182,6 +182,37 @@ def test_streamed_answer_with_clickable_citations(seed_index_dir, tmp_path, page
         assert page.outside_requests == [], f"the page contacted other hosts: {page.outside_requests}"
 
 
+def test_a_page_refresh_keeps_the_conversation_and_its_citations(seed_index_dir, tmp_path, page):
+    with running_server(copy_index(seed_index_dir, tmp_path / "index"), tmp_path) as server:
+        open_app(page, server.url)
+        ask(page, "What did Townsend say?")
+        expect(last_answer(page).locator("a.rag-cite", has_text="[2]")).to_be_visible()
+
+        page.reload()
+        expect(page.locator("#rag-chat .rag-answer")).to_have_count(1)
+        answer = last_answer(page)
+        expect(answer).to_contain_text("Townsend")
+        click_citation_and_check(page, answer, 2, "I would challenge the people from Amnesty International")
+
+        # the follow-up is resolved from the conversation the browser kept
+        ask(page, "What did he challenge Amnesty to do?")
+        expect(last_answer(page).locator(".rag-text")).to_contain_text("challenge")
+        expect(last_answer(page).locator("a.rag-cite").first).to_be_visible()
+
+        # a second tab of the same browser shows it too (the browser keeps it, not the server)
+        other = page.context.new_page()
+        open_app(other, server.url)
+        expect(other.locator("#rag-chat .rag-answer")).to_have_count(2)
+        other.close()
+
+        page.locator("#rag-clear").click()
+        expect(page.locator("#rag-chat .rag-answer")).to_have_count(0)
+        page.reload()
+        expect(page.locator("#rag-question textarea")).to_be_visible()
+        page.wait_for_timeout(500)  # the saved chat is restored on load, if there were one
+        expect(page.locator("#rag-chat .rag-answer")).to_have_count(0)
+
+
 def test_script_in_a_source_renders_as_text(embedder, tmp_path, page):
     from rag.index import build_index
     from rag.settings import Settings

@@ -207,3 +207,29 @@ def test_a_document_is_found_by_id_or_file_name():
     m["documents"][0]["source"] = "/other/doc1.txt"
     with pytest.raises(ValueError, match="2 indexed documents"):
         find_document(m, "doc1.txt")
+
+
+def test_the_saved_conversation_is_plain_messages_capped_and_checked():
+    from ui.app import SAVED_MESSAGES, restored_chat, saved_chat
+
+    parts = {"role": "assistant", "content": [{"type": "text", "text": "<b>an answer</b>"}], "metadata": None}
+    saved = saved_chat([{"role": "user", "content": "q"}, parts], [["q", "an answer"]])
+    assert saved == {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "<b>an answer</b>"}],
+                     "history": [["q", "an answer"]]}
+    assert restored_chat(saved) == (saved["messages"], saved["history"])
+    many = saved_chat([{"role": "user", "content": str(i)} for i in range(SAVED_MESSAGES + 7)], [])
+    assert len(many["messages"]) == SAVED_MESSAGES and many["messages"][-1]["content"] == str(SAVED_MESSAGES + 6)
+    for junk in (None, "text", [1, 2], {"messages": [{"role": "system", "content": "x"}, 5], "history": [[1], "ab"]}):
+        assert restored_chat(junk) == ([], [])
+
+
+def test_the_browser_key_outlives_a_restart_and_is_private(tmp_path):
+    import stat
+
+    from ui.app import browser_secret
+
+    first = browser_secret(tmp_path / "data")
+    assert len(first) >= 24 and browser_secret(tmp_path / "data") == first
+    assert stat.S_IMODE((tmp_path / "data" / ".browser-secret").stat().st_mode) == 0o600
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")  # no key can be stored there (even as root)
+    assert browser_secret(tmp_path / "not-a-folder") != browser_secret(tmp_path / "not-a-folder")  # one for this run only

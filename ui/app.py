@@ -13,7 +13,9 @@ import os
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls home
 
+import contextlib  # noqa: E402
 import json  # noqa: E402
+import secrets  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -40,6 +42,10 @@ MODE_ADD = "Add to the current sources"
 MODE_REPLACE = "Replace the current sources"
 DOC_HEADERS = ["Title", "File", "Passages", "Content hash", "Added"]
 ANSWER_CONCURRENCY = 4  # chat answers run alongside each other and alongside a rebuild
+# The conversation is kept in the browser (localStorage, encrypted) so a page refresh keeps
+# the answers and their citations; the newest messages are kept, up to this many.
+SAVED_MESSAGES = 100
+SAVED_KEY = "rag-cited-chat"
 # Documents listed on the page: every page load carries the list, and 40,000 documents would
 # make it 11 MB; beyond this many, a document is removed by typing its file name.
 DOC_ROWS = 1000
@@ -137,6 +143,58 @@ def find_document(manifest: dict, wanted: str) -> str:
     if len(named) > 1:
         raise ValueError(f"{len(named)} indexed documents have files named '{wanted}'; choose one from the list or give its id")
     return named[0]
+
+
+def browser_secret(data_dir: Path) -> str:
+    """The key the saved conversation is encrypted with, kept in ``data_dir`` so it outlives a restart.
+
+    A data folder that cannot be written gives a key for this run only: a refresh still keeps
+    the conversation, a restart of the server forgets it.
+    """
+    path = Path(data_dir) / ".browser-secret"
+    try:
+        return path.read_text(encoding="utf-8").strip() or secrets.token_urlsafe(24)
+    except OSError:
+        pass
+    key = secrets.token_urlsafe(24)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as fh:
+            fh.write(key)
+    except FileExistsError:  # another server process wrote it first (or the data folder is a file)
+        with contextlib.suppress(OSError):
+            return path.read_text(encoding="utf-8").strip() or key
+    except OSError:
+        pass
+    return key
+
+
+def _message(message: object) -> dict | None:
+    """A chat message as {"role", "content": HTML}; the Chatbot hands its messages back with the
+    content as a list of text parts. None for anything else."""
+    if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+        return None
+    content = message.get("content")
+    if isinstance(content, list):
+        parts = [c.get("text") for c in content if isinstance(c, dict)]
+        content = "".join(parts) if parts and all(isinstance(t, str) for t in parts) else None
+    return {"role": message["role"], "content": content} if isinstance(content, str) else None
+
+
+def saved_chat(messages: list | None, history: list | None) -> dict:
+    """What the browser keeps of a conversation: its newest messages and the turns follow-ups need."""
+    kept = [m for m in map(_message, list(messages or [])[-SAVED_MESSAGES:]) if m]
+    return {"messages": kept, "history": list(history or [])[-(SAVED_MESSAGES // 2):]}
+
+
+def restored_chat(saved: object) -> tuple[list, list]:
+    """(messages, history) from what the browser kept; anything malformed gives an empty chat."""
+    if not isinstance(saved, dict):
+        return [], []
+    messages = [m for m in map(_message, saved.get("messages") or []) if m]
+    history = [[str(u), str(a)] for pair in saved.get("history") or [] if isinstance(pair, (list, tuple)) and len(pair) == 2
+               for u, a in [pair]]
+    return messages, history
 
 
 def _build_message(ok: bool, text: str) -> str:
@@ -353,14 +411,18 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
                         remove_btn = gr.Button("Remove document", variant="stop", elem_id="rag-remove")
                 build_msg = gr.Markdown(elem_id="rag-build-msg", min_height=90)
 
+        saved = gr.BrowserState(saved_chat([], []), storage_key=SAVED_KEY, secret=browser_secret(settings.data_dir))
+        save = dict(fn=saved_chat, inputs=[chatbot, history], outputs=[saved], api_visibility="private", queue=False)
         chat_io = dict(inputs=[question, chatbot, history, engine_dd], outputs=[chatbot, history, question])
         chat_opts = dict(api_visibility="private", concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer",
                          show_progress="hidden")
-        question.submit(respond, **chat_io, **chat_opts)
-        send.click(respond, **chat_io, **chat_opts)
-        chatbot.example_select(respond_example, inputs=[chatbot, history, engine_dd], outputs=[chatbot, history, question], **chat_opts)
-        clear_btn.click(clear, outputs=[chatbot, history, question], api_visibility="private", queue=False)
-        chatbot.clear(lambda: [], outputs=[history], api_visibility="private", queue=False)
+        question.submit(respond, **chat_io, **chat_opts).then(**save)
+        send.click(respond, **chat_io, **chat_opts).then(**save)
+        chatbot.example_select(respond_example, inputs=[chatbot, history, engine_dd], outputs=[chatbot, history, question],
+                               **chat_opts).then(**save)
+        clear_btn.click(clear, outputs=[chatbot, history, question], api_visibility="private", queue=False).then(**save)
+        chatbot.clear(lambda: [], outputs=[history], api_visibility="private", queue=False).then(**save)
+        app.load(restored_chat, inputs=[saved], outputs=[chatbot, history], api_visibility="private", queue=False)
 
         # One build at a time (the library serialises them too); answers keep their own concurrency group.
         build_opts = dict(concurrency_limit=1, concurrency_id="build", show_progress_on=[build_msg])
