@@ -12,7 +12,7 @@ Parts (each can be skipped with --skip NAME[,NAME]):
   interleaved  the same ratios on a sample, the contenders taking turns (fair on a shared machine)
   latency    query latency p50/p95, retrieval only and end-to-end answer, on the article and on SciFact
   coldstart  `rag serve` started until its first answer; peak RSS of the server
-  faiss      synthetic 384-d vectors, 10k to 1M: flat vs IVF build time, memory, query p50, recall@10
+  faiss      synthetic 384-d vectors, 10k to 1M: flat vs IVF (float32 and 8-bit) build time, memory, query p50, recall@10
 
 The peer needs the optional `bench` extra (pip install -e '.[bench]').
 """
@@ -479,7 +479,7 @@ def part_faiss(work: Path, res: dict, sizes: list[int], n_queries: int = 200) ->
     for n in sorted(sizes):
         x = data[:n]
         exact = None
-        kinds = ["flat", "ivf"] if n >= 30_000 else ["flat"]
+        kinds = ["flat", "ivf_flat", "ivf_sq8"] if n >= 30_000 else ["flat"]
         for kind in kinds:
             gc.collect()
             before = rss_mb()
@@ -499,11 +499,12 @@ def part_faiss(work: Path, res: dict, sizes: list[int], n_queries: int = 200) ->
                 t = time.perf_counter()
                 index.search(q.reshape(1, -1), 100)  # the product asks for 100 dense candidates
                 lat100.append((time.perf_counter() - t) * 1000)
+            size_mb = faiss.serialize_index(index).nbytes / 2**20  # what a server holds, and the file on disk
             if kind == "flat":
                 exact = found
             recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact)])) if exact is not None else float("nan")
             rows.append({"n": n, "kind": info["type"], "params": {k: v for k, v in info.items() if k in ("nlist", "nprobe")},
-                         "build_s": build_s, "memory_mb": mem, "p50_k10_ms": pct(lat10, 50), "p95_k10_ms": pct(lat10, 95),
+                         "build_s": build_s, "memory_mb": mem, "size_mb": size_mb, "p50_k10_ms": pct(lat10, 50), "p95_k10_ms": pct(lat10, 95),
                          "p50_k100_ms": pct(lat100, 50), "recall10": recall})
             log(f"  {rows[-1]}")
             del index
@@ -524,7 +525,8 @@ def plot(res: dict, path: Path) -> bool:
         return False
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     rows = res.get("faiss", {}).get("rows", [])
-    for kind, label, style in (("flat", "FAISS flat (exact), dense search", "o-"), ("ivf_flat", f"FAISS IVF (nprobe {NPROBE}), dense search", "s-")):
+    for kind, label, style in (("flat", "FAISS flat (exact), dense search", "o-"),
+                               ("ivf_sq8", f"FAISS IVF, 8-bit codes (nprobe {NPROBE}), dense search", "s-")):
         pts = sorted((r["n"], r["p50_k100_ms"]) for r in rows if r["kind"] == kind)
         if pts:
             ax.plot(*zip(*pts), style, label=label)
@@ -624,8 +626,9 @@ def render(res: dict, command: str, plotted: bool) -> str:
                   f"for {b['text_mb'] - a['text_mb']:.0f} MB more text: {per_k:.1f} MB per 1,000 passages. Documents are read "
                   "one file at a time and passages embedded in windows of 1,024; text, sentence vectors and cache keys go to "
                   "disk as they are made. What grows in memory is what search keeps there anyway: the passage vectors for "
-                  "FAISS (1.5 KB each, more than the passage's text; above 50,000 passages the IVF index trains on a "
-                  "sample of up to 64 per list, a second copy while it trains), BM25's term ids (4 bytes a term) and one "
+                  "FAISS (1.5 KB each as float32, more than the passage's text; above 50,000 passages the IVF index keeps "
+                  "8-bit codes, 384 bytes each, and trains on a sample of up to 64 per list), BM25's term ids (4 bytes a "
+                  "term) and one "
                   "manifest entry per document. With `--store milvus://...` the passage vectors go to the Milvus server "
                   "instead."]
             sa, sb = a.get("serve"), b.get("serve")
@@ -749,16 +752,22 @@ def render(res: dict, command: str, plotted: bool) -> str:
         L += ["## FAISS at scale (synthetic 384-d vectors)", "",
               f"Vectors: mixtures of two {f['seeds']} plus noise of random size, normalised (small noise makes "
               f"near-duplicates); 200 held-out queries made the same way; FAISS with {f['threads']} threads. Recall@10 "
-              "against exact search; latency of one query at a time; memory is the process's RSS growth while building.", "",
-              "| vectors | index | build | memory | query p50 (k=10) | p95 (k=10) | p50 (k=100) | recall@10 |", "|---|---|---|---|---|---|---|---|"]
+              "against exact search; latency of one query at a time; size is the index serialised (what a server holds "
+              "and the file on disk); build memory is the process's RSS growth while building (noisy: freed memory is "
+              "reused).", "",
+              "| vectors | index | build | size | build memory | query p50 (k=10) | p95 (k=10) | p50 (k=100) | recall@10 |",
+              "|---|---|---|---|---|---|---|---|---|"]
         for r in f["rows"]:
             params = ", ".join(f"{k} {v}" for k, v in r["params"].items())
-            L.append(f"| {r['n']:,} | {r['kind']}{f' ({params})' if params else ''} | {r['build_s']:.1f} s | {r['memory_mb']:.0f} MB | "
+            size = f"{r['size_mb']:.0f} MB" if "size_mb" in r else "–"
+            L.append(f"| {r['n']:,} | {r['kind']}{f' ({params})' if params else ''} | {r['build_s']:.1f} s | {size} | {r['memory_mb']:.0f} MB | "
                      f"{r['p50_k10_ms']:.2f} ms | {r['p95_k10_ms']:.2f} ms | {r['p50_k100_ms']:.2f} ms | {r['recall10']:.3f} |")
         from rag.vector_store import FLAT_MAX
 
-        L += ["", f"The product uses exact flat search up to {FLAT_MAX:,} passages and IVF above (rag/vector_store.py).", ""]
-        big = [r for r in f["rows"] if r["n"] >= 1_000_000 and r["kind"] == "ivf_flat"]
+        L += ["", f"The product uses exact flat search up to {FLAT_MAX:,} passages and IVF with 8-bit codes (ivf_sq8) above "
+              "(rag/vector_store.py); ivf_flat, the same cells with float32 vectors, is measured for comparison.", ""]
+        big = [r for r in f["rows"] if r["n"] >= 1_000_000 and r["kind"] == "ivf_sq8"] or \
+            [r for r in f["rows"] if r["n"] >= 1_000_000 and r["kind"] == "ivf_flat"]  # runs from before ivf_sq8
         if big:
             r = big[0]
             targets.append(("1M passages: query p50 < 20 ms at recall@10 ≥ 0.95", f"{r['p50_k10_ms']:.2f} ms at recall@10 {r['recall10']:.3f}",

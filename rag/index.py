@@ -9,7 +9,8 @@ Layout of ``index_dir``::
                       sentence_spans.npy  per sentence: start, end (offsets in its document's text)
                       statements.jsonl   statements attributed to speakers, per document that has any
                       words.txt      the corpus's surface words (lower case), for the refusal check
-                      dense.faiss    passage vectors (inner product on normalised vectors)
+                      dense.faiss    passage vector index (inner product on normalised vectors)
+                      passage_vectors.npy  the passage vectors as embedded (the embedding cache reads them)
                       sentences.npy  sentence vectors, in passage order
                       passage_keys.npy, sentence_keys.npy   embedding cache keys (sha1 of the text embedded), row for row
                       bm25/          bm25s index over passage terms
@@ -169,7 +170,10 @@ def load_index(settings: Settings) -> Index:
         passages = PassageTable([d["doc_id"] for d in docs_raw], documents, np.load(build / "passages.npy"),
                                 np.load(build / "sentence_spans.npy"))
         dense = _open_dense(build, manifest)
-        sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r")  # paged in as evidence is scored
+        if manifest.get("sentence_vectors", True):
+            sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r")  # paged in as evidence is scored
+        else:  # retrieval-only index: each sentence borrows its passage's vector
+            sentence_vectors = np.repeat(_passage_vectors(build, dense), passages.sentence_counts, axis=0)
         bm25 = bm25s.BM25.load(str(build / "bm25"), show_progress=False)
         term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
         statements = _load_statements(build, manifest, documents, passages)
@@ -180,12 +184,17 @@ def load_index(settings: Settings) -> Index:
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vectors of dimension {dense.d}, manifest says {manifest['dim']}); "
                            "rebuild it with `rag ingest PATH...`")
     counts = passages.sentence_counts
-    if not manifest.get("sentence_vectors", True):
-        # retrieval-only index: each sentence borrows its passage's vector
-        sentence_vectors = np.repeat(vector_store.all_vectors(dense), counts, axis=0)
     if dense.ntotal != len(passages) or sentence_vectors.shape[0] != int(counts.sum()):
         raise IndexCorrupt(f"index in '{index_dir}' is corrupt (vector counts do not match passages); rebuild it with `rag ingest PATH...`")
     return Index(build, manifest, documents, passages, dense, bm25, sentence_vectors, statements, term_df, surface)
+
+
+def _passage_vectors(build: Path, dense) -> np.ndarray:
+    """A build's passage vectors as embedded: the file kept beside the index (memory-mapped), or for
+    builds without one, read back from the index (exact for the flat and float32 IVF indexes they have)."""
+    if (build / "passage_vectors.npy").exists():
+        return np.load(build / "passage_vectors.npy", mmap_mode="r")
+    return vector_store.all_vectors(dense)
 
 
 def _load_statements(build: Path, manifest: dict, documents: dict[str, Document], passages: PassageTable) -> dict[str, list[Statement]]:
@@ -246,7 +255,7 @@ def _previous_vectors(settings: Settings, backend: str, graph: str | None) -> Ve
             keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
             p_keys, s_keys = (np.array([bytes.fromhex(k) for k in keys[part]], dtype=f"S{KEY_BYTES}")
                               for part in ("passages", "sentences"))
-        passage_vecs = vector_store.all_vectors(_open_dense(build, manifest))
+        passage_vecs = _passage_vectors(build, _open_dense(build, manifest))
         sentence_vecs = np.load(build / "sentences.npy", mmap_mode="r") if len(s_keys) else passage_vecs[:0]
         if len(p_keys) != len(passage_vecs) or len(s_keys) != len(sentence_vecs):
             return VectorCache.empty()
@@ -621,7 +630,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
             (tmp / "dense_index.json").write_text(json.dumps({"type": "milvus", "store": store, "collection": collection}),
                                                   encoding="utf-8")
             dense_info = vector_store.write_milvus(store, collection, p_vecs.load())
-        p_vecs.discard()
+        p_vecs.save(tmp / "passage_vectors.npy")  # the cache's copy: the index may hold 8-bit codes (or be in Milvus)
         term_ids.bm25().save(str(tmp / "bm25"), show_progress=False)
         (tmp / "term_df.json").write_text(json.dumps(term_ids.df()), encoding="utf-8")
         del term_ids

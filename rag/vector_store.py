@@ -1,17 +1,22 @@
 """Passage vector indexes: FAISS on this machine, chosen by corpus size.
 
 Up to ``FLAT_MAX`` passages an exact ``IndexFlatIP`` (a brute-force inner product, which
-on normalised vectors is cosine): it needs no training and loses nothing. Above it an
-``IndexIVFFlat``: vectors grouped into ``nlist`` k-means cells (about 4·√n, so 4,000 at 1M),
-and a query scans the ``nprobe`` = 32 nearest cells.
+on normalised vectors is cosine): it needs no training and loses nothing. Above it an IVF
+index: vectors grouped into ``nlist`` k-means cells (about 4·√n, so 4,000 at 1M), a query
+scanning the ``nprobe`` = 32 nearest cells, and each vector stored as 8-bit codes
+(``IndexIVFScalarQuantizer``, 384 bytes for MiniLM instead of 1,536 as float32).
 
 Measured on 2 shared cores with realistic synthetic vectors (benchmarks/bench_scale.py,
-docs/BENCHMARKS.md): flat search costs about 1.4 ms per 10,000 vectors (4.2 ms at 30k,
-14 ms at 100k, 134 ms at 1M); IVF answers in 0.15-1.0 ms from 30k to 1M, with recall@10
-against exact search of 0.93 at 30k, 0.97 at 100k and 1.00 at 1M. The threshold keeps
-exact search while it costs under ~7 ms (a query's embedding takes about as long), and
-IVF where its recall is ≥ 0.95. HNSW was left out: measured on this machine kind (issue 5),
-it did poorly on near-duplicate data (quotes repeated across articles are common).
+docs/BENCHMARKS.md): flat search costs about 1.4 ms per 10,000 vectors (134 ms at 1M);
+IVF answers in under a millisecond from 30k to 1M, with recall@10 against exact search
+of 0.93 at 30k, 0.97 at 100k and 1.00 at 1M. The 8-bit codes cost no recall worth
+measuring (0.997 against 0.998 for float32 cells at 300k) and make the index a quarter
+of the size. The threshold keeps exact search while it costs under ~7 ms (a query's
+embedding takes about as long), and IVF where its recall is ≥ 0.95. HNSW was left out:
+measured on this machine kind (issue 5), it did poorly on near-duplicate data (quotes
+repeated across articles are common). The float vectors themselves are kept beside the
+index (``passage_vectors.npy``) for the embedding cache, so 8-bit codes never feed a
+rebuild.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import math
 import numpy as np
 
 FLAT_MAX = 50_000  # exact search up to this many passages
+IVF_KINDS = ("ivf_sq8", "ivf_flat")  # 8-bit codes (built above FLAT_MAX), float32 (older indexes, benchmarks)
 NPROBE = 32  # 16 gave recall@10 0.967 at 100k, 32 gave 0.975 at twice the (sub-millisecond) cost
 
 
@@ -34,8 +40,8 @@ def build_faiss(vectors, flat_max: int | None = None, nprobe: int = NPROBE, kind
     """A FAISS index over ``vectors`` (normalised float32) and a description for the manifest.
 
     ``vectors`` is an (n, dim) array, or a spool.RowSpool (read from disk ``chunk`` rows at
-    a time, so the build never holds a second copy). ``kind`` forces "flat" or "ivf"
-    (benchmarks); by default flat up to ``flat_max`` vectors.
+    a time, so the build never holds a second copy). ``kind`` forces "flat", "ivf_sq8"
+    ("ivf") or "ivf_flat" (benchmarks); by default flat up to ``flat_max`` vectors, ivf_sq8 above.
     """
     import faiss
 
@@ -47,14 +53,18 @@ def build_faiss(vectors, flat_max: int | None = None, nprobe: int = NPROBE, kind
         blocks = lambda: (vectors[i : i + chunk] for i in range(0, n, chunk))  # noqa: E731
         take = vectors.__getitem__
     flat_max = FLAT_MAX if flat_max is None else flat_max
-    kind = kind or ("flat" if n <= flat_max else "ivf")
+    kind = {"ivf": "ivf_sq8"}.get(kind or "", kind) or ("flat" if n <= flat_max else "ivf_sq8")
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
         info = {"type": "flat", "metric": "inner_product"}
-    else:
+    elif kind in IVF_KINDS:
         nlist = ivf_nlist(n)
         quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        if kind == "ivf_flat":
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        else:
+            index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                  faiss.METRIC_INNER_PRODUCT)
         rows = np.arange(n)
         if n > nlist * 64:  # k-means on a random sample: 64 points per cell is plenty
             rows = np.sort(np.random.default_rng(0).choice(n, nlist * 64, replace=False))
@@ -62,7 +72,9 @@ def build_faiss(vectors, flat_max: int | None = None, nprobe: int = NPROBE, kind
         index.train(sample)
         del sample
         index.nprobe = min(nprobe, nlist)
-        info = {"type": "ivf_flat", "metric": "inner_product", "nlist": nlist, "nprobe": index.nprobe}
+        info = {"type": kind, "metric": "inner_product", "nlist": nlist, "nprobe": index.nprobe}
+    else:
+        raise ValueError(f"unknown FAISS index kind '{kind}' (flat, ivf_sq8, ivf_flat)")
     for block in blocks():
         index.add(np.ascontiguousarray(block, dtype=np.float32))
     return index, info
@@ -70,14 +82,18 @@ def build_faiss(vectors, flat_max: int | None = None, nprobe: int = NPROBE, kind
 
 def configure(index, info: dict | None) -> None:
     """Apply the search parameters recorded in the manifest to a loaded index."""
-    if info and info.get("type") == "ivf_flat":
+    if info and info.get("type") in IVF_KINDS:
         import faiss
 
         faiss.extract_index_ivf(index).nprobe = int(info.get("nprobe", NPROBE))
 
 
 def all_vectors(index) -> np.ndarray:
-    """Every stored vector, in id order (for the embedding cache and retrieval-only indexes)."""
+    """Every stored vector, in id order (as stored: 8-bit codes come back approximate).
+
+    For indexes built before ``passage_vectors.npy`` was kept beside them (flat or float32
+    IVF, which give the vectors back exactly), and for Milvus collections.
+    """
     import faiss
 
     if isinstance(index, MilvusVectors):

@@ -206,6 +206,15 @@ def test_a_rebuild_over_a_damaged_index_succeeds(index_copy, embedder, damage):
     assert len(load_index(Settings(index_dir=index_copy)).passages) == report.passages
 
 
+def test_damaged_cache_vectors_cost_a_re_embedding_not_the_index(index_copy, embedder):
+    """passage_vectors.npy is only the embedding cache's copy: serving ignores it, a rebuild embeds again."""
+    _truncate((index_copy / "current").resolve() / "passage_vectors.npy")
+    assert len(load_index(Settings(index_dir=index_copy)).passages) > 0
+    report = build_index([], Settings(index_dir=index_copy), embedder=embedder, show_progress=False)
+    assert report.reused == 0 and report.embedded > 0
+    assert len(load_index(Settings(index_dir=index_copy)).passages) == report.passages
+
+
 def test_an_index_of_the_previous_format_is_refreshed_from_its_sources_and_cache(index_copy, embedder):
     """After an upgrade, `rag ingest` with no path still knows the sources and reuses every vector."""
     _edit_manifest(format_version=1)((index_copy / "current").resolve())
