@@ -157,15 +157,15 @@ def missing_key_terms(question: str, vocabulary: Vocabulary) -> list[str]:
 class ExtractiveEngine:
     """Composes cited answers from the retriever's evidence; see the module docstring."""
 
-    def __init__(self, retriever: Retriever, settings: Settings, statements: dict[str, list[Statement]]):
+    def __init__(self, retriever: Retriever, settings: Settings):
         self.retriever = retriever
         self.settings = settings
-        self.statements = statements  # per document, from attribution
+        self.statements = retriever.index.statements  # per document, attributed by the build
         self.vocabulary = Vocabulary(retriever.index.surface_words)
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
         self._by_speaker: dict[str, list[tuple[int, int]]] = {}
-        self._doc_order = list(statements)
-        for d, sts in enumerate(statements.values()):
+        self._doc_order = list(self.statements)
+        for d, sts in enumerate(self.statements.values()):
             for i, st in enumerate(sts):
                 for w in st.speaker:
                     self._by_speaker.setdefault(w, []).append((d, i))

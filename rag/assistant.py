@@ -65,7 +65,7 @@ class Assistant:
 
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
-        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings, index.statements)
+        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings)
 
     @property
     def index(self) -> Index:

@@ -533,14 +533,13 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
         heads: dict[str, Document] = {}  # doc_id -> the document without its text, every file name in sources
         records: dict[str, dict] = {}  # doc_id -> the rest of the manifest's entry
         window: list[_Queued] = []
-        n_passages = n_sentences = 0
         total = len(docs) if hasattr(docs, "__len__") else None
         # a file counts as done once its passages have their vectors
         bar = tqdm(total=total, desc="Indexing", unit="file", disable=not show_progress)
         done = [0]
 
         def tell(message: str) -> None:
-            bar.set_postfix(passages=n_passages, embedded=vectors.embedded, refresh=True)
+            bar.set_postfix(passages=p_rows.rows, embedded=vectors.embedded, refresh=True)
             report(0.02 + 0.86 * (bar.n / total if total else 0.0), message)
 
         def flush() -> None:
@@ -557,7 +556,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
                 s_keys.append(np.array([k for q in window for k in q.sentence_keys], dtype=f"S{KEY_BYTES}"))
             window.clear()
             bar.update(done[0] - bar.n)
-            tell(f"Indexed {n_passages} passages")
+            tell(f"Indexed {p_rows.rows} passages")
 
         with open(tmp / "documents.json", "w", encoding="utf-8") as docs_fh, \
                 open(tmp / "statements.jsonl", "w", encoding="utf-8") as statements_fh, bar:
@@ -570,7 +569,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
                     continue
                 doc_no = len(records)  # its place in documents.json, which passages.npy refers to
                 heads[doc.doc_id] = replace(doc, text="")
-                passages = split_document(doc, settings.max_passage_words, first_pid=n_passages)
+                passages = split_document(doc, settings.max_passage_words, first_pid=p_rows.rows)
                 records[doc.doc_id] = {
                     "passages": len(passages), "chars": len(doc.text),
                     "sha256": hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
@@ -595,8 +594,6 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
                     lower = words(queued.text.lower())
                     surface.update(lower)
                     term_ids.add(terms_of_words(lower))
-                n_passages += len(passages)
-                n_sentences += sum(len(p.sentences) for p in passages)
                 if len(window) >= WINDOW:
                     flush()
             flush()
@@ -651,8 +648,8 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
             "sources": [s for s in sources if s not in unreadable],
             "excluded": list(excluded or []),
             "documents": documents,
-            "passages": n_passages,
-            "sentences": n_sentences,
+            "passages": p_rows.rows,
+            "sentences": s_spans.rows,
             "sentence_vectors": vectors.with_sentences,
             # "contextual": pooled from the passage's run (rag/pooling.py); "standalone": each embedded alone
             "sentence_pooling": vectors.pooling(),
@@ -672,7 +669,7 @@ def _write(docs, vectors: _Vectors, sources, settings, skipped, old_added, exclu
     _swap_current(index_dir, final)
     _remove_stale_builds(index_dir, keep={final, previous} - {None})
     report(1.0, "Done")
-    return BuildReport(final, len(records), n_passages, vectors.embedded, vectors.reused, list(skipped or []),
+    return BuildReport(final, len(records), p_rows.rows, vectors.embedded, vectors.reused, list(skipped or []),
                        time.time() - t0)
 
 

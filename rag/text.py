@@ -27,7 +27,7 @@ _HYPHEN = re.compile(r"[-'’]")
 
 def words(text: str) -> list[str]:
     """Surface words (case kept), with digit groups joined ("3,706" -> "3706") and possessives dropped."""
-    # str methods, not a regex per word: this runs over every passage at build and load
+    # str methods, not a regex per word: this runs over every passage at build
     return [w[:-2] if w.endswith(("'s", "’s")) else w for w in _WORD.findall(_DIGIT_GROUP.sub("", text))]
 
 

@@ -53,7 +53,9 @@ def build_faiss(vectors, flat_max: int | None = None, nprobe: int = NPROBE, kind
         blocks = lambda: (vectors[i : i + chunk] for i in range(0, n, chunk))  # noqa: E731
         take = vectors.__getitem__
     flat_max = FLAT_MAX if flat_max is None else flat_max
-    kind = {"ivf": "ivf_sq8"}.get(kind or "", kind) or ("flat" if n <= flat_max else "ivf_sq8")
+    if kind == "ivf":
+        kind = "ivf_sq8"
+    kind = kind or ("flat" if n <= flat_max else "ivf_sq8")
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
         info = {"type": "flat", "metric": "inner_product"}

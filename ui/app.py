@@ -192,8 +192,8 @@ def restored_chat(saved: object) -> tuple[list, list]:
     if not isinstance(saved, dict):
         return [], []
     messages = [m for m in map(_message, saved.get("messages") or []) if m]
-    history = [[str(u), str(a)] for pair in saved.get("history") or [] if isinstance(pair, (list, tuple)) and len(pair) == 2
-               for u, a in [pair]]
+    history = [[str(pair[0]), str(pair[1])] for pair in saved.get("history") or []
+               if isinstance(pair, (list, tuple)) and len(pair) == 2]
     return messages, history
 
 
