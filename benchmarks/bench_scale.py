@@ -419,9 +419,7 @@ def _cold_start(index_dir: Path, backend: str) -> dict:
         text, _info = client.predict("What did Townsend say?", "", api_name="/ask")
         first = time.perf_counter() - t0
         assert "Townsend" in text, text
-        with open(f"/proc/{proc.pid}/status") as fh:
-            hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
-        return {"listening_s": listening, "first_answer_s": first, "peak_rss_mb": hwm / 1024}
+        return {"listening_s": listening, "first_answer_s": first, "peak_rss_mb": peak_rss_mb(proc.pid)}
     finally:
         proc.terminate()
         try:
@@ -621,9 +619,14 @@ def render(res: dict, command: str, plotted: bool) -> str:
                      f"{r['seconds']:.1f} s | {r['peak_rss_mb']:.0f} MB | {serve} |")
         if len(rows) > 1:
             a, b = rows[0], rows[-1]
-            per_k = (b["peak_rss_mb"] - a["peak_rss_mb"]) / max(1, b["passages"] - a["passages"]) * 1000
+
+            def per_k(x: float, y: float) -> float:
+                """Growth from the first row's ``x`` to the last row's ``y``, per 1,000 passages."""
+                return (y - x) / max(1, b["passages"] - a["passages"]) * 1000
+
+            grow_build = per_k(a["peak_rss_mb"], b["peak_rss_mb"])
             L += ["", f"From {a['copies']} to {b['copies']} copies the peak grows by {b['peak_rss_mb'] - a['peak_rss_mb']:.0f} MB "
-                  f"for {b['text_mb'] - a['text_mb']:.0f} MB more text: {per_k:.1f} MB per 1,000 passages. Documents are read "
+                  f"for {b['text_mb'] - a['text_mb']:.0f} MB more text: {grow_build:.1f} MB per 1,000 passages. Documents are read "
                   "one file at a time and passages embedded in windows of 1,024; text, sentence vectors and cache keys go to "
                   "disk as they are made. What grows in memory is what search keeps there anyway: the passage vectors for "
                   "FAISS (1.5 KB each as float32, more than the passage's text; above 50,000 passages the IVF index keeps "
@@ -633,7 +636,7 @@ def render(res: dict, command: str, plotted: bool) -> str:
                   "instead."]
             sa, sb = a.get("serve"), b.get("serve")
             if sa and sb:
-                grow = (sb["loaded_rss_mb"] - sa["loaded_rss_mb"]) / max(1, b["passages"] - a["passages"]) * 1000
+                grow = per_k(sa["loaded_rss_mb"], sb["loaded_rss_mb"])
                 L += ["", f"The server holds {grow:.1f} MB more per 1,000 passages and loads {b['passages']:,} passages in "
                       f"{sb['load_s']:.1f} s. It keeps the documents' text, the passage vectors (FAISS), BM25 and each "
                       "passage as four integers and each sentence as two (rag/passage_table.py); sentence vectors are "

@@ -42,13 +42,18 @@ class HashEmbedder:
         return self.encode(texts), [[self._vector(t[a:b]) for a, b in sp] for t, sp in zip(texts, spans)]
 
 
+def status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status ("VmHWM", "VmRSS"), in MB."""
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(field)) / 1024
+
+
 def peak_rss_mb() -> float:
     """This process's own peak RSS (VmHWM), in MB.
 
     Not getrusage's ru_maxrss, which on Linux starts from the parent's peak at fork.
     """
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+    return status_mb("VmHWM")
 
 
 def main() -> int:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from memory_build import HashEmbedder, peak_rss_mb  # noqa: E402
+from memory_build import HashEmbedder, peak_rss_mb, status_mb  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -46,18 +46,13 @@ class _QueryEmbedder(HashEmbedder):
         return self._vector(text)
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
-
-
 def main() -> int:
     index_dir = Path(sys.argv[1])
-    before = _rss_mb()  # Python and the imports
+    before = status_mb("VmRSS")  # Python and the imports
     t = time.perf_counter()
     assistant = Assistant(Settings(index_dir=index_dir), embedder=_QueryEmbedder())
     load_s = time.perf_counter() - t
-    loaded = _rss_mb()
+    loaded = status_mb("VmRSS")
     times = []
     for _ in range(3):
         for q in QUESTIONS:
@@ -65,7 +60,7 @@ def main() -> int:
             assistant.ask(q)
             times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    print(json.dumps({"load_s": load_s, "imports_rss_mb": before, "loaded_rss_mb": loaded, "rss_mb": _rss_mb(),
+    print(json.dumps({"load_s": load_s, "imports_rss_mb": before, "loaded_rss_mb": loaded, "rss_mb": status_mb("VmRSS"),
                       "peak_rss_mb": peak_rss_mb(), "answer_p50_ms": statistics.median(times),
                       "answer_p95_ms": times[int(0.95 * (len(times) - 1))]}))
     return 0
