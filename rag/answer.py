@@ -205,13 +205,14 @@ class ExtractiveEngine:
         if kind and self.settings.type_bonus:
             # a sentence that holds the kind of thing asked for ("how many" -> a number) moves up
             evidence = sorted(evidence, key=lambda ev: -(ev.score + self.settings.type_bonus * has_type(self._text(ev), kind, query)))
-        return self._compose(question, query, self._evidence_units(evidence), bullets=False)
+        return self._compose(question, query, self._evidence_units(evidence, query), bullets=False)
 
     # -- helpers --------------------------------------------------------------
-    def _evidence_units(self, evidence: list[Evidence]) -> list[_Unit]:
+    def _evidence_units(self, evidence: list[Evidence], query: str) -> list[_Unit]:
         """The best sentence; a neighbour in its passage that scores nearly as well joins it
-        (one citation for the run); another sentence is added only when it is nearly as good
-        and brings query terms the first lacks."""
+        (one citation for the run); another sentence is added only when it scores nearly as
+        well and brings query terms the answer so far lacks (IDF-weighted share of the query)."""
+        s = self.settings
         best = evidence[0]
         start, end = best.start, best.end
         neighbours = [ev for ev in evidence[1:] if ev.pid == best.pid and ev.score >= NEIGHBOUR_RATIO * best.score]
@@ -223,15 +224,19 @@ class ExtractiveEngine:
                 end = ev.end
                 break
         units = [_Unit(best.pid, start, end, best.score)]
-        covered = best.lexical
+        q_terms = set(terms(query))
+        weight = sum(self.retriever.idf(t) for t in q_terms) or 1.0
+        covered = q_terms & set(terms(self._span_text(best.pid, start, end)))
         for ev in evidence[1:4]:
-            if len(units) >= self.settings.max_answer_sentences:
+            if len(units) >= s.max_answer_sentences:
                 break
             if ev.pid == best.pid and start <= ev.start < end:
                 continue
-            if ev.score >= 0.9 * best.score and ev.lexical > covered + 0.15:
+            brings = (q_terms & set(terms(self._text(ev)))) - covered
+            gain = sum(self.retriever.idf(t) for t in brings) / weight
+            if ev.score >= s.second_sentence_ratio * best.score and gain >= s.second_sentence_gain:
                 units.append(_Unit(ev.pid, ev.start, ev.end, ev.score))
-                covered = max(covered, ev.lexical)
+                covered |= brings
         return units
 
     def _sentences_between(self, pid: int, a: int, b: int) -> bool:
@@ -316,8 +321,11 @@ class ExtractiveEngine:
         return self._unit(doc_id, sents[lo][0], sents[hi][1], scores[i])
 
     def _text(self, ev: Evidence) -> str:
+        return self._span_text(ev.pid, ev.start, ev.end)
+
+    def _span_text(self, pid: int, start: int, end: int) -> str:
         index = self.retriever.index
-        return index.documents[index.passages[ev.pid].doc_id].text[ev.start : ev.end]
+        return index.documents[index.passages[pid].doc_id].text[start:end]
 
     def _topic_score(self, row: int | None, text: str, tvec: np.ndarray, t_terms: list[str]) -> float:
         """How much a sentence is about a topic: 0.6 cosine + 0.4 IDF-weighted word overlap."""

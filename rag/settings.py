@@ -51,6 +51,11 @@ class Settings:
     # added to a sentence holding the kind of answer asked for (tuned on half of SQuAD part A)
     type_bonus: float = 0.1
     max_answer_sentences: int = 2
+    # a second evidence sentence joins the answer when it scores at least this share of the best one
+    # and brings at least this IDF-weighted share of the query's terms the answer lacks
+    # (benchmarks/tune_second_sentence.py, on half of SQuAD part A)
+    second_sentence_ratio: float = 0.9
+    second_sentence_gain: float = 0.15
     max_statements: int = 4
     max_question_chars: int = 2000
     # answer engine: "extractive" (no LLM), or "openai" / "ollama" / "llamacpp" (generated, every citation checked)

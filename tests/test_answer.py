@@ -121,3 +121,39 @@ def test_statement_lookup_by_speaker_equals_a_scan(assistant):
         scanned = [(doc_id, st) for doc_id, sts in engine.statements.items() for st in statements_by(sts, who)]
         assert engine.statements_of(who) == scanned
     assert engine.statements_of("Townsend")  # the article quotes him
+
+
+def _evidence_for(engine, needle: str, score: float):
+    """An Evidence for the seed sentence holding ``needle``, with a chosen score."""
+    from rag.retrieval import Evidence
+
+    index = engine.retriever.index
+    for p in index.passages:
+        for (s, e), row in zip(p.sentences, index.passage_sentences(p.pid)):
+            if needle in index.documents[p.doc_id].text[s:e]:
+                return Evidence(p.pid, row, s, e, score, score, 0.0)
+    raise AssertionError(needle)
+
+
+def test_a_second_sentence_joins_only_when_close_and_bringing_missing_query_terms(assistant):
+    """The second-sentence rule: scored at least `second_sentence_ratio` of the best and bringing at
+    least `second_sentence_gain` of the query's (IDF-weighted) terms that the first sentence lacks."""
+    from rag.answer import ExtractiveEngine
+
+    engine = ExtractiveEngine(assistant._engine.retriever, assistant.settings.replace(
+        second_sentence_ratio=0.8, second_sentence_gain=0.15))
+    query = "Which organization published the report on civilian deaths?"
+    deaths = _evidence_for(engine, "counted at least 426 civilian deaths", 1.0)
+    published = "In a report published on Tuesday"
+    close_new = _evidence_for(engine, published, 0.85)  # brings "published", "report"
+    units = engine._evidence_units([deaths, close_new], query)
+    assert [(u.start, u.end) for u in units] == [(deaths.start, deaths.end), (close_new.start, close_new.end)]
+    # too far below the best: not added
+    far = _evidence_for(engine, published, 0.7)
+    assert len(engine._evidence_units([deaths, far], query)) == 1
+    # as close, but nothing the first sentence lacks ("civilians" again): not added
+    same_terms = _evidence_for(engine, "instructing civilians to stay away from IS", 0.95)
+    assert len(engine._evidence_units([deaths, same_terms], query)) == 1
+    # at most max_answer_sentences
+    one = ExtractiveEngine(engine.retriever, engine.settings.replace(max_answer_sentences=1))
+    assert len(one._evidence_units([deaths, close_new], query)) == 1
