@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--embed-model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled; $RAG_EMBED_MODEL)")
         p.add_argument("--config", help="settings file (TOML; default: $RAG_CONFIG, else ./rag.toml if present)")
         p.add_argument("--embed-backend", choices=["auto", "onnx-int8", "onnx", "torch"],
-                       help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI, else onnx; $RAG_EMBED_BACKEND)")
+                       help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI or AVX2, else onnx; $RAG_EMBED_BACKEND)")
         p.add_argument("--store", help="where new builds keep passage vectors: faiss (default), milvus://HOST:PORT (a Milvus "
                                        "server) or milvus:///path/file.db (Milvus Lite); $RAG_VECTOR_STORE")
 

@@ -4,8 +4,8 @@ Backends (``Settings.embed_backend``, ``$RAG_EMBED_BACKEND``):
 
 * ``onnx-int8``: the model exported to ONNX once (rag/onnx_embedding.py) and dynamically
   quantised to int8, run by onnxruntime; 3.3x torch fp32's throughput where the CPU has
-  a dot-product instruction for int8 (VNNI), with SciFact nDCG@10 within 0.005 of fp32
-  (docs/BENCHMARKS.md);
+  a dot-product instruction for int8 (VNNI), 2.0x on plain AVX2, with SciFact nDCG@10
+  within 0.005 of fp32 on both (docs/BENCHMARKS.md, docs/TUNING.md);
 * ``onnx``: the same export in fp32 (identical vectors to torch within 1e-5);
 * ``torch``: sentence-transformers on torch, the quality reference and the fallback for
   any model the export cannot reproduce;
@@ -95,7 +95,11 @@ def export_id(model_name: str, backend: str) -> str | None:
     from . import onnx_embedding as oe
 
     model_dir = oe.local_model_dir(resolve_model(model_name))
-    return oe.model_key(model_dir) if model_dir is not None else None
+    if model_dir is None:
+        return None
+    # the same int8 graph gives slightly other vectors on AVX2's saturating kernels than with VNNI
+    kernels = "+avx2" if backend == "onnx-int8" and oe.int8_kernels() == "avx2" else ""
+    return oe.model_key(model_dir) + kernels
 
 
 class Embedder:

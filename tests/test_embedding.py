@@ -90,7 +90,9 @@ def test_serving_from_a_cached_export_imports_neither_torch_nor_sentence_transfo
 
 def test_backend_choice(monkeypatch, tmp_path):
     assert oe.int8_fast({"avx2", "avx512_vnni"}) and oe.int8_fast({"avx_vnni"}) and oe.int8_fast({"asimddp"})
-    assert not oe.int8_fast({"avx2", "fma"}) and not oe.int8_fast(set())
+    assert oe.int8_fast({"avx2", "fma"})  # plain AVX2: 1.9x fp32 at nDCG@10 within 0.005 (docs/TUNING.md)
+    assert not oe.int8_fast({"avx", "fma"}) and not oe.int8_fast(set())
+    assert oe.int8_kernels({"avx2", "avx512_vnni"}) == "dot" and oe.int8_kernels({"avx2", "fma"}) == "avx2"
     monkeypatch.setattr(oe, "int8_fast", lambda flags=None: True)
     assert resolve_backend("all-MiniLM-L6-v2", "auto", tmp_path) == "onnx-int8"
     monkeypatch.setattr(oe, "int8_fast", lambda flags=None: False)
@@ -102,6 +104,19 @@ def test_backend_choice(monkeypatch, tmp_path):
     assert resolve_backend("/no/such/model", "auto", tmp_path) == "torch"  # torch then reports the missing model
     with pytest.raises(ModelError, match="unknown embedding backend 'gpu'"):
         resolve_backend("all-MiniLM-L6-v2", "gpu", tmp_path)
+
+
+def test_int8_graph_id_names_the_cpu_kernels(monkeypatch):
+    """Vectors of AVX2's int8 kernels and of VNNI's differ a little: the embedding cache must not mix them."""
+    from rag.embedding import export_id
+
+    monkeypatch.setattr(oe, "cpu_flags", lambda: {"avx2", "avx512_vnni"})
+    dot = export_id("all-MiniLM-L6-v2", "onnx-int8")
+    monkeypatch.setattr(oe, "cpu_flags", lambda: {"avx2", "fma"})
+    avx2 = export_id("all-MiniLM-L6-v2", "onnx-int8")
+    assert dot and avx2 == dot + "+avx2"
+    assert export_id("all-MiniLM-L6-v2", "onnx") == oe.model_key(oe.local_model_dir(resolve_model("all-MiniLM-L6-v2")))
+    assert export_id("all-MiniLM-L6-v2", "torch") is None
 
 
 def test_model_the_export_cannot_reproduce_runs_on_torch(tmp_path, capsys):
