@@ -350,11 +350,19 @@ def _pct(value: float) -> str:
 
 
 def render(results: dict, command: str, settings: Settings) -> str:
-    lines = ["# Evaluation", "", f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}.", "",
+    from .embedding import resolve_backend
+    from .onnx_embedding import describe_cpu
+
+    # int8 vectors differ a little by CPU kind (docs/TUNING.md), so the report names both
+    backend = resolve_backend(settings.embed_model, settings.embed_backend)
+    lines = ["# Evaluation", "", f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}, "
+             f"embedding backend `{backend}` on {describe_cpu()}.", "",
              f"Settings: model `{settings.embed_model}`, fusion `{settings.fusion}` "
              f"(weights dense {settings.dense_weight} / BM25 {settings.bm25_weight}), passages of at most "
              f"{settings.max_passage_words} words, evidence threshold {settings.min_evidence}, answer-type bonus "
-             f"{settings.type_bonus}. How these were chosen (fusion on SciFact train queries; evidence settings on half of SQuAD part A): docs/TUNING.md.", "",
+             f"{settings.type_bonus}, a second sentence at {settings.second_sentence_ratio} of the best one's score "
+             f"bringing {settings.second_sentence_gain} of the query's terms. How these were chosen (fusion on SciFact "
+             "train queries; evidence settings on half of SQuAD part A): docs/TUNING.md.", "",
              "Metrics. Dev: *answer accuracy* = every must_include group matched in the answer; *citation accuracy* = "
              "a cited passage contains an evidence string; *refusal accuracy* over all questions (unanswerable ones must "
              "be refused, answerable ones must not). SQuAD: *answer contains gold* = a gold answer string inside the "
