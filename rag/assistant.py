@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .answer import Answer, ExtractiveEngine
 from .chat import standalone_question
-from .embedding import Embedder
+from .embedding import Embedder, backend_for_index
 from .generative import condense_question, stream_answer
 from .llm import LLM_ENGINES, ChatModel, label, make_model
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
@@ -31,10 +31,13 @@ class Assistant:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         # fail fast on a missing or mismatched index, before the model loads
-        check_compatible(read_manifest(settings.index_dir), settings, settings.index_dir)
+        manifest = read_manifest(settings.index_dir)
+        check_compatible(manifest, settings, settings.index_dir)
         if settings.engine not in ENGINES:
             raise ValueError(f"unknown answer engine '{settings.engine}' (choose from: {', '.join(ENGINES)})")
-        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend)
+        # questions are embedded by the backend that embedded the index's passages (under "auto")
+        backend = backend_for_index(settings.embed_backend, manifest.get("embed_backend"))
+        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size, backend=backend)
         self._build_lock = threading.Lock()
         self._engine = self._load()
         self._models: dict[str, ChatModel] = {}

@@ -84,6 +84,18 @@ def resolve_backend(model_name: str, backend: str | None = None, cache_dir: Path
     return backend
 
 
+def backend_for_index(requested: str | None, index_backend: str | None) -> str | None:
+    """The backend to embed questions with for an index whose passages ``index_backend`` embedded.
+
+    Under "auto" that is the index's own backend, so question and passage vectors come from
+    the same graph even when "auto" would choose another one today (an index built before
+    the default changed, or on another CPU); a backend the user names is used as named.
+    """
+    if _requested(requested) == "auto" and index_backend in BACKENDS[1:]:
+        return index_backend
+    return requested
+
+
 def export_id(model_name: str, backend: str) -> str | None:
     """The exported graph that makes an ONNX backend's vectors (None for torch).
 

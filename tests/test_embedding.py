@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from rag import onnx_embedding as oe
-from rag.embedding import Embedder, ModelError, resolve_backend, resolve_model
+from rag.embedding import Embedder, ModelError, backend_for_index, resolve_backend, resolve_model
 from rag.index import build_index, load_index, read_manifest
 from rag.settings import Settings
 
@@ -104,6 +104,29 @@ def test_backend_choice(monkeypatch, tmp_path):
     assert resolve_backend("/no/such/model", "auto", tmp_path) == "torch"  # torch then reports the missing model
     with pytest.raises(ModelError, match="unknown embedding backend 'gpu'"):
         resolve_backend("all-MiniLM-L6-v2", "gpu", tmp_path)
+
+
+def test_questions_are_embedded_by_the_backend_that_embedded_the_index(monkeypatch, tmp_path, cache_dir, onnx_embedder):
+    """An index of fp32 vectors (say, built before "auto" chose int8 on this CPU) is asked with fp32
+    question vectors under "auto"; a backend the user names wins."""
+    from rag.assistant import Assistant
+
+    monkeypatch.delenv("RAG_EMBED_BACKEND", raising=False)
+    assert backend_for_index(None, "onnx") == "onnx" and backend_for_index("auto", "torch") == "torch"
+    assert backend_for_index("onnx-int8", "onnx") == "onnx-int8"
+    assert backend_for_index(None, None) is None and backend_for_index(None, "StubEmbedder") is None
+    monkeypatch.setenv("RAG_EMBED_BACKEND", "torch")
+    assert backend_for_index(None, "onnx") is None  # the variable is the user's choice: Embedder reads it
+    monkeypatch.delenv("RAG_EMBED_BACKEND")
+
+    monkeypatch.setenv("RAG_CACHE_DIR", str(cache_dir))
+    index_dir = tmp_path / "index"
+    build_index([SEEDS], Settings(index_dir=index_dir), embedder=onnx_embedder, show_progress=False)
+    assert read_manifest(index_dir)["embed_backend"] == "onnx"
+    assert Assistant(Settings(index_dir=index_dir)).embedder.backend == "onnx"
+    named = Assistant(Settings(index_dir=index_dir, embed_backend="onnx-int8"))
+    assert named.embedder.backend == "onnx-int8"
+    assert not named.ask("What did Townsend say?").refused
 
 
 def test_int8_graph_id_names_the_cpu_kernels(monkeypatch):
