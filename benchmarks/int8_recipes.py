@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag import onnx_embedding as oe  # noqa: E402
 from rag.embedding import resolve_model  # noqa: E402
-from rag.evaluate import load_beir, ndcg_at, recall_at  # noqa: E402
+from rag.evaluate import doc_ranking, load_beir, ndcg_at, recall_at  # noqa: E402
 from rag.index import load_index, passage_text_for_search  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -43,10 +43,10 @@ def main() -> int:
     settings = Settings(index_dir=Path(sys.argv[2]))
     index = load_index(settings)
     texts = [passage_text_for_search(p, index.documents[p.doc_id], settings) for p in index.passages]
-    passage_doc = [id_map[p.doc_id] for p in index.passages]
-    export = oe.export_dir_for(oe.local_model_dir(resolve_model(settings.embed_model)))
+    model_dir = oe.local_model_dir(resolve_model(settings.embed_model))
+    export = oe.export_dir_for(model_dir)
     if not (export / "meta.json").exists():
-        oe.export(oe.local_model_dir(resolve_model(settings.embed_model)), export)
+        oe.export(model_dir, export)
     qids = list(queries)
     print(f"{oe.describe_cpu()}; int8 kernels: {oe.int8_kernels()}; {len(texts)} passages, {len(qids)} queries")
     print("| graph | embedding | nDCG@10 | recall@100 |\n|---|---|---|---|")
@@ -60,10 +60,7 @@ def main() -> int:
         sims = enc.encode([queries[q] for q in qids]) @ passages.T
         ndcg, recall = [], []
         for row, q in zip(sims, qids):
-            ranked: list[str] = []
-            for j in np.argsort(-row)[:400]:
-                if passage_doc[j] not in ranked:
-                    ranked.append(passage_doc[j])
+            ranked = doc_ranking([(int(j), row[j]) for j in np.argsort(-row)[:400]], index, id_map)
             ndcg.append(ndcg_at(ranked, qrels[q]))
             recall.append(recall_at(ranked, qrels[q]))
         print(f"| {name} | {seconds:.0f} s | {np.mean(ndcg):.4f} | {np.mean(recall):.4f} |", flush=True)

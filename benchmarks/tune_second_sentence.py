@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rag.answer import ExtractiveEngine, _Unit  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
-from rag.evaluate import _accuracies, _norm, answer_words, bundled_dev_questions, judge, load_squad, percentile  # noqa: E402
+from rag.evaluate import _norm, answer_words, bundled_dev_questions, eval_dev, load_squad, percentile  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 GRID = [("old", None, None), ("none", 2.0, 1.0)] + [
@@ -112,11 +112,7 @@ def main() -> int:
         dev_cell = "–"
         if dev is not None:
             configure(dev._engine, dev.settings, ratio, gain)
-            rows = []
-            for item in items:
-                ans = dev.ask(item["question"], [tuple(h) for h in item.get("history") or []])
-                rows.append({**judge(item, ans), "refused": ans.refused, "words": answer_words(ans.answer)})
-            acc = _accuracies(rows)
+            acc = eval_dev(dev, items)
             dev_cell = (f"{acc['answer_accuracy']:.1%} / {acc['citation_accuracy']:.1%} / {acc['refusal_accuracy']:.1%} / "
                         f"{acc['words_p50']:.0f}, {acc['words_p90']:.0f}")
         print(f"| {name} | {cells[0]} | {cells[1]} | {dev_cell} |", flush=True)

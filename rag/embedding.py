@@ -91,7 +91,7 @@ def backend_for_index(requested: str | None, index_backend: str | None) -> str |
     the same graph even when "auto" would choose another one today (an index built before
     the default changed, or on another CPU); a backend the user names is used as named.
     """
-    if _requested(requested) == "auto" and index_backend in BACKENDS[1:]:
+    if _requested(requested) == "auto" and index_backend in BACKENDS and index_backend != "auto":
         return index_backend
     return requested
 

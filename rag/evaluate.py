@@ -350,13 +350,8 @@ def _pct(value: float) -> str:
 
 
 def render(results: dict, command: str, settings: Settings) -> str:
-    from .embedding import resolve_backend
-    from .onnx_embedding import describe_cpu
-
-    # int8 vectors differ a little by CPU kind (docs/TUNING.md), so the report names both
-    backend = resolve_backend(settings.embed_model, settings.embed_backend)
     lines = ["# Evaluation", "", f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}, "
-             f"embedding backend `{backend}` on {describe_cpu()}.", "",
+             f"embedding backend `{results['backend']}` on {results['cpu']}.", "",
              f"Settings: model `{settings.embed_model}`, fusion `{settings.fusion}` "
              f"(weights dense {settings.dense_weight} / BM25 {settings.bm25_weight}), passages of at most "
              f"{settings.max_passage_words} words, evidence threshold {settings.min_evidence}, answer-type bonus "
@@ -447,6 +442,7 @@ def render(results: dict, command: str, settings: Settings) -> str:
 
 def main(args, settings: Settings) -> int:
     """Run the requested evaluations, print the report and write it to ``args.output``."""
+    from .onnx_embedding import describe_cpu
     from .sources import load_documents
 
     results: dict = {}
@@ -460,6 +456,8 @@ def main(args, settings: Settings) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # the retrieval and extractive figures are the default engine's; an LLM engine gets its own section
         assistant = _assistant_for(docs, settings.replace(engine="extractive"), Path(tmp))[0]
+        # int8 vectors differ a little by CPU kind (docs/TUNING.md), so the report names both
+        results["backend"], results["cpu"] = assistant.embedder.backend, describe_cpu()
         results["dev"] = eval_dev(assistant, items)
         results["checker"] = calibrate_checker(assistant, items)
         if engine != "extractive":
