@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import STOPWORDS, words
+from .text import CAPITALIZED_RUN, STOPWORDS, words
 
 SPEECH_VERBS = (
     "said|says|say|added|adds|continued|continues|declared|declares|noted|notes|told|tells|concedes|conceded|"
@@ -33,14 +33,11 @@ TITLES = {
     "senator", "sen", "governor", "gov", "mayor", "chief", "commander", "professor", "prof", "dr", "mr", "mrs", "ms",
     "ambassador", "chairman", "chairwoman", "ceo", "judge", "king", "queen", "pope", "representative", "rep",
 }
-_CAP_SEQ = re.compile(
-    r"(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*)(?:\s+(?:(?:of|for|the|de|van|von|al|bin)\s+)*(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*))*"
-)
 _PRONOUN = re.compile(r"\b(he|she|He|She)\b")
 _QUOTE_CHARS = "“”\""
 # Stored with each index (the build attributes statements once): raise it when the rules
 # change, and indexes built with the old rules have their statements found again on load.
-ATTRIBUTION_VERSION = 1
+ATTRIBUTION_VERSION = 2  # 2: documents' links stored beside their statements
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,7 @@ class _People:
 
     def __init__(self, text: str):
         self.known: set[str] = set()
-        for m in _CAP_SEQ.finditer(text):
+        for m in CAPITALIZED_RUN.finditer(text):
             toks = [t.lower().strip(".") for t in m.group(0).split()]
             if any(t in TITLES for t in toks):
                 # the words after the last title are the person's name
@@ -124,15 +121,15 @@ def _speaker(outside: str, sentence: str, people: _People) -> frozenset[str] | N
         before = re.sub(r"(\s+(?:also|then|later|strongly|even|further|again))+$", "", before)
         if re.search(r"\b(he|she|He|She)$", before):
             return people.last or None
-        seqs = list(_CAP_SEQ.finditer(before))
+        seqs = list(CAPITALIZED_RUN.finditer(before))
         if seqs and seqs[-1].end() >= len(before) - 1 and name_words(seqs[-1].group(0)):
             return name_words(seqs[-1].group(0))
         if _INVERTED.fullmatch(verb.group(0)):
             m = re.match(r"\s+((?:[A-Z]|al-).*)", outside[verb.end() :])
-            seq = _CAP_SEQ.match(m.group(1)) if m else None
+            seq = CAPITALIZED_RUN.match(m.group(1)) if m else None
             if seq and not _PRONOUN.fullmatch(seq.group(0)) and name_words(seq.group(0)):
                 return name_words(seq.group(0))
-    lead = _CAP_SEQ.match(sentence.lstrip("“\" "))
+    lead = CAPITALIZED_RUN.match(sentence.lstrip("“\" "))
     if lead and people.is_person(lead.group(0)):
         return name_words(lead.group(0))
     return None
@@ -176,7 +173,7 @@ def attribute(text: str, sentences: list[tuple[int, int]]) -> list[Statement]:
             if speaker:
                 statements.append(Statement(speaker, tuple(block), True))
                 people.last = speaker
-            for seq in _CAP_SEQ.finditer(joined):
+            for seq in CAPITALIZED_RUN.finditer(joined):
                 people.mention(seq.group(0))
             if speaker:
                 people.last = speaker
@@ -186,7 +183,7 @@ def attribute(text: str, sentences: list[tuple[int, int]]) -> list[Statement]:
                 speaker = _speaker(sent, sent, people)
             if speaker:
                 statements.append(Statement(speaker, ((s, e),), False))
-            for seq in _CAP_SEQ.finditer(sent):
+            for seq in CAPITALIZED_RUN.finditer(sent):
                 people.mention(seq.group(0))
             if speaker:
                 people.last = speaker

@@ -21,6 +21,10 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# a run of capitalised words, with the small words names contain ("Bank of England", "al-Abadi")
+CAPITALIZED_RUN = re.compile(
+    r"(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*)(?:\s+(?:(?:of|for|the|de|van|von|al|bin)\s+)*(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*))*"
+)
 _DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3})")
 _HYPHEN = re.compile(r"[-'’]")
 

@@ -181,7 +181,7 @@ def test_streaming_windows_give_the_same_index_and_merge_late_duplicates(tmp_pat
     """Passages embedded a few at a time land in the right rows; a duplicate read last still becomes an alias."""
     import numpy as np
 
-    import rag.index
+    import rag.build
     from rag.vector_store import all_vectors
 
     corpus = tmp_path / "corpus"
@@ -189,7 +189,7 @@ def test_streaming_windows_give_the_same_index_and_merge_late_duplicates(tmp_pat
     (corpus / "zz-copy.txt").write_text((corpus / "doc000.txt").read_text(encoding="utf-8"), encoding="utf-8")
     whole, windowed = Settings(index_dir=tmp_path / "whole"), Settings(index_dir=tmp_path / "windowed")
     build_index([corpus, SEEDS], whole, embedder=embedder, show_progress=False)
-    monkeypatch.setattr(rag.index, "WINDOW", 3)
+    monkeypatch.setattr(rag.build, "WINDOW", 3)
     report = build_index([corpus, SEEDS], windowed, embedder=embedder, show_progress=False)
     a, b = load_index(whole), load_index(windowed)
     assert report.documents == len(b.documents) == 13
@@ -218,8 +218,8 @@ def test_cache_of_an_index_with_keys_in_json_is_reused(index_copy, embedder):
 
 def test_model_loading_with_another_backend_restarts_the_build_without_cache(index_copy, embedder, tmp_path, monkeypatch):
     """Cached int8 vectors already used, then the model loads as torch (its export failed): nothing mixes."""
+    import rag.build
     import rag.embedding
-    import rag.index
 
     settings = Settings(index_dir=index_copy)
     assert build_index([], settings, show_progress=False).embedded == 0  # the seed index's vectors are the cache
@@ -234,7 +234,7 @@ def test_model_loading_with_another_backend_restarts_the_build_without_cache(ind
             return getattr(embedder, name)
 
     monkeypatch.setattr(rag.embedding, "Embedder", ExportFailed)
-    monkeypatch.setattr(rag.index, "WINDOW", 2)  # the seed's passages are flushed (from the cache) before the new file
+    monkeypatch.setattr(rag.build, "WINDOW", 2)  # the seed's passages are flushed (from the cache) before the new file
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, 1)
     report = build_index([corpus], settings, add=True, show_progress=False)
@@ -245,11 +245,11 @@ def test_model_loading_with_another_backend_restarts_the_build_without_cache(ind
 
 
 def test_build_reports_progress_in_order(tmp_path, embedder, monkeypatch):
-    import rag.index
+    import rag.build
 
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, 6)
-    monkeypatch.setattr(rag.index, "WINDOW", 4)
+    monkeypatch.setattr(rag.build, "WINDOW", 4)
     seen = []
     build_index([corpus], Settings(index_dir=tmp_path / "index"), embedder=embedder, show_progress=False,
                 progress=lambda frac, msg: seen.append((frac, msg)))
@@ -274,7 +274,7 @@ def test_the_build_stores_what_attribution_finds(seed_index_dir):
 
 
 def test_statements_are_found_again_only_for_changed_documents(tmp_path, embedder, monkeypatch):
-    import rag.index
+    import rag.notes
 
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, 3)
@@ -283,8 +283,8 @@ def test_statements_are_found_again_only_for_changed_documents(tmp_path, embedde
     build_index([corpus, SEEDS], settings, embedder=embedder, show_progress=False)
     (corpus / "quote.txt").write_text("Talks\n\n“We will go on,” said Maria Lopez. Others disagreed.", encoding="utf-8")
     seen = []
-    real = rag.index.attribute
-    monkeypatch.setattr(rag.index, "attribute", lambda text, sentences: seen.append(text) or real(text, sentences))
+    real = rag.notes.attribute
+    monkeypatch.setattr(rag.notes, "attribute", lambda text, sentences: seen.append(text) or real(text, sentences))
     build_index([], settings, embedder=embedder, show_progress=False)
     assert len(seen) == 1 and "go on" in seen[0]  # the article and the unchanged reports were not read again
     index = load_index(settings)

@@ -238,7 +238,8 @@ def test_two_rebuild_processes_take_turns_and_the_index_is_one_of_them(index_cop
         corpora[name] = folder
     lock = open(index_copy / ".build.lock", "w")
     fcntl.flock(lock, fcntl.LOCK_EX)  # hold the lock so both processes must arrive while a build "runs"
-    procs = {name: subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", "--quiet", "--index-dir", str(index_copy),
+    # not --quiet: the wait is a logged warning, which --quiet hides
+    procs = {name: subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", "--index-dir", str(index_copy),
                                      str(folder)], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     text=True)
              for name, folder in corpora.items()}
@@ -247,7 +248,7 @@ def test_two_rebuild_processes_take_turns_and_the_index_is_one_of_them(index_cop
         deadline = time.time() + 120
         while len(waiting) < 2 and time.time() < deadline:
             for name, proc in procs.items():
-                if name not in waiting and proc.stderr.readline().startswith("waiting for another build"):
+                if name not in waiting and "waiting for another build" in proc.stderr.readline():
                     waiting.add(name)
         assert waiting == set(procs), "both builds should wait for the lock"
     finally:

@@ -69,3 +69,47 @@ def test_an_index_above_the_threshold_is_ivf_end_to_end(tmp_path, embedder, monk
 def test_tiny_corpora_still_build(n):
     index, info = vector_store.build_faiss(clustered(n), flat_max=0)
     assert index.ntotal == n and info["nlist"] == 1
+
+
+# -- the VectorStore interface, FAISS side (Milvus: tests/test_vector_store_milvus.py) ---------------
+def test_the_store_spec_chooses_the_implementation():
+    assert vector_store.store_type(None) is vector_store.store_type("faiss") is vector_store.FaissStore
+    assert vector_store.store_type("milvus:///tmp/v.db") is vector_store.MilvusStore
+    with pytest.raises(ValueError, match="unknown vector store"):
+        vector_store.store_type("qdrant://x")
+    assert vector_store.record_spec({"type": "flat"}) == "faiss"
+    assert vector_store.record_spec({"type": "milvus", "store": "milvus://h:1"}) == "milvus://h:1"
+    vector_store.drop_recorded({"type": "flat"})  # a FAISS file goes with its directory: nothing to drop
+    vector_store.drop_recorded({"type": "other", "store": "qdrant://x"})  # unknown: left alone, no error
+
+
+@pytest.mark.parametrize("flat_max, kind", [(5000, "flat"), (100, "ivf_sq8")])
+def test_faiss_store_writes_opens_searches_and_drops(tmp_path, monkeypatch, flat_max, kind):
+    from rag.spool import RowSpool
+
+    monkeypatch.setattr(vector_store, "FLAT_MAX", flat_max)
+    x = clustered(2000)
+    spool = RowSpool(tmp_path / ".rows", "float32")  # what a build hands over
+    for i in range(0, len(x), 300):
+        spool.append(x[i : i + 300])
+    store = vector_store.write_store("faiss", tmp_path, "unused", spool, block=512)
+    assert isinstance(store, vector_store.VectorStore) and isinstance(store, vector_store.FaissStore)
+    assert store.info["type"] == kind and (store.ntotal, store.d) == x.shape
+    assert (tmp_path / vector_store.FAISS_FILE).exists() and not (tmp_path / vector_store.PENDING_RECORD).exists()
+    opened = vector_store.open_store(tmp_path, {"dense_index": store.info, "dim": 32, "passages": len(x)})
+    assert isinstance(opened, vector_store.FaissStore) and opened.ntotal == len(x)
+    if kind != "flat":
+        assert opened.index.nprobe == store.info["nprobe"]  # the search parameter comes from the record
+    scores, ids = opened.search(x[:5].astype(np.float64), 3)  # any float queries, the shape FAISS gives
+    assert scores.shape == ids.shape == (5, 3) and list(ids[:, 0]) == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(opened.vectors(), x, atol=0.01)
+    np.testing.assert_allclose(vector_store.all_vectors(opened), opened.vectors())
+    opened.drop()
+    assert opened.ntotal == 0 and not (tmp_path / vector_store.FAISS_FILE).exists()
+
+
+def test_an_empty_faiss_store_gives_no_hits():
+    store = vector_store.FaissStore.create(vectors=np.zeros((0, 4), np.float32))
+    assert store.ntotal == 0 and store.vectors().shape == (0, 4)
+    _, ids = store.search(np.ones((1, 4)), 2)
+    assert (ids == -1).all()

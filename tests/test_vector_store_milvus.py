@@ -7,8 +7,12 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("pymilvus")
-pytest.importorskip("milvus_lite")
+import importlib.util
+
+from components import require_module
+
+require_module(all(importlib.util.find_spec(m) for m in ("pymilvus", "milvus_lite")), "pymilvus or milvus-lite",
+               "make test installs them")
 
 from rag import vector_store  # noqa: E402
 from rag.index import build_index, load_index, read_manifest  # noqa: E402
@@ -99,7 +103,41 @@ def test_a_failed_or_killed_build_leaves_no_collection(tmp_path, embedder, monke
     current = read_manifest(settings.index_dir)["dense_index"]["collection"]
     tmp = settings.index_dir / "builds" / ".tmp-20990101T000000000000Z-1"
     tmp.mkdir()
-    vector_store.write_milvus(settings.vector_store, "rag_killed", np.zeros((3, 384), np.float32))
+    vector_store.write_store(settings.vector_store, None, "rag_killed", np.zeros((3, 384), np.float32))
     (tmp / "dense_index.json").write_text(json.dumps({"type": "milvus", "store": settings.vector_store, "collection": "rag_killed"}))
     load_index(settings)
     assert set(client.list_collections()) == {current} and not tmp.exists()
+
+
+def test_milvus_store_writes_opens_searches_and_drops(tmp_path):
+    spec = f"milvus://{tmp_path / 'store.db'}"
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    build = tmp_path / "build"
+    build.mkdir()
+    store = vector_store.write_store(spec, build, "rag_unit", x, block=50)
+    assert isinstance(store, vector_store.VectorStore) and isinstance(store, vector_store.MilvusStore)
+    # the build names its collection before writing it, so a killed build's collection can be dropped
+    assert json.loads((build / vector_store.PENDING_RECORD).read_text()) == {"type": "milvus", "store": spec,
+                                                                            "collection": "rag_unit"}
+    assert store.info["index"] == "FLAT" and (store.ntotal, store.d) == (120, 16)
+    opened = vector_store.open_store(build, {"dense_index": store.info, "dim": 16, "passages": 120})
+    assert isinstance(opened, vector_store.MilvusStore) and opened.ntotal == 120
+    scores, ids = opened.search(x[:4], 3)
+    assert list(ids[:, 0]) == [0, 1, 2, 3] and np.allclose(scores[:, 0], 1.0, atol=1e-4)
+    np.testing.assert_allclose(opened.vectors(), x, atol=1e-6)
+    opened.drop()
+    assert "rag_unit" not in store.client.list_collections()
+    vector_store.drop_recorded(store.info)  # already gone: nothing happens
+    with pytest.raises(RuntimeError, match="not found"):
+        vector_store.open_store(build, {"dense_index": store.info, "dim": 16, "passages": 120})
+
+
+def test_milvus_store_above_the_threshold_is_ivf(tmp_path, monkeypatch):
+    monkeypatch.setattr(vector_store, "FLAT_MAX", 100)
+    x = np.random.default_rng(1).normal(size=(4000, 8)).astype(np.float32)
+    store = vector_store.write_store(f"milvus://{tmp_path / 'ivf.db'}", None, "rag_ivf", x)
+    assert store.info["index"] == "IVF_FLAT" and store.info["nlist"] == vector_store.ivf_nlist(4000)
+    assert store.params["params"] == {"nprobe": store.info["nprobe"]}
+    store.drop()
