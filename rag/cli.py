@@ -1,14 +1,18 @@
-"""The `rag` command: ingest, ask, info, eval, serve. A thin layer over the library."""
+"""The `rag` command: ingest, ask, info, config, eval, train-reader, serve. A thin layer over the library.
+
+The CLI sets up its own process: logging (-v/-q) and offline model loading. The library only logs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .settings import Settings
+from .settings import Settings, load
 
 
 _LLM_FIELDS = {  # where --base-url and --model go, per engine
@@ -17,7 +21,7 @@ _LLM_FIELDS = {  # where --base-url and --model go, per engine
 }
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _overrides(args: argparse.Namespace) -> dict:
     engine = getattr(args, "engine", None)
     overrides = dict(
         index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "embed_model", None),
@@ -34,7 +38,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     if engine in _LLM_FIELDS:
         url_field, model_field = _LLM_FIELDS[engine]
         overrides[url_field], overrides[model_field] = base_url, model
-    return Settings.from_env(config=getattr(args, "config", None), **overrides)
+    return overrides
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(config=getattr(args, "config", None), **_overrides(args))
 
 
 def _print_answer(answer, out=sys.stdout) -> None:
@@ -45,6 +53,8 @@ def _print_answer(answer, out=sys.stdout) -> None:
             cites = "".join(f"[{n}]" for n in s.citations)
             mark = "  ok           " if s.supported else "  UNSUPPORTED  "
             print(f"{mark}{s.text} {cites}".rstrip(), file=out)
+    elif answer.short_answer and answer.answer.startswith(answer.short_answer):
+        print(f"Answer: {answer.answer}", file=out)
     else:
         print(answer.answer, file=out)
     if answer.note:
@@ -145,23 +155,66 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    """The effective settings and where each value came from (default, file, environment, command line)."""
+    import dataclasses
+
+    settings, origin = load(getattr(args, "config", None), **_overrides(args))
+    rows = [(f.name, getattr(settings, f.name), origin.get(f.name, "default"))
+            for f in dataclasses.fields(settings) if f.name != "scoring"]
+    rows += [(f"scoring.{f.name}", getattr(settings.scoring, f.name), origin.get(f"scoring.{f.name}", "default"))
+             for f in dataclasses.fields(settings.scoring)]
+    secret = {"openai_api_key", "api_key", "auth"}
+    if args.json:
+        print(json.dumps({name: {"value": "***" if name in secret and value else str(value) if isinstance(value, Path)
+                                 else value, "from": where} for name, value, where in rows}, indent=1))
+        return 0
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, where in rows:
+        shown = "***" if name in secret and value else value
+        print(f"{name:<{width}}  {shown!s:<40}  {where}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from . import evaluate
 
     return evaluate.main(args, _settings(args))
 
 
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    from .embedding import resolve_model
+    from .reader_train import TrainConfig, train_reader
+
+    config = TrainConfig(base_model=resolve_model(args.base_model), out_dir=Path(args.work_dir), epochs=args.epochs,
+                         lr=args.lr, batch_size=args.batch_size, seed=args.seed)
+    model_dir = train_reader(config, [Path(p) for p in args.squad_train], [Path(p) for p in args.squad],
+                             [Path(p) for p in args.beir], Path(args.out), progress=not args.quiet)
+    print(f"reader written to {model_dir} (model card: {Path(model_dir) / 'MODEL_CARD.md'}); "
+          f"use it with reader = \"{model_dir}\" in rag.toml or $RAG_READER")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
     settings = _settings(args)
-    auth = args.auth or os.environ.get("RAG_AUTH")
-    serve(settings, host=args.host, port=args.port, auth=auth)
+    serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth)
     return 0
+
+
+def _version() -> str:
+    try:
+        return version("rag-cited")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from . import __version__
+
+        return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers from your documents, offline.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -172,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI or AVX2, else onnx; $RAG_EMBED_BACKEND)")
         p.add_argument("--store", help="where new builds keep passage vectors: faiss (default), milvus://HOST:PORT (a Milvus "
                                        "server) or milvus:///path/file.db (Milvus Lite); $RAG_VECTOR_STORE")
+        p.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+        p.add_argument("-q", "--quiet", action="store_true", help="log errors only, no progress bars")
 
     def engine(p: argparse.ArgumentParser) -> None:
         from .assistant import ENGINES
@@ -190,7 +245,6 @@ def build_parser() -> argparse.ArgumentParser:
                         "standalone: every sentence embedded alone as well, about twice the ingest time (docs/TUNING.md)")
     p.add_argument("paths", nargs="*", help="files and folders; none: refresh the recorded sources")
     p.add_argument("--add", action="store_true", help="add to the current sources instead of replacing them")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer a question with cited sources")
@@ -206,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(func=cmd_info)
 
+    p = sub.add_parser("config", help="show the effective settings and where each came from")
+    common(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    engine(p)
+    p.set_defaults(func=cmd_config)
+
     p = sub.add_parser("eval", help="measure answers and retrieval; writes docs/EVALUATION.md")
     common(p)
     p.add_argument("--dev", default=None, help="dev questions (default: the bundled dev_questions.jsonl)")
@@ -216,6 +276,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", help="keep benchmark indexes here; re-runs then embed nothing (default: temporary)")
     engine(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train-reader", help="train the reader model from SQuAD-format files and BEIR qrels")
+    p.add_argument("--squad-train", action="append", default=[], metavar="FILE",
+                   help="SQuAD-format file whose every article is trained on (repeatable)")
+    p.add_argument("--squad", action="append", default=[], metavar="FILE",
+                   help="SQuAD-format file split by article (rag/squad.py): train articles are trained on, "
+                        "tune articles measured for the model card, test articles left alone (repeatable)")
+    p.add_argument("--beir", action="append", default=[], metavar="TAR",
+                   help="BEIR tarball whose train qrels train the relevance score (repeatable)")
+    p.add_argument("--out", required=True, help="folder for the trained reader (model.onnx, tokenizer, card)")
+    p.add_argument("--work-dir", default="build/reader", help="checkpoints and weights; a re-run continues from here")
+    p.add_argument("--base-model", default="all-MiniLM-L6-v2", help="model to start from (default: the bundled MiniLM)")
+    p.add_argument("--epochs", type=float, default=2.0)
+    p.add_argument("--lr", type=float, default=8e-5)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+    p.add_argument("-q", "--quiet", action="store_true", help="log errors only, no progress bar")
+    p.set_defaults(func=cmd_train_reader)
 
     p = sub.add_parser("serve", help="start the web chat")
     common(p)
@@ -228,6 +307,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _set_up_process(args: argparse.Namespace) -> None:
+    """This process's logging (-v, -q) and offline model loading: the CLI's own set-up, not the library's."""
+    from .embedding import set_offline
+
+    level = logging.ERROR if args.quiet else logging.WARNING if not args.verbose else \
+        logging.INFO if args.verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # it logs every malformed object of a PDF it still reads
+    set_offline()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; user errors become one line on stderr and exit status 2 (1 for internal errors)."""
     from .assistant import QuestionError
@@ -236,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     from .llm import LLMError
 
     args = build_parser().parse_args(argv)
+    _set_up_process(args)
     if args.command == "ask" and not args.jsonl and not " ".join(args.question).strip():
         print("rag: error: the question is empty", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """Sentence embeddings from a local sentence-transformers model, never from the network.
 
-Backends (``Settings.embed_backend``, ``$RAG_EMBED_BACKEND``):
+Backends (``Settings.embed_backend``):
 
 * ``onnx-int8``: the model exported to ONNX once (rag/onnx_embedding.py) and dynamically
   quantised to int8, run by onnxruntime; 3.3x torch fp32's throughput where the CPU has
@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.resources
 import importlib.util
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from .settings import DEFAULT_MODEL
+
+log = logging.getLogger(__name__)
 
 _BUNDLED = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 BACKENDS = ("auto", "onnx-int8", "onnx", "torch")
@@ -38,7 +41,10 @@ class ModelError(Exception):
 
 
 def set_offline() -> None:
-    """Forbid hub downloads in this process: models come from packages or local paths."""
+    """Forbid hub downloads in this process: models come from packages or local paths.
+
+    Process set-up for the CLI and the server (rag/cli.py); the library itself asks only for
+    local files (``local_files_only``) and leaves the environment alone."""
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         os.environ[var] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -54,7 +60,7 @@ def resolve_model(name: str) -> str:
 
 
 def _requested(backend: str | None) -> str:
-    backend = backend or os.environ.get("RAG_EMBED_BACKEND") or "auto"
+    backend = backend or "auto"
     if backend not in BACKENDS:
         raise ModelError(f"unknown embedding backend '{backend}' (choose from: {', '.join(BACKENDS)})")
     return backend
@@ -70,7 +76,6 @@ def resolve_backend(model_name: str, backend: str | None = None, cache_dir: Path
     Only a model whose export fails for the first time can still end up on torch;
     that failure is remembered, so the answer is right from then on.
     """
-    set_offline()
     backend = _requested(backend)
     if backend == "torch" or not _onnx_available():
         return "torch"
@@ -117,12 +122,11 @@ def export_id(model_name: str, backend: str) -> str | None:
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors (so inner product is cosine).
 
-    ``backend`` is one of BACKENDS (None: ``$RAG_EMBED_BACKEND`` or "auto"); the one
+    ``backend`` is one of BACKENDS (None: "auto"); the one
     actually used is in ``self.backend`` ("onnx-int8", "onnx" or "torch").
     """
 
     def __init__(self, model_name: str, batch_size: int = 32, backend: str | None = None, cache_dir: Path | None = None):
-        set_offline()
         self.name = model_name
         self.batch_size = batch_size
         self.requested = _requested(backend)
@@ -137,7 +141,7 @@ class Embedder:
                 self.graph = export_id(model_name, self.backend)
                 return
             except Exception as exc:  # noqa: BLE001 - any export failure means: use torch
-                print(f"note: embedding model '{model_name}' runs on torch ({exc})", file=sys.stderr)
+                log.warning("embedding model '%s' runs on torch (%s)", model_name, exc)
                 self.backend = "torch"
         self._load_torch(model_name)
 
@@ -149,7 +153,7 @@ class Embedder:
         transformers.utils.logging.set_verbosity_error()
         path = resolve_model(model_name)
         try:
-            self.model = SentenceTransformer(path, device="cpu")
+            self.model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many types for a missing or broken model
             hint = "" if Path(path).exists() else " (models load offline: give a local path or a model already in the Hugging Face cache)"
             raise ModelError(f"cannot load embedding model '{model_name}': {exc}{hint}") from exc

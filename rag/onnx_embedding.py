@@ -5,7 +5,7 @@ L2 normalisation, exactly as sentence-transformers computes it) needs torch; run
 export needs only onnxruntime, tokenizers and numpy, so serving an index whose model was
 exported before imports neither torch nor sentence-transformers.
 
-Cache layout (``cache_dir`` defaults to ``$RAG_CACHE_DIR`` or ``~/.cache/rag-cited``)::
+Cache layout (``cache_dir``: ``Settings.cache_dir``, by default ``~/.cache/rag-cited``)::
 
     onnx/<key>/model.onnx        fp32 graph: (input_ids, attention_mask[, token_type_ids]) ->
                                  (unit vectors, token embeddings: the transformer's last layer)
@@ -64,7 +64,7 @@ class ExportError(Exception):
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("RAG_CACHE_DIR") or Path.home() / ".cache" / "rag-cited")
+    return Path.home() / ".cache" / "rag-cited"
 
 
 # -- CPU ------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
     try:
-        st = SentenceTransformer(str(model_dir), device="cpu")
+        st = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     except Exception as exc:
         raise ExportError(f"cannot load {model_dir}: {exc}") from exc
     names = [type(m).__name__ for m in st]

@@ -1,13 +1,74 @@
-"""One frozen settings object, passed explicitly to every layer."""
+"""One frozen settings object, passed explicitly to every layer; the only place that reads the environment.
+
+Values come from, in order: the defaults below, a settings file (TOML, field names as keys,
+the scoring fields under ``[scoring]``), ``RAG_<FIELD>`` environment variables (every field,
+scoring ones too), and explicit overrides (the CLI's options). Every value is checked for
+type, allowed values and range; an unknown key or ``RAG_*`` variable is an error naming the
+nearest valid one.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+ENGINES = ("extractive", "openai", "ollama", "llamacpp")
+EMBED_BACKENDS = ("auto", "onnx-int8", "onnx", "torch")
+# RAG_* variables that are not fields: the settings file itself
+OTHER_VARIABLES = {"RAG_CONFIG"}
+
+
+class ConfigError(ValueError):
+    """Settings that cannot be used; the message names the setting (and the file) and the problem."""
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """The weights and thresholds of the extractive engine. Where each was chosen, and on what
+    data (SQuAD articles by title: rag/squad.py), is in docs/TUNING.md."""
+
+    # retrieval evidence: the top passages whose sentences are candidates (and that the reader reads)
+    evidence_passages: int = 5
+    # without a reader: least evidence score to answer at all
+    min_evidence: float = 0.32
+    # the reader reads this many of the top passages (it costs most of an answer's time); its score
+    # (best span minus "no answer", a logit difference) is added to a sentence's retrieval score with
+    # ``reader_weight``; below ``reader_min`` for every passage read, the question is refused
+    reader_passages: int = 3
+    reader_weight: float = 0.1
+    reader_min: float = 0.0
+    # least IDF-weighted share of the question's key terms the answer (with its neighbours) must hold
+    coverage_min: float = 0.5
+    # factoid: the expected kind of answer is looked for in this many candidates, down to this share of the best score
+    type_candidates: int = 3
+    type_ratio: float = 0.8
+    # a neighbour of the best sentence this close to its score joins it
+    neighbour_ratio: float = 0.9
+    max_answer_sentences: int = 2
+    # a second evidence sentence joins the answer when it scores at least this share of the best one
+    # and brings at least this IDF-weighted share of the query's terms the answer lacks
+    second_sentence_ratio: float = 0.9
+    second_sentence_gain: float = 0.15
+    # "what did X say": at most this many statements; least topic relevance of a statement "about" something
+    max_statements: int = 4
+    topic_min: float = 0.25
+    # lists: entities of the passages of the top three documents (at most this many passages of
+    # each), at most ``list_max_items`` items
+    list_passages: int = 60
+    list_max_items: int = 8
+    # summaries: maximal marginal relevance over candidates above this share of the best score
+    summary_sentences: int = 5
+    summary_min_ratio: float = 0.6
+    summary_max_similarity: float = 0.9
+    mmr_lambda: float = 0.7
+
+    def __post_init__(self) -> None:
+        _validate(self, _SCORING_RANGES, {})
 
 
 @dataclass(frozen=True)
@@ -20,15 +81,17 @@ class Settings:
 
     index_dir: Path = Path("index")
     data_dir: Path = Path("data")
+    # exported ONNX graphs (rag/onnx_embedding.py); None: ~/.cache/rag-cited
+    cache_dir: Path | None = None
     # embedding model: a sentence-transformers name or a local path
     embed_model: str = DEFAULT_MODEL
     embed_batch_size: int = 32
-    # "auto" | "onnx-int8" | "onnx" | "torch" (rag/embedding.py); None: $RAG_EMBED_BACKEND, else "auto".
-    # Recorded in the manifest; the embedding cache only reuses vectors of the same backend.
-    embed_backend: str | None = None
+    # one of EMBED_BACKENDS (rag/embedding.py). Recorded in the manifest; the embedding cache only
+    # reuses vectors of the same backend.
+    embed_backend: str = "auto"
     # where passage vectors live (rag/vector_store.py): "faiss" (a file in the build), "milvus://HOST:PORT"
-    # (a Milvus server) or "milvus:///path/file.db" (Milvus Lite); None: $RAG_VECTOR_STORE, else "faiss"
-    vector_store: str | None = None
+    # (a Milvus server) or "milvus:///path/file.db" (Milvus Lite)
+    vector_store: str = "faiss"
     # sentence vectors (the evidence answers quote): "contextual" pools each sentence's tokens from its
     # passage's run of the model (rag/pooling.py; no second run, about half the ingest time); "standalone"
     # embeds every sentence alone as well. Recorded in the manifest as "sentence_pooling" (docs/TUNING.md).
@@ -36,27 +99,17 @@ class Settings:
     # chunking
     max_passage_words: int = 160
     title_in_passages: bool = True
-    # retrieval
-    # Fusion tuned on SciFact *train* queries (benchmarks/tune_fusion.py): min-max normalised
-    # scores mixed half and half beat reciprocal rank fusion (train nDCG@10 0.725 vs 0.708).
+    # retrieval: fusion chosen on SciFact *train* queries (docs/TUNING.md)
     dense_k: int = 100
     bm25_k: int = 100
     fusion: str = "convex"  # "convex" or "rrf"
     rrf_k: int = 60
     dense_weight: float = 0.5
     bm25_weight: float = 0.5
-    evidence_passages: int = 5
-    # answering
-    min_evidence: float = 0.32
-    # added to a sentence holding the kind of answer asked for (tuned on half of SQuAD part A)
-    type_bonus: float = 0.1
-    max_answer_sentences: int = 2
-    # a second evidence sentence joins the answer when it scores at least this share of the best one
-    # and brings at least this IDF-weighted share of the query's terms the answer lacks
-    # (benchmarks/tune_second_sentence.py, on half of SQuAD part A)
-    second_sentence_ratio: float = 0.9
-    second_sentence_gain: float = 0.15
-    max_statements: int = 4
+    # how answers are chosen and when they are refused: every weight and threshold
+    scoring: ScoringConfig = dataclasses.field(default_factory=ScoringConfig)
+    # the reader (rag/reader.py): "bundled" (the model shipped in rag/reader_model), "off", or a folder
+    reader: str = "bundled"
     max_question_chars: int = 2000
     # answer engine: "extractive" (no LLM), or "openai" / "ollama" / "llamacpp" (generated, every citation checked)
     engine: str = "extractive"
@@ -73,10 +126,18 @@ class Settings:
     llm_timeout: float = 60.0  # seconds to connect, and between streamed pieces
     strict: bool = False  # remove generated sentences the citation check does not support (else mark them)
     support_min: float = 0.5  # least support (see citecheck) for a citation to stand
+    # the web server: USER:PASS for a login, and a key API clients must send (never from a file)
+    auth: str | None = None
+    api_key: str | None = None
 
     def __post_init__(self) -> None:
-        if self.sentence_vectors not in ("contextual", "standalone"):
-            raise ConfigError(f"sentence_vectors must be \"contextual\" or \"standalone\", not {self.sentence_vectors!r}")
+        if isinstance(self.scoring, dict):
+            object.__setattr__(self, "scoring", _scoring_from(self.scoring, "scoring"))
+        for name in ("index_dir", "data_dir", "cache_dir"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Path(value))
+        _validate(self, _RANGES, _CHOICES)
 
     def chunking(self) -> dict:
         """The settings an index's passages depend on (stored in the manifest)."""
@@ -85,6 +146,10 @@ class Settings:
     def replace(self, **changes) -> "Settings":
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
+
+    def with_scoring(self, **changes) -> "Settings":
+        """A copy with some scoring fields changed."""
+        return dataclasses.replace(self, scoring=dataclasses.replace(self.scoring, **changes))
 
     def engines(self) -> list[str]:
         """The answer engines these settings configure: always "extractive", then each LLM engine set up."""
@@ -103,53 +168,138 @@ class Settings:
     def from_env(cls, config: str | Path | None = None, **overrides) -> "Settings":
         """Defaults, then the settings file, then RAG_* environment variables, then explicit overrides.
 
-        The settings file is ``config``, else $RAG_CONFIG, else ``rag.toml`` in the
-        working directory if there is one: TOML with field names as keys, e.g.
-        ``engine = "ollama"`` and ``ollama_model = "llama3.2"``. Overrides that are
-        None are ignored, so CLI options left unset don't mask the file or environment.
+        The settings file is ``config``, else $RAG_CONFIG, else ``rag.toml`` in the working
+        directory if there is one. Overrides that are None are ignored, so CLI options left
+        unset don't mask the file or environment.
         """
-        values: dict = dict(read_config(config))
-        for field, (var, cast) in _ENV.items():
-            if os.environ.get(var):
-                values[field] = cast(os.environ[var])
-        if not values.get("openai_api_key") and os.environ.get("OPENAI_API_KEY"):
-            values["openai_api_key"] = os.environ["OPENAI_API_KEY"]
-        for key, value in overrides.items():
-            if value is not None:
-                values[key] = value
-        for key in ("index_dir", "data_dir"):
-            if key in values:
-                values[key] = Path(values[key])
-        return cls(**values)
+        return load(config, **overrides)[0]
 
 
-_ENV: dict[str, tuple[str, type]] = {
-    "index_dir": ("RAG_INDEX_DIR", Path),
-    "data_dir": ("RAG_DATA_DIR", Path),
-    "embed_model": ("RAG_EMBED_MODEL", str),
-    "engine": ("RAG_ENGINE", str),
-    "openai_base_url": ("RAG_OPENAI_BASE_URL", str),
-    "openai_model": ("RAG_OPENAI_MODEL", str),
-    "openai_api_key": ("RAG_OPENAI_API_KEY", str),
-    "ollama_base_url": ("RAG_OLLAMA_BASE_URL", str),
-    "ollama_model": ("RAG_OLLAMA_MODEL", str),
-    "llamacpp_model_path": ("RAG_LLAMACPP_MODEL_PATH", str),
+# -- checking ---------------------------------------------------------------------------
+_CHOICES = {
+    "engine": ENGINES, "embed_backend": EMBED_BACKENDS, "fusion": ("convex", "rrf"),
+    "sentence_vectors": ("contextual", "standalone"),
+}
+# (least, greatest) of numbers; None: unbounded on that side
+_RANGES = {
+    "embed_batch_size": (1, None), "max_passage_words": (10, None), "dense_k": (1, None), "bm25_k": (1, None),
+    "rrf_k": (1, None), "dense_weight": (0.0, None), "bm25_weight": (0.0, None), "max_question_chars": (10, None),
+    "llm_context": (256, None), "llm_passages": (1, 20), "llm_max_tokens": (1, None), "llm_temperature": (0.0, 2.0),
+    "llm_timeout": (0.1, None), "support_min": (0.0, 1.0),
+}
+_SCORING_RANGES = {
+    "evidence_passages": (1, 50), "reader_passages": (1, 20), "reader_weight": (0.0, None), "coverage_min": (0.0, 1.0), "type_candidates": (1, 20),
+    "type_ratio": (0.0, 1.0), "neighbour_ratio": (0.0, 1.0), "max_answer_sentences": (1, 10),
+    "second_sentence_ratio": (0.0, 1.0), "second_sentence_gain": (0.0, 1.0), "max_statements": (1, 50),
+    "topic_min": (-1.0, 1.0), "list_passages": (1, None), "list_max_items": (1, 100), "summary_sentences": (1, 20),
+    "summary_min_ratio": (0.0, 1.0), "summary_max_similarity": (0.0, 1.0), "mmr_lambda": (0.0, 1.0),
 }
 
 
-class ConfigError(ValueError):
-    """A settings file that cannot be used; the message names the file and the problem."""
+def _allowed_types(hint) -> tuple[type, ...]:
+    args = typing.get_args(hint)
+    types = args if args else (hint,)
+    return tuple(t for t in types if isinstance(t, type))
 
 
-def read_config(config: str | Path | None = None) -> dict:
-    """The fields set by the settings file (see :meth:`Settings.from_env`); {} when there is none."""
+def _validate(obj, ranges: dict, choices: dict) -> None:
+    """Raise ConfigError for a value of the wrong type, not among the allowed ones, or out of range."""
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        allowed = _allowed_types(hints[f.name])
+        ok = isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed)
+        if not ok and float in allowed and isinstance(value, int) and not isinstance(value, bool):
+            object.__setattr__(obj, f.name, float(value))  # 5 for 5.0
+            value, ok = float(value), True
+        if not ok:
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
+            raise ConfigError(f"setting {f.name} must be {names}, not {value!r}")
+        if f.name in choices and value is not None and value not in choices[f.name]:
+            raise ConfigError(f"setting {f.name} must be one of {', '.join(choices[f.name])}, not {value!r}")
+        low, high = ranges.get(f.name, (None, None))
+        if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+            bounds = f"at least {low}" if high is None else f"at most {high}" if low is None else f"between {low} and {high}"
+            raise ConfigError(f"setting {f.name} must be {bounds}, not {value!r}")
+
+
+def _scoring_from(values: dict, where: str) -> ScoringConfig:
+    names = {f.name for f in dataclasses.fields(ScoringConfig)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(f"{where}: unknown scoring setting {_nearest(unknown[0], names)}")
+    return ScoringConfig(**values)
+
+
+def _nearest(name: str, valid) -> str:
+    close = difflib.get_close_matches(name, list(valid), n=1)
+    return f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+# -- reading ----------------------------------------------------------------------------------
+def _parse(text: str, hint, name: str):
+    """An environment variable's text as the field's type."""
+    allowed = _allowed_types(hint)
+    if type(None) in allowed and text.strip().lower() in ("", "none", "null"):
+        return None
+    try:
+        if bool in allowed:
+            if text.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        for t in (int, float, Path):
+            if t in allowed:
+                return t(text)
+    except ValueError as exc:
+        raise ConfigError(f"${_var(name)}: {text!r} is not a valid {allowed[0].__name__}") from exc
+    return text
+
+
+def _var(name: str) -> str:
+    return f"RAG_{name.upper()}"
+
+
+def load(config: str | Path | None = None, **overrides) -> tuple[Settings, dict[str, str]]:
+    """The settings (see :meth:`Settings.from_env`) and, per field, where its value came from."""
+    fields = {f.name for f in dataclasses.fields(Settings)} - {"scoring"}
+    scoring_fields = {f.name for f in dataclasses.fields(ScoringConfig)}
+    file_values, path = read_config(config)
+    origin = {name: f"file {path}" for name in file_values if name != "scoring"}
+    origin.update({f"scoring.{k}": f"file {path}" for k in file_values.get("scoring", {})})
+    values = {k: v for k, v in file_values.items() if k != "scoring"}
+    scoring = dict(file_values.get("scoring", {}))
+    hints, scoring_hints = typing.get_type_hints(Settings), typing.get_type_hints(ScoringConfig)
+    for var, text in os.environ.items():
+        if not var.startswith("RAG_") or var in OTHER_VARIABLES:
+            continue
+        name = var[4:].lower()
+        if name in fields:
+            values[name], origin[name] = _parse(text, hints[name], name), f"env {var}"
+        elif name in scoring_fields:
+            scoring[name], origin[f"scoring.{name}"] = _parse(text, scoring_hints[name], name), f"env {var}"
+        else:
+            names = [_var(n) for n in fields | scoring_fields] + sorted(OTHER_VARIABLES)
+            raise ConfigError(f"unknown environment variable {_nearest(var, names)}")
+    if not values.get("openai_api_key") and os.environ.get("OPENAI_API_KEY"):
+        values["openai_api_key"], origin["openai_api_key"] = os.environ["OPENAI_API_KEY"], "env OPENAI_API_KEY"
+    for key, value in overrides.items():
+        if value is not None:
+            values[key], origin[key] = value, "command line"
+    settings = Settings(**values, scoring=_scoring_from(scoring, "settings"))
+    return settings, origin
+
+
+def read_config(config: str | Path | None = None) -> tuple[dict, Path | None]:
+    """The fields the settings file sets, and its path; ({}, None) when there is none."""
     import tomllib
 
     path = Path(config) if config else Path(os.environ["RAG_CONFIG"]) if os.environ.get("RAG_CONFIG") else Path("rag.toml")
     if not path.is_file():
         if config or os.environ.get("RAG_CONFIG"):
             raise ConfigError(f"settings file {path} not found")
-        return {}
+        return {}, None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -157,7 +307,16 @@ def read_config(config: str | Path | None = None) -> dict:
     fields = {f.name for f in dataclasses.fields(Settings)}
     unknown = sorted(set(data) - fields)
     if unknown:
-        raise ConfigError(f"settings file {path}: unknown setting(s) {', '.join(unknown)}")
-    if "openai_api_key" in data:
-        raise ConfigError(f"settings file {path}: put the API key in $RAG_OPENAI_API_KEY or $OPENAI_API_KEY, not in a file")
-    return data
+        raise ConfigError(f"settings file {path}: unknown setting(s) {', '.join(_nearest(u, fields) for u in unknown)}")
+    for secret in ("openai_api_key", "api_key", "auth"):
+        if secret in data:
+            raise ConfigError(f"settings file {path}: put {secret} in the environment (${_var(secret)}), not in a file")
+    if "scoring" in data and not isinstance(data["scoring"], dict):
+        raise ConfigError(f"settings file {path}: scoring must be a table ([scoring])")
+    try:
+        Settings(**data)
+    except ConfigError as exc:
+        raise ConfigError(f"settings file {path}: {exc}") from None
+    except TypeError as exc:
+        raise ConfigError(f"settings file {path}: {exc}") from None
+    return data, path

@@ -167,12 +167,8 @@ def _read_html(path: Path, limit: int) -> tuple[str, str]:
 
 
 def _read_pdf(path: Path, limit: int) -> tuple[str, str]:  # size checked by read_document
-    import logging
-
     from pypdf import PdfReader
 
-    # pypdf logs every repair it attempts on a damaged file; the outcome is what the user needs
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]

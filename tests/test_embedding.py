@@ -80,11 +80,10 @@ def test_batches_sorted_by_length_keep_input_order(onnx_embedder, cache_dir):
 def test_serving_from_a_cached_export_imports_neither_torch_nor_sentence_transformers(cache_dir, onnx_embedder):
     code = (
         "import sys\nfrom rag.embedding import Embedder\n"
-        "e = Embedder('all-MiniLM-L6-v2', backend='onnx')\nv = e.encode_query('hello')\n"
+        f"e = Embedder('all-MiniLM-L6-v2', backend='onnx', cache_dir={str(cache_dir)!r})\nv = e.encode_query('hello')\n"
         "print(e.backend, v.shape[0], 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "RAG_CACHE_DIR": str(cache_dir)})
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["onnx", "384", "False", "False"], out.stderr
 
 
@@ -98,9 +97,9 @@ def test_backend_choice(monkeypatch, tmp_path):
     monkeypatch.setattr(oe, "int8_fast", lambda flags=None: False)
     assert resolve_backend("all-MiniLM-L6-v2", "auto", tmp_path) == "onnx"
     assert resolve_backend("all-MiniLM-L6-v2", "torch", tmp_path) == "torch"
-    monkeypatch.setenv("RAG_EMBED_BACKEND", "torch")
-    assert resolve_backend("all-MiniLM-L6-v2", None, tmp_path) == "torch"
-    assert resolve_backend("all-MiniLM-L6-v2", "onnx", tmp_path) == "onnx"  # an explicit setting beats the variable
+    monkeypatch.setenv("RAG_EMBED_BACKEND", "torch")  # the setting's variable, read by Settings only
+    assert Settings.from_env().embed_backend == "torch"
+    assert resolve_backend("all-MiniLM-L6-v2", None, tmp_path) != "torch"  # the library reads no environment
     assert resolve_backend("/no/such/model", "auto", tmp_path) == "torch"  # torch then reports the missing model
     with pytest.raises(ModelError, match="unknown embedding backend 'gpu'"):
         resolve_backend("all-MiniLM-L6-v2", "gpu", tmp_path)
@@ -111,20 +110,16 @@ def test_questions_are_embedded_by_the_backend_that_embedded_the_index(monkeypat
     question vectors under "auto"; a backend the user names wins."""
     from rag.assistant import Assistant
 
-    monkeypatch.delenv("RAG_EMBED_BACKEND", raising=False)
     assert backend_for_index(None, "onnx") == "onnx" and backend_for_index("auto", "torch") == "torch"
     assert backend_for_index("onnx-int8", "onnx") == "onnx-int8"
     assert backend_for_index(None, None) is None and backend_for_index(None, "StubEmbedder") is None
-    monkeypatch.setenv("RAG_EMBED_BACKEND", "torch")
-    assert backend_for_index(None, "onnx") is None  # the variable is the user's choice: Embedder reads it
-    monkeypatch.delenv("RAG_EMBED_BACKEND")
 
-    monkeypatch.setenv("RAG_CACHE_DIR", str(cache_dir))
     index_dir = tmp_path / "index"
-    build_index([SEEDS], Settings(index_dir=index_dir), embedder=onnx_embedder, show_progress=False)
+    settings = Settings(index_dir=index_dir, cache_dir=cache_dir)
+    build_index([SEEDS], settings, embedder=onnx_embedder, show_progress=False)
     assert read_manifest(index_dir)["embed_backend"] == "onnx"
-    assert Assistant(Settings(index_dir=index_dir)).embedder.backend == "onnx"
-    named = Assistant(Settings(index_dir=index_dir, embed_backend="onnx-int8"))
+    assert Assistant(settings).embedder.backend == "onnx"
+    named = Assistant(settings.replace(embed_backend="onnx-int8"))
     assert named.embedder.backend == "onnx-int8"
     assert not named.ask("What did Townsend say?").refused
 

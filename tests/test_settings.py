@@ -1,30 +1,69 @@
-"""Settings: defaults, the settings file, the environment and explicit overrides, in that order."""
+"""Settings: defaults, the settings file, the environment and explicit overrides, in that order; every value checked."""
 
 from pathlib import Path
 
 import pytest
 
-from rag.settings import ConfigError, Settings
+from rag.settings import ConfigError, Settings, load
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    import os
+
+    for var in [v for v in os.environ if v.startswith("RAG_")] + ["OPENAI_API_KEY"]:
+        monkeypatch.delenv(var, raising=False)
 
 
 def test_file_then_environment_then_overrides(tmp_path, monkeypatch):
     cfg = tmp_path / "rag.toml"
     cfg.write_text('engine = "ollama"\nollama_model = "llama3.2"\nopenai_base_url = "http://127.0.0.1:9/v1"\n'
-                   'index_dir = "elsewhere"\nllm_timeout = 5.0\n', encoding="utf-8")
-    for var in ("RAG_CONFIG", "RAG_ENGINE", "RAG_OLLAMA_MODEL", "OPENAI_API_KEY", "RAG_OPENAI_API_KEY"):
-        monkeypatch.delenv(var, raising=False)
+                   'index_dir = "elsewhere"\nllm_timeout = 5\n[scoring]\ncoverage_min = 0.4\n', encoding="utf-8")
     s = Settings.from_env(config=cfg)
     assert (s.engine, s.ollama_model, s.index_dir, s.llm_timeout) == ("ollama", "llama3.2", Path("elsewhere"), 5.0)
+    assert s.scoring.coverage_min == 0.4
     assert s.engines() == ["extractive", "openai", "ollama"]  # what the web chat's selector offers
     monkeypatch.setenv("RAG_OLLAMA_MODEL", "qwen3")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    s = Settings.from_env(config=cfg, engine="extractive", ollama_model=None)
-    assert (s.engine, s.ollama_model, s.openai_api_key) == ("extractive", "qwen3", "sk-test")
+    monkeypatch.setenv("RAG_COVERAGE_MIN", "0.6")
+    s, origin = load(config=cfg, engine="extractive", ollama_model=None)
+    assert (s.engine, s.ollama_model, s.openai_api_key, s.scoring.coverage_min) == ("extractive", "qwen3", "sk-test", 0.6)
+    assert origin["engine"] == "command line" and origin["ollama_model"] == "env RAG_OLLAMA_MODEL"
+    assert origin["llm_timeout"].startswith("file ") and origin["scoring.coverage_min"] == "env RAG_COVERAGE_MIN"
+    assert "fusion" not in origin  # a default
+
+
+def test_every_field_can_be_set_from_the_environment(monkeypatch):
+    monkeypatch.setenv("RAG_FUSION", "rrf")
+    monkeypatch.setenv("RAG_DENSE_K", "50")
+    monkeypatch.setenv("RAG_STRICT", "true")
+    monkeypatch.setenv("RAG_CACHE_DIR", "/tmp/x")
+    monkeypatch.setenv("RAG_READER", "off")
+    s = Settings.from_env()
+    assert (s.fusion, s.dense_k, s.strict, s.cache_dir, s.reader) == ("rrf", 50, True, Path("/tmp/x"), "off")
+
+
+@pytest.mark.parametrize("var, value, message", [
+    ("RAG_FUSION", "convexx", "fusion must be one of convex, rrf"),
+    ("RAG_LLM_TIMEOUT", "-5", "llm_timeout must be at least"),
+    ("RAG_DENSE_K", "many", "not a valid int"),
+    ("RAG_FUSON", "rrf", "did you mean 'RAG_FUSION'"),
+    ("RAG_COVERAGE_MIN", "2", "coverage_min must be between 0.0 and 1.0"),
+])
+def test_bad_environment_values_are_named(monkeypatch, var, value, message):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env()
+
+
+def test_values_are_type_checked():
+    with pytest.raises(ConfigError, match="dense_k must be int"):
+        Settings(dense_k="100")
+    with pytest.raises(ConfigError, match="strict must be bool"):
+        Settings(strict=1)
 
 
 def test_rag_toml_in_the_working_directory_is_read(tmp_path, monkeypatch):
-    monkeypatch.delenv("RAG_CONFIG", raising=False)
-    monkeypatch.delenv("RAG_ENGINE", raising=False)
     monkeypatch.chdir(tmp_path)
     assert Settings.from_env().engine == "extractive"
     (tmp_path / "rag.toml").write_text('engine = "llamacpp"\nllamacpp_model_path = "m.gguf"\n', encoding="utf-8")
@@ -32,9 +71,11 @@ def test_rag_toml_in_the_working_directory_is_read(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("text, message", [
-    ('engin = "ollama"\n', "unknown setting(s) engin"),
+    ('engin = "ollama"\n', "unknown setting(s) 'engin' (did you mean 'engine'?)"),
     ('openai_api_key = "sk-1"\n', "not in a file"),
     ("engine = \n", "not valid TOML"),
+    ('engine = "gpt"\n', "engine must be one of"),
+    ('[scoring]\nreader_wieght = 1\n', "did you mean 'reader_weight'"),
 ])
 def test_bad_settings_files_are_named_with_the_problem(tmp_path, text, message):
     cfg = tmp_path / "bad.toml"
