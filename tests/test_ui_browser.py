@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from components import require_module  # noqa: E402
 from ui_support import (
     ARTIFACTS,
     CHROMIUM,
@@ -27,12 +28,8 @@ from ui_support import (
     running_server,
 )
 
-if not chromium_available():
-    pytest.skip(
-        f"!!! BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}. Install it with `apt-get install -y chromium` "
-        "(or `make chromium`) to run them. !!!",
-        allow_module_level=True,
-    )
+require_module(chromium_available(), f"Chromium at {CHROMIUM}",
+               "install it with `apt-get install -y chromium` (or `make chromium`)")
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
