@@ -6,12 +6,16 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from .answer import Answer, ExtractiveEngine
-from .chat import standalone_question
+from .answer import ExtractiveEngine
+from .answer_types import Answer
+from .examples import example_questions
+from .followup import standalone_question
 from .embedding import Embedder, backend_for_index
 from .generative import condense_question, stream_answer
 from .llm import LLM_ENGINES, ChatModel, label, make_model
+from .llm import wrap_llm  # Assistant(settings, llm=...): a caller's own llama-index LLM
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
+from .reader import load_reader
 from .retrieval import Retriever
 from .questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
 from .settings import Settings
@@ -28,8 +32,10 @@ def check_question(question: str, settings: Settings) -> str:
 class Assistant:
     """Loads the index and models once; ``ask`` is safe to call while ``rebuild`` runs in another thread."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, llm: object | None = None):
         self.settings = settings
+        # ``llm``: any llama-index LLM object (Python API); it then answers for every LLM engine (rag.llm.wrap_llm)
+        self._llm = wrap_llm(llm) if llm is not None else None
         # fail fast on a missing or mismatched index, before the model loads
         manifest = read_manifest(settings.index_dir)
         check_compatible(manifest, settings, settings.index_dir)
@@ -37,7 +43,8 @@ class Assistant:
             raise ValueError(f"unknown answer engine '{settings.engine}' (choose from: {', '.join(ENGINES)})")
         # questions are embedded by the backend that embedded the index's passages (under "auto")
         backend = backend_for_index(settings.embed_backend, manifest.get("embed_backend"))
-        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size, backend=backend)
+        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size, backend=backend,
+                                             cache_dir=settings.cache_dir)
         self._build_lock = threading.Lock()
         self._engine = self._load()
         self._models: dict[str, ChatModel] = {}
@@ -52,6 +59,8 @@ class Assistant:
 
     def model(self, engine: str) -> ChatModel:
         """The model of LLM engine ``engine``, built on first use and then kept (a GGUF stays loaded)."""
+        if self._llm is not None:  # the caller's own LLM (Assistant(settings, llm=...))
+            return self._llm
         with self._models_lock:
             if engine not in self._models:
                 self._models[engine] = make_model(engine, self.settings)
@@ -68,7 +77,7 @@ class Assistant:
 
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
-        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings)
+        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings, load_reader(self.settings.reader))
 
     @property
     def index(self) -> Index:
@@ -108,7 +117,7 @@ class Assistant:
         if name not in ENGINES:
             raise ValueError(f"unknown answer engine '{name}' (choose from: {', '.join(ENGINES)})")
         extractive = self._engine  # one index for the whole answer, even if a rebuild swaps it meanwhile
-        standalone = standalone_question(q, history)
+        standalone = standalone_question(q, history, extractive.is_person)
         if name != "extractive":
             model = self.model(name)
             if history:
@@ -148,6 +157,10 @@ class Assistant:
         if len(self.index.documents) == 1:
             raise ValueError("cannot remove the only document: add another first")
         return self.rebuild([], exclude=[Path(s) for s in doc.sources], progress=progress)
+
+    def example_questions(self, limit: int = 4) -> list[str]:
+        """Questions about what is indexed (its speakers, people, abbreviations, titles) for the chat to offer."""
+        return example_questions(self._engine, limit)
 
     def reload(self) -> None:
         """Switch to whatever index is current on disk."""

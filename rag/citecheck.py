@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .analysis import analyze
 from .passages import sentence_spans
 from .retrieval import Retriever
 from .text import STOPWORDS, terms, words
@@ -143,7 +144,8 @@ def check(text: str, source_pids: list[int], retriever: Retriever, support_min: 
     """
     claims = split_claims(text)
     vecs = retriever.embedder.encode([c for c, _ in claims]) if claims else []
-    asked = names_and_numbers(question)
+    # the names and numbers the question asks about (a request's own first word, "Give ...", is none)
+    asked = [t.text for t in analyze(question).key_terms if t.kind in ("name", "number")] if question else []
     out: list[Claim] = []
     for (claim, numbers), vec in zip(claims, vecs):
         c_terms = terms(claim)

@@ -21,6 +21,9 @@ import numpy as np
 
 from .settings import Settings
 from .sources import Document, content_id
+from .squad import SquadQuestion, article_splits, load_squad
+from .index import passage_text_for_search
+from .reader import load_reader
 
 
 # -- shared ------------------------------------------------------------------
@@ -84,10 +87,13 @@ def eval_dev(assistant, items: list[dict]) -> dict:
         t = time.perf_counter()
         ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
         latencies.append((time.perf_counter() - t) * 1000)
-        rows.append({"id": item["id"], "question": item["question"], "answer": ans.answer, "refused": ans.refused,
+        rows.append({"id": item["id"], "type": item.get("type", "factoid"), "question": item["question"],
+                     "answer": ans.answer, "refused": ans.refused, "question_type": ans.question_type,
                      **judge(item, ans), "words": answer_words(ans.answer)})
+    types = sorted({r["type"] for r in rows})
     return {
         **_accuracies(rows),
+        "by_type": {t: _accuracies([r for r in rows if r["type"] == t]) for t in types},
         "latency_ms_p50": percentile(latencies, 50),
         "latency_ms_p95": percentile(latencies, 95),
         "rows": rows,
@@ -113,7 +119,7 @@ def eval_generated(assistant, items: list[dict], engine: str) -> dict:
             fallbacks += 1
         rows.append({"id": item["id"], "answer": ans.answer, "refused": ans.refused, **judge(item, ans),
                      "generated": generated,
-                     "recall": ans.check.citation_recall if generated else None,
+                     "recall": ans.check.citation_recall if generated and ans.check.claims else None,
                      "precision": ans.check.citation_precision if generated else None,
                      "words": answer_words(ans.answer)})
     return {
@@ -160,6 +166,8 @@ def calibrate_checker(assistant, items: list[dict], thresholds=(0.3, 0.4, 0.45, 
             continue
         hits = retriever.search(ans.standalone_question, k=5)
         for sent in ans.sentences:
+            if sent.text.rstrip(" \"'”’").endswith("?"):
+                continue  # a quoted question asserts nothing a source could back
             c = ans.citations[sent.citations[0] - 1]
             pid = index.passages.at(c.doc_id, c.start)
             pos.append(score(sent.text, pid, ans.standalone_question))
@@ -231,8 +239,10 @@ def doc_ranking(pids_scores: list[tuple[int, float]], index, id_map: dict[str, s
     return out
 
 
-def rank_all(retriever, queries: dict[str, str], id_map: dict[str, str], depth: int = 300) -> dict[str, dict[str, list[str]]]:
-    """Dense, BM25 and hybrid document rankings for every query."""
+def rank_all(retriever, queries: dict[str, str], id_map: dict[str, str], depth: int = 300,
+             reader=None, rerank: int = 20) -> dict[str, dict[str, list[str]]]:
+    """Dense, BM25 and hybrid document rankings for every query; with a reader, also the hybrid
+    ranking with its top ``rerank`` passages reordered by the reader's relevance score."""
     from .text import terms
 
     index = retriever.index
@@ -247,6 +257,13 @@ def rank_all(retriever, queries: dict[str, str], id_map: dict[str, str], depth: 
         out["bm25"][qid] = doc_ranking(sorted(bm25.items(), key=lambda x: -x[1]), index, id_map)
         hits = retriever.fused_hits(dense, bm25, k=depth)  # the candidates above, not searched again
         out["hybrid"][qid] = doc_ranking([(h.pid, h.score) for h in hits], index, id_map)
+        if reader is not None:
+            top = hits[:rerank]
+            readings = reader.read(q, [passage_text_for_search(index.passages[h.pid], index.documents[index.passages[h.pid].doc_id],
+                                                               retriever.settings) for h in top])
+            order = sorted(range(len(top)), key=lambda i: -readings[i].relevance)
+            reranked = [(top[i].pid, 0.0) for i in order] + [(h.pid, h.score) for h in hits[rerank:]]
+            out.setdefault("hybrid + reader", {})[qid] = doc_ranking(reranked, index, id_map)
     return out
 
 
@@ -281,7 +298,7 @@ def eval_scifact(tar_path: Path, settings: Settings, split: str = "test", limit:
         # deeper candidate lists than the product's, for recall@100
         assistant, build = _assistant_for(docs, settings.replace(dense_k=300, bm25_k=300), Path(tmp), with_sentences=False)
         retriever = assistant._engine.retriever
-        rankings = rank_all(retriever, queries, id_map)
+        rankings = rank_all(retriever, queries, id_map, reader=load_reader(settings.reader))
     result = score_rankings(rankings, qrels)
     return {"split": split, "queries": len(queries), "documents": len(docs),
             "passages": len(retriever.index.passages), "build_seconds": build.seconds, "embedded": build.embedded,
@@ -289,56 +306,53 @@ def eval_scifact(tar_path: Path, settings: Settings, split: str = "test", limit:
 
 
 # -- SQuAD 2.0 ---------------------------------------------------------------------
-def load_squad(path: Path) -> tuple[list[Document], list[dict]]:
-    """Every paragraph a document; questions with their gold paragraph and answers."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
-    docs, questions = [], []
-    for article in data:
-        title = article["title"].replace("_", " ")
-        for i, para in enumerate(article["paragraphs"]):
-            doc = Document(content_id(para["context"]), title, f"squad:{article['title']}#{i}", para["context"].strip())
-            docs.append(doc)
-            for qa in para["qas"]:
-                questions.append({"id": qa["id"], "question": qa["question"], "doc_id": doc.doc_id,
-                                  "impossible": qa.get("is_impossible", False),
-                                  "answers": [a["text"] for a in qa.get("answers", [])]})
-    return docs, questions
+def judge_squad(q: SquadQuestion, ans) -> dict:
+    """One SQuAD answer judged: refused, gold answer inside the answer text, first citation on the gold paragraph."""
+    text = _norm(ans.answer)
+    return {"impossible": q.impossible, "refused": ans.refused, "words": answer_words(ans.answer),
+            "contains": not ans.refused and any(_norm(a) in text for a in q.answer_texts),
+            "first_gold": not ans.refused and bool(ans.citations) and ans.citations[0].doc_id == q.doc_id}
 
 
-def eval_squad(path: Path, settings: Settings, limit: int | None = None, work_dir: Path | None = None) -> dict:
-    """Gold answer inside the answer, first citation on the gold paragraph, refusals."""
+def squad_figures(rows: list[dict]) -> dict:
+    """Aggregates of judged SQuAD rows (the first two over answerable questions, refusals count as misses)."""
+    answerable = [r for r in rows if not r["impossible"]]
+    unanswerable = [r for r in rows if r["impossible"]]
+    words = [r["words"] for r in answerable if not r["refused"]]
+    share = lambda rs, key: sum(r[key] for r in rs) / max(1, len(rs))  # noqa: E731
+    return {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
+            "answer_contains_gold": share(answerable, "contains"), "first_citation_gold": share(answerable, "first_gold"),
+            "false_refusal_rate": share(answerable, "refused"), "refusal_rate_unanswerable": share(unanswerable, "refused"),
+            "words_p50": percentile(words, 50), "words_p90": percentile(words, 90)}
+
+
+def eval_squad(path: Path, settings: Settings, limit: int | None = None, work_dir: Path | None = None,
+               split: str = "test", readers: tuple[str, ...] = ("bundled", "off")) -> dict:
+    """Gold answer inside the answer, first citation on the gold paragraph, refusals, latency: for the
+    questions of the ``split`` articles (rag/squad.py), over an index of every paragraph of the file,
+    once per reader setting."""
+    from .assistant import Assistant
+
     docs, questions = load_squad(Path(path))
+    which = article_splits(sorted({q.title.replace(" ", "_") for q in questions}))
+    questions = [q for q in questions if which[q.title.replace(" ", "_")] == split]
     if limit:
         # every n-th question, so a quick run still spans all articles
-        step = max(1, len(questions) // limit)
-        questions = questions[::step][:limit]
+        questions = questions[:: max(1, len(questions) // limit)][:limit]
+    out: dict = {"paragraphs": len(docs), "split": split, "articles": len({q.title for q in questions}), "runs": {}}
     with _workdir(work_dir, "squad") as tmp:
-        assistant, _ = _assistant_for(docs, settings, Path(tmp))
-        contains = first_gold = false_refusals = answerable = 0
-        refused_unanswerable = unanswerable = 0
-        words = []
-        for q in questions:
-            ans = assistant.ask(q["question"])
-            if q["impossible"]:
-                unanswerable += 1
-                refused_unanswerable += ans.refused
-                continue
-            answerable += 1
-            if ans.refused:
-                false_refusals += 1
-                continue
-            words.append(answer_words(ans.answer))
-            text = _norm(ans.answer)
-            contains += any(_norm(a) in text for a in q["answers"])
-            first_gold += bool(ans.citations) and ans.citations[0].doc_id == q["doc_id"]
-    return {
-        "paragraphs": len(docs), "questions": len(questions), "answerable": answerable, "unanswerable": unanswerable,
-        "answer_contains_gold": contains / max(1, answerable),
-        "first_citation_gold": first_gold / max(1, answerable),
-        "false_refusal_rate": false_refusals / max(1, answerable),
-        "refusal_rate_unanswerable": refused_unanswerable / max(1, unanswerable),
-        "words_p50": percentile(words, 50), "words_p90": percentile(words, 90),
-    }
+        base, _ = _assistant_for(docs, settings, Path(tmp))
+        for reader in readers:
+            assistant = Assistant(base.settings.replace(reader=reader), embedder=base.embedder)
+            rows, latencies = [], []
+            for q in questions:
+                t = time.perf_counter()
+                ans = assistant.ask(q.question)
+                latencies.append((time.perf_counter() - t) * 1000)
+                rows.append(judge_squad(q, ans))
+            out["runs"][reader] = {**squad_figures(rows), "latency_ms_p50": percentile(latencies, 50),
+                                   "latency_ms_p95": percentile(latencies, 95)}
+    return out
 
 
 # -- report ---------------------------------------------------------------------------
@@ -349,14 +363,38 @@ def _pct(value: float) -> str:
     return "–" if value != value else f"{value:.1%}"  # NaN: nothing to measure
 
 
+def _render_dev(d: dict, off: dict | None) -> list[str]:
+    """The dev section: totals (reader on, and off), a table per question type, every answer."""
+    row = lambda name, x: (f"| {name} | {x['questions']} | {x['answer_accuracy']:.1%} | {x['citation_accuracy']:.1%} | "  # noqa: E731
+                           f"{x['refusal_accuracy']:.1%} | {x['words_p50']:.0f} / {x['words_p90']:.0f} |")
+    lines = ["## Dev questions (seed article)", "",
+             "| reader | questions | answer accuracy | citation accuracy | refusal accuracy | words p50 / p90 |",
+             "|---|---|---|---|---|---|", row("bundled", d)]
+    if off:
+        lines.append(row("off", off))
+    lines += ["", f"Answer latency after load (reader on): p50 {d['latency_ms_p50']:.0f} ms, p95 {d['latency_ms_p95']:.0f} ms.", "",
+              "By question type (reader on; answer and citation accuracy over the answerable questions of the type):", "",
+              "| type | questions | answer accuracy | citation accuracy | refusal accuracy | words p50 / p90 |",
+              "|---|---|---|---|---|---|"]
+    lines += [row(t, x) for t, x in d["by_type"].items()]
+    lines += ["", "| id | type | analysed as | facts | cited | refusal ok | words | answer |", "|---|---|---|---|---|---|---|---|"]
+    mark = lambda v: "–" if v is None else ("yes" if v else "**no**")  # noqa: E731
+    for r in d["rows"]:
+        short = r["answer"].replace("\n", " ").replace("|", "\\|")
+        short = short if len(short) < 160 else short[:157] + "..."
+        lines.append(f"| {r['id']} | {r['type']} | {r['question_type'] or '–'} | {mark(r['facts'])} | {mark(r['cited'])} | "
+                     f"{mark(r['refusal_ok'])} | {r['words']} | {short} |")
+    return lines + [""]
+
+
 def render(results: dict, command: str, settings: Settings) -> str:
     lines = ["# Evaluation", "", f"Produced by `{command}` on {time.strftime('%Y-%m-%d')}, "
              f"embedding backend `{results['backend']}` on {results['cpu']}.", "",
              f"Settings: model `{settings.embed_model}`, fusion `{settings.fusion}` "
              f"(weights dense {settings.dense_weight} / BM25 {settings.bm25_weight}), passages of at most "
-             f"{settings.max_passage_words} words, evidence threshold {settings.min_evidence}, answer-type bonus "
-             f"{settings.type_bonus}, a second sentence at {settings.second_sentence_ratio} of the best one's score "
-             f"bringing {settings.second_sentence_gain} of the query's terms. How these were chosen (fusion on SciFact "
+             f"{settings.max_passage_words} words, evidence threshold {settings.scoring.min_evidence}, "
+             f"a second sentence at {settings.scoring.second_sentence_ratio} of the best one's score "
+             f"bringing {settings.scoring.second_sentence_gain} of the query's terms. How these were chosen (fusion on SciFact "
              "train queries; evidence settings on half of SQuAD part A): docs/TUNING.md.", "",
              "Metrics. Dev: *answer accuracy* = every must_include group matched in the answer; *citation accuracy* = "
              "a cited passage contains an evidence string; *refusal accuracy* over all questions (unanswerable ones must "
@@ -364,19 +402,7 @@ def render(results: dict, command: str, settings: Settings) -> str:
              "answer text; *first citation on gold paragraph* = citation [1] is the question's paragraph; refusals count "
              "as misses. Answer lengths are in words, citation markers not counted.", ""]
     if "dev" in results:
-        d = results["dev"]
-        lines += ["## Dev questions (seed article)", "",
-                  "| questions | answer accuracy | citation accuracy | refusal accuracy | words p50 / p90 | latency p50 / p95 |",
-                  "|---|---|---|---|---|---|",
-                  f"| {d['questions']} | {d['answer_accuracy']:.1%} | {d['citation_accuracy']:.1%} | {d['refusal_accuracy']:.1%} | "
-                  f"{d['words_p50']:.0f} / {d['words_p90']:.0f} | {d['latency_ms_p50']:.0f} ms / {d['latency_ms_p95']:.0f} ms |", "",
-                  "| id | facts | cited | refusal ok | words | answer |", "|---|---|---|---|---|---|"]
-        for r in d["rows"]:
-            mark = lambda v: "–" if v is None else ("yes" if v else "**no**")
-            short = r["answer"].replace("\n", " ").replace("|", "\\|")
-            short = short if len(short) < 160 else short[:157] + "..."
-            lines.append(f"| {r['id']} | {mark(r['facts'])} | {mark(r['cited'])} | {mark(r['refusal_ok'])} | {r['words']} | {short} |")
-        lines.append("")
+        lines += _render_dev(results["dev"], results.get("dev_reader_off"))
     if "checker" in results:
         c = results["checker"]
         lines += ["## Citation check calibration (dev questions)", "",
@@ -426,17 +452,26 @@ def render(results: dict, command: str, settings: Settings) -> str:
                   f"| BM25 (bm25s, Snowball stems) | {sc['bm25']['ndcg@10']:.3f} | {sc['bm25']['recall@100']:.3f} | 0.679 (Anserini BM25) |",
                   f"| dense ({settings.embed_model}) | {sc['dense']['ndcg@10']:.3f} | {sc['dense']['recall@100']:.3f} | 0.645 (all-MiniLM-L6-v2) |",
                   f"| hybrid ({settings.fusion}) | {sc['hybrid']['ndcg@10']:.3f} | {sc['hybrid']['recall@100']:.3f} | 0.713 (bge-small-en-v1.5, for scale) |",
+                  *([f"| hybrid, top 20 reordered by the reader's relevance | {sc['hybrid + reader']['ndcg@10']:.3f} | "
+                     f"{sc['hybrid + reader']['recall@100']:.3f} | |"] if "hybrid + reader" in sc else []),
                   "", f"Documents are ranked by their best passage; the hybrid fuses min-max normalised dense and BM25 "
                   f"scores of the top 300 passages of each. Index build: {s['build_seconds']:.0f} s "
                   f"({s['embedded']} passages embedded; the rest reused from a kept index).", ""]
     if "squad" in results:
         q = results["squad"]
-        lines += [f"## SQuAD 2.0 dev, part A ({q['paragraphs']} paragraphs as documents, {q['questions']} questions)", "",
-                  "| answer contains gold | first citation on gold paragraph | false refusals (answerable) | refusals on unanswerable | words p50 / p90 |",
-                  "|---|---|---|---|---|",
-                  f"| {q['answer_contains_gold']:.1%} | {q['first_citation_gold']:.1%} | {q['false_refusal_rate']:.1%} | "
-                  f"{q['refusal_rate_unanswerable']:.1%} | {q['words_p50']:.0f} / {q['words_p90']:.0f} |", "",
-                  f"{q['answerable']} answerable and {q['unanswerable']} unanswerable questions; the first two columns count answerable questions only.", ""]
+        first = next(iter(q["runs"].values()))
+        lines += [f"## SQuAD 2.0 dev, part A: the {q['split']} articles ({q['articles']} articles, {first['questions']} "
+                  f"questions; the index holds all {q['paragraphs']} paragraphs)", "",
+                  "Nothing was trained or tuned on these articles (rag/squad.py; docs/TUNING.md).", "",
+                  "| reader | answer contains gold | first citation on gold paragraph | false refusals (answerable) | "
+                  "refusals on unanswerable | words p50 / p90 | latency p50 / p95 |",
+                  "|---|---|---|---|---|---|---|"]
+        for reader, r in q["runs"].items():
+            lines.append(f"| {reader} | {r['answer_contains_gold']:.1%} | {r['first_citation_gold']:.1%} | "
+                         f"{r['false_refusal_rate']:.1%} | {r['refusal_rate_unanswerable']:.1%} | "
+                         f"{r['words_p50']:.0f} / {r['words_p90']:.0f} | {r['latency_ms_p50']:.0f} ms / {r['latency_ms_p95']:.0f} ms |")
+        lines += ["", f"{first['answerable']} answerable and {first['unanswerable']} unanswerable questions; the first "
+                  "two columns count answerable questions only (a refusal is a miss).", ""]
     return "\n".join(lines)
 
 
@@ -459,6 +494,11 @@ def main(args, settings: Settings) -> int:
         # int8 vectors differ a little by CPU kind (docs/TUNING.md), so the report names both
         results["backend"], results["cpu"] = assistant.embedder.backend, describe_cpu()
         results["dev"] = eval_dev(assistant, items)
+        if settings.reader != "off":
+            from .assistant import Assistant
+
+            off = Assistant(assistant.settings.replace(reader="off"), embedder=assistant.embedder)
+            results["dev_reader_off"] = eval_dev(off, items)
         results["checker"] = calibrate_checker(assistant, items)
         if engine != "extractive":
             llm_assistant = _assistant_for(docs, settings, Path(tmp) / "llm")[0]

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import citecheck
-from .answer import Answer, AnswerSentence, ExtractiveEngine, _Unit, missing_key_terms
+from .analysis import analyze
+from .answer import ExtractiveEngine
+from .answer_types import Answer, AnswerSentence, Span
 from .llm import ChatModel, LLMError
 from .settings import Settings
 
@@ -95,13 +97,13 @@ def compose(engine: ExtractiveEngine, question: str, standalone: str, raw: str, 
             settings: Settings, model_name: str) -> Composed:
     """The user-facing answer built from the model's ``raw`` reply after checking every citation."""
     checked = citecheck.check(raw, pids, engine.retriever, settings.support_min, question=standalone)
-    units: list[_Unit] = []
+    units: list[Span] = []
     parts: list[str] = []
     sentences: list[AnswerSentence] = []
     dropped = unsupported = 0
 
     def number(support: citecheck.Support) -> int:
-        unit = _Unit(support.pid, support.start, support.end, support.score)
+        unit = Span(support.pid, support.start, support.end, support.score)
         if unit not in units:
             units.append(unit)
         return units.index(unit) + 1
@@ -125,7 +127,7 @@ def compose(engine: ExtractiveEngine, question: str, standalone: str, raw: str, 
             dropped += len(claim.cited) - len(claim.supports)
         parts.append(claim.text + (" " + "".join(f"[{n}]" for n in numbers) if numbers else ""))
         sentences.append(AnswerSentence(claim.text, numbers, claim.supported))
-    citations = [engine._citation(i + 1, u) for i, u in enumerate(units)]
+    citations = [engine.citation(i + 1, u) for i, u in enumerate(units)]
     answer = Answer(question, " ".join(parts), False, citations, standalone, sentences=sentences, engine=model_name,
                     check=checked)
     notes = []
@@ -150,8 +152,10 @@ def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings
                   standalone: str) -> Iterator[tuple[str, Answer | None]]:
     """Yield the generated text as it grows, then (final text, Answer)."""
     _, hits, evidence = engine.retrieve(standalone, settings.llm_passages)
-    if missing_key_terms(standalone, engine.vocabulary) or not evidence or evidence[0].score < settings.min_evidence:
-        refusal = engine._refuse(question, standalone, evidence)
+    analysis = analyze(standalone)
+    if (analysis.qtype == "request" or engine.missing_names(analysis) or not evidence
+            or evidence[0].score < settings.scoring.min_evidence):
+        refusal = engine.refuse(question, standalone, evidence, analysis)
         refusal.engine = model.name
         yield refusal.answer, refusal
         return
@@ -171,7 +175,7 @@ def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings
         yield answer.answer, answer
         return
     if NO_ANSWER in raw.upper() and len(raw.strip()) < len(NO_ANSWER) + 20:
-        refusal = engine._refuse(question, standalone, evidence)
+        refusal = engine.refuse(question, standalone, evidence, analysis)
         refusal.engine = model.name
         yield refusal.answer, refusal
         return

@@ -121,6 +121,26 @@ def _llamacpp(settings: Settings) -> ChatModel:
     return ChatModel("llamacpp", llm, label("llamacpp", settings), serialise=True)
 
 
+def wrap_llm(llm, name: str | None = None, serialise: bool = False) -> ChatModel:
+    """Any llama-index ``LLM`` object (``llama_index.core.llms.LLM``) as an answer engine's model.
+
+    This is how the Python API takes the caller's own model (``Assistant(settings, llm=...)``):
+    it gets the same prompts, the same citation check and the same fallback as the built-in
+    engines. ``name`` labels its answers (default: "llama-index: <class> <model name>");
+    ``serialise`` makes concurrent answers take turns, for a model that is not thread-safe.
+    """
+    from llama_index.core.llms import LLM
+
+    if isinstance(llm, ChatModel):
+        return llm
+    if not isinstance(llm, LLM):
+        raise TypeError(f"llm must be a llama-index LLM (llama_index.core.llms.LLM), not {type(llm).__name__}")
+    if name is None:
+        model_name = getattr(getattr(llm, "metadata", None), "model_name", "") or ""
+        name = f"llama-index: {type(llm).__name__}" + (f" {model_name}" if model_name and model_name != "unknown" else "")
+    return ChatModel("llama-index", llm, name, serialise=serialise)
+
+
 def label(engine: str, settings: Settings) -> str:
     """A readable name for LLM engine ``engine``: the model and where it runs."""
     if engine == "openai":

@@ -7,15 +7,17 @@ so a citation can point at the exact sentence.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .sources import Document
 
-# Abbreviations Punkt's English model splits on; they are common in news text.
+# Abbreviations common in news text, added to English Punkt's trained list (the list this project
+# used with llama-index's untrained Punkt before; docs/TUNING.md measures the splitters on the
+# hand-checked tests/data/sentence_boundaries.json).
 EXTRA_ABBREVIATIONS = {
     "u.s", "u.k", "u.n", "lt", "gen", "col", "maj", "sgt", "capt", "cmdr", "adm", "gov", "sen", "rep",
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "no", "vs", "inc", "corp", "co", "ltd", "e.g", "i.e",
@@ -39,20 +41,36 @@ class Passage:
         return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
 
 
-@functools.lru_cache(maxsize=1)
-def _punkt():
-    # llama-index ships the Punkt model offline; copy it so our abbreviations stay local.
-    from llama_index.core.utils import globals_helper
+def _lines(path: Path) -> list[str]:
+    return [line.rstrip("\n") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    tokenizer = copy.deepcopy(globals_helper.punkt_tokenizer)
-    tokenizer._params.abbrev_types.update(EXTRA_ABBREVIATIONS)
-    return tokenizer
+
+@functools.lru_cache(maxsize=1)
+def punkt_english():
+    """NLTK's trained English Punkt model with EXTRA_ABBREVIATIONS.
+
+    The model's tables (punkt_tab) ship inside llama-index; they are read here as plain files
+    (what nltk's ``load_punkt_params`` does) rather than through nltk's data path, which would
+    mean adding to nltk's process-wide search path.
+    """
+    from collections import defaultdict
+
+    import llama_index.core
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    folder = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache" / "tokenizers" / "punkt_tab" / "english"
+    params = PunktParameters()
+    params.collocations = {tuple(line.split("\t")) for line in _lines(folder / "collocations.tab")}
+    params.sent_starters = set(_lines(folder / "sent_starters.txt"))
+    params.abbrev_types = set(_lines(folder / "abbrev_types.txt")) | EXTRA_ABBREVIATIONS
+    params.ortho_context = defaultdict(int, {w: int(n) for w, n in (line.split("\t") for line in _lines(folder / "ortho_context.tab"))})
+    return PunktSentenceTokenizer(params)  # a PunktParameters object is taken as the trained model
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets in ``text`` (shifted by ``offset``), whitespace trimmed."""
     spans = []
-    for start, end in _punkt().span_tokenize(text):
+    for start, end in punkt_english().span_tokenize(text):
         chunk = text[start:end]
         lead = len(chunk) - len(chunk.lstrip())
         trail = len(chunk) - len(chunk.rstrip())

@@ -157,7 +157,7 @@ class Retriever:
         """
         qvec = self.embedder.encode_query(query) if qvec is None else qvec
         q_terms = terms(query)
-        top = hits[: passages or self.settings.evidence_passages]
+        top = hits[: passages or self.settings.scoring.evidence_passages]
         if not top:
             return []
         best = top[0].score or 1.0

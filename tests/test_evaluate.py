@@ -54,8 +54,8 @@ def test_load_beir_and_squad(tmp_path):
         {"id": "1", "question": "When do owls hunt?", "answers": [{"text": "at night", "answer_start": 10}], "is_impossible": False},
         {"id": "2", "question": "When do owls sing?", "answers": [], "is_impossible": True}]}]}]}), encoding="utf-8")
     docs, qs = load_squad(squad)
-    assert docs[0].title == "Owl Facts" and qs[0]["answers"] == ["at night"] and qs[1]["impossible"]
-    assert qs[0]["doc_id"] == docs[0].doc_id
+    assert docs[0].title == "Owl Facts" and qs[0].answer_texts == ["at night"] and qs[1].impossible
+    assert qs[0].doc_id == docs[0].doc_id
 
 
 def test_citation_check_keeps_quotes_and_rejects_wrong_sources(assistant):

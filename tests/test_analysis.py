@@ -1,0 +1,58 @@
+import pytest
+
+from rag.analysis import analyze
+
+
+@pytest.mark.parametrize("question, qtype, answer_type", [
+    ("When did the council meet?", "factoid", "DATE"),
+    ("Where was the photo taken?", "factoid", "PLACE"),
+    ("How many people were killed?", "factoid", "NUMBER"),
+    ("Who hosted the interview?", "factoid", "AGENT"),
+    ("Which organization published the report?", "factoid", "ORG"),
+    ("Which city hosted the games?", "factoid", "PLACE"),
+    ("Who said the plan was reckless?", "who_said", "PERSON"),
+    ("What did Maria Lopez say about the budget?", "what_said", None),
+    ("Who is Maria Lopez?", "definition", None),
+    ("What does NATO stand for?", "definition", None),
+    ("Which newspapers are mentioned in the text?", "list", None),
+    ("List the people quoted.", "list", "PERSON"),
+    ("Give me an overview of how the council reacted.", "summary", None),
+    ("Summarize the article.", "summary", None),
+    ("Why did the council delay the vote?", "why", None),
+    ("How did the council respond?", "how", None),
+    ("Is the bridge open?", "yes_no", None),
+    ("How do Lopez's and Chen's plans differ?", "comparison", None),
+    ("Write a poem about the river.", "request", None),
+    ("Tell me a joke.", "request", None),
+])
+def test_question_types(question, qtype, answer_type):
+    a = analyze(question)
+    assert a.qtype == qtype, a
+    if answer_type is not None:
+        assert a.answer_type == answer_type, a
+
+
+def test_what_said_speaker_and_topic():
+    a = analyze("What did Maria Lopez say about the budget?")
+    assert a.speaker == "Maria Lopez" and a.topic == "the budget"
+    # the person told is not the topic
+    assert analyze("What did Lopez tell the BBC?").topic is None
+    # a clause after the speech verb is the topic
+    assert analyze("What did Lopez say the council should do?").topic == "the council should do"
+
+
+def test_key_terms_skip_question_words_and_the_kind_asked_for():
+    a = analyze("Which organization published the report on civilian deaths, according to Lopez?")
+    lemmas = [t.lemma for t in a.key_terms]
+    assert "organization" not in lemmas and "accord" not in lemmas  # the kind of answer; "according to X" frames
+    assert {"publish", "report", "civilian", "death"} <= set(lemmas)
+    assert [t.text for t in a.key_terms if t.kind == "name"] == ["Lopez"]
+
+
+def test_tell_me_what_is_the_embedded_question():
+    a = analyze("Tell me what Lopez said about the budget.")
+    assert a.qtype == "what_said" and a.speaker == "Lopez" and a.topic == "the budget"
+
+
+def test_comparison_sides():
+    assert analyze("How do Lopez's and Chen's plans differ?").sides == ("Lopez", "Chen")

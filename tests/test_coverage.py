@@ -1,0 +1,33 @@
+from rag.analysis import analyze
+from rag.coverage import coverage, covered_terms
+from rag.links import link_document
+
+
+def idf(term: str) -> float:
+    return 1.0
+
+
+def test_terms_found_by_stem():
+    a = analyze("How many civilians were killed in the attacks?")
+    cov = coverage(a.key_terms, "At least 3,706 civilians were killed in attacks.", idf)
+    assert cov.names and cov.share == 1.0 and not cov.missing
+
+
+def test_missing_name_and_share():
+    a = analyze("What did Lopez say about drones?")
+    cov = coverage(a.key_terms, "The minister spoke about drones.", idf)
+    assert not cov.names and "Lopez" in cov.missing
+
+
+def test_abbreviation_and_long_form_cover_each_other():
+    links = link_document("Amnesty International published a report. AI said it was thorough.")
+    asked = analyze("What does AI say?").key_terms
+    assert covered_terms(asked, "Amnesty International said so.", [links])
+    asked = analyze("What did Amnesty say?").key_terms
+    assert covered_terms(asked, "AI said so.", [links])
+
+
+def test_initials_cover_a_spelled_out_name():
+    a = analyze("Is the coalition led by the United States?")
+    cov = coverage(a.key_terms, "the U.S.-led coalition attacked", idf)
+    assert cov.names and cov.share == 1.0
