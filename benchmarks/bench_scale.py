@@ -34,12 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from rag.embedding import Embedder, resolve_backend, resolve_model, set_offline  # noqa: E402
-from rag.evaluate import bundled_dev_questions, load_beir, ndcg_at, rank_all, score_rankings  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from bench_common import ROOT, peak_rss_mb
+from rag.embedding import Embedder, resolve_backend, resolve_model, set_offline
+from rag.evaluate import bundled_dev_questions, load_beir, ndcg_at, rank_all, score_rankings
+from rag.settings import Settings
 
 PART_KEYS = {"backends": ("backends", "scifact", "seed_vectors_from"), "ingest": ("ingest",), "peer": ("peer",),
              "interleaved": ("interleaved",), "latency": ("latency_article", "latency_scifact"),
@@ -51,19 +49,6 @@ RAG = [sys.executable, "-m", "rag.cli"]
 
 def pct(values, q) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
-
-
-def peak_rss_mb(pid: int | str = "self") -> float | None:
-    """A process's own peak RSS (VmHWM of its address space, in MB); None once it has exited.
-
-    Not getrusage's ru_maxrss: on Linux a child's maxrss starts from its parent's at fork
-    and survives exec, so a child of a large benchmark process would report the parent's size.
-    """
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
-    except (OSError, StopIteration):
-        return None
 
 
 def run_measured(cmd: list[str], **kwargs) -> tuple[float, float, str, str]:
@@ -797,7 +782,7 @@ def render(res: dict, command: str, plotted: bool) -> str:
                    if pooled else ". ")
                 + "With `--sentence-vectors standalone` every sentence is embedded alone as well, which about "
                 "doubles what the model reads. Static int8 quantisation and onnxruntime's attention fusion were "
-                "measured too and were not faster (docs/TUNING.md, issue notes).")
+                "measured too and were not faster (docs/TUNING.md, \"Faster int8 graphs that were not faster\").")
     if targets:
         L[4:4] = (["## Targets", "", "| target | measured | |", "|---|---|---|"] + [f"| {t} | {m} | {yes(ok)} |" for t, m, ok in targets]
                   + [""] + [x for n in notes for x in (n, "")])

@@ -18,11 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from rag.index import build_index, read_manifest  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from bench_common import peak_rss_mb
+from rag.index import build_index, read_manifest
+from rag.settings import Settings
 
 
 class HashEmbedder:
@@ -40,20 +38,6 @@ class HashEmbedder:
 
     def encode_spans(self, texts, spans):
         return self.encode(texts), [[self._vector(t[a:b]) for a, b in sp] for t, sp in zip(texts, spans)]
-
-
-def status_mb(field: str) -> float:
-    """A memory figure of this process from /proc/self/status ("VmHWM", "VmRSS"), in MB."""
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith(field)) / 1024
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak RSS (VmHWM), in MB.
-
-    Not getrusage's ru_maxrss, which on Linux starts from the parent's peak at fork.
-    """
-    return status_mb("VmHWM")
 
 
 def main() -> int:

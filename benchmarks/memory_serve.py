@@ -17,13 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from memory_build import HashEmbedder, peak_rss_mb, status_mb  # noqa: E402
-from rag.assistant import Assistant  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from bench_common import peak_rss_mb, status_mb
+from memory_build import HashEmbedder
+from rag.assistant import Assistant
+from rag.settings import Settings
 
 QUESTIONS = [
     "What did the researchers say about vitamin D?",

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as `python experiments/x.py` from the project folder
     sys.path.insert(0, str(ROOT))
 
-from rag.evaluate import _assistant_for, judge_squad, squad_figures  # noqa: E402
+from rag.evaluate import judge_squad, squad_figures  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.squad import SquadQuestion, article_splits, load_squad  # noqa: E402
 
@@ -20,18 +20,10 @@ TUNING = ROOT / "docs" / "TUNING.md"
 
 def squad_assistant(squad: Path, work_dir: Path, settings: Settings | None = None):
     """An assistant over every paragraph of ``squad`` (its index kept in ``work_dir``, so re-runs embed nothing)."""
-    from rag.assistant import Assistant
+    from corpora import kept_assistant  # here, not at the top: corpora imports this module
 
     docs, _ = load_squad(squad)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    settings = settings or Settings()
-    index_dir = work_dir / "index"
-    if (index_dir / "current").exists():
-        try:
-            return Assistant(settings.replace(index_dir=index_dir))
-        except Exception:  # an index of an older format or other settings: build again
-            pass
-    return _assistant_for(docs, settings, work_dir)[0]
+    return kept_assistant(docs, settings or Settings(), work_dir)
 
 
 def questions(squad: Path, split: str) -> list[SquadQuestion]:

@@ -22,8 +22,8 @@ from pathlib import Path
 from common import decide_all, prepare_all, questions, squad_assistant, write_section
 
 PASSAGES = (2, 3, 5)
-WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.4)
-MINIMA = (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
+WEIGHTS = (0.0, 0.1, 0.2, 0.4)
+MINIMA = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
 COVERAGE = (0.3, 0.4, 0.5, 0.6)
 
 

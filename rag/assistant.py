@@ -12,16 +12,15 @@ from .examples import example_questions
 from .followup import standalone_question
 from .embedding import Embedder, backend_for_index
 from .generative import condense_question, stream_answer
-from .llm import LLM_ENGINES, ChatModel, label, make_model
+from .llm import ChatModel, label, make_model
 from .llm import wrap_llm  # Assistant(settings, llm=...): a caller's own llama-index LLM
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
 from .reader import load_reader
 from .retrieval import Retriever
 from .questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
-from .settings import Settings
+from .settings import ENGINES, Settings
 
 
-ENGINES = ("extractive", *LLM_ENGINES)
 
 
 def check_question(question: str, settings: Settings) -> str:

@@ -3,9 +3,9 @@
 Backends (``Settings.embed_backend``):
 
 * ``onnx-int8``: the model exported to ONNX once (rag/onnx_embedding.py) and dynamically
-  quantised to int8, run by onnxruntime; 3.3x torch fp32's throughput where the CPU has
-  a dot-product instruction for int8 (VNNI), 2.0x on plain AVX2, with SciFact nDCG@10
-  within 0.005 of fp32 on both (docs/BENCHMARKS.md, docs/TUNING.md);
+  quantised to int8, run by onnxruntime; the fastest where the CPU has int8 kernels (a
+  dot-product instruction such as VNNI, or plain AVX2), with SciFact nDCG@10 within 0.005
+  of fp32 (docs/BENCHMARKS.md, docs/TUNING.md);
 * ``onnx``: the same export in fp32 (identical vectors to torch within 1e-5);
 * ``torch``: sentence-transformers on torch, the quality reference and the fallback for
   any model the export cannot reproduce;

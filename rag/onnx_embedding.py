@@ -33,23 +33,12 @@ from pathlib import Path
 import numpy as np
 
 # 2: the token embeddings are a second output (sentence vectors pooled from passages)
-# 3: eager attention (plain MatMul/Softmax) instead of SDPA: onnxruntime runs that graph faster (int8,
-#    SciFact passages, 2 cores: 1.22x on one session, 1.18x with a session per core; same vectors)
+# 3: eager attention (plain MatMul/Softmax) instead of SDPA: onnxruntime runs that graph faster, with
+#    the same vectors (docs/TUNING.md, "Faster int8 graphs that were not faster")
 EXPORT_VERSION = 3
-# Dynamic int8 quantisation, chosen by measuring on this machine kind (avx512_vnni), SciFact
-# abstracts embedded one at a time, cosine to the fp32 vectors and speed against fp32 on 1 thread:
-#   onnxruntime's defaults (per-tensor scales, every op incl. the Gather)  cos 0.937
-#   per-channel, signed int8 weights, every op                            cos 0.995
-#   per-channel, signed int8 weights, MatMul only (this)                  cos 0.995 (min 0.992), 1.9x fp32
-#   the same with reduce_range                                            cos 0.994, 1.75x
-#   per-channel, unsigned int8 weights (the avx2 recipe)                  cos 0.995, 1.1x
-# So: weights signed int8, symmetric, one scale per output channel; activations uint8
-# quantised per call at run time (u8 x s8 is what VNNI's dot-product instruction does).
-# On plain AVX2 (no VNNI) the same graph won too, SciFact dense nDCG@10 against fp32 0.6466:
-# this recipe 0.6441 at 1.9x fp32; reduce_range (7-bit weights, no saturation) 0.6406 and as
-# fast; unsigned weights 0.6426 at 1.6x (docs/TUNING.md, "int8 without VNNI").
-# Only MatMul is quantised: the embedding lookup (Gather) stays fp32. On all of SciFact
-# its nDCG@10 is 0.6484 against 0.6466 for fp32 (docs/BENCHMARKS.md).
+# Dynamic int8: signed symmetric int8 weights with one scale per output channel, uint8 activations
+# quantised per run (u8 x s8 is what VNNI's dot-product instruction multiplies), MatMul only; chosen
+# on accuracy against fp32 and speed, with VNNI and on plain AVX2 (docs/TUNING.md, "The int8 recipe").
 INT8_CONFIG = {
     "per_channel": True,
     "reduce_range": False,
@@ -94,11 +83,9 @@ def int8_kernels(flags: set[str] | None = None) -> str | None:
 
 
 def int8_fast(flags: set[str] | None = None) -> bool:
-    """Whether the int8 graph beats fp32 here by enough to be the default.
-
-    With a dot-product instruction: 2.5x onnx fp32 (docs/BENCHMARKS.md). On plain AVX2 (an
-    AMD EPYC without AVX-512, SciFact passages, 2 cores): 1.9x onnx fp32, 2.0x torch, nDCG@10
-    0.6441 against 0.6466 for fp32, within the 0.005 the default allows (docs/TUNING.md).
+    """Whether the int8 graph beats fp32 here by enough to be the default: wherever onnxruntime has
+    int8 kernels, with a dot-product instruction or plain AVX2, it is much faster than fp32 within
+    the 0.005 nDCG@10 the default allows (docs/BENCHMARKS.md; docs/TUNING.md, "int8 without VNNI").
     """
     return int8_kernels(flags) is not None
 
@@ -287,8 +274,8 @@ class OnnxEncoder:
 
     One session (all cores) serves single queries. Bulk work is shared by one
     single-threaded session per core (at most MAX_SESSIONS), each driven from its own
-    thread: one-text runs are too small to keep intra-op threads busy, and on 2 cores
-    two sessions embedded SciFact passages 1.27x faster than one with 2 threads.
+    thread: one-text runs are too small to keep intra-op threads busy (docs/TUNING.md,
+    "The int8 recipe").
     """
 
     def __init__(self, export_dir: Path, quantized: bool = False, graph: str | None = None, threads: int = 0,
@@ -311,8 +298,7 @@ class OnnxEncoder:
         self.pad_id = int(self.meta["pad_id"])
         # Dynamic quantisation scales the activations of a whole run by one factor: in a batch,
         # a text's vector would depend on its batch-mates. One text per run keeps a vector a
-        # function of its text alone (the embedding cache relies on that); measured on SciFact
-        # it costs nothing for passages and ~25% for short sentences against batches of 8.
+        # function of its text alone (the embedding cache relies on that; its cost: docs/TUNING.md).
         self.one_per_run = quantized or "int8" in self.path.name
 
     def _session(self, threads: int):
@@ -323,7 +309,7 @@ class OnnxEncoder:
         opts.intra_op_num_threads = threads
         opts.log_severity_level = 3
         # threads sleep instead of spinning between runs: on a shared CPU spinning costs
-        # more than it saves (measured: 2 threads spinning were slower than 1 under load)
+        # more than it saves (docs/TUNING.md, "The int8 recipe")
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from .sources import Document
 
-# Abbreviations common in news text, added to English Punkt's trained list (the list this project
-# used with llama-index's untrained Punkt before; docs/TUNING.md measures the splitters on the
-# hand-checked tests/data/sentence_boundaries.json).
+# Abbreviations common in news text, added to English Punkt's trained list, which misses some
+# (the splitters compared: docs/TUNING.md, "Sentence splitter").
 EXTRA_ABBREVIATIONS = {
     "u.s", "u.k", "u.n", "lt", "gen", "col", "maj", "sgt", "capt", "cmdr", "adm", "gov", "sen", "rep",
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "no", "vs", "inc", "corp", "co", "ltd", "e.g", "i.e",

@@ -2,9 +2,8 @@
 
 Embedding a passage once and mean-pooling each sentence's tokens gives every sentence a
 vector that has read its context (who "he" is, what "the report" is) at no extra model
-cost: `rag ingest` no longer runs the model a second time over every sentence. On SQuAD
-part A the answers hold the gold answer slightly more often than with sentences embedded
-alone (docs/EVALUATION.md, docs/TUNING.md).
+cost: the model does not run a second time over every sentence. How that compares with
+sentences embedded alone: docs/TUNING.md, "Sentence vectors".
 """
 
 from __future__ import annotations

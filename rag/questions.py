@@ -59,8 +59,8 @@ def clean_question(raw: object, max_chars: int) -> Question:
     return Question(cut, note)
 
 
-# Follow-ups refer to the last few turns; older ones only cost time (resolving a chain of
-# follow-ups grows quickly with its length), so a long conversation keeps its recent end.
+# Follow-ups refer to the last few turns; older ones only cost time (each earlier turn is
+# resolved in turn, rag/followup.py), so a long conversation keeps its recent end.
 MAX_HISTORY_TURNS = 6
 
 

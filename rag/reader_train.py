@@ -41,7 +41,7 @@ class TrainConfig:
     base_model: str
     out_dir: Path
     epochs: float = 2.0
-    lr: float = 8e-5
+    lr: float = 1e-4
     batch_size: int = 16
     max_length: int = 256
     stride: int = 96

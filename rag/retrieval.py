@@ -90,9 +90,9 @@ class Retriever:
         Evidence ranking uses the index's sentence vectors, which by default are pooled from
         the passage and so carry its context. Whether one sentence is about a topic, or
         backs a claim, is a question about that sentence alone, and pooled vectors blur
-        it: "drones" scored 0.197 against the sentence about "unmanned vehicles" pooled,
-        0.263 alone (docs/TUNING.md). So those checks embed the few sentences they look at
-        on demand and keep them in a bounded cache; an index of standalone vectors has them.
+        it, short topics most (docs/TUNING.md, "Sentence vectors"). So those checks embed
+        the few sentences they look at on demand and keep them in a bounded cache; an index
+        of standalone vectors has them.
         """
         if not self._pooled:
             return self.index.sentence_vectors[row]

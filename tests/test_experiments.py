@@ -1,0 +1,93 @@
+"""The helpers the experiments (experiments/) and benchmarks (benchmarks/) share, on small inputs."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "experiments"), str(ROOT / "benchmarks")]
+
+import bench_common  # noqa: E402
+import common  # noqa: E402
+import corpora  # noqa: E402
+import tune_evidence  # noqa: E402
+import tune_fusion  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.squad import SquadQuestion  # noqa: E402
+
+
+def _question(answer: str, doc_id: str = "gold", impossible: bool = False) -> SquadQuestion:
+    return SquadQuestion("q1", "Who challenged Amnesty?", doc_id, "Article", impossible, ((answer, 0),))
+
+
+def test_write_section_replaces_between_markers_and_appends_when_absent(tmp_path):
+    doc = tmp_path / "TUNING.md"
+    doc.write_text("# Tuning\n\nprose\n<!-- a -->\nold\n<!-- /a -->\nmore prose\n", encoding="utf-8")
+    common.write_section("a", "new table", doc)
+    common.write_section("b", "other", doc)
+    assert doc.read_text(encoding="utf-8") == ("# Tuning\n\nprose\n<!-- a -->\nnew table\n<!-- /a -->\nmore prose\n\n"
+                                               "<!-- b -->\nother\n<!-- /b -->\n")
+
+
+def test_document_figures_rank_documents_at_their_best_passage():
+    passages = [SimpleNamespace(doc_id=d) for d in ("da", "da", "db", "dc")]
+    id_map = {"da": "A", "db": "B", "dc": "C"}
+    qrels = {"q": {"B": 1}}
+    # passages 0 and 1 are one document: B is the second document, not the third
+    ndcg, recall = corpora.document_figures({"q": [(0, 0.9), (1, 0.8), (2, 0.7)]}, passages, id_map, qrels)
+    assert ndcg == pytest.approx(1 / math.log2(3))
+    assert recall == 1.0
+    assert corpora.document_figures({"q": [(3, 0.9)]}, passages, id_map, qrels) == (0.0, 0.0)
+
+
+def test_judge_sentence_judges_like_an_answer():
+    row = corpora.judge_sentence(_question("Townsend"), "said Townsend.", "gold")
+    assert (row["contains"], row["first_gold"], row["refused"]) == (True, True, False)
+    row = corpora.judge_sentence(_question("Townsend"), "said Croft.", "other")
+    assert (row["contains"], row["first_gold"]) == (False, False)
+
+
+def test_fusion_grid_ranks_with_the_products_fuse():
+    cands = {"q": ({1: 1.0, 2: 0.9, 3: 0.0}, {3: 10.0, 2: 9.0, 4: 0.0})}
+    top = lambda setting: tune_fusion.fused(cands, Settings(), setting)["q"][0][0]  # noqa: E731
+    assert (top(tune_fusion.DENSE_ONLY), top(tune_fusion.BM25_ONLY)) == (1, 3)
+    assert top(("convex", 0.5, 0)) == 2  # close behind the best in both lists
+    assert tune_fusion.label(("convex", 0.3, 0)) == "convex, min-max normalised, dense 0.3 / BM25 0.7"
+    assert tune_fusion.label(("rrf", 0.4, 60)) == "RRF, dense weight 0.4, k = 60"
+
+
+def test_fusion_table_bolds_the_pick_and_leaves_unjudged_test_cells_empty():
+    pick, product = ("convex", 0.4, 0), ("convex", 0.5, 0)
+    lines = tune_fusion.table({pick: 0.7251, product: 0.72}, {pick: (0.73, 0.95)}, pick, product, [pick, product])
+    assert lines[2] == "| **convex, min-max normalised, dense 0.4 / BM25 0.6** | 0.725 | 0.730 | 0.950 |"
+    assert lines[3] == "| convex, min-max normalised, dense 0.5 / BM25 0.5 (the product's) | 0.720 | – | – |"
+
+
+def test_evidence_weights_judged_on_the_seed_article(assistant):
+    retriever = assistant._engine.retriever
+    doc_id = next(iter(retriever.index.documents))
+    qs = [_question("Townsend", doc_id), _question("no such answer anywhere", doc_id)]
+    feats = tune_evidence.features(retriever, qs, passages=5)
+    assert all(x.shape == (len(sentences), 3) and sentences for x, sentences in feats)
+    f = tune_evidence.figures(qs, feats, tune_evidence.PRODUCT)
+    assert f["answerable"] == 2 and f["first_citation_gold"] == 1.0
+    assert f["answer_contains_gold"] == 0.5  # the first question's best sentence names Townsend
+
+
+def test_kept_assistant_loads_the_index_it_finds(seed_index_dir, tmp_path):
+    shutil.copytree(seed_index_dir, tmp_path / "index", symlinks=True)
+    kept = corpora.kept_assistant([], Settings(), tmp_path)  # no documents: it must not build
+    assert len(kept.index.passages) > 0
+
+
+def test_memory_figures_of_this_process_and_of_one_gone():
+    assert bench_common.peak_rss_mb() >= bench_common.status_mb("VmRSS") > 0
+    assert bench_common.peak_rss_mb(os.getpid()) > 0
+    assert bench_common.status_mb("VmHWM", 2**22 + 1) is None  # above Linux's largest pid
