@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 INDEX  ?= index
 PORT   ?= 7860
 
-.PHONY: install llm-test-deps run index test test-fast chromium bench eval reader clean
+.PHONY: install llm-test-deps run index test test-fast chromium bench bench-api eval reader clean
 
 # torch goes first and pinned: letting pip choose it pulls several GB of CUDA wheels.
 $(STAMP): pyproject.toml
@@ -77,3 +77,8 @@ bench: install
 
 clean:
 	rm -rf $(VENV) $(INDEX) .pytest_cache
+
+# The OpenAI-compatible API against gradio_client's /ask, 50 concurrent clients (a few minutes on 2 cores);
+# writes its table into docs/BENCHMARKS.md.
+bench-api: install
+	$(BIN)/python benchmarks/openai_concurrency.py --clients 50 --requests 200

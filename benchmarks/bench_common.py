@@ -1,14 +1,30 @@
-"""What the benchmarks share: the project folder on sys.path (they run as `python benchmarks/x.py`,
-which puts only this folder there), and memory figures of a process read from /proc."""
+"""What the benchmarks and experiments share: the project folder on sys.path (they run as
+`python benchmarks/x.py`, which puts only this folder there), memory figures of a process read
+from /proc, and writing a table into a doc between markers (so no figure there is pasted by hand)."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def write_section(marker: str, text: str, path: Path) -> None:
+    """Replace what stands between <!-- marker --> and <!-- /marker --> in ``path`` (append if absent)."""
+    body = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"<!-- {marker} -->\n{text.strip()}\n<!-- /{marker} -->"
+    pattern = re.compile(rf"<!-- {re.escape(marker)} -->.*?<!-- /{re.escape(marker)} -->", re.S)
+    body = pattern.sub(lambda _: block, body) if pattern.search(body) else body.rstrip() + "\n\n" + block + "\n"
+    path.write_text(body, encoding="utf-8")
+
+
+def marked_sections(text: str) -> dict[str, str]:
+    """The <!-- name --> ... <!-- /name --> blocks of a doc, by name (what a rewrite of it must keep)."""
+    return {m.group(1): m.group(0) for m in re.finditer(r"<!-- ([\w-]+) -->.*?<!-- /\1 -->", text, re.S)}
 
 
 def status_mb(field: str, pid: int | str = "self") -> float | None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_common import ROOT, peak_rss_mb
+from bench_common import ROOT, peak_rss_mb, marked_sections
 from rag.embedding import Embedder, resolve_backend, resolve_model, set_offline
 from rag.evaluate import bundled_dev_questions, load_beir, ndcg_at, rank_all, score_rankings
 from rag.settings import Settings
@@ -876,7 +876,11 @@ def main() -> int:
     text = render(res, command, plotted)
     print(text)
     if args.out != "-":
-        Path(args.out).write_text(text, encoding="utf-8")
+        out = Path(args.out)
+        # sections other scripts write between markers (benchmarks/openai_concurrency.py) are kept
+        kept = marked_sections(out.read_text(encoding="utf-8")) if out.exists() else {}
+        out.write_text(text + "".join(f"\n{block}\n" for name, block in kept.items() if block not in text),
+                       encoding="utf-8")
         log(f"wrote {args.out}")
     if work_ctx:
         work_ctx.cleanup()

@@ -30,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_common import ROOT, write_section
+
+from rag.onnx_embedding import describe_cpu  # noqa: E402 - after bench_common puts the project on sys.path
 QUESTIONS = ["What did Townsend say?", "How many civilians does Amnesty say were killed?",
              "What did Lynn Maalouf demand?", "What weapons does Amnesty accuse Iraqi forces of using?"]
 
@@ -141,6 +143,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=200, help="answers per endpoint")
     ap.add_argument("--index-dir", help="an existing index (default: the seed article, indexed into a temporary folder)")
+    ap.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"), help="the doc its table goes into ('-': print only)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         work = Path(tmp)
@@ -161,13 +164,16 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    print(f"{args.clients} concurrent clients, {args.requests} answers per endpoint, {os.cpu_count()} cores\n")
-    print("| endpoint | answers | p50 | p95 | max | answers/s | failed |\n|---|---|---|---|---|---|---|")
+    lines = [f"`python benchmarks/openai_concurrency.py --clients {args.clients} --requests {args.requests}` on "
+             f"{time.strftime('%Y-%m-%d')}, {describe_cpu()}: {args.clients} concurrent clients, {args.requests} answers "
+             "per endpoint, the seed article.", "",
+             "| endpoint | answers | p50 | p95 | max | answers/s | failed |", "|---|---|---|---|---|---|---|"]
+    lines += [row(name, run) for name, run in runs.items()]
     for name, run in runs.items():
-        print(row(name, run))
-    for name, run in runs.items():
-        for why in sorted(set(run.failures))[:5]:
-            print(f"\n{name}: {why}")
+        lines += [f"\n{name}: {why}" for why in sorted(set(run.failures))[:5]]
+    print("\n".join(lines))
+    if args.out != "-":
+        write_section("openai_concurrency", "\n".join(lines), Path(args.out))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ writing a table into docs/TUNING.md between markers (so no figure there is paste
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as `python experiments/x.py` from the project folder
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import bench_common  # noqa: E402
 from rag.evaluate import judge_squad, squad_figures  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.squad import SquadQuestion, article_splits, load_squad  # noqa: E402
@@ -56,8 +56,4 @@ def decide_all(assistant, prepared: list, qs: list[SquadQuestion], settings: Set
 
 def write_section(marker: str, text: str, path: Path = TUNING) -> None:
     """Replace what stands between <!-- marker --> and <!-- /marker --> in docs/TUNING.md (append if absent)."""
-    body = path.read_text(encoding="utf-8") if path.exists() else ""
-    block = f"<!-- {marker} -->\n{text.strip()}\n<!-- /{marker} -->"
-    pattern = re.compile(rf"<!-- {re.escape(marker)} -->.*?<!-- /{re.escape(marker)} -->", re.S)
-    body = pattern.sub(lambda _: block, body) if pattern.search(body) else body.rstrip() + "\n\n" + block + "\n"
-    path.write_text(body, encoding="utf-8")
+    bench_common.write_section(marker, text, path)

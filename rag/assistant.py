@@ -32,6 +32,8 @@ class Assistant:
     """Loads the index and models once; ``ask`` is safe to call while ``rebuild`` runs in another thread."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, llm: object | None = None):
+        if llm is not None and settings.engine == "extractive":
+            settings = settings.replace(engine="llama-index")  # a caller's own LLM answers by default
         self.settings = settings
         # ``llm``: any llama-index LLM object (Python API); it then answers for every LLM engine (rag.llm.wrap_llm)
         self._llm = wrap_llm(llm) if llm is not None else None
@@ -77,6 +79,11 @@ class Assistant:
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
         return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings, load_reader(self.settings.reader))
+
+    @property
+    def retriever(self) -> Retriever:
+        """The current index's retriever (a rebuild replaces it)."""
+        return self._engine.retriever
 
     @property
     def index(self) -> Index:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from .settings import Settings
 
-LLM_ENGINES = ("openai", "ollama", "llamacpp")
+LLM_ENGINES = ("openai", "ollama", "llamacpp", "llama-index")
 
 
 class LLMError(Exception):
@@ -149,12 +149,16 @@ def label(engine: str, settings: Settings) -> str:
         return f"ollama: {settings.ollama_model} at {settings.ollama_base_url}"
     if engine == "llamacpp":
         return f"llamacpp: {str(settings.llamacpp_model_path).rsplit('/', 1)[-1]}"
+    if engine == "llama-index":
+        return "llama-index: the LLM object given to Assistant(settings, llm=...)"
     return engine
 
 
 def make_model(engine: str, settings: Settings) -> ChatModel:
     """The model behind LLM engine ``engine`` ("openai", "ollama" or "llamacpp"), built from ``settings``."""
     makers = {"openai": _openai, "ollama": _ollama, "llamacpp": _llamacpp}
+    if engine == "llama-index":
+        raise LLMError("the llama-index engine answers with an LLM object: Assistant(settings, llm=...)")
     if engine not in makers:
         raise LLMError(f"unknown LLM engine '{engine}' (choose from: {', '.join(LLM_ENGINES)})")
     return makers[engine](settings)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-ENGINES = ("extractive", "openai", "ollama", "llamacpp")
+# "llama-index": a caller's own llama-index LLM object, given to Assistant(settings, llm=...)
+ENGINES = ("extractive", "openai", "ollama", "llamacpp", "llama-index")
 EMBED_BACKENDS = ("auto", "onnx-int8", "onnx", "torch")
 # RAG_* variables that are not fields: the settings file itself
 OTHER_VARIABLES = {"RAG_CONFIG"}

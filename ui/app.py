@@ -29,15 +29,11 @@ from rag.index import IndexError_  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 from . import render  # noqa: E402
+from . import endpoints  # noqa: E402
+from .access import Access  # noqa: E402
 from .problem import build_problem_app  # noqa: E402
 from .uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, MAX_UPLOAD_LABEL, store_uploads  # noqa: E402
 
-EXAMPLES = [
-    "What did Townsend say?",
-    "How many civilians does Amnesty say were killed?",
-    "What did Lynn Maalouf demand?",
-    "What weapons does Amnesty accuse Iraqi forces of using?",
-]
 MODE_ADD = "Add to the current sources"
 MODE_REPLACE = "Replace the current sources"
 DOC_HEADERS = ["Title", "File", "Passages", "Content hash", "Added"]
@@ -372,7 +368,7 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
                     feedback_options=None,
                     buttons=[],  # "copy" would copy the message HTML, not its text
                     placeholder="Ask a question about the indexed documents, or pick an example.",
-                    examples=[{"text": q} for q in EXAMPLES],
+                    examples=[{"text": q} for q in assistant.example_questions()],
                 )
                 history = gr.State([])
                 with gr.Row():
@@ -431,6 +427,9 @@ def build_app(assistant: Assistant, *, stream_delay: float = 0.012) -> gr.Blocks
         remove_btn.click(remove, inputs=[remove_dd], outputs=[build_msg, status_md, docs_table, remove_dd],
                          api_name="remove", **build_opts)
         app.load(index_views, outputs=[status_md, docs_table, remove_dd], api_visibility="private", queue=False)
+        # the example questions are about what is indexed now (a rebuild may have changed it)
+        app.load(lambda: gr.update(examples=[{"text": q} for q in assistant.example_questions()]), outputs=[chatbot],
+                 api_visibility="private", queue=False)
 
         gr.api(ask, api_name="ask", concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer")
         gr.api(status, api_name="status", queue=False)
@@ -474,15 +473,24 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: str 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
     """Load the index and serve the chat until stopped; an index that cannot be used gets a page saying why."""
     auth_pair = parse_auth(auth)  # fail on a bad --auth before the slow model load
+    # beside the chat: the OpenAI-compatible API, MCP and source views (ui/endpoints.py), guarded by the
+    # API key (settings.api_key, i.e. $RAG_API_KEY) or the --auth password
+    access = Access.from_options(settings.api_key, auth_pair, browser_secret(settings.data_dir))
+    extra: dict = {}
     try:
-        app = build_app(Assistant(settings))
+        assistant = Assistant(settings)
+        app = build_app(assistant)
+        extra = endpoints.launch_kwargs(assistant, access, host)
     except IndexError_ as exc:
         # serve a page that names the problem and its fix, rather than exit: whoever opens the address learns why
         print(f"rag: error: {exc}", file=sys.stderr, flush=True)
         app = build_problem_app(str(exc))
     if host not in ("127.0.0.1", "localhost", "::1") and auth_pair is None:
         print(f"warning: serving on {host} without --auth: anyone who can reach this address can use and change the index")
-    launch(app, host=host, port=port, auth=auth)
+    launch(app, host=host, port=port, auth=auth, prevent_thread_lock=True, **extra)
+    if extra:
+        print(endpoints.describe(app.local_url, access), flush=True)
+    app.block_thread()
 
 
-__all__ = ["build_app", "serve", "launch", "launch_options", "EXAMPLES"]
+__all__ = ["build_app", "serve", "launch", "launch_options"]

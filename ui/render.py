@@ -37,15 +37,18 @@ def _link_markers(escaped: str, turn: str | None, numbers: set[int]) -> str:
     return _MARKER.sub(repl, escaped)
 
 
-def answer_body(text: str, turn: str | None = None, numbers: set[int] | None = None) -> str:
-    """The answer text as HTML: "- " lines become a list, [n] markers become links."""
+def answer_body(text: str, turn: str | None = None, numbers: set[int] | None = None, short: str | None = None) -> str:
+    """The answer text as HTML: the short answer (its first line) in bold, "- " lines as a list, [n] markers as links."""
     numbers = numbers or set()
     lines = [ln for ln in text.split("\n") if ln.strip()]
+    lead = ""
+    if short and lines and lines[0].rstrip(":.") == short:
+        lead = f'<p class="rag-short"><strong>{esc(short)}</strong></p>'
+        lines = lines[1:]
     if lines and all(ln.lstrip().startswith("- ") for ln in lines):
         items = "".join(f"<li>{_link_markers(esc(ln.lstrip()[2:]), turn, numbers)}</li>" for ln in lines)
-        return f'<ul class="rag-bullets">{items}</ul>'
-    paras = "".join(f"<p>{_link_markers(esc(ln), turn, numbers)}</p>" for ln in lines)
-    return paras
+        return f'{lead}<ul class="rag-bullets">{items}</ul>'
+    return lead + "".join(f"<p>{_link_markers(esc(ln), turn, numbers)}</p>" for ln in lines)
 
 
 def checked_body(sentences, turn: str, numbers: set[int]) -> str:
@@ -108,7 +111,8 @@ def answer_html(answer, turn: str) -> str:
     label = "source" if len(answer.citations) == 1 else "sources"
     note = getattr(answer, "note", "")
     generated = getattr(answer, "engine", "extractive") != "extractive" and getattr(answer, "sentences", None)
-    body = checked_body(answer.sentences, turn, numbers) if generated else answer_body(answer.answer, turn, numbers)
+    body = checked_body(answer.sentences, turn, numbers) if generated else answer_body(answer.answer, turn, numbers,
+                                                                                          getattr(answer, "short_answer", None))
     return (
         '<div class="rag-answer">'
         f'<div class="rag-text">{body}</div>'

@@ -1,0 +1,74 @@
+"""A real Milvus standalone server for tests: the one the PyPI package ``milvus`` ships, on 127.0.0.1.
+
+Every port is chosen free on 127.0.0.1 and every component advertises 127.0.0.1 (by
+default Milvus advertises the machine's first network address), so no traffic leaves
+the loopback interface. Data and logs go to the test's own folder. The server is
+stopped by its own process when the test module ends.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from components import in_ci, missing_message
+
+COMPONENTS = ("rootCoord", "proxy", "queryCoord", "queryNode", "indexNode", "dataCoord", "dataNode")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Milvus:
+    port: int
+    data_dir: Path
+
+    @property
+    def store(self) -> str:
+        """The ``--store`` value for this server."""
+        return f"milvus://127.0.0.1:{self.port}"
+
+    def log_tail(self, chars: int = 3000) -> str:
+        logs = sorted((self.data_dir / "logs").glob("milvus-*.log"))
+        return "\n".join(p.read_text(errors="replace")[-chars:] for p in logs)
+
+
+def _unavailable(why: str):
+    """Under CI a Milvus that cannot start fails the run; elsewhere its tests skip, loudly."""
+    message = missing_message("a Milvus standalone server", f"it could not be started ({why})")
+    if in_ci():
+        pytest.fail(message + " (CI=true: a missing component fails the run)", pytrace=False)
+    pytest.skip(message + " Tests SKIPPED.")
+
+
+@contextmanager
+def milvus_server(data_dir: Path):
+    """Start Milvus standalone (package ``milvus``) on a free port of 127.0.0.1; yields a Milvus, stops it afterwards."""
+    try:
+        from milvus import MilvusServer
+    except ImportError as exc:
+        _unavailable(f"the milvus package is not installed: {exc}")
+    port = free_port()
+    server = MilvusServer(data_dir=str(data_dir), proxy_port=port)
+    for component in COMPONENTS:
+        server.config.set(f"{component}.ip", "127.0.0.1")
+    cwd = os.getcwd()
+    try:
+        server.start()  # waits until the server answers its health check
+    except Exception as exc:  # noqa: BLE001 - any failure to start means the component is unavailable
+        server.stop()
+        os.chdir(cwd)  # start() works from the data folder and may not have come back
+        log = Milvus(port, data_dir).log_tail()
+        _unavailable(f"{type(exc).__name__}: {exc}\n{log}")
+    try:
+        yield Milvus(port, data_dir)
+    finally:
+        server.stop()

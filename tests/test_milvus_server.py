@@ -1,0 +1,171 @@
+"""Passage vectors on a real Milvus standalone server (the PyPI ``milvus`` package), through the real CLI.
+
+`rag ingest --store milvus://127.0.0.1:PORT seeds/` and `rag ask` against the server give
+the same top passages as FAISS; a rebuild (a document added) and a removal switch
+collections and drop old ones; a rebuild killed half-way, after its collection went to
+Milvus, leaves the old collection answering, and its orphan collection is cleaned up.
+Milvus Lite is covered by tests/test_vector_store_milvus.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from components import require_module
+
+require_module(all(importlib.util.find_spec(m) for m in ("pymilvus", "milvus")), "pymilvus or milvus (the server package)",
+               "make test installs them (test extra)")
+
+from conftest import ROOT, SEEDS  # noqa: E402
+from milvus_support import milvus_server  # noqa: E402
+from ui_support import filler_text  # noqa: E402
+
+from rag import vector_store  # noqa: E402
+from rag.assistant import Assistant  # noqa: E402
+from rag.index import load_index, read_manifest  # noqa: E402
+from rag.retrieval import Retriever  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = ["What did Townsend say?", "How many civilians does Amnesty say were killed?",
+             "What did the coalition say about Amnesty's report?", "drones", "Who wrote the report?"]
+NEW_FACT = ("Harbour log\n\nThe Vexley lighthouse keeper counted exactly 913 gulls on the north pier in June.\n")
+NEW_QUESTION = "How many gulls did the Vexley lighthouse keeper count?"
+
+
+@pytest.fixture(scope="module")
+def milvus(tmp_path_factory):
+    with milvus_server(tmp_path_factory.mktemp("milvus-server")) as server:
+        yield server
+
+
+def rag(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """The real CLI, `python -m rag.cli ...`, in the repository."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    if check:
+        assert proc.returncode == 0, f"rag {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def ask_all(index_dir: Path, questions: list[str], work: Path) -> list[dict]:
+    """`rag ask --jsonl`: every question in one process, one JSON answer each."""
+    qfile = work / "questions.jsonl"
+    qfile.write_text("".join(json.dumps({"id": i, "question": q}) + "\n" for i, q in enumerate(questions)))
+    out = rag("ask", "--index-dir", str(index_dir), "--jsonl", str(qfile)).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def collections(milvus) -> set[str]:
+    return set(vector_store._client(vector_store.milvus_uri(milvus.store)).list_collections())
+
+
+def current_collection(index_dir: Path) -> str:
+    return read_manifest(index_dir)["dense_index"]["collection"]
+
+
+def top_citations(answers: list[dict]) -> list[list[tuple]]:
+    return [[(c["doc_id"], c["start"], c["end"], c["sentence_start"], c["sentence_end"]) for c in a["citations"]]
+            for a in answers]
+
+
+def same_top_passages(settings: Settings, faiss_dir: Path, embedder, k: int = 5) -> None:
+    """Dense and fused top-k of the Milvus index equal FAISS's on the seed index, question by question."""
+    faiss_settings = Settings(index_dir=faiss_dir)
+    milvus_r = Retriever(load_index(settings), embedder, settings)
+    faiss_r = Retriever(load_index(faiss_settings), embedder, faiss_settings)
+    for q in QUESTIONS:
+        qvec = embedder.encode_query(q)
+        dm, df = milvus_r.dense_scores(qvec, k), faiss_r.dense_scores(qvec, k)
+        assert list(dm) == list(df), q
+        assert np.allclose(list(dm.values()), list(df.values()), atol=1e-4), q
+        assert [h.pid for h in milvus_r.search(q, k=k)] == [h.pid for h in faiss_r.search(q, k=k)], q
+
+
+@pytest.fixture(scope="module")
+def milvus_index(milvus, tmp_path_factory) -> Path:
+    index_dir = tmp_path_factory.mktemp("milvus-index") / "index"
+    rag("ingest", "--quiet", "--index-dir", str(index_dir), "--store", milvus.store, str(SEEDS))
+    return index_dir
+
+
+def test_ingest_and_ask_against_the_server_match_faiss(milvus, milvus_index, seed_index_dir, embedder, assistant,
+                                                        tmp_path):
+    info = read_manifest(milvus_index)["dense_index"]
+    assert info["type"] == "milvus" and info["store"] == milvus.store and info["collection"] in collections(milvus)
+    assert not (milvus_index / "current" / "dense.faiss").exists()
+    same_top_passages(Settings(index_dir=milvus_index, vector_store=milvus.store), seed_index_dir, embedder)
+    answers = ask_all(milvus_index, QUESTIONS, tmp_path)  # `rag ask` reads the store from the manifest
+    assert [a["answer"] for a in answers] == [assistant.ask(q).answer for q in QUESTIONS]
+    assert top_citations(answers) == top_citations([assistant.ask(q).to_json() for q in QUESTIONS])
+
+
+def test_rebuild_and_remove_switch_collections(milvus, milvus_index, seed_index_dir, embedder, tmp_path):
+    first = current_collection(milvus_index)
+    (tmp_path / "vexley.txt").write_text(NEW_FACT)
+    out = rag("ingest", "--quiet", "--index-dir", str(milvus_index), "--store", milvus.store, "--add",
+              str(tmp_path / "vexley.txt")).stdout
+    assert "2 document(s)" in out
+    second = current_collection(milvus_index)
+    assert second != first and {first, second} <= collections(milvus)  # the build before current keeps its own
+    (answer,) = ask_all(milvus_index, [NEW_QUESTION], tmp_path)
+    assert not answer["refused"] and "913" in answer["answer"]
+    assert answer["citations"][0]["source"].endswith("vexley.txt")
+    # remove the new document, as the web app's Remove button does
+    settings = Settings(index_dir=milvus_index, vector_store=milvus.store)
+    doc_id = answer["citations"][0]["doc_id"]
+    Assistant(settings, embedder=embedder).remove_document(doc_id)
+    third = current_collection(milvus_index)
+    names = collections(milvus)
+    assert third in names and second in names and first not in names  # older builds' collections are dropped
+    assert read_manifest(milvus_index)["passages"] == read_manifest(seed_index_dir)["passages"]
+    (after,) = ask_all(milvus_index, [NEW_QUESTION], tmp_path)
+    assert after["refused"] or all(c["doc_id"] != doc_id for c in after["citations"])
+    same_top_passages(settings, seed_index_dir, embedder)
+
+
+def _kill_when_collection_appears(proc: subprocess.Popen, milvus, before: set[str], timeout: float = 300) -> str:
+    """SIGKILL ``proc`` as soon as a collection not in ``before`` exists on the server; returns its name."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        new = collections(milvus) - before
+        if new:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            return new.pop()
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended (status {proc.returncode}) before its collection could be seen:\n"
+                        f"{proc.stdout.read() if proc.stdout else ''}")
+        time.sleep(0.02)
+    proc.kill()
+    pytest.fail("no new collection appeared on the server")
+
+
+def test_a_rebuild_killed_half_way_leaves_the_old_collection_answering(milvus, milvus_index, tmp_path):
+    current = current_collection(milvus_index)
+    before_answers = ask_all(milvus_index, QUESTIONS, tmp_path)
+    filler = tmp_path / "ledger.txt"
+    filler.write_text(filler_text(300))  # a new document: the build writes a new collection
+    cmd = [sys.executable, "-m", "rag.cli", "ingest", "--quiet", "--index-dir", str(milvus_index), "--store",
+           milvus.store, "--add", str(filler)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    orphan = _kill_when_collection_appears(proc, milvus, collections(milvus))
+    assert proc.returncode == -signal.SIGKILL
+    assert current_collection(milvus_index) == current  # the manifest still names the old collection
+    after = ask_all(milvus_index, QUESTIONS, tmp_path)  # loading the index also clears what the killed build left
+    assert top_citations(after) == top_citations(before_answers)
+    assert [a["answer"] for a in after] == [a["answer"] for a in before_answers]
+    assert orphan not in collections(milvus) and current in collections(milvus)
+    assert not list((milvus_index / "builds").glob(".tmp-*"))

@@ -1,0 +1,36 @@
+"""The routes served beside the Gradio chat, on the same host and port: OpenAI-compatible API, MCP, source views.
+
+``launch_kwargs(...)`` gives the extra ``Blocks.launch`` arguments that add them: Gradio
+builds its FastAPI app with ``app_kwargs``, so these routes come first and the MCP
+session manager runs in the app's lifespan. ``describe(url)`` is what ``rag serve``
+prints about them when it starts.
+"""
+
+from __future__ import annotations
+
+from rag.assistant import Assistant
+
+from .access import Access
+from .mcp_tools import PATH as MCP_PATH
+from .mcp_tools import mcp_routes
+from .openai_api import openai_router
+from .source_view import source_router
+
+
+def launch_kwargs(assistant: Assistant, access: Access, host: str) -> dict:
+    """``{"app_kwargs": {"routes": [...], "lifespan": ...}}`` for ``Blocks.launch``."""
+    mcp, lifespan = mcp_routes(assistant, access, host)
+    routes = [*openai_router(assistant, access).routes,
+              *source_router(lambda: assistant.index.documents, access).routes,
+              *mcp]
+    return {"app_kwargs": {"routes": routes, "lifespan": lifespan}}
+
+
+def describe(url: str, access: Access) -> str:
+    """Lines naming the API endpoints under the server's ``url``, and how they are guarded."""
+    base = url.rstrip("/")
+    guard = ("they need Authorization: Bearer <API key or --auth password>" if access.required
+             else "open to anyone who can reach this address")
+    return (f"* OpenAI-compatible API: {base}/v1 (model \"rag-cited\")\n"
+            f"* MCP (streamable HTTP): {base}{MCP_PATH}  (tools: ask, search)\n"
+            f"* API and MCP: {guard}")
