@@ -20,7 +20,12 @@ class Span:
 
 @dataclass(frozen=True)
 class Citation:
-    """A cited passage and the sentence(s) in it that support the answer (offsets into the document text)."""
+    """A cited passage and the sentence(s) in it that support the answer (offsets into the document text).
+
+    ``page``/``page_end`` are the PDF pages the supporting sentence(s) start and end on (equal on
+    one page), ``section`` the chain of headings above them ("Findings › Mosul"); None where the
+    document has no pages or headings, so a reader can find the place in the original.
+    """
 
     n: int
     doc_id: str
@@ -32,9 +37,22 @@ class Citation:
     score: float
     sentence_start: int
     sentence_end: int
+    page: int | None = None
+    page_end: int | None = None
+    section: str | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def place_label(self) -> str:
+        """Where the cited sentence is, for a reader: "p. 12" or "pp. 12–13", then "§ Findings › Mosul"; "" when unknown."""
+        parts = []
+        if self.page is not None:
+            end = self.page_end if self.page_end is not None else self.page
+            parts.append(f"p. {self.page}" if end == self.page else f"pp. {self.page}–{end}")
+        if self.section:
+            parts.append(f"§ {self.section}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)

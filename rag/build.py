@@ -6,7 +6,7 @@ stays in memory grows only with the BM25 term ids, the words seen and one manife
 per document. The steps, in order:
 
     BuildWriter(...)          open the row spools of a new build directory
-    writer.add_document(doc)  split one document, write its text and notes, queue its passages
+    writer.add_document(doc)  split one document, write its text, notes and layout, queue its passages
     writer.flush()            vectors for the window of queued passages (cache, else model)
     writer.write_files(...)   the .npy files, words, passage vectors (FAISS or Milvus), BM25
     write_manifest(...)       the manifest, last: a directory without one is incomplete
@@ -30,6 +30,7 @@ import numpy as np
 from . import vector_store
 from .build_dirs import build_lock, finish_build, new_build_dir, remove_build, remove_temp_files, swap_in
 from .build_vectors import PASSAGE_VECTORS_FILE, BackendChanged, BuildVectors, Queued, planned_backend, previous_vectors
+from .layout import LAYOUT_FILE, layout_line
 from .manifest import BuildError, new_manifest, recorded_sources, write_manifest
 from .notes import NOTES_FILE, notes_line, previous_notes
 from .passage_table import PASSAGE_COLUMNS, SENTENCE_COLUMNS
@@ -289,26 +290,27 @@ class BuildWriter:
         self.terms = TermIds()
         self.surface: set[str] = set()  # every lower-cased word, for the refusal check's vocabulary
         self.window: list[Queued] = []  # passages waiting for their vectors
-        self._documents_fh = self._notes_fh = None
+        self._documents_fh = self._notes_fh = self._layout_fh = None
 
     @contextmanager
     def texts(self):
-        """documents.json and statements.jsonl open for add_document."""
+        """documents.json, statements.jsonl and layout.jsonl open for add_document."""
         with open(self.build / "documents.json", "w", encoding="utf-8") as self._documents_fh, \
-                open(self.build / NOTES_FILE, "w", encoding="utf-8") as self._notes_fh:
+                open(self.build / NOTES_FILE, "w", encoding="utf-8") as self._notes_fh, \
+                open(self.build / LAYOUT_FILE, "w", encoding="utf-8") as self._layout_fh:
             self._documents_fh.write("[")
             yield
             self._documents_fh.write("\n]\n")
 
     def add_document(self, doc: Document) -> bool:
-        """Write a document's text and notes and queue its passages; False for a document read
-        before under another name, which becomes an alias of it."""
+        """Write a document's text, notes and layout (pages, headings) and queue its passages; False
+        for a document read before under another name, which becomes an alias of it."""
         first = self.heads.get(doc.doc_id)
         if first is not None:
             self.heads[doc.doc_id] = merge_duplicate(first, doc)
             return False
         doc_no = len(self.records)  # its place in documents.json, which passages.npy refers to
-        self.heads[doc.doc_id] = replace(doc, text="")
+        self.heads[doc.doc_id] = replace(doc, text="", pages=(), headings=())
         passages = split_document(doc, self.settings.max_passage_words, first_pid=self.spools.passages.rows)
         self.records[doc.doc_id] = document_record(doc, passages, self.old_added.get(doc.doc_id))
         # aliases live in the manifest: a duplicate found later cannot change what is written
@@ -317,6 +319,9 @@ class BuildWriter:
         line = notes_line(doc.doc_id, self.notes.of(doc, [s for p in passages for s in p.sentences]))
         if line:
             self._notes_fh.write(line)
+        layout = layout_line(doc)
+        if layout:
+            self._layout_fh.write(layout)
         self.spools.add_passages(doc_no, passages)
         self.surface.update(words(doc.title.lower()))
         for p in passages:

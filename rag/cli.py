@@ -46,6 +46,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _print_answer(answer, out=sys.stdout) -> None:
+    """An answer as plain text: its sentences (a generated answer's marked ok or UNSUPPORTED), any note, then
+    its sources, each with its file, page(s) and section, so a reader can find the sentence in the original."""
     if answer.engine != "extractive" and answer.sentences:
         supported = sum(s.supported for s in answer.sentences)
         print(f"Checked answer ({supported} of {len(answer.sentences)} sentences supported by their sources):", file=out)
@@ -62,12 +64,14 @@ def _print_answer(answer, out=sys.stdout) -> None:
     if answer.citations:
         print("\nSources:", file=out)
         for c in answer.citations:
-            print(f"[{c.n}] {c.title} ({c.source}, chars {c.sentence_start}-{c.sentence_end}, score {c.score:.2f})", file=out)
+            where = ", ".join(filter(None, [c.source, c.place_label(), f"chars {c.sentence_start}-{c.sentence_end}"]))
+            print(f"[{c.n}] {c.title} ({where}, score {c.score:.2f})", file=out)
     elif answer.nearest:
         print("\nNearest passages (not an answer):", file=out)
         for c in answer.nearest:
             snippet = c.text if len(c.text) <= 160 else c.text[:157] + "..."
-            print(f"  - {c.title}: {snippet}", file=out)
+            label = c.place_label()
+            print(f"  - {c.title}{f' ({label})' if label else ''}: {snippet}", file=out)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -212,34 +216,38 @@ def _version() -> str:
         return __version__
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Cited answers from your documents, offline.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _common(p: argparse.ArgumentParser) -> None:
+    """Options every command that reads settings takes."""
+    p.add_argument("--index-dir", help="index directory (default: index, or $RAG_INDEX_DIR)")
+    p.add_argument("--embed-model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled; $RAG_EMBED_MODEL)")
+    p.add_argument("--config", help="settings file (TOML; default: $RAG_CONFIG, else ./rag.toml if present)")
+    p.add_argument("--embed-backend", choices=["auto", "onnx-int8", "onnx", "torch"],
+                   help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI or AVX2, else onnx; $RAG_EMBED_BACKEND)")
+    p.add_argument("--store", help="where new builds keep passage vectors: faiss (default), milvus://HOST:PORT (a Milvus "
+                                   "server) or milvus:///path/file.db (Milvus Lite); $RAG_VECTOR_STORE")
+    _logging_options(p)
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--index-dir", help="index directory (default: index, or $RAG_INDEX_DIR)")
-        p.add_argument("--embed-model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled; $RAG_EMBED_MODEL)")
-        p.add_argument("--config", help="settings file (TOML; default: $RAG_CONFIG, else ./rag.toml if present)")
-        p.add_argument("--embed-backend", choices=["auto", "onnx-int8", "onnx", "torch"],
-                       help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI or AVX2, else onnx; $RAG_EMBED_BACKEND)")
-        p.add_argument("--store", help="where new builds keep passage vectors: faiss (default), milvus://HOST:PORT (a Milvus "
-                                       "server) or milvus:///path/file.db (Milvus Lite); $RAG_VECTOR_STORE")
-        p.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
-        p.add_argument("-q", "--quiet", action="store_true", help="log errors only, no progress bars")
 
-    def engine(p: argparse.ArgumentParser) -> None:
-        from .assistant import ENGINES
+def _logging_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
+    p.add_argument("-q", "--quiet", action="store_true", help="log errors only, no progress bars")
 
-        p.add_argument("--engine", choices=ENGINES, help="answer engine (default: extractive, or $RAG_ENGINE)")
-        p.add_argument("--base-url", help="LLM server: OpenAI-compatible base URL (http://HOST:PORT/v1) for openai, "
-                       "or the Ollama server (default http://127.0.0.1:11434) for ollama")
-        p.add_argument("--model", help="LLM model name to ask the server for (openai, ollama)")
-        p.add_argument("--model-path", help="a local GGUF chat model for --engine llamacpp ($RAG_LLAMACPP_MODEL_PATH)")
-        p.add_argument("--strict", action="store_true", help="remove generated sentences the sources don't support (default: mark them)")
 
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    """Options that choose and configure the answer engine."""
+    from .settings import ENGINES
+
+    p.add_argument("--engine", choices=ENGINES, help="answer engine (default: extractive, or $RAG_ENGINE)")
+    p.add_argument("--base-url", help="LLM server: OpenAI-compatible base URL (http://HOST:PORT/v1) for openai, "
+                   "or the Ollama server (default http://127.0.0.1:11434) for ollama")
+    p.add_argument("--model", help="LLM model name to ask the server for (openai, ollama)")
+    p.add_argument("--model-path", help="a local GGUF chat model for --engine llamacpp ($RAG_LLAMACPP_MODEL_PATH)")
+    p.add_argument("--strict", action="store_true", help="remove generated sentences the sources don't support (default: mark them)")
+
+
+def _add_ingest(sub) -> None:
     p = sub.add_parser("ingest", help="build the index from files and folders")
-    common(p)
+    _common(p)
     p.add_argument("--sentence-vectors", choices=["standalone", "contextual"],
                    help="contextual (default): each sentence's vector pooled from its passage's run of the model; "
                         "standalone: every sentence embedded alone as well, about twice the ingest time (docs/TUNING.md)")
@@ -247,36 +255,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--add", action="store_true", help="add to the current sources instead of replacing them")
     p.set_defaults(func=cmd_ingest)
 
+
+def _add_ask_info_config(sub) -> None:
     p = sub.add_parser("ask", help="answer a question with cited sources")
-    common(p)
+    _common(p)
     p.add_argument("question", nargs="*", help="the question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--jsonl", metavar="FILE", help="answer each JSON line of FILE ('-' for stdin)")
-    engine(p)
+    _engine_options(p)
     p.set_defaults(func=cmd_ask)
-
     p = sub.add_parser("info", help="show what is indexed")
-    common(p)
+    _common(p)
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(func=cmd_info)
-
     p = sub.add_parser("config", help="show the effective settings and where each came from")
-    common(p)
+    _common(p)
     p.add_argument("--json", action="store_true", help="print JSON")
-    engine(p)
+    _engine_options(p)
     p.set_defaults(func=cmd_config)
 
+
+def _add_eval(sub) -> None:
     p = sub.add_parser("eval", help="measure answers and retrieval; writes docs/EVALUATION.md")
-    common(p)
+    _common(p)
     p.add_argument("--dev", default=None, help="dev questions (default: the bundled dev_questions.jsonl)")
     p.add_argument("--scifact", help="path to scifact-beir.tar.gz")
     p.add_argument("--squad", help="path to squad-v2-dev-part-a.json")
     p.add_argument("--limit", type=int, help="at most this many questions per benchmark (quick runs)")
     p.add_argument("--output", default="docs/EVALUATION.md", help="report file ('-' for none)")
     p.add_argument("--work-dir", help="keep benchmark indexes here; re-runs then embed nothing (default: temporary)")
-    engine(p)
+    _engine_options(p)
     p.set_defaults(func=cmd_eval)
 
+
+def _add_train_reader(sub) -> None:
     p = sub.add_parser("train-reader", help="train the reader model from SQuAD-format files and BEIR qrels")
     p.add_argument("--squad-train", action="append", default=[], metavar="FILE",
                    help="SQuAD-format file whose every article is trained on (repeatable)")
@@ -289,21 +301,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", default="build/reader", help="checkpoints and weights; a re-run continues from here")
     p.add_argument("--base-model", default="all-MiniLM-L6-v2", help="model to start from (default: the bundled MiniLM)")
     p.add_argument("--epochs", type=float, default=2.0)
-    p.add_argument("--lr", type=float, default=8e-5)
+    p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
-    p.add_argument("-q", "--quiet", action="store_true", help="log errors only, no progress bar")
+    _logging_options(p)
     p.set_defaults(func=cmd_train_reader)
 
+
+def _add_serve(sub) -> None:
     p = sub.add_parser("serve", help="start the web chat")
-    common(p)
+    _common(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help="USER:PASS to require a login (or $RAG_AUTH)")
     p.add_argument("--data-dir", help="where uploaded files are kept (default: data, or $RAG_DATA_DIR)")
-    engine(p)
+    _engine_options(p)
     p.set_defaults(func=cmd_serve)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers from your documents, offline.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_ingest, _add_ask_info_config, _add_eval, _add_train_reader, _add_serve):
+        add(sub)
     return parser
 
 

@@ -9,6 +9,8 @@ Layout of ``index_dir``::
                       sentence_spans.npy  per sentence: start, end (offsets in its document's text)
                       statements.jsonl   per document: statements attributed to speakers, and its links
                                      (abbreviations and short names, rag/links.py)
+                      layout.jsonl   per document with pages or headings: where each page starts, and each
+                                     heading's offset, level and text (rag/layout.py)
                       words.txt      the corpus's surface words (lower case), for the refusal check
                       dense.faiss    passage vector index (inner product on normalised vectors)
                       passage_vectors.npy  the passage vectors as embedded (the embedding cache reads them)
@@ -35,6 +37,7 @@ from .attribution import Statement
 from .build import BuildReport, ProgressFn, build_index, write_index
 from .build_dirs import remove_stale_temp
 from .build_vectors import passage_text_for_search, stored_passage_vectors
+from .layout import NOWHERE, DocumentLayout, Place, layouts, read_layout
 from .links import Links
 from .manifest import (CACHE_FORMATS, FORMAT_VERSION, BuildError, IndexCorrupt, IndexError_, IndexMismatch, IndexMissing,
                        check_compatible, corrupt, current_build, read_manifest)
@@ -66,10 +69,21 @@ class Index:
     links: dict[str, Links] = field(default_factory=dict)  # per document
     term_df: dict[str, int] = field(default_factory=dict)
     surface_words: frozenset[str] = frozenset()
+    layouts: dict[str, DocumentLayout] = field(default_factory=dict)  # documents with pages or headings
 
     def passage_sentences(self, pid: int) -> range:
         """Rows in ``sentence_vectors`` of passage ``pid``'s sentences."""
         return self.passages.sentence_rows(pid)
+
+    def place(self, doc_id: str, start: int, end: int) -> Place:
+        """The page(s) and section of characters ``start``..``end`` of a document (each None when it has none)."""
+        layout = self.layouts.get(doc_id)
+        return layout.place(start, end) if layout else NOWHERE
+
+    def passage_place(self, pid: int) -> Place:
+        """The page(s) and section of passage ``pid``."""
+        p = self.passages[pid]
+        return self.place(p.doc_id, p.start, p.end)
 
     def title(self, doc_id: str) -> str:
         return self.documents[doc_id].title
@@ -103,7 +117,9 @@ def _read_build(build: Path, manifest: dict) -> Index:
     docs_raw = json.loads((build / "documents.json").read_text(encoding="utf-8"))
     # aliases are in the manifest (a streaming build learns of a duplicate after writing the text)
     aliases = {d["doc_id"]: tuple(d.get("aliases", ())) for d in manifest.get("documents", [])}
-    documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"], aliases.get(d["doc_id"], ()))
+    placed = read_layout(build)
+    documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"], aliases.get(d["doc_id"], ()),
+                                       *placed.get(d["doc_id"], ((), ())))
                  for d in docs_raw}
     passages = PassageTable([d["doc_id"] for d in docs_raw], documents, np.load(build / "passages.npy"),
                             np.load(build / "sentence_spans.npy"))
@@ -116,4 +132,5 @@ def _read_build(build: Path, manifest: dict) -> Index:
     term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
     statements, links = load_notes(build, manifest, documents, passages)
     surface = frozenset(w for w in (build / "words.txt").read_text(encoding="utf-8").split("\n") if w)
-    return Index(build, manifest, documents, passages, dense, bm25, sentence_vectors, statements, links, term_df, surface)
+    return Index(build, manifest, documents, passages, dense, bm25, sentence_vectors, statements, links, term_df, surface,
+                 layouts(documents))

@@ -13,8 +13,9 @@ from pathlib import Path
 from .attribution import ATTRIBUTION_VERSION
 from .settings import Settings
 
-FORMAT_VERSION = 2  # 2: passages as arrays, statements and surface words stored by the build
-CACHE_FORMATS = (1, 2)  # formats whose vector and key files a build reads as its embedding cache
+# 2: passages as arrays, statements and surface words stored by the build; 3: pages and headings (layout.jsonl)
+FORMAT_VERSION = 3
+CACHE_FORMATS = (1, 2, 3)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on
 MANIFEST_KEYS = ("format_version", "model", "dim", "chunking", "built_at", "sources", "documents", "passages", "sentences")

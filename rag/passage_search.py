@@ -44,7 +44,7 @@ def cited_passages(retriever: Retriever, query: str, k: int = 5) -> list[Citatio
         doc = retriever.index.documents[p.doc_id]
         s_start, s_end = best.get(hit.pid, (p.start, p.end))
         out.append(Citation(n, doc.doc_id, doc.source, doc.title, p.start, p.end, p.text, round(float(hit.score), 4),
-                            s_start, s_end))
+                            s_start, s_end, *retriever.index.place(doc.doc_id, s_start, s_end)))
     return out
 
 

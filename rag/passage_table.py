@@ -1,8 +1,8 @@
 """The index's passages as arrays: a Passage object is made only when one is looked at.
 
-A list of Passage objects costs a few hundred bytes a passage and a few seconds per
-100,000 to load from JSON, and each held a copy of its text. The table keeps four
-integers a passage (document number, start, end, sentence count) and two a sentence
+A list of Passage objects, loaded from JSON and each holding a copy of its text, costs
+memory and load time with every passage (docs/TUNING.md, "Serving a large corpus"). The
+table keeps four integers a passage (document number, start, end, sentence count) and two a sentence
 (start, end), loaded with numpy, and slices the text from its document on demand.
 Passages are stored in document order, so each document's passages are one range of
 ids, and offsets are found by bisection.

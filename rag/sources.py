@@ -1,6 +1,9 @@
 """Read source files (txt, md, html, pdf, docx) into clean documents.
 
-Each document's ``text`` is the clean text every offset in the index refers to.
+Each document's ``text`` is the clean text every offset in the index refers to. Where a
+PDF's pages start and where the headings of Markdown, HTML and DOCX stand are kept as
+offsets into it (``Document.pages``, ``Document.headings``): readers mark them on the
+lines of a :class:`Draft`, and cleaning carries each line's offset through.
 Files that cannot be read raise :class:`SourceError` with a reason a user can act on.
 """
 
@@ -11,9 +14,9 @@ import hashlib
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
@@ -23,7 +26,8 @@ MAX_SOURCE_BYTES = 50 * 1024 * 1024
 
 # Site furniture that is not part of an article. Matched against whole lines.
 BOILERPLATE = [
-    re.compile(r"^please let us know if you'?re having (issues|trouble|problems) with comment(ing|s)\.*$", re.I),
+    # a request about the site's comment section, not about the article's subject
+    re.compile(r"^(please )?(let us know|tell us|contact us)\b.{0,60}\bcomment(s|ing)?\b.{0,20}$", re.I),
     re.compile(r"^(share (this|on) .{0,40}|click here to .{0,60}|sign up for our newsletter.{0,60})$", re.I),
 ]
 
@@ -33,8 +37,27 @@ _HTML_BLOCKS = (
 )
 
 
+# Where a heading's text begins in an HTML page's text, with its level between: private-use characters
+_HTML_HEADING = re.compile("\ue000([1-6])\ue001")
+_MD_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")  # an ATX heading line
+_MD_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_DOCX_HEADING = re.compile(r"heading ([1-9])", re.I)
+_SPACES = re.compile(r"[ \t\f\v]+")
+
+
 class SourceError(Exception):
     """A file that cannot be turned into a document; the message says why."""
+
+
+class Heading(NamedTuple):
+    """A heading of a document: where its line starts in the clean text, its level, its text.
+
+    Levels are 1-9 (``#``/``<h1>``/"Heading 1" is 1); a Word "Title" paragraph is level 0.
+    """
+
+    start: int
+    level: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,10 @@ class Document:
     text: str
     # other files with the same clean text: one document, indexed once, with every name kept
     aliases: tuple[str, ...] = ()
+    # where each page starts in ``text``: page n at ``pages[n - 1]`` (PDFs; an empty page starts where the next does)
+    pages: tuple[int, ...] = ()
+    # the headings of ``text`` in order (Markdown, HTML, DOCX)
+    headings: tuple[Heading, ...] = ()
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -59,19 +86,83 @@ def content_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def normalize_text(text: str) -> str:
+    """Cleaning's first step: Unicode NFC, every line break a ``\\n``, no-break spaces as spaces, no byte-order marks."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\u00a0", " ").replace("\ufeff", "")
+
+
 def clean_text(text: str) -> str:
     """Normalise unicode and whitespace, keep paragraphs, drop boilerplate lines."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\u00a0", " ").replace("\ufeff", "")
-    lines = []
-    for line in text.split("\n"):
-        line = re.sub(r"[ \t\f\v]+", " ", line).strip()
-        if any(p.match(line) for p in BOILERPLATE):
+    return clean_lines(normalize_text(text).split("\n"))[0]
+
+
+def clean_lines(lines: list[str]) -> tuple[str, list[int]]:
+    """The clean text of normalised lines, and where each line begins in it.
+
+    Each line is whitespace-collapsed and stripped, boilerplate lines are dropped, a run of
+    blank lines becomes one paragraph break, and blank lines at either end go. ``starts``
+    has one offset per line and one more for the end: a blank or dropped line begins where
+    the next text does. A page start or heading marked on a line so keeps an exact offset.
+    """
+    parts: list[str] = []
+    starts: list[int | None] = []
+    size, blank = 0, False
+    for line in lines:
+        line = _SPACES.sub(" ", line).strip()
+        if not line or any(p.match(line) for p in BOILERPLATE):
+            blank = blank or not line  # a dropped line is gone; a blank one breaks the paragraph
+            starts.append(None)
             continue
-        lines.append(line)
-    text = "\n".join(lines)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+        if parts:
+            parts.append("\n\n" if blank else "\n")
+            size += len(parts[-1])
+        starts.append(size)
+        parts.append(line)
+        size += len(line)
+        blank = False
+    following = size
+    for i in range(len(starts) - 1, -1, -1):
+        following = starts[i] = following if starts[i] is None else starts[i]
+    return "".join(parts), [*starts, size]  # type: ignore[list-item]
+
+
+@dataclass
+class Draft:
+    """A source's text before cleaning: normalised lines, and the lines where pages and headings begin.
+
+    Readers add blocks (a page, a paragraph, a whole file) separated by a blank line, so the
+    clean text is the same as cleaning the blocks joined by blank lines, and every mark on a
+    line comes out as an exact offset into it.
+    """
+
+    lines: list[str] = field(default_factory=list)
+    page_lines: list[int] = field(default_factory=list)
+    heading_lines: list[tuple[int, int, str]] = field(default_factory=list)  # (line, level, text)
+
+    def add(self, text: str, heading: int | None = None) -> None:
+        """Append a block; ``heading`` is its level when the block is a heading."""
+        if self.lines:
+            self.lines.append("")
+        if heading is not None:
+            self.heading_lines.append((len(self.lines), heading, text))
+        self.lines.extend(normalize_text(text).split("\n"))
+
+    def new_page(self) -> None:
+        """The next block begins a page (a page with no text begins where the next text does)."""
+        self.page_lines.append(len(self.lines) + (1 if self.lines else 0))
+
+    def finish(self) -> tuple[str, tuple[int, ...], tuple[Heading, ...]]:
+        """The clean text, the offset of each page's start, and the headings with their offsets."""
+        text, starts = clean_lines(self.lines)
+        last = len(starts) - 1
+        pages = tuple(starts[min(line, last)] for line in self.page_lines)
+        headings = []
+        for line, level, name in self.heading_lines:
+            name = " ".join(clean_text(name).split())
+            if name:
+                headings.append(Heading(starts[min(line, last)], level, name))
+        return text, pages, tuple(headings)
 
 
 def decode_bytes(data: bytes) -> str:
@@ -135,18 +226,46 @@ def read_limited(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
     return data
 
 
-def _read_text(path: Path, limit: int) -> tuple[str, str]:
+def _read_text(path: Path, limit: int) -> tuple[str, Draft]:
     text = decode_bytes(read_limited(path, limit))
-    return _title_from_text(text, path.stem), text
+    draft = Draft()
+    draft.add(text)
+    return _title_from_text(text, path.stem), draft
 
 
-def _read_markdown(path: Path, limit: int) -> tuple[str, str]:
+def _read_markdown(path: Path, limit: int) -> tuple[str, Draft]:
     text = decode_bytes(read_limited(path, limit))
     heading = re.search(r"^#{1,6}\s+(.+)$", text, re.M)
-    return (heading.group(1).strip() if heading else _title_from_text(text, path.stem)), text
+    draft = Draft()
+    draft.add(text)
+    draft.heading_lines = markdown_headings(draft.lines)
+    return (heading.group(1).strip() if heading else _title_from_text(text, path.stem)), draft
 
 
-def _read_html(path: Path, limit: int) -> tuple[str, str]:
+def markdown_headings(lines: list[str]) -> list[tuple[int, int, str]]:
+    """(line, level, text) of each ``#`` heading, outside fenced code and front matter."""
+    found: list[tuple[int, int, str]] = []
+    fence = ""
+    front = bool(lines) and lines[0].strip() == "---"  # YAML front matter runs to the next "---"
+    for i, line in enumerate(lines[1:] if front else lines, start=1 if front else 0):
+        if front:
+            front = line.strip() != "---"
+            continue
+        if fence:
+            closing = line.strip()
+            fence = "" if closing.startswith(fence) and set(closing) == {fence[0]} else fence
+            continue
+        opening = _MD_FENCE.match(line)
+        if opening:
+            fence = opening.group(1)
+            continue
+        m = _MD_HEADING.fullmatch(line)
+        if m and m.group(2):
+            found.append((i, len(m.group(1)), m.group(2)))
+    return found
+
+
+def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode_bytes(read_limited(path, limit)), "lxml")
@@ -158,15 +277,33 @@ def _read_html(path: Path, limit: int) -> tuple[str, str]:
         head.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    _mark_html_headings(soup)
     for tag in soup.find_all(_HTML_BLOCKS):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")
-    raw = soup.get_text()
-    paragraphs = [re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", raw)]
-    return title or path.stem, "\n\n".join(p for p in paragraphs if p)
+    draft = Draft()
+    for paragraph in re.split(r"\n\s*\n", soup.get_text()):
+        paragraph = re.sub(r"\s+", " ", paragraph).strip()
+        mark = _HTML_HEADING.match(paragraph)
+        if mark:
+            paragraph = paragraph[mark.end():].strip()
+        if paragraph:
+            draft.add(paragraph, int(mark.group(1)) if mark else None)
+    return title or path.stem, draft
 
 
-def _read_pdf(path: Path, limit: int) -> tuple[str, str]:  # size checked by read_document
+def _mark_html_headings(soup) -> None:
+    """Put a mark of each <h1>-<h6>'s level where its text begins, to find it in the page's text."""
+    from bs4.element import NavigableString
+
+    for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
+        # text only: comments and CDATA are NavigableStrings too, but not part of the text
+        first = tag.find(string=lambda s: type(s) is NavigableString and bool(s.strip()))
+        if first is not None:
+            first.replace_with(f"\ue000{tag.name[1]}\ue001{first}")
+
+
+def _read_pdf(path: Path, limit: int) -> tuple[str, Draft]:  # size checked by read_document
     from pypdf import PdfReader
 
     try:
@@ -177,13 +314,19 @@ def _read_pdf(path: Path, limit: int) -> tuple[str, str]:  # size checked by rea
         raise
     except Exception as exc:  # a damaged PDF makes pypdf raise almost anything (NotImplementedError, zlib.error, ...)
         raise SourceError(f"malformed PDF ({type(exc).__name__}: {exc})") from exc
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    if not text:
+    texts = [p.strip() for p in pages]
+    if not any(texts):
         raise SourceError("PDF has no extractable text (scanned images need OCR)")
-    return meta_title.strip() or _title_from_text(text, path.stem), text
+    draft = Draft()
+    for text in texts:
+        draft.new_page()
+        if text:
+            draft.add(text)
+    first = next(t for t in texts if t)
+    return meta_title.strip() or _title_from_text(first, path.stem), draft
 
 
-def _read_docx(path: Path, limit: int) -> tuple[str, str]:  # size checked by read_document
+def _read_docx(path: Path, limit: int) -> tuple[str, Draft]:  # size checked by read_document
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -193,12 +336,34 @@ def _read_docx(path: Path, limit: int) -> tuple[str, str]:  # size checked by re
         raise SourceError(f"malformed DOCX ({exc})") from exc
     except Exception as exc:  # zipfile.BadZipFile and lxml errors have no common base
         raise SourceError(f"malformed DOCX ({type(exc).__name__}: {exc})") from exc
-    text = "\n\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
+    draft = Draft()
+    first = ""
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if text:
+            draft.add(text, _docx_heading_level(paragraph))
+            first = first or text
     title = (document.core_properties.title or "").strip()
-    return title or _title_from_text(text, path.stem), text
+    return title or _title_from_text(first, path.stem), draft
 
 
-_READERS: dict[str, Callable[[Path, int], tuple[str, str]]] = {
+def _docx_heading_level(paragraph) -> int | None:
+    """The level of a Word paragraph in a heading style ("Heading 1".."Heading 9", "Title" is 0, or a
+    style based on one), else None."""
+    style = paragraph.style
+    for _ in range(8):  # styles inherit from a base style: a custom one based on "Heading 2" is a heading too
+        if style is None or style.name is None:
+            return None
+        if style.name.lower() == "title":
+            return 0
+        m = _DOCX_HEADING.fullmatch(style.name)
+        if m:
+            return int(m.group(1))
+        style = style.base_style
+    return None
+
+
+_READERS: dict[str, Callable[[Path, int], tuple[str, Draft]]] = {
     ".txt": _read_text,
     ".md": _read_markdown,
     ".markdown": _read_markdown,
@@ -224,17 +389,18 @@ def read_document(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Document:
             raise SourceError("empty file")
         if size > max_bytes:
             raise _too_large(size, max_bytes)
-        title, raw = reader(path, max_bytes)
+        title, draft = reader(path, max_bytes)
+        text, pages, headings = draft.finish()
     except OSError as exc:
         raise SourceError(_os_reason(exc)) from exc
     except SourceError:
         raise
     except Exception as exc:  # a parser's bug on a strange file must cost that file only, not the whole build
         raise SourceError(f"cannot be parsed ({type(exc).__name__}: {exc})") from exc
-    text = clean_text(raw)
     if not text:
         raise SourceError("no text after cleaning")
-    return Document(doc_id=content_id(text), title=clean_text(title) or path.stem, source=str(path), text=text)
+    return Document(doc_id=content_id(text), title=clean_text(title) or path.stem, source=str(path), text=text,
+                    pages=pages, headings=headings)
 
 
 def _os_reason(exc: OSError) -> str:

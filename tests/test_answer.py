@@ -65,7 +65,8 @@ def test_json_shape(assistant):
     assert set(out) == {"answer", "refused", "citations", "sentences", "engine", "note", "question_type", "short_answer"}
     assert out["question_type"] == "what_said" and out["short_answer"] is None
     assert out["sentences"] and all(s["supported"] and s["citations"] for s in out["sentences"])
-    assert set(out["citations"][0]) == {"n", "doc_id", "source", "title", "start", "end", "text", "score", "sentence_start", "sentence_end"}
+    assert set(out["citations"][0]) == {"n", "doc_id", "source", "title", "start", "end", "text", "score", "sentence_start",
+                                        "sentence_end", "page", "page_end", "section"}
     json.dumps(out)
 
 

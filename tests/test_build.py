@@ -17,7 +17,9 @@ import pytest
 from rag import build_dirs, vector_store
 from rag.build import BuildJob, BuildWriter, Spools, choose_sources, document_record
 from rag.build_vectors import BuildVectors, passage_text_for_search
+from rag.layout import read_layout
 from rag.manifest import (
+    FORMAT_VERSION,
     MANIFEST_KEYS,
     BuildError,
     IndexCorrupt,
@@ -30,7 +32,7 @@ from rag.manifest import (
 from rag.notes import PreviousNotes, notes_line, read_notes
 from rag.passages import split_document
 from rag.settings import Settings
-from rag.sources import Document, content_id
+from rag.sources import Document, Heading, content_id
 from rag.spool import VectorCache
 
 DIM = 8
@@ -110,6 +112,20 @@ def test_add_document_writes_its_text_and_queues_its_passages(tmp_path):
     assert {"oban", "ewan", "sun", "weather"} <= writer.surface
     assert [d for d in read_notes(writer.build)] == [RAIN.doc_id]  # only the quote has a statement
     assert writer.records[RAIN.doc_id] == document_record(RAIN, split_document(RAIN, 160), None)
+    assert read_layout(writer.build) == {}  # plain text: no pages, no headings, nothing stored
+    writer.close()
+
+
+def test_add_document_writes_pages_and_headings_of_the_documents_that_have_them(tmp_path):
+    text = "Weather\n\nRain fell in Oban.\n\nWind\n\nGales closed the pier."
+    report = Document(content_id(text), "Report", "r.pdf", text, pages=(0, text.index("Wind")),
+                      headings=(Heading(0, 1, "Weather"), Heading(text.index("Wind"), 1, "Wind")))
+    writer = writer_for(tmp_path)
+    with writer.texts():
+        writer.add_document(RAIN)
+        writer.add_document(report)
+    assert read_layout(writer.build) == {report.doc_id: (report.pages, report.headings)}
+    assert writer.heads[report.doc_id].pages == () and writer.heads[report.doc_id].headings == ()  # not held
     writer.close()
 
 
@@ -141,7 +157,7 @@ def test_write_files_and_manifest(tmp_path):
     info = writer.write_files("faiss", "unused")
     assert info == {"type": "flat", "metric": "inner_product"}
     for name in ("sentences.npy", "passage_keys.npy", "sentence_keys.npy", "passages.npy", "sentence_spans.npy",
-                 "words.txt", "dense.faiss", "passage_vectors.npy", "term_df.json", "bm25"):
+                 "words.txt", "dense.faiss", "passage_vectors.npy", "term_df.json", "bm25", "layout.jsonl"):
         assert (writer.build / name).exists(), name
     assert not [p for p in writer.build.iterdir() if p.name.startswith(".")]  # the spools were saved away
     job = BuildJob(writer.settings, ["/x/a.txt", "/x/gone.pdf"], [("/x/gone.pdf", "unreadable")])
@@ -159,7 +175,8 @@ def test_a_written_manifest_is_read_back_once_swapped_in(tmp_path):
         read_manifest(index_dir)
     assert recorded_sources(index_dir) == ([], [], {})
     tmp, stamp = build_dirs.new_build_dir(index_dir)
-    manifest = {key: [] for key in MANIFEST_KEYS} | {"format_version": 2, "documents": [{"doc_id": "d", "added_at": "t"}]}
+    manifest = {key: [] for key in MANIFEST_KEYS} | {"format_version": FORMAT_VERSION,
+                                                      "documents": [{"doc_id": "d", "added_at": "t"}]}
     write_manifest(tmp, manifest)
     build_dirs.swap_in(index_dir, build_dirs.finish_build(tmp, stamp))
     assert read_manifest(index_dir) == manifest

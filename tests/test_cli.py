@@ -53,6 +53,7 @@ def test_ask_json_contract(seed_index_dir):
     for key, kind in {"n": int, "doc_id": str, "source": str, "title": str, "start": int, "end": int, "text": str,
                       "score": float, "sentence_start": int, "sentence_end": int}.items():
         assert isinstance(c[key], kind), key
+    assert c["page"] is None and c["page_end"] is None and c["section"] is None  # plain text has no pages or headings
 
 
 def test_ask_jsonl_with_history(seed_index_dir, tmp_path):

@@ -85,3 +85,105 @@ def test_docx_and_pdf_are_read(tmp_path):
 
 def test_clean_text_normalises_whitespace():
     assert clean_text("a\r\n\r\n\r\n\r\nb\u00a0c  d") == "a\n\nb c d"
+
+
+def _pdf(path, pages):
+    """A PDF with one page per entry of ``pages`` (a list of lines; an empty list is a blank page)."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    for lines in pages:
+        for i, line in enumerate(lines):
+            c.drawString(72, 720 - 18 * i, line)
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_pdf_records_where_each_page_starts(tmp_path):
+    pages = [["Barn owls swallow their prey whole."], [], ["Kestrels hover.", "They dive on voles."], []]
+    doc = read_document(_pdf(tmp_path / "birds.pdf", pages))
+    assert doc.text == "Barn owls swallow their prey whole.\n\nKestrels hover.\nThey dive on voles."
+    # a blank page starts where the next text does; one at the end, at the end of the text
+    assert doc.pages == (0, doc.text.index("Kestrels"), doc.text.index("Kestrels"), len(doc.text))
+    assert doc.headings == ()
+
+
+def test_markdown_headings_with_offsets_outside_code_and_front_matter(tmp_path):
+    f = tmp_path / "guide.md"
+    f.write_text("---\ntitle: Guide\n# not a heading\n---\n#  Harbour   Guide\n\nIntro.\n\n## Safety ##\nWear a vest.\n"
+                 "```\n# a comment in code\n```\n### Fire\n\nAssemble at the gate.\n#hashtag is text\n", encoding="utf-8")
+    doc = read_document(f)
+    assert [(h.level, h.text) for h in doc.headings] == [(1, "Harbour Guide"), (2, "Safety"), (3, "Fire")]
+    for h in doc.headings:
+        assert doc.text[h.start:].startswith("#") and h.text.split()[-1] in doc.text[h.start:h.start + 30]
+    assert doc.text[doc.headings[1].start:].startswith("## Safety ##\nWear a vest.")
+
+
+def test_html_headings_are_found_where_they_are_not_in_the_menu(tmp_path):
+    f = tmp_path / "page.html"
+    f.write_text("<html><head><title>Harbour</title></head><body><nav><ul><li>Safety</li></ul></nav>"
+                 "<h1>Harbour guide</h1><p>Intro.</p><h2> <!-- menu --> <span>Safe</span>ty</h2><p>Wear a vest.</p>"
+                 "<h3><div>Fire</div></h3><p>Assemble at the gate.</p><h4> </h4></body></html>", encoding="utf-8")
+    doc = read_document(f)
+    assert doc.text == "Safety\n\nHarbour guide\n\nIntro.\n\nSafety\n\nWear a vest.\n\nFire\n\nAssemble at the gate."
+    assert [(h.start, h.level, h.text) for h in doc.headings] == [
+        (8, 1, "Harbour guide"), (doc.text.index("Safety\n\nWear"), 2, "Safety"), (doc.text.index("Fire"), 3, "Fire")]
+
+
+def test_docx_heading_styles_are_headings(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    d = docx.Document()
+    chapter = d.styles.add_style("Chapter", WD_STYLE_TYPE.PARAGRAPH)
+    chapter.base_style = d.styles["Heading 2"]  # a custom style based on a heading style is a heading
+    d.add_heading("Field memo", 0)
+    d.add_paragraph("Notes from the visit.")
+    d.add_heading("Findings", 1)
+    d.add_paragraph("Mosul", style="Chapter")
+    d.add_paragraph("The office counted 412 volunteers.")
+    d.save(tmp_path / "memo.docx")
+    doc = read_document(tmp_path / "memo.docx")
+    assert doc.title == "Field memo"
+    assert [(doc.text[h.start:h.start + len(h.text)], h.level, h.text) for h in doc.headings] == [
+        ("Field memo", 0, "Field memo"), ("Findings", 1, "Findings"), ("Mosul", 2, "Mosul")]
+
+
+def _clean_text_before(text: str) -> str:
+    """clean_text as it was written before it kept line offsets: the texts (and so ids and vectors) must not change."""
+    import re
+    import unicodedata
+
+    from rag.sources import BOILERPLATE
+
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\ufeff", "")
+    lines = [re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n")]
+    text = "\n".join(line for line in lines if not any(p.match(line) for p in BOILERPLATE))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def test_cleaning_gives_the_same_text_and_exact_offsets_of_blocks():
+    import random
+
+    from rag.sources import Draft
+
+    pieces = ["a", "b", " ", "\n", "\r", "\r\n", "\t", "\u00a0", "\ufeff", "\f", "e\u0301", "\u0301", "Share this story",
+              "\u2028", "\x85", "  "]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert clean_text(text) == _clean_text_before(text), repr(text)
+        blocks = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(rng.randint(1, 4))]
+        draft = Draft()
+        for block in blocks:  # as the PDF reader adds pages
+            draft.new_page()
+            if block.strip():
+                draft.add(block.strip())
+        text, pages, _ = draft.finish()
+        assert text == _clean_text_before("\n\n".join(b.strip() for b in blocks if b.strip())), repr(blocks)
+        for block, start in zip(blocks, pages):
+            assert text[start:].startswith(clean_text(block)), (blocks, pages)
+    assert read_document(SEEDS / "mosul-amnesty-report.txt").text == _clean_text_before(
+        (SEEDS / "mosul-amnesty-report.txt").read_text(encoding="utf-8"))
