@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
@@ -25,7 +26,7 @@ from ui_support import copy_index, running_server  # noqa: E402
 
 from rag.answer_types import Answer, AnswerSentence, Citation  # noqa: E402
 from ui.access import Access  # noqa: E402
-from ui.openai_api import ApiError, annotations, conversation  # noqa: E402
+from ui.openai_api import ApiError, annotations, cited_title, conversation  # noqa: E402
 from ui.source_view import source_link, source_page  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -72,6 +73,17 @@ def test_annotations_point_at_each_cited_sentence_of_the_answer():
     assert notes[0]["url_citation"]["title"] == "Doc <one>"
 
 
+def test_an_annotation_title_carries_the_cited_place():
+    answer = _answer()
+    pdf = replace(answer.citations[1], title="Annual report", page=12, page_end=13)
+    md = replace(answer.citations[0], section="Findings › Mosul")
+    answer.citations = [md, pdf]
+    titles = [n["url_citation"]["title"] for n in annotations(answer, lambda c: "u")]
+    assert titles == ["Doc <one>, § Findings › Mosul", "Doc <one>, § Findings › Mosul", "Annual report, pp. 12–13"]
+    assert cited_title(replace(pdf, page_end=12)) == "Annual report, p. 12"
+    assert cited_title(_answer().citations[1]) == "Doc two"  # no place known: the title alone
+
+
 def test_source_page_escapes_everything_and_marks_the_sentence():
     doc = SimpleNamespace(title="<script>t()</script>", source="/x/<b>.txt",
                           text="Intro <img src=x onerror=alert(1)>. The cited <i>one</i>. End.")
@@ -113,7 +125,7 @@ def _check_annotations(message_content: str, notes: list, citations: list[dict],
         assert note["type"] == "url_citation"
         uc = note["url_citation"]
         sentence = message_content[uc["start_index"] : uc["end_index"]]
-        cited = [c for c in by_n.values() if c["title"] == uc["title"]]
+        cited = [c for c in by_n.values() if cited_title(Citation(**c)) == uc["title"]]
         assert cited and sentence.strip()
         page = httpx.get(uc["url"], timeout=30)  # a browser's request: no bearer token, the link is signed
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -1,15 +1,23 @@
-"""The chat's HTML for an answer with a short answer: bold, escaped, above the cited sentences."""
+"""The chat's HTML for an answer: the short answer bold, escaped, above the cited sentences; each source card
+with its place in the original ("p. 12", "§ Findings › Mosul") and its "open" link."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
+from rag.answer_types import Citation
 from ui import render
 
+CITATION = Citation(1, "d", "/a/news.txt", "News", 0, 40, "The vote was held on Tuesday in the hall.", 0.9, 0, 40)
 
-def _answer(text, short):
-    c = SimpleNamespace(n=1, doc_id="d", source="/a/news.txt", title="News", start=0, end=40,
-                        text="The vote was held on Tuesday in the hall.", score=0.9, sentence_start=0, sentence_end=40)
-    return SimpleNamespace(answer=text, refused=False, citations=[c], nearest=[], short_answer=short,
+
+def _answer(text, short, citation=CITATION):
+    return SimpleNamespace(answer=text, refused=False, citations=[citation], nearest=[], short_answer=short,
                            engine="extractive", sentences=[], note="")
+
+
+def _head(html: str) -> str:
+    """The source card's head line (number, title, file, place, open link, score)."""
+    return html.split('<div class="rag-source-head">', 1)[1].split("</div>", 1)[0]
 
 
 def test_short_answer_is_bold_above_the_quote():
@@ -28,3 +36,32 @@ def test_short_answer_is_escaped_and_lists_keep_their_bullets():
 def test_no_short_answer_no_bold():
     out = render.answer_html(_answer("The vote was held on Tuesday in the hall. [1]", None), "t3")
     assert "rag-short" not in out
+
+
+def test_the_place_stands_next_to_the_file_name_only_when_known():
+    pages = replace(CITATION, source="/a/report.pdf", page=12, page_end=13)
+    head = _head(render.answer_html(_answer("The vote was held. [1]", None, pages), "t4"))
+    assert 'report.pdf</span> <span class="rag-place">pp. 12–13</span>' in head
+    one = _head(render.answer_html(_answer("The vote was held. [1]", None, replace(pages, page_end=12)), "t5"))
+    assert '<span class="rag-place">p. 12</span>' in one
+    assert "rag-place" not in _head(render.answer_html(_answer("The vote was held. [1]", None), "t6"))
+
+
+def test_the_place_is_escaped():
+    section = replace(CITATION, section="<img src=x onerror=alert(1)> › Mosul")
+    head = _head(render.answer_html(_answer("The vote was held. [1]", None, section), "t7"))
+    assert "<img" not in head
+    assert '<span class="rag-place">§ &lt;img src=x onerror=alert(1)&gt; › Mosul</span>' in head
+
+
+def test_every_card_has_an_open_link_when_the_app_gives_one():
+    pdf = replace(CITATION, source='/a/"x".pdf', page=3, page_end=3)
+    refusal = SimpleNamespace(answer="The sources don't answer this question.", refused=True, citations=[],
+                              nearest=[pdf])
+    link = lambda c: f"original/{c.doc_id}/x.pdf?sig=a&b=1#page={c.page}"  # noqa: E731
+    for html in (render.answer_html(_answer("The vote was held. [1]", None, pdf), "t8", link),
+                 render.answer_html(refusal, "t9", link)):
+        head = _head(html)
+        assert ('<a class="rag-open" href="original/d/x.pdf?sig=a&amp;b=1#page=3" target="_blank" '
+                'rel="noopener noreferrer" title="Open &quot;x&quot;.pdf at p. 3">open</a>') in head
+    assert "rag-open" not in render.answer_html(_answer("The vote was held. [1]", None, pdf), "t10")

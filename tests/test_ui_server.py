@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from ui_support import (
     NEW_FACT_QUESTION,
     NEW_FACT_TEXT,
+    PLACE_QUESTIONS,
     copy_index,
     filler_text,
     running_server,
+    write_place_sources,
 )
+
+from rag.answer_types import Citation
 from ui import render
 from ui.uploads import MAX_UPLOAD_BYTES, safe_filename, store_uploads
 
@@ -25,7 +31,7 @@ def _citation(**kw):
     base = dict(n=1, doc_id="d", source="/x/evil <b>.txt", title="<script>alert(1)</script>", start=100, end=152,
                 text="Before. <img src=x onerror=alert(1)> said it. After.", score=0.5, sentence_start=108, sentence_end=144)
     base.update(kw)
-    return SimpleNamespace(**base)
+    return Citation(**base)
 
 
 # -- rendering (no server) --------------------------------------------------------
@@ -92,6 +98,19 @@ def test_store_uploads_stays_inside_and_refuses_bad_types(tmp_path):
 
 
 # -- the real server, through gradio_client -------------------------------------------
+def assert_cited_numbers_match(text: str, info: dict) -> None:
+    """An answer's [n] markers are exactly its citations' numbers, 1..k, whatever k is; the sentences'
+    citations are those numbers too; each citation's supporting sentence lies inside its passage."""
+    cits = info["citations"]
+    numbers = [c["n"] for c in cits]
+    assert numbers and numbers == list(range(1, len(cits) + 1)), numbers
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", text)} == set(numbers), (text, numbers)
+    assert {n for s in info["sentences"] for n in s["citations"]} == set(numbers), info["sentences"]
+    for c in cits:
+        assert c["start"] <= c["sentence_start"] < c["sentence_end"] <= c["end"], c
+        assert c["text"][c["sentence_start"] - c["start"]: c["sentence_end"] - c["start"]].strip(), c
+
+
 def test_api_ask_with_login(seed_index_dir, tmp_path):
     from gradio_client import Client
 
@@ -103,19 +122,14 @@ def test_api_ask_with_login(seed_index_dir, tmp_path):
         assert {"/ask", "/rebuild", "/remove", "/status"} <= set(api)
 
         text, info = client.predict("What did Townsend say?", "", api_name="/ask")
-        assert "[1]" in text and "[2]" in text and "Townsend" in text
-        assert info["refused"] is False
-        cits = info["citations"]
-        assert [c["n"] for c in cits] == [1, 2]
-        for c in cits:
-            highlighted = c["text"][c["sentence_start"] - c["start"]: c["sentence_end"] - c["start"]]
-            assert highlighted and highlighted in c["text"]
-        assert "I would challenge the people from Amnesty International" in cits[1]["text"]
+        assert info["refused"] is False and "Townsend" in text
+        assert_cited_numbers_match(text, info)
 
         # a follow-up uses the history
         text2, info2 = client.predict("What did he challenge Amnesty to do?", json.dumps([["What did Townsend say?", text]]),
                                       api_name="/ask")
-        assert "Townsend" in info2["standalone_question"] and "[1]" in text2
+        assert "Townsend" in info2["standalone_question"]
+        assert_cited_numbers_match(text2, info2)
 
         refusal, info3 = client.predict("What is the capital of France?", None, api_name="/ask")
         assert info3["refused"] is True and info3["citations"] == [] and "[1]" not in refusal
@@ -233,3 +247,107 @@ def test_the_browser_key_outlives_a_restart_and_is_private(tmp_path):
     assert stat.S_IMODE((tmp_path / "data" / ".browser-secret").stat().st_mode) == 0o600
     (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")  # no key can be stored there (even as root)
     assert browser_secret(tmp_path / "not-a-folder") != browser_secret(tmp_path / "not-a-folder")  # one for this run only
+
+
+# -- open the original: files served read-only, only from the index ----------------------------
+def _get(server, path: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
+    """GET ``path`` exactly as written: no client normalises its dots or escapes first."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, r.read(), {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        conn.close()
+
+
+def _doc_id(client, name: str) -> str:
+    return next(d["doc_id"] for d in client.predict(api_name="/status")["documents"] if Path(d["source"]).name == name)
+
+
+def _assert_refused(server, path: str, *secrets: bytes) -> None:
+    status, body, _ = _get(server, path)
+    assert status == 404, (path, status)
+    assert b"%PDF" not in body and all(s not in body for s in secrets), (path, body[:200])
+
+
+def test_uploads_keep_pages_and_sections_and_open_the_original(seed_index_dir, tmp_path):
+    """Files uploaded through the chat page are cited with their page or section, and a PDF's "open" link serves
+    the uploaded file; anything else under /original is 404 with no file content."""
+    from gradio_client import Client, handle_file
+
+    files = write_place_sources(tmp_path / "files")
+    outside = tmp_path / "outside.pdf"
+    outside.write_bytes(b"%PDF-1.4 SECRET-OUTSIDE-THE-SOURCES\n")
+    with running_server(copy_index(seed_index_dir, tmp_path / "index"), tmp_path) as server:
+        client = Client(server.url, verbose=False)
+        msg, *_ = client.predict([handle_file(files / "survey.pdf"), handle_file(files / "handbook.md")],
+                                 "Add to the current sources", api_name="/rebuild")
+        assert "Index rebuilt" in msg
+        for question, (name, page, section, words) in PLACE_QUESTIONS.items():
+            _, info = client.predict(question, None, api_name="/ask")
+            c = info["citations"][0]
+            assert (Path(c["source"]).name, c["page"], c["section"]) == (name, page, section), (question, c)
+            assert words in c["text"][c["sentence_start"] - c["start"]: c["sentence_end"] - c["start"]]
+
+        stored = server.data_dir / "uploads" / "survey.pdf"
+        pdf_id, md_id = _doc_id(client, "survey.pdf"), _doc_id(client, "handbook.md")
+        status, body, headers = _get(server, f"/original/{pdf_id}/survey.pdf")
+        assert status == 200 and body == stored.read_bytes() and body.startswith(b"%PDF")
+        assert headers["content-type"] == "application/pdf" and headers["content-disposition"].startswith("inline")
+        assert headers["x-content-type-options"] == "nosniff"
+
+        for path in (f"/original/{pdf_id}/../../../../../../etc/passwd",       # traversal, raw
+                     f"/original/{pdf_id}/..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd",  # and escaped
+                     "/original/..%2F..%2F..%2F..%2Fetc/passwd",
+                     f"/original/{pdf_id}/%2Fetc%2Fpasswd",
+                     f"/original/{pdf_id}/..%2Fuploads%2Fsurvey.pdf",
+                     "/original/0123456789abcdef/survey.pdf",                   # an unknown id
+                     f"/original/{md_id}/handbook.md",                          # indexed, but not a PDF
+                     f"/original/{md_id}/survey.pdf"):                          # another document's file
+            _assert_refused(server, path)
+
+        # a link swapped in for the indexed file, pointing out of the sources
+        stored.rename(stored.with_name("moved.pdf"))
+        stored.symlink_to(outside)
+        _assert_refused(server, f"/original/{pdf_id}/survey.pdf", b"SECRET-OUTSIDE")
+        stored.unlink()
+        stored.with_name("moved.pdf").rename(stored)
+        assert _get(server, f"/original/{pdf_id}/survey.pdf")[0] == 200
+
+        msg, *_ = client.predict("survey.pdf", api_name="/remove")
+        assert "Removed" in msg
+        _assert_refused(server, f"/original/{pdf_id}/survey.pdf")  # removed from the index, still on disk
+        assert stored.exists()
+
+
+def test_original_files_need_the_login_when_auth_is_set(embedder, tmp_path):
+    """With --auth, a file is served to a browser logged in to the chat, to the password as a bearer token, or
+    for a link signed by this server; to no one else, and without a byte of it."""
+    import httpx
+
+    from rag.index import build_index, read_manifest
+    from rag.settings import Settings
+    from ui.access import Access
+
+    files = write_place_sources(tmp_path / "files")
+    index_dir = tmp_path / "index"
+    build_index([files], Settings(index_dir=index_dir), embedder=embedder, show_progress=False)
+    with running_server(index_dir, tmp_path, auth="alice:s3cret") as server:
+        pdf_id = next(d["doc_id"] for d in read_manifest(index_dir)["documents"] if d["source"].endswith("survey.pdf"))
+        path = f"/original/{pdf_id}/survey.pdf"
+        pdf = (files / "survey.pdf").read_bytes()
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            status, body, _ = _get(server, path, headers)
+            assert status == 401 and b"%PDF" not in body
+        assert _get(server, path, {"Authorization": "Bearer s3cret"})[1] == pdf
+
+        secret = (server.data_dir / ".browser-secret").read_text(encoding="utf-8").strip()
+        sig = Access.from_options(None, ("alice", "s3cret"), secret).sign_file(pdf_id, "survey.pdf")
+        assert _get(server, f"{path}?sig={sig}")[1] == pdf
+        assert _get(server, f"{path}?sig={'0' * len(sig)}")[0] == 401
+
+        with httpx.Client(base_url=server.url, timeout=30) as browser:  # a login to the chat, as a browser does it
+            assert browser.post("login", data={"username": "alice", "password": "s3cret"}).status_code == 200
+            r = browser.get(path.lstrip("/"))
+            assert r.status_code == 200 and r.content == pdf

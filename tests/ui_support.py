@@ -126,3 +126,60 @@ def running_server(index_dir: Path, work: Path, auth: str | None = None, timeout
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)
+
+
+# Sources whose citations have a place in the original: a 3-page PDF with one fact per page, and a
+# Markdown handbook with nested headings. Question -> (file, page, section, words of the cited sentence).
+SURVEY_PAGES = [
+    ["Vexley Harbour Survey", "The Vexley lighthouse was built in 1871 by the engineer Thomas Stevenson.",
+     "Its lamp can be seen from 22 nautical miles away."],
+    ["The harbour ferry carries 240 passengers to Islay every morning.", "A return ticket on the ferry costs 18 pounds."],
+    ["A colony of 63 pairs of grey herons nests on Gull Island.", "The herons feed on eels in the estuary."],
+]
+HANDBOOK = """# Harbour Handbook
+
+This handbook is for the staff of Vexley harbour.
+
+## Safety
+
+### Fire
+
+The fire assembly point is the blue container by the north gate.
+
+### Diving
+
+Divers must log every dive with the harbour master before entering the water.
+
+## Mooring
+
+Visiting yachts pay 31 pounds a night for a mooring.
+"""
+PLACE_QUESTIONS = {
+    "Who built the Vexley lighthouse?": ("survey.pdf", 1, None, "built in 1871"),
+    "How many passengers does the harbour ferry carry to Islay?": ("survey.pdf", 2, None, "240 passengers"),
+    "How many pairs of grey herons nest on Gull Island?": ("survey.pdf", 3, None, "63 pairs of grey herons"),
+    "Which container is the fire assembly point?": ("handbook.md", None, "Safety › Fire", "blue container"),
+    "How much do visiting yachts pay for a mooring?": ("handbook.md", None, "Mooring", "31 pounds a night"),
+}
+
+
+def write_survey_pdf(path: Path) -> Path:
+    """A 3-page PDF (reportlab) with the lines of SURVEY_PAGES, one list per page."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    c.setTitle(SURVEY_PAGES[0][0])  # else reportlab writes "untitled" into the PDF's metadata, and that is its title
+    for lines in SURVEY_PAGES:
+        for i, line in enumerate(lines):
+            c.drawString(72, 720 - 18 * i, line)
+        c.showPage()
+    c.save()
+    return path
+
+
+def write_place_sources(folder: Path) -> Path:
+    """``folder`` with survey.pdf and handbook.md (the sources of PLACE_QUESTIONS)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_survey_pdf(folder / "survey.pdf")
+    (folder / "handbook.md").write_text(HANDBOOK, encoding="utf-8")
+    return folder

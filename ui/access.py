@@ -1,14 +1,14 @@
-"""Who may use the routes mounted beside the web chat: the OpenAI-compatible API, MCP and source views.
+"""Who may use the routes mounted beside the web chat: the OpenAI-compatible API, MCP, source views, original files.
 
 Gradio's login (``--auth USER:PASS``) guards only Gradio's own routes, and API clients
 cannot fill in a login form, so these routes take ``Authorization: Bearer <token>``,
 where the token is the API key (``Settings.api_key``, ``$RAG_API_KEY``) or the password
 of ``--auth``. With neither set, they are open, like the chat itself.
 
-Source views are opened from links in answers, by a browser that sends no bearer token,
-so a link handed out to an authorised caller carries a signature (an HMAC of the
-document id and offsets under a server key); a browser logged in to the chat may open
-any source view too.
+Source views and original files are opened from links in answers, by a browser that
+sends no bearer token, so a link handed out to an authorised caller carries a signature
+(an HMAC of the document id and offsets, or of the id and file name, under a server key);
+a browser logged in to the chat may open any of them too.
 """
 
 from __future__ import annotations
@@ -51,15 +51,32 @@ class Access:
     def request_ok(self, request: Request) -> bool:
         return self.bearer_ok(request.headers.get("authorization"))
 
+    def _mac(self, message: str) -> str:
+        """A link's signature: the first 32 hex digits of the HMAC-SHA256 of ``message`` under the link key."""
+        return hmac.new(self.link_key, message.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _signed(self, expected: str, sig: str | None) -> bool:
+        return not self.required or (bool(sig) and hmac.compare_digest(expected, str(sig)))
+
     def sign(self, doc_id: str, start: int, end: int) -> str:
         """The signature of a source-view link ("" when no token is required: links need none)."""
-        if not self.required:
-            return ""
-        msg = f"{doc_id}\n{start}\n{end}".encode()
-        return hmac.new(self.link_key, msg, hashlib.sha256).hexdigest()[:32]
+        return self._mac(f"{doc_id}\n{start}\n{end}") if self.required else ""
 
     def link_ok(self, doc_id: str, start: int, end: int, sig: str | None) -> bool:
-        return not self.required or (bool(sig) and hmac.compare_digest(self.sign(doc_id, start, end), str(sig)))
+        return self._signed(self.sign(doc_id, start, end), sig)
+
+    def sign_file(self, doc_id: str, name: str) -> str:
+        """The signature of a link to the original file ``name`` of ``doc_id`` (ui/originals.py); "" when
+        no token is required. Its message cannot be a source view's (those have three lines of id and numbers)."""
+        return self._mac(f"original\n{doc_id}\n{name}") if self.required else ""
+
+    def file_link_ok(self, doc_id: str, name: str, sig: str | None) -> bool:
+        return self._signed(self.sign_file(doc_id, name), sig)
+
+    def may_open(self, request: Request, signed: bool) -> bool:
+        """Whether ``request`` may open a source view or an original file: a link signed for it (``signed``),
+        an accepted bearer token, or the cookie of a login to the chat (or no guard at all)."""
+        return signed or self.request_ok(request) or logged_in(request)
 
 
 def logged_in(request: Request) -> bool:

@@ -1,4 +1,5 @@
-"""The routes served beside the Gradio chat, on the same host and port: OpenAI-compatible API, MCP, source views.
+"""The routes served beside the Gradio chat, on the same host and port: OpenAI-compatible API, MCP, source views,
+original files.
 
 ``launch_kwargs(...)`` gives the extra ``Blocks.launch`` arguments that add them: Gradio
 builds its FastAPI app with ``app_kwargs``, so these routes come first and the MCP
@@ -14,6 +15,7 @@ from .access import Access
 from .mcp_tools import PATH as MCP_PATH
 from .mcp_tools import mcp_routes
 from .openai_api import openai_router
+from .originals import original_router
 from .source_view import source_router
 
 
@@ -22,6 +24,7 @@ def launch_kwargs(assistant: Assistant, access: Access, host: str) -> dict:
     mcp, lifespan = mcp_routes(assistant, access, host)
     routes = [*openai_router(assistant, access).routes,
               *source_router(lambda: assistant.index.documents, access).routes,
+              *original_router(lambda: assistant.index.manifest, access).routes,
               *mcp]
     return {"app_kwargs": {"routes": routes, "lifespan": lifespan}}
 

@@ -10,7 +10,8 @@ back as the assistant message, streamed (server-sent events, ``data: {...}``, en
 * ``annotations``: one ``url_citation`` per cited sentence of the answer, in OpenAI's
   format: ``start_index``/``end_index`` of the sentence within the answer text, ``url``
   of the source view marking the cited sentence in its document (ui/source_view.py),
-  and the document's ``title``;
+  and the document's ``title`` followed by the cited place when it is known
+  ("Annual report, p. 12", "Handbook, § Safety › Fire");
 * ``citations`` (an extra field): the full citation list, as ``rag ask --json`` gives it;
 * ``refused`` (an extra field): true when the sources do not answer the question.
 
@@ -131,8 +132,14 @@ def annotations(answer: Answer, link) -> list[dict]:
             c = by_n.get(n)
             if c is not None:
                 out.append({"type": "url_citation", "url_citation": {"start_index": start, "end_index": end,
-                                                                     "url": link(c), "title": c.title}})
+                                                                     "url": link(c), "title": cited_title(c)}})
     return out
+
+
+def cited_title(c: Citation) -> str:
+    """A url_citation's title: the document's title, then where the sentence is when known ("Annual report, p. 12")."""
+    place = c.place_label()
+    return f"{c.title}, {place}" if place else c.title
 
 
 def answer_fields(answer: Answer, link) -> dict:

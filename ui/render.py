@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+from rag.answer_types import Answer, Citation
+
 _MARKER = re.compile(r"\[(\d+)\]")
+OpenLink = Callable[[Citation], str]  # a citation -> the href of its card's "open" link
 
 
 def esc(text: object) -> str:
@@ -69,7 +73,7 @@ def _file_name(source: str) -> str:
     return Path(source).name or source
 
 
-def passage_html(c, highlight: bool = True) -> str:
+def passage_html(c: Citation, highlight: bool = True) -> str:
     """The passage of citation ``c`` with its supporting sentence in <mark> (offsets relative to the passage)."""
     text = c.text
     s = max(0, min(len(text), c.sentence_start - c.start))
@@ -79,19 +83,39 @@ def passage_html(c, highlight: bool = True) -> str:
     return f"{esc(text[:s])}<mark>{esc(text[s:e])}</mark>{esc(text[e:])}"
 
 
-def _source_item(c, turn: str, highlight: bool) -> str:
+def place_html(c: Citation) -> str:
+    """Where the cited sentence is in the original ("p. 12", "§ Findings › Mosul"), escaped; "" when unknown."""
+    label = c.place_label()
+    return f'<span class="rag-place">{esc(label)}</span> ' if label else ""
+
+
+def open_html(c: Citation, open_link: OpenLink | None) -> str:
+    """The card's "open" link to the original at the cited place (a new tab); "" without ``open_link``."""
+    if open_link is None:
+        return ""
+    where = c.place_label() or "the cited sentence"
+    return (f'<a class="rag-open" href="{esc(open_link(c))}" target="_blank" rel="noopener noreferrer" '
+            f'title="{esc(f"Open {_file_name(c.source)} at {where}")}">open</a> ')
+
+
+def _source_item(c: Citation, turn: str, highlight: bool, open_link: OpenLink | None) -> str:
     return (
         f'<li class="rag-source" id="{anchor_id(turn, c.n)}">'
         f'<div class="rag-source-head"><span class="rag-n">[{c.n}]</span> '
         f'<span class="rag-title">{esc(c.title)}</span> '
         f'<span class="rag-file" title="{esc(c.source)}">{esc(_file_name(c.source))}</span> '
+        f'{place_html(c)}{open_html(c, open_link)}'
         f'<span class="rag-score">score {c.score:.2f}</span></div>'
         f'<blockquote class="rag-passage">{passage_html(c, highlight)}</blockquote></li>'
     )
 
 
-def answer_html(answer, turn: str) -> str:
-    """A finished answer: the text with linked markers, then its sources (or, for a refusal, the nearest passages)."""
+def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) -> str:
+    """A finished answer: the text with linked markers, then its sources (or, for a refusal, the nearest passages).
+
+    ``open_link(citation)`` gives the href of each source card's "open" link (ui/originals.py); without it,
+    cards have none.
+    """
     if answer.refused:
         parts = [
             '<div class="rag-answer rag-refusal">',
@@ -99,7 +123,7 @@ def answer_html(answer, turn: str) -> str:
             f"{esc(answer.answer)}</p>",
         ]
         if answer.nearest:
-            items = "".join(_source_item(c, turn, highlight=False) for c in answer.nearest)
+            items = "".join(_source_item(c, turn, False, open_link) for c in answer.nearest)
             parts.append(
                 '<details class="rag-sources rag-nearest"><summary>Nearest passages '
                 f'({len(answer.nearest)}) &mdash; not an answer</summary><ol>{items}</ol></details>'
@@ -107,7 +131,7 @@ def answer_html(answer, turn: str) -> str:
         parts.append("</div>")
         return "".join(parts)
     numbers = {c.n for c in answer.citations}
-    items = "".join(_source_item(c, turn, highlight=True) for c in answer.citations)
+    items = "".join(_source_item(c, turn, True, open_link) for c in answer.citations)
     label = "source" if len(answer.citations) == 1 else "sources"
     note = getattr(answer, "note", "")
     generated = getattr(answer, "engine", "extractive") != "extractive" and getattr(answer, "sentences", None)

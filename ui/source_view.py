@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse
 
 from rag.sources import Document
 
-from .access import Access, logged_in
+from .access import Access
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
@@ -35,13 +35,19 @@ mark { background: #ffe58a; color: #111; padding: .05em .1em; border-radius: 2px
 """
 
 
-def source_link(base_url: str, doc_id: str, start: int, end: int, access: Access) -> str:
-    """The absolute URL of the source view of ``doc_id`` marking ``start``..``end`` (signed when access needs it)."""
+def source_path(doc_id: str, start: int, end: int, access: Access) -> str:
+    """The source view of ``doc_id`` marking ``start``..``end``, relative to the server's root (signed when access
+    needs it): the chat's source cards link to it relatively, so it works under any path the app is served at."""
     query = {"start": start, "end": end}
     sig = access.sign(doc_id, start, end)
     if sig:
         query["sig"] = sig
-    return f"{base_url.rstrip('/')}/source/{quote(doc_id, safe='')}?{urlencode(query)}#cited"
+    return f"source/{quote(doc_id, safe='')}?{urlencode(query)}#cited"
+
+
+def source_link(base_url: str, doc_id: str, start: int, end: int, access: Access) -> str:
+    """The absolute URL of the source view of ``doc_id`` marking ``start``..``end`` (signed when access needs it)."""
+    return f"{base_url.rstrip('/')}/{source_path(doc_id, start, end, access)}"
 
 
 def source_page(doc: Document, start: int, end: int) -> str:
@@ -59,10 +65,17 @@ def source_page(doc: Document, start: int, end: int) -> str:
     )
 
 
-def _message_page(status: int, title: str, text: str, extra: dict | None = None) -> HTMLResponse:
+def message_page(status: int, title: str, text: str, extra: dict | None = None) -> HTMLResponse:
+    """A short HTML page saying why a request is refused (``status``); it shows nothing of any document."""
     body = (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>\n")
     return HTMLResponse(body, status_code=status, headers={**HEADERS, **(extra or {})})
+
+
+def not_authorised() -> HTMLResponse:
+    """The 401 page of a source view or original file asked for without a signed link, token or login."""
+    return message_page(401, "Not authorised", "This link is not signed for this server; log in to the chat first, "
+                        "or send Authorization: Bearer <key>.", {"WWW-Authenticate": "Bearer"})
 
 
 def source_router(documents, access: Access) -> APIRouter:
@@ -71,15 +84,14 @@ def source_router(documents, access: Access) -> APIRouter:
 
     @router.get("/source/{doc_id}", include_in_schema=False)
     def source(request: Request, doc_id: str, start: int = 0, end: int = 0, sig: str | None = None) -> HTMLResponse:
-        if not (access.link_ok(doc_id, start, end, sig) or access.request_ok(request) or logged_in(request)):
-            return _message_page(401, "Not authorised", "This link is not signed for this server; log in to the chat "
-                                 "first, or send Authorization: Bearer <key>.", {"WWW-Authenticate": "Bearer"})
+        if not access.may_open(request, access.link_ok(doc_id, start, end, sig)):
+            return not_authorised()
         doc = documents().get(doc_id)
         if doc is None:
-            return _message_page(404, "Not indexed", f"No document with id {doc_id} is indexed now "
+            return message_page(404, "Not indexed", f"No document with id {doc_id} is indexed now "
                                  "(a rebuild may have removed it).")
         if not 0 <= start <= end <= len(doc.text):
-            return _message_page(400, "Bad offsets", f"start and end must satisfy 0 <= start <= end <= {len(doc.text)}.")
+            return message_page(400, "Bad offsets", f"start and end must satisfy 0 <= start <= end <= {len(doc.text)}.")
         return HTMLResponse(source_page(doc, start, end), headers=HEADERS)
 
     return router

@@ -3,8 +3,9 @@
 * :class:`CitedRetriever` - a ``BaseRetriever`` over a built index. Each result is a
   ``NodeWithScore`` whose ``TextNode`` is one passage: its text, ``start_char_idx`` /
   ``end_char_idx`` (offsets in the document's clean text) and metadata naming the
-  document (``doc_id``, ``source``, ``title``) and the passage's best supporting sentence
-  (``sentence_start``, ``sentence_end``, ``sentence``). It plugs into llama-index's own
+  document (``doc_id``, ``source``, ``title``), the passage's best supporting sentence
+  (``sentence_start``, ``sentence_end``, ``sentence``) and where that sentence is in the
+  original (``page``, ``page_end``, ``section``; None when unknown). It plugs into llama-index's own
   ``RetrieverQueryEngine``, ``QueryFusionRetriever``, postprocessors and agents.
 * :class:`CitedQueryEngine` - a ``CustomQueryEngine`` whose ``Response`` is the cited
   answer (with [n] markers) and whose ``source_nodes`` are its citations, node n for [n].
@@ -44,7 +45,9 @@ from ..sources import Document, clean_text, content_id
 # The engine name a caller's own LLM answers under (Assistant(..., llm=) answers every LLM engine with it).
 LLM_SLOT = "llama-index"
 # Metadata kept out of the text a llama-index LLM or embedding model sees (offsets and ids are for programs).
-_PROGRAM_KEYS = ["doc_id", "n", "sentence_start", "sentence_end", "sentence", "score"]
+_PROGRAM_KEYS = ["doc_id", "n", "sentence_start", "sentence_end", "sentence", "score", "page_end"]
+# Where the cited sentence is in the original: shown to an LLM when known, so it can say "p. 12"; never embedded.
+_PLACE_KEYS = ["page", "section"]
 
 
 def _settings_for(index_dir: str | Path | None, settings: Settings | None) -> Settings:
@@ -67,18 +70,21 @@ def cited_assistant(index_dir: str | Path | None = None, settings: Settings | No
 
 
 def citation_node(c: Citation) -> NodeWithScore:
-    """A citation (or a searched passage) as a llama-index node: the passage, its offsets and its best sentence."""
+    """A citation (or a searched passage) as a llama-index node: the passage, its offsets, its best sentence and
+    that sentence's place in the original (page, page_end, section: None when the document has no pages or headings)."""
     lo, hi = c.sentence_start - c.start, c.sentence_end - c.start  # the sentence inside the passage's text
     sentence = c.text[lo:hi] if 0 <= lo <= hi <= len(c.text) else ""
+    unknown = [k for k in _PLACE_KEYS if getattr(c, k) is None]  # "page: None" would only be noise to an LLM
     node = TextNode(
         id_=f"{c.doc_id}:{c.start}-{c.end}",  # one id per passage: fusion and dedup see the same passage as one
         text=c.text,
         start_char_idx=c.start,
         end_char_idx=c.end,
         metadata={"title": c.title, "source": c.source, "doc_id": c.doc_id, "n": c.n, "score": c.score,
-                  "sentence_start": c.sentence_start, "sentence_end": c.sentence_end, "sentence": sentence},
-        excluded_llm_metadata_keys=list(_PROGRAM_KEYS),
-        excluded_embed_metadata_keys=list(_PROGRAM_KEYS) + ["source"],
+                  "sentence_start": c.sentence_start, "sentence_end": c.sentence_end, "sentence": sentence,
+                  "page": c.page, "page_end": c.page_end, "section": c.section},
+        excluded_llm_metadata_keys=list(_PROGRAM_KEYS) + unknown,
+        excluded_embed_metadata_keys=list(_PROGRAM_KEYS) + ["source"] + _PLACE_KEYS,
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=c.doc_id)},
     )
     return NodeWithScore(node=node, score=c.score)
