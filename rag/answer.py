@@ -117,13 +117,18 @@ class ExtractiveEngine:
         """Rank the candidates, then refuse or compose, with the current scoring settings."""
         s, a = self.settings.scoring, asked.analysis
         asked.candidates = rank(asked.evidence, self.index, asked.readings, s.reader_weight)
-        verdict = asked.verdict
-        gated = a.qtype in READER_GATED and (
-            verdict.answerable < s.reader_min if verdict is not None else asked.evidence[0].score < s.min_evidence)
-        composed = None if gated else compose.COMPOSERS[a.qtype](asked)
+        composed = None if self.gated(asked) else compose.COMPOSERS[a.qtype](asked)
         if composed is None or not composed.spans or not self.covers(asked, composed):
             return self.refuse(asked.question, asked.query, asked.evidence, a)
         return self.render(asked.question, asked.query, a, composed)
+
+    def gated(self, asked: Asked) -> bool:
+        """Whether the question is refused before any composing: for the types the reader judges, no
+        passage read is answerable enough (without a reader: the best evidence is too weak)."""
+        s, verdict = self.settings.scoring, asked.verdict
+        if asked.analysis.qtype not in READER_GATED:
+            return False
+        return verdict.answerable < s.reader_min if verdict is not None else asked.evidence[0].score < s.min_evidence
 
     def covers(self, q: Asked, composed: compose.Composition) -> bool:
         """Whether the answer's sentences (with their neighbours and speakers) hold the question's key terms."""
@@ -486,10 +491,13 @@ class ExtractiveEngine:
 
     # -- output -------------------------------------------------------------------------------
     def citation(self, n: int, span: Span) -> Citation:
+        """Citation ``n`` of a span: its passage, the span's offsets, and the page(s) and section of the
+        span itself (a passage may run over a page break; the reader needs the cited sentence's page)."""
         p = self.index.passages[span.pid]
         doc = self.index.documents[p.doc_id]
+        page, page_end, section = self.index.place(doc.doc_id, span.start, span.end)
         return Citation(n, doc.doc_id, doc.source, doc.title, p.start, p.end, p.text, round(float(span.score), 4),
-                        span.start, span.end)
+                        span.start, span.end, page, page_end, section)
 
     def render(self, question: str, query: str, a: QuestionAnalysis, composed: compose.Composition) -> Answer:
         """The answer text: the short answer, then each span quoted and cited (bullets for several items)."""

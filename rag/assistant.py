@@ -15,6 +15,7 @@ from .generative import condense_question, stream_answer
 from .llm import ChatModel, label, make_model
 from .llm import wrap_llm  # Assistant(settings, llm=...): a caller's own llama-index LLM
 from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
+from . import nlp
 from .reader import load_reader
 from .retrieval import Retriever
 from .questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
@@ -48,6 +49,7 @@ class Assistant:
                                              cache_dir=settings.cache_dir)
         self._build_lock = threading.Lock()
         self._engine = self._load()
+        nlp.parse("Who is it?")  # the English model loads here, not in the first answer
         self._models: dict[str, ChatModel] = {}
         self._models_lock = threading.Lock()
         if settings.engine != "extractive":

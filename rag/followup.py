@@ -59,9 +59,11 @@ def _last(texts: list[str], is_person: Callable[[str], bool], group: bool) -> st
 
 
 def _with_context(question: str, doc, previous: str, is_person: Callable[[str], bool]) -> str:
-    """A short follow-up that names nothing ("Who was the host?") carries the names of the question
-    before it, in parentheses, so retrieval and the checks look in the same place."""
-    if len(doc) > 10 or any(t.text[:1].isupper() and t.i > 0 for t in doc) or doc.ents:
+    """A very short follow-up that names nothing ("Who was the host?") carries the names of the question
+    before it, in parentheses, so retrieval and the checks look in the same place. A longer question
+    that names nothing is taken as a new question."""
+    words = [t for t in doc if not t.is_punct]
+    if len(words) > 5 or any(t.text[:1].isupper() and t.i > 0 for t in doc) or doc.ents:
         return question
     people, groups = _referents(previous, is_person)
     names = list(dict.fromkeys(people + groups))

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import citecheck
-from .analysis import analyze
 from .answer import ExtractiveEngine
 from .answer_types import Answer, AnswerSentence, Span
 from .llm import ChatModel, LLMError
@@ -151,15 +150,16 @@ def _fallback(engine: ExtractiveEngine, question: str, standalone: str, note: st
 def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings, question: str,
                   standalone: str) -> Iterator[tuple[str, Answer | None]]:
     """Yield the generated text as it grows, then (final text, Answer)."""
-    _, hits, evidence = engine.retrieve(standalone, settings.llm_passages)
-    analysis = analyze(standalone)
-    if (analysis.qtype == "request" or engine.missing_names(analysis) or not evidence
-            or evidence[0].score < settings.scoring.min_evidence):
-        refusal = engine.refuse(question, standalone, evidence, analysis)
+    # the extractive engine's gates first: a request, names the sources never mention, no evidence,
+    # or (for the questions it judges) the reader finding no answer
+    asked = engine.prepare(question, standalone)
+    if isinstance(asked, Answer) or engine.gated(asked):
+        refusal = asked if isinstance(asked, Answer) else engine.refuse(question, standalone, asked.evidence, asked.analysis)
         refusal.engine = model.name
         yield refusal.answer, refusal
         return
-    pids = [h.pid for h in hits[: settings.llm_passages]]
+    evidence = asked.evidence
+    pids = [h.pid for h in asked.hits[: settings.llm_passages]]
     messages = build_messages(standalone, [engine.retriever.index.passages[p].text for p in pids])
     raw = ""
     try:
@@ -175,7 +175,7 @@ def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings
         yield answer.answer, answer
         return
     if NO_ANSWER in raw.upper() and len(raw.strip()) < len(NO_ANSWER) + 20:
-        refusal = engine.refuse(question, standalone, evidence, analysis)
+        refusal = engine.refuse(question, standalone, evidence, asked.analysis)
         refusal.engine = model.name
         yield refusal.answer, refusal
         return

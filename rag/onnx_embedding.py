@@ -133,17 +133,11 @@ def export_dir_for(model_dir: Path, cache_dir: Path | None = None) -> Path:
 
 
 # -- export (needs torch) ------------------------------------------------------------------
-def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
-    """Export the sentence-transformers model in ``model_dir`` to ``out_dir`` (fp32 ONNX + tokenizer).
+def _exportable(model_dir: Path):
+    """The sentence-transformers model, its fast tokenizer, transformer (eager attention), pooling mode and
+    graph inputs; ExportError when the wrapper below cannot reproduce it."""
+    import inspect
 
-    Written to a temporary directory and renamed into place, so concurrent exports and
-    killed ones never leave a half-written cache. Raises ExportError for a model the
-    wrapper cannot reproduce.
-    """
-    out_dir = Path(out_dir)
-    if (out_dir / "meta.json").exists():
-        return out_dir
-    import torch
     import transformers
     from sentence_transformers import SentenceTransformer
 
@@ -169,12 +163,17 @@ def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
     if hasattr(auto, "set_attn_implementation"):
         try:  # the SDPA graph traces into masks and NaN guards that onnxruntime runs more slowly
             auto.set_attn_implementation("eager")
-        except Exception:  # noqa: BLE001 - a model without eager attention keeps its own; the check below still runs
+        except Exception:  # noqa: BLE001 - a model without eager attention keeps its own; the check still runs
             pass
-    import inspect
-
     params = inspect.signature(auto.forward).parameters
     inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if "token_type_ids" in params else [])
+    return st, tokenizer, auto, mode, inputs
+
+
+def _pooled(auto, mode: str):
+    """A module computing what sentence-transformers does: the transformer, mean or CLS pooling, L2
+    normalisation; it returns the unit vectors and the token embeddings."""
+    import torch
 
     class Wrapper(torch.nn.Module):
         def __init__(self):
@@ -193,37 +192,60 @@ def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
                 emb = tokens[:, 0]
             return torch.nn.functional.normalize(emb, p=2, dim=1), tokens
 
+    return Wrapper().eval()
+
+
+def _write_graph(folder: Path, model_dir: Path, st, tokenizer, auto, mode: str, inputs: list[str]) -> None:
+    """model.onnx, tokenizer.json and meta.json into ``folder``."""
+    import warnings
+
+    import torch
+
+    sample = tokenizer(["a short sentence", "and a second, longer sentence for the export"], padding=True, return_tensors="pt")
+    dynamic = {n: {0: "batch", 1: "sequence"} for n in inputs}
+    dynamic.update({"embedding": {0: "batch"}, "tokens": {0: "batch", 1: "sequence"}})
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python code
+        torch.onnx.export(_pooled(auto, mode), tuple(sample[n] for n in inputs), str(folder / "model.onnx"),
+                          input_names=inputs, output_names=["embedding", "tokens"], dynamic_axes=dynamic,
+                          opset_version=17, dynamo=False)
+    tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
+    dim = st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else st.get_sentence_embedding_dimension()
+    meta = {
+        "source": str(model_dir), "dim": int(dim), "max_seq_length": int(st.max_seq_length),
+        "pad_id": int(tokenizer.pad_token_id or 0), "pad_token": str(tokenizer.pad_token or "[PAD]"), "inputs": inputs,
+        "pooling": mode, "export_version": EXPORT_VERSION, "torch": torch.__version__,
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def _check_graph(folder: Path, st) -> None:
+    """ExportError unless the graph in ``folder`` gives sentence-transformers' vectors (to 1e-3)."""
+    texts = ["The council said the bridge would reopen.", "Zürich café — naïve résumé 42 %", " ".join(["long"] * 600), "x"]
+    ref = st.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    got = OnnxEncoder(folder, quantized=False).encode(texts)
+    err = float(np.abs(ref - got).max())
+    if err > 1e-3:
+        raise ExportError(f"the exported graph differs from sentence-transformers (max abs difference {err:.2g})")
+
+
+def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
+    """Export the sentence-transformers model in ``model_dir`` to ``out_dir`` (fp32 ONNX + tokenizer).
+
+    Written to a temporary directory and renamed into place, so concurrent exports and
+    killed ones never leave a half-written cache. Raises ExportError for a model the
+    wrapper cannot reproduce.
+    """
+    out_dir = Path(out_dir)
+    if (out_dir / "meta.json").exists():
+        return out_dir
+    st, tokenizer, auto, mode, inputs = _exportable(model_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
     try:
-        sample = tokenizer(["a short sentence", "and a second, longer sentence for the export"], padding=True, return_tensors="pt")
-        args = tuple(sample[n] for n in inputs)
-        dynamic = {n: {0: "batch", 1: "sequence"} for n in inputs}
-        dynamic["embedding"] = {0: "batch"}
-        dynamic["tokens"] = {0: "batch", 1: "sequence"}
-        import warnings
-
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python code
-            torch.onnx.export(Wrapper().eval(), args, str(tmp / "model.onnx"), input_names=inputs,
-                              output_names=["embedding", "tokens"], dynamic_axes=dynamic, opset_version=17, dynamo=False)
-        tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
-        meta = {
-            "source": str(model_dir), "dim": int(st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension")
-                                                 else st.get_sentence_embedding_dimension()),
-            "max_seq_length": int(st.max_seq_length), "pad_id": int(tokenizer.pad_token_id or 0),
-            "pad_token": str(tokenizer.pad_token or "[PAD]"), "inputs": inputs, "pooling": mode,
-            "export_version": EXPORT_VERSION, "torch": torch.__version__,
-        }
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        _write_graph(tmp, model_dir, st, tokenizer, auto, mode, inputs)
         if check:
-            texts = ["Amnesty International said civilians were killed.", "Zürich café — naïve résumé 42 %",
-                     " ".join(["long"] * 600), "x"]
-            ref = st.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
-            got = OnnxEncoder(tmp, quantized=False).encode(texts)
-            err = float(np.abs(ref - got).max())
-            if err > 1e-3:
-                raise ExportError(f"the exported graph differs from sentence-transformers (max abs difference {err:.2g})")
+            _check_graph(tmp, st)
         try:
             os.rename(tmp, out_dir)
         except OSError:  # another process finished the same export first

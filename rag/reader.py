@@ -90,27 +90,29 @@ class Reader:
         self.folder = folder
         self.longest = int(self.config.get("max_answer_tokens", 30))
 
-    def run(self, batch: list[Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Start, end and relevance logits of windows (one onnxruntime call)."""
-        ids, mask, types = pad(batch)
+    def run(self, window: Window) -> tuple[np.ndarray, np.ndarray, float]:
+        """Start and end logits of a window's tokens, and its relevance logit.
+
+        One window per run: the int8 graph scales activations per run, so in a batch a window's
+        scores would depend on its batch-mates; alone, a passage reads the same whatever else is read.
+        """
+        ids, mask, types = pad([window])
         start, end, rel = self.session.run(["start_logits", "end_logits", "relevance"],
                                            {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-        return start, end, rel
+        return start[0], end[0], float(rel[0])
 
     def read(self, question: str, passages: list[str],
              sentences: list[list[tuple[int, int]]] | None = None) -> list[Reading]:
         """Read ``question`` with each passage; ``sentences`` are each passage's sentence spans (characters in it)."""
         if not passages:
             return []
-        ws = windows(self.tokenizer, question, passages)
-        start, end, rel = self.run(ws)
         sentences = sentences or [[] for _ in passages]
         out: list[dict] = [{"null": np.inf, "rel": -np.inf, "best": None, "sents": [None] * len(s)} for s in sentences]
-        for k, w in enumerate(ws):
+        for w in windows(self.tokenizer, question, passages):
             acc = out[w.passage]
-            s, e = start[k, : len(w.ids)], end[k, : len(w.ids)]
+            s, e, rel = self.run(w)
             acc["null"] = min(acc["null"], float(s[0] + e[0]))
-            acc["rel"] = max(acc["rel"], float(rel[k]))
+            acc["rel"] = max(acc["rel"], rel)
             ctx = np.flatnonzero(w.context)
             found = _best_span(np.where(w.context, s, -np.inf), np.where(w.context, e, -np.inf),
                                int(ctx[0]), int(ctx[-1]) + 1, self.longest) if len(ctx) else None
