@@ -31,7 +31,7 @@ QUESTION_TYPES = ("factoid", "who_said", "what_said", "definition", "list", "sum
 # spaCy entity labels that count as each expected answer type
 ANSWER_LABELS = {
     "PERSON": {"PERSON"},
-    "AGENT": {"PERSON", "ORG", "NORP"},  # "who": a person, or a body that acts like one
+    "AGENT": {"PERSON", "ORG", "NORP", "GPE"},  # "who": a person, or a body (a country) that acts like one
     "ORG": {"ORG"},
     "PLACE": {"GPE", "LOC", "FAC"},
     "DATE": {"DATE", "TIME", "EVENT"},
@@ -89,6 +89,9 @@ class QuestionAnalysis:
     sides: tuple[str, ...] = ()  # comparison: the things compared
     key_terms: tuple[KeyTerm, ...] = field(default_factory=tuple)
     verb: str = ""  # the lemma of the question's main verb ("quote" in "Which people are quoted?")
+    # the answer type comes from the question word ("when", "how many", "who"), not from a noun
+    # ("which era"): an answer without an entity of that type is then no answer
+    strict_type: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -151,8 +154,11 @@ def _noun_type(token) -> str | None:
 def analyze(question: str) -> QuestionAnalysis:
     """The analysis of ``question`` (already standalone: follow-ups resolved)."""
     found = _analyze(question)
-    root = next((t for t in nlp.parse(question.strip()) if t.dep_ == "ROOT"), None)
-    return dataclasses.replace(found, verb=root.lemma_.lower() if root is not None else "")
+    doc = nlp.parse(question.strip())
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    first = next((t.lower_ for t in doc if not t.is_punct and t.pos_ != "ADP"), "")
+    strict = found.answer_type is not None and first in ("when", "who", "whom", "how", "where")
+    return dataclasses.replace(found, verb=root.lemma_.lower() if root is not None else "", strict_type=strict)
 
 
 def _analyze(question: str) -> QuestionAnalysis:

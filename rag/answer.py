@@ -30,8 +30,9 @@ from .vocabulary import Vocabulary
 
 # question types the reader's "no answer" may refuse, and whose evidence must cover the key terms
 READER_GATED = ("factoid", "why", "how")
-# question types whose candidates the reader scores (lists, summaries and statements are chosen otherwise)
-READER_READS = READER_GATED + ("who_said", "yes_no", "definition")
+# the reader reads for those types only: it is trained to find a phrase that answers, which for "who
+# said ..." lies outside the quoted sentence, and it was never trained on yes/no questions or definitions
+READER_READS = READER_GATED
 COVERAGE_GATED = ("factoid", "why", "how", "who_said")
 _SHORT_TYPES = ("factoid", "who_said", "definition", "list", "yes_no")
 
@@ -143,11 +144,15 @@ class ExtractiveEngine:
             st = self.statement_at(doc_id, sp.start)
             if st is not None:
                 parts.append(self.full_name(doc_id, st.speaker))
-        parts.append(self.index.documents[doc_id].title)  # what a whole document is about
-        cov = self.coverage_of(q.analysis, " ".join(parts), doc_id)
+        title = self.index.documents[doc_id].title  # what a whole document is about
+        window = self.coverage_of(q.analysis, " ".join(parts + [title]), doc_id)
         if q.analysis.qtype == "yes_no":
-            return cov.names
-        return cov.names and cov.share >= self.settings.scoring.coverage_min
+            # "Yes" needs every name and number in the cited passage (news names someone once, then says "he")
+            passages = " ".join([self.index.passages[sp.pid].text for sp in composed.spans] + parts + [title])
+            return window.names or self.coverage_of(q.analysis, passages, doc_id).names
+        # names and numbers count in the IDF-weighted share like other key terms: a question names many
+        # things the answer sentence needn't repeat (docs/TUNING.md, "How the reader's scores are used")
+        return window.share >= self.settings.scoring.coverage_min
 
     def coverage_of(self, a: QuestionAnalysis, text: str, doc_id: str) -> Coverage:
         return coverage(a.key_terms, text, self.retriever.idf, [self.links[doc_id]] if doc_id in self.links else [])

@@ -63,7 +63,11 @@ def factoid(q: "Asked") -> Composition | None:
     asked = {t.text.lower() for t in a.key_terms}
     if a.answer_type == "AGENT":  # "who": a person if any, else a body that acts like one
         return _typed(q, ANSWER_LABELS["PERSON"], asked) or _typed(q, labels, asked)
-    return _typed(q, labels, asked)
+    found = _typed(q, labels, asked)
+    if found is None and not a.strict_type:
+        # "which era", "what company": the noun names a kind the entity model may not tag; the best sentence
+        return Composition(engine.evidence_spans(q.candidates, q.query), _reader_short(q, q.candidates[0]))
+    return found
 
 
 def _typed(q: "Asked", labels: set[str], asked: set[str]) -> Composition | None:

@@ -50,7 +50,8 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
     found: set[int] = set()
     for i, t in enumerate(key_terms):
         if t.kind == "number":
-            hit = t.text.replace(",", "").lower() in lower
+            number = t.text.replace(",", "").lower().rstrip("'s")
+            hit = any(w == number or (w.startswith(number) and not w[len(number):].isdigit()) for w in lower)
         else:
             hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower
         if not hit and t.kind == "name":

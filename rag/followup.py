@@ -28,24 +28,25 @@ _TOPIC_TAIL = re.compile(r"\s+(?:about|on|regarding|concerning)\s+.*$")
 def _referents(text: str, is_person: Callable[[str], bool]) -> tuple[list[str], list[str]]:
     """(people, groups) named in ``text``, in order of mention."""
     doc = nlp.parse(text)
-    people, groups = [], []
+    people: list[tuple[int, str]] = []
+    groups: list[str] = []
     for ent in doc.ents:
         name = ent.text[4:] if ent.text.lower().startswith("the ") else ent.text
         if ent.label_ == "PERSON" or (ent.label_ in ("ORG", "GPE", "NORP") and is_person(name)):
-            people.append(name)
+            people.append((ent.start_char, name))
         elif ent.label_ in ("ORG", "NORP"):
             groups.append(name)
     named = {w for ent in doc.ents for w in ent.text.split()}
-    run: list[str] = []
+    run: list = []
     for t in [*doc, None]:  # capitalised names the entity model missed (it tags some as common nouns)
         if (t is not None and t.text[:1].isupper() and t.pos_ in ("PROPN", "NOUN") and t.text not in named
                 and (t.i > 0 or t.pos_ == "PROPN")):
-            run.append(t.text)
+            run.append(t)
             continue
-        if run and is_person(" ".join(run)):
-            people.append(" ".join(run))
+        if run and is_person(" ".join(r.text for r in run)):
+            people.append((run[0].idx, " ".join(r.text for r in run)))
         run = []
-    return people, groups
+    return [name for _, name in sorted(people, key=lambda p: p[0])], groups
 
 
 def _last(texts: list[str], is_person: Callable[[str], bool], group: bool) -> str | None:
