@@ -198,7 +198,7 @@ def train(config: TrainConfig, examples: list[Example], progress: bool = True) -
         opt.step()
         sched.step()
         step += 1
-        losses.append(float(loss))
+        losses.append(loss.item())
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
         if time.monotonic() - last_save > 60 * config.checkpoint_minutes or step == total:

@@ -28,7 +28,7 @@ def require_module(available: bool, what: str, how: str) -> None:
 def needs(available: bool, what: str, how: str):
     """A mark for one test: skip when ``available`` is false, or under CI fail it."""
     if available:
-        return pytest.mark.usefixtures()
+        return lambda test: test  # nothing to add
     if in_ci():
         return pytest.mark.usefixtures("_component_missing")
     return pytest.mark.skip(reason=missing_message(what, how) + " SKIPPED.")

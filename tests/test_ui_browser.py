@@ -29,7 +29,7 @@ from ui_support import (
     write_place_sources,
 )
 
-require_module(chromium_available(), f"Chromium at {CHROMIUM}",
+require_module(chromium_available(), "Chromium (chromium on PATH)",
                "install it with `apt-get install -y chromium` (or `make chromium`)")
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402

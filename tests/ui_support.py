@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or "chromium"  # Debian's /usr/bin/chromium, found on PATH as a user's would be
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync",
@@ -125,7 +125,7 @@ def running_server(index_dir: Path, work: Path, auth: str | None = None, timeout
 
 
 def chromium_available() -> bool:
-    return Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)
+    return shutil.which(CHROMIUM) is not None
 
 
 # Sources whose citations have a place in the original: a 3-page PDF with one fact per page, and a
