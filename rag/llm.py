@@ -74,7 +74,7 @@ def _ollama(settings: Settings) -> ChatModel:
     try:
         from llama_index.llms.ollama import Ollama
     except ImportError as exc:
-        raise LLMError("the ollama engine needs llama-index-llms-ollama: pip install 'rag-cited[llm]'") from exc
+        raise LLMError("the ollama engine needs llama-index-llms-ollama (a dependency of rag-cited): pip install llama-index-llms-ollama") from exc
     if not settings.ollama_model:
         raise LLMError("the ollama engine needs a model: --model NAME (or $RAG_OLLAMA_MODEL)")
     llm = Ollama(
