@@ -41,12 +41,13 @@ class ScoringConfig:
     # (best span minus "no answer", a logit difference) is added to a sentence's retrieval score with
     # ``reader_weight``; below ``reader_min`` for every passage read, the question is refused
     # (chosen on SQuAD's tune articles by experiments/tune_reader.py: the most questions right with at
-    # most 5% of answerable ones refused; -12 lies below every score seen, so the reader refuses nothing)
+    # most 5% of answerable ones refused and dev answers no worse than without the reader; -12 lies
+    # below every score seen, so the reader refuses nothing by itself)
     reader_passages: int = 2
     reader_weight: float = 0.0
     reader_min: float = -12.0
     # least IDF-weighted share of the question's key terms the answer (with its neighbours) must hold
-    coverage_min: float = 0.0
+    coverage_min: float = 0.2
     # factoid: the expected kind of answer is looked for in this many candidates, down to this share of the best score
     type_candidates: int = 3
     type_ratio: float = 0.8

@@ -46,9 +46,11 @@ class Vocabulary:
             return True
         if re.fullmatch(r"\d+s", w) and self._exact(w[:-1]):  # "1700s"
             return True
-        parts = [p for p in re.split(r"[-–/]", w) if p]
-        if len(parts) > 1:
+        parts = [p for p in re.split(r"[^\w.']+", w) if p]  # "Sky+Box", "WW-II", "U.S.-led": each part
+        if len(parts) > 1 or (parts and parts[0] != w):
             return all(self.contains(p) or (p.isdigit() and len(p) <= 2) for p in parts)
+        if re.fullmatch(r"[^\W\d_]\.?", w):  # an initial ("J." of "J. A. Hobson") names nothing alone
+            return True
         if len(w) < self.fuzzy_min_length or w.isdigit():
             return False
         candidates = [c for c in self._by_initial.get(w[0], ()) if abs(len(c) - len(w)) <= 2]

@@ -12,10 +12,10 @@ def test_dev_questions_meet_the_bar(assistant):
     items = [json.loads(line) for line in bundled_dev_questions().read_text(encoding="utf-8").splitlines() if line.strip()]
     result = eval_dev(assistant, items)
     assert result["questions"] == len(items) == 44
-    # today: 33 of 34 answers, 32 of 34 citations, 42 of 44 refusals right (docs/EVALUATION.md); a drop is a regression
+    # today: 33 of 34 answers, 32 of 34 citations, 43 of 44 refusals right (docs/EVALUATION.md); a drop is a regression
     assert result["answer_accuracy"] >= 33 / 34
     assert result["citation_accuracy"] >= 32 / 34
-    assert result["refusal_accuracy"] >= 42 / 44
+    assert result["refusal_accuracy"] >= 43 / 44
     assert result["by_type"]["summary"]["answer_accuracy"] == 1.0
     assert result["words_p90"] <= 120  # concise: a summary or a list is a few sentences, a factoid one
 

@@ -19,3 +19,11 @@ def test_absent_words_stay_absent():
     assert not V.contains("Secretary-General")  # one part missing
     assert not V.contains("2018")
     assert not V.contains("UN")
+
+
+def test_names_written_with_symbols_or_initials():
+    assert V.contains("Bismarck+")             # "Sky+": the word without its symbol
+    assert V.contains("Townsend+General")      # every part present
+    assert not V.contains("Townsend+Obama")    # one part missing
+    assert V.contains("J.")                    # the initial of "J. A. Hobson" names nothing alone
+    assert not V.contains("Obama+")
