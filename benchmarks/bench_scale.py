@@ -323,7 +323,7 @@ def part_peer(corpus, work: Path, res: dict, n_queries: int) -> None:
 
 
 def _latency(assistant, items, repeat: int) -> dict:
-    from rag.chat import standalone_question
+    from rag.followup import standalone_question
 
     retriever = assistant._engine.retriever
     assistant.ask("warm up")
