@@ -27,6 +27,15 @@ def marked_sections(text: str) -> dict[str, str]:
     return {m.group(1): m.group(0) for m in re.finditer(r"<!-- ([\w-]+) -->.*?<!-- /\1 -->", text, re.S)}
 
 
+def keep_sections(text: str, old: str) -> str:
+    """``text`` with the marked blocks of ``old`` (what other scripts wrote) put back in place of its
+    own blocks of the same name, or appended where it has none."""
+    placeholders = marked_sections(text)
+    for name, block in marked_sections(old).items():
+        text = text.replace(placeholders[name], block) if name in placeholders else f"{text}\n{block}\n"
+    return text
+
+
 def status_mb(field: str, pid: int | str = "self") -> float | None:
     """A memory figure of a process from /proc/PID/status ("VmHWM", "VmRSS"), in MB; None once it has exited."""
     try:

@@ -22,6 +22,7 @@ import itertools
 from pathlib import Path
 
 from common import ROOT, decide_all, prepare_all, questions, squad_assistant, write_section
+from rag.evaluate import load_dev_questions
 
 PASSAGES = (2, 3, 5)
 WEIGHTS = (0.0, 0.1, 0.3)
@@ -48,27 +49,24 @@ def within(rows: list, bound: float) -> list:
     return [r for r in rows if r[1]["false_refusal_rate"] == least]
 
 
-def dev_right(embedder, reader: str, scoring: dict) -> tuple[int, int]:
-    """(answers, citations) right, in thousandths, on the bundled dev questions over the seed index
+def dev_right(embedder, items: list[dict], reader: str, scoring: dict) -> tuple[int, int]:
+    """(answers, citations) right, in thousandths, on the dev questions ``items`` over the seed index
     (``make index``) with these settings: a guard, not a target."""
-    import json
-
     from rag.assistant import Assistant
-    from rag.evaluate import bundled_dev_questions, eval_dev
+    from rag.evaluate import eval_dev
     from rag.settings import Settings
 
-    items = [json.loads(line) for line in bundled_dev_questions().read_text(encoding="utf-8").splitlines() if line.strip()]
     settings = Settings().replace(index_dir=ROOT / "index", reader=reader).with_scoring(**scoring)
     r = eval_dev(Assistant(settings, embedder=embedder), items)
     return round(r["answer_accuracy"] * 1000), round(r["citation_accuracy"] * 1000)
 
 
-def guarded(embedder, ranked: list, floor: tuple[int, int]):
+def guarded(embedder, items: list[dict], ranked: list, floor: tuple[int, int]):
     """The best of ``ranked`` whose dev answers and citations are no worse than the reader off's
     (``floor``): the issue's check that the reader costs nothing on the product's own questions."""
     for key, f in ranked:
         n, w, m, c = key
-        got = dev_right(embedder, "bundled", dict(reader_passages=n, reader_weight=w, reader_min=m, coverage_min=c))
+        got = dev_right(embedder, items, "bundled", dict(reader_passages=n, reader_weight=w, reader_min=m, coverage_min=c))
         if got[0] >= floor[0] and got[1] >= floor[1]:
             return key, f
         print(f"setting {key}: dev answers/citations {got} below the reader off's {floor}; next")
@@ -105,8 +103,9 @@ def main() -> None:
                 for c in COVERAGE]
     ok = lambda rs: within(rs, args.max_false_refusals)  # noqa: E731
     pick_off = max(ok(rows_off), key=lambda r: right(r[1]))
-    off_dev = dev_right(assistant.embedder, "off", dict(coverage_min=pick_off[0][3]))
-    pick = guarded(assistant.embedder, sorted(ok(rows), key=lambda r: -right(r[1])), off_dev)
+    dev = load_dev_questions()
+    off_dev = dev_right(assistant.embedder, dev, "off", dict(coverage_min=pick_off[0][3]))
+    pick = guarded(assistant.embedder, dev, sorted(ok(rows), key=lambda r: -right(r[1])), off_dev)
     best: dict = {}  # the best setting of each (passages, weight), within the false-refusal bound
     for key, f in ok(rows):
         if (key[0], key[1]) not in best or right(f) > right(best[(key[0], key[1])][1]):

@@ -42,15 +42,20 @@ def name_groups(key_terms: Iterable[KeyTerm]) -> list[list[KeyTerm]]:
     return groups
 
 
+def _number_key(text: str) -> str:
+    """A number as a text may write it: no thousands commas, lower case, no plural ending ("1,950's" -> "1950")."""
+    return re.sub(r"'?s?$", "", text.replace(",", "").lower())
+
+
 def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Links] = ()) -> set[int]:
     """Indexes of the key terms that ``text`` holds."""
     stems = set(terms(text))
     lower = {w.lower() for w in words(text)}
-    expansions = [lk for lk in links]
+    expansions = list(links)
     found: set[int] = set()
     for i, t in enumerate(key_terms):
         if t.kind == "number":
-            number = t.text.replace(",", "").lower().rstrip("'s")
+            number = _number_key(t.text)
             hit = any(w == number or (w.startswith(number) and not w[len(number):].isdigit()) for w in lower)
         else:
             hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower

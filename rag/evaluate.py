@@ -55,6 +55,12 @@ def bundled_dev_questions() -> Path:
     return Path(str(resources.files("rag") / "eval_data" / "dev_questions.jsonl"))
 
 
+def load_dev_questions(path: Path | None = None) -> list[dict]:
+    """The dev questions of a JSON-lines file, one dict each (default: the bundled ones)."""
+    text = (path or bundled_dev_questions()).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 def judge(item: dict, ans) -> dict:
     """One dev answer judged: every must_include group matched (facts), an evidence string in a
     cited passage (cited), and the refusal right; facts and cited are None for unanswerable items."""
@@ -502,8 +508,7 @@ def main(args, settings: Settings) -> int:
     from .sources import load_documents
 
     results: dict = {}
-    dev_path = Path(args.dev) if args.dev else bundled_dev_questions()
-    items = [json.loads(line) for line in dev_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = load_dev_questions(Path(args.dev) if args.dev else None)
     seeds = Path("seeds")
     if not seeds.exists():
         raise FileNotFoundError("the dev evaluation needs the seed article in ./seeds (run from the project folder)")

@@ -43,8 +43,8 @@ def _referents(text: str, is_person: Callable[[str], bool]) -> tuple[list[str], 
                 and (t.i > 0 or t.pos_ == "PROPN")):
             run.append(t)
             continue
-        if run and is_person(" ".join(r.text for r in run)):
-            people.append((run[0].idx, " ".join(r.text for r in run)))
+        if run and is_person(name := " ".join(r.text for r in run)):
+            people.append((run[0].idx, name))
         run = []
     return [name for _, name in sorted(people, key=lambda p: p[0])], groups
 

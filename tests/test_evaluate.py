@@ -5,11 +5,11 @@ import tarfile
 
 import pytest
 
-from rag.evaluate import answer_words, bundled_dev_questions, eval_dev, load_beir, load_squad, ndcg_at, recall_at
+from rag.evaluate import answer_words, eval_dev, load_beir, load_dev_questions, load_squad, ndcg_at, recall_at
 
 
 def test_dev_questions_meet_the_bar(assistant):
-    items = [json.loads(line) for line in bundled_dev_questions().read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = load_dev_questions()
     result = eval_dev(assistant, items)
     assert result["questions"] == len(items) == 44
     # today: 33 of 34 answers, 32 of 34 citations, 43 of 44 refusals right (docs/EVALUATION.md); a drop is a regression
@@ -64,7 +64,7 @@ def test_citation_check_keeps_quotes_and_rejects_wrong_sources(assistant):
     the engine's threshold; citing another passage, or swapping a name or number, is rejected."""
     from rag.evaluate import calibrate_checker
 
-    items = [json.loads(line) for line in bundled_dev_questions().read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = load_dev_questions()
     result = calibrate_checker(assistant, items, thresholds=(assistant.settings.support_min,))
     [(_, backed, partial, wrong_passage, swapped)] = result["table"]
     assert result["positives"] >= 10 and result["wrong_passage"] >= 10 and result["swapped"] >= 10

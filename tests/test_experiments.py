@@ -91,3 +91,27 @@ def test_memory_figures_of_this_process_and_of_one_gone():
     assert bench_common.peak_rss_mb() >= bench_common.status_mb("VmRSS") > 0
     assert bench_common.peak_rss_mb(os.getpid()) > 0
     assert bench_common.status_mb("VmHWM", 2**22 + 1) is None  # above Linux's largest pid
+
+
+def test_keep_sections_puts_other_scripts_blocks_in_place_of_placeholders():
+    old = "# B\n<!-- api -->\nmeasured table\n<!-- /api -->\n<!-- extra -->\nx\n<!-- /extra -->\n"
+    new = "# B\n## API\n<!-- api -->\nNot measured yet.\n<!-- /api -->\ntail\n"
+    kept = bench_common.keep_sections(new, old)
+    assert kept.startswith("# B\n## API\n<!-- api -->\nmeasured table\n<!-- /api -->\ntail\n")
+    assert "Not measured yet" not in kept and kept.rstrip().endswith("<!-- extra -->\nx\n<!-- /extra -->")
+    assert bench_common.keep_sections(new, "") == new
+
+
+def test_benchmark_report_lists_targets_met_and_missed_above_its_sections():
+    import bench_scale
+
+    latency = {"n": 230, "items": 46, "passages": 24, "load_s": 1.0, "retrieval_p50": 2.0, "retrieval_p95": 3.0,
+               "answer_p50": 60.0, "answer_p95": 80.0}
+    res = {"when": "2026-01-01", "cpu": "x86_64, 2 cores", "mem_gb": 8, "latency_article": latency,
+           "coldstart": {"auto": {"listening_s": 2.0, "first_answer_s": 3.0, "peak_rss_mb": 500}}, "coldstart_auto": "onnx"}
+    text = bench_scale.render(res, "python benchmarks/bench_scale.py", plotted=False)
+    assert text.index("## Targets") < text.index("## Query latency") < text.index("## Cold start")
+    assert "| Article end-to-end answer p50 < 50 ms | 60.0 ms | **missed** |" in text
+    assert "| Cold start of the web chat to its first answer < 5 s | 3.0 s | **met** |" in text
+    assert "| auto (onnx here) | 2.0 s | 3.0 s | 500 MB |" in text and "46 questions" in text
+    assert "in one run on 2026-01-01" in text and "<!-- openai_concurrency -->" in text

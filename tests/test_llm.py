@@ -91,9 +91,9 @@ def test_openai_engine_streams_and_the_check_flags_what_the_sources_do_not_back(
 
 @needs_llm
 def test_eval_reports_alce_citation_recall_and_precision(llm_assistant):
-    from rag.evaluate import bundled_dev_questions, eval_generated
+    from rag.evaluate import eval_generated, load_dev_questions
 
-    items = [json.loads(line) for line in bundled_dev_questions().read_text(encoding="utf-8").splitlines()[:4]]
+    items = load_dev_questions()[:4]
     result = eval_generated(llm_assistant, items, "openai")
     assert result["questions"] == 4 and result["engine"].startswith("openai: smollm2")
     assert result["generated"] + result["fallbacks"] + sum(r["refused"] for r in result["rows"]) == 4
