@@ -4,6 +4,7 @@ and parses of short texts (questions, evidence sentences) kept in bounded caches
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -25,12 +26,34 @@ class Entity:
     text: str
 
 
+def _import_spacy():
+    """spaCy, imported so that its ML library (thinc) does not import torch on the way.
+
+    thinc imports torch whenever it is installed, for wrappers the small English pipeline never
+    uses; that was most of a server's cold start and a third of its memory with the ONNX
+    embedder (docs/BENCHMARKS.md). While spaCy imports, ``sys.modules["torch"]`` is None, which
+    makes ``import torch`` fail; the entry is removed straight after, so torch imports as usual
+    later (the torch embedder). If torch or thinc is loaded already, spaCy imports as it is.
+    """
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 @functools.lru_cache(maxsize=1)
 def load():
     """The spaCy pipeline (tagger, parser, lemmatizer, entities)."""
     try:
-        import spacy
-
+        with _LOCK:
+            spacy = _import_spacy()
         return spacy.load(MODEL)
     except (ImportError, OSError) as exc:
         raise NLPError(f"the English model {MODEL} is not installed ({exc}); "
