@@ -334,7 +334,9 @@ def _set_up_process(args: argparse.Namespace) -> None:
 
     level = logging.ERROR if args.quiet else logging.WARNING if not args.verbose else \
         logging.INFO if args.verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setLevel(level)  # also for loggers that set their own level (bm25s sets DEBUG on import)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # it logs every malformed object of a PDF it still reads
     set_offline()
 

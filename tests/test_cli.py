@@ -91,3 +91,15 @@ def test_corrupt_index_is_reported(index_copy):
     (index_copy / "current" / "passages.npy").write_text("garbage\n", encoding="utf-8")
     r = rag("ask", "--index-dir", index_copy, "What did Townsend say?")
     assert r.returncode == 2 and "corrupt" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_ingest_logs_debug_lines_only_when_asked(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "note.txt").write_text("The harbour opened in 1850. It closed in 1990.", encoding="utf-8")
+    quiet = rag("ingest", "--index-dir", tmp_path / "a", src)
+    loud = rag("ingest", "-vv", "--index-dir", tmp_path / "b", src)
+    assert quiet.returncode == 0 and loud.returncode == 0, quiet.stderr + loud.stderr
+    # bm25s sets its own logger to DEBUG when imported; the CLI's level still decides what is shown
+    assert "DEBUG" not in quiet.stderr
+    assert "DEBUG bm25s" in loud.stderr
