@@ -30,8 +30,8 @@ def _import_spacy():
     """spaCy, imported so that its ML library (thinc) does not import torch on the way.
 
     thinc imports torch whenever it is installed, for wrappers the small English pipeline never
-    uses; that was most of a server's cold start and a third of its memory with the ONNX
-    embedder (docs/BENCHMARKS.md). While spaCy imports, ``sys.modules["torch"]`` is None, which
+    uses, and a server with the ONNX embedder needs torch for nothing else (what that costs a
+    cold start: docs/TUNING.md, "Cold start"). While spaCy imports, ``sys.modules["torch"]`` is None, which
     makes ``import torch`` fail; the entry is removed straight after, so torch imports as usual
     later (the torch embedder). If torch or thinc is loaded already, spaCy imports as it is.
     """
