@@ -76,10 +76,11 @@ def _accuracies(rows: list[dict]) -> dict:
     """Answer, citation and refusal accuracy and answer lengths over judged rows."""
     answerable = [r for r in rows if r["facts"] is not None]
     words = [r["words"] for r in rows if not r["refused"]]
+    nothing = float("nan")  # no answerable question (a type of refusals only): nothing to measure
     return {
         "questions": len(rows),
-        "answer_accuracy": sum(r["facts"] for r in answerable) / max(1, len(answerable)),
-        "citation_accuracy": sum(r["cited"] for r in answerable) / max(1, len(answerable)),
+        "answer_accuracy": sum(r["facts"] for r in answerable) / len(answerable) if answerable else nothing,
+        "citation_accuracy": sum(r["cited"] for r in answerable) / len(answerable) if answerable else nothing,
         "refusal_accuracy": sum(r["refusal_ok"] for r in rows) / max(1, len(rows)),
         "words_p50": percentile(words, 50),
         "words_p90": percentile(words, 90),
@@ -372,7 +373,7 @@ def _pct(value: float) -> str:
 
 def _render_dev(d: dict, off: dict | None) -> list[str]:
     """The dev section: totals (reader on, and off), a table per question type, every answer."""
-    row = lambda name, x: (f"| {name} | {x['questions']} | {x['answer_accuracy']:.1%} | {x['citation_accuracy']:.1%} | "  # noqa: E731
+    row = lambda name, x: (f"| {name} | {x['questions']} | {_pct(x['answer_accuracy'])} | {_pct(x['citation_accuracy'])} | "  # noqa: E731
                            f"{x['refusal_accuracy']:.1%} | {x['words_p50']:.0f} / {x['words_p90']:.0f} |")
     lines = ["## Dev questions (seed article)", "",
              "| reader | questions | answer accuracy | citation accuracy | refusal accuracy | words p50 / p90 |",
@@ -423,7 +424,7 @@ def _render_generated(g: dict, settings: Settings) -> list[str]:
              "| questions | generated | fell back to extractive | answer accuracy | citation accuracy | refusal accuracy | "
              "citations the model wrote | citation recall | citation precision | sentences supported | words p50 / p90 |",
              "|---|---|---|---|---|---|---|---|---|---|---|",
-             f"| {g['questions']} | {g['generated']} | {g['fallbacks']} | {g['answer_accuracy']:.1%} | {g['citation_accuracy']:.1%} | "
+             f"| {g['questions']} | {g['generated']} | {g['fallbacks']} | {_pct(g['answer_accuracy'])} | {_pct(g['citation_accuracy'])} | "
              f"{g['refusal_accuracy']:.1%} | {g['citations_written']} | {_pct(g['citation_recall'])} | "
              f"{_pct(g['citation_precision'])} | {_pct(g['sentences_supported'])} | {g['words_p50']:.0f} / {g['words_p90']:.0f} |", "",
              "*Citation accuracy* here counts the citations shown after the check (a cited passage holds an evidence "

@@ -17,6 +17,8 @@ def test_dev_questions_meet_the_bar(assistant):
     assert result["citation_accuracy"] >= 32 / 34
     assert result["refusal_accuracy"] >= 43 / 44
     assert result["by_type"]["summary"]["answer_accuracy"] == 1.0
+    # a type of unanswerable questions only has no answer accuracy to measure (the report shows "–", not 0%)
+    assert math.isnan(result["by_type"]["refusal"]["answer_accuracy"]) and result["by_type"]["refusal"]["refusal_accuracy"] >= 7 / 8
     assert result["words_p90"] <= 120  # concise: a summary or a list is a few sentences, a factoid one
 
 
