@@ -60,7 +60,7 @@ eval: install index
 
 # Train the reader (rag/reader_model, shipped in the repository) from SQuAD 2.0 and SciFact's train
 # qrels: about 2.5 hours on 2 cores; resumable (a re-run continues from build/reader). Test articles
-# of part A (rag/squad.py) are left out of training.
+# of part A (rag/eval/squad.py) are left out of training.
 EVAL_DATA ?= ../shared/eval
 reader: install
 	$(BIN)/rag train-reader --squad-train $(EVAL_DATA)/squad-v2-train-part.json --squad $(EVAL_DATA)/squad-v2-dev-part-a.json \

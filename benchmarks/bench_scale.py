@@ -34,10 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
 from bench_common import ROOT, keep_sections, peak_rss_mb
-from rag.embedding import Embedder, resolve_backend, resolve_model, set_offline
-from rag.evaluate import load_beir, load_dev_questions, ndcg_at, rank_all, score_rankings
+
+from rag.store import faiss_store
+from rag.eval.evaluate import (
+    load_beir,
+    load_dev_questions,
+    ndcg_at,
+    rank_all,
+    score_rankings,
+)
+from rag.search.embedding import Embedder, resolve_backend, resolve_model, set_offline
 from rag.settings import Settings
 
 PART_KEYS = {"backends": ("backends", "scifact", "seed_vectors_from"), "ingest": ("ingest",), "peer": ("peer",),
@@ -109,9 +116,11 @@ def token_count(texts: list[str]) -> int:
 
 # -- parts ----------------------------------------------------------------------------------
 def part_backends(corpus, work: Path, res: dict) -> None:
-    from rag.index import load_index, passage_text_for_search, write_index
-    from rag.passages import split_documents
-    from rag.retrieval import Retriever
+    from rag.ingest.build import write_index
+    from rag.ingest.passages import split_documents
+    from rag.search.retrieval import Retriever
+    from rag.store.documents import passage_text_for_search
+    from rag.store.index import load_index
 
     docs, queries, qrels, id_map = corpus
     settings = Settings(dense_k=300, bm25_k=300)
@@ -142,7 +151,7 @@ def part_backends(corpus, work: Path, res: dict) -> None:
                      "ndcg_dense": scores["dense"]["ndcg@10"], "ndcg_hybrid": scores["hybrid"]["ndcg@10"]})
         log(f"  {rows[-1]}")
         if backend == "onnx-int8" or not res.get("seed_vectors_from"):
-            from rag.vector_store import all_vectors
+            from rag.store.vector_store import all_vectors
 
             np.save(work / "seed_vectors.npy", all_vectors(retriever.index.dense))
             res["seed_vectors_from"] = backend
@@ -227,8 +236,9 @@ def part_interleaved(corpus, work: Path, res: dict, n_docs: int = 300, rounds: i
     On a machine shared with other work, a long run of one contender can meet a busy spell
     another escapes; taking turns gives each the same conditions. Medians over the rounds.
     """
-    from rag.index import passage_text_for_search, write_index
-    from rag.passages import split_documents
+    from rag.ingest.build import write_index
+    from rag.ingest.passages import split_documents
+    from rag.store.documents import passage_text_for_search
 
     set_offline()
     docs = corpus[0][:n_docs]
@@ -255,7 +265,8 @@ def part_interleaved(corpus, work: Path, res: dict, n_docs: int = 300, rounds: i
     contenders["build ours (passages, pooled sentence vectors, BM25)"] = lambda: ours(True)
     contenders["build ours (passages, sentences embedded alone, BM25)"] = lambda: ours(True, "standalone")
     try:
-        from llama_index.core import Document, Settings as LISettings, VectorStoreIndex
+        from llama_index.core import Document, VectorStoreIndex
+        from llama_index.core import Settings as LISettings
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
         LISettings.embed_model = HuggingFaceEmbedding(model_name=resolve_model(settings.embed_model), device="cpu")
@@ -283,7 +294,13 @@ def part_interleaved(corpus, work: Path, res: dict, n_docs: int = 300, rounds: i
 def part_peer(corpus, work: Path, res: dict, n_queries: int) -> None:
     set_offline()
     try:
-        from llama_index.core import Document, Settings as LISettings, StorageContext, VectorStoreIndex, load_index_from_storage
+        from llama_index.core import (
+            Document,
+            StorageContext,
+            VectorStoreIndex,
+            load_index_from_storage,
+        )
+        from llama_index.core import Settings as LISettings
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     except ImportError as exc:
         log(f"peer skipped: {exc} (pip install -e '.[bench]')")
@@ -324,7 +341,7 @@ def part_peer(corpus, work: Path, res: dict, n_queries: int) -> None:
 
 
 def _latency(assistant, items, repeat: int) -> dict:
-    from rag.followup import standalone_question
+    from rag.answer.followup import standalone_question
 
     retriever = assistant.retriever
     assistant.ask("warm up")
@@ -343,7 +360,8 @@ def _latency(assistant, items, repeat: int) -> dict:
 
 
 def build_article(work: Path) -> Path:
-    from rag.index import IndexError_, build_index, read_manifest
+    from rag.ingest.build import build_index
+    from rag.store.manifest import IndexError_, read_manifest
 
     index_dir = work / "article"
     try:
@@ -447,7 +465,7 @@ def synthetic_vectors(n: int, seeds: np.ndarray, rng: np.random.Generator, chunk
 def part_faiss(work: Path, res: dict, sizes: list[int], n_queries: int = 200) -> None:
     import faiss
 
-    from rag import vector_store
+    from rag.store import vector_store
 
     rng = np.random.default_rng(0)
     seed_file = work / "seed_vectors.npy"
@@ -468,7 +486,7 @@ def part_faiss(work: Path, res: dict, sizes: list[int], n_queries: int = 200) ->
             gc.collect()
             before = rss_mb()
             t = time.perf_counter()
-            index, info = vector_store.build_faiss(x, kind=kind)
+            index, info = faiss_store.build_faiss(x, kind=kind)
             build_s = time.perf_counter() - t
             mem = rss_mb() - before
             index.search(queries[:5], 10)
@@ -497,7 +515,7 @@ def part_faiss(work: Path, res: dict, sizes: list[int], n_queries: int = 200) ->
 
 # -- report ---------------------------------------------------------------------------------
 def plot(res: dict, path: Path) -> bool:
-    from rag.vector_store import NPROBE
+    from rag.store.faiss_store import NPROBE
 
     try:
         import matplotlib
@@ -657,7 +675,7 @@ def _memory_growth(rep: Report, a: dict, b: dict) -> None:
         rep.add("", f"The server holds {per_k(sa['loaded_rss_mb'], sb['loaded_rss_mb']):.1f} MB more per 1,000 passages "
                 f"and loads {b['passages']:,} passages in {sb['load_s']:.1f} s. It keeps the documents' text, the passage "
                 "vectors (FAISS), BM25 and each passage as four integers and each sentence as two "
-                "(rag/passage_table.py); sentence vectors are memory-mapped, and the statements attributed to speakers "
+                "(rag/store/passage_table.py); sentence vectors are memory-mapped, and the statements attributed to speakers "
                 "and the corpus's words are read as the build stored them. Answer latency follows the passage vectors' "
                 "search: exact up to 50,000 passages, so it grows with them, and IVF above (see FAISS at scale).")
 
@@ -793,7 +811,7 @@ def _coldstart(rep: Report) -> None:
 
 
 def _faiss(rep: Report) -> None:
-    from rag.vector_store import FLAT_MAX
+    from rag.store.faiss_store import FLAT_MAX
 
     f = rep.res["faiss"]
     rep.add("## FAISS at scale (synthetic 384-d vectors)", "",
@@ -810,7 +828,7 @@ def _faiss(rep: Report) -> None:
         rep.add(f"| {r['n']:,} | {r['kind']}{f' ({params})' if params else ''} | {r['build_s']:.1f} s | {size} | {r['memory_mb']:.0f} MB | "
                 f"{r['p50_k10_ms']:.2f} ms | {r['p95_k10_ms']:.2f} ms | {r['p50_k100_ms']:.2f} ms | {r['recall10']:.3f} |")
     rep.add("", f"The product uses exact flat search up to {FLAT_MAX:,} passages and IVF with 8-bit codes (ivf_sq8) above "
-            "(rag/vector_store.py); ivf_flat, the same cells with float32 vectors, is measured for comparison.", "")
+            "(rag/store/vector_store.py); ivf_flat, the same cells with float32 vectors, is measured for comparison.", "")
     big = [r for r in f["rows"] if r["n"] >= 1_000_000 and r["kind"] == "ivf_sq8"]
     if big:
         r = big[0]
@@ -892,7 +910,7 @@ def reuse_parts(work: Path, skip: set[str], res: dict) -> None:
 def main() -> int:
     args, skip, command = parse_args()
     set_offline()
-    from rag.onnx_embedding import describe_cpu
+    from rag.search.onnx_embedding import describe_cpu
 
     work_ctx = tempfile.TemporaryDirectory() if not args.work_dir else None
     work = Path(args.work_dir or work_ctx.name)

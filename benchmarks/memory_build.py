@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from bench_common import peak_rss_mb
-from rag.index import build_index, read_manifest
+
+from rag.ingest.build import build_index
 from rag.settings import Settings
+from rag.store.manifest import read_manifest
 
 
 class HashEmbedder:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench_common import peak_rss_mb, status_mb
 from memory_build import HashEmbedder
+
 from rag.assistant import Assistant
 from rag.settings import Settings
 

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
 from bench_common import ROOT, write_section
 
-from rag.onnx_embedding import describe_cpu  # noqa: E402 - after bench_common puts the project on sys.path
+from rag.search.onnx_embedding import describe_cpu  # noqa: E402 - after bench_common puts the project on sys.path
+
 QUESTIONS = ["What did Townsend say?", "How many civilians does Amnesty say were killed?",
              "What did Lynn Maalouf demand?", "What weapons does Amnesty accuse Iraqi forces of using?"]
 

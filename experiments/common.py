@@ -11,30 +11,32 @@ if str(ROOT) not in sys.path:  # run as `python experiments/x.py` from the proje
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import bench_common  # noqa: E402
-from rag.evaluate import judge_squad, squad_figures  # noqa: E402
+from rag.eval.evaluate import judge_squad, squad_figures  # noqa: E402
+from rag.eval.squad import SquadQuestion, article_splits, load_squad  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.squad import SquadQuestion, article_splits, load_squad  # noqa: E402
 
 TUNING = ROOT / "docs" / "TUNING.md"
 
 
 def squad_assistant(squad: Path, work_dir: Path, settings: Settings | None = None):
     """An assistant over every paragraph of ``squad`` (its index kept in ``work_dir``, so re-runs embed nothing)."""
-    from corpora import kept_assistant  # here, not at the top: corpora imports this module
+    from corpora import (
+        kept_assistant,  # here, not at the top: corpora imports this module
+    )
 
     docs, _ = load_squad(squad)
     return kept_assistant(docs, settings or Settings(), work_dir)
 
 
 def questions(squad: Path, split: str) -> list[SquadQuestion]:
-    """The questions of the ``split`` articles of ``squad`` (rag/squad.py)."""
+    """The questions of the ``split`` articles of ``squad`` (rag/eval/squad.py)."""
     _, qs = load_squad(squad)
     which = article_splits(sorted({q.title.replace(" ", "_") for q in qs}))
     return [q for q in qs if which[q.title.replace(" ", "_")] == split]
 
 
 def prepare_all(assistant, qs: list[SquadQuestion]) -> list:
-    """Each question's retrieval and reader readings (rag.answer.ExtractiveEngine.prepare), done once."""
+    """Each question's retrieval and reader readings (rag.answer.extractive.ExtractiveEngine.prepare), done once."""
     from tqdm import tqdm
 
     engine = assistant._engine
@@ -43,7 +45,7 @@ def prepare_all(assistant, qs: list[SquadQuestion]) -> list:
 
 def decide_all(assistant, prepared: list, qs: list[SquadQuestion], settings: Settings) -> dict:
     """SQuAD figures of the prepared questions decided with ``settings`` (refusals from prepare stay)."""
-    from rag.answer_types import Answer
+    from rag.answer.types import Answer
 
     engine = assistant._engine
     engine.settings = settings

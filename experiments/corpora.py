@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
-import common  # noqa: F401 - puts the project folder on sys.path
-from rag.evaluate import _assistant_for, doc_ranking, judge_squad, score_rankings
+from rag.eval.evaluate import _assistant_for, doc_ranking, judge_squad, score_rankings
+from rag.eval.squad import SquadQuestion
 from rag.settings import Settings
-from rag.sources import Document
-from rag.squad import SquadQuestion
+from rag.store.documents import Document
 
 
 def kept_assistant(docs: list[Document], settings: Settings, work_dir: Path, with_sentences: bool = True):
@@ -35,7 +34,7 @@ def document_figures(rankings: dict[str, list[tuple[int, float]]], passages: Seq
                      qrels: dict[str, dict[str, int]]) -> tuple[float, float]:
     """Mean nDCG@10 and recall@100 of passage rankings (query id -> [(pid, score)], best first), each
     turned into a document ranking (a document ranks at its best passage) as `rag eval` does.
-    ``passages[pid].doc_id`` names a passage's document (an index's passages, or rag.passages.split_documents)."""
+    ``passages[pid].doc_id`` names a passage's document (an index's passages, or rag.ingest.passages.split_documents)."""
     holder = SimpleNamespace(passages=passages)
     docs = {q: doc_ranking(ranked, holder, id_map) for q, ranked in rankings.items()}
     scores = score_rankings({"run": docs}, qrels)["run"]
@@ -44,5 +43,5 @@ def document_figures(rankings: dict[str, list[tuple[int, float]]], passages: Seq
 
 def judge_sentence(q: SquadQuestion, text: str, doc_id: str) -> dict:
     """One evidence sentence of document ``doc_id`` judged as if it were the whole answer, citing its
-    paragraph (rag.evaluate.judge_squad): "contains" a gold answer, "first_gold" its paragraph is the gold one."""
+    paragraph (rag.eval.evaluate.judge_squad): "contains" a gold answer, "first_gold" its paragraph is the gold one."""
     return judge_squad(q, SimpleNamespace(answer=text, refused=False, citations=[SimpleNamespace(doc_id=doc_id)]))

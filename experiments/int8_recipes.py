@@ -17,15 +17,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import write_section
 from corpora import document_figures
-from rag import onnx_embedding as oe
-from rag.embedding import resolve_model
-from rag.evaluate import load_beir
-from rag.build_vectors import passage_text_for_search
-from rag.passages import split_documents
+
+from rag.eval.evaluate import load_beir
+from rag.ingest.passages import split_documents
+from rag.search import onnx_embedding as oe
+from rag.search.embedding import resolve_model
 from rag.settings import Settings
+from rag.store.documents import passage_text_for_search
 
 DEPTH = 400  # passages ranked per query: enough documents for recall@100
 # name -> (quantisation config, or None for fp32; one text per run)

@@ -19,7 +19,6 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
-
 from common import prepare_all, questions, squad_assistant, write_section
 
 PASSAGES = 2
@@ -65,8 +64,8 @@ def refused_at_5pct(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     from tqdm import tqdm
 
-    from rag.answer import READER_GATED, Asked
-    from rag.reader_eval import auc
+    from rag.answer.extractive import READER_GATED, Asked
+    from rag.train.reader_eval import auc
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("squad")

@@ -14,7 +14,6 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-
 from common import ROOT, questions, squad_assistant, write_section
 
 
@@ -33,8 +32,8 @@ def main() -> None:
     import matplotlib.pyplot as plt
     from tqdm import tqdm
 
-    from rag.answer import READER_GATED
-    from rag.reader_eval import auc
+    from rag.answer.extractive import READER_GATED
+    from rag.train.reader_eval import auc
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("squad")

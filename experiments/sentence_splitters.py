@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from common import ROOT, write_section
+
 OLD_EXTRA = {"u.s", "u.k", "u.n", "lt", "gen", "col", "maj", "sgt", "capt", "cmdr", "adm", "gov", "sen", "rep",
              "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "no", "vs", "inc", "corp", "co", "ltd", "e.g", "i.e",
              "approx", "fig", "al", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec"}
@@ -40,7 +41,7 @@ def untrained_punkt():
 
 
 def trained_punkt(extra: bool):
-    from rag.passages import EXTRA_ABBREVIATIONS, punkt_english
+    from rag.text.sentences import EXTRA_ABBREVIATIONS, punkt_english
 
     tok = copy.deepcopy(punkt_english())
     if not extra:
@@ -60,7 +61,7 @@ def spacy_splitter(component: str):
 
 
 def product():
-    from rag.passages import sentence_spans
+    from rag.text.sentences import sentence_spans
 
     return lambda text: [text[s:e] for s, e in sentence_spans(text)]
 
@@ -91,14 +92,14 @@ def main() -> None:
     cases = json.loads((ROOT / "tests/data/sentence_boundaries.json").read_text(encoding="utf-8"))
     texts = []
     if args.scifact:
-        from rag.evaluate import load_beir
+        from rag.eval.evaluate import load_beir
 
         texts = [d.text for d in load_beir(Path(args.scifact))[0]][:300]  # spaCy's parser takes minutes on all
     splitters = {"llama-index Punkt (untrained) + 43 abbreviations": untrained_punkt(),
                  "NLTK English Punkt (trained)": trained_punkt(False),
                  "NLTK English Punkt (trained) + the 43 abbreviations (the product)": trained_punkt(True),
                  "spaCy parser": spacy_splitter("parser"), "spaCy senter": spacy_splitter("senter"),
-                 "product (rag/passages.py)": product()}
+                 "product (rag/text/sentences.py)": product()}
     lines = [f"| splitter | texts split right (of {len(cases)}) | boundary F1 | SciFact words/s (300 abstracts) |", "|---|---|---|---|"]
     words = sum(len(t.split()) for t in texts)
     for name, split in splitters.items():

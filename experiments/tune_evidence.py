@@ -1,4 +1,4 @@
-"""Weigh the evidence sentence score (rag/retrieval.py `evidence`) on SQuAD part A's *tune* articles.
+"""Weigh the evidence sentence score (rag/search/retrieval.py `evidence`) on SQuAD part A's *tune* articles.
 
     python experiments/tune_evidence.py ../shared/eval/squad-v2-dev-part-a.json --work-dir /tmp/squadwork
 
@@ -18,10 +18,10 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-
 from common import questions, squad_assistant, write_section
 from corpora import judge_sentence
-from rag.evaluate import squad_figures
+
+from rag.eval.evaluate import squad_figures
 
 GRID = list(itertools.product((0.3, 0.4, 0.5, 0.6), (0.1, 0.2, 0.3, 0.4), (0.1, 0.2, 0.3, 0.4, 0.6)))
 PRODUCT = (0.5, 0.3, 0.2)
@@ -34,7 +34,7 @@ def features(retriever, qs: list, passages: int) -> list[tuple[np.ndarray, list[
     vecs = retriever.embedder.encode([q.question for q in qs], progress=True)
     out = []
     for q, v in zip(qs, vecs):
-        hits = retriever.search(q.question, k=max(10, passages), qvec=v)  # rag.answer.ExtractiveEngine.retrieve
+        hits = retriever.search(q.question, k=max(10, passages), qvec=v)  # rag.answer.extractive.ExtractiveEngine.retrieve
         evidence = retriever.evidence(q.question, hits, qvec=v, passages=passages)
         score = {h.pid: h.score / (hits[0].score or 1.0) for h in hits}
         rows = np.array([(e.dense, e.lexical, score[e.pid]) for e in evidence], dtype=float).reshape(-1, 3)
@@ -44,7 +44,7 @@ def features(retriever, qs: list, passages: int) -> list[tuple[np.ndarray, list[
 
 
 def figures(qs: list, feats: list, weights: tuple[float, float, float]) -> dict:
-    """SQuAD figures (rag.evaluate.squad_figures) of each question's best sentence under ``weights``."""
+    """SQuAD figures (rag.eval.evaluate.squad_figures) of each question's best sentence under ``weights``."""
     rows = []
     for q, (x, sentences) in zip(qs, feats):
         best = sentences[int(np.argmax(x @ np.array(weights)))] if sentences else ("", "")  # no evidence: a miss

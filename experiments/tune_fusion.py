@@ -4,7 +4,7 @@
 
 Builds a retrieval index of SciFact (passages and BM25, no sentence vectors) once in --work-dir and
 reuses it. Every query's top 300 dense and BM25 candidates are found once; each setting of the grid
-(rag/retrieval.py `fuse`: a convex mix of min-max normalised scores, or weighted reciprocal rank
+(rag/search/retrieval.py `fuse`: a convex mix of min-max normalised scores, or weighted reciprocal rank
 fusion, with the dense weight and RRF's k) then ranks the train queries, judged by documents as
 `rag eval` judges them. Only the best setting on train, the product's and the usual RRF default,
 and dense and BM25 alone are judged on the test queries. Writes its table into docs/TUNING.md.
@@ -18,10 +18,11 @@ from pathlib import Path
 
 from common import write_section
 from corpora import document_figures, kept_assistant
-from rag.evaluate import PUBLISHED, load_beir
-from rag.retrieval import fuse
+
+from rag.eval.evaluate import PUBLISHED, load_beir
+from rag.search.retrieval import fuse
 from rag.settings import Settings
-from rag.text import terms
+from rag.text.terms import terms
 
 DEPTH = 300  # candidates of each kind per query, as `rag eval` ranks SciFact
 GRID = ([("rrf", a, k) for a, k in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7), (10, 30, 60, 100))]

@@ -6,26 +6,30 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from .answer import ExtractiveEngine
-from .answer_types import Answer
-from .examples import example_questions
-from .followup import standalone_question
-from .embedding import Embedder, backend_for_index
-from .generative import condense_question, stream_answer
-from .llm import ChatModel, label, make_model
-from .llm import wrap_llm  # Assistant(settings, llm=...): a caller's own llama-index LLM
-from .index import BuildReport, Index, build_index, check_compatible, load_index, read_manifest
-from . import nlp
-from .reader import load_reader
-from .retrieval import Retriever
-from .questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
+from .answer.examples import example_questions
+from .answer.extractive import ExtractiveEngine
+from .answer.followup import standalone_question
+from .answer.generative import condense_question, stream_answer
+from .answer.llm import (
+    ChatModel,
+    label,
+    make_model,
+    wrap_llm,  # Assistant(settings, llm=...): a caller's own llama-index LLM
+)
+from .answer.questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
+from .answer.reader import load_reader
+from .answer.types import Answer
+from .ingest.build import BuildReport, build_index
+from .search.embedding import Embedder, backend_for_index
+from .search.retrieval import Retriever
 from .settings import ENGINES, Settings
-
-
+from .store.index import Index, load_index
+from .store.manifest import check_compatible, read_manifest
+from .text import nlp
 
 
 def check_question(question: str, settings: Settings) -> str:
-    """The question cleaned and cut to ``settings.max_question_chars`` (see rag.questions), or QuestionError."""
+    """The question cleaned and cut to ``settings.max_question_chars`` (see rag.answer.questions), or QuestionError."""
     return clean_question(question, settings.max_question_chars).text
 
 
@@ -36,7 +40,7 @@ class Assistant:
         if llm is not None and settings.engine == "extractive":
             settings = settings.replace(engine="llama-index")  # a caller's own LLM answers by default
         self.settings = settings
-        # ``llm``: any llama-index LLM object (Python API); it then answers for every LLM engine (rag.llm.wrap_llm)
+        # ``llm``: any llama-index LLM object (Python API); it then answers for every LLM engine (rag.answer.llm.wrap_llm)
         self._llm = wrap_llm(llm) if llm is not None else None
         # fail fast on a missing or mismatched index, before the model loads
         manifest = read_manifest(settings.index_dir)

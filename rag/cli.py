@@ -14,7 +14,6 @@ from pathlib import Path
 
 from .settings import Settings, load
 
-
 _LLM_FIELDS = {  # where --base-url and --model go, per engine
     "openai": ("openai_base_url", "openai_model"),
     "ollama": ("ollama_base_url", "ollama_model"),
@@ -75,7 +74,7 @@ def _print_answer(answer, out=sys.stdout) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .index import build_index
+    from .ingest.build import build_index
 
     settings = _settings(args)
     report = build_index([Path(p) for p in args.paths], settings, add=args.add, show_progress=not args.quiet)
@@ -135,7 +134,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .index import check_compatible, read_manifest
+    from .store.manifest import check_compatible, read_manifest
 
     settings = _settings(args)
     m = read_manifest(settings.index_dir)
@@ -181,14 +180,14 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from . import evaluate
+    from .eval import evaluate
 
     return evaluate.main(args, _settings(args))
 
 
 def cmd_train_reader(args: argparse.Namespace) -> int:
-    from .embedding import resolve_model
-    from .reader_train import TrainConfig, train_reader
+    from .search.embedding import resolve_model
+    from .train.reader_train import TrainConfig, train_reader
 
     config = TrainConfig(base_model=resolve_model(args.base_model), out_dir=Path(args.work_dir), epochs=args.epochs,
                          lr=args.lr, batch_size=args.batch_size, seed=args.seed)
@@ -200,7 +199,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ui.app import serve
+    from rag_ui.app import serve
 
     settings = _settings(args)
     serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth)
@@ -293,7 +292,7 @@ def _add_train_reader(sub) -> None:
     p.add_argument("--squad-train", action="append", default=[], metavar="FILE",
                    help="SQuAD-format file whose every article is trained on (repeatable)")
     p.add_argument("--squad", action="append", default=[], metavar="FILE",
-                   help="SQuAD-format file split by article (rag/squad.py): train articles are trained on, "
+                   help="SQuAD-format file split by article (rag/eval/squad.py): train articles are trained on, "
                         "tune articles measured for the model card, test articles left alone (repeatable)")
     p.add_argument("--beir", action="append", default=[], metavar="TAR",
                    help="BEIR tarball whose train qrels train the relevance score (repeatable)")
@@ -330,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _set_up_process(args: argparse.Namespace) -> None:
     """This process's logging (-v, -q) and offline model loading: the CLI's own set-up, not the library's."""
-    from .embedding import set_offline
+    from .search.embedding import set_offline
 
     level = logging.ERROR if args.quiet else logging.WARNING if not args.verbose else \
         logging.INFO if args.verbose == 1 else logging.DEBUG
@@ -343,10 +342,10 @@ def _set_up_process(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; user errors become one line on stderr and exit status 2 (1 for internal errors)."""
+    from .answer.llm import LLMError
     from .assistant import QuestionError
-    from .embedding import ModelError
-    from .index import IndexError_
-    from .llm import LLMError
+    from .search.embedding import ModelError
+    from .store.manifest import IndexError_
 
     args = build_parser().parse_args(argv)
     _set_up_process(args)

@@ -31,7 +31,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class ScoringConfig:
     """The weights and thresholds of the extractive engine. Where each was chosen, and on what
-    data (SQuAD articles by title: rag/squad.py), is in docs/TUNING.md."""
+    data (SQuAD articles by title: rag/eval/squad.py), is in docs/TUNING.md."""
 
     # retrieval evidence: the top passages whose sentences are candidates (and that the reader reads)
     evidence_passages: int = 5
@@ -85,19 +85,19 @@ class Settings:
 
     index_dir: Path = Path("index")
     data_dir: Path = Path("data")
-    # exported ONNX graphs (rag/onnx_embedding.py); None: ~/.cache/rag-cited
+    # exported ONNX graphs (rag/search/onnx_embedding.py); None: ~/.cache/rag-cited
     cache_dir: Path | None = None
     # embedding model: a sentence-transformers name or a local path
     embed_model: str = DEFAULT_MODEL
     embed_batch_size: int = 32
-    # one of EMBED_BACKENDS (rag/embedding.py). Recorded in the manifest; the embedding cache only
+    # one of EMBED_BACKENDS (rag/search/embedding.py). Recorded in the manifest; the embedding cache only
     # reuses vectors of the same backend.
     embed_backend: str = "auto"
-    # where passage vectors live (rag/vector_store.py): "faiss" (a file in the build), "milvus://HOST:PORT"
+    # where passage vectors live (rag/store/vector_store.py): "faiss" (a file in the build), "milvus://HOST:PORT"
     # (a Milvus server) or "milvus:///path/file.db" (Milvus Lite)
     vector_store: str = "faiss"
     # sentence vectors (the evidence answers quote): "contextual" pools each sentence's tokens from its
-    # passage's run of the model (rag/pooling.py; no second run, about half the ingest time); "standalone"
+    # passage's run of the model (rag/search/pooling.py; no second run, about half the ingest time); "standalone"
     # embeds every sentence alone as well. Recorded in the manifest as "sentence_pooling" (docs/TUNING.md).
     sentence_vectors: str = "contextual"
     # chunking
@@ -112,7 +112,7 @@ class Settings:
     bm25_weight: float = 0.5
     # how answers are chosen and when they are refused: every weight and threshold
     scoring: ScoringConfig = dataclasses.field(default_factory=ScoringConfig)
-    # the reader (rag/reader.py): "bundled" (the model shipped in rag/reader_model), "off", or a folder
+    # the reader (rag/answer/reader.py): "bundled" (the model shipped in rag/reader_model), "off", or a folder
     reader: str = "bundled"
     max_question_chars: int = 2000
     # answer engine: "extractive" (no LLM), or "openai" / "ollama" / "llamacpp" (generated, every citation checked)

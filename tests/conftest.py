@@ -15,14 +15,14 @@ SEEDS = ROOT / "seeds"
 
 @pytest.fixture(scope="session")
 def embedder():
-    from rag.embedding import Embedder
+    from rag.search.embedding import Embedder
 
     return Embedder("all-MiniLM-L6-v2")
 
 
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, embedder) -> Path:
-    from rag.index import build_index
+    from rag.ingest.build import build_index
     from rag.settings import Settings
 
     index_dir = tmp_path_factory.mktemp("seed") / "index"

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.analysis import analyze
+from rag.answer.analysis import analyze
 
 
 @pytest.mark.parametrize("question, qtype, answer_type", [

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from rag.answer_types import REFUSAL, balance_quotes
+from rag.answer.types import REFUSAL, balance_quotes
 from rag.assistant import QuestionError
 
 
@@ -102,7 +102,7 @@ def test_topics_are_judged_on_sentences_embedded_alone(assistant, embedder):
 
 def test_statement_lookup_by_speaker_equals_a_scan(assistant):
     """The speaker index finds what scanning every statement finds, in the same order."""
-    from rag.attribution import statements_by
+    from rag.text.attribution import statements_by
 
     engine = assistant._engine
     for who in ("Townsend", "General Croft", "Stephen Townsend", "Amnesty International", "al-Abadi", "Nobody Here"):
@@ -113,7 +113,7 @@ def test_statement_lookup_by_speaker_equals_a_scan(assistant):
 
 def _candidate_for(engine, needle: str, score: float):
     """A Candidate for the seed sentence holding ``needle``, with a chosen score."""
-    from rag.candidates import Candidate
+    from rag.answer.candidates import Candidate
 
     index = engine.index
     for p in index.passages:
@@ -126,7 +126,7 @@ def _candidate_for(engine, needle: str, score: float):
 def test_a_second_sentence_joins_only_when_close_and_bringing_missing_query_terms(assistant):
     """The second-sentence rule: scored at least `second_sentence_ratio` of the best and bringing at
     least `second_sentence_gain` of the query's (IDF-weighted) terms that the first sentence lacks."""
-    from rag.answer import ExtractiveEngine
+    from rag.answer.extractive import ExtractiveEngine
 
     engine = ExtractiveEngine(assistant._engine.retriever, assistant.settings.with_scoring(
         second_sentence_ratio=0.8, second_sentence_gain=0.15))

@@ -1,8 +1,9 @@
-from rag.attribution import attribute, name_words, statements_by
-from rag.passages import split_document
-from rag.sources import Document, content_id, read_document
-
 from conftest import SEEDS
+
+from rag.ingest.passages import split_document
+from rag.ingest.sources import read_document
+from rag.store.documents import Document, content_id
+from rag.text.attribution import attribute, name_words, statements_by
 
 
 def _statements(text):

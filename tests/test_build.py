@@ -14,11 +14,23 @@ import os
 import numpy as np
 import pytest
 
-from rag import build_dirs, vector_store
-from rag.build import BuildJob, BuildWriter, Spools, choose_sources, document_record
-from rag.build_vectors import BuildVectors, passage_text_for_search
-from rag.layout import read_layout
-from rag.manifest import (
+from rag.ingest.build import (
+    BuildJob,
+    BuildWriter,
+    Spools,
+    choose_sources,
+    document_record,
+)
+from rag.ingest.notes import PreviousNotes
+from rag.ingest.passages import split_document
+from rag.ingest.spool import VectorCache
+from rag.ingest.vectors import BuildVectors
+from rag.settings import Settings
+from rag.store import dirs as build_dirs, vectors_base
+from rag.store import vector_store
+from rag.store.documents import Document, Heading, content_id, passage_text_for_search
+from rag.store.layout import read_layout
+from rag.store.manifest import (
     FORMAT_VERSION,
     MANIFEST_KEYS,
     BuildError,
@@ -29,11 +41,7 @@ from rag.manifest import (
     recorded_sources,
     write_manifest,
 )
-from rag.notes import PreviousNotes, notes_line, read_notes
-from rag.passages import split_document
-from rag.settings import Settings
-from rag.sources import Document, Heading, content_id
-from rag.spool import VectorCache
+from rag.store.notes import notes_line, read_notes
 
 DIM = 8
 
@@ -211,7 +219,7 @@ def test_leftovers_of_killed_builds_are_removed(tmp_path, monkeypatch):
     killed = index_dir / "builds" / ".tmp-20990101T000000000000Z-1"  # died after sending its vectors to Milvus
     killed.mkdir()
     record = {"type": "milvus", "store": "milvus:///v.db", "collection": "rag_killed"}
-    (killed / vector_store.PENDING_RECORD).write_text(json.dumps(record), encoding="utf-8")
+    (killed / vectors_base.PENDING_RECORD).write_text(json.dumps(record), encoding="utf-8")
     unswapped = index_dir / "builds" / "20990101T000000000000Z"  # finished, killed before the swap
     unswapped.mkdir()
     (unswapped / "manifest.json").write_text("[1, 2]", encoding="utf-8")  # not an object: no record, no crash
@@ -222,11 +230,11 @@ def test_leftovers_of_killed_builds_are_removed(tmp_path, monkeypatch):
 
 
 def test_notes_are_copied_for_unchanged_documents_and_found_for_new_ones(monkeypatch):
-    import rag.notes
+    import rag.store.notes
 
     stored = {"statements": [["x"]], "links": {}}
     previous = PreviousNotes({RAIN.doc_id, SUN.doc_id}, {RAIN.doc_id: stored})
-    monkeypatch.setattr(rag.notes, "attribute", lambda text, sentences: pytest.fail("attributed again"))
+    monkeypatch.setattr(rag.store.notes, "attribute", lambda text, sentences: pytest.fail("attributed again"))
     assert previous.of(RAIN, []) is stored and previous.of(SUN, []) == {}  # SUN was attributed: it has none
     monkeypatch.undo()
     found = PreviousNotes().of(RAIN, [s for p in split_document(RAIN, 160) for s in p.sentences])

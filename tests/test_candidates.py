@@ -2,8 +2,8 @@
 
 from types import SimpleNamespace
 
-from rag.candidates import Readings, rank
-from rag.retrieval import Evidence
+from rag.answer.candidates import Readings, rank
+from rag.search.retrieval import Evidence
 
 
 def _index():

@@ -1,6 +1,6 @@
 """The citation check of generated answers, on the seed index (no model needed)."""
 
-from rag import citecheck
+from rag.answer import citecheck
 
 
 def _pids(assistant, *needles):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answer_types import NOT_ABOUT_SOURCES, REFUSAL
+from rag.answer.types import NOT_ABOUT_SOURCES, REFUSAL
 
 
 def _ask(assistant, q, history=None):

@@ -1,6 +1,6 @@
-from rag.analysis import analyze
-from rag.coverage import coverage, covered_terms
-from rag.links import link_document
+from rag.answer.analysis import analyze
+from rag.answer.coverage import coverage, covered_terms
+from rag.text.links import link_document
 
 
 def idf(term: str) -> float:

@@ -4,20 +4,26 @@ embedding cache keyed by backend. Uses only the bundled model (an export takes s
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-from rag import onnx_embedding as oe
-from rag.embedding import Embedder, ModelError, backend_for_index, resolve_backend, resolve_model
-from rag.index import build_index, load_index, read_manifest
-from rag.settings import Settings
-
 from conftest import ROOT, SEEDS
+
+from rag.ingest.build import build_index
+from rag.search import onnx_embedding as oe
+from rag.search.embedding import (
+    Embedder,
+    ModelError,
+    backend_for_index,
+    resolve_backend,
+    resolve_model,
+)
+from rag.settings import Settings
+from rag.store.index import load_index
+from rag.store.manifest import read_manifest
 
 TEXTS = [
     "What did Townsend say about the Amnesty report?",
@@ -79,7 +85,7 @@ def test_batches_sorted_by_length_keep_input_order(onnx_embedder, cache_dir):
 
 def test_serving_from_a_cached_export_imports_neither_torch_nor_sentence_transformers(cache_dir, onnx_embedder):
     code = (
-        "import sys\nfrom rag.embedding import Embedder\n"
+        "import sys\nfrom rag.search.embedding import Embedder\n"
         f"e = Embedder('all-MiniLM-L6-v2', backend='onnx', cache_dir={str(cache_dir)!r})\nv = e.encode_query('hello')\n"
         "print(e.backend, v.shape[0], 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
@@ -126,7 +132,7 @@ def test_questions_are_embedded_by_the_backend_that_embedded_the_index(monkeypat
 
 def test_int8_graph_id_names_the_cpu_kernels(monkeypatch):
     """Vectors of AVX2's int8 kernels and of VNNI's differ a little: the embedding cache must not mix them."""
-    from rag.embedding import export_id
+    from rag.search.embedding import export_id
 
     monkeypatch.setattr(oe, "cpu_flags", lambda: {"avx2", "avx512_vnni"})
     dot = export_id("all-MiniLM-L6-v2", "onnx-int8")
@@ -188,7 +194,7 @@ def test_unchanged_rebuild_without_an_embedder_loads_no_model(tmp_path, int8_emb
     def no_model(*a, **k):
         raise AssertionError("a model was loaded for an unchanged rebuild")
 
-    monkeypatch.setattr("rag.embedding.Embedder.__init__", no_model)
+    monkeypatch.setattr("rag.search.embedding.Embedder.__init__", no_model)
     assert build_index([], settings, show_progress=False).embedded == 0
 
 

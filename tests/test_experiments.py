@@ -14,13 +14,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "experiments"), str(ROOT / "benchmarks")]
 
-import bench_common  # noqa: E402
-import common  # noqa: E402
-import corpora  # noqa: E402
-import tune_evidence  # noqa: E402
-import tune_fusion  # noqa: E402
+import bench_common
+import common
+import corpora
+import tune_evidence
+import tune_fusion
+
+from rag.eval.squad import SquadQuestion  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.squad import SquadQuestion  # noqa: E402
 
 
 def _question(answer: str, doc_id: str = "gold", impossible: bool = False) -> SquadQuestion:

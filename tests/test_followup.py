@@ -1,4 +1,4 @@
-from rag.followup import standalone_question
+from rag.answer.followup import standalone_question
 
 PEOPLE = {"townsend", "croft", "jones", "martin"}
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from rag.answer.generative import build_messages, compose
 from rag.assistant import Assistant
-from rag.generative import build_messages, compose
 
 
 def _pids(assistant, *needles):

@@ -5,12 +5,20 @@ import sys
 import time
 
 import pytest
+from conftest import ROOT, SEEDS
 
 from rag.assistant import Assistant
-from rag.index import FORMAT_VERSION, BuildError, IndexCorrupt, IndexMismatch, IndexMissing, build_index, load_index, read_manifest
+from rag.ingest.build import build_index
 from rag.settings import Settings
-
-from conftest import ROOT, SEEDS
+from rag.store.index import load_index
+from rag.store.manifest import (
+    FORMAT_VERSION,
+    BuildError,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexMissing,
+    read_manifest,
+)
 
 
 def test_manifest_records_model_chunking_documents(seed_index_dir):
@@ -155,8 +163,9 @@ def test_retrieval_only_index_embeds_every_passage_and_no_sentence(tmp_path, emb
     """The benchmarks' index (with_sentences=False): passage vectors only, sentences borrow them."""
     import numpy as np
 
-    from rag.index import passage_text_for_search, write_index
-    from rag.sources import load_documents
+    from rag.ingest.build import write_index
+    from rag.ingest.sources import load_documents
+    from rag.store.documents import passage_text_for_search
 
     settings = Settings(index_dir=tmp_path / "index", sentence_vectors=kind)
     docs, _ = load_documents([SEEDS], progress=False)
@@ -181,15 +190,15 @@ def test_streaming_windows_give_the_same_index_and_merge_late_duplicates(tmp_pat
     """Passages embedded a few at a time land in the right rows; a duplicate read last still becomes an alias."""
     import numpy as np
 
-    import rag.build
-    from rag.vector_store import all_vectors
+    import rag.ingest.build
+    from rag.store.vector_store import all_vectors
 
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, 12)
     (corpus / "zz-copy.txt").write_text((corpus / "doc000.txt").read_text(encoding="utf-8"), encoding="utf-8")
     whole, windowed = Settings(index_dir=tmp_path / "whole"), Settings(index_dir=tmp_path / "windowed")
     build_index([corpus, SEEDS], whole, embedder=embedder, show_progress=False)
-    monkeypatch.setattr(rag.build, "WINDOW", 3)
+    monkeypatch.setattr(rag.ingest.build, "WINDOW", 3)
     report = build_index([corpus, SEEDS], windowed, embedder=embedder, show_progress=False)
     a, b = load_index(whole), load_index(windowed)
     assert report.documents == len(b.documents) == 13
@@ -218,8 +227,8 @@ def test_cache_of_an_index_with_keys_in_json_is_reused(index_copy, embedder):
 
 def test_model_loading_with_another_backend_restarts_the_build_without_cache(index_copy, embedder, tmp_path, monkeypatch):
     """Cached int8 vectors already used, then the model loads as torch (its export failed): nothing mixes."""
-    import rag.build
-    import rag.embedding
+    import rag.ingest.build
+    import rag.search.embedding
 
     settings = Settings(index_dir=index_copy)
     assert build_index([], settings, show_progress=False).embedded == 0  # the seed index's vectors are the cache
@@ -233,8 +242,8 @@ def test_model_loading_with_another_backend_restarts_the_build_without_cache(ind
         def __getattr__(self, name):
             return getattr(embedder, name)
 
-    monkeypatch.setattr(rag.embedding, "Embedder", ExportFailed)
-    monkeypatch.setattr(rag.build, "WINDOW", 2)  # the seed's passages are flushed (from the cache) before the new file
+    monkeypatch.setattr(rag.search.embedding, "Embedder", ExportFailed)
+    monkeypatch.setattr(rag.ingest.build, "WINDOW", 2)  # the seed's passages are flushed (from the cache) before the new file
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, 1)
     report = build_index([corpus], settings, add=True, show_progress=False)
@@ -245,11 +254,11 @@ def test_model_loading_with_another_backend_restarts_the_build_without_cache(ind
 
 
 def test_build_reports_progress_in_order(tmp_path, embedder, monkeypatch):
-    import rag.build
+    import rag.ingest.build
 
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, 6)
-    monkeypatch.setattr(rag.build, "WINDOW", 4)
+    monkeypatch.setattr(rag.ingest.build, "WINDOW", 4)
     seen = []
     build_index([corpus], Settings(index_dir=tmp_path / "index"), embedder=embedder, show_progress=False,
                 progress=lambda frac, msg: seen.append((frac, msg)))
@@ -260,7 +269,7 @@ def test_build_reports_progress_in_order(tmp_path, embedder, monkeypatch):
 
 def _fresh_statements(index):
     """What attribution finds now in each document of a loaded index."""
-    from rag.attribution import attribute
+    from rag.text.attribution import attribute
 
     return {doc_id: attribute(doc.text, [s for pid in index.passages.of_document(doc_id) for s in index.passages[pid].sentences])
             for doc_id, doc in index.documents.items()}  # from the passage objects, not the table's shortcut
@@ -274,7 +283,7 @@ def test_the_build_stores_what_attribution_finds(seed_index_dir):
 
 
 def test_statements_are_found_again_only_for_changed_documents(tmp_path, embedder, monkeypatch):
-    import rag.notes
+    import rag.ingest.notes
 
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, 3)
@@ -283,8 +292,8 @@ def test_statements_are_found_again_only_for_changed_documents(tmp_path, embedde
     build_index([corpus, SEEDS], settings, embedder=embedder, show_progress=False)
     (corpus / "quote.txt").write_text("Talks\n\n“We will go on,” said Maria Lopez. Others disagreed.", encoding="utf-8")
     seen = []
-    real = rag.notes.attribute
-    monkeypatch.setattr(rag.notes, "attribute", lambda text, sentences: seen.append(text) or real(text, sentences))
+    real = rag.ingest.notes.attribute
+    monkeypatch.setattr(rag.ingest.notes, "attribute", lambda text, sentences: seen.append(text) or real(text, sentences))
     build_index([], settings, embedder=embedder, show_progress=False)
     assert len(seen) == 1 and "go on" in seen[0]  # the article and the unchanged reports were not read again
     index = load_index(settings)

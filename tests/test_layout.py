@@ -1,7 +1,15 @@
-"""Pages and sections of a span, from a document's page starts and headings (rag/layout.py)."""
+"""Pages and sections of a span, from a document's page starts and headings (rag/store/layout.py)."""
 
-from rag.layout import NOWHERE, DocumentLayout, Place, layout_line, layouts, read_layout, section_chains
-from rag.sources import Document, Heading
+from rag.store.documents import Document, Heading
+from rag.store.layout import (
+    NOWHERE,
+    DocumentLayout,
+    Place,
+    layout_line,
+    layouts,
+    read_layout,
+    section_chains,
+)
 
 TEXT = "Harbour guide\n\nIntro.\n\nSafety\n\nFire\n\nAssemble at the gate.\n\nDiving\n\nLog every dive.\n\nMooring\n\nPay first."
 

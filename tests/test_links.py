@@ -1,4 +1,4 @@
-from rag.links import Links, acronym_letters, initials, link_document
+from rag.text.links import Links, acronym_letters, initials, link_document
 
 TEXT = (
     "The World Health Organization warned on Monday. WHO officials said the risk was low.\n\n"

@@ -12,7 +12,7 @@ import pytest
 from llama_index.core.schema import MetadataMode
 from ui_support import write_place_sources
 
-from rag.answer_types import Citation
+from rag.answer.types import Citation
 from rag.integrations.llama_index import CitedQueryEngine, citation_node
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -39,7 +39,7 @@ def test_a_known_place_is_shown_to_the_llm_and_never_embedded():
 
 
 def test_source_nodes_of_an_answer_name_the_page_and_section(tmp_path, embedder):
-    from rag.index import build_index
+    from rag.ingest.build import build_index
     from rag.settings import Settings
 
     settings = Settings(index_dir=tmp_path / "index")

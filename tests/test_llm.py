@@ -14,14 +14,13 @@ import subprocess
 import sys
 
 import pytest
-
-from rag import citecheck
-from rag.assistant import Assistant
-from rag.settings import Settings
-
 from conftest import ROOT
 from llm_support import GGUF, free_port, needs_llm
 from llm_support import llama_server as running_llama_server
+
+from rag.answer import citecheck
+from rag.assistant import Assistant
+from rag.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +90,7 @@ def test_openai_engine_streams_and_the_check_flags_what_the_sources_do_not_back(
 
 @needs_llm
 def test_eval_reports_alce_citation_recall_and_precision(llm_assistant):
-    from rag.evaluate import eval_generated, load_dev_questions
+    from rag.eval.evaluate import eval_generated, load_dev_questions
 
     items = load_dev_questions()[:4]
     result = eval_generated(llm_assistant, items, "openai")
@@ -161,7 +160,7 @@ def test_llamacpp_engine_in_process(seed_index_dir, embedder):
 
 @needs_llm
 def test_injected_instructions_in_a_source_change_nothing(llama_server, tmp_path, embedder):
-    from rag.index import build_index
+    from rag.ingest.build import build_index
 
     (tmp_path / "src").mkdir()
     shutil.copy(ROOT / "seeds" / "mosul-amnesty-report.txt", tmp_path / "src")
@@ -199,7 +198,7 @@ def test_llm_options_without_an_llm_engine_are_one_clear_error(seed_index_dir):
 def test_in_process_model_serves_concurrent_questions_in_turn():
     import threading
 
-    from rag.llm import make_model
+    from rag.answer.llm import make_model
 
     model = make_model("llamacpp", Settings(llamacpp_model_path=str(GGUF), llm_context=1024, llm_max_tokens=8))
     results, errors = [], []

@@ -20,7 +20,7 @@ from mcp.client.streamable_http import streamable_http_client  # noqa: E402
 from mcp.shared._httpx_utils import create_mcp_http_client  # noqa: E402
 from ui_support import copy_index, running_server  # noqa: E402
 
-from rag.passage_search import AssistantSearch  # noqa: E402
+from rag.integrations.passage_search import AssistantSearch  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 

@@ -29,11 +29,12 @@ from conftest import ROOT, SEEDS  # noqa: E402
 from milvus_support import milvus_server  # noqa: E402
 from ui_support import filler_text  # noqa: E402
 
-from rag import vector_store  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
-from rag.index import load_index, read_manifest  # noqa: E402
-from rag.retrieval import Retriever  # noqa: E402
+from rag.search.retrieval import Retriever  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.store import milvus_store, vector_store  # noqa: E402
+from rag.store.index import load_index
+from rag.store.manifest import read_manifest  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +69,7 @@ def ask_all(index_dir: Path, questions: list[str], work: Path) -> list[dict]:
 
 
 def collections(milvus) -> set[str]:
-    return set(vector_store._client(vector_store.milvus_uri(milvus.store)).list_collections())
+    return set(milvus_store._client(milvus_store.milvus_uri(milvus.store)).list_collections())
 
 
 def current_collection(index_dir: Path) -> str:

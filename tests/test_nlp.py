@@ -1,4 +1,4 @@
-"""rag/nlp.py: the English pipeline loads without torch, parses the same as with it, and torch
+"""rag/text/nlp.py: the English pipeline loads without torch, parses the same as with it, and torch
 still imports after it."""
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ import json
 import subprocess
 import sys
 
-from rag import nlp
+from rag.text import nlp
 
 TEXT = "Maria Lopez said on 3 May 2021 that the council in Porto had approved 40 new homes."
 
 
 def _parse_in_process(torch_first: bool) -> dict:
     code = ("import json, sys\n" + ("import torch\n" if torch_first else "") +
-            "from rag import nlp\n"
+            "from rag.text import nlp\n"
             f"doc = nlp.parse({TEXT!r})\n"
             "print(json.dumps({'torch': 'torch' in sys.modules, "
             "'tokens': [(t.text, t.tag_, t.dep_, t.head.i, t.lemma_) for t in doc], "
@@ -32,7 +32,7 @@ def test_the_pipeline_loads_without_torch_and_parses_as_it_does_with_torch():
 
 
 def test_torch_imports_after_the_pipeline_loaded():
-    code = "from rag import nlp; nlp.load(); import torch; print(torch.tensor([1, 2]).sum().item())"
+    code = "from rag.text import nlp; nlp.load(); import torch; print(torch.tensor([1, 2]).sum().item())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "3"

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from rag.passage_table import PassageTable
-from rag.passages import split_document
-from rag.sources import Document
+from rag.ingest.passages import split_document
+from rag.store.documents import Document
+from rag.store.passage_table import PassageTable
 
 TEXTS = {
     "a": "First sentence here. Second one follows.\n\nA new paragraph starts. It ends now.",

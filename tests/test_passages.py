@@ -1,7 +1,9 @@
-from rag.passages import sentence_spans, split_document
-from rag.sources import Document, content_id, read_document
-
 from conftest import SEEDS
+
+from rag.ingest.passages import split_document
+from rag.ingest.sources import read_document
+from rag.store.documents import Document, content_id
+from rag.text.sentences import sentence_spans
 
 
 def test_offsets_point_into_document_text():
@@ -38,7 +40,7 @@ def test_sentence_boundaries_on_the_hand_checked_set():
     import json
     from pathlib import Path
 
-    from rag.passages import sentence_spans
+    from rag.text.sentences import sentence_spans
 
     cases = json.loads((Path(__file__).parent / "data" / "sentence_boundaries.json").read_text(encoding="utf-8"))
     right = 0

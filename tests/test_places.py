@@ -11,14 +11,14 @@ import json
 import shutil
 
 import pytest
-
-from rag.assistant import Assistant
-from rag.index import IndexMismatch, load_index, read_manifest
-from rag.layout import LAYOUT_FILE
-from rag.settings import Settings
-
 from test_cli import rag
 from ui_support import PLACE_QUESTIONS, write_place_sources
+
+from rag.assistant import Assistant
+from rag.settings import Settings
+from rag.store.index import load_index
+from rag.store.layout import LAYOUT_FILE
+from rag.store.manifest import IndexMismatch, read_manifest
 
 # the PDF and Markdown sources and their questions are shared with the UI tests (tests/ui_support.py)
 QUESTIONS = {  # question -> (file, page, section, words of the cited sentence) of the first citation
@@ -47,7 +47,7 @@ def _write_sources(folder):
 
 @pytest.fixture(scope="module")
 def places_index(tmp_path_factory, embedder):
-    from rag.index import build_index
+    from rag.ingest.build import build_index
 
     root = tmp_path_factory.mktemp("places")
     _write_sources(root / "sources")
@@ -117,7 +117,7 @@ def test_rag_ask_shows_page_and_section(places_index, monkeypatch):
 
 
 def test_citation_place_label():
-    from rag.answer_types import Citation
+    from rag.answer.types import Citation
 
     cite = Citation(1, "d", "r.pdf", "Report", 0, 10, "text", 0.5, 0, 4)
     assert cite.place_label() == "" and cite.to_json()["page"] is None

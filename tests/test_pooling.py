@@ -1,10 +1,10 @@
-"""Sentence vectors pooled from their passage's token embeddings (rag/pooling.py)."""
+"""Sentence vectors pooled from their passage's token embeddings (rag/search/pooling.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from rag.pooling import pool_spans
+from rag.search.pooling import pool_spans
 
 
 def test_a_span_is_the_normalised_mean_of_its_own_tokens():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.reader import BUNDLED, Reader, ReaderError, load_reader, reader_folder
+from rag.answer.reader import BUNDLED, Reader, ReaderError, load_reader, reader_folder
 
 PARAGRAPH = ("The Millbrook bridge was closed in March after engineers found cracks in two of its pillars. "
              "Repairs are expected to cost 4 million euros. The town council voted on Tuesday to reopen it in 2027. "

@@ -1,14 +1,14 @@
-"""Training the reader: labels, a short run that resumes, export to the folder rag/reader.py loads."""
+"""Training the reader: labels, a short run that resumes, export to the folder rag/answer/reader.py loads."""
 
 import json
 
 import numpy as np
 import pytest
 
-from rag.embedding import resolve_model
-from rag.reader_data import Example
-from rag.reader_features import answer_tokens, make_tokenizer, windows
-from rag.reader_train import TrainConfig, featurize
+from rag.answer.reader_features import answer_tokens, make_tokenizer, windows
+from rag.search.embedding import resolve_model
+from rag.train.reader_data import Example
+from rag.train.reader_train import TrainConfig, featurize
 
 BASE = resolve_model("all-MiniLM-L6-v2")
 CONTEXT = "The bridge was closed in March. Repairs will cost 4 million euros. The council voted on Tuesday."
@@ -38,9 +38,9 @@ def test_windows_overlap_and_a_cut_answer_is_no_answer(tok):
 
 @pytest.mark.slow
 def test_a_short_run_resumes_and_exports(tmp_path):
-    from rag.reader import Reader
-    from rag.reader_export import export_reader
-    from rag.reader_train import train
+    from rag.answer.reader import Reader
+    from rag.train.reader_export import export_reader
+    from rag.train.reader_train import train
 
     examples = [Example("How much will repairs cost?", CONTEXT, (("4 million euros", CONTEXT.index("4 million")),), True),
                 Example("Who built it?", CONTEXT, (), False)] * 4

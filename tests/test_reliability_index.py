@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from rag.index import IndexError_, IndexMismatch, build_index, load_index, read_manifest, remove_stale_temp
-from rag.settings import Settings
-from rag.sources import clean_text
-
 from conftest import ROOT, SEEDS
+
+from rag.ingest.build import build_index
+from rag.ingest.sources import clean_text
+from rag.settings import Settings
+from rag.store.dirs import remove_stale_temp
+from rag.store.index import load_index
+from rag.store.manifest import IndexError_, IndexMismatch, read_manifest
 
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
 
@@ -33,7 +35,7 @@ STOPPED_BUILD = r"""
 import os, sys, time
 from pathlib import Path
 import faiss
-from rag.index import build_index
+from rag.ingest.build import build_index
 from rag.settings import Settings
 
 index_dir, where = Path(sys.argv[1]), sys.argv[2]

@@ -13,14 +13,13 @@ import sys
 import threading
 
 import pytest
-
-from rag.assistant import Assistant, QuestionError
-from rag.index import build_index
-from rag.questions import clean_question
-from rag.settings import Settings
-
 from conftest import ROOT
 from llm_support import GGUF, needs_llm
+
+from rag.answer.questions import clean_question
+from rag.assistant import Assistant, QuestionError
+from rag.ingest.build import build_index
+from rag.settings import Settings
 
 LONG = "What did Townsend say? " + "lorem ipsum dolor " * 5600  # 100,823 characters
 ODD_QUESTIONS = {
@@ -173,8 +172,8 @@ def assert_quoted(assistant: Assistant, answer) -> None:
 @needs_llm
 def test_injection_in_the_question_with_an_llm_engine_is_still_checked(seed_index_dir, embedder):
     """With a real (tiny, in-process) model: no instructions leak, and every generated sentence carries the check's verdict."""
-    from rag import citecheck
-    from rag.generative import SYSTEM_PROMPT, leaks_prompt
+    from rag.answer import citecheck
+    from rag.answer.generative import SYSTEM_PROMPT, leaks_prompt
 
     settings = Settings(index_dir=seed_index_dir, engine="llamacpp", llamacpp_model_path=str(GGUF), llm_max_tokens=80)
     llm = Assistant(settings, embedder=embedder)

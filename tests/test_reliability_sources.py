@@ -17,12 +17,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from rag.index import build_index, load_index, read_manifest
-from rag.settings import Settings
-from rag.sources import MAX_SOURCE_BYTES, SourceError, load_documents, read_document
-
 from conftest import ROOT, SEEDS
+
+from rag.ingest.build import build_index
+from rag.ingest.sources import (
+    MAX_SOURCE_BYTES,
+    SourceError,
+    load_documents,
+    read_document,
+)
+from rag.settings import Settings
+from rag.store.index import load_index
+from rag.store.manifest import read_manifest
 
 BIG = 200 * 1024 * 1024
 
@@ -97,7 +103,7 @@ MEMORY_PROBE = r"""
 import json, resource, sys
 from pathlib import Path
 import bs4, charset_normalizer, docx, pypdf  # imported before the baseline: they are not what is measured
-from rag.sources import load_documents
+from rag.ingest.sources import load_documents
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 docs, skipped = load_documents([Path(sys.argv[1])], progress=False)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -128,7 +134,7 @@ def test_the_size_cap_is_checked_before_and_while_reading(tmp_path):
     f.write_text("Tide table\n\n" + "High water at Skerry Point was at 06:12. " * 200, encoding="utf-8")
     with pytest.raises(SourceError, match=r"too large \(8 KB; the limit is 1 KB per file\)"):
         read_document(f, max_bytes=1000)
-    from rag.sources import read_limited
+    from rag.ingest.sources import read_limited
 
     with pytest.raises(SourceError, match="too large"):
         read_limited(f, 1000)  # what the text readers use: at most limit + 1 bytes are read
@@ -254,7 +260,7 @@ def test_duplicate_content_under_two_names_is_indexed_once_with_both_names(tmp_p
     assert info.returncode == 0, info.stderr
     [line] = [ln for ln in info.stdout.splitlines() if dup["doc_id"] in ln]
     assert "copy of mosul.txt" in line and "/mosul.txt" in line
-    from ui.app import documents_frame  # the web app's Sources table
+    from rag_ui.app import documents_frame  # the web app's Sources table
 
     table = documents_frame(read_manifest(idx))
     assert "copy of mosul.txt, mosul.txt" in list(table["File"])

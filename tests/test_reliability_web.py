@@ -16,10 +16,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from test_reliability_questions import EMPTY_QUESTIONS, LONG, LONG_CONVERSATION, ODD_QUESTIONS
+from rag_ui.uploads import MAX_UPLOAD_BYTES
+from test_reliability_questions import (
+    EMPTY_QUESTIONS,
+    LONG,
+    LONG_CONVERSATION,
+    ODD_QUESTIONS,
+)
 from ui_support import ARTIFACTS, SEEDS, copy_index, filler_text, running_server
-from ui.uploads import MAX_UPLOAD_BYTES
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

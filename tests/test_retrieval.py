@@ -1,4 +1,4 @@
-from rag.retrieval import rrf
+from rag.search.retrieval import rrf
 
 
 def test_rrf_rewards_agreement():
@@ -27,13 +27,13 @@ def test_bm25_with_no_known_terms_returns_nothing(assistant):
 def test_sentences_embedded_alone_on_demand_are_cached_and_bounded(assistant, embedder, monkeypatch):
     import numpy as np
 
-    import rag.retrieval
+    import rag.search.retrieval
 
     r = assistant._engine.retriever
     p = r.index.passages[2]
     text = r.index.documents[p.doc_id].text
     rows = list(r.index.passage_sentences(2))
-    monkeypatch.setattr(rag.retrieval, "ALONE_CACHE", 2)
+    monkeypatch.setattr(rag.search.retrieval, "ALONE_CACHE", 2)
     r._alone.clear()
     for (s, e), row in zip(p.sentences, rows):
         np.testing.assert_allclose(r.sentence_alone(row, text[s:e]), embedder.encode([text[s:e]])[0], atol=1e-6)

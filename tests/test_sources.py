@@ -1,10 +1,10 @@
 from pathlib import Path
 
 import pytest
-
-from rag.sources import SourceError, clean_text, content_id, load_documents, read_document
-
 from conftest import SEEDS
+
+from rag.ingest.sources import SourceError, clean_text, load_documents, read_document
+from rag.store.documents import content_id
 
 
 def test_seed_article_drops_comment_boilerplate_keeps_caption():
@@ -155,7 +155,7 @@ def _clean_text_before(text: str) -> str:
     import re
     import unicodedata
 
-    from rag.sources import BOILERPLATE
+    from rag.ingest.sources import BOILERPLATE
 
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\ufeff", "")
@@ -167,7 +167,7 @@ def _clean_text_before(text: str) -> str:
 def test_cleaning_gives_the_same_text_and_exact_offsets_of_blocks():
     import random
 
-    from rag.sources import Draft
+    from rag.ingest.sources import Draft
 
     pieces = ["a", "b", " ", "\n", "\r", "\r\n", "\t", "\u00a0", "\ufeff", "\f", "e\u0301", "\u0301", "Share this story",
               "\u2028", "\x85", "  "]

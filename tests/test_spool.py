@@ -4,8 +4,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from rag.spool import KEY_BYTES, RowSpool, TermIds, VectorCache, digest
-from rag.vector_store import build_faiss
+from rag.ingest.spool import KEY_BYTES, RowSpool, TermIds, VectorCache, digest
+from rag.store.faiss_store import build_faiss
 
 
 def test_row_spool_saves_npy_and_reads_chunks(tmp_path):

@@ -1,6 +1,6 @@
 import json
 
-from rag.squad import article_splits, load_squad, split_of
+from rag.eval.squad import article_splits, load_squad, split_of
 
 
 def test_split_by_title_order():

@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from components import require_module  # noqa: E402
 from ui_support import (
     ARTIFACTS,
@@ -32,10 +31,9 @@ from ui_support import (
 require_module(chromium_available(), "Chromium (chromium on PATH)",
                "install it with `apt-get install -y chromium` (or `make chromium`)")
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
 from llm_support import llama_server as running_llama_server  # noqa: E402
 from llm_support import needs_llm  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 TIMEOUT_MS = 60_000
 
@@ -137,7 +135,7 @@ def test_streamed_answer_with_clickable_citations(seed_index_dir, tmp_path, page
     with running_server(copy_index(seed_index_dir, tmp_path / "index"), tmp_path) as server:
         open_app(page, server.url)
         expect(page.locator("#rag-status")).to_contain_text("Engine extractive")
-        # example questions, built from the index (rag/examples.py)
+        # example questions, built from the index (rag/answer/examples.py)
         expect(page.locator("#rag-chat")).to_contain_text("What did Croft say?")
         page.evaluate(RECORD_STREAM)
 
@@ -213,7 +211,7 @@ def test_a_page_refresh_keeps_the_conversation_and_its_citations(seed_index_dir,
 
 
 def test_script_in_a_source_renders_as_text(embedder, tmp_path, page):
-    from rag.index import build_index
+    from rag.ingest.build import build_index
     from rag.settings import Settings
 
     docs = tmp_path / "docs"
@@ -319,7 +317,7 @@ def open_from_card(page: Page, source):
 def test_open_the_original_at_the_cited_place(embedder, tmp_path, page):
     """Each source card names the page or section of the cited sentence; "open" shows the original there: a PDF
     at its page, a Markdown file as its text with the sentence marked. Nothing else is served."""
-    from rag.index import build_index
+    from rag.ingest.build import build_index
     from rag.settings import Settings
 
     files = write_place_sources(tmp_path / "files")

@@ -10,6 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from rag_ui import render
+from rag_ui.uploads import MAX_UPLOAD_BYTES, safe_filename, store_uploads
 from ui_support import (
     NEW_FACT_QUESTION,
     NEW_FACT_TEXT,
@@ -20,9 +22,7 @@ from ui_support import (
     write_place_sources,
 )
 
-from rag.answer_types import Citation
-from ui import render
-from ui.uploads import MAX_UPLOAD_BYTES, safe_filename, store_uploads
+from rag.answer.types import Citation
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -200,7 +200,7 @@ def _manifest(n):
 
 
 def test_a_large_index_lists_its_first_documents_and_says_so():
-    from ui.app import documents_frame, listed_note, remove_choices
+    from rag_ui.app import documents_frame, listed_note, remove_choices
 
     big, small = _manifest(2500), _manifest(3)
     assert len(documents_frame(big, limit=1000)) == 1000 and len(remove_choices(big, limit=1000)) == 1000
@@ -209,7 +209,7 @@ def test_a_large_index_lists_its_first_documents_and_says_so():
 
 
 def test_a_document_is_found_by_id_or_file_name():
-    from ui.app import find_document
+    from rag_ui.app import find_document
 
     m = _manifest(3)
     m["documents"][2]["aliases"] = ["/elsewhere/copy.txt"]
@@ -224,7 +224,7 @@ def test_a_document_is_found_by_id_or_file_name():
 
 
 def test_the_saved_conversation_is_plain_messages_capped_and_checked():
-    from ui.app import SAVED_MESSAGES, restored_chat, saved_chat
+    from rag_ui.app import SAVED_MESSAGES, restored_chat, saved_chat
 
     parts = {"role": "assistant", "content": [{"type": "text", "text": "<b>an answer</b>"}], "metadata": None}
     saved = saved_chat([{"role": "user", "content": "q"}, parts], [["q", "an answer"]])
@@ -240,7 +240,7 @@ def test_the_saved_conversation_is_plain_messages_capped_and_checked():
 def test_the_browser_key_outlives_a_restart_and_is_private(tmp_path):
     import stat
 
-    from ui.app import browser_secret
+    from rag_ui.app import browser_secret
 
     first = browser_secret(tmp_path / "data")
     assert len(first) >= 24 and browser_secret(tmp_path / "data") == first
@@ -325,10 +325,11 @@ def test_original_files_need_the_login_when_auth_is_set(embedder, tmp_path):
     """With --auth, a file is served to a browser logged in to the chat, to the password as a bearer token, or
     for a link signed by this server; to no one else, and without a byte of it."""
     import httpx
+    from rag_ui.access import Access
 
-    from rag.index import build_index, read_manifest
+    from rag.ingest.build import build_index
     from rag.settings import Settings
-    from ui.access import Access
+    from rag.store.manifest import read_manifest
 
     files = write_place_sources(tmp_path / "files")
     index_dir = tmp_path / "index"

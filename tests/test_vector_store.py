@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from rag import vector_store
-from rag.index import build_index, load_index, read_manifest
-from rag.retrieval import Retriever
-from rag.settings import Settings
-
 from conftest import SEEDS
+
+from rag.ingest.build import build_index
+from rag.search.retrieval import Retriever
+from rag.settings import Settings
+from rag.store import faiss_store, milvus_store, vector_store, vectors_base
+from rag.store.index import load_index
+from rag.store.manifest import read_manifest
 
 
 def clustered(n: int, dim: int = 32, centers: int = 50, seed: int = 0) -> np.ndarray:
@@ -22,11 +23,11 @@ def clustered(n: int, dim: int = 32, centers: int = 50, seed: int = 0) -> np.nda
 
 def test_flat_below_threshold_ivf_above():
     x = clustered(3000)
-    flat, info = vector_store.build_faiss(x, flat_max=5000)
+    flat, info = faiss_store.build_faiss(x, flat_max=5000)
     assert info == {"type": "flat", "metric": "inner_product"} and flat.ntotal == 3000
-    ivf, info = vector_store.build_faiss(x, flat_max=1000)
-    assert info["type"] == "ivf_sq8" and info["nlist"] == vector_store.ivf_nlist(3000) and ivf.ntotal == 3000
-    ivf_flat, info_flat = vector_store.build_faiss(x, kind="ivf_flat")
+    ivf, info = faiss_store.build_faiss(x, flat_max=1000)
+    assert info["type"] == "ivf_sq8" and info["nlist"] == faiss_store.ivf_nlist(3000) and ivf.ntotal == 3000
+    ivf_flat, info_flat = faiss_store.build_faiss(x, kind="ivf_flat")
     assert info_flat["type"] == "ivf_flat"
     q = clustered(50, seed=1)
     _, exact = flat.search(q, 10)
@@ -39,17 +40,17 @@ def test_flat_below_threshold_ivf_above():
     np.testing.assert_allclose(vector_store.all_vectors(ivf_flat), x, atol=1e-6)
     np.testing.assert_allclose(vector_store.all_vectors(ivf), x, atol=0.01)
     with pytest.raises(ValueError, match="unknown FAISS index kind"):
-        vector_store.build_faiss(x, kind="hnsw")
+        faiss_store.build_faiss(x, kind="hnsw")
 
 
 def test_nlist_grows_with_the_square_root():
-    assert vector_store.ivf_nlist(1_000_000) == 4000
-    assert vector_store.ivf_nlist(100_000) == 1264
-    assert vector_store.ivf_nlist(1000) == 25  # at least 39 training points per cell
+    assert faiss_store.ivf_nlist(1_000_000) == 4000
+    assert faiss_store.ivf_nlist(100_000) == 1264
+    assert faiss_store.ivf_nlist(1000) == 25  # at least 39 training points per cell
 
 
 def test_an_index_above_the_threshold_is_ivf_end_to_end(tmp_path, embedder, monkeypatch):
-    monkeypatch.setattr(vector_store, "FLAT_MAX", 10)
+    monkeypatch.setattr(faiss_store, "FLAT_MAX", 10)
     settings = Settings(index_dir=tmp_path / "index")
     build_index([SEEDS], settings, embedder=embedder, show_progress=False)
     m = read_manifest(settings.index_dir)
@@ -67,14 +68,14 @@ def test_an_index_above_the_threshold_is_ivf_end_to_end(tmp_path, embedder, monk
 
 @pytest.mark.parametrize("n", [1, 38])
 def test_tiny_corpora_still_build(n):
-    index, info = vector_store.build_faiss(clustered(n), flat_max=0)
+    index, info = faiss_store.build_faiss(clustered(n), flat_max=0)
     assert index.ntotal == n and info["nlist"] == 1
 
 
 # -- the VectorStore interface, FAISS side (Milvus: tests/test_vector_store_milvus.py) ---------------
 def test_the_store_spec_chooses_the_implementation():
-    assert vector_store.store_type(None) is vector_store.store_type("faiss") is vector_store.FaissStore
-    assert vector_store.store_type("milvus:///tmp/v.db") is vector_store.MilvusStore
+    assert vector_store.store_type(None) is vector_store.store_type("faiss") is faiss_store.FaissStore
+    assert vector_store.store_type("milvus:///tmp/v.db") is milvus_store.MilvusStore
     with pytest.raises(ValueError, match="unknown vector store"):
         vector_store.store_type("qdrant://x")
     assert vector_store.record_spec({"type": "flat"}) == "faiss"
@@ -85,19 +86,19 @@ def test_the_store_spec_chooses_the_implementation():
 
 @pytest.mark.parametrize("flat_max, kind", [(5000, "flat"), (100, "ivf_sq8")])
 def test_faiss_store_writes_opens_searches_and_drops(tmp_path, monkeypatch, flat_max, kind):
-    from rag.spool import RowSpool
+    from rag.ingest.spool import RowSpool
 
-    monkeypatch.setattr(vector_store, "FLAT_MAX", flat_max)
+    monkeypatch.setattr(faiss_store, "FLAT_MAX", flat_max)
     x = clustered(2000)
     spool = RowSpool(tmp_path / ".rows", "float32")  # what a build hands over
     for i in range(0, len(x), 300):
         spool.append(x[i : i + 300])
     store = vector_store.write_store("faiss", tmp_path, "unused", spool, block=512)
-    assert isinstance(store, vector_store.VectorStore) and isinstance(store, vector_store.FaissStore)
+    assert isinstance(store, vectors_base.VectorStore) and isinstance(store, faiss_store.FaissStore)
     assert store.info["type"] == kind and (store.ntotal, store.d) == x.shape
-    assert (tmp_path / vector_store.FAISS_FILE).exists() and not (tmp_path / vector_store.PENDING_RECORD).exists()
+    assert (tmp_path / faiss_store.FAISS_FILE).exists() and not (tmp_path / vectors_base.PENDING_RECORD).exists()
     opened = vector_store.open_store(tmp_path, {"dense_index": store.info, "dim": 32, "passages": len(x)})
-    assert isinstance(opened, vector_store.FaissStore) and opened.ntotal == len(x)
+    assert isinstance(opened, faiss_store.FaissStore) and opened.ntotal == len(x)
     if kind != "flat":
         assert opened.index.nprobe == store.info["nprobe"]  # the search parameter comes from the record
     scores, ids = opened.search(x[:5].astype(np.float64), 3)  # any float queries, the shape FAISS gives
@@ -105,11 +106,11 @@ def test_faiss_store_writes_opens_searches_and_drops(tmp_path, monkeypatch, flat
     np.testing.assert_allclose(opened.vectors(), x, atol=0.01)
     np.testing.assert_allclose(vector_store.all_vectors(opened), opened.vectors())
     opened.drop()
-    assert opened.ntotal == 0 and not (tmp_path / vector_store.FAISS_FILE).exists()
+    assert opened.ntotal == 0 and not (tmp_path / faiss_store.FAISS_FILE).exists()
 
 
 def test_an_empty_faiss_store_gives_no_hits():
-    store = vector_store.FaissStore.create(vectors=np.zeros((0, 4), np.float32))
+    store = faiss_store.FaissStore.create(vectors=np.zeros((0, 4), np.float32))
     assert store.ntotal == 0 and store.vectors().shape == (0, 4)
     _, ids = store.search(np.ones((1, 4)), 2)
     assert (ids == -1).all()

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
 import pytest
-
-import importlib.util
-
 from components import require_module
 
 require_module(all(importlib.util.find_spec(m) for m in ("pymilvus", "milvus_lite")), "pymilvus or milvus-lite",
                "make test installs them")
 
-from rag import vector_store  # noqa: E402
-from rag.index import build_index, load_index, read_manifest  # noqa: E402
-from rag.retrieval import Retriever  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-
 from conftest import SEEDS  # noqa: E402
+
+from rag.ingest.build import build_index
+from rag.search.retrieval import Retriever  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.store import faiss_store, milvus_store, vector_store, vectors_base  # noqa: E402
+from rag.store.index import load_index
+from rag.store.manifest import read_manifest  # noqa: E402
 
 QUESTIONS = [
     "What did Townsend say?",
@@ -40,11 +40,11 @@ def milvus_index(tmp_path_factory, embedder):
 
 def test_store_specs():
     assert vector_store.store_spec(None) == "faiss"
-    assert vector_store.milvus_uri("milvus://10.1.2.3:19530") == "http://10.1.2.3:19530"
-    assert vector_store.milvus_uri("milvus:///var/lib/rag/vectors.db") == "/var/lib/rag/vectors.db"
-    assert vector_store.milvus_uri("milvus:index/vectors.db") == "index/vectors.db"
+    assert milvus_store.milvus_uri("milvus://10.1.2.3:19530") == "http://10.1.2.3:19530"
+    assert milvus_store.milvus_uri("milvus:///var/lib/rag/vectors.db") == "/var/lib/rag/vectors.db"
+    assert milvus_store.milvus_uri("milvus:index/vectors.db") == "index/vectors.db"
     with pytest.raises(ValueError, match=r"\.db file"):
-        vector_store.milvus_uri("milvus:///var/lib/rag")
+        milvus_store.milvus_uri("milvus:///var/lib/rag")
     with pytest.raises(ValueError, match="unknown vector store"):
         vector_store.store_spec("qdrant://x")
 
@@ -72,7 +72,7 @@ def test_rebuilds_reuse_vectors_from_milvus_and_drop_old_collections(milvus_inde
     assert report.embedded == 0 and report.reused > 0  # the cache read the vectors back from Milvus
     second = read_manifest(milvus_index.index_dir)["dense_index"]["collection"]
     build_index([], milvus_index, embedder=embedder, show_progress=False)
-    client = vector_store._client(vector_store.milvus_uri(milvus_index.vector_store))
+    client = milvus_store._client(milvus_store.milvus_uri(milvus_index.vector_store))
     names = set(client.list_collections())
     assert second in names and first not in names  # the build before current keeps its collection; older ones go
     hits = Retriever(load_index(milvus_index), embedder, milvus_index).search("What did Townsend say?", k=3)
@@ -88,7 +88,7 @@ def test_cli_store_option(tmp_path, embedder):
 
 def test_a_failed_or_killed_build_leaves_no_collection(tmp_path, embedder, monkeypatch):
     settings = Settings(index_dir=tmp_path / "index", vector_store=f"milvus://{tmp_path / 'vectors.db'}")
-    client = vector_store._client(vector_store.milvus_uri(settings.vector_store))
+    client = milvus_store._client(milvus_store.milvus_uri(settings.vector_store))
 
     def broken(*a, **k):
         raise RuntimeError("disk full")
@@ -117,13 +117,13 @@ def test_milvus_store_writes_opens_searches_and_drops(tmp_path):
     build = tmp_path / "build"
     build.mkdir()
     store = vector_store.write_store(spec, build, "rag_unit", x, block=50)
-    assert isinstance(store, vector_store.VectorStore) and isinstance(store, vector_store.MilvusStore)
+    assert isinstance(store, vectors_base.VectorStore) and isinstance(store, milvus_store.MilvusStore)
     # the build names its collection before writing it, so a killed build's collection can be dropped
-    assert json.loads((build / vector_store.PENDING_RECORD).read_text()) == {"type": "milvus", "store": spec,
+    assert json.loads((build / vectors_base.PENDING_RECORD).read_text()) == {"type": "milvus", "store": spec,
                                                                             "collection": "rag_unit"}
     assert store.info["index"] == "FLAT" and (store.ntotal, store.d) == (120, 16)
     opened = vector_store.open_store(build, {"dense_index": store.info, "dim": 16, "passages": 120})
-    assert isinstance(opened, vector_store.MilvusStore) and opened.ntotal == 120
+    assert isinstance(opened, milvus_store.MilvusStore) and opened.ntotal == 120
     scores, ids = opened.search(x[:4], 3)
     assert list(ids[:, 0]) == [0, 1, 2, 3] and np.allclose(scores[:, 0], 1.0, atol=1e-4)
     np.testing.assert_allclose(opened.vectors(), x, atol=1e-6)
@@ -135,9 +135,9 @@ def test_milvus_store_writes_opens_searches_and_drops(tmp_path):
 
 
 def test_milvus_store_above_the_threshold_is_ivf(tmp_path, monkeypatch):
-    monkeypatch.setattr(vector_store, "FLAT_MAX", 100)
+    monkeypatch.setattr(milvus_store, "FLAT_MAX", 100)
     x = np.random.default_rng(1).normal(size=(4000, 8)).astype(np.float32)
     store = vector_store.write_store(f"milvus://{tmp_path / 'ivf.db'}", None, "rag_ivf", x)
-    assert store.info["index"] == "IVF_FLAT" and store.info["nlist"] == vector_store.ivf_nlist(4000)
+    assert store.info["index"] == "IVF_FLAT" and store.info["nlist"] == faiss_store.ivf_nlist(4000)
     assert store.params["params"] == {"nprobe": store.info["nprobe"]}
     store.drop()

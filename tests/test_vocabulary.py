@@ -1,4 +1,4 @@
-from rag.vocabulary import Vocabulary, fold
+from rag.answer.vocabulary import Vocabulary, fold
 
 V = Vocabulary(["Céleron", "Bismarck", "Cretaceous", "Paleogene", "1700", "Townsend", "General"])
 

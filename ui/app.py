@@ -17,14 +17,14 @@ import os
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls home
 
-import sys  # noqa: E402
+import sys
 from pathlib import Path  # noqa: E402
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
 from rag.assistant import Assistant  # noqa: E402
-from rag.index import IndexError_  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.store.manifest import IndexError_  # noqa: E402
 
 from . import endpoints  # noqa: E402
 from .access import Access  # noqa: E402

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from rag.answer_types import Answer
+from rag.answer.types import Answer
 from rag.assistant import Assistant, QuestionError, check_question
 
 from . import render
@@ -46,7 +46,7 @@ def chat_tab(assistant: Assistant) -> ChatTab:
             label="Chat",
             elem_id="rag-chat",
             height=560,
-            render_markdown=False,  # messages are HTML built (and escaped) by ui.render
+            render_markdown=False,  # messages are HTML built (and escaped) by rag_ui.render
             sanitize_html=True,
             latex_delimiters=[],
             feedback_options=None,

@@ -6,7 +6,7 @@ pydantic than this project runs). Agents and chat front-ends that speak MCP can 
 the indexed documents as a tool. The tools return JSON (structured content, and the same
 as text): ``ask`` gives ``Answer.to_json()`` (answer with [n], citations with document
 offsets, sentences, refusal); ``search`` gives the top passages as citations, each with
-its best supporting sentence (rag/passage_search.py).
+its best supporting sentence (rag/integrations/passage_search.py).
 
 With an API key or ``--auth``, requests need ``Authorization: Bearer <key or PASS>``
 (ui/access.py), like the OpenAI-compatible API.
@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag.assistant import Assistant, QuestionError
-from rag.passage_search import MAX_PASSAGES, AssistantSearch
+from rag.integrations.passage_search import MAX_PASSAGES, AssistantSearch
 
 from .access import Access
 

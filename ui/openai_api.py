@@ -32,7 +32,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 
-from rag.answer_types import Answer, Citation
+from rag.answer.types import Answer, Citation
 from rag.assistant import Assistant, QuestionError, check_question
 
 from .access import Access

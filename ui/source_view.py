@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from rag.sources import Document
+from rag.store.documents import Document
 
 from .access import Access
 

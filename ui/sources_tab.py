@@ -15,7 +15,8 @@ import gradio as gr
 import pandas as pd
 
 from rag.assistant import Assistant
-from rag.index import BuildReport, IndexError_
+from rag.ingest.build import BuildReport
+from rag.store.manifest import IndexError_
 
 from . import render
 from .uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_LABEL, Stored, store_uploads

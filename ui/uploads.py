@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.sources import SUPPORTED_SUFFIXES
+from rag.ingest.sources import SUPPORTED_SUFFIXES
 
 # The types the library can read: .txt .md .markdown .html .htm .pdf .docx
 ALLOWED_SUFFIXES = tuple(SUPPORTED_SUFFIXES)

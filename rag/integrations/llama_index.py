@@ -33,14 +33,21 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import Document as LlamaDocument
-from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
+from llama_index.core.schema import (
+    NodeRelationship,
+    NodeWithScore,
+    QueryBundle,
+    RelatedNodeInfo,
+    TextNode,
+)
 
-from ..answer_types import Answer, Citation
+from ..answer.types import Answer, Citation
 from ..assistant import Assistant
-from ..index import BuildReport, write_index
-from ..passage_search import AssistantSearch
+from ..ingest.build import BuildReport, write_index
+from ..ingest.sources import clean_text
 from ..settings import Settings
-from ..sources import Document, clean_text, content_id
+from ..store.documents import Document, content_id
+from .passage_search import AssistantSearch
 
 # The engine name a caller's own LLM answers under (Assistant(..., llm=) answers every LLM engine with it).
 LLM_SLOT = "llama-index"
@@ -184,7 +191,7 @@ def build_from_documents(documents: Iterable[LlamaDocument], settings: Settings,
 
 # -- the embedding model ---------------------------------------------------------------------
 class LocalEmbedding(BaseEmbedding):
-    """This project's embedding model (rag.embedding.Embedder) as a llama-index embedding.
+    """This project's embedding model (rag.search.embedding.Embedder) as a llama-index embedding.
 
     Queries are embedded with the model's query form and texts as passages, exactly as
     this project's own index does, so a llama-index ``VectorStoreIndex`` built with it
@@ -196,7 +203,7 @@ class LocalEmbedding(BaseEmbedding):
     def __init__(self, embedder: Any = None, model: str = "all-MiniLM-L6-v2", **kwargs: Any):
         super().__init__(model_name=model, **kwargs)
         if embedder is None:
-            from ..embedding import Embedder
+            from ..search.embedding import Embedder
 
             embedder = Embedder(model)
         self._embedder = embedder

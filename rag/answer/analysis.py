@@ -1,0 +1,330 @@
+"""What a question asks, read from spaCy's parse: its type, the kind of answer it expects,
+who or what it is about, and the key terms the evidence must hold.
+
+Question types (``QuestionAnalysis.qtype``):
+
+* factoid: a short answer of an expected kind (``answer_type``: PERSON, ORG, PLACE, DATE,
+  NUMBER, or None for any phrase): "When did Abadi criticize the report?"
+* who_said: the speaker of a quote or claim: "Who said the report is riddled with assertion?"
+* what_said: what someone said, about a topic or not: "What did Croft say about drones?"
+* definition: who or what something is, or what an abbreviation stands for
+* list: every item of a kind: "Which news organizations are mentioned?"
+* summary: a few covering sentences: "Give me an overview of ..."
+* why / how: reasons or means
+* yes_no, comparison
+* request: not a question about the sources ("Write a poem"); refused
+
+The word lists below are ordinary English question and request words, not words of
+any document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..text import nlp
+
+QUESTION_TYPES = ("factoid", "who_said", "what_said", "definition", "list", "summary", "why", "how",
+                  "yes_no", "comparison", "request")
+
+# spaCy entity labels that count as each expected answer type
+ANSWER_LABELS = {
+    "PERSON": {"PERSON"},
+    "AGENT": {"PERSON", "ORG", "NORP", "GPE"},  # "who": a person, or a body (a country) that acts like one
+    "ORG": {"ORG"},
+    "PLACE": {"GPE", "LOC", "FAC"},
+    "DATE": {"DATE", "TIME", "EVENT"},
+    "NUMBER": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"},
+}
+# the head noun of "which/what N" -> the kind of answer
+_NOUN_TYPES = {
+    "PERSON": {"person", "people", "man", "woman", "official", "leader", "commander", "general", "minister", "president",
+               "spokesman", "spokeswoman", "journalist", "reporter", "author", "writer", "host", "director", "king",
+               "queen", "player", "scientist", "politician", "officer", "soldier", "member", "founder", "ruler"},
+    "ORG": {"organization", "organisation", "company", "agency", "group", "party", "institution", "outlet",
+            "newspaper", "network", "university", "body", "government", "army", "force", "team", "firm", "charity"},
+    "PLACE": {"city", "country", "place", "town", "region", "state", "area", "location", "province", "nation",
+              "continent", "village", "capital", "river", "island"},
+    "DATE": {"year", "date", "day", "month", "time", "decade", "century", "period", "era", "season", "week"},
+    "NUMBER": {"number", "amount", "percentage", "percent", "share", "proportion", "total", "cost", "price",
+               "population", "size", "count"},
+}
+_HOW_NUMBER = {"many", "much", "old", "long", "far", "large", "big", "tall", "high", "often", "fast", "wide", "deep"}
+SPEECH_LEMMAS = {"quote", "say", "tell", "claim", "state", "argue", "add", "note", "declare", "insist", "reply", "respond", "call",
+           "describe", "suggest", "warn", "deny", "admit", "acknowledge", "concede", "announce", "explain", "accuse",
+           "demand", "assert", "think", "believe", "blast", "condemn", "reject", "criticize", "criticise", "challenge"}
+_LIST_VERBS = {"mention", "name", "list", "cite", "quote", "reference", "include", "involve", "enumerate", "identify"}
+_SUMMARY_VERBS = {"summarize", "summarise", "outline", "recap", "overview", "sum"}
+_SUMMARY_NOUNS = {"summary", "overview", "gist", "rundown", "recap", "synopsis", "outline", "point", "highlight",
+                  "takeaway", "idea"}
+_REQUEST_VERBS = {"tell", "give", "show", "find", "provide", "explain", "describe", "define", "compare", "contrast",
+                  "list", "name", "enumerate", "identify", *_SUMMARY_VERBS, "quote", "cite"}
+_COMPARE = {"differ", "compare", "contrast", "difference", "similar", "similarity", "distinguish"}
+_AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall"}
+# words that name the sources themselves ("in this article"), not what they are about
+_SOURCE_WORDS = {"article", "text", "document", "source", "passage", "story", "piece", "sources", "documents"}
+_WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """A word of the question the evidence must hold: its text, lemma, and kind ("name", "number", "word")."""
+
+    text: str
+    lemma: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """What a question asks (see the module docstring)."""
+
+    text: str
+    qtype: str
+    answer_type: str | None = None
+    focus: str | None = None  # the entity or phrase asked about ("AI" in "What does AI stand for?")
+    speaker: str | None = None  # what_said: whose words
+    topic: str | None = None  # what_said / who_said / summary: what about; list: the kind of item
+    sides: tuple[str, ...] = ()  # comparison: the things compared
+    key_terms: tuple[KeyTerm, ...] = field(default_factory=tuple)
+    verb: str = ""  # the lemma of the question's main verb ("quote" in "Which people are quoted?")
+    # the answer type comes from the question word ("when", "how many", "who"), not from a noun
+    # ("which era"): an answer without an entity of that type is then no answer
+    strict_type: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return [t.text for t in self.key_terms if t.kind == "name"]
+
+
+def _span_text(tokens) -> str:
+    tokens = list(tokens)
+    if not tokens:
+        return ""
+    doc = tokens[0].doc
+    return doc[tokens[0].i : tokens[-1].i + 1].text
+
+
+def _proper_phrases(doc) -> list[str]:
+    """Names in the question: entities, and runs of proper nouns the entity model missed."""
+    out: list[str] = []
+    covered: set[int] = set()
+    for ent in doc.ents:
+        if ent.label_ in ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"):
+            toks = [t for t in ent if t.lower_ not in ("the",)]
+            if toks:
+                out.append(_span_text(toks))
+                covered.update(t.i for t in ent)
+    run: list = []
+    for t in [*doc, None]:
+        if t is not None and t.pos_ == "PROPN" and t.i not in covered and t.lower_ not in _WH:
+            run.append(t)
+            continue
+        if run:
+            out.append(_span_text(run))
+            run = []
+    return out
+
+
+def key_terms(doc, skip: set[int] = frozenset()) -> tuple[KeyTerm, ...]:
+    """Content words of the question (names, numbers, nouns, verbs, adjectives), minus ``skip`` token indexes."""
+    names = {t.i for ent in doc.ents for t in ent if ent.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")}
+    out: list[KeyTerm] = []
+    for t in doc:
+        if t.i in skip or t.is_punct or t.is_space or t.is_stop or t.lower_ in _WH or t.lemma_.lower() in _SOURCE_WORDS:
+            continue
+        if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
+            continue  # "according to X" names a source, not something X said
+        if t.like_num or t.pos_ == "NUM":
+            out.append(KeyTerm(t.text, t.lower_, "number"))
+        elif t.text[:1].isupper() and (t.pos_ == "PROPN" or (t.i in names and t.pos_ not in ("ADJ", "VERB"))
+                                       or (t.pos_ == "NOUN" and t.i > 0)):  # a capital inside a sentence: a name
+            out.append(KeyTerm(t.text, t.lower_, "name"))
+        elif t.pos_ in ("NOUN", "VERB", "ADJ", "ADV") and t.lemma_.lower() not in _AUX and len(t.text) > 1:
+            out.append(KeyTerm(t.text, t.lemma_.lower(), "word"))
+    return tuple(out)
+
+
+def _noun_type(token) -> str | None:
+    lemma = token.lemma_.lower()
+    return next((kind for kind, nouns in _NOUN_TYPES.items() if lemma in nouns), None)
+
+
+def analyze(question: str) -> QuestionAnalysis:
+    """The analysis of ``question`` (already standalone: follow-ups resolved)."""
+    found = _analyze(question)
+    doc = nlp.parse(question.strip())
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    first = next((t.lower_ for t in doc if not t.is_punct and t.pos_ != "ADP"), "")
+    strict = found.answer_type is not None and first in ("when", "who", "whom", "how", "where")
+    return dataclasses.replace(found, verb=root.lemma_.lower() if root is not None else "", strict_type=strict)
+
+
+def _analyze(question: str) -> QuestionAnalysis:
+    doc = nlp.parse(question.strip())
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    if not words:
+        return QuestionAnalysis(question, "factoid")
+    if words[0].pos_ == "ADP" and len(words) > 1 and words[1].lower_ in _WH:
+        words = words[1:]  # "On what day ...", "In which city ...": the wh-word leads
+    first = words[0]
+    root = next((t for t in doc if t.dep_ == "ROOT"), words[0])
+    request_word = first.i == 0 and first.lemma_.lower() in _REQUEST_VERBS  # whatever the parse makes of it
+    imperative = first.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children)
+    if (request_word or imperative) and first.lower_ not in _WH:
+        return _imperative(question, doc, first)
+    if any(t.lemma_.lower() in _SUMMARY_NOUNS | _SUMMARY_VERBS and t.dep_ in ("dobj", "attr", "ROOT", "nsubj")
+           for t in doc) and first.lower_ in ("can", "could", "would", "what", "please"):
+        return _summary(question, doc)
+    if any(t.lemma_.lower() in _COMPARE for t in doc):
+        return _comparison(question, doc)
+    wh = first.lower_
+    if wh in ("since", "until") and len(words) > 1 and words[1].lower_ == "when":
+        return QuestionAnalysis(question, "factoid", "DATE", key_terms=key_terms(doc))
+    if wh in ("who", "whom", "whose"):
+        return _who(question, doc, root)
+    if wh in ("what", "which"):
+        return _what(question, doc, root, words)
+    if wh == "when":
+        return QuestionAnalysis(question, "factoid", "DATE", key_terms=key_terms(doc))
+    if wh == "where":
+        return QuestionAnalysis(question, "factoid", "PLACE", key_terms=key_terms(doc))
+    if wh == "why":
+        return QuestionAnalysis(question, "why", key_terms=key_terms(doc))
+    if wh == "how":
+        if len(words) > 1 and words[1].lower_ in _HOW_NUMBER:
+            return QuestionAnalysis(question, "factoid", "NUMBER", key_terms=key_terms(doc, {words[1].i}))
+        return QuestionAnalysis(question, "how", key_terms=key_terms(doc))
+    if first.lemma_.lower() in _AUX and first.tag_ in ("VBZ", "VBD", "VBP", "MD", "VB"):
+        return QuestionAnalysis(question, "yes_no", key_terms=key_terms(doc))
+    return _what(question, doc, root, words)
+
+
+def _speech_root(doc, root):
+    """The speech verb the question turns on ("say" in "What did X say ..."), if any."""
+    if root.lemma_.lower() in SPEECH_LEMMAS:
+        return root
+    return None
+
+
+def _who(question: str, doc, root) -> QuestionAnalysis:
+    speech = _speech_root(doc, root)
+    if speech is not None and not any(c.dep_ in ("nsubj",) and c.lower_ not in _WH for c in speech.children):
+        clause = [t for t in doc if t.i > speech.i and not t.is_punct]
+        skip = {speech.i}
+        return QuestionAnalysis(question, "who_said", "PERSON", topic=_span_text(clause) or None,
+                                key_terms=key_terms(doc, skip))
+    if root.lemma_ == "be":
+        subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
+        if subject and subject[0].pos_ == "PROPN":
+            focus = next(iter(_proper_phrases(doc)), subject[0].text)
+            return QuestionAnalysis(question, "definition", focus=focus, key_terms=key_terms(doc))
+    return QuestionAnalysis(question, "factoid", "AGENT", key_terms=key_terms(doc))
+
+
+def _what(question: str, doc, root, words) -> QuestionAnalysis:
+    lemmas = [t.lemma_.lower() for t in words]
+    # "what does X stand for / mean"
+    if ("stand" in lemmas and "for" in lemmas) or root.lemma_ in ("mean",) or "abbreviation" in lemmas:
+        focus = next((t.text for t in doc if t.dep_ in ("nsubj",) and t.lower_ not in _WH), None)
+        return QuestionAnalysis(question, "definition", focus=focus, key_terms=key_terms(doc))
+    # "which/what N": the wh-word is N's determiner
+    head = words[1] if len(words) > 1 and words[0].lower_ in ("what", "which") and words[0].dep_ == "det" else None
+    noun = None
+    if head is not None and head.pos_ in ("NOUN", "PROPN", "ADJ"):
+        noun = head.head if head.dep_ in ("compound", "amod") and head.head.pos_ == "NOUN" else head
+    speech = _speech_root(doc, root)
+    if speech is not None and noun is None:  # "which troops did X say ..." asks for a thing, not the words
+        # the subject, unless it is the thing asked for ("which troops"); a wh-word the parser hung on it goes
+        speaker = next((c for c in speech.children if c.dep_ in ("nsubj", "nsubjpass")
+                        and not any(t.lower_ in _WH and t.dep_ == "det" for t in c.subtree)), None)
+        if speaker is not None and speaker.pos_ in ("PROPN", "NOUN"):
+            who = _span_text([t for t in speaker.subtree if t.lower_ not in _WH and t.pos_ != "AUX"
+                              and (not t.is_punct or t.text == "-")])
+            return QuestionAnalysis(question, "what_said", focus=who, speaker=who, topic=_said_topic(speech),
+                                    key_terms=key_terms(doc, {speech.i}))
+    if root.lemma_ == "be" and len(words) <= 6:
+        subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
+        if subject:
+            focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
+            return QuestionAnalysis(question, "definition", focus=focus, key_terms=key_terms(doc))
+    if noun is not None and (root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])):
+        kind = _span_text([t for t in noun.subtree if t.i >= head.i and t.i <= noun.i])
+        return QuestionAnalysis(question, "list", _noun_type(noun), topic=kind,
+                                key_terms=key_terms(doc, {root.i, *range(head.i, noun.i + 1)}))
+    answer_type = _noun_type(noun) if noun is not None else None
+    # the noun of "which organization" names the kind of answer, not a word the evidence must hold
+    skip = {noun.i} if answer_type else set()
+    return QuestionAnalysis(question, "factoid", answer_type, key_terms=key_terms(doc, skip))
+
+
+def _said_topic(speech) -> str | None:
+    """What a statement is asked about: "about X", a clause ("say ISIS does ..."), or the object of
+    "call"-like verbs; never the person told ("told NPR")."""
+    for c in speech.children:
+        inner = [t for t in c.subtree if t.i != c.i and not t.is_punct]
+        if c.dep_ == "prep" and c.lower_ in ("about", "on", "regarding", "concerning", "abt", "from", "of") and inner:
+            return _span_text(inner)
+    for c in speech.children:
+        if c.dep_ in ("ccomp", "xcomp"):
+            return _span_text([t for t in c.subtree if not t.is_punct]) or None
+    for c in speech.children:
+        if c.dep_ in ("dobj", "attr", "oprd") and c.lower_ not in _WH and speech.lemma_.lower() not in ("tell", "ask"):
+            return _span_text([t for t in c.subtree if not t.is_punct]) or None
+    # a misparsed "about": the words after the verb, from the first preposition
+    rest = [t for t in speech.doc if t.i > speech.i and not t.is_punct]
+    if rest and rest[0].lower_ in ("about", "on", "regarding", "concerning", "abt"):
+        return _span_text(rest[1:]) or None
+    return None
+
+
+def _generic(topic: str | None) -> bool:
+    """Whether a summary's topic is the sources as a whole ("the article", "the main points")."""
+    if not topic:
+        return True
+    return all(t.lemma_.lower() in _SOURCE_WORDS | _SUMMARY_NOUNS | {"main", "key", "important", "all", "whole"}
+               or t.is_stop or t.is_punct for t in nlp.parse(topic))
+
+
+def _summary(question: str, doc) -> QuestionAnalysis:
+    """A summary of what follows the request word ("an overview of how the coalition responded"); no
+    topic when it is the sources as a whole."""
+    anchor = next((t for t in doc if t.lemma_.lower() in _SUMMARY_NOUNS | _SUMMARY_VERBS), None)
+    rest = [t for t in doc if anchor is not None and t.i > anchor.i and not t.is_punct]
+    while rest and rest[0].lower_ in ("of", "about", "on", "regarding", "for", "me", "us", "the", "a"):
+        rest = rest[1:]
+    topic = None if _generic(_span_text(rest)) else _span_text(rest)
+    skip = {t.i for t in doc if anchor is not None and t.i <= anchor.i}
+    return QuestionAnalysis(question, "summary", topic=topic, key_terms=key_terms(doc, skip))
+
+
+def _comparison(question: str, doc) -> QuestionAnalysis:
+    sides = tuple(p for p in _proper_phrases(doc))
+    return QuestionAnalysis(question, "comparison", sides=sides, key_terms=key_terms(doc))
+
+
+def _imperative(question: str, doc, verb) -> QuestionAnalysis:
+    """A request: about the sources (summarize, list, tell me what ...) or not (write a poem)."""
+    lemma = verb.lemma_.lower()
+    if lemma not in _REQUEST_VERBS:
+        return QuestionAnalysis(question, "request")
+    if lemma in _SUMMARY_VERBS or any(t.lemma_.lower() in _SUMMARY_NOUNS for t in doc):
+        return _summary(question, doc)
+    if lemma in ("compare", "contrast"):
+        return _comparison(question, doc)
+    clause = next((t for t in doc if t.lower_ in _WH and t.i > verb.i), None)
+    if clause is not None:  # "Tell me what Croft said": the embedded question is the question
+        inner = analyze(doc[clause.i :].text)
+        return inner if inner.qtype != "request" else QuestionAnalysis(question, "request")
+    if lemma in ("list", "name", "enumerate", "identify"):
+        obj = next((c for c in verb.children if c.dep_ == "dobj"), None) or next(
+            (t for t in doc if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None)
+        kind = _span_text([t for t in obj.subtree if t.i <= obj.i and t.dep_ != "det"]) if obj is not None else None
+        return QuestionAnalysis(question, "list", _noun_type(obj) if obj is not None else None, topic=kind,
+                                key_terms=key_terms(doc, {verb.i}))
+    about = next((t for t in doc if t.lower_ in ("about", "on", "regarding") and t.i > verb.i), None)
+    if about is not None or lemma in ("explain", "describe", "define"):
+        rest = [t for t in doc if t.i > (about.i if about is not None else verb.i) and not t.is_punct]
+        return QuestionAnalysis(question, "summary", topic=_span_text(rest) or None, key_terms=key_terms(doc, {verb.i}))
+    return QuestionAnalysis(question, "request")

@@ -1,0 +1,89 @@
+"""Does the evidence hold what the question asks about? Key terms found by stem, by a
+document's links (an abbreviation and its long form, a surname and the full name), or
+by the initials of a name ("United States" in a text that says "U.S.")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..text.links import Links, initials
+from ..text.terms import stem, terms, words
+from .analysis import KeyTerm
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the question's key terms a text holds: every name? what IDF-weighted share of all?"""
+
+    names: bool
+    share: float
+    missing: tuple[str, ...]
+
+
+def _acronym_in(letters: str, text: str) -> bool:
+    if len(letters) < 2:
+        return False
+    dotted = r"\.?".join(map(re.escape, letters))
+    return bool(re.search(rf"(?<![\w.]){dotted}\.?(?![a-z])", text))
+
+
+def name_groups(key_terms: Iterable[KeyTerm]) -> list[list[KeyTerm]]:
+    """Runs of adjacent name terms in question order ("United", "States" -> one name)."""
+    groups: list[list[KeyTerm]] = []
+    previous = None
+    for t in key_terms:
+        if t.kind == "name" and previous is not None and previous.kind == "name" and groups:
+            groups[-1].append(t)
+        elif t.kind == "name":
+            groups.append([t])
+        previous = t
+    return groups
+
+
+def _number_key(text: str) -> str:
+    """A number as a text may write it: no thousands commas, lower case, no plural ending ("1,950's" -> "1950")."""
+    return re.sub(r"'?s?$", "", text.replace(",", "").lower())
+
+
+def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Links] = ()) -> set[int]:
+    """Indexes of the key terms that ``text`` holds."""
+    stems = set(terms(text))
+    lower = {w.lower() for w in words(text)}
+    expansions = list(links)
+    found: set[int] = set()
+    for i, t in enumerate(key_terms):
+        if t.kind == "number":
+            number = _number_key(t.text)
+            hit = any(w == number or (w.startswith(number) and not w[len(number):].isdigit()) for w in lower)
+        else:
+            hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower
+        if not hit and t.kind == "name":
+            for lk in expansions:
+                long = lk.expand(t.text)  # "AI" asked, "Amnesty International" written
+                if long and all(stem(w) in stems for w in words(long) if w[:1].isupper()):
+                    hit = True
+                    break
+                # "Amnesty" asked, "AI" written: an abbreviation of the text whose long form holds the term
+                if any(v and t.text.lower() in v.lower().split() and _acronym_in(k, text) for k, v in lk.acronyms.items()):
+                    hit = True
+                    break
+        if hit:
+            found.add(i)
+    for group in name_groups(key_terms):  # "United States" asked, "U.S." written
+        if len(group) > 1 and _acronym_in(initials(" ".join(t.text for t in group)), text):
+            found.update(key_terms.index(t) for t in group)
+    return found
+
+
+def coverage(key_terms: tuple[KeyTerm, ...], text: str, idf, links: Iterable[Links] = ()) -> Coverage:
+    """The coverage of ``key_terms`` by ``text``; ``idf(term)`` weighs each by its rarity in the corpus."""
+    if not key_terms:
+        return Coverage(True, 1.0, ())
+    found = covered_terms(key_terms, text, links)
+    weights = [idf(stem(t.text)) for t in key_terms]
+    share = sum(w for i, w in enumerate(weights) if i in found) / (sum(weights) or 1.0)
+    missing = tuple(t.text for i, t in enumerate(key_terms) if i not in found)
+    names_ok = all(i in found for i, t in enumerate(key_terms) if t.kind in ("name", "number"))
+    return Coverage(names_ok, share, missing)

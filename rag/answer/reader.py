@@ -1,0 +1,153 @@
+"""The reader: a small model that reads a question with each passage and says where the
+answer is, or that there is none. It runs with onnxruntime and tokenizers only.
+
+For every passage it gives a "no answer" score, a relevance score, the best answer
+span and, for each sentence, the best span inside that sentence. Scores are logits
+of the model trained by rag/train/reader_train.py (start + end; the [CLS] pair for "no
+answer"). The trained model ships in ``rag/reader_model/`` (see its MODEL_CARD.md).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .reader_features import Window, make_tokenizer, pad, windows
+
+BUNDLED = Path(__file__).parents[1] / "reader_model"
+
+
+class ReaderError(Exception):
+    """A reader model that cannot be loaded; the message names the folder and what is wrong."""
+
+
+@dataclass(frozen=True)
+class SpanScore:
+    """The best answer inside some text: its characters in the passage, and its start + end score."""
+
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found in one passage. ``sentences`` follow the sentence spans asked about."""
+
+    null: float
+    relevance: float
+    best: SpanScore | None
+    sentences: tuple[SpanScore | None, ...]
+
+    @property
+    def answerable(self) -> float:
+        """Best span minus "no answer": above 0 the model would rather answer from this passage."""
+        return (self.best.score if self.best else -1e4) - self.null
+
+
+def _best_span(start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: int) -> tuple[int, int, float] | None:
+    """Best (i, j, start[i] + end[j]) with lo <= i <= j < hi and j - i < longest."""
+    if hi <= lo:
+        return None
+    s, e = start[lo:hi], end[lo:hi]
+    n = hi - lo
+    # rows: start token; columns: span length - 1
+    scores = np.full((n, min(longest, n)), -np.inf, dtype=np.float32)
+    for d in range(scores.shape[1]):
+        scores[: n - d, d] = s[: n - d] + e[d:]
+    i, d = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return lo + int(i), lo + int(i) + int(d), float(scores[i, d])
+
+
+def _token_range(w: Window, start: int, end: int) -> tuple[int, int]:
+    """The window's passage tokens that lie inside characters [start, end): (first, last + 1)."""
+    inside = np.flatnonzero(w.context & (w.starts >= start) & (w.ends <= end))
+    return (int(inside[0]), int(inside[-1]) + 1) if len(inside) else (0, 0)
+
+
+class Reader:
+    """Loads a reader folder (model.onnx, tokenizer.json, reader.json) once; ``read`` is thread-safe."""
+
+    def __init__(self, folder: Path, threads: int = 0, graph: Path | None = None):
+        import onnxruntime as ort
+
+        folder = Path(folder)
+        try:
+            self.config = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.log_severity_level = 3
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self.session = ort.InferenceSession(str(graph or folder / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+            self.tokenizer = make_tokenizer(str(folder / "tokenizer.json"), int(self.config["max_length"]),
+                                            int(self.config["stride"]))
+        except Exception as exc:  # a missing or damaged file makes json, onnxruntime and tokenizers raise anything
+            raise ReaderError(f"cannot load the reader in {folder}: {type(exc).__name__}: {exc}") from exc
+        self.folder = folder
+        self.longest = int(self.config.get("max_answer_tokens", 30))
+
+    def run(self, window: Window) -> tuple[np.ndarray, np.ndarray, float]:
+        """Start and end logits of a window's tokens, and its relevance logit.
+
+        One window per run: the int8 graph scales activations per run, so in a batch a window's
+        scores would depend on its batch-mates; alone, a passage reads the same whatever else is read.
+        """
+        ids, mask, types = pad([window])
+        start, end, rel = self.session.run(["start_logits", "end_logits", "relevance"],
+                                           {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        return start[0], end[0], float(rel[0])
+
+    def read(self, question: str, passages: list[str],
+             sentences: list[list[tuple[int, int]]] | None = None) -> list[Reading]:
+        """Read ``question`` with each passage; ``sentences`` are each passage's sentence spans (characters in it)."""
+        if not passages:
+            return []
+        sentences = sentences or [[] for _ in passages]
+        out: list[dict] = [{"null": np.inf, "rel": -np.inf, "best": None, "sents": [None] * len(s)} for s in sentences]
+        for w in windows(self.tokenizer, question, passages):
+            acc = out[w.passage]
+            s, e, rel = self.run(w)
+            acc["null"] = min(acc["null"], float(s[0] + e[0]))
+            acc["rel"] = max(acc["rel"], rel)
+            ctx = np.flatnonzero(w.context)
+            found = _best_span(np.where(w.context, s, -np.inf), np.where(w.context, e, -np.inf),
+                               int(ctx[0]), int(ctx[-1]) + 1, self.longest) if len(ctx) else None
+            if found and (acc["best"] is None or found[2] > acc["best"].score):
+                acc["best"] = SpanScore(int(w.starts[found[0]]), int(w.ends[found[1]]), found[2])
+            for i, (a, b) in enumerate(sentences[w.passage]):
+                lo, hi = _token_range(w, a, b)
+                got = _best_span(s, e, lo, hi, self.longest)
+                if got and (acc["sents"][i] is None or got[2] > acc["sents"][i].score):
+                    acc["sents"][i] = SpanScore(int(w.starts[got[0]]), int(w.ends[got[1]]), got[2])
+        return [Reading(a["null"], a["rel"], a["best"], tuple(a["sents"])) for a in out]
+
+
+_LOADED: dict[str, Reader] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def reader_folder(setting: str) -> Path | None:
+    """The folder the ``reader`` setting names: "bundled" -> the shipped model, "off" -> None, else a path."""
+    if setting == "off":
+        return None
+    folder = BUNDLED if setting == "bundled" else Path(setting).expanduser()
+    if not (folder / "model.onnx").is_file():
+        where = "the bundled reader" if setting == "bundled" else f"reader folder {folder}"
+        raise ReaderError(f"{where} has no model.onnx (train one with `rag train-reader`, or set reader = \"off\")")
+    return folder
+
+
+def load_reader(setting: str) -> Reader | None:
+    """The reader the setting names, loaded once per process (several indexes share it)."""
+    folder = reader_folder(setting)
+    if folder is None:
+        return None
+    key = str(folder.resolve())
+    with _LOADED_LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = Reader(folder)
+        return _LOADED[key]

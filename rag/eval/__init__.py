@@ -1,0 +1,1 @@
+"""`rag eval`: the question sets and how answers are judged."""

@@ -1,0 +1,1 @@
+"""From source files to an index: read, split, note, embed and write."""

@@ -1,0 +1,1 @@
+"""Embedding and hybrid retrieval over a loaded index."""

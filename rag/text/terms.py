@@ -1,0 +1,56 @@
+"""Word-level text processing shared by BM25, evidence scoring and refusal checks."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from bm25s.stopwords import STOPWORDS_EN
+
+STOPWORDS = frozenset(STOPWORDS_EN) | {
+    "what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do", "say", "said", "says",
+    "tell", "about", "according", "would", "could", "should", "also", "many", "much", "whose",
+}
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+# a run of capitalised words, with the small words names contain ("Bank of England", "al-Abadi")
+CAPITALIZED_RUN = re.compile(
+    r"(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*)(?:\s+(?:(?:of|for|the|de|van|von|al|bin)\s+)*(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*))*"
+)
+_DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3})")
+_HYPHEN = re.compile(r"[-'’]")
+
+
+def words(text: str) -> list[str]:
+    """Surface words (case kept), with digit groups joined ("3,706" -> "3706") and possessives dropped."""
+    # str methods, not a regex per word: this runs over every passage at build
+    return [w[:-2] if w.endswith(("'s", "’s")) else w for w in _WORD.findall(_DIGIT_GROUP.sub("", text))]
+
+
+def terms(text: str) -> list[str]:
+    """Index terms: lower-cased, stop words removed, stemmed; hyphenated words also give their parts."""
+    return terms_of_words(words(text.lower()))
+
+
+def terms_of_words(lower_words: list[str]) -> list[str]:
+    """``terms`` of text whose lower-cased ``words`` are already at hand (the build keeps them too)."""
+    out: list[str] = []
+    for w in lower_words:
+        parts = [w, *_HYPHEN.split(w)] if ("-" in w or "'" in w or "’" in w) else [w]
+        for part in parts:
+            if part and part not in STOPWORDS and (len(part) > 1 or part.isdigit()):
+                out.append(part)
+    return _stemmer().stemWords(out)
+
+
+def stem(word: str) -> str:
+    """The index term of a single word."""
+    return _stemmer().stemWord(word.lower())

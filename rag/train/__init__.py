@@ -1,0 +1,1 @@
+"""Training the models the answer engine ships with."""
