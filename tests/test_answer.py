@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -106,14 +107,14 @@ def test_statement_lookup_by_speaker_equals_a_scan(assistant):
 
     engine = assistant._engine
     for who in ("Townsend", "General Croft", "Stephen Townsend", "Amnesty International", "al-Abadi", "Nobody Here"):
-        scanned = [(doc_id, st) for doc_id, sts in engine.statements.items() for st in statements_by(sts, who)]
-        assert engine.statements_of(who) == scanned
-    assert engine.statements_of("Townsend")  # the article quotes him
+        scanned = [(doc_id, st) for doc_id, sts in engine.view.statements.items() for st in statements_by(sts, who)]
+        assert engine.view.statements_of(who) == scanned
+    assert engine.view.statements_of("Townsend")  # the article quotes him
 
 
 def _candidate_for(engine, needle: str, score: float):
     """A Candidate for the seed sentence holding ``needle``, with a chosen score."""
-    from rag.answer.candidates import Candidate
+    from rag.answer.rank import Candidate
 
     index = engine.index
     for p in index.passages:
@@ -126,22 +127,22 @@ def _candidate_for(engine, needle: str, score: float):
 def test_a_second_sentence_joins_only_when_close_and_bringing_missing_query_terms(assistant):
     """The second-sentence rule: scored at least `second_sentence_ratio` of the best and bringing at
     least `second_sentence_gain` of the query's (IDF-weighted) terms that the first sentence lacks."""
-    from rag.answer.extractive import ExtractiveEngine
+    from rag.answer.compose.factoid import evidence_spans
 
-    engine = ExtractiveEngine(assistant._engine.retriever, assistant.settings.with_scoring(
-        second_sentence_ratio=0.8, second_sentence_gain=0.15))
+    engine = assistant._engine
+    s = assistant.settings.with_scoring(second_sentence_ratio=0.8, second_sentence_gain=0.15).scoring
     query = "Which organization published the report on civilian deaths?"
     deaths = _candidate_for(engine, "counted at least 426 civilian deaths", 1.0)
     published = "In a report published on Tuesday"
     close_new = _candidate_for(engine, published, 0.85)  # brings "published", "report"
-    spans = engine.evidence_spans([deaths, close_new], query)
+    spans = evidence_spans([deaths, close_new], query, engine.view, s)
     assert [(u.start, u.end) for u in spans] == [(deaths.start, deaths.end), (close_new.start, close_new.end)]
     # too far below the best: not added
     far = _candidate_for(engine, published, 0.7)
-    assert len(engine.evidence_spans([deaths, far], query)) == 1
+    assert len(evidence_spans([deaths, far], query, engine.view, s)) == 1
     # as close, but nothing the first sentence lacks ("civilians" again): not added
     same_terms = _candidate_for(engine, "instructing civilians to stay away from IS", 0.95)
-    assert len(engine.evidence_spans([deaths, same_terms], query)) == 1
+    assert len(evidence_spans([deaths, same_terms], query, engine.view, s)) == 1
     # at most max_answer_sentences
-    one = ExtractiveEngine(engine.retriever, engine.settings.with_scoring(max_answer_sentences=1))
-    assert len(one.evidence_spans([deaths, close_new], query)) == 1
+    one = dataclasses.replace(s, max_answer_sentences=1)
+    assert len(evidence_spans([deaths, close_new], query, engine.view, one)) == 1

@@ -2,7 +2,8 @@
 
 from types import SimpleNamespace
 
-from rag.answer.candidates import Readings, rank
+from rag.answer.rank import rank
+from rag.answer.read import Readings
 from rag.search.retrieval import Evidence
 
 

@@ -24,9 +24,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from ..text import nlp
+from .qtypes import QType
 
-QUESTION_TYPES = ("factoid", "who_said", "what_said", "definition", "list", "summary", "why", "how",
-                  "yes_no", "comparison", "request")
 
 # spaCy entity labels that count as each expected answer type
 ANSWER_LABELS = {
@@ -81,7 +80,7 @@ class QuestionAnalysis:
     """What a question asks (see the module docstring)."""
 
     text: str
-    qtype: str
+    qtype: QType
     answer_type: str | None = None
     focus: str | None = None  # the entity or phrase asked about ("AI" in "What does AI stand for?")
     speaker: str | None = None  # what_said: whose words
@@ -165,7 +164,7 @@ def _analyze(question: str) -> QuestionAnalysis:
     doc = nlp.parse(question.strip())
     words = [t for t in doc if not t.is_punct and not t.is_space]
     if not words:
-        return QuestionAnalysis(question, "factoid")
+        return QuestionAnalysis(question, QType.FACTOID)
     if words[0].pos_ == "ADP" and len(words) > 1 and words[1].lower_ in _WH:
         words = words[1:]  # "On what day ...", "In which city ...": the wh-word leads
     first = words[0]
@@ -181,23 +180,23 @@ def _analyze(question: str) -> QuestionAnalysis:
         return _comparison(question, doc)
     wh = first.lower_
     if wh in ("since", "until") and len(words) > 1 and words[1].lower_ == "when":
-        return QuestionAnalysis(question, "factoid", "DATE", key_terms=key_terms(doc))
+        return QuestionAnalysis(question, QType.FACTOID, "DATE", key_terms=key_terms(doc))
     if wh in ("who", "whom", "whose"):
         return _who(question, doc, root)
     if wh in ("what", "which"):
         return _what(question, doc, root, words)
     if wh == "when":
-        return QuestionAnalysis(question, "factoid", "DATE", key_terms=key_terms(doc))
+        return QuestionAnalysis(question, QType.FACTOID, "DATE", key_terms=key_terms(doc))
     if wh == "where":
-        return QuestionAnalysis(question, "factoid", "PLACE", key_terms=key_terms(doc))
+        return QuestionAnalysis(question, QType.FACTOID, "PLACE", key_terms=key_terms(doc))
     if wh == "why":
-        return QuestionAnalysis(question, "why", key_terms=key_terms(doc))
+        return QuestionAnalysis(question, QType.WHY, key_terms=key_terms(doc))
     if wh == "how":
         if len(words) > 1 and words[1].lower_ in _HOW_NUMBER:
-            return QuestionAnalysis(question, "factoid", "NUMBER", key_terms=key_terms(doc, {words[1].i}))
-        return QuestionAnalysis(question, "how", key_terms=key_terms(doc))
+            return QuestionAnalysis(question, QType.FACTOID, "NUMBER", key_terms=key_terms(doc, {words[1].i}))
+        return QuestionAnalysis(question, QType.HOW, key_terms=key_terms(doc))
     if first.lemma_.lower() in _AUX and first.tag_ in ("VBZ", "VBD", "VBP", "MD", "VB"):
-        return QuestionAnalysis(question, "yes_no", key_terms=key_terms(doc))
+        return QuestionAnalysis(question, QType.YES_NO, key_terms=key_terms(doc))
     return _what(question, doc, root, words)
 
 
@@ -213,14 +212,14 @@ def _who(question: str, doc, root) -> QuestionAnalysis:
     if speech is not None and not any(c.dep_ in ("nsubj",) and c.lower_ not in _WH for c in speech.children):
         clause = [t for t in doc if t.i > speech.i and not t.is_punct]
         skip = {speech.i}
-        return QuestionAnalysis(question, "who_said", "PERSON", topic=_span_text(clause) or None,
+        return QuestionAnalysis(question, QType.WHO_SAID, "PERSON", topic=_span_text(clause) or None,
                                 key_terms=key_terms(doc, skip))
     if root.lemma_ == "be":
         subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
         if subject and subject[0].pos_ == "PROPN":
             focus = next(iter(_proper_phrases(doc)), subject[0].text)
-            return QuestionAnalysis(question, "definition", focus=focus, key_terms=key_terms(doc))
-    return QuestionAnalysis(question, "factoid", "AGENT", key_terms=key_terms(doc))
+            return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
+    return QuestionAnalysis(question, QType.FACTOID, "AGENT", key_terms=key_terms(doc))
 
 
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
@@ -228,7 +227,7 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
     # "what does X stand for / mean"
     if ("stand" in lemmas and "for" in lemmas) or root.lemma_ in ("mean",) or "abbreviation" in lemmas:
         focus = next((t.text for t in doc if t.dep_ in ("nsubj",) and t.lower_ not in _WH), None)
-        return QuestionAnalysis(question, "definition", focus=focus, key_terms=key_terms(doc))
+        return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
     # "which/what N": the wh-word is N's determiner
     head = words[1] if len(words) > 1 and words[0].lower_ in ("what", "which") and words[0].dep_ == "det" else None
     noun = None
@@ -242,21 +241,21 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
         if speaker is not None and speaker.pos_ in ("PROPN", "NOUN"):
             who = _span_text([t for t in speaker.subtree if t.lower_ not in _WH and t.pos_ != "AUX"
                               and (not t.is_punct or t.text == "-")])
-            return QuestionAnalysis(question, "what_said", focus=who, speaker=who, topic=_said_topic(speech),
+            return QuestionAnalysis(question, QType.WHAT_SAID, focus=who, speaker=who, topic=_said_topic(speech),
                                     key_terms=key_terms(doc, {speech.i}))
     if root.lemma_ == "be" and len(words) <= 6:
         subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
         if subject:
             focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
-            return QuestionAnalysis(question, "definition", focus=focus, key_terms=key_terms(doc))
+            return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
     if noun is not None and (root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])):
         kind = _span_text([t for t in noun.subtree if t.i >= head.i and t.i <= noun.i])
-        return QuestionAnalysis(question, "list", _noun_type(noun), topic=kind,
+        return QuestionAnalysis(question, QType.LIST, _noun_type(noun), topic=kind,
                                 key_terms=key_terms(doc, {root.i, *range(head.i, noun.i + 1)}))
     answer_type = _noun_type(noun) if noun is not None else None
     # the noun of "which organization" names the kind of answer, not a word the evidence must hold
     skip = {noun.i} if answer_type else set()
-    return QuestionAnalysis(question, "factoid", answer_type, key_terms=key_terms(doc, skip))
+    return QuestionAnalysis(question, QType.FACTOID, answer_type, key_terms=key_terms(doc, skip))
 
 
 def _said_topic(speech) -> str | None:
@@ -296,19 +295,19 @@ def _summary(question: str, doc) -> QuestionAnalysis:
         rest = rest[1:]
     topic = None if _generic(_span_text(rest)) else _span_text(rest)
     skip = {t.i for t in doc if anchor is not None and t.i <= anchor.i}
-    return QuestionAnalysis(question, "summary", topic=topic, key_terms=key_terms(doc, skip))
+    return QuestionAnalysis(question, QType.SUMMARY, topic=topic, key_terms=key_terms(doc, skip))
 
 
 def _comparison(question: str, doc) -> QuestionAnalysis:
     sides = tuple(p for p in _proper_phrases(doc))
-    return QuestionAnalysis(question, "comparison", sides=sides, key_terms=key_terms(doc))
+    return QuestionAnalysis(question, QType.COMPARISON, sides=sides, key_terms=key_terms(doc))
 
 
 def _imperative(question: str, doc, verb) -> QuestionAnalysis:
     """A request: about the sources (summarize, list, tell me what ...) or not (write a poem)."""
     lemma = verb.lemma_.lower()
     if lemma not in _REQUEST_VERBS:
-        return QuestionAnalysis(question, "request")
+        return QuestionAnalysis(question, QType.REQUEST)
     if lemma in _SUMMARY_VERBS or any(t.lemma_.lower() in _SUMMARY_NOUNS for t in doc):
         return _summary(question, doc)
     if lemma in ("compare", "contrast"):
@@ -316,15 +315,15 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
     clause = next((t for t in doc if t.lower_ in _WH and t.i > verb.i), None)
     if clause is not None:  # "Tell me what Croft said": the embedded question is the question
         inner = analyze(doc[clause.i :].text)
-        return inner if inner.qtype != "request" else QuestionAnalysis(question, "request")
+        return inner if inner.qtype != QType.REQUEST else QuestionAnalysis(question, QType.REQUEST)
     if lemma in ("list", "name", "enumerate", "identify"):
         obj = next((c for c in verb.children if c.dep_ == "dobj"), None) or next(
             (t for t in doc if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None)
         kind = _span_text([t for t in obj.subtree if t.i <= obj.i and t.dep_ != "det"]) if obj is not None else None
-        return QuestionAnalysis(question, "list", _noun_type(obj) if obj is not None else None, topic=kind,
+        return QuestionAnalysis(question, QType.LIST, _noun_type(obj) if obj is not None else None, topic=kind,
                                 key_terms=key_terms(doc, {verb.i}))
     about = next((t for t in doc if t.lower_ in ("about", "on", "regarding") and t.i > verb.i), None)
     if about is not None or lemma in ("explain", "describe", "define"):
         rest = [t for t in doc if t.i > (about.i if about is not None else verb.i) and not t.is_punct]
-        return QuestionAnalysis(question, "summary", topic=_span_text(rest) or None, key_terms=key_terms(doc, {verb.i}))
-    return QuestionAnalysis(question, "request")
+        return QuestionAnalysis(question, QType.SUMMARY, topic=_span_text(rest) or None, key_terms=key_terms(doc, {verb.i}))
+    return QuestionAnalysis(question, QType.REQUEST)

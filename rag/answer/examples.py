@@ -22,9 +22,9 @@ def example_questions(engine, limit: int = 4) -> list[str]:
             quoted.update(names)
     ranked = [name for name, _ in quoted.most_common()]
     if ranked:
-        out.append(f"What did {engine.short_name(ranked[0]).split()[-1]} say?")
+        out.append(f"What did {engine.view.short_name(ranked[0]).split()[-1]} say?")
     for name in ranked[1:2]:
-        out.append(f"Who is {engine.short_name(name)}?")
+        out.append(f"Who is {engine.view.short_name(name)}?")
     # an abbreviation the text spells out, not one that is also an English word ("IS")
     acronym = next((k for lk in index.links.values() for k, v in lk.acronyms.items()
                     if v and len(k) >= 2 and k.lower() not in STOPWORDS), None)

@@ -1,0 +1,90 @@
+"""Factoid questions: a short answer of the expected kind and the sentence it comes from."""
+
+from __future__ import annotations
+
+from ...settings import ScoringConfig
+from ...text.terms import terms
+from ..analysis import ANSWER_LABELS
+from ..asked import Asked
+from ..rank import Candidate
+from ..types import Span
+from ..view import SourcesView
+from .parts import Composition, closest, typed_entities
+
+
+def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """A short answer of the expected type and the sentence it comes from (with the neighbour that holds it)."""
+    a = q.analysis
+    labels = ANSWER_LABELS.get(a.answer_type or "")
+    if not q.candidates:
+        return None
+    if labels is None:
+        return Composition(evidence_spans(q.candidates, q.query, view, s), reader_short(q.candidates[0], view))
+    asked = {t.text.lower() for t in a.key_terms}
+    if a.answer_type == "AGENT":  # "who": a person if any, else a body that acts like one
+        return _typed(q, ANSWER_LABELS["PERSON"], asked, view, s) or _typed(q, labels, asked, view, s)
+    found = _typed(q, labels, asked, view, s)
+    if found is None and not a.strict_type:
+        # "which era", "what company": the noun names a kind the entity model may not tag; the best sentence
+        return Composition(evidence_spans(q.candidates, q.query, view, s), reader_short(q.candidates[0], view))
+    return found
+
+
+def _typed(q: Asked, labels: set[str], asked: set[str], view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """The best candidate (or its neighbour) holding an entity of ``labels``; None if the top ones hold none."""
+    best = q.candidates[0].score
+    for cand in q.candidates[: s.type_candidates]:
+        if cand.score < s.type_ratio * best:
+            break
+        ents = typed_entities(view.text(cand.doc_id, cand.start, cand.end), cand.start, labels, asked)
+        if ents:
+            e = closest(ents, cand.span)
+            return Composition([view.span(cand.doc_id, cand.start, cand.end, cand.score)], e.text)
+        for side in view.neighbours(cand.doc_id, cand.start, cand.end):  # the date in the next sentence, the name before
+            if side is None:
+                continue
+            ents = typed_entities(view.text(cand.doc_id, *side), side[0], labels, asked)
+            if ents:
+                lo, hi = min(side[0], cand.start), max(side[1], cand.end)
+                return Composition(view.spans_between(cand.doc_id, lo, hi, cand.score), ents[0].text)
+    return None
+
+
+def reader_short(cand: Candidate, view: SourcesView) -> str | None:
+    """The reader's answer inside the best sentence, when it is a phrase rather than the whole sentence."""
+    if cand.span is None:
+        return None
+    text = view.text(cand.doc_id, *cand.span).strip(" ,.;:“”\"")
+    whole = view.text(cand.doc_id, cand.start, cand.end)
+    return text if text and len(text.split()) <= 12 and len(text) < 0.8 * len(whole) else None
+
+
+def evidence_spans(candidates: list[Candidate], query: str, view: SourcesView, s: ScoringConfig) -> list[Span]:
+    """The best sentence; a neighbour in its passage that scores nearly as well joins it (one citation
+    for the run); another sentence is added only when it scores nearly as well and brings query terms
+    the answer so far lacks (IDF-weighted share of the query)."""
+    best = candidates[0]
+    start, end = best.start, best.end
+    for c in candidates[1:]:
+        if c.pid != best.pid or c.score < s.neighbour_ratio * best.score:
+            continue
+        between = view.sentences_between(best.pid, c.end, start) if c.end <= start else \
+            view.sentences_between(best.pid, end, c.start) if c.start >= end else True
+        if not between:
+            start, end = min(start, c.start), max(end, c.end)
+            break
+    spans = [Span(best.pid, start, end, best.score)]
+    q_terms = set(terms(query))
+    weight = sum(view.idf(t) for t in q_terms) or 1.0
+    covered = q_terms & set(terms(view.text(best.doc_id, start, end)))
+    for c in candidates[1:4]:
+        if len(spans) >= s.max_answer_sentences:
+            break
+        if c.pid == best.pid and start <= c.start < end:
+            continue
+        brings = (q_terms & set(terms(view.text(c.doc_id, c.start, c.end)))) - covered
+        gain = sum(view.idf(t) for t in brings) / weight
+        if c.score >= s.second_sentence_ratio * best.score and gain >= s.second_sentence_gain:
+            spans.append(Span(c.pid, c.start, c.end, c.score))
+            covered |= brings
+    return spans

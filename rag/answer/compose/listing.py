@@ -1,0 +1,127 @@
+"""Lists and summaries: every item of a kind, or a few covering sentences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...settings import ScoringConfig
+from ..analysis import ANSWER_LABELS, SPEECH_LEMMAS, analyze
+from ..asked import Asked
+from ..qtypes import QType
+from ..rank import Candidate
+from ..types import Span
+from ..view import SourcesView
+from .parts import Composition, typed_entities
+from .speech import statement_spans
+
+_ITEM_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT"}
+
+
+def top_documents(q: Asked, view: SourcesView, n: int = 3) -> list[str]:
+    """The documents of the top hits, best first, at most ``n``."""
+    return list(dict.fromkeys(view.doc_of(h.pid) for h in q.hits[:n]))
+
+
+def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """Every distinct item of the asked kind in the top documents, each with the sentence it occurs in."""
+    a = q.analysis
+    labels = ANSWER_LABELS.get(a.answer_type or "") or _ITEM_LABELS
+    if a.verb in SPEECH_LEMMAS or any(t.lemma in SPEECH_LEMMAS for t in a.key_terms):  # "Who is quoted?": the speakers
+        speakers = view.speakers(top_documents(q, view), people_only=a.answer_type == "PERSON")
+        if speakers:
+            names = [n for n, _ in speakers][: s.list_max_items]
+            return Composition([sp for _, sp in speakers][: s.list_max_items], ", ".join(names), bullets=True, labels=names)
+    seen: dict[str, tuple[str, Span]] = {}
+    for pid in _list_passages(q, view, s):
+        p = view.index.passages[pid]
+        for start, end in p.sentences:
+            for e in typed_entities(view.text(p.doc_id, start, end), start, labels, set()):
+                if "PERSON" not in labels and view.is_person(e.text):
+                    continue  # the entity model's ORG for a name the document uses for a person
+                key = view.canonical(p.doc_id, e.text)
+                if key and not any(key == k or set(key.split()) <= set(k.split()) for k in seen):
+                    for k in [k for k in seen if set(k.split()) < set(key.split())]:
+                        del seen[k]  # "Amnesty" seen first, "Amnesty International" now: keep the fuller name
+                    seen[key] = (e.text, view.span(p.doc_id, start, end, 1.0))
+    if not seen:
+        return summary(q, view, s) if a.answer_type is None else None
+    names = list(seen)
+    if a.topic and len(names) > 1:  # most like the kind asked for first ("news organizations")
+        sims = view.embed_many([seen[n][0] for n in names]) @ view.embed(a.topic)
+        names = [names[i] for i in np.argsort(-sims, kind="stable")]
+    names = names[: s.list_max_items]
+    return Composition([seen[n][1] for n in names], ", ".join(seen[n][0] for n in names), bullets=True,
+                       labels=[seen[n][0] for n in names])
+
+
+def _list_passages(q: Asked, view: SourcesView, s: ScoringConfig) -> list[int]:
+    """Where a list question's items are looked for: every passage of the top hits' documents, in
+    document order, up to ``list_passages`` per document (a list is of what the sources mention)."""
+    out: list[int] = []
+    for doc_id in top_documents(q, view):
+        out.extend(list(view.index.passages.of_document(doc_id))[: s.list_passages])
+    return out
+
+
+def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """A few covering sentences: the speaker's statements when the topic is what someone said, else
+    the most relevant sentences chosen by maximal marginal relevance, in document order."""
+    a = q.analysis
+    if a.topic:
+        inner = analyze(a.topic)
+        if inner.qtype == QType.WHAT_SAID and inner.speaker:
+            spans = statement_spans(inner.speaker, inner.topic, q.qvec, view, s, limit=s.summary_sentences)
+            if spans:
+                return Composition(spans, bullets=len(spans) > 1)
+    if not a.topic:  # the sources as a whole: the central sentences of the top documents
+        spans, labels = overview(top_documents(q, view, len(q.hits)), s.summary_sentences, view, s)
+        return Composition(spans, bullets=True, labels=labels) if spans else None
+    chosen = diverse(q.candidates, s.summary_sentences, view, s)
+    if not chosen:
+        return None
+    first = chosen[0].doc_id
+    chosen.sort(key=lambda c: (c.doc_id != first, c.pid, c.start))
+    return Composition([view.span(c.doc_id, c.start, c.end, c.score) for c in chosen], bullets=len(chosen) > 1)
+
+
+def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) -> tuple[list[Span], list[str]]:
+    """About ``k`` sentences covering the first three of ``doc_ids``, each document's in its own order: the
+    sentences closest to the document's centre (the mean of its sentence vectors), picked by maximal
+    marginal relevance; labels name the documents when several."""
+    docs = doc_ids[:3]
+    per_doc = max(1, round(k / len(docs))) if docs else 0
+    spans, labels = [], []
+    for doc_id in docs:
+        rows, sents = [], []
+        for pid in view.index.passages.of_document(doc_id):
+            rows.extend(view.index.passage_sentences(pid))
+            sents.extend((pid, a, b) for a, b in view.index.passages[pid].sentences)
+        vecs = np.asarray(view.index.sentence_vectors[rows[0] : rows[-1] + 1]) if rows else np.zeros((0, 1))
+        if not len(vecs):
+            continue
+        centre = vecs.mean(axis=0)
+        pool = [Candidate(pid, doc_id, row, a, b, float(v @ centre), 0.0)
+                for (pid, a, b), row, v in zip(sents, rows, vecs) if len(view.text(doc_id, a, b).split()) >= 6]
+        pool.sort(key=lambda c: -c.score)
+        chosen = sorted(diverse(pool, per_doc, view, s), key=lambda c: c.start)
+        spans += [Span(c.pid, c.start, c.end, c.score) for c in chosen]
+        labels += [view.title(doc_id) if len(docs) > 1 else ""] * len(chosen)
+    return spans, labels
+
+
+def diverse(candidates: list[Candidate], k: int, view: SourcesView, s: ScoringConfig) -> list[Candidate]:
+    """Up to ``k`` candidates by maximal marginal relevance: relevant, and unlike those already chosen."""
+    pool = [c for c in candidates if c.score >= s.summary_min_ratio * candidates[0].score] if candidates else []
+    if not pool:
+        return []
+    vecs = np.stack([view.sentence_vector(c.row) for c in pool])
+    chosen: list[int] = [0]
+    while len(chosen) < min(k, len(pool)):
+        sims = vecs @ vecs[chosen].T
+        mmr = [s.mmr_lambda * c.score - (1 - s.mmr_lambda) * float(sims[i].max()) if i not in chosen else -np.inf
+               for i, c in enumerate(pool)]
+        i = int(np.argmax(mmr))
+        if mmr[i] == -np.inf or float(sims[i].max()) > s.summary_max_similarity:
+            break
+        chosen.append(i)
+    return [pool[i] for i in chosen]

@@ -1,0 +1,39 @@
+"""What composers return, and the entity helpers several of them share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...text import nlp
+from ..types import Span
+
+
+@dataclass
+class Composition:
+    """Spans to quote (each cited), in answer order; ``labels`` name list items or comparison sides."""
+
+    spans: list[Span]
+    short: str | None = None
+    bullets: bool = False
+    labels: list[str] = field(default_factory=list)
+
+
+def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) -> list[nlp.Entity]:
+    """Entities of ``labels`` in ``text`` (shifted to document offsets), not named in the question; a
+    person or organisation must look like a name (capitalised words)."""
+    out = []
+    for e in nlp.entities(text):
+        if e.label not in labels or e.text.lower() in exclude or any(w in exclude for w in e.text.lower().split()):
+            continue
+        if e.label in ("PERSON", "ORG") and not all(w[:1].isupper() or not w[:1].isalpha() or len(w) <= 3
+                                                    for w in e.text.split()):
+            continue
+        out.append(nlp.Entity(e.start + offset, e.end + offset, e.label, e.text))
+    return out
+
+
+def closest(ents: list[nlp.Entity], span: tuple[int, int] | None) -> nlp.Entity:
+    """The entity overlapping the reader's span, else the nearest to it, else the first."""
+    if span is None:
+        return ents[0]
+    return min(ents, key=lambda e: 0 if e.start < span[1] and span[0] < e.end else min(abs(e.start - span[1]), abs(span[0] - e.end)) + 1)

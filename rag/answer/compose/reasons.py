@@ -1,0 +1,66 @@
+"""Why and how, yes or no, and comparisons: the sentences that state them."""
+
+from __future__ import annotations
+
+from ...settings import ScoringConfig
+from ...text import nlp
+from ..asked import Asked
+from ..coverage import coverage
+from ..view import SourcesView
+from .factoid import reader_short
+from .parts import Composition
+from .speech import best_statement
+
+
+def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """Why / how: the best sentence with the neighbour that scores better (reasons follow or precede claims)."""
+    if not q.candidates:
+        return None
+    best = q.candidates[0]
+    before, after = view.neighbours(best.doc_id, best.start, best.end)
+    scores = {(c.start, c.end): c.score for c in q.candidates if c.doc_id == best.doc_id}
+    side = max((x for x in (before, after) if x is not None), key=lambda x: scores.get(x, -1e9), default=None)
+    lo, hi = best.start, best.end
+    if side is not None:
+        lo, hi = min(lo, side[0]), max(hi, side[1])
+    return Composition(view.spans_between(best.doc_id, lo, hi, best.score), reader_short(best, view))
+
+
+def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """"Yes" or "No" only when the best evidence states it: its verb matches the question's, negated or not."""
+    if not q.candidates:
+        return None
+    best = q.candidates[0]
+    text = view.text(best.doc_id, best.start, best.end)
+    links = [view.links[best.doc_id]] if best.doc_id in view.links else []
+    cov = coverage(q.analysis.key_terms, text, view.idf, links)
+    verbs = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB"}
+    matched = [t for t in nlp.parse(text) if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in verbs]
+    negated = any(c.dep_ == "neg" for t in matched for c in t.children)
+    if matched and negated:
+        short = "No"
+    elif cov.names and cov.share >= 0.999:
+        short = "Yes"
+    else:
+        short = "The sources say"
+    return Composition([view.span(best.doc_id, best.start, best.end, best.score)], short)
+
+
+def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """One cited sentence per side: each side's own statement on the topic, else its best evidence."""
+    a = q.analysis
+    sides = list(a.sides)[:4]
+    if len(sides) < 2:
+        return explanation(q, view, s)
+    side_words = {w.lower() for side in sides for w in side.split()}
+    topic = " ".join(t.text for t in a.key_terms if t.kind != "name" and t.text.lower() not in side_words)
+    spans, labels = [], []
+    for side in sides:
+        found = best_statement(side, topic or q.query, view)
+        if not found:
+            mention = [c for c in q.candidates if side.lower() in view.text(c.doc_id, c.start, c.end).lower()]
+            found = [view.span(mention[0].doc_id, mention[0].start, mention[0].end, mention[0].score)] if mention else []
+        if found:
+            spans.append(found[0])
+            labels.append(side)
+    return Composition(spans, bullets=True, labels=labels) if len(spans) >= 2 else None

@@ -1,0 +1,231 @@
+"""A read-only view of the loaded sources: what the composers and the decision may look at.
+
+Text and sentence spans of the documents, their speakers and links (abbreviations, short
+names), sentence vectors, and the retriever's word weights and embeddings as read-only
+services. Built once per index (its speaker index is a lookup, not a scan); nothing here
+changes the index or calls a later stage.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..search.retrieval import Retriever
+from ..store.index import Index
+from ..text import nlp
+from ..text.attribution import TITLES, Statement, name_words
+from ..text.links import Links, acronym_letters
+from ..text.terms import words
+from .coverage import Coverage, coverage
+from .types import Span
+from .vocabulary import Vocabulary
+
+
+class SourcesView:
+    """What the sources say and where, for one loaded index."""
+
+    def __init__(self, retriever: Retriever):
+        self._retriever = retriever
+        self.index: Index = retriever.index
+        self.statements = self.index.statements  # per document, attributed by the build
+        self.links: dict[str, Links] = self.index.links
+        self.acronyms = {k for lk in self.links.values() for k in lk.acronyms}
+        self.people = {short for lk in self.links.values() for short in lk.names}
+        self.vocabulary = Vocabulary(self.index.surface_words)  # every word of the sources, for what they never say
+        # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
+        self._by_speaker: dict[str, list[tuple[int, int]]] = {}
+        self._by_sentence: dict[tuple[str, int], Statement] = {}
+        self._doc_order = list(self.statements)
+        for d, (doc_id, sts) in enumerate(self.statements.items()):
+            for i, st in enumerate(sts):
+                for w in st.speaker:
+                    self._by_speaker.setdefault(w, []).append((d, i))
+                for s, _ in st.sentences:
+                    self._by_sentence[(doc_id, s)] = st
+
+    # -- text and spans -------------------------------------------------------------------
+    def text(self, doc_id: str, start: int, end: int) -> str:
+        return self.index.documents[doc_id].text[start:end]
+
+    def doc_of(self, pid: int) -> str:
+        return self.index.passages[pid].doc_id
+
+    def title(self, doc_id: str) -> str:
+        return self.index.documents[doc_id].title
+
+    def span(self, doc_id: str, start: int, end: int, score: float) -> Span:
+        """The span of [start, end), cut to the passage that holds its start."""
+        pid = self.index.passages.at(doc_id, start)
+        if pid is None:
+            raise ValueError("span outside every passage")
+        return Span(pid, start, min(end, self.index.passages[pid].end), score)
+
+    def spans_between(self, doc_id: str, lo: int, hi: int, score: float) -> list[Span]:
+        """The sentences within [lo, hi), one span per passage they fall in."""
+        out: list[Span] = []
+        for s, e in self.index.passages.document_sentences(doc_id):
+            if s >= lo and e <= hi:
+                pid = self.index.passages.at(doc_id, s)
+                if out and out[-1].pid == pid:
+                    out[-1] = Span(pid, out[-1].start, e, score)
+                else:
+                    out.append(Span(pid, s, e, score))
+        return out or [self.span(doc_id, lo, hi, score)]
+
+    def sentences_between(self, pid: int, a: int, b: int) -> bool:
+        """Whether passage ``pid`` has a whole sentence within [a, b)."""
+        return any(a <= s and e <= b for s, e in self.index.passages[pid].sentences)
+
+    def neighbours(self, doc_id: str, start: int, end: int) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+        """The sentences just before and after [start, end) in its paragraph (document offsets), if any."""
+        doc = self.index.documents[doc_id].text
+        sentences = self.index.passages.document_sentences(doc_id)
+        starts = [s for s, _ in sentences]
+        i = int(np.searchsorted(starts, start))
+        before = sentences[i - 1] if i > 0 and "\n\n" not in doc[sentences[i - 1][1] : start] else None
+        after = sentences[i + 1] if i + 1 < len(sentences) and "\n\n" not in doc[end : sentences[i + 1][0]] else None
+        return before, after
+
+    def sentence_vector(self, row: int) -> np.ndarray:
+        return np.asarray(self.index.sentence_vectors[row])
+
+    # -- word weights and embeddings (the retriever's, read-only) ----------------------------
+    def idf(self, term: str) -> float:
+        return self._retriever.idf(term)
+
+    def lexical_overlap(self, query_terms: list[str], text: str) -> float:
+        return self._retriever.lexical_overlap(query_terms, text)
+
+    def coverage(self, key_terms: tuple, text: str, doc_id: str) -> Coverage:
+        """How much of ``key_terms`` ``text`` (of document ``doc_id``, whose links count) holds."""
+        return coverage(key_terms, text, self.idf, [self.links[doc_id]] if doc_id in self.links else [])
+
+    def embed(self, text: str) -> np.ndarray:
+        return self._retriever.embedder.encode_query(text)
+
+    def embed_many(self, texts: list[str]) -> np.ndarray:
+        return self._retriever.embedder.encode(texts)
+
+    def sentence_alone(self, row: int | None, text: str) -> np.ndarray | None:
+        """A sentence's vector embedded on its own (see Retriever.sentence_alone); None without a row."""
+        return self._retriever.sentence_alone(row, text) if row is not None else None
+
+    # -- speakers ---------------------------------------------------------------------------
+    def is_person(self, name: str) -> bool:
+        """Whether a name is one the sources use for a person (a short name linked to a full one)."""
+        return any(w.lower() in self.people for w in name.split())
+
+    def statements_of(self, who: str) -> list[tuple[str, Statement]]:
+        """(doc_id, statement) for every statement whose speaker shares a name word with ``who``, in document order."""
+        hits = sorted({hit for w in name_words(who) for hit in self._by_speaker.get(w, ())})
+        return [(self._doc_order[d], self.statements[self._doc_order[d]][i]) for d, i in hits]
+
+    def statement_at(self, doc_id: str, start: int) -> Statement | None:
+        """The statement holding the sentence that starts at ``start``, if it is attributed."""
+        return self._by_sentence.get((doc_id, start))
+
+    def full_name(self, doc_id: str, speaker: frozenset[str]) -> str:
+        """The fullest mention of a speaker in the document ("British Major General Rupert Jones")."""
+        links = self.links.get(doc_id)
+        for w in sorted(speaker, key=len, reverse=True):
+            if links and w in links.names:
+                return links.names[w]
+        text = self.index.documents[doc_id].text
+        found = [m.group(0) for w in speaker for m in re.finditer(rf"\b{re.escape(w)}\b", text, re.I)]
+        return max(found, key=len) if found else " ".join(sorted(speaker)).title()
+
+    def naming_sentence(self, doc_id: str, st: Statement) -> tuple[int, int] | None:
+        """The sentence of a statement that names its speaker (the attribution), if any."""
+        for s, e in st.sentences:
+            if name_words(self.text(doc_id, s, e)) & st.speaker:
+                return s, e
+        return None
+
+    @staticmethod
+    def short_name(full: str) -> str:
+        """"U.S. Army Lt. General Stephen Townsend" -> "Stephen Townsend": the last name word and the
+        capitalised word before it, unless that is a title."""
+        words_ = full.split()
+        if len(words_) >= 2 and words_[-2][:1].isupper() and words_[-2].lower().strip(".") not in TITLES:
+            return " ".join(words_[-2:])
+        return words_[-1] if words_ else full
+
+    def speakers(self, doc_ids: list[str], people_only: bool = False) -> list[tuple[str, Span]]:
+        """Everyone quoted in ``doc_ids``, in order of first statement: (name, the sentence naming them);
+        ``people_only`` keeps the speakers the document names as people (rag/text/links.py)."""
+        out: dict[str, tuple[str, Span]] = {}
+        for doc_id in doc_ids:
+            links = self.links.get(doc_id)
+            for st in self.statements.get(doc_id, []):
+                if people_only and not (links and st.speaker & set(links.names)):
+                    continue
+                name = self.full_name(doc_id, st.speaker)
+                key = self.canonical(doc_id, name)
+                if key not in out:
+                    s, e = self.naming_sentence(doc_id, st) or st.sentences[0]
+                    out[key] = (self.short_name(name), self.span(doc_id, s, e, 1.0))
+        return list(out.values())
+
+    # -- names and abbreviations ---------------------------------------------------------------
+    def canonical(self, doc_id: str, name: str) -> str:
+        """One key for the names of one thing: "Jones" and "Rupert Jones" alike, "AI" as "Amnesty International"."""
+        name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
+        links = self.links.get(doc_id)
+        expanded = (links.expand(name) or links.expand(name.split()[-1])) if links and name.split() else None
+        return " ".join(words(expanded or name)).lower()
+
+    def introduction(self, focus: str, doc_ids: list[str]) -> tuple[str, tuple[int, int], str] | None:
+        """Where the sources introduce ``focus``: (doc_id, sentence, short answer), looking in ``doc_ids`` first.
+
+        An abbreviation: the first sentence holding its long form, whose short answer is
+        the long form. A name: the first sentence holding its fullest mention, whose short
+        answer is that mention with its apposition ("..., the top commander of ...").
+        """
+        docs = list(dict.fromkeys(doc_ids + list(self.links)))
+        letters = acronym_letters(focus)
+        for doc_id in docs:
+            links = self.links.get(doc_id)
+            if links is None:
+                continue
+            if letters and links.acronyms.get(letters):
+                # the long form where the text introduces the abbreviation: its last use before the first abbreviation
+                long = links.acronyms[letters]
+                text = self.index.documents[doc_id].text
+                first_use = re.search(rf"(?<![\w.]){re.escape(focus)}(?![\w])", text)
+                before = text.rfind(long, 0, first_use.start()) if first_use else -1
+                return self._sentence_at(doc_id, before if before >= 0 else text.find(long), long)
+            last = focus.split()[-1].split("-")[-1].lower() if focus.split() else ""
+            full = links.names.get(last)
+            if full and all(w.lower() in full.lower() for w in focus.split()):
+                found = self._sentence_at(doc_id, self.index.documents[doc_id].text.find(full), full)
+                if found:
+                    doc_id, sent, _ = found
+                    return doc_id, sent, self._with_apposition(doc_id, sent, full)
+        return None
+
+    def _sentence_at(self, doc_id: str, at: int, short: str) -> tuple[str, tuple[int, int], str] | None:
+        """(doc_id, the sentence holding offset ``at``, short) or None."""
+        if at < 0:
+            return None
+        for s, e in self.index.passages.document_sentences(doc_id):
+            if s <= at < e:
+                return doc_id, (s, e), short
+        return None
+
+    def _with_apposition(self, doc_id: str, sent: tuple[int, int], mention: str) -> str:
+        """``mention`` with the apposition the parser attaches to it (", the top commander of the ...,")."""
+        text = self.text(doc_id, *sent)
+        at = text.find(mention)
+        if at < 0:
+            return mention
+        doc = nlp.parse(text)
+        inside = [t for t in doc if at <= t.idx < at + len(mention)]
+        for t in inside:
+            for child in t.children:
+                if child.dep_ == "appos" and child.i > inside[-1].i:
+                    phrase = doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
+                    if len(phrase.split()) <= 20:
+                        return f"{mention}, {phrase}"
+        return mention
