@@ -37,13 +37,8 @@ import numpy as np
 from bench_common import ROOT, keep_sections, peak_rss_mb
 
 from rag.store import faiss_store
-from rag.eval.evaluate import (
-    load_beir,
-    load_dev_questions,
-    ndcg_at,
-    rank_all,
-    score_rankings,
-)
+from rag.eval.beir import load_beir, ndcg_at, rank_all, score_rankings
+from rag.eval.dev import load_dev_questions
 from rag.search.embedding import Embedder, resolve_backend, resolve_model, set_offline
 from rag.settings import Settings
 
@@ -465,7 +460,6 @@ def synthetic_vectors(n: int, seeds: np.ndarray, rng: np.random.Generator, chunk
 def part_faiss(work: Path, res: dict, sizes: list[int], n_queries: int = 200) -> None:
     import faiss
 
-    from rag.store import vector_store
 
     rng = np.random.default_rng(0)
     seed_file = work / "seed_vectors.npy"

@@ -11,8 +11,7 @@ if str(ROOT) not in sys.path:  # run as `python experiments/x.py` from the proje
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import bench_common  # noqa: E402
-from rag.eval.evaluate import judge_squad, squad_figures  # noqa: E402
-from rag.eval.squad import SquadQuestion, article_splits, load_squad  # noqa: E402
+from rag.eval.squad import SquadQuestion, article_splits, judge_squad, load_squad, squad_figures  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 TUNING = ROOT / "docs" / "TUNING.md"

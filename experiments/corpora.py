@@ -8,7 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
-from rag.eval.evaluate import _assistant_for, doc_ranking, judge_squad, score_rankings
+from rag.eval.beir import doc_ranking, score_rankings
+
+from rag.eval.common import assistant_for as _assistant_for
+
+from rag.eval.squad import judge_squad
 from rag.eval.squad import SquadQuestion
 from rag.settings import Settings
 from rag.store.documents import Document
@@ -43,5 +47,5 @@ def document_figures(rankings: dict[str, list[tuple[int, float]]], passages: Seq
 
 def judge_sentence(q: SquadQuestion, text: str, doc_id: str) -> dict:
     """One evidence sentence of document ``doc_id`` judged as if it were the whole answer, citing its
-    paragraph (rag.eval.evaluate.judge_squad): "contains" a gold answer, "first_gold" its paragraph is the gold one."""
+    paragraph (rag.eval.squad.judge_squad): "contains" a gold answer, "first_gold" its paragraph is the gold one."""
     return judge_squad(q, SimpleNamespace(answer=text, refused=False, citations=[SimpleNamespace(doc_id=doc_id)]))

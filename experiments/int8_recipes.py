@@ -20,7 +20,7 @@ import numpy as np
 from common import write_section
 from corpora import document_figures
 
-from rag.eval.evaluate import load_beir
+from rag.eval.beir import load_beir
 from rag.ingest.passages import split_documents
 from rag.search import onnx_embedding as oe
 from rag.search.embedding import resolve_model

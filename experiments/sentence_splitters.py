@@ -92,7 +92,7 @@ def main() -> None:
     cases = json.loads((ROOT / "tests/data/sentence_boundaries.json").read_text(encoding="utf-8"))
     texts = []
     if args.scifact:
-        from rag.eval.evaluate import load_beir
+        from rag.eval.beir import load_beir
 
         texts = [d.text for d in load_beir(Path(args.scifact))[0]][:300]  # spaCy's parser takes minutes on all
     splitters = {"llama-index Punkt (untrained) + 43 abbreviations": untrained_punkt(),

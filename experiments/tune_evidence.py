@@ -21,7 +21,7 @@ import numpy as np
 from common import questions, squad_assistant, write_section
 from corpora import judge_sentence
 
-from rag.eval.evaluate import squad_figures
+from rag.eval.squad import squad_figures
 
 GRID = list(itertools.product((0.3, 0.4, 0.5, 0.6), (0.1, 0.2, 0.3, 0.4), (0.1, 0.2, 0.3, 0.4, 0.6)))
 PRODUCT = (0.5, 0.3, 0.2)
@@ -44,7 +44,7 @@ def features(retriever, qs: list, passages: int) -> list[tuple[np.ndarray, list[
 
 
 def figures(qs: list, feats: list, weights: tuple[float, float, float]) -> dict:
-    """SQuAD figures (rag.eval.evaluate.squad_figures) of each question's best sentence under ``weights``."""
+    """SQuAD figures (rag.eval.squad.squad_figures) of each question's best sentence under ``weights``."""
     rows = []
     for q, (x, sentences) in zip(qs, feats):
         best = sentences[int(np.argmax(x @ np.array(weights)))] if sentences else ("", "")  # no evidence: a miss

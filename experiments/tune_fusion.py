@@ -19,7 +19,9 @@ from pathlib import Path
 from common import write_section
 from corpora import document_figures, kept_assistant
 
-from rag.eval.evaluate import PUBLISHED, load_beir
+from rag.eval.beir import load_beir
+
+from rag.eval.report import PUBLISHED
 from rag.search.retrieval import fuse
 from rag.settings import Settings
 from rag.text.terms import terms

@@ -30,7 +30,7 @@ from common import (
     write_section,
 )
 
-from rag.eval.evaluate import load_dev_questions
+from rag.eval.dev import load_dev_questions
 
 PASSAGES = (2, 3, 5)
 WEIGHTS = (0.0, 0.1, 0.3)
@@ -61,7 +61,7 @@ def dev_right(embedder, items: list[dict], reader: str, scoring: dict) -> tuple[
     """(answers, citations) right, in thousandths, on the dev questions ``items`` over the seed index
     (``make index``) with these settings: a guard, not a target."""
     from rag.assistant import Assistant
-    from rag.eval.evaluate import eval_dev
+    from rag.eval.dev import eval_dev
     from rag.settings import Settings
 
     settings = Settings().replace(index_dir=ROOT / "index", reader=reader).with_scoring(**scoring)

@@ -180,7 +180,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .eval import evaluate
+    from .eval import run as evaluate
 
     return evaluate.main(args, _settings(args))
 

@@ -5,15 +5,13 @@ import tarfile
 
 import pytest
 
-from rag.eval.evaluate import (
-    answer_words,
-    eval_dev,
-    load_beir,
-    load_dev_questions,
-    load_squad,
-    ndcg_at,
-    recall_at,
-)
+from rag.eval.beir import load_beir, ndcg_at, recall_at
+
+from rag.eval.common import answer_words
+
+from rag.eval.dev import eval_dev, load_dev_questions
+
+from rag.eval.squad import load_squad
 
 
 def test_dev_questions_meet_the_bar(assistant):
@@ -72,7 +70,7 @@ def test_load_beir_and_squad(tmp_path):
 def test_citation_check_keeps_quotes_and_rejects_wrong_sources(assistant):
     """The check's calibration on the dev questions: every quoted sentence (and half-quote) is kept at
     the engine's threshold; citing another passage, or swapping a name or number, is rejected."""
-    from rag.eval.evaluate import calibrate_checker
+    from rag.eval.dev import calibrate_checker
 
     items = load_dev_questions()
     result = calibrate_checker(assistant, items, thresholds=(assistant.settings.support_min,))

@@ -90,7 +90,7 @@ def test_openai_engine_streams_and_the_check_flags_what_the_sources_do_not_back(
 
 @needs_llm
 def test_eval_reports_alce_citation_recall_and_precision(llm_assistant):
-    from rag.eval.evaluate import eval_generated, load_dev_questions
+    from rag.eval.dev import eval_generated, load_dev_questions
 
     items = load_dev_questions()[:4]
     result = eval_generated(llm_assistant, items, "openai")

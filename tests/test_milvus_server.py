@@ -32,7 +32,7 @@ from ui_support import filler_text  # noqa: E402
 from rag.assistant import Assistant  # noqa: E402
 from rag.search.retrieval import Retriever  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.store import milvus_store, vector_store  # noqa: E402
+from rag.store import milvus_store  # noqa: E402
 from rag.store.index import load_index
 from rag.store.manifest import read_manifest  # noqa: E402
 

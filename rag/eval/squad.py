@@ -12,10 +12,13 @@ are reported on them.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..settings import Settings
 from ..store.documents import Document, content_id
+from .common import answer_words, assistant_for, norm, percentile, workdir
 
 SPLITS = ("train", "tune", "test")
 
@@ -70,3 +73,54 @@ def load_squad(path: Path, splits: tuple[str, ...] | None = None) -> tuple[list[
                 questions.append(SquadQuestion(qa["id"], qa["question"], doc.doc_id, title,
                                                bool(qa.get("is_impossible", False)), answers))
     return docs, questions
+
+
+# -- SQuAD 2.0 ---------------------------------------------------------------------
+def judge_squad(q: SquadQuestion, ans) -> dict:
+    """One SQuAD answer judged: refused, gold answer inside the answer text, first citation on the gold paragraph."""
+    text = norm(ans.answer)
+    return {"impossible": q.impossible, "refused": ans.refused, "words": answer_words(ans.answer),
+            "contains": not ans.refused and any(norm(a) in text for a in q.answer_texts),
+            "first_gold": not ans.refused and bool(ans.citations) and ans.citations[0].doc_id == q.doc_id}
+
+
+def squad_figures(rows: list[dict]) -> dict:
+    """Aggregates of judged SQuAD rows (the first two over answerable questions, refusals count as misses)."""
+    answerable = [r for r in rows if not r["impossible"]]
+    unanswerable = [r for r in rows if r["impossible"]]
+    words = [r["words"] for r in answerable if not r["refused"]]
+    share = lambda rs, key: sum(r[key] for r in rs) / max(1, len(rs))  # noqa: E731
+    return {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
+            "answer_contains_gold": share(answerable, "contains"), "first_citation_gold": share(answerable, "first_gold"),
+            "false_refusal_rate": share(answerable, "refused"), "refusal_rate_unanswerable": share(unanswerable, "refused"),
+            "words_p50": percentile(words, 50), "words_p90": percentile(words, 90)}
+
+
+def eval_squad(path: Path, settings: Settings, limit: int | None = None, work_dir: Path | None = None,
+               split: str = "test", readers: tuple[str, ...] = ("bundled", "off")) -> dict:
+    """Gold answer inside the answer, first citation on the gold paragraph, refusals, latency: for the
+    questions of the ``split`` articles (rag/eval/squad.py), over an index of every paragraph of the file,
+    once per reader setting."""
+    from ..assistant import Assistant
+
+    docs, questions = load_squad(Path(path))
+    which = article_splits(sorted({q.title.replace(" ", "_") for q in questions}))
+    questions = [q for q in questions if which[q.title.replace(" ", "_")] == split]
+    if limit:
+        # every n-th question, so a quick run still spans all articles
+        questions = questions[:: max(1, len(questions) // limit)][:limit]
+    out: dict = {"paragraphs": len(docs), "split": split, "articles": len({q.title for q in questions}), "runs": {}}
+    with workdir(work_dir, "squad") as tmp:
+        base, _ = assistant_for(docs, settings, Path(tmp))
+        for reader in readers:
+            assistant = Assistant(base.settings.replace(reader=reader), embedder=base.embedder)
+            rows, latencies = [], []
+            for q in questions:
+                t = time.perf_counter()
+                ans = assistant.ask(q.question)
+                latencies.append((time.perf_counter() - t) * 1000)
+                rows.append(judge_squad(q, ans))
+            out["runs"][reader] = {**squad_figures(rows), "latency_ms_p50": percentile(latencies, 50),
+                                   "latency_ms_p95": percentile(latencies, 95)}
+    return out
+
