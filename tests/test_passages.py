@@ -51,3 +51,23 @@ def test_sentence_boundaries_on_the_hand_checked_set():
     for text in ("The meeting ended at 5 p.m. on Friday. Officials left soon after.",
                  "Lt. Gen. Mark Hale spoke first. Dr. Ruth Aldo followed him."):
         assert len(sentence_spans(text)) == 2, text
+
+
+def test_line_breaks_are_boundaries_and_short_lines_read_as_one():
+    from rag.text.sentences import sentence_spans
+
+    text = "3. Review of the year\nThe year was busy. Income rose.\nDr Jane Roe\nChair of the Board\nThe end came."
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got == ["3. Review of the year", "The year was busy.", "Income rose.", "Dr Jane Roe\nChair of the Board",
+                   "The end came."]
+
+
+def test_a_sentence_ending_with_a_colon_is_cited_with_what_it_introduces():
+    from rag.text.sentences import paragraph_spans, sentence_spans
+
+    text = "To turn it on, you can use:\n\nPRAGMA journal_mode=WAL;\n\nAnother paragraph follows here."
+    paragraphs = paragraph_spans(text)
+    assert [text[s:e] for s, e in paragraphs] == ["To turn it on, you can use:\n\nPRAGMA journal_mode=WAL;",
+                                                  "Another paragraph follows here."]
+    s, e = paragraphs[0]
+    assert [text[a:b] for a, b in sentence_spans(text[s:e], s)] == ["To turn it on, you can use:\n\nPRAGMA journal_mode=WAL;"]

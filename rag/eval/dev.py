@@ -36,7 +36,7 @@ def judge(item: dict, ans) -> dict:
             "refusal_ok": not ans.refused}
 
 
-def _accuracies(rows: list[dict]) -> dict:
+def accuracies(rows: list[dict]) -> dict:
     """Answer, citation and refusal accuracy and answer lengths over judged rows."""
     answerable = [r for r in rows if r["facts"] is not None]
     words = [r["words"] for r in rows if not r["refused"]]
@@ -46,6 +46,10 @@ def _accuracies(rows: list[dict]) -> dict:
         "answer_accuracy": sum(r["facts"] for r in answerable) / len(answerable) if answerable else nothing,
         "citation_accuracy": sum(r["cited"] for r in answerable) / len(answerable) if answerable else nothing,
         "refusal_accuracy": sum(r["refusal_ok"] for r in rows) / max(1, len(rows)),
+        "unanswerable": len(rows) - len(answerable),
+        "refused_unanswerable": (sum(r["refused"] for r in rows if r["facts"] is None) / (len(rows) - len(answerable))
+                                 if len(rows) > len(answerable) else nothing),
+        "refused_answerable": sum(r["refused"] for r in answerable) / len(answerable) if answerable else nothing,
         "words_p50": percentile(words, 50),
         "words_p90": percentile(words, 90),
     }
@@ -63,8 +67,8 @@ def eval_dev(assistant, items: list[dict]) -> dict:
                      **judge(item, ans), "words": answer_words(ans.answer)})
     types = sorted({r["type"] for r in rows})
     return {
-        **_accuracies(rows),
-        "by_type": {t: _accuracies([r for r in rows if r["type"] == t]) for t in types},
+        **accuracies(rows),
+        "by_type": {t: accuracies([r for r in rows if r["type"] == t]) for t in types},
         "latency_ms_p50": percentile(latencies, 50),
         "latency_ms_p95": percentile(latencies, 95),
         "rows": rows,
@@ -94,7 +98,7 @@ def eval_generated(assistant, items: list[dict], engine: str) -> dict:
                      "precision": ans.check.citation_precision if generated else None,
                      "words": answer_words(ans.answer)})
     return {
-        "engine": assistant.describe(engine), **_accuracies(rows),
+        "engine": assistant.describe(engine), **accuracies(rows),
         "citation_recall": float(np.mean(recalls)) if recalls else float("nan"),
         "citation_precision": float(np.mean(precisions)) if precisions else float("nan"),
         "generated": len(recalls), "fallbacks": fallbacks, "citations_written": written,

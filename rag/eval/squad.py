@@ -19,6 +19,9 @@ from pathlib import Path
 from ..settings import Settings
 from ..store.documents import Document, content_id
 from .common import answer_words, assistant_for, norm, percentile, workdir
+from .frozen import predicted_short
+from .metrics import exact_match, token_f1, wh_class
+from .suite import eval_suite, make_suite
 
 SPLITS = ("train", "tune", "test")
 
@@ -75,52 +78,71 @@ def load_squad(path: Path, splits: tuple[str, ...] | None = None) -> tuple[list[
     return docs, questions
 
 
-# -- SQuAD 2.0 ---------------------------------------------------------------------
+# -- judging ------------------------------------------------------------------------------
 def judge_squad(q: SquadQuestion, ans) -> dict:
-    """One SQuAD answer judged: refused, gold answer inside the answer text, first citation on the gold paragraph."""
+    """One SQuAD answer judged: refused; gold answer inside the answer text; first citation on the gold
+    paragraph; exact match and F1 of the short answer (rag/eval/frozen.py ``predicted_short``; 0 when refused)."""
     text = norm(ans.answer)
-    return {"impossible": q.impossible, "refused": ans.refused, "words": answer_words(ans.answer),
-            "contains": not ans.refused and any(norm(a) in text for a in q.answer_texts),
-            "first_gold": not ans.refused and bool(ans.citations) and ans.citations[0].doc_id == q.doc_id}
+    short = predicted_short(ans)
+    gold = q.answer_texts
+    return {"impossible": q.impossible, "refused": ans.refused, "words": answer_words(ans.answer), "wh": wh_class(q.question),
+            "contains": not ans.refused and any(norm(a) in text for a in gold),
+            "first_gold": not ans.refused and bool(ans.citations) and ans.citations[0].doc_id == q.doc_id,
+            "em": exact_match(short, gold) if gold and not ans.refused else 0.0,
+            "f1": token_f1(short, gold) if gold and not ans.refused else 0.0}
 
 
 def squad_figures(rows: list[dict]) -> dict:
-    """Aggregates of judged SQuAD rows (the first two over answerable questions, refusals count as misses)."""
+    """Aggregates of judged SQuAD rows: gold in the answer, first citation, exact match and F1 over answerable
+    questions (refusals count as misses); refusals of answerable and of unanswerable questions."""
     answerable = [r for r in rows if not r["impossible"]]
     unanswerable = [r for r in rows if r["impossible"]]
     words = [r["words"] for r in answerable if not r["refused"]]
-    share = lambda rs, key: sum(r[key] for r in rs) / max(1, len(rs))  # noqa: E731
+    share = lambda rs, key: sum(r[key] for r in rs) / len(rs) if rs else float("nan")  # noqa: E731
     return {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
             "answer_contains_gold": share(answerable, "contains"), "first_citation_gold": share(answerable, "first_gold"),
+            "exact_match": share(answerable, "em"), "f1": share(answerable, "f1"),
             "false_refusal_rate": share(answerable, "refused"), "refusal_rate_unanswerable": share(unanswerable, "refused"),
             "words_p50": percentile(words, 50), "words_p90": percentile(words, 90)}
 
 
-def eval_squad(path: Path, settings: Settings, limit: int | None = None, work_dir: Path | None = None,
-               split: str = "test", readers: tuple[str, ...] = ("bundled", "off")) -> dict:
-    """Gold answer inside the answer, first citation on the gold paragraph, refusals, latency: for the
-    questions of the ``split`` articles (rag/eval/squad.py), over an index of every paragraph of the file,
-    once per reader setting."""
-    from ..assistant import Assistant
+def figures_by_class(rows: list[dict]) -> dict[str, dict]:
+    """squad_figures per wh-class of the question (rag/eval/metrics.py ``wh_class``)."""
+    classes: dict[str, list[dict]] = {}
+    for r in rows:
+        classes.setdefault(r["wh"], []).append(r)
+    return {c: squad_figures(rs) for c, rs in sorted(classes.items(), key=lambda kv: -len(kv[1]))}
 
-    docs, questions = load_squad(Path(path))
+
+def split_questions(questions: list[SquadQuestion], split: str, limit: int | None = None) -> list[SquadQuestion]:
+    """The questions of one split's articles (every n-th with ``limit``, so a quick run spans all articles)."""
     which = article_splits(sorted({q.title.replace(" ", "_") for q in questions}))
     questions = [q for q in questions if which[q.title.replace(" ", "_")] == split]
-    if limit:
-        # every n-th question, so a quick run still spans all articles
-        questions = questions[:: max(1, len(questions) // limit)][:limit]
-    out: dict = {"paragraphs": len(docs), "split": split, "articles": len({q.title for q in questions}), "runs": {}}
-    with workdir(work_dir, "squad") as tmp:
-        base, _ = assistant_for(docs, settings, Path(tmp))
-        for reader in readers:
-            assistant = Assistant(base.settings.replace(reader=reader), embedder=base.embedder)
-            rows, latencies = [], []
-            for q in questions:
-                t = time.perf_counter()
-                ans = assistant.ask(q.question)
-                latencies.append((time.perf_counter() - t) * 1000)
-                rows.append(judge_squad(q, ans))
-            out["runs"][reader] = {**squad_figures(rows), "latency_ms_p50": percentile(latencies, 50),
-                                   "latency_ms_p95": percentile(latencies, 95)}
-    return out
+    return questions[:: max(1, len(questions) // limit)][:limit] if limit else questions
 
+
+def eval_squad(path: Path, settings: Settings, limit: int | None = None, work_dir: Path | None = None,
+               split: str = "test", suite_off_topic: list[list[str]] | None = None, suite_size: int = 300) -> dict:
+    """The questions of the ``split`` articles (rag/eval/squad.py) over an index of every paragraph of the
+    file: gold in the answer, first citation, short-answer exact match and F1, refusals, latency, per
+    wh-class; with ``suite_off_topic``, also the perturbation suite of ``suite_size`` answerable questions."""
+    docs, questions = load_squad(Path(path))
+    questions = split_questions(questions, split, limit)
+    out: dict = {"paragraphs": len(docs), "split": split, "articles": len({q.title for q in questions})}
+    with workdir(work_dir, "squad") as tmp:
+        assistant, _ = assistant_for(docs, settings, Path(tmp))
+        rows, latencies = [], []
+        for q in questions:
+            t = time.perf_counter()
+            ans = assistant.ask(q.question)
+            latencies.append((time.perf_counter() - t) * 1000)
+            rows.append(judge_squad(q, ans))
+        out.update(squad_figures(rows), by_class=figures_by_class(rows), latency_ms_p50=percentile(latencies, 50),
+                   latency_ms_p95=percentile(latencies, 95))
+        if suite_off_topic is not None:
+            answerable = [q for q in questions if not q.impossible]
+            sample = answerable[:: max(1, len(answerable) // suite_size)][:suite_size]
+            originals = [{"id": q.qid, "question": q.question, "type": wh_class(q.question)} for q in sample]
+            made = make_suite(originals, assistant.index.surface_words, suite_off_topic)
+            out["suite"] = {**eval_suite(assistant, made["variants"]), "off_topic_dropped": made["off_topic_dropped"]}
+    return out

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..store.documents import Document, Heading, content_id
+from .markdown import markdown_blocks
+from .pages import drop_running_lines
+from .wrapping import soft_breaks
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 
@@ -40,8 +43,6 @@ _HTML_BLOCKS = (
 
 # Where a heading's text begins in an HTML page's text, with its level between: private-use characters
 _HTML_HEADING = re.compile("\ue000([1-6])\ue001")
-_MD_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")  # an ATX heading line
-_MD_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _DOCX_HEADING = re.compile(r"heading ([1-9])", re.I)
 _SPACES = re.compile(r"[ \t\f\v]+")
 
@@ -65,22 +66,26 @@ def clean_lines(lines: list[str]) -> tuple[str, list[int]]:
     """The clean text of normalised lines, and where each line begins in it.
 
     Each line is whitespace-collapsed and stripped, boilerplate lines are dropped, a run of
-    blank lines becomes one paragraph break, and blank lines at either end go. ``starts``
+    blank lines becomes one paragraph break, and blank lines at either end go. In a text wrapped
+    at a fixed width, a break that only wraps a paragraph becomes a space (rag/ingest/wrapping.py). ``starts``
     has one offset per line and one more for the end: a blank or dropped line begins where
     the next text does. A page start or heading marked on a line so keeps an exact offset.
     """
     parts: list[str] = []
     starts: list[int | None] = []
     size, blank = 0, False
-    for line in lines:
+    wraps = soft_breaks(lines)  # breaks that only wrap a paragraph at a fixed width join with a space
+    previous = -1
+    for i, line in enumerate(lines):
         line = _SPACES.sub(" ", line).strip()
         if not line or any(p.match(line) for p in BOILERPLATE):
             blank = blank or not line  # a dropped line is gone; a blank one breaks the paragraph
             starts.append(None)
             continue
         if parts:
-            parts.append("\n\n" if blank else "\n")
+            parts.append("\n\n" if blank else " " if previous == i - 1 and previous in wraps else "\n")
             size += len(parts[-1])
+        previous = i
         starts.append(size)
         parts.append(line)
         size += len(line)
@@ -198,35 +203,14 @@ def _read_text(path: Path, limit: int) -> tuple[str, Draft]:
 
 
 def _read_markdown(path: Path, limit: int) -> tuple[str, Draft]:
+    """Markdown's text as a reader sees it (rag/ingest/markdown.py), each block a paragraph, headings marked."""
     text = decode_bytes(read_limited(path, limit))
-    heading = re.search(r"^#{1,6}\s+(.+)$", text, re.M)
     draft = Draft()
-    draft.add(text)
-    draft.heading_lines = markdown_headings(draft.lines)
-    return (heading.group(1).strip() if heading else _title_from_text(text, path.stem)), draft
-
-
-def markdown_headings(lines: list[str]) -> list[tuple[int, int, str]]:
-    """(line, level, text) of each ``#`` heading, outside fenced code and front matter."""
-    found: list[tuple[int, int, str]] = []
-    fence = ""
-    front = bool(lines) and lines[0].strip() == "---"  # YAML front matter runs to the next "---"
-    for i, line in enumerate(lines[1:] if front else lines, start=1 if front else 0):
-        if front:
-            front = line.strip() != "---"
-            continue
-        if fence:
-            closing = line.strip()
-            fence = "" if closing.startswith(fence) and set(closing) == {fence[0]} else fence
-            continue
-        opening = _MD_FENCE.match(line)
-        if opening:
-            fence = opening.group(1)
-            continue
-        m = _MD_HEADING.fullmatch(line)
-        if m and m.group(2):
-            found.append((i, len(m.group(1)), m.group(2)))
-    return found
+    title = ""
+    for block, level in markdown_blocks(text):
+        draft.add(block, level)
+        title = title or (block if level is not None else "")
+    return title or _title_from_text(text, path.stem), draft
 
 
 def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
@@ -278,7 +262,7 @@ def _read_pdf(path: Path, limit: int) -> tuple[str, Draft]:  # size checked by r
         raise
     except Exception as exc:  # a damaged PDF makes pypdf raise almost anything (NotImplementedError, zlib.error, ...)
         raise SourceError(f"malformed PDF ({type(exc).__name__}: {exc})") from exc
-    texts = [p.strip() for p in pages]
+    texts = [p.strip() for p in drop_running_lines(pages)]
     if not any(texts):
         raise SourceError("PDF has no extractable text (scanned images need OCR)")
     draft = Draft()

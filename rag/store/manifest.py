@@ -13,9 +13,11 @@ from pathlib import Path
 from ..settings import Settings
 from ..text.attribution import ATTRIBUTION_VERSION
 
-# 2: passages as arrays, statements and surface words stored by the build; 3: pages and headings (layout.jsonl)
-FORMAT_VERSION = 3
-CACHE_FORMATS = (1, 2, 3)  # formats whose vector and key files a build reads as its embedding cache
+# 2: passages as arrays, statements and surface words stored by the build; 3: pages and headings (layout.jsonl);
+# 4: text as a reader sees it (wrapped lines joined, Markdown without markup, a PDF's running heads dropped) and
+# line breaks as sentence boundaries (rag/ingest/wrapping.py, rag/text/sentences.py)
+FORMAT_VERSION = 4
+CACHE_FORMATS = (1, 2, 3, 4)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on
 MANIFEST_KEYS = ("format_version", "model", "dim", "chunking", "built_at", "sources", "documents", "passages", "sentences")

@@ -47,20 +47,74 @@ def punkt_english():
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets in ``text`` (shifted by ``offset``), whitespace trimmed."""
+    """Sentence (start, end) offsets in ``text`` (shifted by ``offset``), whitespace trimmed.
+
+    A line break is a sentence boundary (ingest turned the breaks that only wrap a paragraph into
+    spaces: rag/ingest/wrapping.py), except between two short lines without final punctuation,
+    which read as one (a table row, a name and its role). A sentence that ends with a colon is
+    one with what it introduces (a command, a list), when that is short.
+    """
     spans = []
-    for start, end in punkt_english().span_tokenize(text):
-        chunk = text[start:end]
-        lead = len(chunk) - len(chunk.lstrip())
-        trail = len(chunk) - len(chunk.rstrip())
-        if end - trail > start + lead:
-            spans.append((offset + start + lead, offset + end - trail))
-    return _merge_fragments(text, spans, offset)
+    for seg_start, seg_end in _line_groups(text):
+        segment = text[seg_start:seg_end]
+        for start, end in punkt_english().span_tokenize(segment):
+            chunk = segment[start:end]
+            lead = len(chunk) - len(chunk.lstrip())
+            trail = len(chunk) - len(chunk.rstrip())
+            if end - trail > start + lead:
+                spans.append((offset + seg_start + start + lead, offset + seg_start + end - trail))
+    return _join_introductions(text, _merge_fragments(text, spans, offset), offset)
+
+
+# a line shorter than this (in characters) is a short line: a heading, a table cell, a label
+SHORT_LINE = 60
+# what a colon introduces joins its sentence when no longer than this (characters)
+INTRODUCED_MAX = 300
+_FINAL = ".!?;:\"”’)"
+
+
+def _line_groups(text: str) -> list[tuple[int, int]]:
+    """Runs of ``text`` between line breaks; consecutive short lines without final punctuation (a table row,
+    a name and its role) are one run, up to INTRODUCED_MAX characters."""
+    groups: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if not line.strip():
+            continue
+        if groups:
+            prev = text[groups[-1][0] : groups[-1][1]]
+            last_line = prev.rsplit("\n", 1)[-1].strip()
+            if (len(last_line) < SHORT_LINE and len(line.strip()) < SHORT_LINE and last_line[-1:] not in _FINAL
+                    and line.strip()[-1:] not in _FINAL and end - groups[-1][0] <= INTRODUCED_MAX
+                    and text[groups[-1][1] : start].count("\n") == 1):
+                groups[-1] = (groups[-1][0], end)
+                continue
+        groups.append((start, end))
+    return groups
+
+
+def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
+    """A sentence ending with ":" joined with the next one of its paragraph when that is short."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out:
+            ps, pe = out[-1]
+            between = text[pe - offset : s - offset]
+            if (text[ps - offset : pe - offset].endswith(":") and "\n\n\n" not in between
+                    and e - s <= INTRODUCED_MAX):
+                out[-1] = (ps, e)
+                continue
+        out.append((s, e))
+    return out
 
 
 def _merge_fragments(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
     """Join a closing-quote or tiny fragment onto the previous sentence."""
     merged: list[tuple[int, int]] = []
+    if len(spans) > 1 and re.fullmatch(r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]", text[spans[0][0] - offset : spans[0][1] - offset]):
+        spans = [(spans[0][0], spans[1][1]), *spans[2:]]  # a leading number ("1.", "(a)") belongs to what follows
     for s, e in spans:
         frag = text[s - offset : e - offset]
         # closing quotes, stray numbers and credit lines ("/ AFP PHOTO / ...") are not sentences
@@ -72,10 +126,12 @@ def _merge_fragments(text: str, spans: list[tuple[int, int]], offset: int) -> li
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each paragraph: runs of text separated by blank lines."""
-    spans = []
+    """(start, end) of each paragraph: runs of text separated by blank lines. A paragraph that ends with a
+    colon runs on into the next when that is short (a command or a short list it introduces)."""
+    spans: list[tuple[int, int]] = []
     for m in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*\Z)", text, re.S):
-        spans.append((m.start(), m.end()))
+        if spans and text[spans[-1][1] - 1] == ":" and m.end() - m.start() <= INTRODUCED_MAX:
+            spans[-1] = (spans[-1][0], m.end())
+        else:
+            spans.append((m.start(), m.end()))
     return spans
-
-

@@ -1,0 +1,104 @@
+"""Training questions for the answer engine's learned decisions, made from training articles only.
+
+For one index (a set of SQuAD articles, each paragraph a document) the questions are:
+
+* ``real``: the articles' own SQuAD 2.0 questions, answerable or not as the data says;
+* ``near_miss``: answerable questions with one name, number or noun swapped for one of the same
+  kind the index never mentions (rag/eval/perturb.py), which must be refused;
+* ``off_topic``: answerable questions of articles outside the index, which must be refused;
+* ``template``: questions of the kinds users ask that SQuAD lacks, made from the index's own
+  notes: what an abbreviation stands for, who a person is, what someone said, who is quoted, a
+  summary (answerable), and their near-misses (not);
+* ``casual``: answerable questions typed carelessly (lower case, no question mark, a letter
+  dropped from a long word), which must still be answered.
+
+Every choice is made by a seeded random generator: the same articles and seed give the same set.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+from ..eval.perturb import Swapper
+from ..eval.squad import SquadQuestion
+from ..store.index import Index
+
+KINDS = ("real", "near_miss", "off_topic", "template", "casual")
+
+
+@dataclass(frozen=True)
+class TrainQuestion:
+    """A question with its label: ``answerable`` or not; for real answerable SQuAD questions, the gold
+    paragraph (a document id) and answers (text, offset in the paragraph) the ranker learns from."""
+
+    qid: str
+    question: str
+    answerable: bool
+    kind: str
+    doc_id: str = ""
+    answers: tuple[tuple[str, int], ...] = ()
+
+
+def real_questions(questions: list[SquadQuestion]) -> list[TrainQuestion]:
+    return [TrainQuestion(q.qid, q.question, not q.impossible, "real", q.doc_id, q.answers) for q in questions]
+
+
+def near_misses(questions: list[SquadQuestion], swapper: Swapper, share: float, rng: random.Random) -> list[TrainQuestion]:
+    """Near-misses of a ``share`` of the answerable questions (those a swap can be made for)."""
+    out = []
+    for q in questions:
+        if q.impossible or rng.random() >= share:
+            continue
+        swap = swapper.near_miss(q.question)
+        if swap is not None:
+            out.append(TrainQuestion(f"{q.qid}~{swap.kind}", swap.question, False, "near_miss"))
+    return out
+
+
+def off_topic(others: list[SquadQuestion], count: int, rng: random.Random) -> list[TrainQuestion]:
+    """``count`` answerable questions of articles outside the index."""
+    pool = [q for q in others if not q.impossible]
+    return [TrainQuestion(f"{q.qid}~off", q.question, False, "off_topic") for q in rng.sample(pool, min(count, len(pool)))]
+
+
+def casual(questions: list[SquadQuestion], share: float, rng: random.Random) -> list[TrainQuestion]:
+    """Carelessly typed copies of a ``share`` of the answerable questions (still answerable)."""
+    out = []
+    for q in questions:
+        if q.impossible or rng.random() >= share:
+            continue
+        text = q.question.lower().rstrip(" ?")
+        long_words = [w for w in re.findall(r"[a-z]{7,}", text)]
+        if long_words and rng.random() < 0.5:
+            w = rng.choice(long_words)
+            i = rng.randrange(1, len(w) - 1)
+            text = text.replace(w, w[:i] + w[i + 1 :], 1)
+        out.append(TrainQuestion(f"{q.qid}~casual", text, True, "casual", q.doc_id, q.answers))
+    return out
+
+
+def templates(index: Index, swapper: Swapper, rng: random.Random, per_kind: int = 25) -> list[TrainQuestion]:
+    """Questions of the kinds SQuAD lacks, from the index's links and statements, each with a near-miss."""
+    acronyms = sorted({k for lk in index.links.values() for k, v in lk.acronyms.items() if v and len(k) >= 2})
+    people = sorted({full for lk in index.links.values() for full in lk.names.values() if len(full.split()) >= 2})
+    speakers = sorted({full for doc_id, sts in index.statements.items() for st in sts
+                       for w in st.speaker if (full := index.links[doc_id].names.get(w)) if doc_id in index.links})
+    made: list[tuple[str, str]] = []
+    for kind, names, forms in (("acronym", acronyms, ("What does {} stand for?", "What is {}?")),
+                               ("person", people, ("Who is {}?", "Who was {}?")),
+                               ("speaker", speakers, ("What did {} say?", "What did {} say about it?"))):
+        for name in rng.sample(names, min(per_kind, len(names))):
+            made.append((kind, rng.choice(forms).format(name)))
+    titles = sorted({d.title for d in index.documents.values() if d.title})
+    for title in rng.sample(titles, min(3, len(titles))):
+        made.append(("summary", f"Give me an overview of {title}."))
+    made.append(("list", rng.choice(("Which people are mentioned?", "Which organizations are mentioned?"))))
+    out = []
+    for i, (kind, question) in enumerate(made):
+        out.append(TrainQuestion(f"t{i}-{kind}", question, True, "template"))
+        swap = swapper.near_miss(question)
+        if swap is not None and kind not in ("summary", "list"):
+            out.append(TrainQuestion(f"t{i}-{kind}~", swap.question, False, "template"))
+    return out

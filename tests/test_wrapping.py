@@ -1,0 +1,41 @@
+"""Hard line wraps become spaces; the author's own line breaks stay."""
+
+from rag.ingest.sources import clean_text
+from rag.ingest.wrapping import soft_breaks, wrap_width
+
+WRAPPED = """Terms of Use
+============
+
+1. Grant. The Licensor grants you a worldwide, royalty-free, non-exclusive
+licence to use, copy and modify the Work, provided that every copy carries
+this notice and the disclaimer below. The licence ends at once if you break
+any of its terms.
+
+2. Notices. You must keep all copyright notices intact, and you must mark
+any file you change with a prominent notice stating that you changed it.
+   (a) a list item stays on its own line;
+   (b) and so does this one.
+"""
+
+
+def test_a_wrapped_text_has_a_width_and_unwrapped_lines_have_none():
+    assert 70 <= wrap_width([len(line) for line in WRAPPED.splitlines()]) <= 80
+    prose = ["A whole paragraph on one line, as a news site's text file has it. " * 4] * 8
+    assert wrap_width([len(p) for p in prose]) is None  # far wider than any wrapping column
+    assert wrap_width([10, 12, 9, 11, 14, 10, 12]) is None  # short lines: a list, not wrapped prose
+
+
+def test_wraps_join_and_headings_underlines_and_list_items_keep_their_breaks():
+    lines = WRAPPED.splitlines()
+    wraps = soft_breaks(lines)
+    assert 0 not in wraps and 1 not in wraps  # the title, its underline
+    assert {3, 4, 5} <= wraps  # inside paragraph 1
+    text = clean_text(WRAPPED)
+    assert "non-exclusive licence to use" in text and "carries this notice" in text
+    assert "Terms of Use\n=" in text
+    assert "changed it.\n(a) a list item" in text and "line;\n(b) and so" in text
+
+
+def test_a_text_of_long_lines_is_left_alone():
+    text = "First paragraph, long enough to be a whole line of prose in a file.\nSecond line, short.\n"
+    assert clean_text(text) == "First paragraph, long enough to be a whole line of prose in a file.\nSecond line, short."
