@@ -8,6 +8,9 @@ from pathlib import Path
 
 from .answer.examples import example_questions
 from .answer.extractive import ExtractiveEngine
+from .answer.features import DECISION_FEATURES
+from .answer.models import load_models
+from .answer.rank import RANK_FEATURES
 from .answer.followup import standalone_question
 from .answer.generative import condense_question, stream_answer
 from .answer.llm import (
@@ -84,7 +87,9 @@ class Assistant:
 
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
-        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings, load_reader(self.settings.reader))
+        models = load_models(self.settings.decision_model, RANK_FEATURES, DECISION_FEATURES)
+        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings,
+                                load_reader(self.settings.reader), models)
 
     @property
     def retriever(self) -> Retriever:

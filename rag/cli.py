@@ -1,4 +1,4 @@
-"""The `rag` command: ingest, ask, info, config, eval, train-reader, serve. A thin layer over the library.
+"""The `rag` command: ingest, ask, info, config, eval, train-reader, train-decision, serve. A thin layer over the library.
 
 The CLI sets up its own process: logging (-v/-q) and offline model loading. The library only logs.
 """
@@ -287,6 +287,18 @@ def _add_eval(sub) -> None:
     p.set_defaults(func=cmd_eval)
 
 
+def cmd_train_decision(args: argparse.Namespace) -> int:
+    from .train.decision import DecisionConfig, train
+
+    report = train(Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), _settings(args),
+                   DecisionConfig(seed=args.seed))
+    d = report["decision"]
+    print(f"models written to {args.out}: ranker top-1 on tune {report['ranker']['top1_learned']:.1%} (retrieval's order "
+          f"{report['ranker']['top1_evidence']:.1%}); decision AUC on tune {d['tune_auc']:.3f}, threshold {d['threshold']:.3f} "
+          f"(set scoring.answer_min to it to use this threshold)")
+    return 0
+
+
 def _add_train_reader(sub) -> None:
     p = sub.add_parser("train-reader", help="train the reader model from SQuAD-format files and BEIR qrels")
     p.add_argument("--squad-train", action="append", default=[], metavar="FILE",
@@ -307,6 +319,19 @@ def _add_train_reader(sub) -> None:
     p.set_defaults(func=cmd_train_reader)
 
 
+def _add_train_decision(sub) -> None:
+    p = sub.add_parser("train-decision", help="train the sentence ranker and the answer-or-refuse decision")
+    p.add_argument("--squad-train", required=True, metavar="FILE", help="SQuAD-format file whose every article is trained on")
+    p.add_argument("--squad", required=True, metavar="FILE",
+                   help="SQuAD-format file split by article (rag/eval/squad.py): train articles are trained on, tune "
+                        "articles choose the threshold, test articles are left alone")
+    p.add_argument("--out", required=True, help="folder for the models (ranker.onnx, decision.onnx, decision.json, card)")
+    p.add_argument("--work-dir", default="build/decision", help="the training indexes and the collected features")
+    p.add_argument("--seed", type=int, default=13)
+    _common(p)
+    p.set_defaults(func=cmd_train_decision)
+
+
 def _add_serve(sub) -> None:
     p = sub.add_parser("serve", help="start the web chat")
     _common(p)
@@ -322,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers from your documents, offline.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_ingest, _add_ask_info_config, _add_eval, _add_train_reader, _add_serve):
+    for add in (_add_ingest, _add_ask_info_config, _add_eval, _add_train_reader, _add_train_decision, _add_serve):
         add(sub)
     return parser
 

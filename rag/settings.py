@@ -30,43 +30,68 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ScoringConfig:
-    """The weights and thresholds of the extractive engine. Where each was chosen, and on what
-    data (SQuAD articles by title: rag/eval/squad.py), is in docs/TUNING.md."""
+    """The weights and thresholds of the extractive engine, each with where it was chosen (docs/TUNING.md
+    sections; SQuAD articles are split by title in rag/eval/squad.py). No other number decides an answer."""
 
-    # retrieval evidence: the top passages whose sentences are candidates (and that the reader reads)
+    # passages retrieved, and the top ones whose sentences are candidates ("Evidence sentence scoring")
+    search_passages: int = 10
     evidence_passages: int = 5
-    # without a reader: least evidence score to answer at all
-    min_evidence: float = 0.32
-    # the reader reads this many of the top passages (it costs most of an answer's time); its score
-    # (best span minus "no answer", a logit difference) is added to a sentence's retrieval score with
-    # ``reader_weight``; below ``reader_min`` for every passage read, the question is refused
-    # (chosen on SQuAD's tune articles by experiments/tune_reader.py: the most questions right with at
-    # most 5% of answerable ones refused and dev answers no worse than without the reader; -12 lies
-    # below every score seen, so the reader refuses nothing by itself)
+    # a sentence's evidence score, the order without a ranker and one of its features: weights of its cosine to
+    # the question, its IDF-weighted share of the question's words, its passage's score ("Evidence sentence scoring")
+    evidence_cosine: float = 0.5
+    evidence_lexical: float = 0.3
+    evidence_passage: float = 0.2
+    # the reader reads this many of the top passages for the types it reads; it costs most of an
+    # answer's time ("How the reader's scores are used")
     reader_passages: int = 2
-    reader_weight: float = 0.0
-    reader_min: float = -12.0
-    # least IDF-weighted share of the question's key terms the answer (with its neighbours) must hold
-    coverage_min: float = 0.2
-    # factoid: the expected kind of answer is looked for in this many candidates, down to this share of the best score
+    # the learned decision answers when the sources answer with at least this probability; chosen on the
+    # tune articles for at most 5% of answerable questions refused ("Answer or refuse")
+    answer_min: float = 0.5
+    # a sentence of fewer words (a heading, a label) is never quoted alone ("Sentences as a reader sees them")
+    min_quote_words: int = 4
+    # a short answer is the reader's span when it has at most this many words and this share of its sentence
+    # ("Short answers")
+    short_answer_words: int = 12
+    short_answer_share: float = 0.8
+    # factoid: the expected kind of answer is looked for in this many candidates, down to this share of the
+    # best one's likelihood ("The expected kind of answer")
     type_candidates: int = 3
     type_ratio: float = 0.8
-    # a neighbour of the best sentence this close to its score joins it
+    # a neighbour of the best sentence this close to its likelihood joins it ("A second sentence")
     neighbour_ratio: float = 0.9
     max_answer_sentences: int = 2
-    # a second evidence sentence joins the answer when it scores at least this share of the best one
-    # and brings at least this IDF-weighted share of the query's terms the answer lacks
+    # a second evidence sentence joins the answer when it is at least this share as likely as the best one and
+    # brings at least this IDF-weighted share of the query's terms the answer lacks ("A second sentence")
     second_sentence_ratio: float = 0.9
     second_sentence_gain: float = 0.15
-    # "what did X say": at most this many statements; least topic relevance of a statement "about" something
+    # "what did X say": at most this many statements; least topic relevance of a statement "about" something,
+    # and of each further one as a share of the best ("Statements about a topic")
     max_statements: int = 4
     topic_min: float = 0.25
-    # lists: entities of the passages of the top three documents (at most this many passages of
-    # each), at most ``list_max_items`` items
+    topic_ratio: float = 0.7
+    # how much a statement is about a topic: this weight on its cosine, the rest on word overlap
+    topic_cosine: float = 0.6
+    # a statement of at most two sentences and this many words is quoted whole; else its best sentence, with a
+    # neighbour scoring at least this share of it; an opening shorter than this many words brings the next one;
+    # a quotation longer than this many characters is cited by the sentence and the one naming its speaker;
+    # a reported statement brings the quote that follows it when that scores this share of it ("Statements")
+    statement_words: int = 45
+    statement_neighbour_ratio: float = 0.85
+    short_opening_words: int = 10
+    long_quote_chars: int = 600
+    elaboration_ratio: float = 0.25
+    # "who is X": the apposition quoted with a name has at most this many words
+    apposition_words: int = 20
+    # the citation check (rag/answer/citecheck.py): support = this weight on the claim's cosine to the sentence,
+    # the rest on the share of its words the sentence holds ("Citation check")
+    support_cosine: float = 0.5
+    # lists: entities of the passages of the top three documents (at most this many passages of each), at
+    # most ``list_max_items`` items ("Lists and summaries")
     list_passages: int = 60
     list_max_items: int = 8
-    # summaries: maximal marginal relevance over candidates above this share of the best score
+    # summaries: maximal marginal relevance over candidates above this share of the best ("Lists and summaries")
     summary_sentences: int = 5
+    summary_min_words: int = 6
     summary_min_ratio: float = 0.6
     summary_max_similarity: float = 0.9
     mmr_lambda: float = 0.7
@@ -114,6 +139,9 @@ class Settings:
     scoring: ScoringConfig = dataclasses.field(default_factory=ScoringConfig)
     # the reader (rag/answer/reader.py): "bundled" (the model shipped in rag/reader_model), "off", or a folder
     reader: str = "bundled"
+    # the learned ranker and answer-or-refuse decision (rag/answer/models.py): "bundled" (rag/decision_model),
+    # "off" (retrieval's order, and answer whatever is composed), or a folder trained by `rag train-decision`
+    decision_model: str = "bundled"
     max_question_chars: int = 2000
     # answer engine: "extractive" (no LLM), or "openai" / "ollama" / "llamacpp" (generated, every citation checked)
     engine: str = "extractive"
@@ -192,7 +220,13 @@ _RANGES = {
     "llm_timeout": (0.1, None), "support_min": (0.0, 1.0),
 }
 _SCORING_RANGES = {
-    "evidence_passages": (1, 50), "reader_passages": (1, 20), "reader_weight": (0.0, None), "coverage_min": (0.0, 1.0), "type_candidates": (1, 20),
+    "evidence_passages": (1, 50), "reader_passages": (1, 20), "answer_min": (0.0, 1.0), "min_quote_words": (1, 50),
+    "type_candidates": (1, 20), "topic_ratio": (0.0, 1.0), "search_passages": (1, 200), "evidence_cosine": (0.0, None),
+    "evidence_lexical": (0.0, None), "evidence_passage": (0.0, None), "short_answer_words": (1, 100),
+    "short_answer_share": (0.0, 1.0), "topic_cosine": (0.0, 1.0), "statement_words": (1, None),
+    "statement_neighbour_ratio": (0.0, 1.0), "short_opening_words": (0, None), "long_quote_chars": (1, None),
+    "elaboration_ratio": (0.0, 1.0), "apposition_words": (1, None), "support_cosine": (0.0, 1.0),
+    "summary_min_words": (1, None),
     "type_ratio": (0.0, 1.0), "neighbour_ratio": (0.0, 1.0), "max_answer_sentences": (1, 10),
     "second_sentence_ratio": (0.0, 1.0), "second_sentence_gain": (0.0, 1.0), "max_statements": (1, 50),
     "topic_min": (-1.0, 1.0), "list_passages": (1, None), "list_max_items": (1, 100), "summary_sentences": (1, 20),

@@ -24,6 +24,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from ..text import nlp
+from ..text.attribution import REPORTING_VERBS
 from .qtypes import QType
 
 
@@ -50,9 +51,7 @@ _NOUN_TYPES = {
                "population", "size", "count"},
 }
 _HOW_NUMBER = {"many", "much", "old", "long", "far", "large", "big", "tall", "high", "often", "fast", "wide", "deep"}
-SPEECH_LEMMAS = {"quote", "say", "tell", "claim", "state", "argue", "add", "note", "declare", "insist", "reply", "respond", "call",
-           "describe", "suggest", "warn", "deny", "admit", "acknowledge", "concede", "announce", "explain", "accuse",
-           "demand", "assert", "think", "believe", "blast", "condemn", "reject", "criticize", "criticise", "challenge"}
+SPEECH_LEMMAS = {*REPORTING_VERBS, "quote"}  # "Who is quoted?" asks for the speakers
 _LIST_VERBS = {"mention", "name", "list", "cite", "quote", "reference", "include", "involve", "enumerate", "identify"}
 _SUMMARY_VERBS = {"summarize", "summarise", "outline", "recap", "overview", "sum"}
 _SUMMARY_NOUNS = {"summary", "overview", "gist", "rundown", "recap", "synopsis", "outline", "point", "highlight",
@@ -88,9 +87,6 @@ class QuestionAnalysis:
     sides: tuple[str, ...] = ()  # comparison: the things compared
     key_terms: tuple[KeyTerm, ...] = field(default_factory=tuple)
     verb: str = ""  # the lemma of the question's main verb ("quote" in "Which people are quoted?")
-    # the answer type comes from the question word ("when", "how many", "who"), not from a noun
-    # ("which era"): an answer without an entity of that type is then no answer
-    strict_type: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -155,9 +151,7 @@ def analyze(question: str) -> QuestionAnalysis:
     found = _analyze(question)
     doc = nlp.parse(question.strip())
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    first = next((t.lower_ for t in doc if not t.is_punct and t.pos_ != "ADP"), "")
-    strict = found.answer_type is not None and first in ("when", "who", "whom", "how", "where")
-    return dataclasses.replace(found, verb=root.lemma_.lower() if root is not None else "", strict_type=strict)
+    return dataclasses.replace(found, verb=root.lemma_.lower() if root is not None else "")
 
 
 def _analyze(question: str) -> QuestionAnalysis:
@@ -165,8 +159,8 @@ def _analyze(question: str) -> QuestionAnalysis:
     words = [t for t in doc if not t.is_punct and not t.is_space]
     if not words:
         return QuestionAnalysis(question, QType.FACTOID)
-    if words[0].pos_ == "ADP" and len(words) > 1 and words[1].lower_ in _WH:
-        words = words[1:]  # "On what day ...", "In which city ...": the wh-word leads
+    if words[0].pos_ in ("ADP", "SCONJ") and len(words) > 1 and words[1].lower_ in _WH:
+        words = words[1:]  # "On what day ...", "In which city ...", "Since when ...": the wh-word leads
     first = words[0]
     root = next((t for t in doc if t.dep_ == "ROOT"), words[0])
     request_word = first.i == 0 and first.lemma_.lower() in _REQUEST_VERBS  # whatever the parse makes of it
@@ -179,8 +173,6 @@ def _analyze(question: str) -> QuestionAnalysis:
     if any(t.lemma_.lower() in _COMPARE for t in doc):
         return _comparison(question, doc)
     wh = first.lower_
-    if wh in ("since", "until") and len(words) > 1 and words[1].lower_ == "when":
-        return QuestionAnalysis(question, QType.FACTOID, "DATE", key_terms=key_terms(doc))
     if wh in ("who", "whom", "whose"):
         return _who(question, doc, root)
     if wh in ("what", "which"):
@@ -263,7 +255,7 @@ def _said_topic(speech) -> str | None:
     "call"-like verbs; never the person told ("told NPR")."""
     for c in speech.children:
         inner = [t for t in c.subtree if t.i != c.i and not t.is_punct]
-        if c.dep_ == "prep" and c.lower_ in ("about", "on", "regarding", "concerning", "abt", "from", "of") and inner:
+        if c.dep_ == "prep" and c.lower_ in ("about", "on", "regarding", "concerning", "from", "of") and inner:
             return _span_text(inner)
     for c in speech.children:
         if c.dep_ in ("ccomp", "xcomp"):
@@ -273,7 +265,7 @@ def _said_topic(speech) -> str | None:
             return _span_text([t for t in c.subtree if not t.is_punct]) or None
     # a misparsed "about": the words after the verb, from the first preposition
     rest = [t for t in speech.doc if t.i > speech.i and not t.is_punct]
-    if rest and rest[0].lower_ in ("about", "on", "regarding", "concerning", "abt"):
+    if rest and rest[0].lower_ in ("about", "on", "regarding", "concerning"):
         return _span_text(rest[1:]) or None
     return None
 

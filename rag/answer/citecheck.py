@@ -1,8 +1,8 @@
 """Check every citation of a generated answer against the passage it cites.
 
 A sentence's citation [n] stands when source n names every name and number of the
-sentence and holds a sentence that supports it: support = 0.5 * cosine(claim,
-source sentence) + 0.5 * share of the claim's (IDF-weighted) words found in that
+sentence and holds a sentence that supports it: support = a weighted sum (ScoringConfig.support_cosine)
+of cosine(claim, source sentence) and the share of the claim's (IDF-weighted) words found in that
 sentence. The result says, per sentence, which citations hold; the answer engine
 (rag.answer.generative) then drops out-of-range and failing citations, cites uncited
 sentences that a source backs, and marks (or, in strict mode, removes) the rest.
@@ -123,9 +123,11 @@ def _best_sentence(retriever: Retriever, pid: int, claim_terms: list[str], vec) 
     index = retriever.index
     passage = index.passages[pid]
     text = index.documents[passage.doc_id].text
+    w = retriever.settings.scoring.support_cosine
     best = None
     for (s, e), row in zip(passage.sentences, index.passage_sentences(pid)):
-        score = 0.5 * float(retriever.sentence_alone(row, text[s:e]) @ vec) + 0.5 * retriever.lexical_overlap(claim_terms, text[s:e])
+        cos = float(retriever.sentence_alone(row, text[s:e]) @ vec)
+        score = w * cos + (1 - w) * retriever.lexical_overlap(claim_terms, text[s:e])
         if best is None or score > best.score:
             best = Support(pid, s, e, score)
     return best

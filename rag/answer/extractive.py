@@ -3,23 +3,26 @@
 No language model. A question goes through stages that each take plain data and return
 plain data: analyse (rag/answer/analysis.py) -> retrieve (rag/search/retrieval.py) -> read
 (rag/answer/read.py, the reader) -> rank (rag/answer/rank.py) -> compose (one composer per
-question type, rag/answer/compose/) -> decide (rag/answer/decide.py: answer or refuse) ->
-cite (rag/answer/cite.py). Every sentence of an answer is a sentence of a source, quote
-marks balanced, followed by its [n]; a refusal cites nothing.
+question type, rag/answer/compose/) -> decide (rag/answer/decide.py: a learned answer or
+refuse) -> cite (rag/answer/cite.py). Every sentence of an answer is a sentence of a source,
+quote marks balanced, followed by its [n]; a refusal cites nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..search.retrieval import Evidence, Hit, Retriever
 from ..settings import Settings
-from . import cite, decide
+from . import cite
 from .analysis import QuestionAnalysis, analyze
 from .asked import Asked
-from .compose import compose
+from .compose import Composition, compose
+from .decide import Decision, decide
+from .models import DecisionModels
 from .qtypes import SPECS, QType
 from .rank import rank
 from .read import read_evidence
@@ -27,24 +30,33 @@ from .types import NOT_ABOUT_SOURCES, REFUSAL, Answer, Citation, Span
 from .view import SourcesView
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the stages found for one question: the question ranked, what was composed, the decision."""
+
+    asked: Asked
+    composed: Composition | None
+    decision: Decision
+
+
 class ExtractiveEngine:
     """Runs the stages over one loaded index; see the module docstring."""
 
-    def __init__(self, retriever: Retriever, settings: Settings, reader=None):
+    def __init__(self, retriever: Retriever, settings: Settings, reader=None, models: DecisionModels | None = None):
         self.retriever = retriever
         self.index = retriever.index
         self.settings = settings
         self.reader = reader
+        self.models = models
         self.view = SourcesView(retriever)
 
     def answer(self, question: str, standalone: str | None = None) -> Answer:
         """Answer ``standalone`` (the question after follow-up resolution)."""
         asked = self.prepare(question, standalone)
-        return asked if isinstance(asked, Answer) else self.decide(asked)
+        return asked if isinstance(asked, Answer) else self.conclude(self.assess(asked))
 
     def prepare(self, question: str, standalone: str | None = None) -> Asked | Answer:
-        """What answering needs that no scoring setting changes: the analysis, retrieval and the reader's
-        readings; or a refusal already (a request, names the sources never mention, no evidence)."""
+        """Analyse, retrieve and read; or a refusal already (a request that is not about the sources, no evidence)."""
         query = (standalone or question).strip()
         a = analyze(query)
         if a.qtype == QType.REQUEST:
@@ -52,32 +64,48 @@ class ExtractiveEngine:
         s = self.settings.scoring
         # a summary or a list is searched for by what it is about, without the request's own words
         search = a.topic if a.qtype in (QType.SUMMARY, QType.LIST) and a.topic else query
-        qvec, hits, evidence = self.retrieve(search, s.evidence_passages)
-        if decide.missing_names(a, self.view) or not evidence:
+        qvec, hits, evidence = self.retrieve(search, max(s.search_passages, s.evidence_passages))
+        if not evidence:
             return self.refuse(question, query, evidence, a)
         reader = self.reader if SPECS[a.qtype].reads else None
         readings = read_evidence(evidence, self.index, reader, query, s.reader_passages)
         return Asked(question, query, a, qvec, hits, evidence, readings)
 
     def retrieve(self, query: str, passages: int) -> tuple[np.ndarray, list[Hit], list[Evidence]]:
-        """The query vector, the top passages (at least ``passages``, at least 10) and their evidence sentences."""
+        """The query vector, the top ``passages`` passages and their evidence sentences."""
         r = self.retriever
         qvec = r.embedder.encode_query(query)
-        hits = r.search(query, k=max(10, passages), qvec=qvec)
+        hits = r.search(query, k=passages, qvec=qvec)
         return qvec, hits, r.evidence(query, hits, qvec=qvec)
 
-    def decide(self, asked: Asked) -> Answer:
-        """Rank the candidates, then refuse or compose, with the current scoring settings."""
-        s, a = self.settings.scoring, asked.analysis
-        asked = dataclasses.replace(asked, candidates=rank(asked.evidence, self.index, asked.readings, s.reader_weight))
-        composed = None if decide.gated(asked, s) else compose(asked, self.view, s)
-        if composed is None or not composed.spans or not decide.covers(asked, composed, self.view, s):
-            return self.refuse(asked.question, asked.query, asked.evidence, a)
-        return cite.render(self.index, asked.question, asked.query, a, composed)
+    def assess(self, asked: Asked) -> Assessment:
+        """Rank the candidates, compose, and decide, with the current scoring settings."""
+        s = self.settings.scoring
+        ranker = self.models.ranker if self.models else None
+        asked = self._read_best(dataclasses.replace(asked, candidates=rank(asked, self.view, ranker, s.min_quote_words)))
+        composed = compose(asked, self.view, s)
+        model = self.models.decision if self.models else None
+        return Assessment(asked, composed, decide(asked, composed, self.view, model, s))
 
-    def gated(self, asked: Asked) -> bool:
-        """Whether the question is refused before composing (rag/answer/decide.py ``gated``)."""
-        return decide.gated(asked, self.settings.scoring)
+    def _read_best(self, asked: Asked) -> Asked:
+        """The reader's span in the best candidate, when the reader reads this type but not its passage yet
+        (it reads the top passages before ranking; the best sentence may lie further down)."""
+        best = asked.candidates[0] if asked.candidates else None
+        if best is None or best.span is not None or asked.readings is None or best.pid in asked.readings.passages:
+            return asked
+        more = read_evidence([ev for ev in asked.evidence if ev.pid == best.pid], self.index, self.reader, asked.query, 1)
+        if more is None or (best.pid, best.start) not in more.sentences:
+            return asked
+        score, span = more.sentences[(best.pid, best.start)]
+        best = dataclasses.replace(best, reader=score, span=span)
+        return dataclasses.replace(asked, candidates=[best, *asked.candidates[1:]])
+
+    def conclude(self, assessed: Assessment) -> Answer:
+        """The answer the assessment decided on: the composition, quoted and cited, or a refusal."""
+        q = assessed.asked
+        if not assessed.decision.answer or assessed.composed is None:
+            return self.refuse(q.question, q.query, q.evidence, q.analysis)
+        return cite.render(self.index, q.question, q.query, q.analysis, assessed.composed)
 
     def is_person(self, name: str) -> bool:
         """Whether a name is one the sources use for a person (a short name linked to a full one)."""

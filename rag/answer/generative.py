@@ -1,8 +1,8 @@
 """The LLM answer engines: a model writes the answer from numbered passages, then
 every sentence is checked against the passages it cites (rag.answer.citecheck).
 
-* The extractive engine's refusal gates run first (names or numbers absent from the
-  sources, weak evidence), so a model is never asked what the sources cannot answer.
+* The extractive engine's answer-or-refuse decision runs first (rag/answer/decide.py), so a
+  model is never asked what the sources cannot answer.
 * Out-of-range [n] and citations that do not back their sentence are dropped; an
   uncited sentence gets the source that backs it, if one does.
 * A sentence no source backs is marked unsupported, or removed in strict mode.
@@ -150,10 +150,10 @@ def _fallback(engine: ExtractiveEngine, question: str, standalone: str, note: st
 def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings, question: str,
                   standalone: str) -> Iterator[tuple[str, Answer | None]]:
     """Yield the generated text as it grows, then (final text, Answer)."""
-    # the extractive engine's gates first: a request, names the sources never mention, no evidence,
-    # or (for the questions it judges) the reader finding no answer
+    # the extractive engine's decision first: a request, no evidence, or the learned decision refusing
     asked = engine.prepare(question, standalone)
-    if isinstance(asked, Answer) or engine.gated(asked):
+    assessed = None if isinstance(asked, Answer) else engine.assess(asked)
+    if assessed is None or not assessed.decision.answer:
         refusal = asked if isinstance(asked, Answer) else engine.refuse(question, standalone, asked.evidence, asked.analysis)
         refusal.engine = model.name
         yield refusal.answer, refusal

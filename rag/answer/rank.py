@@ -1,17 +1,34 @@
 """The rank stage: which sentence of the top passages answers best.
 
-A candidate is a sentence of one of the top passages. Its score mixes the retrieval
-evidence score (cosine, word overlap, passage rank: rag/search/retrieval.py) with the reader's
-score for the best answer inside the sentence, relative to the passage's "no answer"
-score.
+A candidate is a sentence of one of the top passages. The learned ranker (LightGBM lambdarank,
+rag/answer/models.py) scores each from explicit features: its cosine to the question and the
+share of the question's words it holds, its passage's rank and scores, the reader's span and
+relevance scores, what kind of answer it holds (rag/answer/signals.py), where it stands in its
+passage, and what its neighbours hold. A candidate's ``score`` is its likelihood relative to the
+best one (exp of the ranker score's difference: 1 for the best, in (0, 1] for the rest), so the
+composers' ratios mean the same whatever the ranker's scale. Without a ranker the retrieval
+evidence score orders them (rag/search/retrieval.py).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from ..search.retrieval import Evidence
+import numpy as np
+
+from ..text.terms import words
+from .qtypes import QType
 from .read import Readings
+from .signals import SIGNALS, type_signals
+
+ANSWER_TYPES = ("PERSON", "AGENT", "ORG", "PLACE", "DATE", "NUMBER")
+QTYPE_FEATURES = tuple(f"q_{t.value}" for t in QType if t != QType.REQUEST)
+ATYPE_FEATURES = tuple(f"a_{t.lower()}" for t in ANSWER_TYPES)
+RANK_FEATURES = ("cos", "lexical", "evidence", "passage_rank", "passage_ratio", "passage_dense", "passage_bm25",
+                 "reader", "reader_passage", "relevance", "position", "first", "words", "neighbour_lexical",
+                 *SIGNALS, *QTYPE_FEATURES, *ATYPE_FEATURES)
+NAN = float("nan")
 
 
 @dataclass(frozen=True)
@@ -23,23 +40,65 @@ class Candidate:
     row: int
     start: int
     end: int
-    score: float
-    retrieval: float
+    score: float  # relative likelihood of answering (1 for the best)
+    retrieval: float  # the retrieval evidence score
     reader: float | None = None  # best span in the sentence minus the passage's "no answer" score
     span: tuple[int, int] | None = None
+    raw: float = 0.0  # the ranker's own score (the evidence score without a ranker)
 
 
-def rank(evidence: list[Evidence], index, readings: Readings | None, reader_weight: float) -> list[Candidate]:
-    """Candidates from ``evidence``, best first: the retrieval score plus ``reader_weight`` times the reader's
-    (sentences the reader did not read get its lowest score)."""
-    if readings is None:
-        return [Candidate(ev.pid, index.passages[ev.pid].doc_id, ev.row, ev.start, ev.end, ev.score, ev.score)
-                for ev in evidence]
-    floor = min((v[0] for v in readings.sentences.values()), default=0.0)
+def question_features(qtype: str, answer_type: str | None) -> list[float]:
+    """One-hot question type and expected answer type."""
+    return [float(qtype == f[2:]) for f in QTYPE_FEATURES] + [float((answer_type or "").lower() == f[2:]) for f in ATYPE_FEATURES]
+
+
+def candidate_features(q, view) -> np.ndarray:
+    """One row of RANK_FEATURES per evidence sentence of ``q`` (an Asked), in evidence order."""
+    hits = {h.pid: (i, h) for i, h in enumerate(q.hits)}
+    best_hit = (q.hits[0].score or 1.0) if q.hits else 1.0
+    best_bm25 = max((h.bm25 for h in q.hits), default=0.0) or 1.0
+    readings: Readings | None = q.readings
+    qwords = {w.lower() for w in words(q.query)}
+    lexical = {(ev.pid, ev.start): ev.lexical for ev in q.evidence}
+    qpart = question_features(q.analysis.qtype, q.analysis.answer_type)
+    rows = []
+    for ev in q.evidence:
+        rank, hit = hits.get(ev.pid, (len(q.hits), None))
+        sentences = view.index.passages[ev.pid].sentences
+        i = next((k for k, (s, _) in enumerate(sentences) if s == ev.start), 0)
+        around = [lexical.get((ev.pid, sentences[k][0]), 0.0) for k in (i - 1, i + 1) if 0 <= k < len(sentences)]
+        text = view.text(view.doc_of(ev.pid), ev.start, ev.end)
+        read = readings.sentences.get((ev.pid, ev.start)) if readings else None
+        rows.append([
+            ev.dense, ev.lexical, ev.score, float(rank), (hit.score / best_hit) if hit else 0.0,
+            hit.dense if hit and not math.isnan(hit.dense) else NAN, (hit.bm25 / best_bm25) if hit else 0.0,
+            read[0] if read else NAN,
+            readings.passages.get(ev.pid, NAN) if readings else NAN,
+            readings.relevance.get(ev.pid, NAN) if readings else NAN,
+            float(i), float(i == 0), float(len(text.split())), max(around, default=0.0),
+            *type_signals(text, qwords), *qpart,
+        ])
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(RANK_FEATURES))
+
+
+def rank(q, view, ranker=None, min_words: int = 1) -> list[Candidate]:
+    """Candidates from ``q``'s evidence, best first, by the ranker's score (the evidence score without one).
+    Sentences of fewer than ``min_words`` words (a heading, a label) are never candidates."""
+    readings: Readings | None = q.readings
+    if ranker is not None and q.evidence:
+        raw = ranker.score(candidate_features(q, view))
+    else:
+        raw = np.array([ev.score for ev in q.evidence], dtype=np.float32)
     out = []
-    for ev in evidence:
-        r, span = readings.sentences.get((ev.pid, ev.start), (floor, None))
-        out.append(Candidate(ev.pid, index.passages[ev.pid].doc_id, ev.row, ev.start, ev.end,
-                             ev.score + reader_weight * r, ev.score, r, span))
-    out.sort(key=lambda c: -c.score)
+    for ev, r in zip(q.evidence, raw):
+        if len(view.text(view.doc_of(ev.pid), ev.start, ev.end).split()) < min_words:
+            continue
+        read = readings.sentences.get((ev.pid, ev.start)) if readings else None
+        out.append(Candidate(ev.pid, view.doc_of(ev.pid), ev.row, ev.start, ev.end, float(r), ev.score,
+                             read[0] if read else None, read[1] if read else None, float(r)))
+    out.sort(key=lambda c: -c.raw)
+    if ranker is not None and out:
+        top = out[0].raw
+        out = [Candidate(c.pid, c.doc_id, c.row, c.start, c.end, math.exp(c.raw - top), c.retrieval, c.reader, c.span,
+                         c.raw) for c in out]
     return out

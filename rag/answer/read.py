@@ -6,7 +6,7 @@ the best span inside that sentence (document offsets) with its score minus "no a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..search.retrieval import Evidence
 
@@ -26,6 +26,7 @@ class Readings:
 
     passages: dict[int, float]
     sentences: dict[tuple[int, int], tuple[float, tuple[int, int]]]
+    relevance: dict[int, float] = field(default_factory=dict)  # per passage read: the relevance head's logit
 
     @property
     def verdict(self) -> ReaderVerdict:
@@ -34,7 +35,8 @@ class Readings:
     def top(self, n: int) -> "Readings":
         """The readings of the first ``n`` passages only (as if the reader had read no more)."""
         keep = dict(list(self.passages.items())[:n])
-        return Readings(keep, {k: v for k, v in self.sentences.items() if k[0] in keep})
+        return Readings(keep, {k: v for k, v in self.sentences.items() if k[0] in keep},
+                        {k: v for k, v in self.relevance.items() if k in keep})
 
 
 def read_evidence(evidence: list[Evidence], index, reader, question: str, passages: int) -> Readings | None:
@@ -58,4 +60,5 @@ def read_evidence(evidence: list[Evidence], index, reader, question: str, passag
         for (s, _), found in zip(p.sentences, reading.sentences):
             if found is not None:
                 by_sentence[(pid, s)] = (found.score - reading.null, (p.start + found.start, p.start + found.end))
-    return Readings({pid: float(r.answerable) for pid, r in zip(pids, readings)}, by_sentence)
+    return Readings({pid: float(r.answerable) for pid, r in zip(pids, readings)}, by_sentence,
+                    {pid: float(r.relevance) for pid, r in zip(pids, readings)})

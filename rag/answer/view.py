@@ -176,7 +176,7 @@ class SourcesView:
         expanded = (links.expand(name) or links.expand(name.split()[-1])) if links and name.split() else None
         return " ".join(words(expanded or name)).lower()
 
-    def introduction(self, focus: str, doc_ids: list[str]) -> tuple[str, tuple[int, int], str] | None:
+    def introduction(self, focus: str, doc_ids: list[str], apposition_words: int) -> tuple[str, tuple[int, int], str] | None:
         """Where the sources introduce ``focus``: (doc_id, sentence, short answer), looking in ``doc_ids`` first.
 
         An abbreviation: the first sentence holding its long form, whose short answer is
@@ -202,7 +202,7 @@ class SourcesView:
                 found = self._sentence_at(doc_id, self.index.documents[doc_id].text.find(full), full)
                 if found:
                     doc_id, sent, _ = found
-                    return doc_id, sent, self._with_apposition(doc_id, sent, full)
+                    return doc_id, sent, self._with_apposition(doc_id, sent, full, apposition_words)
         return None
 
     def _sentence_at(self, doc_id: str, at: int, short: str) -> tuple[str, tuple[int, int], str] | None:
@@ -214,7 +214,7 @@ class SourcesView:
                 return doc_id, (s, e), short
         return None
 
-    def _with_apposition(self, doc_id: str, sent: tuple[int, int], mention: str) -> str:
+    def _with_apposition(self, doc_id: str, sent: tuple[int, int], mention: str, max_words: int) -> str:
         """``mention`` with the apposition the parser attaches to it (", the top commander of the ...,")."""
         text = self.text(doc_id, *sent)
         at = text.find(mention)
@@ -226,6 +226,6 @@ class SourcesView:
             for child in t.children:
                 if child.dep_ == "appos" and child.i > inside[-1].i:
                     phrase = doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
-                    if len(phrase.split()) <= 20:
+                    if len(phrase.split()) <= max_words:
                         return f"{mention}, {phrase}"
         return mention

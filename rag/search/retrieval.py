@@ -152,9 +152,11 @@ class Retriever:
     def evidence(self, query: str, hits: list[Hit], qvec: np.ndarray | None = None, passages: int | None = None) -> list[Evidence]:
         """Sentences of the top passages, best supporting first.
 
-        Score = 0.5 * cosine(query, sentence) + 0.3 * lexical overlap + 0.2 * passage rank score;
+        Score = a weighted sum of cosine(query, sentence), lexical overlap and the passage's score relative to
+        the best passage's (ScoringConfig.evidence_cosine, evidence_lexical, evidence_passage);
         a sentence is judged with its passage because quotes and pronouns need context.
         """
+        w = self.settings.scoring
         qvec = self.embedder.encode_query(query) if qvec is None else qvec
         q_terms = terms(query)
         top = hits[: passages or self.settings.scoring.evidence_passages]
@@ -169,7 +171,7 @@ class Retriever:
             doc_text = self.index.documents[p.doc_id].text
             for (start, end), row, sim in zip(p.sentences, rows, sims):
                 lex = self.lexical_overlap(q_terms, doc_text[start:end])
-                score = 0.5 * float(sim) + 0.3 * lex + 0.2 * (hit.score / best)
+                score = w.evidence_cosine * float(sim) + w.evidence_lexical * lex + w.evidence_passage * (hit.score / best)
                 out.append(Evidence(hit.pid, row, start, end, score, float(sim), lex))
         out.sort(key=lambda e: -e.score)
         return out

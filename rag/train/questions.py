@@ -79,20 +79,22 @@ def casual(questions: list[SquadQuestion], share: float, rng: random.Random) -> 
     return out
 
 
-def templates(index: Index, swapper: Swapper, rng: random.Random, per_kind: int = 25) -> list[TrainQuestion]:
-    """Questions of the kinds SQuAD lacks, from the index's links and statements, each with a near-miss."""
-    acronyms = sorted({k for lk in index.links.values() for k, v in lk.acronyms.items() if v and len(k) >= 2})
-    people = sorted({full for lk in index.links.values() for full in lk.names.values() if len(full.split()) >= 2})
-    speakers = sorted({full for doc_id, sts in index.statements.items() for st in sts
-                       for w in st.speaker if (full := index.links[doc_id].names.get(w)) if doc_id in index.links})
+def templates(index: Index, swapper: Swapper, rng: random.Random, titles: set[str], per_kind: int = 25) -> list[TrainQuestion]:
+    """Questions of the kinds SQuAD lacks, from the links and statements of the index's documents titled
+    ``titles`` (a setting's own articles, never the distractors beside them), each with a near-miss."""
+    own = {d.doc_id for d in index.documents.values() if d.title in titles}
+    links = {doc_id: lk for doc_id, lk in index.links.items() if doc_id in own}
+    acronyms = sorted({k for lk in links.values() for k, v in lk.acronyms.items() if v and len(k) >= 2})
+    people = sorted({full for lk in links.values() for full in lk.names.values() if len(full.split()) >= 2})
+    speakers = sorted({full for doc_id, sts in index.statements.items() if doc_id in links for st in sts
+                       for w in st.speaker if (full := links[doc_id].names.get(w))})
     made: list[tuple[str, str]] = []
     for kind, names, forms in (("acronym", acronyms, ("What does {} stand for?", "What is {}?")),
                                ("person", people, ("Who is {}?", "Who was {}?")),
-                               ("speaker", speakers, ("What did {} say?", "What did {} say about it?"))):
+                               ("speaker", speakers, ("What did {} say?", "What did {} tell reporters?"))):
         for name in rng.sample(names, min(per_kind, len(names))):
             made.append((kind, rng.choice(forms).format(name)))
-    titles = sorted({d.title for d in index.documents.values() if d.title})
-    for title in rng.sample(titles, min(3, len(titles))):
+    for title in rng.sample(sorted(titles), min(3, len(titles))):
         made.append(("summary", f"Give me an overview of {title}."))
     made.append(("list", rng.choice(("Which people are mentioned?", "Which organizations are mentioned?"))))
     out = []

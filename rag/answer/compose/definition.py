@@ -12,7 +12,7 @@ from .parts import Composition
 def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     """The full mention with its apposition (or the long form of an abbreviation), cited; else the evidence."""
     focus = (q.analysis.focus or "").strip()
-    found = view.introduction(focus, [c.doc_id for c in q.candidates]) if focus else None
+    found = view.introduction(focus, [c.doc_id for c in q.candidates], s.apposition_words) if focus else None
     if found is None:
         return factoid(q, view, s)
     doc_id, (start, end), short = found

@@ -19,14 +19,15 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
     if not q.candidates:
         return None
     if labels is None:
-        return Composition(evidence_spans(q.candidates, q.query, view, s), reader_short(q.candidates[0], view))
+        return Composition(evidence_spans(q.candidates, q.query, view, s), reader_short(q.candidates[0], view, s))
     asked = {t.text.lower() for t in a.key_terms}
-    if a.answer_type == "AGENT":  # "who": a person if any, else a body that acts like one
-        return _typed(q, ANSWER_LABELS["PERSON"], asked, view, s) or _typed(q, labels, asked, view, s)
     found = _typed(q, labels, asked, view, s)
-    if found is None and not a.strict_type:
-        # "which era", "what company": the noun names a kind the entity model may not tag; the best sentence
-        return Composition(evidence_spans(q.candidates, q.query, view, s), reader_short(q.candidates[0], view))
+    if a.answer_type == "AGENT":  # "who": a person if any, else a body that acts like one
+        found = _typed(q, ANSWER_LABELS["PERSON"], asked, view, s) or found
+    if found is None:
+        # the expected kind is a preference, not a gate: the entity model may not tag it ("X Point" as a place,
+        # a duration as a DATE); the best sentence, and the decision weighs whether it answers
+        return Composition(evidence_spans(q.candidates, q.query, view, s), reader_short(q.candidates[0], view, s))
     return found
 
 
@@ -39,24 +40,24 @@ def _typed(q: Asked, labels: set[str], asked: set[str], view: SourcesView, s: Sc
         ents = typed_entities(view.text(cand.doc_id, cand.start, cand.end), cand.start, labels, asked)
         if ents:
             e = closest(ents, cand.span)
-            return Composition([view.span(cand.doc_id, cand.start, cand.end, cand.score)], e.text)
+            return Composition([view.span(cand.doc_id, cand.start, cand.end, cand.score)], e.text, typed=True)
         for side in view.neighbours(cand.doc_id, cand.start, cand.end):  # the date in the next sentence, the name before
             if side is None:
                 continue
             ents = typed_entities(view.text(cand.doc_id, *side), side[0], labels, asked)
             if ents:
                 lo, hi = min(side[0], cand.start), max(side[1], cand.end)
-                return Composition(view.spans_between(cand.doc_id, lo, hi, cand.score), ents[0].text)
+                return Composition(view.spans_between(cand.doc_id, lo, hi, cand.score), ents[0].text, typed=True)
     return None
 
 
-def reader_short(cand: Candidate, view: SourcesView) -> str | None:
+def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | None:
     """The reader's answer inside the best sentence, when it is a phrase rather than the whole sentence."""
     if cand.span is None:
         return None
     text = view.text(cand.doc_id, *cand.span).strip(" ,.;:“”\"")
     whole = view.text(cand.doc_id, cand.start, cand.end)
-    return text if text and len(text.split()) <= 12 and len(text) < 0.8 * len(whole) else None
+    return text if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole) else None
 
 
 def evidence_spans(candidates: list[Candidate], query: str, view: SourcesView, s: ScoringConfig) -> list[Span]:

@@ -43,8 +43,8 @@ def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
                     for k in [k for k in seen if set(k.split()) < set(key.split())]:
                         del seen[k]  # "Amnesty" seen first, "Amnesty International" now: keep the fuller name
                     seen[key] = (e.text, view.span(p.doc_id, start, end, 1.0))
-    if not seen:
-        return summary(q, view, s) if a.answer_type is None else None
+    if not seen:  # nothing of the kind tagged: the sentences about it, and the decision weighs them
+        return summary(q, view, s)
     names = list(seen)
     if a.topic and len(names) > 1:  # most like the kind asked for first ("news organizations")
         sims = view.embed_many([seen[n][0] for n in names]) @ view.embed(a.topic)
@@ -101,7 +101,7 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
             continue
         centre = vecs.mean(axis=0)
         pool = [Candidate(pid, doc_id, row, a, b, float(v @ centre), 0.0)
-                for (pid, a, b), row, v in zip(sents, rows, vecs) if len(view.text(doc_id, a, b).split()) >= 6]
+                for (pid, a, b), row, v in zip(sents, rows, vecs) if len(view.text(doc_id, a, b).split()) >= s.summary_min_words]
         pool.sort(key=lambda c: -c.score)
         chosen = sorted(diverse(pool, per_doc, view, s), key=lambda c: c.start)
         spans += [Span(c.pid, c.start, c.end, c.score) for c in chosen]

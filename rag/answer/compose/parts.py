@@ -16,6 +16,7 @@ class Composition:
     short: str | None = None
     bullets: bool = False
     labels: list[str] = field(default_factory=list)
+    typed: bool = False  # the short answer is an entity of the kind the question expects
 
 
 def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) -> list[nlp.Entity]:

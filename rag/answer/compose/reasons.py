@@ -23,7 +23,7 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
     lo, hi = best.start, best.end
     if side is not None:
         lo, hi = min(lo, side[0]), max(hi, side[1])
-    return Composition(view.spans_between(best.doc_id, lo, hi, best.score), reader_short(best, view))
+    return Composition(view.spans_between(best.doc_id, lo, hi, best.score), reader_short(best, view, s))
 
 
 def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
@@ -39,7 +39,7 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     negated = any(c.dep_ == "neg" for t in matched for c in t.children)
     if matched and negated:
         short = "No"
-    elif cov.names and cov.share >= 0.999:
+    elif not cov.missing:  # every key term of the question in the sentence
         short = "Yes"
     else:
         short = "The sources say"
@@ -56,11 +56,11 @@ def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     topic = " ".join(t.text for t in a.key_terms if t.kind != "name" and t.text.lower() not in side_words)
     spans, labels = [], []
     for side in sides:
-        found = best_statement(side, topic or q.query, view)
+        found = best_statement(side, topic or q.query, view, s)
         if not found:
             mention = [c for c in q.candidates if side.lower() in view.text(c.doc_id, c.start, c.end).lower()]
             found = [view.span(mention[0].doc_id, mention[0].start, mention[0].end, mention[0].score)] if mention else []
         if found:
             spans.append(found[0])
             labels.append(side)
-    return Composition(spans, bullets=True, labels=labels) if len(spans) >= 2 else None
+    return Composition(spans, bullets=True, labels=labels) if len(spans) >= 2 else explanation(q, view, s)

@@ -22,7 +22,7 @@ def who_said(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | Non
             continue
         name = view.full_name(cand.doc_id, st.speaker)
         lo, hi = st.sentences[0][0], st.sentences[-1][1]
-        if hi - lo > 600:  # a long quotation: the sentence, and the one naming the speaker
+        if hi - lo > s.long_quote_chars:  # a long quotation: the sentence, and the one naming the speaker
             lo, hi = cand.start, cand.end
             named = view.naming_sentence(cand.doc_id, st)
             if named is not None:
@@ -37,9 +37,8 @@ def what_said(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | No
     spans = statement_spans(a.speaker or "", a.topic, q.qvec, view, s)
     if spans:
         return Composition(spans, bullets=len(spans) > 1)
-    if not view.statements_of(a.speaker or ""):
-        return factoid(q, view, s)  # no statement of that speaker at all: answer from the evidence
-    return None
+    # nothing attributed to the speaker (on the topic): the evidence, and the decision weighs whether it answers
+    return factoid(q, view, s)
 
 
 def statement_spans(who: str, topic: str | None, qvec: np.ndarray, view: SourcesView, s: ScoringConfig,
@@ -55,7 +54,7 @@ def statement_spans(who: str, topic: str | None, qvec: np.ndarray, view: Sources
     for doc_id, st in found[: limit or s.max_statements]:
         start, end = st.sentences[0]
         # a short opening ("It is riddled with assertion.") reads better with the next sentence
-        if len(st.sentences) > 1 and len(view.text(doc_id, start, end).split()) < 10:
+        if len(st.sentences) > 1 and len(view.text(doc_id, start, end).split()) < s.short_opening_words:
             end = st.sentences[1][1]
         row = view.index.passages.sentence_row(doc_id, start)
         score = float(view.sentence_vector(row) @ qvec) if row is not None else 0.0
@@ -71,7 +70,7 @@ def _statements_about(found: list[tuple[str, Statement]], topic: str, view: Sour
     tvec, t_terms = view.embed(topic), terms(topic)
     ranked = []
     for doc_id, st in found:
-        scores = [topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms)
+        scores = [topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms, s)
                   for a, b in st.sentences]
         ranked.append((max(scores), doc_id, st, scores))
     ranked.sort(key=lambda r: -r[0])
@@ -82,45 +81,46 @@ def _statements_about(found: list[tuple[str, Statement]], topic: str, view: Sour
     for score, d, other, sc in ranked[1:]:
         if len(chosen) >= s.max_answer_sentences:
             break
-        if score >= max(s.topic_min, 0.7 * best_score):
+        if score >= max(s.topic_min, s.topic_ratio * best_score):
             chosen.append((d, other, sc))
     text = view.index.documents[doc_id].text
     if not is_direct(text, st):
         # the quote that elaborates a reported statement, if it follows in the next paragraph
         following = sorted((r for r in ranked if r[1] == doc_id and r[2].sentences[0][0] >= st.sentences[-1][1]),
                            key=lambda r: r[2].sentences[0][0])
-        if (following and following[0][0] >= 0.25 * best_score and is_direct(text, following[0][2])
+        if (following and following[0][0] >= s.elaboration_ratio * best_score and is_direct(text, following[0][2])
                 and text[st.sentences[-1][1] : following[0][2].sentences[0][0]].count("\n\n") <= 1
                 and all(following[0][2] is not c[1] for c in chosen)):
             chosen.append(following[0][1:])
-    spans = [_best_span(view, d, other, sc) for d, other, sc in chosen]
+    spans = [_best_span(view, d, other, sc, s) for d, other, sc in chosen]
     return sorted(spans, key=lambda u: (u.pid, u.start))
 
 
-def _best_span(view: SourcesView, doc_id: str, st: Statement, scores: list[float]) -> Span:
+def _best_span(view: SourcesView, doc_id: str, st: Statement, scores: list[float], s: ScoringConfig) -> Span:
     """The best sentence of a statement, widened to a close-scoring neighbour, or the whole statement if short."""
     sents = st.sentences
     whole = sum(len(view.text(doc_id, a, b).split()) for a, b in sents)
-    if len(sents) <= 2 and whole <= 45:
+    if len(sents) <= 2 and whole <= s.statement_words:
         return view.span(doc_id, sents[0][0], sents[-1][1], max(scores))
     i = int(np.argmax(scores))
     lo = hi = i
     for j in (i - 1, i + 1):
-        if 0 <= j < len(sents) and scores[j] >= 0.85 * scores[i]:
+        if 0 <= j < len(sents) and scores[j] >= s.statement_neighbour_ratio * scores[i]:
             lo, hi = min(lo, j), max(hi, j)
             break
     return view.span(doc_id, sents[lo][0], sents[hi][1], scores[i])
 
 
-def topic_score(view: SourcesView, row: int | None, text: str, tvec: np.ndarray, t_terms: list[str]) -> float:
-    """How much a sentence is about a topic: 0.6 cosine + 0.4 IDF-weighted word overlap."""
+def topic_score(view: SourcesView, row: int | None, text: str, tvec: np.ndarray, t_terms: list[str],
+                s: ScoringConfig) -> float:
+    """How much a sentence is about a topic: a weighted sum of its cosine and IDF-weighted word overlap."""
     # about a topic is a question about the sentence alone (see Retriever.sentence_alone)
     alone = view.sentence_alone(row, text)
     sim = float(alone @ tvec) if alone is not None else 0.0
-    return 0.6 * sim + 0.4 * view.lexical_overlap(t_terms, text)
+    return s.topic_cosine * sim + (1 - s.topic_cosine) * view.lexical_overlap(t_terms, text)
 
 
-def best_statement(who: str, topic: str, view: SourcesView) -> list[Span]:
+def best_statement(who: str, topic: str, view: SourcesView, s: ScoringConfig) -> list[Span]:
     """The statement of ``who`` most about ``topic`` (direct quotes first), as one span; [] if none."""
     found = view.statements_of(who)
     if not found:
@@ -128,10 +128,10 @@ def best_statement(who: str, topic: str, view: SourcesView) -> list[Span]:
     tvec, t_terms = view.embed(topic), terms(topic)
     best = None
     for doc_id, st in found:
-        scores = [topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms)
+        scores = [topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms, s)
                   for a, b in st.sentences]
         key = (is_direct(view.index.documents[doc_id].text, st), max(scores))
         if best is None or key > best[0]:
             best = (key, doc_id, st, scores)
     _, doc_id, st, scores = best
-    return [_best_span(view, doc_id, st, scores)]
+    return [_best_span(view, doc_id, st, scores, s)]

@@ -1,0 +1,217 @@
+"""`rag train-decision`: train the sentence ranker and the answer-or-refuse decision, and ship them.
+
+Both are LightGBM models over the explicit features of rag/answer/rank.py and
+rag/answer/features.py, trained on training articles (rag/train/collect.py) and judged on tune
+articles; they are exported to ONNX (onnxmltools) so the product runs them with onnxruntime.
+
+* Ranker: lambdarank over each question's candidate sentences, the positive being a sentence of
+  the gold paragraph that holds a gold answer. Compared on tune with retrieval's evidence order.
+* Decision: a binary classifier (answerable or not) with monotone constraints where the direction
+  is known (more of the question covered never lowers the probability of answering; more of it
+  missing never raises it), so it cannot learn a reversal that holds only in its training data.
+  Its threshold is chosen on tune so that at most ``max_false_refusals`` of the answerable tune
+  questions are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..answer.features import DECISION_FEATURES
+from ..answer.models import TreeModel, _session
+from ..answer.rank import RANK_FEATURES
+from ..settings import Settings
+
+# features whose effect on "the sources answer" has a known direction (+1 up, -1 down)
+MONOTONE = {"window_share": 1, "window_names_ok": 1, "sentence_share": 1, "passage_share": 1, "passage_names_ok": 1,
+            "window_rarest": 1, "index_missing_names": -1, "index_missing_terms": -1, "index_missing_share": -1,
+            "window_missing_names": -1, "window_missing_terms": -1}
+
+
+@dataclass(frozen=True)
+class DecisionConfig:
+    """How the models are trained (docs/TUNING.md, "Answer or refuse", says how these were chosen)."""
+
+    seed: int = 13
+    ranker_trees: int = 400
+    ranker_leaves: int = 31
+    decision_trees: int = 600
+    decision_leaves: int = 15
+    learning_rate: float = 0.05
+    min_child_samples: int = 40
+    max_false_refusals: float = 0.05
+
+
+def _export(model, n_features: int, path: Path, regression: bool) -> None:
+    """An ONNX graph of a LightGBM model (a ranker exported as the regression its raw score is)."""
+    import lightgbm as lgb
+    from onnxmltools import convert_lightgbm
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    types = [("x", FloatTensorType([None, n_features]))]
+    if regression:
+        text = model.booster_.model_to_string().replace("objective=lambdarank", "objective=regression")
+        onx = convert_lightgbm(lgb.Booster(model_str=text), initial_types=types, target_opset=15)
+    else:
+        onx = convert_lightgbm(model, initial_types=types, zipmap=False, target_opset=15)
+    path.write_bytes(onx.SerializeToString())
+
+
+def train_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, splits: list[str], cfg: DecisionConfig):
+    """A lambdarank model on the train groups, stopped early on the tune groups; (model, tune report)."""
+    import lightgbm as lgb
+
+    bounds = np.concatenate([[0], np.cumsum(groups)])
+    idx = {s: [i for i, sp in enumerate(splits) if sp == s] for s in ("train", "tune")}
+    take = lambda which: np.concatenate([np.arange(bounds[i], bounds[i + 1]) for i in idx[which]])  # noqa: E731
+    tr, tu = take("train"), take("tune")
+    model = lgb.LGBMRanker(n_estimators=cfg.ranker_trees, num_leaves=cfg.ranker_leaves, learning_rate=cfg.learning_rate,
+                           min_child_samples=cfg.min_child_samples, random_state=cfg.seed, verbose=-1,
+                           subsample=0.8, subsample_freq=1, colsample_bytree=0.8)
+    model.fit(x[tr], y[tr], group=groups[idx["train"]], eval_X=(x[tu],), eval_y=(y[tu],), eval_group=[groups[idx["tune"]]],
+              eval_at=[1], callbacks=[lgb.early_stopping(40, verbose=False)])
+    learned = model.predict(x[tu])
+    evidence = x[tu][:, RANK_FEATURES.index("evidence")]
+    top1 = lambda scores: float(np.mean([y[tu][b:e][np.argmax(scores[b:e])] for b, e in _group_bounds(groups[idx["tune"]])]))  # noqa: E731
+    return model, {"tune_questions": len(idx["tune"]), "train_questions": len(idx["train"]),
+                   "top1_learned": top1(learned), "top1_evidence": top1(evidence), "trees": model.best_iteration_}
+
+
+def _group_bounds(groups: np.ndarray) -> list[tuple[int, int]]:
+    ends = np.cumsum(groups)
+    return list(zip(ends - groups, ends))
+
+
+def train_decision(rows: list[dict], cfg: DecisionConfig):
+    """The classifier on the train rows, stopped early on tune; (model, tune scores, tune rows)."""
+    import lightgbm as lgb
+
+    usable = [r for r in rows if r["features"] is not None and r.get("composed")]
+    train = [r for r in usable if r["split"] == "train"]
+    tune = [r for r in usable if r["split"] == "tune"]
+    x = lambda rs: np.asarray([r["features"] for r in rs], dtype=np.float32)  # noqa: E731
+    y = lambda rs: np.asarray([r["label"] for r in rs])  # noqa: E731
+    constraints = [MONOTONE.get(f, 0) for f in DECISION_FEATURES]
+    model = lgb.LGBMClassifier(n_estimators=cfg.decision_trees, num_leaves=cfg.decision_leaves,
+                               learning_rate=cfg.learning_rate, min_child_samples=cfg.min_child_samples,
+                               subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=cfg.seed,
+                               monotone_constraints=constraints, monotone_constraints_method="advanced", verbose=-1)
+    model.fit(x(train), y(train), eval_X=(x(tune),), eval_y=(y(tune),), callbacks=[lgb.early_stopping(50, verbose=False)])
+    return model, model.predict_proba(x(tune))[:, 1], tune
+
+
+def choose_threshold(scores: np.ndarray, rows: list[dict], max_false_refusals: float) -> float:
+    """The highest threshold that refuses at most ``max_false_refusals`` of the answerable rows."""
+    answerable = np.sort(scores[[r["label"] == 1 for r in rows]])
+    k = int(np.floor(max_false_refusals * len(answerable)))
+    return float(answerable[k]) if len(answerable) else 0.5
+
+
+def tradeoffs(scores: np.ndarray, rows: list[dict], thresholds: list[float]) -> list[dict]:
+    """Per threshold: answerable refused, and refused of each unanswerable kind (real, near-miss, off-topic, template)."""
+    out = []
+    for t in thresholds:
+        refused = scores < t
+        entry = {"threshold": t, "answerable_refused": float(np.mean([f for f, r in zip(refused, rows) if r["label"] == 1]))}
+        for kind in ("real", "near_miss", "off_topic", "template"):
+            sel = [f for f, r in zip(refused, rows) if r["label"] == 0 and r["kind"] == kind]
+            entry[f"{kind}_refused"] = float(np.mean(sel)) if sel else float("nan")
+        out.append(entry)
+    return out
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve (the probability a random positive outscores a random negative)."""
+    pos, neg = scores[labels == 1], scores[labels == 0]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    order = np.argsort(np.concatenate([pos, neg]), kind="mergesort")
+    ranks = np.empty(len(order))
+    ranks[order] = np.arange(1, len(order) + 1)
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def train(squad_train: Path, squad_split: Path, out: Path, work_dir: Path, settings: Settings,
+          cfg: DecisionConfig = DecisionConfig()) -> dict:
+    """Collect, train both models, export them to ``out`` with their card; the report (also in ``out``)."""
+    from .collect import first_pass, ranker_rows, second_pass, settings_of
+
+    t0 = time.time()
+    setting_list = settings_of(squad_train, squad_split)
+    collected, engines = first_pass(setting_list, settings, work_dir, cfg.seed)
+    print(f"pass 1: {len(collected)} questions in {time.time() - t0:.0f} s", file=sys.stderr)
+    x, y, groups, splits = ranker_rows(collected, engines)
+    ranker, rank_report = train_ranker(x, y, groups, splits, cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    _export(ranker, len(RANK_FEATURES), out / "ranker.onnx", regression=True)
+    rows = second_pass(collected, engines, TreeModel(_session(out / "ranker.onnx"), RANK_FEATURES, 0))
+    (work_dir / "decision_rows.json").write_text(json.dumps(rows), encoding="utf-8")
+    decision, tune_scores, tune_rows = train_decision(rows, cfg)
+    _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
+    threshold = choose_threshold(tune_scores, tune_rows, cfg.max_false_refusals)
+    labels = np.asarray([r["label"] for r in tune_rows])
+    report = {"ranker": {"features": list(RANK_FEATURES), **rank_report},
+              "decision": {"features": list(DECISION_FEATURES), "threshold": threshold, "trees": decision.best_iteration_,
+                           "tune_auc": auc(tune_scores, labels),
+                           "tradeoffs": tradeoffs(tune_scores, tune_rows, sorted({round(t, 2) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)})),
+                           "counts": _counts(rows)},
+              "config": cfg.__dict__, "minutes": (time.time() - t0) / 60}
+    (out / "decision.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    write_card(report, out)
+    return report
+
+
+def _counts(rows: list[dict]) -> dict:
+    out: dict = {}
+    for r in rows:
+        key = f"{r['split']}/{r['kind']}/{'answerable' if r['label'] else 'unanswerable'}"
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def write_card(report: dict, out: Path) -> None:
+    """MODEL_CARD.md beside the models: data, features, training, how well they do on tune, licence."""
+    d, r = report["decision"], report["ranker"]
+    lines = ["# Decision model card", "",
+             "Two gradient-boosted tree models (LightGBM) the extractive engine decides with, trained by "
+             "`rag train-decision` (rag/train/decision.py) and run as ONNX graphs by onnxruntime "
+             "(rag/answer/models.py):", "",
+             "- **ranker.onnx** (lambdarank): which sentence of the top passages answers (rag/answer/rank.py).",
+             "- **decision.onnx** (binary classifier): the probability that the sources answer the question, from the "
+             "explicit features of rag/answer/features.py; the engine answers at or above `scoring.answer_min`.", "",
+             "## Data", "",
+             "Made from training articles only (rag/train/collect.py, rag/train/questions.py): squad-v2-train-part.json "
+             "(every article) and the train articles of squad-v2-dev-part-a.json, each article alone and each file's "
+             "together; real SQuAD 2.0 questions, near-misses (one name, number or noun swapped for one the index never "
+             "mentions), off-topic questions (other articles'), questions of kinds SQuAD lacks made from the articles' "
+             "own links and statements (and their near-misses), and carelessly typed copies. The tune articles of part A "
+             "(alone, and among all its paragraphs) stop training and choose the threshold; its test articles are "
+             "never used.", "", "| split / kind / label | questions |", "|---|---|"]
+    lines += [f"| {k} | {n} |" for k, n in d["counts"].items()]
+    lines += ["", "## Features", "", f"Ranker ({len(r['features'])}): " + ", ".join(r["features"]) + ".", "",
+              f"Decision ({len(d['features'])}): " + ", ".join(d["features"]) + ".", "",
+              "Monotone constraints on the decision: " + ", ".join(f"{k} ({'+' if v > 0 else '-'})" for k, v in MONOTONE.items())
+              + ".", "", "## Training", "",
+              f"Settings: {report['config']}. Trees kept by early stopping on tune: ranker {r['trees']}, decision "
+              f"{d['trees']}. {report['minutes']:.0f} minutes on this machine, most of it retrieval and the reader.", "",
+              "## How well (tune articles)", "",
+              f"Ranker: the top sentence holds a gold answer for {r['top1_learned']:.1%} of {r['tune_questions']} answerable "
+              f"tune questions whose gold sentence is a candidate (retrieval's evidence order: {r['top1_evidence']:.1%}).", "",
+              f"Decision: ROC AUC {d['tune_auc']:.3f}; threshold {d['threshold']:.3f}, the highest that refuses at most "
+              f"{report['config']['max_false_refusals']:.0%} of the answerable tune questions.", "",
+              "| threshold | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
+              "template near-misses refused |", "|---|---|---|---|---|---|"]
+    for t in d["tradeoffs"]:
+        lines.append(f"| {t['threshold']:.3f} | {t['answerable_refused']:.1%} | {t['real_refused']:.1%} | "
+                     f"{t['near_miss_refused']:.1%} | {t['off_topic_refused']:.1%} | {t['template_refused']:.1%} |")
+    lines += ["", "The product's figures on data nothing was tuned on are in docs/EVALUATION.md.", "", "## Licence", "",
+              "Trained on SQuAD 2.0 (Rajpurkar et al. 2018; CC BY-SA 4.0) through features computed by the bundled "
+              "reader (itself trained on SQuAD 2.0 and SciFact). The models are adaptations of SQuAD-derived data and "
+              "are shared under CC BY-SA 4.0, with attribution to SQuAD 2.0's authors."]
+    (out / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
