@@ -35,24 +35,21 @@ def questions(squad: Path, split: str) -> list[SquadQuestion]:
 
 
 def prepare_all(assistant, qs: list[SquadQuestion]) -> list:
-    """Each question's retrieval and reader readings (rag.answer.extractive.ExtractiveEngine.prepare), done once."""
+    """Each question's analysis, retrieval and reader readings (ExtractiveEngine.prepare), done once."""
     from tqdm import tqdm
 
-    engine = assistant._engine
+    engine = assistant.engine
     return [engine.prepare(q.question) for q in tqdm(qs, desc="reading", unit="q")]
 
 
-def decide_all(assistant, prepared: list, qs: list[SquadQuestion], settings: Settings) -> dict:
-    """SQuAD figures of the prepared questions decided with ``settings`` (refusals from prepare stay)."""
+def decide_all(assistant, prepared: list, qs: list[SquadQuestion]) -> tuple[dict, list]:
+    """SQuAD figures and answers of the prepared questions, ranked, composed and decided with ``assistant``'s
+    settings (Assistant.with_scoring makes one with others); refusals from prepare stay."""
     from rag.answer.types import Answer
 
-    engine = assistant._engine
-    engine.settings = settings
-    rows = []
-    for asked, q in zip(prepared, qs):
-        ans = asked if isinstance(asked, Answer) else engine.decide(asked)
-        rows.append(judge_squad(q, ans))
-    return squad_figures(rows)
+    engine = assistant.engine
+    answers = [asked if isinstance(asked, Answer) else engine.conclude(engine.assess(asked)) for asked in prepared]
+    return squad_figures([judge_squad(q, ans) for q, ans in zip(qs, answers)]), answers
 
 
 def write_section(marker: str, text: str, path: Path = TUNING) -> None:

@@ -78,7 +78,7 @@ def main() -> None:
     qs = qs[::step]
     prepared = prepare_all(assistant, qs)
     ql = QueryLikelihood(smollm2())
-    index = assistant._engine.index
+    index = assistant.engine.index
     scores: dict[str, tuple[list, list]] = {"query likelihood (SmolLM2-135M, PMI)": ([], []),
                                             "reader answerability (bundled)": ([], []), "retrieval evidence score": ([], [])}
     for asked, q in tqdm(list(zip(prepared, qs)), desc="query likelihood", unit="q"):

@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "docs" / "reader_roc.png"))
     args = ap.parse_args()
     assistant = squad_assistant(Path(args.squad), Path(args.work_dir))
-    engine = assistant._engine
+    engine = assistant.engine
     pos, neg = [], []
     for q in tqdm(questions(Path(args.squad), "test"), desc="reading", unit="q"):
         asked = engine.prepare(q.question)

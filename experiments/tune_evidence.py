@@ -59,7 +59,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=12, help="how many of the best settings on the tune articles to show")
     args = ap.parse_args()
     assistant = squad_assistant(Path(args.squad), Path(args.work_dir))
-    retriever, passages = assistant._engine.retriever, assistant.settings.scoring.evidence_passages
+    retriever, passages = assistant.retriever, assistant.settings.scoring.evidence_passages
     split = {name: [q for q in questions(Path(args.squad), name) if not q.impossible] for name in ("tune", "train")}
     feats = {name: features(retriever, qs, passages) for name, qs in split.items()}
     result = {w: {name: figures(split[name], feats[name], w) for name in split} for w in GRID}

@@ -81,7 +81,7 @@ def main() -> None:
     docs, test_q, test_rel, id_map = load_beir(Path(args.tarball), "test")
     _, train_q, train_rel, _ = load_beir(Path(args.tarball), "train")
     assistant = kept_assistant(docs, settings, Path(args.work_dir) / f"words-{args.max_words}", with_sentences=False)
-    retriever = assistant._engine.retriever
+    retriever = assistant.retriever
     train_c, test_c = candidates(retriever, train_q), candidates(retriever, test_q)
     index = retriever.index
     train = {s: document_figures(fused(train_c, settings, s), index.passages, id_map, train_rel)[0]

@@ -95,7 +95,7 @@ def main() -> None:
     args = ap.parse_args()
     assistant = squad_assistant(Path(args.squad), Path(args.work_dir))
     base = assistant.settings.with_scoring(reader_passages=max(PASSAGES))
-    assistant._engine.settings = base
+    assistant.engine.settings = base
     qs = questions(Path(args.squad), "tune")
     prepared = prepare_all(assistant, qs)
     rows = []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .answer.examples import example_questions
 from .answer.extractive import ExtractiveEngine
@@ -22,13 +24,15 @@ from .answer.llm import (
 from .answer.questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
 from .answer.reader import load_reader
 from .answer.types import Answer
-from .ingest.build import BuildReport, build_index
 from .search.embedding import Embedder, backend_for_index
 from .search.retrieval import Retriever
 from .settings import ENGINES, Settings
 from .store.index import Index, load_index
 from .store.manifest import check_compatible, read_manifest
 from .text import nlp
+
+if TYPE_CHECKING:  # the build is imported only when a rebuild runs: answering never loads it
+    from .ingest.build import BuildReport
 
 
 def check_question(question: str, settings: Settings) -> str:
@@ -90,6 +94,20 @@ class Assistant:
         models = load_models(self.settings.decision_model, RANK_FEATURES, DECISION_FEATURES)
         return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings,
                                 load_reader(self.settings.reader), models)
+
+    @property
+    def engine(self) -> ExtractiveEngine:
+        """The current index's extractive engine (a rebuild replaces it): its stages, for evaluation and training."""
+        return self._engine
+
+    def with_scoring(self, **changes) -> "Assistant":
+        """This assistant answering with some scoring settings changed (ScoringConfig fields), sharing the
+        loaded index, models and embedder; for experiments that compare settings without reloading."""
+        other = copy.copy(self)
+        other.settings = self.settings.with_scoring(**changes)
+        e = self._engine
+        other._engine = ExtractiveEngine(e.retriever, other.settings, e.reader, e.models)
+        return other
 
     @property
     def retriever(self) -> Retriever:
@@ -160,6 +178,8 @@ class Assistant:
 
         ``progress(fraction, message)`` is called as the build advances.
         """
+        from .ingest.build import build_index
+
         with self._build_lock:
             report = build_index(paths, self.settings, add=add, exclude=exclude, embedder=self.embedder,
                                  progress=progress, show_progress=show_progress)

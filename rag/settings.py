@@ -53,6 +53,9 @@ class ScoringConfig:
     # ("Short answers")
     short_answer_words: int = 12
     short_answer_share: float = 0.8
+    # expected answer kinds whose short answer is the entity of that kind nearest the reader's span, rather than
+    # the span itself ("Short answers")
+    typed_short_types: tuple[str, ...] = ("PERSON", "AGENT", "ORG", "PLACE", "DATE", "NUMBER")
     # factoid: the expected kind of answer is looked for in this many candidates, down to this share of the
     # best one's likelihood ("The expected kind of answer")
     type_candidates: int = 3
@@ -245,6 +248,9 @@ def _validate(obj, ranges: dict, choices: dict) -> None:
     hints = typing.get_type_hints(type(obj))
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
+        if typing.get_origin(hints[f.name]) is tuple:  # a list of words: from TOML a list, from the environment a string
+            _validate_words(obj, f.name, value)
+            continue
         allowed = _allowed_types(hints[f.name])
         ok = isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed)
         if not ok and float in allowed and isinstance(value, int) and not isinstance(value, bool):
@@ -259,6 +265,13 @@ def _validate(obj, ranges: dict, choices: dict) -> None:
         if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
             bounds = f"at least {low}" if high is None else f"at most {high}" if low is None else f"between {low} and {high}"
             raise ConfigError(f"setting {f.name} must be {bounds}, not {value!r}")
+
+
+def _validate_words(obj, name: str, value) -> None:
+    """A tuple-of-strings setting: a tuple or list of strings (a list becomes a tuple)."""
+    if not isinstance(value, (tuple, list)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"setting {name} must be a list of words, not {value!r}")
+    object.__setattr__(obj, name, tuple(value))
 
 
 def _scoring_from(values: dict, where: str) -> ScoringConfig:
@@ -276,7 +289,9 @@ def _nearest(name: str, valid) -> str:
 
 # -- reading ----------------------------------------------------------------------------------
 def _parse(text: str, hint, name: str):
-    """An environment variable's text as the field's type."""
+    """An environment variable's text as the field's type (a list of words: comma-separated)."""
+    if typing.get_origin(hint) is tuple:
+        return tuple(w.strip() for w in text.split(",") if w.strip())
     allowed = _allowed_types(hint)
     if type(None) in allowed and text.strip().lower() in ("", "none", "null"):
         return None

@@ -87,7 +87,7 @@ def test_topics_are_judged_on_sentences_embedded_alone(assistant, embedder):
     """The seed index pools sentence vectors from passages; "about drones" is asked of each sentence alone."""
     import numpy as np
 
-    engine = assistant._engine
+    engine = assistant.engine
     index = engine.index
     assert index.manifest["sentence_pooling"] == "contextual"
     p = next(p for p in index.passages if "unmanned vehicles" in p.text)
@@ -105,7 +105,7 @@ def test_statement_lookup_by_speaker_equals_a_scan(assistant):
     """The speaker index finds what scanning every statement finds, in the same order."""
     from rag.text.attribution import statements_by
 
-    engine = assistant._engine
+    engine = assistant.engine
     for who in ("Townsend", "General Croft", "Stephen Townsend", "Amnesty International", "al-Abadi", "Nobody Here"):
         scanned = [(doc_id, st) for doc_id, sts in engine.view.statements.items() for st in statements_by(sts, who)]
         assert engine.view.statements_of(who) == scanned
@@ -129,7 +129,7 @@ def test_a_second_sentence_joins_only_when_close_and_bringing_missing_query_term
     least `second_sentence_gain` of the query's (IDF-weighted) terms that the first sentence lacks."""
     from rag.answer.compose.factoid import evidence_spans
 
-    engine = assistant._engine
+    engine = assistant.engine
     s = assistant.settings.with_scoring(second_sentence_ratio=0.8, second_sentence_gain=0.15).scoring
     query = "Which organization published the report on civilian deaths?"
     deaths = _candidate_for(engine, "counted at least 426 civilian deaths", 1.0)

@@ -18,7 +18,7 @@ def test_split_claims_keeps_markers_with_their_sentence():
 def test_supported_citation_stands_and_points_at_the_sentence(assistant):
     pids = _pids(assistant, "I would challenge the people")
     text = "Townsend challenged Amnesty International to first research their facts. [1]"
-    checked = citecheck.check(text, pids, assistant._engine.retriever, support_min=0.5)
+    checked = citecheck.check(text, pids, assistant.retriever, support_min=0.5)
     [claim] = checked.claims
     assert claim.supported_as_cited and checked.citation_recall == 1.0 and checked.citation_precision == 1.0
     support = claim.supports[1]
@@ -34,7 +34,7 @@ def test_invented_or_misattributed_claims_are_flagged(assistant):
             "The coalition won the World Cup. [7] "
             "What did Townsend say? [1] "
             "An uncited sentence.")
-    checked = citecheck.check(text, pids, assistant._engine.retriever, support_min=0.5)
+    checked = citecheck.check(text, pids, assistant.retriever, support_min=0.5)
     verdicts = {c.text: c.supported for c in checked.claims}
     assert verdicts == {
         "Townsend said the moon is made of green cheese.": False,
@@ -53,14 +53,14 @@ def test_misattributed_quote_is_not_supported(assistant):
     # Jones said this, not Townsend; the words match Jones's passage but the name does not
     pids = _pids(assistant, "riddled with assertion", "I would challenge the people")
     text = "Townsend said the report was written by people who have no understanding of the brutality of warfare. [1]"
-    checked = citecheck.check(text, pids, assistant._engine.retriever, support_min=0.5)
+    checked = citecheck.check(text, pids, assistant.retriever, support_min=0.5)
     assert [c.supported for c in checked.claims] == [False] and checked.citation_precision == 0.0
 
 
 def test_uncited_sentence_gets_a_checked_source(assistant):
     pids = _pids(assistant, "I would challenge the people", "at least 3,706 civilians")
     checked = citecheck.check("The report says at least 3,706 civilians were killed.", pids,
-                              assistant._engine.retriever, support_min=0.5)
+                              assistant.retriever, support_min=0.5)
     [claim] = checked.claims
     assert claim.supported and not claim.supported_as_cited  # found for it, not cited by the model
     n, support = claim.found
@@ -74,6 +74,6 @@ def test_names_and_numbers():
 def test_pronoun_claims_must_be_about_the_person_asked(assistant):
     pids = _pids(assistant, "riddled with assertion")
     text = "He said the report was written by people who have no understanding of the brutality of warfare. [1]"
-    r = assistant._engine.retriever
+    r = assistant.retriever
     assert not citecheck.check(text, pids, r, 0.5, question="What did Townsend say?").claims[0].supported
     assert citecheck.check(text, pids, r, 0.5, question="What did Jones say?").claims[0].supported

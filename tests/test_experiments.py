@@ -72,7 +72,7 @@ def test_fusion_table_bolds_the_pick_and_leaves_unjudged_test_cells_empty():
 
 
 def test_evidence_weights_judged_on_the_seed_article(assistant):
-    retriever = assistant._engine.retriever
+    retriever = assistant.retriever
     doc_id = next(iter(retriever.index.documents))
     qs = [_question("Townsend", doc_id), _question("no such answer anywhere", doc_id)]
     feats = tune_evidence.features(retriever, qs, passages=5)

@@ -27,7 +27,7 @@ REPLY = ("At least 3,706 civilians were killed according to the report. [2] "
 def test_unsupported_sentences_are_marked_and_out_of_range_citations_dropped(assistant):
     pids = _pids(assistant, "I would challenge the people", "at least 3,706 civilians")
     settings = assistant.settings.replace(strict=False)
-    composed = compose(assistant._engine, "How many civilians died?", "How many civilians died?", REPLY, pids, settings, "test")
+    composed = compose(assistant.engine, "How many civilians died?", "How many civilians died?", REPLY, pids, settings, "test")
     answer = composed.answer
     assert [s.supported for s in answer.sentences] == [True, False, False]
     assert answer.sentences[2].citations == []  # [9] pointed at nothing
@@ -42,7 +42,7 @@ def test_unsupported_sentences_are_marked_and_out_of_range_citations_dropped(ass
 def test_strict_mode_removes_unsupported_sentences(assistant):
     pids = _pids(assistant, "I would challenge the people", "at least 3,706 civilians")
     settings = assistant.settings.replace(strict=True)
-    answer = compose(assistant._engine, "q", "q", REPLY, pids, settings, "test").answer
+    answer = compose(assistant.engine, "q", "q", REPLY, pids, settings, "test").answer
     assert [s.text for s in answer.sentences] == ["At least 3,706 civilians were killed according to the report."]
     assert answer.answer == "At least 3,706 civilians were killed according to the report. [1]"
     assert len(answer.citations) == 1 and "2 of 3 generated sentence(s) removed" in answer.note

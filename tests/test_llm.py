@@ -54,7 +54,7 @@ def _assert_consistent(assistant: Assistant, answer) -> None:
         assert c.start <= c.sentence_start < c.sentence_end <= c.end
     pids = [next(p.pid for p in assistant.index.passages if p.doc_id == c.doc_id and p.start == c.start)
             for c in answer.citations]
-    retriever = assistant._engine.retriever
+    retriever = assistant.retriever
     for s in answer.sentences:
         if s.supported and s.citations:
             text = s.text + " " + "".join(f"[{n}]" for n in s.citations)

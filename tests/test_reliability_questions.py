@@ -195,7 +195,7 @@ def test_injection_in_the_question_with_an_llm_engine_is_still_checked(seed_inde
         for s in answer.sentences:
             if s.supported:  # it passes the check again
                 text = s.text + " " + "".join(f"[{n}]" for n in s.citations)
-                [claim] = citecheck.check(text, pids, llm._engine.retriever, settings.support_min,
+                [claim] = citecheck.check(text, pids, llm.retriever, settings.support_min,
                                           question=answer.standalone_question).claims
                 assert claim.supported_as_cited, s.text
         unsupported = sum(not s.supported for s in answer.sentences)

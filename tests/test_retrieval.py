@@ -9,7 +9,7 @@ def test_rrf_rewards_agreement():
 
 
 def test_hybrid_search_and_evidence(assistant):
-    r = assistant._engine.retriever
+    r = assistant.retriever
     q = "How many civilians were killed according to the report?"
     hits = r.search(q, k=5)
     assert len(hits) == 5 and hits[0].score >= hits[-1].score
@@ -19,7 +19,7 @@ def test_hybrid_search_and_evidence(assistant):
 
 
 def test_bm25_with_no_known_terms_returns_nothing(assistant):
-    r = assistant._engine.retriever
+    r = assistant.retriever
     assert r.bm25_scores(["zzzunknownterm"], 10) == {}
     assert r.lexical_overlap([], "anything") == 0.0
 
@@ -29,7 +29,7 @@ def test_sentences_embedded_alone_on_demand_are_cached_and_bounded(assistant, em
 
     import rag.search.retrieval
 
-    r = assistant._engine.retriever
+    r = assistant.retriever
     p = r.index.passages[2]
     text = r.index.documents[p.doc_id].text
     rows = list(r.index.passage_sentences(2))

@@ -67,11 +67,18 @@ _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
 
 @dataclass(frozen=True)
 class KeyTerm:
-    """A word of the question the evidence must hold: its text, lemma, and kind ("name", "number", "word")."""
+    """A word of the question the evidence must hold: its text, lemma, kind ("name", "number", "word") and
+    part of speech (spaCy's coarse tag: NOUN, PROPN, VERB, ADJ, ...)."""
 
     text: str
     lemma: str
     kind: str
+    pos: str = ""
+
+    @property
+    def is_thing(self) -> bool:
+        """A name, a number or a noun: what a question is about, rather than what it says of it."""
+        return self.kind in ("name", "number") or self.pos in ("NOUN", "PROPN")
 
 
 @dataclass(frozen=True)
@@ -132,12 +139,12 @@ def key_terms(doc, skip: set[int] = frozenset()) -> tuple[KeyTerm, ...]:
         if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
             continue  # "according to X" names a source, not something X said
         if t.like_num or t.pos_ == "NUM":
-            out.append(KeyTerm(t.text, t.lower_, "number"))
+            out.append(KeyTerm(t.text, t.lower_, "number", t.pos_))
         elif t.text[:1].isupper() and (t.pos_ == "PROPN" or (t.i in names and t.pos_ not in ("ADJ", "VERB"))
                                        or (t.pos_ == "NOUN" and t.i > 0)):  # a capital inside a sentence: a name
-            out.append(KeyTerm(t.text, t.lower_, "name"))
+            out.append(KeyTerm(t.text, t.lower_, "name", t.pos_))
         elif t.pos_ in ("NOUN", "VERB", "ADJ", "ADV") and t.lemma_.lower() not in _AUX and len(t.text) > 1:
-            out.append(KeyTerm(t.text, t.lemma_.lower(), "word"))
+            out.append(KeyTerm(t.text, t.lemma_.lower(), "word", t.pos_))
     return tuple(out)
 
 

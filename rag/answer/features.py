@@ -14,7 +14,7 @@ import math
 import re
 
 from ..text.links import acronym_letters, initials
-from ..text.terms import stem, words
+from ..text.terms import STOPWORDS, stem, words
 from .analysis import QuestionAnalysis
 from .compose.parts import Composition
 from .coverage import covered_terms, name_groups
@@ -23,10 +23,12 @@ from .signals import SIGNALS, type_signals
 from .view import SourcesView
 
 NAN = float("nan")
+WINDOW_WORDS = 120  # the window's words compared with a missing key term, at most
 DECISION_FEATURES = (
     "terms", "names", "numbers", "question_words",
-    "index_missing_names", "index_missing_terms", "index_missing_share",
-    "window_share", "window_names_ok", "window_missing_names", "window_missing_terms", "window_rarest",
+    "index_missing_names", "index_missing_terms", "index_missing_things", "index_missing_share",
+    "window_share", "window_names_ok", "window_missing_names", "window_missing_terms", "window_missing_things",
+    "window_rarest", "window_missing_similarity",
     "sentence_share", "passage_share", "passage_names_ok",
     *(f"best_{s}" for s in SIGNALS), "typed_short", "short_words",
     "reader_margin", "reader_relevance", "reader_sentence",
@@ -71,19 +73,35 @@ def _question_part(a: QuestionAnalysis, view: SourcesView) -> list[float]:
     weights = [view.idf(stem(t.text)) for t in terms]
     share = sum(w for t, w in zip(terms, weights) if t in absent) / (sum(weights) or 1.0) if terms else 0.0
     return [float(len(terms)), float(sum(t.kind == "name" for t in terms)), float(sum(t.kind == "number" for t in terms)),
-            float(len(words(a.text))), float(len(missing_names(a, view))), float(len(absent)), share]
+            float(len(words(a.text))), float(len(missing_names(a, view))), float(len(absent)),
+            float(sum(t.is_thing for t in absent)), share]
+
+
+def _missing_similarity(missing: list, window: str, view: SourcesView) -> float:
+    """How close the nearest word of the window comes to the key term it lacks most (the lowest, over the
+    missing terms, of each one's best cosine to a window word): a paraphrase ("died" for "killed") comes
+    close, a thing the window does not speak of does not. 1.0 when nothing is missing."""
+    if not missing:
+        return 1.0
+    pool = [w for w in dict.fromkeys(w.lower() for w in words(window)) if len(w) > 2 and w not in STOPWORDS][:WINDOW_WORDS]
+    if not pool:
+        return 0.0
+    vecs = view.word_vectors([t.text.lower() for t in missing] + pool)
+    sims = vecs[: len(missing)] @ vecs[len(missing) :].T
+    return float(sims.max(axis=1).min())
 
 
 def _coverage_part(a: QuestionAnalysis, composed: Composition | None, best, view: SourcesView) -> list[float]:
     """Window, best sentence and best passage coverage of the key terms."""
     if not a.key_terms:
-        return [1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]
+        return [1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     if composed is not None and composed.spans:
         doc_id, window = window_text(composed, view)
     elif best is not None:
         doc_id, window = best.doc_id, view.text(best.doc_id, best.start, best.end)
     else:
-        return [0.0, 0.0, float(len(a.names)), float(len(a.key_terms)), 0.0, 0.0, 0.0, 0.0]
+        return [0.0, 0.0, float(len(a.names)), float(len(a.key_terms)), float(sum(t.is_thing for t in a.key_terms)),
+                0.0, 0.0, 0.0, 0.0, 0.0]
     cov = view.coverage(a.key_terms, window, doc_id)
     found = covered_terms(a.key_terms, window, [view.links[doc_id]] if doc_id in view.links else [])
     rarest = max(range(len(a.key_terms)), key=lambda i: view.idf(stem(a.key_terms[i].text)))
@@ -91,7 +109,8 @@ def _coverage_part(a: QuestionAnalysis, composed: Composition | None, best, view
     sentence = view.coverage(a.key_terms, view.text(best.doc_id, best.start, best.end), best.doc_id) if best else cov
     passage = view.coverage(a.key_terms, view.index.passages[best.pid].text, best.doc_id) if best else cov
     return [cov.share, float(cov.names), float(sum(t.kind in ("name", "number") for t in missing)), float(len(missing)),
-            float(rarest in found), sentence.share, passage.share, float(passage.names)]
+            float(sum(t.is_thing for t in missing)), float(rarest in found), _missing_similarity(missing, window, view),
+            sentence.share, passage.share, float(passage.names)]
 
 
 def decision_features(q, composed: Composition | None, view: SourcesView) -> list[float]:

@@ -9,6 +9,8 @@ changes the index or calls a later stage.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -23,6 +25,9 @@ from .types import Span
 from .vocabulary import Vocabulary
 
 
+WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
+
+
 class SourcesView:
     """What the sources say and where, for one loaded index."""
 
@@ -34,6 +39,8 @@ class SourcesView:
         self.acronyms = {k for lk in self.links.values() for k in lk.acronyms}
         self.people = {short for lk in self.links.values() for short in lk.names}
         self.vocabulary = Vocabulary(self.index.surface_words)  # every word of the sources, for what they never say
+        self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # word vectors embedded on demand (word_vectors)
+        self._words_lock = threading.Lock()
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
         self._by_speaker: dict[str, list[tuple[int, int]]] = {}
         self._by_sentence: dict[tuple[str, int], Statement] = {}
@@ -107,6 +114,20 @@ class SourcesView:
 
     def embed_many(self, texts: list[str]) -> np.ndarray:
         return self._retriever.embedder.encode(texts)
+
+    def word_vectors(self, words: list[str]) -> np.ndarray:
+        """Each word embedded alone by the index's model (a sentence model embeds a single word usefully), kept
+        in a bounded cache: questions keep using the same words of the same documents."""
+        with self._words_lock:
+            new = [w for w in dict.fromkeys(words) if w not in self._words]
+        vecs = self.embed_many(new) if new else []
+        with self._words_lock:
+            for w, v in zip(new, vecs):
+                self._words[w] = v
+            out = [self._words[w] for w in words]
+            while len(self._words) > WORD_CACHE:
+                self._words.popitem(last=False)
+        return np.stack(out) if out else np.zeros((0, 0), dtype=np.float32)
 
     def sentence_alone(self, row: int | None, text: str) -> np.ndarray | None:
         """A sentence's vector embedded on its own (see Retriever.sentence_alone); None without a row."""

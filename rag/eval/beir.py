@@ -115,7 +115,7 @@ def eval_scifact(tar_path: Path, settings: Settings, split: str = "test", limit:
     with workdir(work_dir, "scifact") as tmp:
         # deeper candidate lists than the product's, for recall@100
         assistant, build = assistant_for(docs, settings.replace(dense_k=300, bm25_k=300), Path(tmp), with_sentences=False)
-        retriever = assistant._engine.retriever
+        retriever = assistant.retriever
         rankings = rank_all(retriever, queries, id_map, reader=load_reader(settings.reader))
     result = score_rankings(rankings, qrels)
     return {"split": split, "queries": len(queries), "documents": len(docs),

@@ -119,7 +119,7 @@ def calibrate_checker(assistant, items: list[dict], thresholds=(0.3, 0.4, 0.45, 
     """
     from ..answer import citecheck
 
-    retriever = assistant._engine.retriever
+    retriever = assistant.retriever
     index = retriever.index
     names = sorted({w for p in index.passages for w in citecheck.names_and_numbers(p.text)})
     pos, partial, neg_passage, neg_swap = [], [], [], []

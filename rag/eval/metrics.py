@@ -6,6 +6,8 @@ import re
 import string
 from collections import Counter
 
+import numpy as np
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCT = set(string.punctuation) | {"“", "”", "’", "‘", "–", "—"}
 
@@ -53,3 +55,13 @@ def wh_class(question: str) -> str:
         if re.search(pattern, q):
             return name
     return "other"
+
+
+def auc(positives, negatives) -> float:
+    """Area under the ROC curve: the chance a random positive outscores a random negative (ties count half)."""
+    if not len(positives) or not len(negatives):
+        return float("nan")
+    pos, neg = np.asarray(positives, dtype=float), np.sort(np.asarray(negatives, dtype=float))
+    below = np.searchsorted(neg, pos, side="left")
+    ties = np.searchsorted(neg, pos, side="right") - below
+    return float((below + 0.5 * ties).sum() / (len(pos) * len(neg)))

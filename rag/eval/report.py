@@ -194,10 +194,9 @@ def render(results: dict, command: str, settings: Settings) -> str:
              f"Settings: model `{settings.embed_model}`, fusion `{settings.fusion}` "
              f"(weights dense {settings.dense_weight} / BM25 {settings.bm25_weight}), passages of at most "
              f"{settings.max_passage_words} words, reader `{settings.reader}` reading the top "
-             f"{settings.scoring.reader_passages} passages (weight {settings.scoring.reader_weight}, refusing below "
-             f"{settings.scoring.reader_min}), key-term coverage at least {settings.scoring.coverage_min}. How these were "
-             "chosen (fusion on SciFact train queries; the answer engine's on the tune articles of SQuAD part A): "
-             "docs/TUNING.md.", "",
+             f"{settings.scoring.reader_passages} passages, decision model `{settings.decision_model}` answering at a "
+             f"probability of at least {settings.scoring.answer_min:.3f}. How these were chosen (fusion on SciFact train "
+             "queries; the ranker, the decision and its threshold on the tune articles of SQuAD part A): docs/TUNING.md.", "",
              "Metrics. Dev: *answer accuracy* = every must_include group matched in the answer; *citation accuracy* = "
              "a cited passage contains an evidence string; *refusal accuracy* over all questions (unanswerable ones must "
              "be refused, answerable ones must not). SQuAD: *answer contains gold* = a gold answer string inside the "

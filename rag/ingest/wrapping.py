@@ -17,7 +17,7 @@ import re
 # MIN_WIDTH short lines are a list or verse, not wrapped prose)
 WRAP_BAND = 0.8
 MIN_NEAR = 0.2
-TOO_LONG = 0.03
+TOO_LONG = 0.05
 MIN_WIDTH, MAX_WIDTH = 50, 130
 MIN_LINES = 6
 # a line is "full" when it, a space and the next word reach this share of the width (proportional

@@ -75,7 +75,8 @@ _FINAL = ".!?;:\"”’)"
 
 def _line_groups(text: str) -> list[tuple[int, int]]:
     """Runs of ``text`` between line breaks; consecutive short lines without final punctuation (a table row,
-    a name and its role) are one run, up to INTRODUCED_MAX characters."""
+    a name and its role) are one run, up to INTRODUCED_MAX characters, and so is a line that goes on in lower
+    case from one without final punctuation."""
     groups: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
@@ -86,9 +87,13 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
         if groups:
             prev = text[groups[-1][0] : groups[-1][1]]
             last_line = prev.rsplit("\n", 1)[-1].strip()
-            if (len(last_line) < SHORT_LINE and len(line.strip()) < SHORT_LINE and last_line[-1:] not in _FINAL
-                    and line.strip()[-1:] not in _FINAL and end - groups[-1][0] <= INTRODUCED_MAX
-                    and text[groups[-1][1] : start].count("\n") == 1):
+            single = text[groups[-1][1] : start].count("\n") == 1
+            table_row = (len(last_line) < SHORT_LINE and len(line.strip()) < SHORT_LINE and last_line[-1:] not in _FINAL
+                         and line.strip()[-1:] not in _FINAL and end - groups[-1][0] <= INTRODUCED_MAX)
+            # a line that starts in lower case after one without final punctuation goes on with its sentence
+            # (a wrap the text's line lengths did not give away)
+            continued = last_line[-1:] not in _FINAL and line.strip()[:1].islower()
+            if single and (table_row or continued):
                 groups[-1] = (groups[-1][0], end)
                 continue
         groups.append((start, end))

@@ -14,6 +14,9 @@ trained, the second ranks, composes and computes the decision features with it.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import pickle
 import random
 import sys
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..answer.analysis import analyze
 from ..answer.asked import Asked
 from ..answer.extractive import ExtractiveEngine
 from ..answer.models import DecisionModels, TreeModel
@@ -109,22 +113,46 @@ def build_engine(setting: Setting, settings: Settings, embedder: Embedder, work_
     return ExtractiveEngine(Retriever(load_index(s), embedder, s), s, load_reader(s.reader))
 
 
+# what the first pass's results depend on: when none of these changed, a re-run reuses them (work_dir/pass1.pkl)
+PASS1_SOURCES = ("answer/analysis.py", "answer/read.py", "answer/reader.py", "answer/reader_features.py",
+                 "answer/extractive.py", "reader_model/model.onnx", "search", "store", "text", "eval/perturb.py",
+                 "eval/data/swap_pools.json", "train/questions.py", "train/collect.py")
+
+
+def pass1_fingerprint(seed: int) -> str:
+    """A digest of the code and data the first pass depends on, and the seed."""
+    root = Path(__file__).parents[1]
+    digest = hashlib.sha1(str(seed).encode())
+    for name in PASS1_SOURCES:
+        for path in sorted((root / name).rglob("*.py")) if (root / name).is_dir() else [root / name]:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def first_pass(settings_list: list[Setting], settings: Settings, work_dir: Path, seed: int = 13,
                progress: bool = True) -> tuple[list[Collected], dict[str, ExtractiveEngine]]:
-    """Every question of every setting through analyse, retrieve and read; the engines, by setting name."""
+    """Every question of every setting through analyse, retrieve and read; the engines, by setting name.
+    Reused from ``work_dir`` when the code and data it depends on are unchanged (pass1_fingerprint)."""
     embedder = Embedder(settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend,
                         cache_dir=settings.cache_dir)
+    engines = {s.name: build_engine(s, settings, embedder, work_dir) for s in settings_list}
+    cache, fingerprint = work_dir / "pass1.pkl", pass1_fingerprint(seed)
+    if cache.exists():
+        with open(cache, "rb") as fh:
+            saved = pickle.load(fh)
+        if saved["fingerprint"] == fingerprint:
+            return saved["collected"], engines
     collected: list[Collected] = []
-    engines: dict[str, ExtractiveEngine] = {}
     for n, setting in enumerate(settings_list, 1):
-        engine = build_engine(setting, settings, embedder, work_dir)
-        engines[setting.name] = engine
+        engine = engines[setting.name]
         setting.questions = make_questions(setting, engine.index, seed)
         for tq in setting.questions:
             asked = engine.prepare(tq.question)
             collected.append(Collected(tq, setting.name, setting.split, None if isinstance(asked, Answer) else asked))
         if progress:
             print(f"[{n}/{len(settings_list)}] {setting.name}: {len(setting.questions)} questions", file=sys.stderr)
+    with open(cache, "wb") as fh:
+        pickle.dump({"fingerprint": fingerprint, "collected": collected}, fh)
     return collected, engines
 
 
@@ -167,7 +195,8 @@ def second_pass(collected: list[Collected], engines: dict[str, ExtractiveEngine]
         if c.asked is None:
             rows.append({**row, "features": None, "qtype": "request"})
             continue
-        assessed = engine.assess(c.asked)
+        # the analysis again: what the first pass kept may predate a change of it (the search itself did not change)
+        assessed = engine.assess(dataclasses.replace(c.asked, analysis=analyze(c.asked.query)))
         rows.append({**row, "features": assessed.decision.features, "qtype": str(c.asked.analysis.qtype),
                      "composed": assessed.composed is not None})
     return rows

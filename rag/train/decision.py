@@ -26,12 +26,14 @@ import numpy as np
 from ..answer.features import DECISION_FEATURES
 from ..answer.models import TreeModel, _session
 from ..answer.rank import RANK_FEATURES
+from ..eval.metrics import auc
 from ..settings import Settings
 
 # features whose effect on "the sources answer" has a known direction (+1 up, -1 down)
 MONOTONE = {"window_share": 1, "window_names_ok": 1, "sentence_share": 1, "passage_share": 1, "passage_names_ok": 1,
-            "window_rarest": 1, "index_missing_names": -1, "index_missing_terms": -1, "index_missing_share": -1,
-            "window_missing_names": -1, "window_missing_terms": -1}
+            "window_rarest": 1, "window_missing_similarity": 1, "index_missing_names": -1, "index_missing_terms": -1,
+            "index_missing_things": -1, "index_missing_share": -1, "window_missing_names": -1, "window_missing_terms": -1,
+            "window_missing_things": -1}
 
 
 @dataclass(frozen=True)
@@ -126,17 +128,6 @@ def tradeoffs(scores: np.ndarray, rows: list[dict], thresholds: list[float]) -> 
     return out
 
 
-def auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve (the probability a random positive outscores a random negative)."""
-    pos, neg = scores[labels == 1], scores[labels == 0]
-    if not len(pos) or not len(neg):
-        return float("nan")
-    order = np.argsort(np.concatenate([pos, neg]), kind="mergesort")
-    ranks = np.empty(len(order))
-    ranks[order] = np.arange(1, len(order) + 1)
-    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
-
-
 def train(squad_train: Path, squad_split: Path, out: Path, work_dir: Path, settings: Settings,
           cfg: DecisionConfig = DecisionConfig()) -> dict:
     """Collect, train both models, export them to ``out`` with their card; the report (also in ``out``)."""
@@ -156,15 +147,32 @@ def train(squad_train: Path, squad_split: Path, out: Path, work_dir: Path, setti
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
     threshold = choose_threshold(tune_scores, tune_rows, cfg.max_false_refusals)
     labels = np.asarray([r["label"] for r in tune_rows])
-    report = {"ranker": {"features": list(RANK_FEATURES), **rank_report},
+    report = {"ranker": {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)},
               "decision": {"features": list(DECISION_FEATURES), "threshold": threshold, "trees": decision.best_iteration_,
-                           "tune_auc": auc(tune_scores, labels),
+                           "tune_auc": auc(tune_scores[labels == 1], tune_scores[labels == 0]),
+                           "roc": roc_points(tune_scores, labels),
                            "tradeoffs": tradeoffs(tune_scores, tune_rows, sorted({round(t, 2) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)})),
-                           "counts": _counts(rows)},
+                           "counts": _counts(rows), "importance": _importance(decision, DECISION_FEATURES)},
               "config": cfg.__dict__, "minutes": (time.time() - t0) / 60}
     (out / "decision.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     write_card(report, out)
     return report
+
+
+def roc_points(scores: np.ndarray, labels: np.ndarray, n: int = 60) -> list[tuple[float, float, float]]:
+    """(threshold, answerable refused, unanswerable refused) at ``n`` thresholds spread over the scores."""
+    out = []
+    for t in np.unique(np.quantile(scores, np.linspace(0, 1, n))):
+        refused = scores < t
+        out.append((round(float(t), 4), round(float(refused[labels == 1].mean()), 4), round(float(refused[labels == 0].mean()), 4)))
+    return out
+
+
+def _importance(model, names: tuple[str, ...]) -> dict[str, float]:
+    """Each feature's share of the model's total split gain, largest first."""
+    gain = model.booster_.feature_importance("gain")
+    total = float(gain.sum()) or 1.0
+    return {n: round(float(g) / total, 4) for n, g in sorted(zip(names, gain), key=lambda x: -x[1])}
 
 
 def _counts(rows: list[dict]) -> dict:
@@ -196,6 +204,8 @@ def write_card(report: dict, out: Path) -> None:
     lines += [f"| {k} | {n} |" for k, n in d["counts"].items()]
     lines += ["", "## Features", "", f"Ranker ({len(r['features'])}): " + ", ".join(r["features"]) + ".", "",
               f"Decision ({len(d['features'])}): " + ", ".join(d["features"]) + ".", "",
+              "Most used (share of split gain): ranker " + ", ".join(f"{k} {v:.0%}" for k, v in list(r.get("importance", {}).items())[:6])
+              + "; decision " + ", ".join(f"{k} {v:.0%}" for k, v in list(d.get("importance", {}).items())[:8]) + ".", "",
               "Monotone constraints on the decision: " + ", ".join(f"{k} ({'+' if v > 0 else '-'})" for k, v in MONOTONE.items())
               + ".", "", "## Training", "",
               f"Settings: {report['config']}. Trees kept by early stopping on tune: ranker {r['trees']}, decision "

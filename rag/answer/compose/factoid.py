@@ -40,7 +40,8 @@ def _typed(q: Asked, labels: set[str], asked: set[str], view: SourcesView, s: Sc
         ents = typed_entities(view.text(cand.doc_id, cand.start, cand.end), cand.start, labels, asked)
         if ents:
             e = closest(ents, cand.span)
-            return Composition([view.span(cand.doc_id, cand.start, cand.end, cand.score)], e.text, typed=True)
+            short = e.text if q.analysis.answer_type in s.typed_short_types else reader_short(cand, view, s) or e.text
+            return Composition([view.span(cand.doc_id, cand.start, cand.end, cand.score)], short, typed=True)
         for side in view.neighbours(cand.doc_id, cand.start, cand.end):  # the date in the next sentence, the name before
             if side is None:
                 continue
