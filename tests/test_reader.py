@@ -1,5 +1,8 @@
 """The shipped reader (rag/reader_model), loaded and run for real."""
 
+import json
+
+import numpy as np
 import pytest
 
 from rag.answer.reader import BUNDLED, Reader, ReaderError, load_reader, reader_folder
@@ -65,4 +68,88 @@ def test_damaged_reader_folder_is_a_clear_error(tmp_path):
     (tmp_path / "model.onnx").write_bytes(b"not a model")
     (tmp_path / "reader.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ReaderError, match="cannot load the reader"):
+        Reader(tmp_path)
+
+
+# Readings of the graph as shipped before it had the cls output (commit fb4b2c9): adding the output and the
+# answerable head changed none of them.
+BEFORE_THE_HEAD = {
+    "How much will the repairs cost?": (5.098903656005859, 2.8750967979431152, (122, 137, 10.710104942321777),
+                                        [-4.588258743286133, 10.710104942321777, -8.018320083618164, -4.100068092346191]),
+    "Who designed the bridge?": (7.417137145996094, -2.418783187866211, (4, 20, -0.6608090996742249),
+                                 [-0.6608090996742249, -9.385519981384277, -3.6493453979492188, -8.03188419342041]),
+}
+
+
+def test_the_old_scores_did_not_change(reader):
+    for question, (null, relevance, best, sentences) in BEFORE_THE_HEAD.items():
+        r = reader.read(question, [PARAGRAPH], [SENTENCES])[0]
+        assert r.null == pytest.approx(null, abs=1e-5) and r.relevance == pytest.approx(relevance, abs=1e-5)
+        assert (r.best.start, r.best.end) == best[:2] and r.best.score == pytest.approx(best[2], abs=1e-5)
+        assert [s.score for s in r.sentences] == pytest.approx(sentences, abs=1e-5)
+
+
+def test_the_answerable_head_is_deterministic_and_read_per_passage(reader):
+    question = "How much will the repairs cost?"
+    first = reader.read(question, [PARAGRAPH, "The museum opened a new wing."])
+    again = Reader(BUNDLED).read(question, [PARAGRAPH, "The museum opened a new wing."])
+    assert [r.answerable_logit for r in first] == [r.answerable_logit for r in again]
+    assert all(isinstance(r.answerable_logit, float) and np.isfinite(r.answerable_logit) for r in first)
+    assert first[0].answerable_logit > 0 > first[1].answerable_logit
+    # reading a passage alone or beside another gives it the same logit
+    assert reader.read(question, [PARAGRAPH])[0].answerable_logit == first[0].answerable_logit
+
+
+@pytest.mark.parametrize("answerable, near_miss", [
+    ("How much will the repairs cost?", "How much will the repairs of the Eiffel Tower cost?"),
+    ("When did the town council vote?", "When did the Zambian parliament vote?"),
+    ("In which year will the bridge reopen?", "In which year will the tunnel reopen?"),
+])
+def test_the_head_ranks_an_answerable_question_above_its_near_miss(reader, answerable, near_miss):
+    on, off = (reader.read(q, [PARAGRAPH])[0].answerable_logit for q in (answerable, near_miss))
+    assert on > off, (on, off)
+
+
+def test_without_its_head_the_reader_reads_the_same(reader):
+    plain = Reader(BUNDLED, head=False).read("How much will the repairs cost?", [PARAGRAPH], [SENTENCES])[0]
+    full = reader.read("How much will the repairs cost?", [PARAGRAPH], [SENTENCES])[0]
+    assert np.isnan(plain.answerable_logit)
+    assert (plain.null, plain.relevance, plain.best, plain.sentences) == (full.null, full.relevance, full.best,
+                                                                            full.sentences)
+
+
+def _folder_with(tmp_path, head_text: str | None):
+    """A reader folder of the shipped files with ``head_text`` as its head file (None: no head file)."""
+    tmp_path.mkdir()
+    for name in ("model.onnx", "tokenizer.json", "reader.json"):
+        (tmp_path / name).symlink_to(BUNDLED / name)
+    if head_text is not None:
+        (tmp_path / "answerable_head.json").write_text(head_text, encoding="utf-8")
+    return tmp_path
+
+
+def test_missing_or_damaged_head_is_a_clear_error(tmp_path):
+    with pytest.raises(ReaderError, match=r"cannot load the reader in .*answerable_head.json is missing \(re-create"):
+        Reader(_folder_with(tmp_path / "a", None))
+    with pytest.raises(ReaderError, match=r"answerable_head.json is damaged \(JSONDecodeError"):
+        Reader(_folder_with(tmp_path / "b", '{"cls": [1, 2'))
+    head = json.loads((BUNDLED / "answerable_head.json").read_text(encoding="utf-8"))
+    with pytest.raises(ReaderError, match=r"answerable_head.json is damaged: it needs 384 finite"):
+        Reader(_folder_with(tmp_path / "c", json.dumps({**head, "cls": head["cls"][:-1]})))
+    foreign = {**head, "training": {**head["training"], "graph_sha256": "0" * 64}}
+    with pytest.raises(ReaderError, match=r"answerable_head.json was trained on another model.onnx"):
+        Reader(_folder_with(tmp_path / "d", json.dumps(foreign)))
+
+
+def test_a_graph_without_the_cls_output_is_a_clear_error(tmp_path):
+    import onnx
+
+    model = onnx.load(str(BUNDLED / "model.onnx"))
+    keep = [o for o in model.graph.output if o.name != "cls"]
+    del model.graph.output[:]
+    model.graph.output.extend(keep)
+    onnx.save(model, str(tmp_path / "model.onnx"))
+    for name in ("tokenizer.json", "reader.json", "answerable_head.json"):
+        (tmp_path / name).symlink_to(BUNDLED / name)
+    with pytest.raises(ReaderError, match=r"its model.onnx has no 'cls' output for the answerable head"):
         Reader(tmp_path)

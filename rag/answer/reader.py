@@ -2,13 +2,16 @@
 answer is, or that there is none. It runs with onnxruntime and tokenizers only.
 
 For every passage it gives a "no answer" score, a relevance score, the best answer
-span and, for each sentence, the best span inside that sentence. Scores are logits
-of the model trained by rag/train/reader_train.py (start + end; the [CLS] pair for "no
-answer"). The trained model ships in ``rag/reader_model/`` (see its MODEL_CARD.md).
+span, for each sentence the best span inside that sentence, and the answerable head's
+logit. Scores are logits of the model trained by rag/train/reader_train.py (start + end;
+the [CLS] pair for "no answer"); the answerable head (rag/answer/answerable_head.py,
+trained by rag/train/reader_head.py) reads the graph's final [CLS] vector. The trained
+model ships in ``rag/reader_model/`` (see its MODEL_CARD.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from dataclasses import dataclass
@@ -16,9 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .answerable_head import AnswerableHead, HeadError, load_head
 from .reader_features import Window, make_tokenizer, pad, windows
 
 BUNDLED = Path(__file__).parents[1] / "reader_model"
+CLS_OUTPUT = "cls"  # the graph's output of the encoder's final [CLS] vector, which the answerable head reads
+NO_SPAN = -1e4  # the best-span score of a passage without a single passage token
 
 
 class ReaderError(Exception):
@@ -36,17 +42,24 @@ class SpanScore:
 
 @dataclass(frozen=True)
 class Reading:
-    """What the reader found in one passage. ``sentences`` follow the sentence spans asked about."""
+    """What the reader found in one passage. ``sentences`` follow the sentence spans asked about.
+
+    ``answerable_logit`` is the answerable head's logit (rag/answer/answerable_head.py), the highest of the
+    passage's windows: above 0 the head takes the passage to answer the question. Trained with near-misses
+    (a name, number or noun swapped for one the sources never mention) as well as SQuAD 2.0's unanswerable
+    questions; NaN when the reader was loaded without its head.
+    """
 
     null: float
     relevance: float
     best: SpanScore | None
     sentences: tuple[SpanScore | None, ...]
+    answerable_logit: float = float("nan")
 
     @property
     def answerable(self) -> float:
         """Best span minus "no answer": above 0 the model would rather answer from this passage."""
-        return (self.best.score if self.best else -1e4) - self.null
+        return (self.best.score if self.best else NO_SPAN) - self.null
 
 
 def _best_span(start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: int) -> tuple[int, int, float] | None:
@@ -69,10 +82,20 @@ def _token_range(w: Window, start: int, end: int) -> tuple[int, int]:
     return (int(inside[0]), int(inside[-1]) + 1) if len(inside) else (0, 0)
 
 
-class Reader:
-    """Loads a reader folder (model.onnx, tokenizer.json, reader.json) once; ``read`` is thread-safe."""
+def graph_fingerprint(path: Path) -> str:
+    """sha256 of a graph file: the answerable head records the graph whose [CLS] vectors it was trained on."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
-    def __init__(self, folder: Path, threads: int = 0, graph: Path | None = None):
+
+class Reader:
+    """Loads a reader folder (model.onnx, tokenizer.json, reader.json, answerable_head.json) once; ``read`` is
+    thread-safe. ``head=False`` loads it without the answerable head (a freshly exported graph has none yet)."""
+
+    def __init__(self, folder: Path, threads: int = 0, graph: Path | None = None, head: bool = True):
         import onnxruntime as ort
 
         folder = Path(folder)
@@ -88,7 +111,19 @@ class Reader:
         except Exception as exc:  # a missing or damaged file makes json, onnxruntime and tokenizers raise anything
             raise ReaderError(f"cannot load the reader in {folder}: {type(exc).__name__}: {exc}") from exc
         self.folder = folder
+        self.fingerprint = graph_fingerprint(graph or folder / "model.onnx")
         self.longest = int(self.config.get("max_answer_tokens", 30))
+        self.head = self._load_head() if head else None
+
+    def _load_head(self) -> AnswerableHead:
+        outputs = {o.name: o.shape for o in self.session.get_outputs()}
+        if CLS_OUTPUT not in outputs:
+            raise ReaderError(f"cannot load the reader in {self.folder}: its model.onnx has no {CLS_OUTPUT!r} output "
+                              "for the answerable head (add it with `python -m rag.train.reader_head`, docs/READER.md)")
+        try:
+            return load_head(self.folder, self.fingerprint, int(outputs[CLS_OUTPUT][-1]))
+        except HeadError as exc:
+            raise ReaderError(f"cannot load the reader in {self.folder}: {exc}") from exc
 
     def run(self, window: Window) -> tuple[np.ndarray, np.ndarray, float]:
         """Start and end logits of a window's tokens, and its relevance logit.
@@ -96,10 +131,23 @@ class Reader:
         One window per run: the int8 graph scales activations per run, so in a batch a window's
         scores would depend on its batch-mates; alone, a passage reads the same whatever else is read.
         """
+        start, end, rel, _ = self._run(window)
+        return start, end, rel
+
+    def _run(self, window: Window) -> tuple[np.ndarray, np.ndarray, float, np.ndarray | None]:
+        """:meth:`run` and, when the head is loaded, the window's [CLS] vector."""
         ids, mask, types = pad([window])
-        start, end, rel = self.session.run(["start_logits", "end_logits", "relevance"],
-                                           {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-        return start[0], end[0], float(rel[0])
+        names = ["start_logits", "end_logits", "relevance"] + ([CLS_OUTPUT] if self.head is not None else [])
+        got = self.session.run(names, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        return got[0][0], got[1][0], float(got[2][0]), got[3][0] if self.head is not None else None
+
+    def best_span(self, window: Window, start: np.ndarray, end: np.ndarray) -> tuple[int, int, float] | None:
+        """The window's best answer among its passage tokens: (first token, last token, start + end score)."""
+        ctx = np.flatnonzero(window.context)
+        if not len(ctx):
+            return None
+        return _best_span(np.where(window.context, start, -np.inf), np.where(window.context, end, -np.inf),
+                          int(ctx[0]), int(ctx[-1]) + 1, self.longest)
 
     def read(self, question: str, passages: list[str],
              sentences: list[list[tuple[int, int]]] | None = None) -> list[Reading]:
@@ -107,15 +155,17 @@ class Reader:
         if not passages:
             return []
         sentences = sentences or [[] for _ in passages]
-        out: list[dict] = [{"null": np.inf, "rel": -np.inf, "best": None, "sents": [None] * len(s)} for s in sentences]
+        out: list[dict] = [{"null": np.inf, "rel": -np.inf, "best": None, "sents": [None] * len(s), "head": -np.inf}
+                           for s in sentences]
         for w in windows(self.tokenizer, question, passages):
             acc = out[w.passage]
-            s, e, rel = self.run(w)
+            s, e, rel, cls = self._run(w)
             acc["null"] = min(acc["null"], float(s[0] + e[0]))
             acc["rel"] = max(acc["rel"], rel)
-            ctx = np.flatnonzero(w.context)
-            found = _best_span(np.where(w.context, s, -np.inf), np.where(w.context, e, -np.inf),
-                               int(ctx[0]), int(ctx[-1]) + 1, self.longest) if len(ctx) else None
+            found = self.best_span(w, s, e)
+            if self.head is not None:
+                margin = (found[2] if found else NO_SPAN) - float(s[0] + e[0])
+                acc["head"] = max(acc["head"], self.head.logit(cls, margin, rel))
             if found and (acc["best"] is None or found[2] > acc["best"].score):
                 acc["best"] = SpanScore(int(w.starts[found[0]]), int(w.ends[found[1]]), found[2])
             for i, (a, b) in enumerate(sentences[w.passage]):
@@ -123,7 +173,8 @@ class Reader:
                 got = _best_span(s, e, lo, hi, self.longest)
                 if got and (acc["sents"][i] is None or got[2] > acc["sents"][i].score):
                     acc["sents"][i] = SpanScore(int(w.starts[got[0]]), int(w.ends[got[1]]), got[2])
-        return [Reading(a["null"], a["rel"], a["best"], tuple(a["sents"])) for a in out]
+        return [Reading(a["null"], a["rel"], a["best"], tuple(a["sents"]),
+                        a["head"] if self.head is not None else float("nan")) for a in out]
 
 
 _LOADED: dict[str, Reader] = {}

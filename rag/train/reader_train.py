@@ -8,7 +8,8 @@ the window holds no answer) plus a weighted binary cross-entropy on relevance.
 The word embeddings stay frozen (they hold half the weights and the small data would
 only blur them). Deterministic for a seed; a checkpoint is written every few minutes
 and a re-run with the same arguments continues from it. The result is an int8 ONNX
-graph, its tokenizer and a model card (rag/train/reader_export.py).
+graph, its tokenizer and a model card (rag/train/reader_export.py); with a split SQuAD
+file, also the answerable head on the new graph's [CLS] vectors (rag/train/reader_head.py).
 
 Needs torch and transformers (installed with sentence-transformers); reading needs
 neither.
@@ -244,7 +245,7 @@ def _resume(out: Path, config: TrainConfig, net, opt, sched) -> tuple[int, float
 def train_reader(config: TrainConfig, squad_train: list[Path], squad_split: list[Path], beir: list[Path],
                  model_dir: Path, progress: bool = True) -> Path:
     """Train on every article of ``squad_train``, the *train* articles of ``squad_split`` and BEIR train qrels;
-    export to ``model_dir``; measure on the *tune* articles; write the model card."""
+    export to ``model_dir``; measure on the *tune* articles; write the model card; train the answerable head."""
     import shutil
 
     from ..answer.reader import Reader
@@ -273,11 +274,16 @@ def train_reader(config: TrainConfig, squad_train: list[Path], squad_split: list
     tune = [ex for path in squad_split for ex in squad_examples(path, ("tune",), config.seed)]
     metrics = fp32 = None
     if tune:
-        metrics = evaluate_reader(Reader(model_dir), tune)
-        fp32 = evaluate_reader(Reader(model_dir, graph=weights / "model.fp32.onnx"), tune)
+        metrics = evaluate_reader(Reader(model_dir, head=False), tune)
+        fp32 = evaluate_reader(Reader(model_dir, graph=weights / "model.fp32.onnx", head=False), tune)
     training = json.loads((Path(config.out_dir) / "training.json").read_text(encoding="utf-8"))
     training["metrics"] = {"int8": metrics, "fp32": fp32}
     (Path(config.out_dir) / "training.json").write_text(json.dumps(training, indent=1), encoding="utf-8")
     write_card(model_dir, training, data, metrics, fp32)
     shutil.copy(Path(config.out_dir) / "training.json", Path(model_dir) / "training.json")
+    if squad_split:  # the answerable head reads this graph's [CLS] vectors: train it anew (rag/train/reader_head.py)
+        from .reader_head import train_head
+
+        train_head([(Path(p), None) for p in squad_train] + [(Path(p), ("train",)) for p in squad_split],
+                   [(Path(p), ("tune",)) for p in squad_split], model_dir, config.seed, progress=progress)
     return model_dir
