@@ -26,7 +26,7 @@ ANSWER_TYPES = ("PERSON", "AGENT", "ORG", "PLACE", "DATE", "NUMBER")
 QTYPE_FEATURES = tuple(f"q_{t.value}" for t in QType if t != QType.REQUEST)
 ATYPE_FEATURES = tuple(f"a_{t.lower()}" for t in ANSWER_TYPES)
 RANK_FEATURES = ("cos", "lexical", "evidence", "passage_rank", "passage_ratio", "passage_dense", "passage_bm25",
-                 "reader", "reader_passage", "relevance", "position", "first", "words", "neighbour_lexical",
+                 "reader", "reader_passage", "relevance", "answerable", "position", "first", "words", "neighbour_lexical",
                  *SIGNALS, *QTYPE_FEATURES, *ATYPE_FEATURES)
 NAN = float("nan")
 
@@ -75,6 +75,7 @@ def candidate_features(q, view) -> np.ndarray:
             read[0] if read else NAN,
             readings.passages.get(ev.pid, NAN) if readings else NAN,
             readings.relevance.get(ev.pid, NAN) if readings else NAN,
+            readings.answerable.get(ev.pid, NAN) if readings else NAN,
             float(i), float(i == 0), float(len(text.split())), max(around, default=0.0),
             *type_signals(text, qwords), *qpart,
         ])

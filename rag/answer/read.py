@@ -27,6 +27,8 @@ class Readings:
     passages: dict[int, float]
     sentences: dict[tuple[int, int], tuple[float, tuple[int, int]]]
     relevance: dict[int, float] = field(default_factory=dict)  # per passage read: the relevance head's logit
+    # per passage read: the answerable head's logit (trained with near-misses; docs/READER.md)
+    answerable: dict[int, float] = field(default_factory=dict)
 
     @property
     def verdict(self) -> ReaderVerdict:
@@ -36,7 +38,8 @@ class Readings:
         """The readings of the first ``n`` passages only (as if the reader had read no more)."""
         keep = dict(list(self.passages.items())[:n])
         return Readings(keep, {k: v for k, v in self.sentences.items() if k[0] in keep},
-                        {k: v for k, v in self.relevance.items() if k in keep})
+                        {k: v for k, v in self.relevance.items() if k in keep},
+                        {k: v for k, v in self.answerable.items() if k in keep})
 
 
 def read_evidence(evidence: list[Evidence], index, reader, question: str, passages: int) -> Readings | None:
@@ -61,4 +64,5 @@ def read_evidence(evidence: list[Evidence], index, reader, question: str, passag
             if found is not None:
                 by_sentence[(pid, s)] = (found.score - reading.null, (p.start + found.start, p.start + found.end))
     return Readings({pid: float(r.answerable) for pid, r in zip(pids, readings)}, by_sentence,
-                    {pid: float(r.relevance) for pid, r in zip(pids, readings)})
+                    {pid: float(r.relevance) for pid, r in zip(pids, readings)},
+                    {pid: float(getattr(r, "answerable_logit", float("nan"))) for pid, r in zip(pids, readings)})

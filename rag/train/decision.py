@@ -33,7 +33,7 @@ from ..settings import Settings
 MONOTONE = {"window_share": 1, "window_names_ok": 1, "sentence_share": 1, "passage_share": 1, "passage_names_ok": 1,
             "window_rarest": 1, "window_missing_similarity": 1, "index_missing_names": -1, "index_missing_terms": -1,
             "index_missing_things": -1, "index_missing_share": -1, "window_missing_names": -1, "window_missing_terms": -1,
-            "window_missing_things": -1}
+            "window_missing_things": -1, "reader_answerable": 1, "reader_margin": 1, "reader_relevance": 1}
 
 
 @dataclass(frozen=True)
