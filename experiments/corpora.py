@@ -12,8 +12,6 @@ from rag.eval.beir import doc_ranking, score_rankings
 
 from rag.eval.common import assistant_for as _assistant_for
 
-from rag.eval.squad import judge_squad
-from rag.eval.squad import SquadQuestion
 from rag.settings import Settings
 from rag.store.documents import Document
 
@@ -43,9 +41,3 @@ def document_figures(rankings: dict[str, list[tuple[int, float]]], passages: Seq
     docs = {q: doc_ranking(ranked, holder, id_map) for q, ranked in rankings.items()}
     scores = score_rankings({"run": docs}, qrels)["run"]
     return scores["ndcg@10"], scores["recall@100"]
-
-
-def judge_sentence(q: SquadQuestion, text: str, doc_id: str) -> dict:
-    """One evidence sentence of document ``doc_id`` judged as if it were the whole answer, citing its
-    paragraph (rag.eval.squad.judge_squad): "contains" a gold answer, "first_gold" its paragraph is the gold one."""
-    return judge_squad(q, SimpleNamespace(answer=text, refused=False, citations=[SimpleNamespace(doc_id=doc_id)]))

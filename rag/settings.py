@@ -42,7 +42,7 @@ class ScoringConfig:
     evidence_lexical: float = 0.3
     evidence_passage: float = 0.2
     # the reader reads this many of the top passages for the types it reads; it costs most of an
-    # answer's time ("How the reader's scores are used")
+    # answer's time ("What the reader's scores do now")
     reader_passages: int = 2
     # the learned decision answers when the sources answer with at least this probability; chosen on the
     # tune articles for at most 5% of answerable questions refused ("Answer or refuse")
@@ -68,7 +68,7 @@ class ScoringConfig:
     second_sentence_ratio: float = 0.9
     second_sentence_gain: float = 0.15
     # "what did X say": at most this many statements; least topic relevance of a statement "about" something,
-    # and of each further one as a share of the best ("Statements about a topic")
+    # and of each further one as a share of the best ("Statements")
     max_statements: int = 4
     topic_min: float = 0.25
     topic_ratio: float = 0.7
@@ -83,7 +83,7 @@ class ScoringConfig:
     short_opening_words: int = 10
     long_quote_chars: int = 600
     elaboration_ratio: float = 0.25
-    # "who is X": the apposition quoted with a name has at most this many words
+    # "who is X": the apposition quoted with a name has at most this many words ("Statements")
     apposition_words: int = 20
     # the citation check (rag/answer/citecheck.py): support = this weight on the claim's cosine to the sentence,
     # the rest on the share of its words the sentence holds ("Citation check")

@@ -17,7 +17,6 @@ sys.path[:0] = [str(ROOT / "experiments"), str(ROOT / "benchmarks")]
 import bench_common
 import common
 import corpora
-import tune_evidence
 import tune_fusion
 
 from rag.eval.squad import SquadQuestion  # noqa: E402
@@ -48,13 +47,6 @@ def test_document_figures_rank_documents_at_their_best_passage():
     assert corpora.document_figures({"q": [(3, 0.9)]}, passages, id_map, qrels) == (0.0, 0.0)
 
 
-def test_judge_sentence_judges_like_an_answer():
-    row = corpora.judge_sentence(_question("Townsend"), "said Townsend.", "gold")
-    assert (row["contains"], row["first_gold"], row["refused"]) == (True, True, False)
-    row = corpora.judge_sentence(_question("Townsend"), "said Croft.", "other")
-    assert (row["contains"], row["first_gold"]) == (False, False)
-
-
 def test_fusion_grid_ranks_with_the_products_fuse():
     cands = {"q": ({1: 1.0, 2: 0.9, 3: 0.0}, {3: 10.0, 2: 9.0, 4: 0.0})}
     top = lambda setting: tune_fusion.fused(cands, Settings(), setting)["q"][0][0]  # noqa: E731
@@ -69,17 +61,6 @@ def test_fusion_table_bolds_the_pick_and_leaves_unjudged_test_cells_empty():
     lines = tune_fusion.table({pick: 0.7251, product: 0.72}, {pick: (0.73, 0.95)}, pick, product, [pick, product])
     assert lines[2] == "| **convex, min-max normalised, dense 0.4 / BM25 0.6** | 0.725 | 0.730 | 0.950 |"
     assert lines[3] == "| convex, min-max normalised, dense 0.5 / BM25 0.5 (the product's) | 0.720 | – | – |"
-
-
-def test_evidence_weights_judged_on_the_seed_article(assistant):
-    retriever = assistant.retriever
-    doc_id = next(iter(retriever.index.documents))
-    qs = [_question("Townsend", doc_id), _question("no such answer anywhere", doc_id)]
-    feats = tune_evidence.features(retriever, qs, passages=5)
-    assert all(x.shape == (len(sentences), 3) and sentences for x, sentences in feats)
-    f = tune_evidence.figures(qs, feats, tune_evidence.PRODUCT)
-    assert f["answerable"] == 2 and f["first_citation_gold"] == 1.0
-    assert f["answer_contains_gold"] == 0.5  # the first question's best sentence names Townsend
 
 
 def test_kept_assistant_loads_the_index_it_finds(seed_index_dir, tmp_path):

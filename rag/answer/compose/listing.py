@@ -45,11 +45,7 @@ def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
                     seen[key] = (e.text, view.span(p.doc_id, start, end, 1.0))
     if not seen:  # nothing of the kind tagged: the sentences about it, and the decision weighs them
         return summary(q, view, s)
-    names = list(seen)
-    if a.topic and len(names) > 1:  # most like the kind asked for first ("news organizations")
-        sims = view.embed_many([seen[n][0] for n in names]) @ view.embed(a.topic)
-        names = [names[i] for i in np.argsort(-sims, kind="stable")]
-    names = names[: s.list_max_items]
+    names = list(seen)[: s.list_max_items]  # in the order the documents mention them
     return Composition([seen[n][1] for n in names], ", ".join(seen[n][0] for n in names), bullets=True,
                        labels=[seen[n][0] for n in names])
 
