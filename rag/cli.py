@@ -345,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     from .answer.llm import LLMError
     from .assistant import QuestionError
     from .search.embedding import ModelError
+    from .store.dirs import out_of_space
     from .store.manifest import IndexError_
 
     args = build_parser().parse_args(argv)
@@ -356,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (IndexError_, QuestionError, ModelError, LLMError, ValueError, FileNotFoundError) as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if not out_of_space(exc):
+            raise
+        print(f"rag: error: no space left on the disk ({exc})", file=sys.stderr)  # what the build did not catch itself
         return 2
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
