@@ -85,9 +85,19 @@ def swap_current(index_dir: Path, target: Path) -> None:
 
 
 def remove_build(build: Path) -> None:
-    """Delete a build directory and the vectors it keeps elsewhere."""
-    drop_external_vectors(build)
-    shutil.rmtree(build, ignore_errors=True)
+    """Delete a build directory and the vectors it keeps elsewhere.
+
+    When those vectors cannot be dropped now (their Milvus server is down), the directory is
+    emptied but for the record naming them, so the next clean-up (the next load or build)
+    tries again rather than forgetting a collection on the server.
+    """
+    if drop_external_vectors(build):
+        shutil.rmtree(build, ignore_errors=True)
+        return
+    for child in build.iterdir() if build.is_dir() else ():
+        if child.name not in (MANIFEST_FILE, vectors_base.PENDING_RECORD):
+            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+    log.warning("kept %s: the vectors it names could not be dropped now (their store cannot be reached)", build)
 
 
 def remove_stale_builds(index_dir: Path, keep: set[Path]) -> None:
@@ -138,8 +148,9 @@ def remove_temp_files(index_dir: Path) -> None:
                 remove_build(child)
 
 
-def drop_external_vectors(build: Path) -> None:
-    """A deleted build's vectors kept outside its directory (a Milvus collection) go with it.
+def drop_external_vectors(build: Path) -> bool:
+    """A deleted build's vectors kept outside its directory (a Milvus collection) go with it; False when
+    they could not be dropped now.
 
     Named by the manifest, or for a build that died before writing one, by the record
     written before the vectors were (vectors_base.PENDING_RECORD).
@@ -152,8 +163,8 @@ def drop_external_vectors(build: Path) -> None:
         if key and isinstance(record, dict):
             record = record.get(key)
         if isinstance(record, dict) and record:
-            vector_store.drop_recorded(record)
-            return
+            return vector_store.drop_recorded(record)
+    return True
 
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
