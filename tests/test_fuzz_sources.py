@@ -165,7 +165,7 @@ def scratch(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-@given(data=st.binary(max_size=20_000))
+@given(data=st.binary(max_size=4096))
 def test_random_bytes_are_read_or_named(scratch, suffix, data):
     read_or_reason(_write(scratch, "random" + suffix, data))
 
