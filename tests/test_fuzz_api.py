@@ -14,7 +14,7 @@ import json
 import httpx
 import pytest
 from fuzz_support import budget
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from ui_support import copy_index, running_server
 
@@ -77,21 +77,17 @@ def _check_completion(r: httpx.Response, body: bytes) -> None:
     assert isinstance(message["citations"], list) and isinstance(message["refused"], bool)
 
 
-def test_chat_completion_bodies_get_an_answer_or_a_4xx_with_a_message(server, http):
-    @given(body=chat_bodies)
-    def one(body: bytes) -> None:
-        with budget():
-            r = http.post(server.url + "v1/chat/completions", content=body, headers={"Content-Type": "application/json"})
-        assert r.status_code < 500, (r.status_code, r.text[:500], body[:300])
-        if r.status_code >= 400:
-            error = r.json()["error"]
-            assert isinstance(error["message"], str) and error["message"].strip(), r.text
-            assert r.status_code in (400, 404, 413), (r.status_code, r.text)
-        else:
-            _check_completion(r, body)
-
-    one()
-    _still_answers(server, http)
+@given(body=chat_bodies)
+def test_chat_completion_bodies_get_an_answer_or_a_4xx_with_a_message(server, http, body: bytes):
+    with budget():
+        r = http.post(server.url + "v1/chat/completions", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code < 500, (r.status_code, r.text[:500], body[:300])
+    if r.status_code >= 400:
+        error = r.json()["error"]
+        assert isinstance(error["message"], str) and error["message"].strip(), r.text
+        assert r.status_code in (400, 404, 413), (r.status_code, r.text)
+    else:
+        _check_completion(r, body)
 
 
 ask_data = st.one_of(
@@ -113,24 +109,29 @@ def _ask_call(http, url: str, payload: bytes) -> tuple[int, str, object]:
     return r.status_code, event.removeprefix("event: "), json.loads(data.removeprefix("data: "))
 
 
-def test_named_api_ask_bodies_get_an_answer_or_a_refusal_with_a_message(server, http):
-    @given(data=ask_data, wrap=st.booleans())
-    def one(data, wrap: bool) -> None:
-        payload = json.dumps({"data": data} if wrap else data).encode()
-        with budget():
-            status, event, result = _ask_call(http, server.url, payload)
-        assert status < 500, (status, result)
-        if status >= 400:
-            assert str(result).strip()
-            return
-        assert event in ("complete", "error"), (event, result)
-        if event == "error":  # gradio's refusal event: our one-line reason, or gradio's own about the inputs
-            message = result.get("error") if isinstance(result, dict) else result
-            assert isinstance(message, str) and message.strip(), result
-            assert message.startswith(ASK_REFUSALS) or GRADIO_INPUTS in message, (message, data)
-        else:
-            ((text, info),) = result  # gr.api sends the returned pair as its one output
-            assert isinstance(text, str) and text and isinstance(info["citations"], list)
+@given(data=ask_data, wrap=st.booleans())
+@example(data=[float("inf")], wrap=False)  # found by this test: a bare 500 (the 422 could not be written as JSON)
+@example(data=["\x00", "\ud800", ""], wrap=False)  # found by this test: a bare 500 (nor as UTF-8)
+def test_named_api_ask_bodies_get_an_answer_or_a_refusal_with_a_message(server, http, data, wrap: bool):
+    payload = json.dumps({"data": data} if wrap else data).encode()
+    with budget():
+        status, event, result = _ask_call(http, server.url, payload)
+    assert status < 500, (status, result)
+    if status >= 400:
+        assert str(result).strip()
+        return
+    assert event in ("complete", "error"), (event, result)
+    if event == "error":  # gradio's refusal event: our one-line reason, or gradio's own about the inputs
+        message = result.get("error") if isinstance(result, dict) else result
+        assert isinstance(message, str) and message.strip(), result
+        assert message.startswith(ASK_REFUSALS) or GRADIO_INPUTS in message, (message, data)
+    else:
+        ((text, info),) = result  # gr.api sends the returned pair as its one output
+        assert isinstance(text, str) and text and isinstance(info["citations"], list)
 
-    one()
+
+def test_the_server_still_answers_after_every_generated_body(server, http):
+    """Last in this module (pytest keeps file order): the same server, after all of the above."""
     _still_answers(server, http)
+    log = server.log_text()
+    assert "Exception in ASGI application" not in log  # no request reached an unhandled error

@@ -187,3 +187,12 @@ def test_cleaning_gives_the_same_text_and_exact_offsets_of_blocks():
             assert text[start:].startswith(clean_text(block)), (blocks, pages)
     assert read_document(SEEDS / "mosul-amnesty-report.txt").text == _clean_text_before(
         (SEEDS / "mosul-amnesty-report.txt").read_text(encoding="utf-8"))
+
+
+def test_a_reason_is_always_one_line():
+    """A parser's own message may span lines (lxml's does); `rag ingest` prints one line per skipped file.
+    (Found by tests/test_fuzz_sources.py on a DOCX whose XML held a NUL byte.)"""
+    from rag.ingest.sources import SourceError
+
+    err = SourceError("malformed DOCX (XMLSyntaxError: Invalid character: Char 0x0 out of allowed range\n, line 1, column 2)")
+    assert str(err) == "malformed DOCX (XMLSyntaxError: Invalid character: Char 0x0 out of allowed range , line 1, column 2)"

@@ -2,8 +2,9 @@
 
 FastAPI answers 422 with the errors, each quoting the input it got. A body with values
 that Python's JSON reader accepts but JSON cannot carry back (``NaN``, ``Infinity``) made
-that answer itself fail, so the client got a bare 500; here every such value is quoted as
-text, and the client gets its 422 with the reason.
+that answer itself fail, and so did a lone surrogate (``"\\ud800"``), which UTF-8 cannot
+carry: the client got a bare 500. Here every such value is quoted as text, and the client
+gets its 422 with the reason.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from starlette.responses import JSONResponse
 
 
 def json_safe(value: object) -> object:
-    """``value`` with non-finite floats as text ("inf", "nan") and anything JSON has no type for as its repr."""
+    """``value`` with non-finite floats as text ("inf", "nan"), lone surrogates escaped, and anything JSON has no
+    type for as its repr."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, str):  # a lone surrogate (sent as "\\ud800") cannot be written as UTF-8: quoted
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if value is None or isinstance(value, (int, float, bool)):
         return value
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {json_safe(str(k)): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     return repr(value)

@@ -47,7 +47,11 @@ _SPACES = re.compile(r"[ \t\f\v]+")
 
 
 class SourceError(Exception):
-    """A file that cannot be turned into a document; the message says why."""
+    """A file that cannot be turned into a document; the message says why, on one line (a parser's own
+    message, e.g. lxml's, may span lines: `rag ingest` prints one line per skipped file)."""
+
+    def __init__(self, reason: object):
+        super().__init__(" ".join(str(reason).split()))
 
 
 def normalize_text(text: str) -> str:
