@@ -3,7 +3,8 @@
     SOAK_SECONDS=1800 python benchmarks/soak.py [--seconds N] [--rebuild-every S] [--out-dir DIR]
 
 Starts `rag serve` on a free port of 127.0.0.1 over the seed article (indexed into a
-temporary folder) and, until the time is up, runs these loops side by side, each pausing
+temporary folder), answers each question once (the first answers load models lazily) and
+then, until the time is up, runs these loops side by side, each pausing
 between requests, so the load is steady rather than flat out:
 
 * chat: gradio_client ``/ask``, a question and then a follow-up that needs its history;
@@ -45,7 +46,7 @@ from pathlib import Path
 
 from bench_common import ROOT, status_mb
 from openai_concurrency import start_server
-from soak_traffic import LOOPS, Recorder, Traffic
+from soak_traffic import LOOPS, Recorder, Traffic, warm_up
 
 DEFAULT_SECONDS = int(os.environ.get("SOAK_SECONDS", "1800"))
 
@@ -72,6 +73,7 @@ def run(seconds: float, rebuild_every: float, work: Path) -> dict:
                     str(ROOT / "seeds")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     proc, url = start_server(index_dir, work)
     try:
+        warm_up(url)
         rec = Recorder(time.time())
         traffic = Traffic(url, index_dir, work, rec, deadline=time.time() + seconds, rebuild_every=rebuild_every)
         stop = threading.Event()

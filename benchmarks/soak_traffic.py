@@ -25,6 +25,24 @@ EXTRA_NAME = "soak-extra.txt"
 EXTRA_FACT = "The harbour master of Quillby counted exactly 612 fishing boats in the spring survey."
 EXTRA_QUESTION = "How many fishing boats did the harbour master of Quillby count?"
 PAUSE = 0.5  # seconds between one loop's requests
+TIMEOUT = 300  # seconds a client waits for an answer (gradio_client's own default is a few seconds)
+
+
+def chat_client(url: str):
+    """A gradio_client Client that waits as long as the other clients do."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, httpx_kwargs={"timeout": TIMEOUT})
+
+
+def warm_up(url: str) -> None:
+    """Each question answered once before the traffic starts: the first answers load models lazily."""
+    import openai
+
+    client = openai.OpenAI(base_url=url + "v1", api_key="none", max_retries=2, timeout=TIMEOUT)
+    for question, _ in QUESTIONS:
+        client.chat.completions.create(model="rag-cited", messages=[{"role": "user", "content": question}])
+    chat_client(url).predict(QUESTIONS[0][0], "", None, api_name="/ask")
 
 
 def extra_text(lines: int = 150) -> str:
@@ -174,9 +192,7 @@ class Traffic:
 
 def chat_loop(t: Traffic) -> None:
     """gradio_client /ask: a question, then a follow-up with its history."""
-    from gradio_client import Client
-
-    client, i = Client(t.url, verbose=False), 0
+    client, i = chat_client(t.url), 0
     while t.running():
         first, follow = QUESTIONS[i % len(QUESTIONS)]
         i += 1
@@ -198,7 +214,7 @@ def openai_loop(t: Traffic) -> None:
     """The openai client: streamed and whole answers, some with history."""
     import openai
 
-    client, i = openai.OpenAI(base_url=t.url + "v1", api_key="none", max_retries=0, timeout=300), 0
+    client, i = openai.OpenAI(base_url=t.url + "v1", api_key="none", max_retries=0, timeout=TIMEOUT), 0
     while t.running():
         first, follow = QUESTIONS[i % len(QUESTIONS)]
         messages = [{"role": "user", "content": first}]
@@ -266,9 +282,9 @@ async def _mcp_call(t: Traffic, client, i: int) -> None:
 
 def rebuild_loop(t: Traffic) -> None:
     """Upload a file (a rebuild), then remove it (another), every ``rebuild_every`` seconds; the first soon."""
-    from gradio_client import Client, handle_file
+    from gradio_client import handle_file
 
-    client = Client(t.url, verbose=False)
+    client = chat_client(t.url)
     path = t.work / "uploads-src" / EXTRA_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(extra_text(), encoding="utf-8")
@@ -312,10 +328,9 @@ MALFORMED = [  # (what, method, path, body, expected status)
 def malformed_loop(t: Traffic) -> None:
     """Requests the server must refuse with a 4xx (and gradio /ask errors), one every two seconds."""
     import httpx
-    from gradio_client import Client
 
-    chat, i = Client(t.url, verbose=False), 0
-    with httpx.Client(timeout=120) as http:
+    chat, i = chat_client(t.url), 0
+    with httpx.Client(timeout=TIMEOUT) as http:
         while t.running():
             i += 1
             if i % (len(MALFORMED) + 2) == 0:
