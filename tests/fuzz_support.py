@@ -14,9 +14,16 @@ class Hang(BaseException):
 
 @contextmanager
 def budget(seconds: int = BUDGET_S):
-    """Fail with Hang when the block runs longer than ``seconds`` (SIGALRM: the main thread only, as pytest runs)."""
+    """Fail with Hang when the block runs longer than ``seconds`` (SIGALRM: the main thread only, as pytest runs).
+
+    The alarm raises Hang in whatever runs when it fires, to stop a real hang. If that is a
+    place where Python ignores exceptions (a garbage-collection callback, a __del__), the
+    overrun is still failed: it is recorded, and checked when the block ends.
+    """
+    overran = []
 
     def overrun(signum, frame):
+        overran.append(seconds)
         raise Hang(f"still running after {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, overrun)
@@ -26,3 +33,5 @@ def budget(seconds: int = BUDGET_S):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+    if overran:
+        raise Hang(f"ran longer than its budget of {seconds} s")
