@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 INDEX  ?= index
 PORT   ?= 7860
 
-.PHONY: install llm-test-deps run index test test-fast chromium bench bench-api eval reader reader-head clean
+.PHONY: install llm-test-deps run index test test-fast chromium bench bench-api soak fuzz-long eval reader reader-head clean
 
 # torch goes first and pinned: letting pip choose it pulls several GB of CUDA wheels.
 $(STAMP): pyproject.toml
@@ -88,3 +88,14 @@ clean:
 # writes its table into docs/BENCHMARKS.md.
 bench-api: install
 	$(BIN)/python benchmarks/openai_concurrency.py --clients 50 --requests 200
+
+# `rag serve` under bounded mixed traffic with rebuilds for SOAK_SECONDS (default 1800): per-minute requests, errors,
+# p50/p95, RSS and open files; writes docs/soak.json and docs/soak.png, prints a summary line last (docs/RELIABILITY.md).
+SOAK_SECONDS ?= 1800
+soak: install
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python benchmarks/soak.py
+
+# The generated-input tests with the long Hypothesis profile: at least 10,000 examples per target (about an hour or
+# more on 2 cores); `make test` runs them with the default profile.
+fuzz-long: install
+	$(BIN)/python -m pytest -q --hypothesis-profile=long --hypothesis-show-statistics tests/test_fuzz_sources.py tests/test_fuzz_questions.py tests/test_fuzz_api.py

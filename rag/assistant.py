@@ -29,6 +29,7 @@ from .search.retrieval import Retriever
 from .settings import ENGINES, Settings
 from .store.index import Index, load_index
 from .store.manifest import check_compatible, read_manifest
+from .store.vectors_base import StoreUnavailable
 from .text import nlp
 
 if TYPE_CHECKING:  # the build is imported only when a rebuild runs: answering never loads it
@@ -38,6 +39,13 @@ if TYPE_CHECKING:  # the build is imported only when a rebuild runs: answering n
 def check_question(question: str, settings: Settings) -> str:
     """The question cleaned and cut to ``settings.max_question_chars`` (see rag.answer.questions), or QuestionError."""
     return clean_question(question, settings.max_question_chars).text
+
+
+def store_refusal(question: str, standalone: str, engine: str, exc: StoreUnavailable) -> Answer:
+    """The answer while the vector store cannot be reached: a refusal that names it and says answers come back."""
+    text = (f"I cannot answer right now: {exc}. No passage can be searched until it is back; answers resume by "
+            "themselves then.")
+    return Answer(question, text, True, standalone_question=standalone, engine=engine, note=str(exc))
 
 
 class Assistant:
@@ -153,13 +161,18 @@ class Assistant:
             raise ValueError(f"unknown answer engine '{name}' (choose from: {', '.join(ENGINES)})")
         extractive = self._engine  # one index for the whole answer, even if a rebuild swaps it meanwhile
         standalone = standalone_question(q, history, extractive.is_person)
-        if name != "extractive":
-            model = self.model(name)
-            if history:
-                standalone = condense_question(model, history, q, fallback=standalone)
-            yield from stream_answer(extractive, model, self.settings, q, standalone)
+        try:
+            if name != "extractive":
+                model = self.model(name)
+                if history:
+                    standalone = condense_question(model, history, q, fallback=standalone)
+                yield from stream_answer(extractive, model, self.settings, q, standalone)
+                return
+            answer = extractive.answer(q, standalone)
+        except StoreUnavailable as exc:  # the vectors' server is down: refuse, naming it; the next question tries again
+            refusal = store_refusal(q, standalone, name, exc)
+            yield refusal.answer, refusal
             return
-        answer = extractive.answer(q, standalone)
         words = answer.answer.split(" ") if by_word else []
         for i in range(1, len(words)):  # the composed answer, word by word, so every UI streams alike
             yield " ".join(words[:i]), None

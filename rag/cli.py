@@ -198,7 +198,30 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Have glibc's malloc keep at most ``arenas`` heaps (as ``MALLOC_ARENA_MAX`` would); False where it cannot.
+
+    A server answers from many threads, and glibc gives threads heaps of their own, up to 8
+    per core, each keeping what was freed in it. Under the soak's traffic with rebuilds
+    (benchmarks/soak.py, 5 minutes, a rebuild every 7.5 s) the server's memory grew by 32%
+    with the default and by 5 to 8% with 2 heaps (docs/RELIABILITY.md). Called before the
+    server's threads start; an explicit ``MALLOC_ARENA_MAX`` is left as it is.
+    """
+    import ctypes
+    import ctypes.util
+    import os
+
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(-8, arenas))  # M_ARENA_MAX; mallopt returns 1 on success
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): nothing to limit
+        return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    limit_malloc_arenas()
     from rag_ui.app import serve
 
     settings = _settings(args)
@@ -370,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     from .answer.llm import LLMError
     from .assistant import QuestionError
     from .search.embedding import ModelError
+    from .store.dirs import out_of_space
     from .store.manifest import IndexError_
 
     args = build_parser().parse_args(argv)
@@ -381,6 +405,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (IndexError_, QuestionError, ModelError, LLMError, ValueError, FileNotFoundError) as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if not out_of_space(exc):
+            raise
+        print(f"rag: error: no space left on the disk ({exc})", file=sys.stderr)  # what the build did not catch itself
         return 2
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)

@@ -164,6 +164,8 @@ class Settings:
     # the web server: USER:PASS for a login, and a key API clients must send (never from a file)
     auth: str | None = None
     api_key: str | None = None
+    # the largest request body the OpenAI-compatible API and MCP accept (bytes; larger ones get HTTP 413)
+    max_request_bytes: int = 1_048_576
 
     def __post_init__(self) -> None:
         if isinstance(self.scoring, dict):
@@ -220,7 +222,7 @@ _RANGES = {
     "embed_batch_size": (1, None), "max_passage_words": (10, None), "dense_k": (1, None), "bm25_k": (1, None),
     "rrf_k": (1, None), "dense_weight": (0.0, None), "bm25_weight": (0.0, None), "max_question_chars": (10, None),
     "llm_context": (256, None), "llm_passages": (1, 20), "llm_max_tokens": (1, None), "llm_temperature": (0.0, 2.0),
-    "llm_timeout": (0.1, None), "support_min": (0.0, 1.0),
+    "llm_timeout": (0.1, None), "support_min": (0.0, 1.0), "max_request_bytes": (1024, None),
 }
 _SCORING_RANGES = {
     "evidence_passages": (1, 50), "reader_passages": (1, 20), "answer_min": (0.0, 1.0), "min_quote_words": (1, 50),

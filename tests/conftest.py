@@ -51,3 +51,6 @@ def index_copy(seed_index_dir, tmp_path) -> Path:
     dest = tmp_path / "index"
     shutil.copytree(seed_index_dir, dest, symlinks=True)
     return dest
+
+
+import hypothesis_profiles  # noqa: E402,F401 - registers and loads the Hypothesis profiles (default, long)

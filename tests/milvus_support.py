@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,30 @@ def free_port() -> int:
 class Milvus:
     port: int
     data_dir: Path
+    server: object = field(default=None, repr=False)  # the package's MilvusServer
+
+    def stop(self) -> None:
+        """Stop the server as an outage would: SIGTERM, SIGKILL after a second (the package's own stop)."""
+        self.server.stop()
+
+    def restart(self) -> None:
+        """Start the stopped server again on the same ports, with its data (collections come back).
+
+        Not the package's start(): it checks each port with a bind that fails while the old
+        server's connections linger in TIME_WAIT. Milvus itself binds with SO_REUSEADDR, so the
+        same command with the configuration already written starts it on the same ports.
+        """
+        server = self.server
+        base = server.config.base_data_dir
+        env = {**os.environ, "DEPLOY_MODE": "STANDALONE", "METRICS_PORT": str(server.webservice_port),
+               "MILVUS_RUN_DIR": os.path.join(base, "run")}
+        if sys.platform.startswith("linux"):
+            server.prepend_path_to_envs(env, "LD_LIBRARY_PATH", os.path.dirname(server.get_milvus_executable_path()))
+        for name in ("stdout", "stderr"):
+            server.proc_fds[name] = open(os.path.join(base, "logs", f"milvus-{name}-restart.log"), "a", encoding="utf-8")
+        server.server_proc = subprocess.Popen([server.get_milvus_executable_path(), "run", "standalone"], cwd=base,
+                                              env=env, stdout=server.proc_fds["stdout"], stderr=server.proc_fds["stderr"])
+        server.wait_started()
 
     @property
     def store(self) -> str:
@@ -69,6 +95,6 @@ def milvus_server(data_dir: Path):
         log = Milvus(port, data_dir).log_tail()
         _unavailable(f"{type(exc).__name__}: {exc}\n{log}")
     try:
-        yield Milvus(port, data_dir)
+        yield Milvus(port, data_dir, server)
     finally:
         server.stop()

@@ -146,3 +146,26 @@ def test_a_second_sentence_joins_only_when_close_and_bringing_missing_query_term
     # at most max_answer_sentences
     one = dataclasses.replace(s, max_answer_sentences=1)
     assert len(evidence_spans([deaths, close_new], query, engine.view, one)) == 1
+
+
+def test_a_vector_store_that_cannot_be_reached_gives_a_refusal_naming_it(assistant, monkeypatch):
+    """A store outside the index (a Milvus server) that is down: a refusal naming it, streamed too; the next
+    question, once it answers again, is answered (nothing remembers the failure)."""
+    from rag.store.vectors_base import StoreUnavailable
+
+    dense = assistant.index.dense
+    down = StoreUnavailable("the vector store milvus://127.0.0.1:1 (Milvus) cannot be reached while searching passages")
+
+    def unreachable(queries, k):
+        raise down
+
+    question = "How many civilians does Amnesty say were killed?"
+    expected = assistant.ask(question)
+    monkeypatch.setattr(dense, "search", unreachable)
+    refused = assistant.ask(question)
+    assert refused.refused and refused.citations == [] and refused.note == str(down)
+    assert refused.answer == (f"I cannot answer right now: {down}. No passage can be searched until it is back; "
+                              "answers resume by themselves then.")
+    assert list(assistant.stream(question))[-1] == (refused.answer, refused)
+    monkeypatch.undo()
+    assert assistant.ask(question).answer == expected.answer

@@ -215,7 +215,7 @@ def test_leftovers_of_killed_builds_are_removed(tmp_path, monkeypatch):
     tmp, stamp = build_dirs.new_build_dir(index_dir)
     build_dirs.swap_in(index_dir, build_dirs.finish_build(tmp, stamp))
     dropped = []
-    monkeypatch.setattr(vector_store, "drop_recorded", dropped.append)
+    monkeypatch.setattr(vector_store, "drop_recorded", lambda record: dropped.append(record) or True)
     killed = index_dir / "builds" / ".tmp-20990101T000000000000Z-1"  # died after sending its vectors to Milvus
     killed.mkdir()
     record = {"type": "milvus", "store": "milvus:///v.db", "collection": "rag_killed"}
@@ -227,6 +227,25 @@ def test_leftovers_of_killed_builds_are_removed(tmp_path, monkeypatch):
     build_dirs.remove_stale_temp(index_dir)
     assert sorted(p.name for p in (index_dir / "builds").iterdir()) == [stamp] and not (index_dir / ".current-1").is_symlink()
     assert dropped == [record]
+
+
+def test_a_build_whose_vectors_cannot_be_dropped_keeps_only_their_record_to_try_again(tmp_path, monkeypatch):
+    index_dir = tmp_path / "index"
+    tmp, stamp = build_dirs.new_build_dir(index_dir)
+    build_dirs.swap_in(index_dir, build_dirs.finish_build(tmp, stamp))
+    killed = index_dir / "builds" / ".tmp-20990101T000000000000Z-1"
+    (killed / "bm25").mkdir(parents=True)
+    (killed / ".passage-vectors").write_bytes(b"\0" * 64)
+    record = {"type": "milvus", "store": "milvus://127.0.0.1:1", "collection": "rag_killed"}
+    (killed / vectors_base.PENDING_RECORD).write_text(json.dumps(record), encoding="utf-8")
+    tries = []
+    monkeypatch.setattr(vector_store, "drop_recorded", lambda r: tries.append(r) and False)  # the server is down
+    build_dirs.remove_stale_temp(index_dir)
+    assert [p.name for p in killed.iterdir()] == [vectors_base.PENDING_RECORD] and tries == [record]
+    monkeypatch.setattr(vector_store, "drop_recorded", lambda r: tries.append(r) or True)  # it is back
+    build_dirs.remove_stale_temp(index_dir)
+    assert not killed.exists() and tries == [record, record]
+    assert sorted(p.name for p in (index_dir / "builds").iterdir()) == [stamp]
 
 
 def test_notes_are_copied_for_unchanged_documents_and_found_for_new_ones(monkeypatch):

@@ -102,3 +102,12 @@ def test_ingest_logs_debug_lines_only_when_asked(tmp_path):
     # bm25s sets its own logger to DEBUG when imported; the CLI's level still decides what is shown
     assert "DEBUG" not in quiet.stderr
     assert "DEBUG bm25s" in loud.stderr
+
+
+def test_rag_serve_limits_malloc_arenas_unless_told_otherwise(monkeypatch):
+    from rag.cli import limit_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert limit_malloc_arenas() is True  # glibc on Linux: mallopt(M_ARENA_MAX, 2) took
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False  # the user's own setting stands

@@ -4,6 +4,9 @@
 the same top passages as FAISS; a rebuild (a document added) and a removal switch
 collections and drop old ones; a rebuild killed half-way, after its collection went to
 Milvus, leaves the old collection answering, and its orphan collection is cleaned up.
+The server going away: stopped during `rag ingest`, one clear error and the old collection
+stays current; stopped while `rag serve` answers, every interface refuses naming the store,
+and answers come back by themselves once it is started again.
 Milvus Lite is covered by tests/test_vector_store_milvus.py.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -170,3 +174,108 @@ def test_a_rebuild_killed_half_way_leaves_the_old_collection_answering(milvus, m
     assert [a["answer"] for a in after] == [a["answer"] for a in before_answers]
     assert orphan not in collections(milvus) and current in collections(milvus)
     assert not list((milvus_index / "builds").glob(".tmp-*"))
+
+
+# -- the server going away -----------------------------------------------------------------------
+STORE_DOWN = re.compile(r"the vector store milvus://127\.0\.0\.1:\d+ \(Milvus\) cannot be reached while "
+                        r"(creating a collection|writing passage vectors|saving passage vectors|searching passages) "
+                        r"\(.+\)")
+
+
+def test_stopping_the_server_during_ingest_is_one_clear_error_and_the_old_collection_stays(milvus, milvus_index,
+                                                                                          tmp_path):
+    current = current_collection(milvus_index)
+    before_answers = ask_all(milvus_index, QUESTIONS, tmp_path)
+    filler = tmp_path / "ledger.txt"
+    filler.write_text(filler_text(300))  # a new document: the build writes a new collection
+    cmd = [sys.executable, "-m", "rag.cli", "ingest", "--quiet", "--index-dir", str(milvus_index), "--store",
+           milvus.store, "--add", str(filler)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        half_written = _stop_when_collection_appears(proc, milvus, collections(milvus))
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 2, (out, err)
+    assert len(err.splitlines()) == 1 and err.startswith("rag: error: ") and STORE_DOWN.fullmatch(err.strip()[12:]), err
+    assert current_collection(milvus_index) == current  # the half-written collection never became current
+    # the collection could not be dropped with the server down: its record is kept, and nothing else of the build
+    (kept,) = list((milvus_index / "builds").glob(".tmp-*"))
+    assert [p.name for p in kept.iterdir()] == ["dense_index.json"]
+    assert json.loads((kept / "dense_index.json").read_text())["collection"] == half_written
+
+    milvus.restart()
+    after = ask_all(milvus_index, QUESTIONS, tmp_path)  # the next start answers as before and drops the collection
+    assert top_citations(after) == top_citations(before_answers)
+    assert half_written not in collections(milvus) and current in collections(milvus)
+    assert not list((milvus_index / "builds").glob(".tmp-*"))
+
+
+def _stop_when_collection_appears(proc: subprocess.Popen, milvus, before: set[str], timeout: float = 300) -> str:
+    """Stop the Milvus server as soon as a collection not in ``before`` exists on it; returns its name."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        new = collections(milvus) - before
+        if new:
+            milvus.stop()
+            return new.pop()
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended (status {proc.returncode}) before its collection could be seen")
+        time.sleep(0.02)
+    pytest.fail("no new collection appeared on the server")
+
+
+def test_answers_while_the_server_is_down_are_refusals_naming_it_and_come_back(milvus, milvus_index, tmp_path):
+    import asyncio
+
+    import openai
+    from gradio_client import Client
+    from mcp import Client as McpClient
+    from mcp.client.streamable_http import streamable_http_client
+    from ui_support import running_server
+
+    question = QUESTIONS[1]
+
+    async def mcp_calls(url: str):
+        async with McpClient(streamable_http_client(url)) as client:
+            return (await client.call_tool("ask", {"question": question}),
+                    await client.call_tool("search", {"query": question, "top_k": 3}))
+
+    with running_server(milvus_index, tmp_path / "work") as server:
+        chat = Client(server.url, verbose=False)
+        api = openai.OpenAI(base_url=server.url + "v1", api_key="none", max_retries=0, timeout=120)
+
+        def all_interfaces():
+            text, info = chat.predict(question, "", api_name="/ask")
+            message = api.chat.completions.create(model="rag-cited",
+                                                  messages=[{"role": "user", "content": question}]).choices[0].message
+            ask, search = asyncio.run(mcp_calls(server.url + "mcp"))
+            return text, info, message, ask, search
+
+        up_text, up_info, up_message, up_ask, _ = all_interfaces()
+        assert not up_info["refused"] and up_info["citations"] and "3,706" in up_text
+
+        milvus.stop()
+        log_before = len(server.log_text())
+        text, info, message, ask, search = all_interfaces()
+        assert info["refused"] and info["citations"] == [] and STORE_DOWN.search(text), text
+        assert text.startswith("I cannot answer right now: the vector store milvus://") and "answers resume" in text
+        assert message.content == text and message.model_extra["refused"] is True and not message.annotations
+        assert ask.structured_content["refused"] is True and ask.structured_content["answer"] == text
+        assert search.is_error and STORE_DOWN.search(search.content[0].text)
+        assert search.content[0].text.startswith("Error executing tool search: cannot search now: the vector store")
+        assert "Traceback" not in server.log_text()[log_before:]  # one warning line per failure, no stack
+
+        milvus.restart()
+        deadline = time.time() + 180  # the server loads the collection again after its restart
+        while time.time() < deadline:
+            back_text, back_info = chat.predict(question, "", api_name="/ask")
+            if not back_info["refused"]:
+                break
+            time.sleep(2)
+        assert (back_text, back_info["citations"]) == (up_text, up_info["citations"])  # back by itself, same answer
+        text, info, message, ask, search = all_interfaces()
+        assert message.content == up_message.content and ask.structured_content == up_ask.structured_content
+        assert not search.is_error and len(search.structured_content["passages"]) == 3

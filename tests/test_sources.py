@@ -188,3 +188,28 @@ def test_cleaning_gives_the_same_text_and_exact_offsets_of_blocks():
             assert text[start:].startswith(clean_text(block)), (blocks, pages)
     assert read_document(SEEDS / "mosul-amnesty-report.txt").text == _clean_text_before(
         (SEEDS / "mosul-amnesty-report.txt").read_text(encoding="utf-8"))
+
+
+def test_a_reason_is_always_one_line():
+    """A parser's own message may span lines (lxml's does); `rag ingest` prints one line per skipped file.
+    (Found by tests/test_fuzz_sources.py on a DOCX whose XML held a NUL byte.)"""
+    from rag.ingest.sources import SourceError
+
+    err = SourceError("malformed DOCX (XMLSyntaxError: Invalid character: Char 0x0 out of allowed range\n, line 1, column 2)")
+    assert str(err) == "malformed DOCX (XMLSyntaxError: Invalid character: Char 0x0 out of allowed range , line 1, column 2)"
+
+
+def test_headings_nested_in_headings_leave_no_marks_in_the_text(tmp_path):
+    """<h2> inside <h2> (invalid, but lxml keeps it) is one heading; each nested heading once left a mark of
+    private-use characters in the text, and marking them took time growing with the square of the depth.
+    (Found by tests/test_fuzz_sources.py.)"""
+    from rag.ingest.sources import read_document
+
+    page = tmp_path / "nested.html"
+    page.write_text("<html><body>" + "<h2>" * 3000 + "Deep title" + "</h2>" * 3000 + "<p>Body text here.</p></body></html>")
+    doc = read_document(page)
+    assert doc.text == "Deep title\n\nBody text here."
+    assert [(h.start, h.level, h.text) for h in doc.headings] == [(0, 2, "Deep title")]
+    flat = tmp_path / "flat.html"
+    flat.write_text("<h1>One</h1><p>a.</p><h2>Two <b>bold</b></h2><p>b.</p>")
+    assert [(h.level, h.text) for h in read_document(flat).headings] == [(1, "One"), (2, "Two bold")]

@@ -17,7 +17,8 @@ import os
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls home
 
-import sys
+import ipaddress  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gradio as gr
@@ -145,12 +146,44 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: s
         # serve a page that names the problem and its fix, rather than exit: whoever opens the address learns why
         print(f"rag: error: {exc}", file=sys.stderr, flush=True)
         app = build_problem_app(str(exc))
-    if host not in ("127.0.0.1", "localhost", "::1") and auth_pair is None:
-        print(f"warning: serving on {host} without --auth: anyone who can reach this address can use and change the index")
     launch(app, host=host, port=port, auth=auth, prevent_thread_lock=True, **extra)
     if extra:
         print(endpoints.describe(app.local_url, access), flush=True)
+    warning = exposure_warning(host, port, auth_pair, settings.api_key)
+    if warning:  # last, below gradio's own lines, where it is seen
+        print(warning, file=sys.stderr, flush=True)
     app.block_thread()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def exposure_warning(host: str, port: int, auth: tuple[str, str] | None, api_key: str | None) -> str | None:
+    """What ``rag serve`` must say when it listens beyond this machine with a guard missing; None when it need not.
+
+    With neither --auth nor an API key, everything is open to the network: a loud banner naming what is exposed.
+    With an API key only, the chat itself (uploads, rebuilds) is still open.
+    """
+    if is_loopback(host) or auth is not None:
+        return None  # --auth guards the chat, and its password the APIs
+    where = f"{host}:{port}" + (" (every network interface)" if host in ("0.0.0.0", "::", "") else "")
+    if not api_key:
+        bar = "!" * 100
+        return (f"{bar}\n!!! WARNING: rag serve is listening on {where} with no --auth and no API key.\n"
+                f"!!! Anyone who can reach this machine on port {port} can read every indexed document, ask questions, "
+                "upload files and rebuild or replace the index,\n"
+                "!!! through the chat, the OpenAI-compatible API (/v1) and MCP (/mcp).\n"
+                "!!! Add --auth USER:PASS (its password is also the APIs' bearer token) and/or set RAG_API_KEY, "
+                "or serve on 127.0.0.1.\n" + bar)
+    return (f"warning: rag serve is listening on {where} without --auth: the API key guards /v1 and /mcp, but the "
+            "chat, its uploads and rebuilds are open to anyone who can reach this address")
 
 
 # build_app's parts, importable from here as before the split
@@ -165,6 +198,7 @@ __all__ = [
     "browser_secret",
     "build_app",
     "documents_frame",
+    "exposure_warning",
     "find_document",
     "launch",
     "launch_options",

@@ -9,9 +9,13 @@ prints about them when it starts.
 
 from __future__ import annotations
 
+from starlette.middleware import Middleware
+
 from rag.assistant import Assistant
 
 from .access import Access
+from .body_limit import BodyLimit
+from .request_errors import EXCEPTION_HANDLERS
 from .mcp_tools import PATH as MCP_PATH
 from .mcp_tools import mcp_routes
 from .openai_api import openai_router
@@ -20,13 +24,17 @@ from .source_view import source_router
 
 
 def launch_kwargs(assistant: Assistant, access: Access, host: str) -> dict:
-    """``{"app_kwargs": {"routes": [...], "lifespan": ...}}`` for ``Blocks.launch``."""
+    """``{"app_kwargs": {"routes": [...], "lifespan": ..., "middleware": [...], "exception_handlers": ...}}`` for
+    ``Blocks.launch``; the middleware limits the size of request bodies sent to /v1 and /mcp (ui/body_limit.py), the
+    handler answers bodies that fail validation with a 422 whatever they hold (ui/request_errors.py)."""
     mcp, lifespan = mcp_routes(assistant, access, host)
     routes = [*openai_router(assistant, access).routes,
               *source_router(lambda: assistant.index.documents, access).routes,
               *original_router(lambda: assistant.index.manifest, access).routes,
               *mcp]
-    return {"app_kwargs": {"routes": routes, "lifespan": lifespan}}
+    limit = Middleware(BodyLimit, limit=assistant.settings.max_request_bytes)
+    return {"app_kwargs": {"routes": routes, "lifespan": lifespan, "middleware": [limit],
+                           "exception_handlers": EXCEPTION_HANDLERS}}
 
 
 def describe(url: str, access: Access) -> str:

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag.assistant import Assistant, QuestionError
 from rag.integrations.passage_search import MAX_PASSAGES, AssistantSearch
+from rag.store.vectors_base import StoreUnavailable
 
 from .access import Access
 
@@ -66,7 +67,10 @@ def build_mcp(assistant: Assistant):
         """
         if not 1 <= top_k <= MAX_PASSAGES:
             raise ToolError(f"top_k must be between 1 and {MAX_PASSAGES}")
-        return {"passages": [c.to_json() for c in searcher.search(query, top_k)]}
+        try:
+            return {"passages": [c.to_json() for c in searcher.search(query, top_k)]}
+        except StoreUnavailable as exc:  # the vectors' server is down: say so; the next call tries again
+            raise ToolError(f"cannot search now: {exc}") from exc
 
     return server
 

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +33,8 @@ from ..store.dirs import (
     build_lock,
     finish_build,
     new_build_dir,
+    no_space_error,
+    out_of_space,
     remove_build,
     remove_temp_files,
     swap_in,
@@ -192,10 +194,13 @@ def write_build(docs: Iterable[Document], vectors: BuildVectors, job: BuildJob) 
         dense_info = writer.write_files(job.settings.vector_store, f"rag_{stamp}_{os.getpid()}")
         write_manifest(tmp, writer.manifest(job, dense_info))
         final = finish_build(tmp, stamp)
-    except BaseException:
+    except BaseException as exc:
         if writer is not None:
-            writer.close()
+            with suppress(OSError):  # closing flushes, which fails again on a full disk; the directory goes anyway
+                writer.close()
         remove_build(tmp)
+        if out_of_space(exc):  # one line naming the problem, not the four chained write errors behind it
+            raise no_space_error(index_dir) from None
         raise
     swap_in(index_dir, final)
     job.progress(1.0, "Done")

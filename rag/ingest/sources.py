@@ -48,7 +48,11 @@ _SPACES = re.compile(r"[ \t\f\v]+")
 
 
 class SourceError(Exception):
-    """A file that cannot be turned into a document; the message says why."""
+    """A file that cannot be turned into a document; the message says why, on one line (a parser's own
+    message, e.g. lxml's, may span lines: `rag ingest` prints one line per skipped file)."""
+
+    def __init__(self, reason: object):
+        super().__init__(" ".join(str(reason).split()))
 
 
 def normalize_text(text: str) -> str:
@@ -241,10 +245,20 @@ def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
 
 
 def _mark_html_headings(soup) -> None:
-    """Put a mark of each <h1>-<h6>'s level where its text begins, to find it in the page's text."""
+    """Put a mark of each <h1>-<h6>'s level where its text begins, to find it in the page's text.
+
+    A heading inside another heading is part of it, not a heading of its own: marking it too
+    left marks in the text, and a page of headings nested thousands deep took time growing
+    with the square of the depth (found by tests/test_fuzz_sources.py).
+    """
     from bs4.element import NavigableString
 
-    for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
+    levels = ["h1", "h2", "h3", "h4", "h5", "h6"]
+    inside: set[int] = set()  # headings within a heading already marked (their subtrees are disjoint: linear)
+    for tag in soup.find_all(levels):
+        if id(tag) in inside:
+            continue
+        inside.update(id(t) for t in tag.find_all(levels))
         # text only: comments and CDATA are NavigableStrings too, but not part of the text
         first = tag.find(string=lambda s: type(s) is NavigableString and bool(s.strip()))
         if first is not None:

@@ -12,6 +12,7 @@ collection) are dropped with it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import vectors_base, vector_store
-from .manifest import MANIFEST_FILE, current_build
+from .manifest import MANIFEST_FILE, BuildError, current_build
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,19 @@ def swap_current(index_dir: Path, target: Path) -> None:
 
 
 def remove_build(build: Path) -> None:
-    """Delete a build directory and the vectors it keeps elsewhere."""
-    drop_external_vectors(build)
-    shutil.rmtree(build, ignore_errors=True)
+    """Delete a build directory and the vectors it keeps elsewhere.
+
+    When those vectors cannot be dropped now (their Milvus server is down), the directory is
+    emptied but for the record naming them, so the next clean-up (the next load or build)
+    tries again rather than forgetting a collection on the server.
+    """
+    if drop_external_vectors(build):
+        shutil.rmtree(build, ignore_errors=True)
+        return
+    for child in build.iterdir() if build.is_dir() else ():
+        if child.name not in (MANIFEST_FILE, vectors_base.PENDING_RECORD):
+            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+    log.warning("kept %s: the vectors it names could not be dropped now (their store cannot be reached)", build)
 
 
 def remove_stale_builds(index_dir: Path, keep: set[Path]) -> None:
@@ -137,8 +148,9 @@ def remove_temp_files(index_dir: Path) -> None:
                 remove_build(child)
 
 
-def drop_external_vectors(build: Path) -> None:
-    """A deleted build's vectors kept outside its directory (a Milvus collection) go with it.
+def drop_external_vectors(build: Path) -> bool:
+    """A deleted build's vectors kept outside its directory (a Milvus collection) go with it; False when
+    they could not be dropped now.
 
     Named by the manifest, or for a build that died before writing one, by the record
     written before the vectors were (vectors_base.PENDING_RECORD).
@@ -151,5 +163,35 @@ def drop_external_vectors(build: Path) -> None:
         if key and isinstance(record, dict):
             record = record.get(key)
         if isinstance(record, dict) and record:
-            vector_store.drop_recorded(record)
-            return
+            return vector_store.drop_recorded(record)
+    return True
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def out_of_space(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error it was raised from or while handling, is a full disk or an exceeded quota.
+
+    Python's writes raise OSError(ENOSPC); FAISS's C++ writer raises a RuntimeError whose
+    message carries the system's words for it.
+    """
+    words = tuple(os.strerror(e) for e in NO_SPACE)
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in NO_SPACE or any(w in str(exc) for w in words):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def no_space_error(index_dir: Path) -> BuildError:
+    """The one-line error of a build that ran out of disk space, once its directory is gone (what is free then)."""
+    try:
+        free = f"{shutil.disk_usage(index_dir).free / 1e6:.1f} MB free there now"
+    except OSError:
+        free = "free space unknown"
+    return BuildError(f"no space left on the disk holding '{index_dir}' while writing the new index ({free}; a rebuild "
+                      "needs room for a second copy of the index beside the current one): free some space and run it "
+                      "again. The previous index is unchanged and still current.")

@@ -82,8 +82,9 @@ class FaissStore:
         return cls(index, info, build / FAISS_FILE)
 
     @classmethod
-    def discard(cls, info: dict) -> None:
+    def discard(cls, info: dict) -> bool:
         """Nothing: the file goes with its build directory."""
+        return True
 
     def add(self, vectors: np.ndarray) -> None:
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from .faiss_store import FLAT_MAX, NPROBE, ivf_nlist
-from .vectors_base import PENDING_RECORD
+from .vectors_base import PENDING_RECORD, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def milvus_uri(spec: str) -> str:
@@ -31,8 +36,29 @@ def _client(uri: str):
     if uri not in _CLIENTS:
         from pymilvus import MilvusClient
 
+        # pymilvus sets up its own loggers on import and logs a traceback (dozens of lines) for every call
+        # to a server that is down; ``reaching`` logs each failure in one line instead
+        for name in ("pymilvus", "pymilvus.milvus_client"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         _CLIENTS[uri] = MilvusClient(uri)
     return _CLIENTS[uri]
+
+
+@contextmanager
+def reaching(spec: str, doing: str) -> Iterator[None]:
+    """pymilvus' errors (a server that stopped, a lost connection) as one StoreUnavailable naming the store.
+
+    pymilvus reconnects by itself on the next call, so a later call works again once the
+    server is back; nothing here remembers the failure.
+    """
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        yield
+    except MilvusException as exc:
+        why = getattr(exc, "message", None) or str(exc)
+        log.warning("Milvus store %s: %s failed: %s", spec, doing, why)
+        raise StoreUnavailable(f"the vector store {spec} (Milvus) cannot be reached while {doing} ({why})") from None
 
 
 class MilvusStore:
@@ -54,9 +80,10 @@ class MilvusStore:
         info = {"type": "milvus", "store": spec, "collection": name}
         if build is not None:
             (Path(build) / PENDING_RECORD).write_text(json.dumps(info), encoding="utf-8")
-        client = _client(milvus_uri(spec))
-        if client.has_collection(name):
-            client.drop_collection(name)
+        with reaching(spec, "creating a collection"):
+            client = _client(milvus_uri(spec))
+            if client.has_collection(name):
+                client.drop_collection(name)
         schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("pid", DataType.INT64, is_primary=True)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
@@ -69,39 +96,45 @@ class MilvusStore:
             nlist = ivf_nlist(n)
             params.add_index(field_name="vector", index_type="IVF_FLAT", metric_type="IP", params={"nlist": nlist})
             info.update(index="IVF_FLAT", nlist=nlist, nprobe=min(nprobe, nlist))
-        client.create_collection(name, schema=schema, index_params=params)
+        with reaching(spec, "creating a collection"):
+            client.create_collection(name, schema=schema, index_params=params)
         return cls(client, info, dim, 0)
 
     @classmethod
     def open(cls, build: Path, manifest: dict) -> MilvusStore:
         info = manifest["dense_index"]
-        client = _client(milvus_uri(info["store"]))
-        if not client.has_collection(info["collection"]):
-            raise RuntimeError(f"collection '{info['collection']}' not found in {info['store']}")
-        client.load_collection(info["collection"])
+        with reaching(info["store"], "opening the index"):
+            client = _client(milvus_uri(info["store"]))
+            if not client.has_collection(info["collection"]):
+                raise RuntimeError(f"collection '{info['collection']}' not found in {info['store']}")
+            client.load_collection(info["collection"])
         return cls(client, info, int(manifest["dim"]), int(manifest["passages"]))
 
     @classmethod
-    def discard(cls, info: dict) -> None:
-        """Drop the collection; a store that cannot be reached is left alone."""
+    def discard(cls, info: dict) -> bool:
+        """Drop the collection; False when the store cannot be reached (the caller keeps the record to try again)."""
         try:
             client = _client(milvus_uri(info["store"]))
             if client.has_collection(info["collection"]):
                 client.drop_collection(info["collection"])
+            return True
         except Exception:  # noqa: BLE001 - cleanup must never fail a build
-            pass
+            return False
 
     def add(self, vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
         for i in range(0, len(vectors), self.batch):
             rows = vectors[i : i + self.batch]
-            self.client.insert(self.collection, [{"pid": self.ntotal + j, "vector": v.tolist()} for j, v in enumerate(rows)])
+            with reaching(self.info["store"], "writing passage vectors"):
+                self.client.insert(self.collection, [{"pid": self.ntotal + j, "vector": v.tolist()}
+                                                     for j, v in enumerate(rows)])
             self.ntotal += len(rows)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         queries = np.asarray(queries, dtype=np.float32)
-        res = self.client.search(self.collection, data=[q.tolist() for q in queries], limit=k,
-                                 search_params=self.params, output_fields=["pid"])
+        with reaching(self.info["store"], "searching passages"):
+            res = self.client.search(self.collection, data=[q.tolist() for q in queries], limit=k,
+                                     search_params=self.params, output_fields=["pid"])
         sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         for row, hits in enumerate(res):
@@ -114,14 +147,17 @@ class MilvusStore:
         out = np.zeros((self.ntotal, self.d), dtype=np.float32)
         for start in range(0, self.ntotal, batch):
             ids = list(range(start, min(start + batch, self.ntotal)))
-            for r in self.client.get(self.collection, ids=ids, output_fields=["vector"]):
+            with reaching(self.info["store"], "reading passage vectors"):
+                rows = self.client.get(self.collection, ids=ids, output_fields=["vector"])
+            for r in rows:
                 out[int(r["pid"])] = r["vector"]
         return out
 
     def save(self, build: Path | None) -> None:
         """Flush the inserts and load the collection for search (it stays on the Milvus side)."""
-        self.client.flush(self.collection)
-        self.client.load_collection(self.collection)
+        with reaching(self.info["store"], "saving passage vectors"):
+            self.client.flush(self.collection)
+            self.client.load_collection(self.collection)
 
     def drop(self) -> None:
         self.discard(self.info)

@@ -69,13 +69,14 @@ def open_store(build: Path, manifest: dict) -> VectorStore:
     return store_type(record_spec(manifest.get("dense_index") or {})).open(build, manifest)
 
 
-def drop_recorded(info: dict) -> None:
-    """Drop the vectors a "dense_index" record keeps outside its build directory (a Milvus collection)."""
+def drop_recorded(info: dict) -> bool:
+    """Drop the vectors a "dense_index" record keeps outside its build directory (a Milvus collection);
+    False when the store cannot be reached now."""
     try:
         kind = store_type(record_spec(info))
     except ValueError:  # a record of no known store: nothing this program could have written
-        return
-    kind.discard(info)
+        return True
+    return kind.discard(info)
 
 
 # -- FAISS ------------------------------------------------------------------------------------

@@ -7,12 +7,22 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .manifest import IndexError_
+
 # written into a build directory before its vectors go to a store outside it, so that a
 # build killed from then on can still have them dropped
 PENDING_RECORD = "dense_index.json"
 
 
 BLOCK = 8192  # rows added at a time while a store is written
+
+
+class StoreUnavailable(IndexError_):
+    """A vector store outside the index directory (a Milvus server) that cannot be used now; the message names it.
+
+    Answers are refused with this message while it lasts (rag/assistant.py), and come back
+    by themselves once the store answers again: nothing is cached about the failure.
+    """
 
 
 @runtime_checkable
@@ -38,8 +48,9 @@ class VectorStore(Protocol):
         ...
 
     @classmethod
-    def discard(cls, info: dict) -> None:
-        """Delete what a record names outside its build directory, without opening it; never raises."""
+    def discard(cls, info: dict) -> bool:
+        """Delete what a record names outside its build directory, without opening it; never raises.
+        False when that could not be done now (the store cannot be reached): the record is kept to try again."""
         ...
 
     def add(self, vectors: np.ndarray) -> None: ...
