@@ -12,7 +12,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .settings import Settings, load
+from .settings import SECRETS, Settings, load
 
 _LLM_FIELDS = {  # where --base-url and --model go, per engine
     "openai": ("openai_base_url", "openai_model"),
@@ -167,7 +167,7 @@ def cmd_config(args: argparse.Namespace) -> int:
             for f in dataclasses.fields(settings) if f.name != "scoring"]
     rows += [(f"scoring.{f.name}", getattr(settings.scoring, f.name), origin.get(f"scoring.{f.name}", "default"))
              for f in dataclasses.fields(settings.scoring)]
-    secret = {"openai_api_key", "api_key", "auth"}
+    secret = set(SECRETS)
     if args.json:
         print(json.dumps({name: {"value": "***" if name in secret and value else str(value) if isinstance(value, Path)
                                  else value, "from": where} for name, value, where in rows}, indent=1))
