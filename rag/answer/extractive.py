@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..search.retrieval import Evidence, Retriever
+from ..search.scope import Scope, active_scope
 from ..settings import Settings
 from ..text import nlp
 from ..text.attribution import TITLES, Statement, is_direct, name_words
@@ -97,11 +98,12 @@ class ExtractiveEngine:
                     self._by_sentence[(doc_id, s)] = st
 
     # -- answering -----------------------------------------------------------------
-    def retrieve(self, query: str, passages: int) -> tuple[np.ndarray, list, list[Evidence]]:
-        """The query vector, the top passages (at least ``passages``, at least 10) and their evidence sentences."""
+    def retrieve(self, query: str, passages: int, scope: Scope | None = None) -> tuple[np.ndarray, list, list[Evidence]]:
+        """The query vector, the top passages (at least ``passages``, at least 10) and their evidence sentences,
+        from ``scope``'s documents only (default: the scope of the question being answered, rag.search.scope)."""
         r = self.retriever
         qvec = r.embedder.encode_query(query)
-        hits = r.search(query, k=max(10, passages), qvec=qvec)
+        hits = r.search(query, k=max(10, passages), qvec=qvec, scope=scope or active_scope())
         return qvec, hits, r.evidence(query, hits, qvec=qvec)
 
     def is_person(self, name: str) -> bool:

@@ -45,6 +45,7 @@ from .manifest import (
     current_build,
     read_manifest,
 )
+from .milvus_store import configure as configure_milvus
 from .notes import load_notes
 from .passage_table import PassageTable
 from .vector_store import open_store, stored_passage_vectors
@@ -90,6 +91,7 @@ def load_index(settings: Settings) -> Index:
     """Load the current index under ``settings.index_dir`` and check it matches ``settings``."""
 
     index_dir = Path(settings.index_dir)
+    configure_milvus(settings)  # a Milvus server's token (the manifest names the server and database)
     remove_stale_temp(index_dir)
     manifest = read_manifest(index_dir)
     check_compatible(manifest, settings, index_dir)
