@@ -145,6 +145,8 @@ class Settings:
     # the web server: USER:PASS for a login, and a key API clients must send (never from a file)
     auth: str | None = None
     api_key: str | None = None
+    # seconds between the keep-alive comments of a streamed OpenAI API answer (proxies drop silent connections)
+    api_keepalive: float = 10.0
 
     def __post_init__(self) -> None:
         if isinstance(self.scoring, dict):
@@ -201,7 +203,7 @@ _RANGES = {
     "embed_batch_size": (1, None), "max_passage_words": (10, None), "dense_k": (1, None), "bm25_k": (1, None),
     "rrf_k": (1, None), "dense_weight": (0.0, None), "bm25_weight": (0.0, None), "max_question_chars": (10, None),
     "llm_context": (256, None), "llm_passages": (1, 20), "llm_max_tokens": (1, None), "llm_temperature": (0.0, 2.0),
-    "llm_timeout": (0.1, None), "support_min": (0.0, 1.0),
+    "llm_timeout": (0.1, None), "support_min": (0.0, 1.0), "api_keepalive": (0.01, None),
 }
 _SCORING_RANGES = {
     "evidence_passages": (1, 50), "reader_passages": (1, 20), "reader_weight": (0.0, None), "coverage_min": (0.0, 1.0), "type_candidates": (1, 20),
