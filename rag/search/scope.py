@@ -65,6 +65,11 @@ def matches(doc: Document, selector: str) -> bool:
     path, or a glob over either (case-sensitive, as file names are)."""
     if selector == doc.doc_id or (len(selector) >= MIN_ID_PREFIX and doc.doc_id.startswith(selector)):
         return True
+    return names_file(doc, selector)
+
+
+def names_file(doc: Document, selector: str) -> bool:
+    """Whether ``selector`` is one of ``doc``'s files: its recorded path, its name, or a glob over either."""
     glob = bool(_GLOB & set(selector))
     for source in doc.sources:
         names = (source, PurePath(source).name)
