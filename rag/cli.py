@@ -179,7 +179,14 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+REPORT = "docs/EVALUATION.md"
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.feedback:  # the chat's thumbs-down records as a question set; nothing is evaluated
+        from .eval import feedback
+
+        return feedback.main(args.feedback, None if args.output == REPORT else args.output)
     from .eval import evaluate
 
     return evaluate.main(args, _settings(args))
@@ -289,7 +296,9 @@ def _add_eval(sub) -> None:
     p.add_argument("--scifact", help="path to scifact-beir.tar.gz")
     p.add_argument("--squad", help="path to squad-v2-dev-part-a.json")
     p.add_argument("--limit", type=int, help="at most this many questions per benchmark (quick runs)")
-    p.add_argument("--output", default="docs/EVALUATION.md", help="report file ('-' for none)")
+    p.add_argument("--output", default=REPORT, help="report file ('-' for none); with --feedback, the question set")
+    p.add_argument("--feedback", metavar="FILE", help="turn the chat's thumbs-down records (INDEX/feedback.jsonl) into "
+                   "a question set (JSON lines, to stdout or --output) instead of evaluating")
     p.add_argument("--work-dir", help="keep benchmark indexes here; re-runs then embed nothing (default: temporary)")
     _engine_options(p)
     p.set_defaults(func=cmd_eval)
