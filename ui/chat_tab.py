@@ -12,6 +12,7 @@ question again; the thumbs-down records the answer as wrong, with an optional co
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Generator, Iterator
@@ -26,6 +27,7 @@ from rag.assistant import Assistant, QuestionError, ScopeError, check_question
 from . import feedback, render
 from .saved_chat import message_dict
 
+log = logging.getLogger(__name__)
 ANSWER_CONCURRENCY = 4  # chat answers run alongside each other and alongside a rebuild
 PLACEHOLDER = "Ask a question about the indexed documents, or pick an example."
 
@@ -143,15 +145,19 @@ class Chat:
         """Show the answer's text as it grows in the last message; returns the finished Answer (None when refused
         as a question, with the reason in the message). Closed early (Stop), it closes the answer's stream, so
         an LLM stops writing."""
+        shown = ""
         try:
             with contextlib.closing(self.assistant.stream(q, pairs, engine or None, documents or None)) as answers:
-                for text, ans in answers:
+                for shown, ans in answers:
                     if ans is not None:
                         return ans
-                    messages[-1] = {"role": "assistant", "content": render.partial_html(text)}
+                    messages[-1] = {"role": "assistant", "content": render.partial_html(shown)}
                     yield messages, gr.skip(), gr.skip()
                     if self.stream_delay:
                         time.sleep(self.stream_delay)
+        except GeneratorExit:
+            log.info("answer stopped by the user after %d characters; its stream is closed", len(shown))
+            raise
         except (QuestionError, ScopeError) as exc:
             messages[-1] = {"role": "assistant", "content": render.partial_html(f"Cannot ask this: {exc}")}
             yield messages, gr.skip(), gr.skip()
