@@ -40,6 +40,7 @@ from .dirs import remove_stale_temp
 from .documents import Document
 from .layout import NOWHERE, DocumentLayout, Place, layouts, read_layout
 from .manifest import (
+    StoreUnreachable,
     check_compatible,
     corrupt,
     current_build,
@@ -98,6 +99,8 @@ def load_index(settings: Settings) -> Index:
     build = current_build(index_dir)
     try:
         index = _read_build(build, manifest)
+    except StoreUnreachable:
+        raise  # the index is fine; its vector store is not reachable (the message says how to fix it)
     except Exception as exc:  # a damaged file makes json, numpy, faiss and bm25s raise almost anything (EOFError, ...)
         raise corrupt(index_dir, f"{type(exc).__name__}: {exc}") from exc
     if index.dense.d != manifest["dim"]:

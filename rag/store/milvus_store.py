@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .faiss_store import FLAT_MAX, NPROBE, ivf_nlist
+from .manifest import StoreUnreachable
 from .vectors_base import PENDING_RECORD
 
 if TYPE_CHECKING:
@@ -36,7 +37,9 @@ def milvus_uri(spec: str) -> str:
                          "or milvus:///path/to/file.db)")
     if u.netloc:
         return f"{_SCHEMES[u.scheme]}://{u.netloc}"
-    if u.scheme != "milvus" or not u.path.endswith(".db"):
+    if u.scheme != "milvus":
+        raise ValueError(f"'{spec}' names no server: use {u.scheme}://HOST:PORT (a Milvus Lite file is milvus:///path.db)")
+    if not u.path.endswith(".db"):
         raise ValueError(f"a Milvus Lite store is a .db file (milvus:///path/to/file.db), not '{spec}'")
     return u.path
 
@@ -64,8 +67,14 @@ def _client(uri: str, db_name: str | None = None):
     key = (uri, token, db_name)
     if key not in _CLIENTS:
         from pymilvus import MilvusClient
+        from pymilvus.exceptions import MilvusException
 
-        _CLIENTS[key] = MilvusClient(uri, token=token or "", db_name=db_name or "")
+        try:
+            _CLIENTS[key] = MilvusClient(uri, token=token or "", db_name=db_name or "")
+        except MilvusException as exc:
+            where = uri + (f", database {db_name}" if db_name else "")
+            hint = "check the address, and the token in $RAG_MILVUS_TOKEN" if is_server(uri) else "check the file"
+            raise StoreUnreachable(f"cannot use the Milvus store at {where} ({exc.message}); {hint}") from exc
     return _CLIENTS[key]
 
 
