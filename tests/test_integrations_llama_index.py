@@ -209,6 +209,12 @@ def test_a_failing_llm_falls_back_to_the_extractive_answer(seed_index_dir, embed
 
 
 # -- the snippets of docs/INTEGRATIONS.md, as written ----------------------------------------
+def seed_assistant_documents(index_dir) -> list[str]:
+    from rag.store.manifest import read_manifest
+
+    return [d["doc_id"] for d in read_manifest(index_dir)["documents"]]
+
+
 def test_doc_snippets_run(seed_index_dir, tmp_path, monkeypatch):
     from conftest import ROOT
     from doc_snippets import run_snippet
@@ -223,6 +229,14 @@ def test_doc_snippets_run(seed_index_dir, tmp_path, monkeypatch):
     assert "[1]" in out.splitlines()[0] and "refused: False" in out
     out = run_snippet("llama-llm", index)
     assert out.startswith("llama-index: MockLLM\n")
+    out = run_snippet("llama-filters", index).splitlines()
+    doc_id = next(iter(seed_assistant_documents(seed_index_dir)))
+    empty = out.index("[]")  # the PDF filter found nothing; the query engine's answer follows
+    assert out[0].endswith(f"mosul-amnesty-report.txt {doc_id}") and "3,706" in "\n".join(out[empty + 1:])
+    out = run_snippet("llama-async", index)
+    assert "What did Townsend say? -> 2 source(s)" in out and "sources: [" in out
+    assert "challenge the people from Amnesty" in out  # the follow-up, resolved from the chat's first turn
+    assert out.rstrip().endswith("user 0 citation(s)\nassistant 2 citation(s)")
     out = run_snippet("llama-documents", {'"my-index"': repr(str(tmp_path / "my-index"))})
     assert out.startswith("2 documents,") and "913" in out
 

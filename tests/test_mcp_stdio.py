@@ -71,3 +71,17 @@ def test_the_mcp_command_does_not_import_gradio():
     code = "import sys, rag.cli, rag_ui.mcp_tools; print('gradio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.slow
+def test_doc_snippet_runs_rag_mcp(seed_index_dir):
+    from doc_snippets import run_snippet
+
+    env = {"PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT)), "HF_HUB_OFFLINE": "1"}
+    out = run_snippet("mcp-stdio", {
+        'StdioServerParameters(command="rag", args=["mcp", "--index-dir", "index"])':
+            f"StdioServerParameters(command={sys.executable!r}, args=['-m', 'rag.cli', 'mcp', '--index-dir', "
+            f"{str(seed_index_dir)!r}], env={env!r}, cwd={str(ROOT)!r})"})
+    lines = out.splitlines()
+    assert lines[0] == "['ask', 'search', 'documents'] True" and "Townsend" in out and "[1]" in out
+    assert lines[-1].startswith("['Iraqi-U.S. Coalition Pans Amnesty International Mosul Report")

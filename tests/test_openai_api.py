@@ -294,4 +294,8 @@ def test_doc_snippet_runs_against_the_server(server):
 
     out = run_snippet("openai", {"http://127.0.0.1:7860": server.url.rstrip("/"), "YOUR_KEY": API_KEY})
     assert "[1]" in out and "-> Iraqi-U.S. Coalition Pans" in out and f"{server.url}source/" in out
-    assert "'url_citation'" in out.rsplit("\n", 2)[-2]  # the stream's last chunk printed its annotations
+    lines = [line for line in out.split("\n") if line]
+    assert lines[-3].startswith("supported: [True") and lines[-3].endswith("dropped: []")
+    assert "'url_citation'" in lines[-2]  # the stream's last chunk printed its annotations
+    assert lines[-1].startswith("usage: ") and int(lines[-1].split()[1]) > 5
+    assert any(line.startswith("usage: ") and line.endswith(" words") for line in lines)  # the whole completion's
