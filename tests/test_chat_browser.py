@@ -27,10 +27,10 @@ SUMMARY = "Summarize what Amnesty International's report says."  # SmolLM2 takes
 
 def choose_document(page, file_name: str) -> None:
     """Pick a document in the selector beside the question box."""
-    page.locator("#rag-docs input").click()
+    page.locator("#rag-ask-docs input").click()
     page.get_by_role("option", name=re.compile(re.escape(file_name))).click()
     page.keyboard.press("Escape")
-    expect(page.locator("#rag-docs")).to_contain_text(file_name)
+    expect(page.locator("#rag-ask-docs")).to_contain_text(file_name)
 
 
 def cited_files(answer) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -29,10 +30,24 @@ def _run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: float = 12
     return proc
 
 
+# what a build never needs, at the checkout's top: environments, indexes, uploads, artefacts, the rag_ui link
+TOP_LEVEL_LEFT_OUT = {".venv", ".git", "index", "data", "build", "dist", "rag_cited.egg-info", ".pytest_cache",
+                      "test-artifacts", "rag_ui"}
+
+
+def _not_sources(folder: str, names: list[str]) -> set[str]:
+    left_out = {n for n in names if n == "__pycache__"}
+    return left_out | (TOP_LEVEL_LEFT_OUT & set(names) if Path(folder) == ROOT else set())
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """The wheel, built by pip (in an isolated build environment) from a copy of the checkout's sources, so the
+    build leaves nothing in the checkout."""
+    source = tmp_path_factory.mktemp("source") / "rag-cited"
+    shutil.copytree(ROOT, source, ignore=_not_sources)
     dist = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT)], ROOT)
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(source)], source)
     [built] = dist.glob("rag_cited-*.whl")
     return built
 

@@ -135,3 +135,14 @@ def test_rag_ask_doc_limits_the_answer(two_docs_index_dir, two_docs_assistant):
     assert r.returncode == 2
     assert r.stderr.strip() == ("rag: error: no indexed document matches '*.pdf' "
                                 "(indexed: harbour-log.txt, mosul-amnesty-report.txt)")
+
+
+def test_a_speaker_quoted_only_outside_the_scope_gives_a_refusal(two_docs_assistant):
+    """The extractive engine finds a speaker's statements by name across the index; limited to the harbour
+    log, what Townsend said (in the article) must not be cited: the answer is a refusal."""
+    a = two_docs_assistant
+    harbour = a.scope([HARBOUR_NAME])
+    for question in ("What did Townsend say?", "Who is Rupert Jones?"):
+        answer = a.ask(question, documents=[HARBOUR_NAME])
+        assert answer.refused and answer.citations == [], question
+        assert all(harbour.holds(c.doc_id) for c in answer.nearest)

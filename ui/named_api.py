@@ -10,7 +10,7 @@ import json
 
 import gradio as gr
 
-from rag.assistant import Assistant, QuestionError, ScopeError
+from rag.assistant import Assistant, QuestionError
 
 from .chat_tab import ANSWER_CONCURRENCY
 
@@ -27,42 +27,23 @@ def parse_history(history: str | None) -> list[tuple[str, str]]:
         raise gr.Error(f"history must be a JSON list of [question, answer] pairs ({exc})") from exc
 
 
-def parse_documents(documents: str | None) -> list[str] | None:
-    """/ask's documents argument: a JSON list of strings, or comma-separated names; None for all."""
-    text = (documents or "").strip()
-    if not text:
-        return None
-    if text.startswith("["):
-        try:
-            names = json.loads(text)
-        except ValueError as exc:
-            raise gr.Error(f"documents must be a JSON list of names, or names separated by commas ({exc})") from exc
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise gr.Error("documents must be a JSON list of names (strings)")
-    else:
-        names = text.split(",")
-    return [n.strip() for n in names if n.strip()] or None
-
-
 class NamedApi:
     """/ask and /status over ``assistant`` (its current index: they follow rebuilds)."""
 
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
 
-    def ask(self, question: str, history: str | None = None, engine: str | None = None,
-            documents: str | None = None) -> tuple[str, dict]:
+    def ask(self, question: str, history: str | None = None, engine: str | None = None) -> tuple[str, dict]:
         """Answer a question. history: JSON list of [user, assistant] pairs (or empty); engine: one of
-        /status's "engines" (default: the server's); documents: answer from these documents only, a JSON
-        list or comma-separated ids, file names or globs (default: all). Returns the answer text (with
-        [n] markers) and {"refused", "citations", "sentences", "nearest", "standalone_question", "note", "engine"}."""
+        /status's "engines" (default: the server's). Returns the answer text (with [n] markers) and
+        {"refused", "citations", "sentences", "nearest", "standalone_question", "note", "engine"}."""
         assistant = self.assistant
         if engine and engine not in assistant.engines:
             raise gr.Error(f"unknown engine '{engine}' (this server has: {', '.join(assistant.engines)})")
         pairs = parse_history(history)
         try:
-            answer = assistant.ask(question, pairs, engine or None, parse_documents(documents))
-        except (QuestionError, ScopeError) as exc:
+            answer = assistant.ask(question, pairs, engine or None)
+        except QuestionError as exc:
             raise gr.Error(f"Cannot ask this: {exc}") from exc
         return answer.answer, {
             "refused": answer.refused,
