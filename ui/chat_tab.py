@@ -234,8 +234,10 @@ def wire_chat(tab: ChatTab, chat: Chat, save: dict) -> None:
     ]
     for event in answering:
         event.then(**save)
-    tab.stop.click(chat.stopped, inputs=[tab.chatbot], outputs=[tab.chatbot], cancels=answering,
-                   api_visibility="private", queue=False).then(**save)
+    # the answer is cancelled first; then its partial text is marked as stopped (a late update of the cancelled
+    # answer cannot come after the mark)
+    tab.stop.click(None, cancels=answering, api_visibility="private", queue=False).then(
+        chat.stopped, inputs=[tab.chatbot], outputs=[tab.chatbot], api_visibility="private", queue=False).then(**save)
     tab.clear.click(chat.clear, outputs=[tab.chatbot, tab.history, tab.question], api_visibility="private",
                     queue=False).then(**save)
     tab.chatbot.clear(lambda: [], outputs=[tab.history], api_visibility="private", queue=False).then(**save)
