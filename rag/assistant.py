@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,9 +23,10 @@ from .answer.llm import (
 )
 from .answer.questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
 from .answer.reader import load_reader
-from .answer.types import Answer
+from .answer.types import REFUSAL, Answer, Usage, word_count
 from .search.embedding import Embedder, backend_for_index
 from .search.retrieval import Retriever
+from .search.scope import Scope, ScopeError, resolve_scope, within  # noqa: F401 - ScopeError: callers catch it from here
 from .settings import ENGINES, Settings
 from .store.index import Index, load_index
 from .store.manifest import check_compatible, read_manifest
@@ -46,6 +47,28 @@ def store_refusal(question: str, standalone: str, engine: str, exc: StoreUnavail
     text = (f"I cannot answer right now: {exc}. No passage can be searched until it is back; answers resume by "
             "themselves then.")
     return Answer(question, text, True, standalone_question=standalone, engine=engine, note=str(exc))
+
+
+OUTSIDE_SCOPE = "The chosen documents don't answer this question; an answer was found only in other documents."
+
+
+def confine(answer: Answer, scope: Scope | None) -> Answer:
+    """``answer`` if it cites only ``scope``'s documents, else a refusal saying so: the guarantee that a scoped
+    answer never cites another document, whatever a stage looked at."""
+    if scope is None:
+        return answer
+    answer.nearest = [c for c in answer.nearest if scope.holds(c.doc_id)]
+    if all(scope.holds(c.doc_id) for c in answer.citations):
+        return answer
+    return Answer(answer.question, REFUSAL, True, [], answer.standalone_question, answer.nearest,
+                  note=OUTSIDE_SCOPE, engine=answer.engine, question_type=answer.question_type)
+
+
+def _usage(counted: Usage, question: str, answer: Answer) -> Usage:
+    """What the answer cost: the model calls counted, or (no model asked) the question's and answer's words."""
+    if counted.prompt_tokens or counted.completion_tokens:
+        return counted
+    return Usage(word_count(question), word_count(answer.answer), "words")
 
 
 class Assistant:
@@ -131,27 +154,37 @@ class Assistant:
         """The current index's manifest: model, dim, built_at, documents, passages, ..."""
         return self.index.manifest
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, engine: str | None = None) -> Answer:
-        """Answer ``question`` in the context of ``history`` ([user, assistant] pairs) with ``engine``."""
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, engine: str | None = None,
+            documents: Sequence[str] | None = None) -> Answer:
+        """Answer ``question`` in the context of ``history`` ([user, assistant] pairs) with ``engine``, from the
+        ``documents`` named (ids, file names or globs: rag.search.scope; None: all) or ScopeError."""
         answer = None
-        for _, answer in self._stream(question, history, engine, by_word=False):
+        for _, answer in self._stream(question, history, engine, documents, replay=False):
             pass
         return answer
 
-    def stream(self, question: str, history: list[tuple[str, str]] | None = None,
-               engine: str | None = None) -> Iterator[tuple[str, Answer | None]]:
+    def stream(self, question: str, history: list[tuple[str, str]] | None = None, engine: str | None = None,
+               documents: Sequence[str] | None = None, *, replay: bool = True) -> Iterator[tuple[str, Answer | None]]:
         """Yield the answer text as it grows, then (final text, Answer).
 
-        ``engine`` defaults to the settings' engine. With an LLM engine the growing text
-        is the model's raw reply, and the final text the checked one.
+        ``engine`` defaults to the settings' engine; ``documents`` limits the answer to those documents
+        (see :meth:`ask`). With an LLM engine the growing text is the model's raw reply as it is
+        generated, and the final text the checked one. The extractive engine composes its answer
+        whole: ``replay`` yields it word by word first (so the chat shows every engine's answer
+        growing alike); without it, only the final answer comes.
         """
-        return self._stream(question, history, engine, by_word=True)
+        return self._stream(question, history, engine, documents, replay=replay)
+
+    def scope(self, documents: Sequence[str] | None) -> Scope | None:
+        """The current index's documents named by ``documents`` (None: no limit), or ScopeError."""
+        index = self.index
+        return resolve_scope(index.documents, index.passages.of_document, documents)
 
     def _stream(self, question: str, history: list[tuple[str, str]] | None, engine: str | None,
-                by_word: bool) -> Iterator[tuple[str, Answer | None]]:
+                documents: Sequence[str] | None, replay: bool) -> Iterator[tuple[str, Answer | None]]:
         cleaned = clean_question(question, self.settings.max_question_chars)
         if cleaned.note:  # a cut question: answer what is left, and say so with the answer
-            for text, answer in self._stream(cleaned.text, history, engine, by_word):
+            for text, answer in self._stream(cleaned.text, history, engine, documents, replay):
                 yield text, None if answer is None else with_note(answer, cleaned.note)
             return
         q = cleaned.text
@@ -160,20 +193,29 @@ class Assistant:
         if name not in ENGINES:
             raise ValueError(f"unknown answer engine '{name}' (choose from: {', '.join(ENGINES)})")
         extractive = self._engine  # one index for the whole answer, even if a rebuild swaps it meanwhile
+        index = extractive.index
+        scope = resolve_scope(index.documents, index.passages.of_document, documents)
         standalone = standalone_question(q, history, extractive.is_person)
+        counted = Usage()
         try:
             if name != "extractive":
                 model = self.model(name)
                 if history:
-                    standalone = condense_question(model, history, q, fallback=standalone)
-                yield from stream_answer(extractive, model, self.settings, q, standalone)
+                    standalone = condense_question(model, history, q, fallback=standalone, usage=counted)
+                for text, answer in stream_answer(extractive, model, self.settings, q, standalone, scope, counted):
+                    if answer is not None:
+                        answer = confine(answer, scope)
+                        answer.usage = _usage(counted, q, answer)
+                    yield text, answer
                 return
-            answer = extractive.answer(q, standalone)
+            with within(scope):
+                answer = confine(extractive.answer(q, standalone), scope)
         except StoreUnavailable as exc:  # the vectors' server is down: refuse, naming it; the next question tries again
             refusal = store_refusal(q, standalone, name, exc)
             yield refusal.answer, refusal
             return
-        words = answer.answer.split(" ") if by_word else []
+        answer.usage = _usage(counted, q, answer)
+        words = answer.answer.split(" ") if replay else []
         for i in range(1, len(words)):  # the composed answer, word by word, so every UI streams alike
             yield " ".join(words[:i]), None
         yield answer.answer, answer

@@ -1,4 +1,4 @@
-"""The `rag` command: ingest, ask, info, config, eval, train-reader, train-decision, serve. A thin layer over the library.
+"""The `rag` command: ingest, ask, info, config, eval, train-reader, train-decision, serve, mcp. A thin layer over the library.
 
 The CLI sets up its own process: logging (-v/-q) and offline model loading. The library only logs.
 """
@@ -9,10 +9,9 @@ import argparse
 import json
 import logging
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .settings import Settings, load
+from .settings import SECRETS, Settings, load
 
 _LLM_FIELDS = {  # where --base-url and --model go, per engine
     "openai": ("openai_base_url", "openai_model"),
@@ -99,7 +98,7 @@ def _read_jsonl(path: str):
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .assistant import Assistant, QuestionError, check_question
+    from .assistant import Assistant, QuestionError, ScopeError, check_question
 
     settings = _settings(args)
     if args.jsonl:
@@ -107,8 +106,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for item in _read_jsonl(args.jsonl):
             history = [tuple(turn) for turn in item.get("history") or []]
             try:
-                out = assistant.ask(item.get("question", ""), history).to_json()
-            except QuestionError as exc:
+                out = assistant.ask(item.get("question", ""), history, documents=item.get("documents") or args.doc).to_json()
+            except (QuestionError, ScopeError) as exc:
                 out = {"answer": "", "refused": True, "citations": [], "error": str(exc)}
             out = {"id": item.get("id"), **out}
             print(json.dumps(out, ensure_ascii=False), flush=True)
@@ -116,10 +115,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question)
     check_question(question, settings)  # fail fast, before loading models
     assistant = Assistant(settings)
+    assistant.scope(args.doc)  # a --doc that names no document fails here, before any answering
     # a generated answer streams as the model writes it: to stdout, or to stderr when stdout is JSON
     live = sys.stderr if args.json else sys.stdout
     answer, shown = None, 0
-    for text, answer in assistant.stream(question):
+    for text, answer in assistant.stream(question, documents=args.doc):
         if answer is None and settings.engine != "extractive":  # the model's reply only grows
             live.write(text[shown:])
             live.flush()
@@ -167,7 +167,7 @@ def cmd_config(args: argparse.Namespace) -> int:
             for f in dataclasses.fields(settings) if f.name != "scoring"]
     rows += [(f"scoring.{f.name}", getattr(settings.scoring, f.name), origin.get(f"scoring.{f.name}", "default"))
              for f in dataclasses.fields(settings.scoring)]
-    secret = {"openai_api_key", "api_key", "auth"}
+    secret = set(SECRETS)
     if args.json:
         print(json.dumps({name: {"value": "***" if name in secret and value else str(value) if isinstance(value, Path)
                                  else value, "from": where} for name, value, where in rows}, indent=1))
@@ -179,7 +179,14 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+REPORT = "docs/EVALUATION.md"
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.feedback:  # the chat's thumbs-down records as a question set; nothing is evaluated
+        from .eval import feedback
+
+        return feedback.main(args.feedback, None if args.output == REPORT else args.output)
     from .eval import run as evaluate
 
     return evaluate.main(args, _settings(args))
@@ -229,13 +236,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _version() -> str:
-    try:
-        return version("rag-cited")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        from . import __version__
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from rag_ui.mcp_tools import serve_stdio  # the tools only: no Gradio, so a desktop client starts it quickly
 
-        return __version__
+    serve_stdio(_settings(args))
+    return 0
+
+
+def _version() -> str:
+    """The version: rag/__init__.py's ``__version__``, the one place it is written (pyproject.toml reads it)."""
+    from . import __version__
+
+    return __version__
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -283,7 +295,10 @@ def _add_ask_info_config(sub) -> None:
     _common(p)
     p.add_argument("question", nargs="*", help="the question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--jsonl", metavar="FILE", help="answer each JSON line of FILE ('-' for stdin)")
+    p.add_argument("--jsonl", metavar="FILE", help="answer each JSON line of FILE ('-' for stdin); a line's "
+                   "\"documents\" list limits it like --doc")
+    p.add_argument("--doc", action="append", metavar="DOC", help="answer from this document only: its id (or "
+                   "its first 6+ characters), file name, path or a glob such as '*.pdf' (repeatable; `rag info` lists them)")
     _engine_options(p)
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("info", help="show what is indexed")
@@ -304,7 +319,9 @@ def _add_eval(sub) -> None:
     p.add_argument("--scifact", help="path to scifact-beir.tar.gz")
     p.add_argument("--squad", help="path to squad-v2-dev-part-a.json")
     p.add_argument("--limit", type=int, help="at most this many questions per benchmark (quick runs)")
-    p.add_argument("--output", default="docs/EVALUATION.md", help="report file ('-' for none)")
+    p.add_argument("--output", default=REPORT, help="report file ('-' for none); with --feedback, the question set")
+    p.add_argument("--feedback", metavar="FILE", help="turn the chat's thumbs-down records (INDEX/feedback.jsonl) into "
+                   "a question set (JSON lines, to stdout or --output) instead of evaluating")
     p.add_argument("--work-dir", help="keep benchmark indexes here; re-runs then embed nothing (default: temporary)")
     _engine_options(p)
     p.set_defaults(func=cmd_eval)
@@ -366,11 +383,19 @@ def _add_serve(sub) -> None:
     p.set_defaults(func=cmd_serve)
 
 
+def _add_mcp(sub) -> None:
+    p = sub.add_parser("mcp", help="serve the MCP tools (ask, search, documents) over stdio, for desktop MCP clients")
+    _common(p)
+    _engine_options(p)
+    p.set_defaults(func=cmd_mcp)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers from your documents, offline.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_ingest, _add_ask_info_config, _add_eval, _add_train_reader, _add_train_decision, _add_serve):
+    for add in (_add_ingest, _add_ask_info_config, _add_eval, _add_train_reader, _add_train_decision, _add_serve,
+                _add_mcp):
         add(sub)
     return parser
 

@@ -3,14 +3,16 @@
 Values come from, in order: the defaults below, a settings file (TOML, field names as keys,
 the scoring fields under ``[scoring]``), ``RAG_<FIELD>`` environment variables (every field,
 scoring ones too), and explicit overrides (the CLI's options). Every value is checked for
-type, allowed values and range; an unknown key or ``RAG_*`` variable is an error naming the
-nearest valid one.
+type, allowed values and range. An unknown key of the settings file is an error naming the
+nearest valid one; an unknown ``RAG_*`` variable (perhaps another tool's, or a typo) is a
+warning naming it, and is otherwise ignored.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import os
 import typing
 from dataclasses import dataclass
@@ -22,6 +24,10 @@ ENGINES = ("extractive", "openai", "ollama", "llamacpp", "llama-index")
 EMBED_BACKENDS = ("auto", "onnx-int8", "onnx", "torch")
 # RAG_* variables that are not fields: the settings file itself
 OTHER_VARIABLES = {"RAG_CONFIG"}
+# fields that hold secrets: from the environment only, never from a settings file, never printed
+SECRETS = ("openai_api_key", "api_key", "auth", "milvus_token")
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -122,8 +128,14 @@ class Settings:
     # reuses vectors of the same backend.
     embed_backend: str = "auto"
     # where passage vectors live (rag/store/vector_store.py): "faiss" (a file in the build), "milvus://HOST:PORT"
-    # (a Milvus server) or "milvus:///path/file.db" (Milvus Lite)
+    # (a Milvus server over plain http), "milvus+https://HOST:PORT" (a Milvus server or Zilliz Cloud over TLS)
+    # or "milvus:///path/file.db" (Milvus Lite)
     vector_store: str = "faiss"
+    # a Milvus server's credentials: a token ("USER:PASSWORD" or an API key; from $RAG_MILVUS_TOKEN, never a file)
+    # and the database new builds write their collections to (None: the server's "default"). The manifest records
+    # the database, so an index keeps reading the one it was built in.
+    milvus_token: str | None = None
+    milvus_db: str | None = None
     # sentence vectors (the evidence answers quote): "contextual" pools each sentence's tokens from its
     # passage's run of the model (rag/search/pooling.py; no second run, about half the ingest time); "standalone"
     # embeds every sentence alone as well. Recorded in the manifest as "sentence_pooling" (docs/TUNING.md).
@@ -166,6 +178,8 @@ class Settings:
     api_key: str | None = None
     # the largest request body the OpenAI-compatible API and MCP accept (bytes; larger ones get HTTP 413)
     max_request_bytes: int = 1_048_576
+    # seconds between the keep-alive comments of a streamed OpenAI API answer (proxies drop silent connections)
+    api_keepalive: float = 10.0
 
     def __post_init__(self) -> None:
         if isinstance(self.scoring, dict):
@@ -222,7 +236,7 @@ _RANGES = {
     "embed_batch_size": (1, None), "max_passage_words": (10, None), "dense_k": (1, None), "bm25_k": (1, None),
     "rrf_k": (1, None), "dense_weight": (0.0, None), "bm25_weight": (0.0, None), "max_question_chars": (10, None),
     "llm_context": (256, None), "llm_passages": (1, 20), "llm_max_tokens": (1, None), "llm_temperature": (0.0, 2.0),
-    "llm_timeout": (0.1, None), "support_min": (0.0, 1.0), "max_request_bytes": (1024, None),
+    "llm_timeout": (0.1, None), "support_min": (0.0, 1.0), "max_request_bytes": (1024, None), "api_keepalive": (0.01, None),
 }
 _SCORING_RANGES = {
     "evidence_passages": (1, 50), "reader_passages": (1, 20), "answer_min": (0.0, 1.0), "min_quote_words": (1, 50),
@@ -334,9 +348,9 @@ def load(config: str | Path | None = None, **overrides) -> tuple[Settings, dict[
             values[name], origin[name] = _parse(text, hints[name], name), f"env {var}"
         elif name in scoring_fields:
             scoring[name], origin[f"scoring.{name}"] = _parse(text, scoring_hints[name], name), f"env {var}"
-        else:
+        else:  # a typo, or another tool's variable: say so, and go on
             names = [_var(n) for n in fields | scoring_fields] + sorted(OTHER_VARIABLES)
-            raise ConfigError(f"unknown environment variable {_nearest(var, names)}")
+            log.warning("ignoring unknown environment variable %s", _nearest(var, names))
     if not values.get("openai_api_key") and os.environ.get("OPENAI_API_KEY"):
         values["openai_api_key"], origin["openai_api_key"] = os.environ["OPENAI_API_KEY"], "env OPENAI_API_KEY"
     for key, value in overrides.items():
@@ -363,7 +377,7 @@ def read_config(config: str | Path | None = None) -> tuple[dict, Path | None]:
     unknown = sorted(set(data) - fields)
     if unknown:
         raise ConfigError(f"settings file {path}: unknown setting(s) {', '.join(_nearest(u, fields) for u in unknown)}")
-    for secret in ("openai_api_key", "api_key", "auth"):
+    for secret in SECRETS:
         if secret in data:
             raise ConfigError(f"settings file {path}: put {secret} in the environment (${_var(secret)}), not in a file")
     if "scoring" in data and not isinstance(data["scoring"], dict):

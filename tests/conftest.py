@@ -38,6 +38,41 @@ def assistant(seed_index_dir, embedder):
     return Assistant(Settings(index_dir=seed_index_dir), embedder=embedder)
 
 
+# A second, small document beside the seed article, for questions limited to some documents.
+HARBOUR_NAME = "harbour-log.txt"
+HARBOUR_TEXT = "Harbour log\n\nThe Vexley lighthouse keeper counted exactly 913 gulls on the north pier in June.\n"
+HARBOUR_QUESTION = "How many gulls did the Vexley lighthouse keeper count?"
+
+
+@pytest.fixture(scope="session")
+def two_docs_dir(tmp_path_factory) -> Path:
+    """A folder with the seed article and the harbour log."""
+    folder = tmp_path_factory.mktemp("two-docs") / "docs"
+    folder.mkdir()
+    shutil.copy(SEEDS / "mosul-amnesty-report.txt", folder)
+    (folder / HARBOUR_NAME).write_text(HARBOUR_TEXT, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def two_docs_index_dir(tmp_path_factory, two_docs_dir, embedder) -> Path:
+    """An index of the seed article and the harbour log."""
+    from rag.ingest.build import build_index
+    from rag.settings import Settings
+
+    index_dir = tmp_path_factory.mktemp("two-docs-index") / "index"
+    build_index([two_docs_dir], Settings(index_dir=index_dir), embedder=embedder, show_progress=False)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def two_docs_assistant(two_docs_index_dir, embedder):
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+
+    return Assistant(Settings(index_dir=two_docs_index_dir), embedder=embedder)
+
+
 @pytest.fixture
 def _component_missing():
     """Used by tests/components.py: under CI, a test whose component is missing fails."""

@@ -9,6 +9,7 @@ stopped by its own process when the test module ends.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -75,9 +76,40 @@ def _unavailable(why: str):
     pytest.skip(message + " Tests SKIPPED.")
 
 
+@dataclass
+class Certificates:
+    """A test CA and a server certificate it signed for localhost and 127.0.0.1 (PEM files)."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+
+def make_certificates(folder: Path) -> Certificates:
+    """A throw-away CA and server certificate, made with the openssl command (valid for two days)."""
+    if not shutil.which("openssl"):
+        _unavailable("the openssl command is missing (it makes the TLS test certificates)")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=rag-cited test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    (folder / "san.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    return Certificates(folder / "ca.pem", folder / "server.pem", folder / "server.key")
+
+
 @contextmanager
-def milvus_server(data_dir: Path):
-    """Start Milvus standalone (package ``milvus``) on a free port of 127.0.0.1; yields a Milvus, stops it afterwards."""
+def milvus_server(data_dir: Path, tls: Certificates | None = None, authorization: bool = False):
+    """Start Milvus standalone (package ``milvus``) on a free port of 127.0.0.1; yields a Milvus, stops it afterwards.
+
+    ``tls``: the proxy serves TLS with this certificate (one-way: clients need not present one);
+    ``authorization``: clients must send a token (the server's default user is root:Milvus).
+    """
     try:
         from milvus import MilvusServer
     except ImportError as exc:
@@ -86,6 +118,11 @@ def milvus_server(data_dir: Path):
     server = MilvusServer(data_dir=str(data_dir), proxy_port=port)
     for component in COMPONENTS:
         server.config.set(f"{component}.ip", "127.0.0.1")
+    server.config.set("authorization_enabled", authorization)
+    if tls is not None:
+        server.config.set("tls_mode", 1)
+        for name, path in (("server_pem_path", tls.cert), ("server_key_path", tls.key), ("ca_pem_path", tls.ca)):
+            server.config.set(name, str(path))
     cwd = os.getcwd()
     try:
         server.start()  # waits until the server answers its health check

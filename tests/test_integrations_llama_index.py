@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from conftest import SEEDS
+from conftest import HARBOUR_NAME, HARBOUR_QUESTION, SEEDS
 from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.llms import (
     CompletionResponse,
@@ -27,11 +27,14 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import Document as LlamaDocument
+from llama_index.core.vector_stores.types import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 
 from rag.assistant import Assistant
 from rag.integrations.llama_index import (
+    CitedChatEngine,
     CitedQueryEngine,
     CitedRetriever,
+    CitedStreamingResponse,
     LocalEmbedding,
     build_from_documents,
     cited_assistant,
@@ -206,6 +209,12 @@ def test_a_failing_llm_falls_back_to_the_extractive_answer(seed_index_dir, embed
 
 
 # -- the snippets of docs/INTEGRATIONS.md, as written ----------------------------------------
+def seed_assistant_documents(index_dir) -> list[str]:
+    from rag.store.manifest import read_manifest
+
+    return [d["doc_id"] for d in read_manifest(index_dir)["documents"]]
+
+
 def test_doc_snippets_run(seed_index_dir, tmp_path, monkeypatch):
     from conftest import ROOT
     from doc_snippets import run_snippet
@@ -220,5 +229,165 @@ def test_doc_snippets_run(seed_index_dir, tmp_path, monkeypatch):
     assert "[1]" in out.splitlines()[0] and "refused: False" in out
     out = run_snippet("llama-llm", index)
     assert out.startswith("llama-index: MockLLM\n")
+    out = run_snippet("llama-filters", index).splitlines()
+    doc_id = next(iter(seed_assistant_documents(seed_index_dir)))
+    empty = out.index("[]")  # the PDF filter found nothing; the query engine's answer follows
+    assert out[0].endswith(f"mosul-amnesty-report.txt {doc_id}") and "3,706" in "\n".join(out[empty + 1:])
+    out = run_snippet("llama-async", index)
+    assert "What did Townsend say? -> 2 source(s)" in out and "sources: [" in out
+    assert "challenge the people from Amnesty" in out  # the follow-up, resolved from the chat's first turn
+    assert out.rstrip().endswith("user 0 citation(s)\nassistant 2 citation(s)")
     out = run_snippet("llama-documents", {'"my-index"': repr(str(tmp_path / "my-index"))})
     assert out.startswith("2 documents,") and "913" in out
+
+
+# -- documents, async, streaming ------------------------------------------------------------
+def _source_filter(value, operator=FilterOperator.EQ, key="source") -> MetadataFilters:
+    return MetadataFilters(filters=[MetadataFilter(key=key, value=value, operator=operator)])
+
+
+def test_metadata_filters_limit_the_retriever_to_some_documents(two_docs_assistant):
+    a = two_docs_assistant
+    harbour = a.scope([HARBOUR_NAME]).doc_ids[0]
+    mosul = a.scope(["mosul*"]).doc_ids[0]
+    cases = [
+        (_source_filter(HARBOUR_NAME), {harbour}),
+        (_source_filter("*.txt"), {harbour, mosul}),
+        (_source_filter(harbour, key="doc_id"), {harbour}),
+        (_source_filter([harbour, mosul], FilterOperator.IN, "doc_id"), {harbour, mosul}),
+        (_source_filter(HARBOUR_NAME, FilterOperator.NE), {mosul}),
+        (_source_filter("harbour-", FilterOperator.TEXT_MATCH), {harbour}),
+        (MetadataFilters(filters=[MetadataFilter(key="source", value=HARBOUR_NAME),
+                                  MetadataFilter(key="doc_id", value=mosul)], condition=FilterCondition.OR),
+         {harbour, mosul}),
+    ]
+    for filters, expected in cases:
+        nodes = CitedRetriever(assistant=a, top_k=50, filters=filters).retrieve("civilians killed by the coalition")
+        assert {n.node.ref_doc_id for n in nodes} == expected, filters
+    # before ranking: one candidate per ranking, yet the harbour log's passage comes back
+    narrow = Assistant(a.settings.replace(dense_k=1, bm25_k=1), embedder=a.embedder)
+    nodes = CitedRetriever(assistant=narrow, filters=_source_filter(HARBOUR_NAME)).retrieve("civilians killed")
+    assert [n.node.ref_doc_id for n in nodes] == [harbour]
+    assert CitedRetriever(assistant=a, filters=_source_filter("*.pdf")).retrieve("civilians") == []
+    with pytest.raises(ValueError, match="cannot filter on metadata 'title'"):
+        CitedRetriever(assistant=a, filters=_source_filter("x", key="title"))
+    with pytest.raises(ValueError, match="cannot filter doc_id with '>'"):
+        CitedRetriever(assistant=a, filters=_source_filter("x", FilterOperator.GT, "doc_id"))
+
+
+def test_a_query_engine_limited_to_a_document(two_docs_assistant):
+    a = two_docs_assistant
+    harbour = a.scope([HARBOUR_NAME]).doc_ids[0]
+    response = CitedQueryEngine(assistant=a, filters=_source_filter(HARBOUR_NAME)).query(HARBOUR_QUESTION)
+    assert "913" in str(response) and {n.node.ref_doc_id for n in response.source_nodes} == {harbour}
+    response = CitedQueryEngine(assistant=a, documents=["mosul*"]).query(HARBOUR_QUESTION)
+    assert harbour not in {n.node.ref_doc_id for n in response.source_nodes}
+    nothing = CitedQueryEngine(assistant=a, filters=_source_filter("*.pdf")).query(KILLED)
+    assert nothing.metadata["refused"] is True and nothing.metadata["note"] == "The filters select no indexed document."
+
+
+QUESTIONS_20 = [TOWNSEND, KILLED, "Who is Rupert Jones?", "What did Croft say?", "Who is Haider al-Abadi?",
+                "What did Amnesty call the battle of Mosul?", "Who hosted the NPR interview?",
+                "What was dropped into IS-controlled areas?", "Where was the photo taken?",
+                "What did Jones say about the targeting process?", "What did Lynn Maalouf say?",
+                "Who said the report is riddled with assertion?", "When did Abadi criticize the report?",
+                "Which people are quoted in the article?", "Is the coalition led by the United States?",
+                "Summarize the article.", "Who is Andrew Croft?", "What did Townsend challenge Amnesty to do?",
+                "How many attacks did Amnesty investigate?", "Write a poem about Mosul."]
+
+
+def test_twenty_concurrent_aquery_calls_in_one_event_loop(seed_assistant):
+    """The answers are computed in worker threads: the event loop keeps running (a heartbeat ticks) while
+    twenty questions are answered at once, and each answer is the one a plain query gives."""
+    import asyncio
+    import time
+
+    engine = CitedQueryEngine(assistant=seed_assistant)
+    expected = {q: seed_assistant.ask(q).answer for q in QUESTIONS_20}
+
+    async def main():
+        ticks, done = [], asyncio.Event()
+
+        async def heartbeat():
+            while not done.is_set():
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.005)
+
+        beat = asyncio.create_task(heartbeat())
+        start = time.monotonic()
+        responses = await asyncio.gather(*(engine.aquery(q) for q in QUESTIONS_20))
+        elapsed = time.monotonic() - start
+        done.set()
+        await beat
+        return responses, ticks, elapsed
+
+    responses, ticks, elapsed = asyncio.run(main())
+    assert [str(r) for r in responses] == [expected[q] for q in QUESTIONS_20]
+    assert all(r.source_nodes for r, q in zip(responses, QUESTIONS_20) if not r.metadata["refused"])
+    assert len(ticks) >= 5, f"the event loop was blocked: {len(ticks)} heartbeats in {elapsed:.2f} s"
+
+
+def test_aretrieve_runs_off_the_event_loop(retriever):
+    import asyncio
+
+    sync = [n.node.node_id for n in retriever.retrieve(TOWNSEND)]
+
+    async def main():
+        return await asyncio.gather(*(retriever.aretrieve(TOWNSEND) for _ in range(5)))
+
+    assert all([n.node.node_id for n in nodes] == sync for nodes in asyncio.run(main()))
+
+
+def test_a_streaming_query_engine_yields_text_then_fills_in_the_citations(seed_assistant):
+    import asyncio
+
+    engine = CitedQueryEngine(assistant=seed_assistant, streaming=True)
+    answer = seed_assistant.ask(KILLED)
+    response = engine.query(KILLED)
+    assert isinstance(response, CitedStreamingResponse) and response.source_nodes == []
+    assert "".join(response.response_gen) == answer.answer  # the extractive answer comes in one piece
+    assert str(response) == answer.answer and [n.node.metadata["n"] for n in response.source_nodes] == [1]
+    assert response.metadata["refused"] is False
+
+    async def main():
+        streamed = await engine.aquery(TOWNSEND)
+        tokens = [t async for t in streamed.async_response_gen()]
+        return streamed, tokens
+
+    streamed, tokens = asyncio.run(main())
+    assert "".join(tokens) == seed_assistant.ask(TOWNSEND).answer == streamed.response_txt
+    assert len(streamed.source_nodes) == len(seed_assistant.ask(TOWNSEND).citations)
+
+
+def test_a_streaming_llm_answer_streams_its_words_and_ends_checked(seed_index_dir, embedder):
+    engine = CitedQueryEngine(index_dir=seed_index_dir, llm=QuotingLLM(), embedder=embedder, streaming=True)
+    response = engine.query(KILLED)
+    pieces = list(response.response_gen)
+    assert len(pieces) > 3  # the LLM's words, as it wrote them
+    checked = engine.assistant.ask(KILLED)
+    assert str(response) == checked.answer and response.metadata["sentences"] == [s.to_json() for s in checked.sentences]
+    assert len(response.source_nodes) == len(checked.citations) >= 1
+
+
+def test_the_chat_engine_keeps_each_turns_citations(seed_assistant):
+    import asyncio
+
+    from llama_index.core.llms import MessageRole
+
+    chat = CitedChatEngine(assistant=seed_assistant)
+    first = chat.chat("Who is Stephen Townsend?")
+    second = chat.stream_chat("What did he say?")
+    streamed = "".join(second.response_gen)
+    expected = seed_assistant.ask("What did he say?", [("Who is Stephen Townsend?", first.response)])
+    assert streamed == expected.answer and "challenge the people from Amnesty" in streamed
+    assert [n.node.metadata["n"] for n in second.source_nodes] == [c.n for c in expected.citations]
+    history = chat.chat_history
+    assert [m.role for m in history] == [MessageRole.USER, MessageRole.ASSISTANT] * 2
+    assert history[1].additional_kwargs["citations"] == [c.to_json() for c in
+                                                          seed_assistant.ask("Who is Stephen Townsend?").citations]
+    assert len(history[1].additional_kwargs["citations"]) == len(first.source_nodes) >= 1
+    assert history[3].additional_kwargs["citations"] == [c.to_json() for c in expected.citations]
+    third = asyncio.run(chat.achat("What did Croft say?"))
+    assert third.source_nodes and len(chat.chat_history) == 6
+    chat.reset()
+    assert chat.chat_history == []

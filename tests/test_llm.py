@@ -215,3 +215,33 @@ def test_in_process_model_serves_concurrent_questions_in_turn():
     for t in threads:
         t.join()
     assert not errors and len(results) == 3 and all(r.strip() for r in results)
+
+
+@needs_llm
+def test_the_in_process_model_counts_usage_with_its_own_tokenizer():
+    from rag.answer.llm import make_model
+    from rag.answer.types import Usage
+
+    model = make_model("llamacpp", Settings(llamacpp_model_path=str(GGUF), llm_context=1024, llm_max_tokens=12))
+    usage = Usage()
+    reply = "".join(model.stream_chat([{"role": "user", "content": "Say hello."}], usage))
+    tokenizer = model.llm._model  # the GGUF's own tokenizer
+    assert usage.counted == "tokens"
+    assert usage.completion_tokens == len(tokenizer.tokenize(reply.encode("utf-8"), add_bos=False)) > 0
+    assert usage.prompt_tokens > 5  # the chat template's markers besides the two words
+
+
+def test_a_server_that_reports_no_usage_is_counted_in_words():
+    from rag.answer.llm import ChatModel
+    from rag.answer.types import Usage
+
+    class Replies:  # a llama-index-like LLM whose stream reports no usage
+        def stream_chat(self, chat):
+            from llama_index.core.llms import ChatMessage, ChatResponse
+
+            for piece in ["Two ", "words."]:
+                yield ChatResponse(message=ChatMessage(role="assistant", content=piece), delta=piece)
+
+    usage = Usage()
+    text = "".join(ChatModel("openai", Replies(), "test").stream_chat([{"role": "user", "content": "one two three"}], usage))
+    assert text == "Two words." and (usage.prompt_tokens, usage.completion_tokens, usage.counted) == (3, 2, "words")

@@ -53,11 +53,20 @@ def test_tools_are_listed_with_their_schemas(server):
         return (await client.list_tools()).tools
 
     tools = {t.name: t for t in _run(server, calls)}
-    assert set(tools) == {"ask", "search"}
+    assert set(tools) == {"ask", "search", "documents"}
     assert tools["ask"].input_schema["required"] == ["question"]
-    assert "history" in tools["ask"].input_schema["properties"]
-    assert set(tools["search"].input_schema["properties"]) == {"query", "top_k"}
+    assert set(tools["ask"].input_schema["properties"]) == {"question", "history", "documents"}
+    assert set(tools["search"].input_schema["properties"]) == {"query", "top_k", "documents"}
     assert "citations" in tools["ask"].description
+    # typed results: the output schemas name every field, down to a citation's offsets
+    ask_out = tools["ask"].output_schema
+    assert set(ask_out["required"]) == {"answer", "refused", "citations", "sentences", "engine", "note",
+                                        "question_type", "short_answer"}
+    passage = ask_out["$defs"]["CitedPassage"]["properties"]
+    assert passage["sentence_start"]["type"] == "integer" and "description" in passage["sentence_start"]
+    assert tools["search"].output_schema["properties"]["passages"]["items"] == {"$ref": "#/$defs/CitedPassage"}
+    # every tool only reads the index
+    assert all(t.annotations.read_only_hint and not t.annotations.destructive_hint for t in tools.values())
     assert f"MCP (streamable HTTP): {server.url}mcp" in server.log_text()  # rag serve prints where it is
 
 
@@ -119,5 +128,5 @@ def test_doc_snippet_runs_against_the_server(server):
 
     out = run_snippet("mcp", {"http://127.0.0.1:7860": server.url.rstrip("/"), "YOUR_KEY": API_KEY})
     lines = out.splitlines()
-    assert lines[0] == "['ask', 'search']" and "[1]" in out and "Townsend" in out
+    assert lines[0] == "['ask', 'search', 'documents']" and "[1]" in out and "Townsend" in out
     assert lines[-3].startswith("1 Iraqi-U.S. Coalition Pans")  # search's first passage: n, title, sentence offsets

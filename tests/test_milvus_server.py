@@ -54,9 +54,9 @@ def milvus(tmp_path_factory):
         yield server
 
 
-def rag(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """The real CLI, `python -m rag.cli ...`, in the repository."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+def rag(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The real CLI, `python -m rag.cli ...`, in the repository (``env`` added to its environment)."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
     if check:
@@ -64,11 +64,11 @@ def rag(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return proc
 
 
-def ask_all(index_dir: Path, questions: list[str], work: Path) -> list[dict]:
+def ask_all(index_dir: Path, questions: list[str], work: Path, env: dict[str, str] | None = None) -> list[dict]:
     """`rag ask --jsonl`: every question in one process, one JSON answer each."""
     qfile = work / "questions.jsonl"
     qfile.write_text("".join(json.dumps({"id": i, "question": q}) + "\n" for i, q in enumerate(questions)))
-    out = rag("ask", "--index-dir", str(index_dir), "--jsonl", str(qfile)).stdout
+    out = rag("ask", "--index-dir", str(index_dir), "--jsonl", str(qfile), env=env).stdout
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 

@@ -1,9 +1,11 @@
 """The OpenAI-compatible API on the web chat's server, through the official ``openai`` client.
 
-A real `rag serve` on 127.0.0.1 (with --auth and an API key) answers the client's
-chat completions, streamed and not, with url_citation annotations whose links open the
-source view at the cited sentence. Answers are compared with the same index asked
-in-process. The request/answer conversions are also tested without a server.
+A real `rag serve` on 127.0.0.1 (with --auth and an API key), over the seed article and a
+small harbour log, answers the client's chat completions, streamed and not, with
+url_citation annotations whose links open the source view at the cited sentence, and
+limited to some documents when asked. Answers are compared with the same index asked
+in-process. The request/answer conversions are also tested without a server. The LLM
+engine's token streaming is tested in tests/test_openai_stream.py.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import openai
 from rag_ui.access import Access  # noqa: E402
 from rag_ui.openai_api import ApiError, annotations, cited_title, conversation  # noqa: E402
 from rag_ui.source_view import source_link, source_page  # noqa: E402
+from conftest import HARBOUR_NAME, HARBOUR_QUESTION  # noqa: E402
 from ui_support import copy_index, running_server  # noqa: E402
 
 from rag.answer.types import Answer, AnswerSentence, Citation  # noqa: E402
@@ -106,9 +109,15 @@ def test_source_links_are_signed_only_when_access_is_guarded():
 
 # -- a real server ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def server(seed_index_dir, tmp_path_factory):
+def assistant(two_docs_assistant):
+    """The server's index, asked in-process."""
+    return two_docs_assistant
+
+
+@pytest.fixture(scope="module")
+def server(two_docs_index_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("openai-api")
-    index = copy_index(seed_index_dir, work / "index")
+    index = copy_index(two_docs_index_dir, work / "index")
     with running_server(index, work, auth=f"{USER}:{PASSWORD}", env_extra={"RAG_API_KEY": API_KEY}) as srv:
         yield srv
 
@@ -166,11 +175,19 @@ def test_streamed_chat_completion(server, assistant):
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     expected = assistant.ask(KILLED)
-    assert text == expected.answer and len(chunks) > 3  # it arrived in pieces
+    # the extractive answer is composed whole: the role, the answer in one piece, then the final chunk
+    assert text == expected.answer and [c.choices[0].delta.content for c in chunks[:2]] == ["", expected.answer]
+    assert len(chunks) == 3
     last = chunks[-1].choices[0]
     assert last.finish_reason == "stop"
     extra = last.delta.model_extra
     _check_annotations(text, extra["annotations"], extra["citations"], server)
+    assert extra["checked_content"] == text and extra["dropped"] == [] and extra["refused"] is False
+    assert extra["sentences"] == [s.to_json() for s in expected.sentences]
+    words = len(KILLED.split()), len(expected.answer.split())  # the extractive engine counts words
+    assert chunks[-1].usage.model_dump() == {"prompt_tokens": words[0], "completion_tokens": words[1],
+                                             "total_tokens": sum(words), "completion_tokens_details": None,
+                                             "prompt_tokens_details": None, "counted": "words"}
     # on the wire: server-sent events ending with [DONE]
     with httpx.stream("POST", server.url + "v1/chat/completions", timeout=60,
                       headers={"Authorization": f"Bearer {API_KEY}"},
@@ -178,6 +195,61 @@ def test_streamed_chat_completion(server, assistant):
         events = [e for e in r.read().decode().split("\n\n") if e]
     assert all(e.startswith("data: ") for e in events) and events[-1] == "data: [DONE]"
     assert json.loads(events[0][6:])["object"] == "chat.completion.chunk"
+    # with stream_options.include_usage, OpenAI's usage chunk (no choices) before [DONE]
+    chunks = list(_client(server).chat.completions.create(
+        model="rag-cited", stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": KILLED}]))
+    assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens == sum(words)
+
+
+@pytest.mark.slow
+def test_usage_of_a_whole_completion(server, assistant):
+    completion = _client(server).chat.completions.create(model="rag-cited", messages=[{"role": "user", "content": KILLED}])
+    answer = assistant.ask(KILLED).answer
+    assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (len(KILLED.split()), len(answer.split()))
+    assert completion.usage.model_extra["counted"] == "words"
+
+
+@pytest.mark.slow
+def test_a_completion_limited_to_some_documents(server, assistant):
+    client = _client(server)
+    harbour = set(assistant.scope([HARBOUR_NAME]).doc_ids)
+    asked = [{"role": "user", "content": HARBOUR_QUESTION}]
+    by_body = client.chat.completions.create(model="rag-cited", messages=asked, extra_body={"documents": [HARBOUR_NAME]})
+    by_metadata = client.chat.completions.create(model="rag-cited", messages=asked,
+                                                 metadata={"documents": f"{HARBOUR_NAME}, harbour*"})  # strings: comma-separated
+    for completion in (by_body, by_metadata):
+        extra = completion.choices[0].message.model_extra
+        assert "913" in completion.choices[0].message.content
+        assert {c["doc_id"] for c in extra["citations"]} == harbour
+    # the article alone does not know about gulls: whatever comes back cites the article only
+    mosul = client.chat.completions.create(model="rag-cited", messages=asked, extra_body={"documents": ["mosul*"]})
+    assert "913" not in mosul.choices[0].message.content
+    assert not {c["doc_id"] for c in mosul.choices[0].message.model_extra["citations"]} & harbour
+    stream = client.chat.completions.create(model="rag-cited", messages=asked, stream=True,
+                                            extra_body={"documents": [HARBOUR_NAME]})
+    last = list(stream)[-1].choices[0].delta.model_extra
+    assert {c["doc_id"] for c in last["citations"]} == harbour
+    with pytest.raises(openai.BadRequestError) as err:
+        client.chat.completions.create(model="rag-cited", messages=asked, extra_body={"documents": ["nope.pdf"]})
+    assert err.value.body["param"] == "documents" and "no indexed document matches 'nope.pdf'" in err.value.body["message"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra, param", [
+    ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]}, "tools"),
+    ({"response_format": {"type": "json_object"}}, "response_format"),
+    ({"n": 2}, "n"),
+    ({"logprobs": True}, "logprobs"),
+    ({"tool_choice": "required"}, "tool_choice"),
+])
+def test_unsupported_parameters_are_refused_with_400(server, extra, param):
+    with pytest.raises(openai.BadRequestError) as err:
+        _client(server).chat.completions.create(model="rag-cited", messages=[{"role": "user", "content": KILLED}],
+                                                **extra)
+    assert err.value.status_code == 400
+    assert err.value.body["param"] == param and err.value.body["code"] == "unsupported_parameter"
+    assert err.value.body["type"] == "invalid_request_error"
 
 
 @pytest.mark.slow
@@ -222,4 +294,8 @@ def test_doc_snippet_runs_against_the_server(server):
 
     out = run_snippet("openai", {"http://127.0.0.1:7860": server.url.rstrip("/"), "YOUR_KEY": API_KEY})
     assert "[1]" in out and "-> Iraqi-U.S. Coalition Pans" in out and f"{server.url}source/" in out
-    assert "'url_citation'" in out.rsplit("\n", 2)[-2]  # the stream's last chunk printed its annotations
+    lines = [line for line in out.split("\n") if line]
+    assert lines[-3].startswith("supported: [True") and lines[-3].endswith("dropped: []")
+    assert "'url_citation'" in lines[-2]  # the stream's last chunk printed its annotations
+    assert lines[-1].startswith("usage: ") and int(lines[-1].split()[1]) > 5
+    assert any(line.startswith("usage: ") and line.endswith(" words") for line in lines)  # the whole completion's

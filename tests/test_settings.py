@@ -47,13 +47,33 @@ def test_every_field_can_be_set_from_the_environment(monkeypatch):
     ("RAG_FUSION", "convexx", "fusion must be one of convex, rrf"),
     ("RAG_LLM_TIMEOUT", "-5", "llm_timeout must be at least"),
     ("RAG_DENSE_K", "many", "not a valid int"),
-    ("RAG_FUSON", "rrf", "did you mean 'RAG_FUSION'"),
     ("RAG_COVERAGE_MIN", "2", "coverage_min must be between 0.0 and 1.0"),
 ])
 def test_bad_environment_values_are_named(monkeypatch, var, value, message):
     monkeypatch.setenv(var, value)
     with pytest.raises(ConfigError, match=message):
         Settings.from_env()
+
+
+def test_an_unknown_environment_variable_is_a_warning_naming_the_nearest(monkeypatch, caplog):
+    monkeypatch.setenv("RAG_FUSON", "rrf")
+    monkeypatch.setenv("RAG_DENSE_K", "50")
+    with caplog.at_level("WARNING", logger="rag.settings"):
+        s = Settings.from_env()
+    assert (s.fusion, s.dense_k) == ("convex", 50)  # the typo is ignored, the rest is read
+    assert [r.getMessage() for r in caplog.records] == [
+        "ignoring unknown environment variable 'RAG_FUSON' (did you mean 'RAG_FUSION'?)"]
+
+
+def test_milvus_credentials_come_from_the_environment_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MILVUS_TOKEN", "root:Milvus")
+    monkeypatch.setenv("RAG_MILVUS_DB", "papers")
+    s = Settings.from_env()
+    assert (s.milvus_token, s.milvus_db) == ("root:Milvus", "papers")
+    cfg = tmp_path / "rag.toml"
+    cfg.write_text('milvus_token = "root:Milvus"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"put milvus_token in the environment \(\$RAG_MILVUS_TOKEN\), not in a file"):
+        Settings.from_env(config=cfg)
 
 
 def test_values_are_type_checked():

@@ -43,6 +43,12 @@ def test_store_specs():
     assert milvus_store.milvus_uri("milvus://10.1.2.3:19530") == "http://10.1.2.3:19530"
     assert milvus_store.milvus_uri("milvus:///var/lib/rag/vectors.db") == "/var/lib/rag/vectors.db"
     assert milvus_store.milvus_uri("milvus:index/vectors.db") == "index/vectors.db"
+    assert milvus_store.milvus_uri("milvus+https://in03-x.cloud.example:443") == "https://in03-x.cloud.example:443"
+    assert milvus_store.milvus_uri("milvus+http://10.1.2.3:19530") == "http://10.1.2.3:19530"
+    assert vector_store.store_spec("milvus+https://h:443") == "milvus+https://h:443"
+    assert vector_store.store_type("milvus+https://h:443") is milvus_store.MilvusStore
+    with pytest.raises(ValueError, match=r"names no server: use milvus\+https://HOST:PORT"):
+        milvus_store.milvus_uri("milvus+https:///var/lib/rag/vectors.db")  # a file is not reached over TLS
     with pytest.raises(ValueError, match=r"\.db file"):
         milvus_store.milvus_uri("milvus:///var/lib/rag")
     with pytest.raises(ValueError, match="unknown vector store"):
@@ -132,6 +138,26 @@ def test_milvus_store_writes_opens_searches_and_drops(tmp_path):
     vector_store.drop_recorded(store.info)  # already gone: nothing happens
     with pytest.raises(RuntimeError, match="not found"):
         vector_store.open_store(build, {"dense_index": store.info, "dim": 16, "passages": 120})
+
+
+def test_a_search_among_ranges_is_filtered_by_milvus(tmp_path, monkeypatch):
+    """Limited to some ranges of ids, Milvus returns chosen vectors only, filtered while it searches: the best
+    ones with a FLAT index; with IVF as many as asked (Milvus Lite picks its own number of cells, so which
+    ones depends on its clustering)."""
+    assert milvus_store.range_filter([range(3, 7), range(0), range(40, 41)]) == "(pid >= 3 and pid < 7) or (pid >= 40 and pid < 41)"
+    x = np.random.default_rng(2).normal(size=(600, 8)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    among = (range(100, 140), range(500, 505))
+    chosen = np.concatenate([np.arange(r.start, r.stop) for r in among])
+    for flat_max in (10_000, 100):  # FLAT, then IVF_FLAT
+        monkeypatch.setattr(milvus_store, "FLAT_MAX", flat_max)
+        store = vector_store.write_store(f"milvus://{tmp_path / f'filter{flat_max}.db'}", None, f"rag_f{flat_max}", x)
+        _, ids = store.search(x[:3], 4, among=among)
+        for row in range(3):
+            if store.info["index"] == "FLAT":
+                assert list(ids[row]) == list(chosen[np.argsort(-(x[chosen] @ x[row]))[:4]]), row
+            assert len(set(ids[row])) == 4 and set(ids[row]) <= set(chosen), (store.info["index"], row)
+        store.drop()
 
 
 def test_milvus_store_above_the_threshold_is_ivf(tmp_path, monkeypatch):

@@ -96,8 +96,9 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> 
 
 @contextmanager
 def running_server(index_dir: Path, work: Path, auth: str | None = None, timeout: float = 120,
-                   env_extra: dict[str, str] | None = None):
-    """`python -m rag.cli serve` on a free port (``env_extra`` added to its environment); yields a Server, stops it afterwards."""
+                   env_extra: dict[str, str] | None = None, args: list[str] | None = None):
+    """`python -m rag.cli serve` on a free port (``env_extra`` added to its environment, ``args`` to its command
+    line); yields a Server, stops it afterwards."""
     data_dir = work / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     log = work / "server.log"
@@ -105,6 +106,7 @@ def running_server(index_dir: Path, work: Path, auth: str | None = None, timeout
     cmd = [sys.executable, "-m", "rag.cli", "serve", "--index-dir", str(index_dir), "--port", str(port)]
     if auth:
         cmd += ["--auth", auth]
+    cmd += args or []
     env = {**os.environ, "RAG_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     env.pop("RAG_AUTH", None)
     env.update(env_extra or {})

@@ -43,5 +43,5 @@ def describe(url: str, access: Access) -> str:
     guard = ("they need Authorization: Bearer <API key or --auth password>" if access.required
              else "open to anyone who can reach this address")
     return (f"* OpenAI-compatible API: {base}/v1 (model \"rag-cited\")\n"
-            f"* MCP (streamable HTTP): {base}{MCP_PATH}  (tools: ask, search)\n"
+            f"* MCP (streamable HTTP): {base}{MCP_PATH}  (tools: ask, search, documents; over stdio: rag mcp)\n"
             f"* API and MCP: {guard}")

@@ -1,78 +1,158 @@
-"""MCP tools on the web chat's server: ``ask`` (a cited answer) and ``search`` (cited passages).
+"""MCP tools: ``ask`` (a cited answer), ``search`` (cited passages) and ``documents`` (what is indexed).
 
-Served over MCP's streamable HTTP transport at ``/mcp`` on the same host and port as the
-chat, by the ``mcp`` package (Gradio's own MCP support needs ``mcp<2`` and an older
-pydantic than this project runs). Agents and chat front-ends that speak MCP can then use
-the indexed documents as a tool. The tools return JSON (structured content, and the same
-as text): ``ask`` gives ``Answer.to_json()`` (answer with [n], citations with document
-offsets, sentences, refusal); ``search`` gives the top passages as citations, each with
-its best supporting sentence (rag/integrations/passage_search.py).
+Served two ways: over MCP's streamable HTTP transport at ``/mcp`` on the same host and port
+as the web chat (``rag serve``), and over stdio (``rag mcp``), the way desktop MCP clients
+start a server. The ``mcp`` package serves them (Gradio's own MCP support needs ``mcp<2``
+and an older pydantic than this project runs). Inputs and results are typed
+(ui/mcp_models.py), so clients see JSON schemas of both; results are structured content
+and the same JSON as text. ``ask`` gives ``Answer.to_json()`` (answer with [n], citations
+with document offsets, sentences, refusal); ``search`` the top passages as citations, each
+with its best supporting sentence (rag/integrations/passage_search.py). ``ask`` and
+``search`` take ``documents`` (ids, file names or globs) to answer from those documents
+only. Every tool only reads: they are annotated read-only.
 
-With an API key or ``--auth``, requests need ``Authorization: Bearer <key or PASS>``
-(ui/access.py), like the OpenAI-compatible API.
+Over HTTP, with an API key or ``--auth``, requests need ``Authorization: Bearer <key or
+PASS>`` (ui/access.py), like the OpenAI-compatible API.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
+from pydantic import Field
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from rag.assistant import Assistant, QuestionError
+from rag.assistant import Assistant, QuestionError, ScopeError
 from rag.integrations.passage_search import MAX_PASSAGES, AssistantSearch
+from rag.settings import Settings
 from rag.store.vectors_base import StoreUnavailable
 
 from .access import Access
+from .mcp_models import AskResult, DocumentList, IndexedDocument, SearchResult
 
 PATH = "/mcp"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+INSTRUCTIONS = ("Answers questions about the indexed documents, quoting them with numbered citations [n]; search "
+                "finds the passages that support a query; documents lists what is indexed. ask and search take "
+                "documents (ids, file names or globs such as '*.pdf') to use only those documents.")
+
+Documents = Annotated[list[str] | None, Field(
+    description="Use only these documents: ids (or their first 6+ characters), file names, paths or globs such "
+                "as '*.pdf' (see the documents tool). Default: every document.")]
 
 
-def build_mcp(assistant: Assistant):
-    """The MCP server with the two tools over ``assistant`` (its current index, following rebuilds)."""
+def _annotations(title: str, idempotent: bool):
+    from mcp.types import ToolAnnotations
+
+    # every tool reads the index and changes nothing; answers come from the indexed documents only
+    return ToolAnnotations(title=title, read_only_hint=True, destructive_hint=False, idempotent_hint=idempotent,
+                           open_world_hint=False)
+
+
+def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
+    """The MCP server with the tools over ``assistant`` (its current index, following rebuilds). ``assistant``
+    may be a function giving it, called by each tool: the stdio server answers the handshake while it loads;
+    ``lifespan`` is the server's (MCPServer's argument)."""
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
-    server = MCPServer(name="rag-cited", instructions="Answers questions about the indexed documents, quoting them "
-                       "with numbered citations [n]; search finds the passages that support a query.")
-    searcher = AssistantSearch(assistant)
+    current = assistant if callable(assistant) and not isinstance(assistant, Assistant) else (lambda: assistant)
+    server = MCPServer(name="rag-cited", instructions=INSTRUCTIONS, lifespan=lifespan)
+    search_of: dict[int, AssistantSearch] = {}
 
-    @server.tool()
-    def ask(question: str, history: list[list[str]] | None = None) -> dict[str, Any]:
+    @server.tool(annotations=_annotations("Ask the documents", idempotent=False))
+    def ask(question: Annotated[str, Field(description="The question")],
+            history: Annotated[list[tuple[str, str]] | None, Field(
+                description="Earlier turns as [user, assistant] pairs, for follow-up questions")] = None,
+            documents: Documents = None) -> AskResult:
         """Answer a question about the indexed documents with numbered citations [n] to exact passages.
 
-        history: earlier turns as [user, assistant] pairs, for follow-up questions. Returns
-        {answer, refused, citations: [{n, doc_id, source, title, start, end, text, score,
-        sentence_start, sentence_end}], sentences, engine, note, question_type, short_answer};
-        offsets are character offsets in the document's text. refused is true when the
-        sources do not answer the question.
+        Offsets are character offsets in the document's text. refused is true when the sources
+        do not answer the question (then there are no citations).
         """
-        pairs = [(str(p[0]), str(p[1])) for p in (history or []) if len(p) == 2]
         try:
-            return assistant.ask(question, pairs).to_json()
-        except QuestionError as exc:
+            return AskResult.model_validate(current().ask(question, list(history or []), documents=documents).to_json())
+        except (QuestionError, ScopeError) as exc:
             raise ToolError(f"cannot ask this: {exc}") from exc
 
-    @server.tool()
-    def search(query: str, top_k: int = 5) -> dict[str, Any]:
+    @server.tool(annotations=_annotations("Search the documents", idempotent=True))
+    def search(query: Annotated[str, Field(description="What to look for")],
+               top_k: Annotated[int, Field(description=f"How many passages, 1 to {MAX_PASSAGES}")] = 5,
+               documents: Documents = None) -> SearchResult:
         """Find the passages of the indexed documents that best match a query (hybrid dense + keyword search).
 
-        Returns {passages: [{n, doc_id, source, title, start, end, text, score, sentence_start,
-        sentence_end}]}, best first: each passage's offsets and those of its sentence that
-        best supports the query.
+        Best first, each with its offsets and those of its sentence that best supports the query.
         """
         if not 1 <= top_k <= MAX_PASSAGES:
             raise ToolError(f"top_k must be between 1 and {MAX_PASSAGES}")
+        found = current()
+        searcher = search_of.setdefault(id(found), AssistantSearch(found))
         try:
-            return {"passages": [c.to_json() for c in searcher.search(query, top_k)]}
+            return SearchResult.model_validate({"passages": [c.to_json() for c in searcher.search(query, top_k, documents)]})
+        except ScopeError as exc:
+            raise ToolError(str(exc)) from exc
         except StoreUnavailable as exc:  # the vectors' server is down: say so; the next call tries again
             raise ToolError(f"cannot search now: {exc}") from exc
 
+    @server.tool(annotations=_annotations("List the documents", idempotent=True))
+    def documents() -> DocumentList:
+        """The indexed documents: id, title, file, other files with the same text, passages."""
+        manifest = current().index.manifest
+        return DocumentList(documents=[IndexedDocument(doc_id=d["doc_id"], title=d["title"], source=d["source"],
+                                                       aliases=list(d.get("aliases", [])), passages=d["passages"])
+                                       for d in manifest.get("documents", [])])
+
     return server
+
+
+# -- stdio ------------------------------------------------------------------------------
+class _Loading:
+    """The Assistant, loaded in a thread once serving starts; tools wait for it (or get its loading error)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._done = threading.Event()
+        self._assistant: Assistant | None = None
+        self._error: BaseException | None = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _server) -> AsyncIterator[None]:
+        """Start loading when the transport serves: it points file descriptor 1 at stderr by then, so a library
+        that prints while loading cannot write into the MCP stream."""
+        threading.Thread(target=self._load, name="rag-mcp-load", daemon=True).start()
+        yield
+
+    def _load(self) -> None:
+        try:
+            self._assistant = Assistant(self.settings)
+        except BaseException as exc:  # noqa: BLE001 - reported to every tool call, and on stderr
+            self._error = exc
+            print(f"rag mcp: error: {exc}", file=sys.stderr, flush=True)
+        finally:
+            self._done.set()
+
+    def __call__(self) -> Assistant:
+        from mcp.server.mcpserver.exceptions import ToolError
+
+        self._done.wait()
+        if self._assistant is None:
+            raise ToolError(f"the index could not be loaded: {self._error}")
+        return self._assistant
+
+
+def serve_stdio(settings: Settings) -> None:
+    """Serve the tools over stdio until the client closes the stream: `rag mcp`, as desktop MCP clients run it.
+
+    The handshake is answered at once; the index and models load meanwhile, and tool calls wait for them.
+    """
+    loading = _Loading(settings)
+    build_mcp(loading, lifespan=loading.lifespan).run("stdio")
 
 
 class _BearerGuard:

@@ -13,7 +13,18 @@ back as the assistant message, streamed (server-sent events, ``data: {...}``, en
   and the document's ``title`` followed by the cited place when it is known
   ("Annual report, p. 12", "Handbook, § Safety › Fire");
 * ``citations`` (an extra field): the full citation list, as ``rag ask --json`` gives it;
-* ``refused`` (an extra field): true when the sources do not answer the question.
+* ``refused`` (an extra field): true when the sources do not answer the question;
+
+and ``usage`` beside it (rag.answer.types.Usage: the model's tokens, or words where no
+tokenizer counts). A stream sends an LLM's tokens as they are generated and the check's
+verdicts and annotations in its last chunk (ui/openai_stream.py).
+
+A request may limit the answer to some documents: ``"documents": ["report.pdf", "*.md"]``
+in the body (the openai client's ``extra_body``), or ``metadata: {"documents": "report.pdf,
+*.md"}`` (OpenAI's metadata values are strings: comma-separated). Parameters this server
+cannot honour (``tools``, ``functions``, a ``tool_choice`` other than "none", a
+``response_format`` other than text, ``n`` > 1, ``logprobs``, non-text ``modalities``) get
+400 with OpenAI's error object; an unexpected failure gets 500 with one.
 
 Models: ``rag-cited`` (the server's default engine) and ``rag-cited:<engine>`` for each
 engine it offers. Answers are computed directly in a worker thread, not in Gradio's
@@ -22,21 +33,24 @@ queue, so API callers do not wait behind the chat's four-at-a-time answer slots.
 
 from __future__ import annotations
 
-import json
+import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 from fastapi import APIRouter
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import JSONResponse
 
 from rag.answer.types import Answer, Citation
-from rag.assistant import Assistant, QuestionError, check_question
+from rag.assistant import Assistant, QuestionError, ScopeError, check_question
 
 from .access import Access
+from .openai_stream import StreamRequest, stream_events
 from .source_view import source_link
+
+log = logging.getLogger(__name__)
 
 MODEL = "rag-cited"
 OWNER = "rag-cited"
@@ -153,52 +167,68 @@ def completion(answer: Answer, model: str, link) -> dict:
     message = {"role": "assistant", "content": answer.answer, "refusal": None, **answer_fields(answer, link)}
     return {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
             "model": model, "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
-            "usage": None}
-
-
-def chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = None) -> str:
-    """One server-sent event carrying a chat.completion.chunk."""
-    body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
-    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
-
-
-async def stream_events(assistant: Assistant, question: str, history, engine: str | None, model: str,
-                        link) -> AsyncIterator[str]:
-    """The answer as chunks: the role, the text as it grows, then the annotations and extras, then [DONE].
-
-    Extractive answers grow word by word. A generated answer is sent once it is checked:
-    the model's raw text may lose sentences in the check, and streamed text cannot be taken back.
-    """
-    cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
-    yield chunk(cid, created, model, {"role": "assistant", "content": ""})
-    partial = (engine or assistant.settings.engine) == "extractive"
-    sent, answer = "", None
-    async for text, final in iterate_in_threadpool(assistant.stream(question, history, engine)):
-        if final is not None:
-            answer, text = final, final.answer
-        if (partial or final is not None) and text.startswith(sent) and len(text) > len(sent):
-            yield chunk(cid, created, model, {"content": text[len(sent):]})
-            sent = text
-    if answer is not None:
-        yield chunk(cid, created, model, answer_fields(answer, link), "stop")
-    yield "data: [DONE]\n\n"
+            "usage": answer.usage.to_json() if answer.usage else None}
 
 
 # -- routes -----------------------------------------------------------------------------
-def _parse(body: object, assistant: Assistant) -> tuple[str, list[tuple[str, str]], str | None, str, bool]:
-    """(question, history, engine, model name, stream) from a request body, or ApiError."""
+def unsupported(body: dict) -> ApiError | None:
+    """The first parameter this server cannot honour, as a 400 naming it (None: all can be honoured)."""
+    if body.get("tools") or body.get("functions"):
+        name = "tools" if body.get("tools") else "functions"
+        return ApiError(400, "Tools and function calling are not supported: answers come from the documents.",
+                        param=name, code="unsupported_parameter")
+    if body.get("tool_choice") not in (None, "none"):
+        return ApiError(400, "tool_choice is not supported (no tools).", param="tool_choice", code="unsupported_parameter")
+    fmt = body.get("response_format")
+    if fmt is not None and not (isinstance(fmt, dict) and fmt.get("type") == "text"):
+        return ApiError(400, "Only text responses are supported: response_format must be {\"type\": \"text\"}.",
+                        param="response_format", code="unsupported_parameter")
+    if body.get("n") not in (None, 1):
+        return ApiError(400, "Only n=1 is supported.", param="n", code="unsupported_parameter")
+    if body.get("logprobs"):
+        return ApiError(400, "logprobs are not supported.", param="logprobs", code="unsupported_parameter")
+    if any(m != "text" for m in body.get("modalities") or []):
+        return ApiError(400, "Only text output is supported.", param="modalities", code="unsupported_parameter")
+    return None
+
+
+def requested_documents(body: dict) -> list[str] | None:
+    """The documents a request limits its answer to: ``documents`` (a list, or one string) in the body, else
+    ``metadata.documents`` (comma-separated); None for all. ApiError for a malformed value."""
+    value, param = body.get("documents"), "documents"
+    metadata = body.get("metadata")
+    if value is None and isinstance(metadata, dict) and metadata.get("documents") is not None:
+        value, param = metadata["documents"], "metadata"
+        value = value.split(",") if isinstance(value, str) else value
+    if value is None:
+        return None
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ApiError(400, "documents must be a list of document ids, file names or globs.", param=param)
+    return [v.strip() for v in value if v.strip()] or None
+
+
+def _parse(body: object, assistant: Assistant) -> StreamRequest:
+    """The request's question, history, engine, documents, model name and usage option, or ApiError."""
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.")
+    refused = unsupported(body)
+    if refused is not None:
+        raise refused
     engine = engine_for(body.get("model"), assistant)
     question, history = conversation(body.get("messages"))
     try:
         check_question(question, assistant.settings)
     except QuestionError as exc:
         raise ApiError(400, f"Cannot ask this: {exc}", param="messages") from exc
-    if body.get("n") not in (None, 1):
-        raise ApiError(400, "Only n=1 is supported.", param="n")
-    return question, history, engine, str(body.get("model") or MODEL), bool(body.get("stream"))
+    documents = requested_documents(body)
+    try:
+        assistant.scope(documents)  # a name that matches no document: 400 now, not an error event later
+    except ScopeError as exc:
+        raise ApiError(400, str(exc), param="documents", code="document_not_found") from exc
+    options = body.get("stream_options")
+    include_usage = bool(isinstance(options, dict) and options.get("include_usage"))
+    return StreamRequest(question, history, engine, documents, str(body.get("model") or MODEL), include_usage)
 
 
 def openai_router(assistant: Assistant, access: Access) -> APIRouter:
@@ -214,28 +244,34 @@ def openai_router(assistant: Assistant, access: Access) -> APIRouter:
 
     @router.post("/chat/completions", include_in_schema=False)
     async def chat_completions(request: Request):
+        try:
+            return await _chat_completions(request)
+        except ApiError as exc:
+            return exc.response()
+        except Exception as exc:  # noqa: BLE001 - an unexpected failure still answers in OpenAI's shape
+            log.exception("chat completion failed")
+            return ApiError(500, f"The answer failed: {type(exc).__name__}: {exc}", "server_error").response()
+
+    async def _chat_completions(request: Request):
         if not access.request_ok(request):
             return UNAUTHORISED.response()
         try:
             body = await request.json()
-        except ValueError:
-            return ApiError(400, "The request body is not valid JSON.").response()
-        try:
-            question, history, engine, model, stream = _parse(body, assistant)
-        except ApiError as exc:
-            return exc.response()
+        except ValueError as exc:
+            raise ApiError(400, "The request body is not valid JSON.") from exc
+        asked = _parse(body, assistant)
         base = str(request.base_url)
 
         def link(c: Citation) -> str:
             return source_link(base, c.doc_id, c.sentence_start, c.sentence_end, access)
 
-        if stream:
-            return StreamingResponse(stream_events(assistant, question, history, engine, model, link),
-                                     media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        if body.get("stream"):
+            return EventSourceResponse(stream_events(assistant, asked, link, cited_title), sep="\n",
+                                       ping=assistant.settings.api_keepalive, headers={"Cache-Control": "no-cache"})
         try:
-            answer = await run_in_threadpool(assistant.ask, question, history, engine)
+            answer = await run_in_threadpool(assistant.ask, asked.question, asked.history, asked.engine, asked.documents)
         except QuestionError as exc:
-            return ApiError(400, f"Cannot ask this: {exc}", param="messages").response()
-        return JSONResponse(completion(answer, model, link))
+            raise ApiError(400, f"Cannot ask this: {exc}", param="messages") from exc
+        return JSONResponse(completion(answer, asked.model, link))
 
     return router

@@ -128,6 +128,8 @@ def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) ->
                 '<details class="rag-sources rag-nearest"><summary>Nearest passages '
                 f'({len(answer.nearest)}) &mdash; not an answer</summary><ol>{items}</ol></details>'
             )
+        if getattr(answer, "note", ""):
+            parts.append(f'<p class="rag-note">{esc(answer.note)}</p>')
         parts.append("</div>")
         return "".join(parts)
     numbers = {c.n for c in answer.citations}
@@ -142,8 +144,16 @@ def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) ->
         f'<div class="rag-text">{body}</div>'
         + (f'<p class="rag-note">{esc(note)}</p>' if note else "")
         + f'<details class="rag-sources" open><summary>{len(answer.citations)} {label}</summary><ol>{items}</ol></details>'
-        "</div>"
+        + ACTIONS
+        + "</div>"
     )
+
+
+# A finished answer's own copy link: ui/app.js copies the answer's text and its sources as plain text (Gradio's
+# copy button would copy the message's HTML).
+ACTIONS = ('<p class="rag-actions"><a class="rag-copy" href="#" role="button" '
+           'title="Copy the answer and its sources as text">Copy</a></p>')
+STOPPED = "Stopped before the answer was complete."
 
 
 def partial_html(text: str) -> str:
@@ -151,9 +161,25 @@ def partial_html(text: str) -> str:
     return f'<div class="rag-answer rag-streaming"><div class="rag-text">{answer_body(text)}</div></div>'
 
 
+def stopped_html(streaming: str) -> str:
+    """An answer the user stopped while it streamed in (``streaming``: its partial_html), marked as such."""
+    marked = streaming.replace("rag-answer rag-streaming", "rag-answer rag-stopped", 1)
+    at = marked.rfind("</div>")
+    return marked[:at] + f'<p class="rag-note rag-stopped-note">{esc(STOPPED)}</p>' + marked[at:] if at >= 0 else marked
+
+
 def user_html(question: str) -> str:
     return f'<div class="rag-question">{esc(question)}</div>'
 
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(message_html: str) -> str:
+    """The text of a chat message built here (a question, or an answer's text without its sources)."""
+    text = message_html.split('<details class="rag-sources', 1)[0]  # an answer's sources are not its text
+    text = text.replace("<br>", "\n").replace("</p>", "\n").replace("</li>", "\n")
+    return html.unescape(_TAG.sub("", text)).strip()
 
 def status_markdown(manifest: dict, engine: str) -> str:
     """One status line: model, documents, passages, build time, engine."""

@@ -44,7 +44,7 @@ def browser_secret(data_dir: Path) -> str:
     return key
 
 
-def _message(message: object) -> dict | None:
+def message_dict(message: object) -> dict | None:
     """A chat message as {"role", "content": HTML}; the Chatbot hands its messages back with the
     content as a list of text parts. None for anything else."""
     if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
@@ -58,7 +58,7 @@ def _message(message: object) -> dict | None:
 
 def saved_chat(messages: list | None, history: list | None) -> dict:
     """What the browser keeps of a conversation: its newest messages and the turns follow-ups need."""
-    kept = [m for m in map(_message, list(messages or [])[-SAVED_MESSAGES:]) if m]
+    kept = [m for m in map(message_dict, list(messages or [])[-SAVED_MESSAGES:]) if m]
     return {"messages": kept, "history": list(history or [])[-(SAVED_MESSAGES // 2):]}
 
 
@@ -66,7 +66,7 @@ def restored_chat(saved: object) -> tuple[list, list]:
     """(messages, history) from what the browser kept; anything malformed gives an empty chat."""
     if not isinstance(saved, dict):
         return [], []
-    messages = [m for m in map(_message, saved.get("messages") or []) if m]
+    messages = [m for m in map(message_dict, saved.get("messages") or []) if m]
     history = [[str(pair[0]), str(pair[1])] for pair in saved.get("history") or []
                if isinstance(pair, (list, tuple)) and len(pair) == 2]
     return messages, history

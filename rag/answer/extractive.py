@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..search.retrieval import Evidence, Hit, Retriever
+from ..search.scope import Scope, active_scope
 from ..settings import Settings
 from . import cite
 from .analysis import QuestionAnalysis, analyze
@@ -71,11 +72,12 @@ class ExtractiveEngine:
         readings = read_evidence(evidence, self.index, reader, query, s.reader_passages)
         return Asked(question, query, a, qvec, hits, evidence, readings)
 
-    def retrieve(self, query: str, passages: int) -> tuple[np.ndarray, list[Hit], list[Evidence]]:
-        """The query vector, the top ``passages`` passages and their evidence sentences."""
+    def retrieve(self, query: str, passages: int, scope: Scope | None = None) -> tuple[np.ndarray, list[Hit], list[Evidence]]:
+        """The query vector, the top ``passages`` passages and their evidence sentences, from ``scope``'s documents
+        only (default: the scope of the question being answered, rag.search.scope)."""
         r = self.retriever
         qvec = r.embedder.encode_query(query)
-        hits = r.search(query, k=passages, qvec=qvec)
+        hits = r.search(query, k=passages, qvec=qvec, scope=scope or active_scope())
         return qvec, hits, r.evidence(query, hits, qvec=qvec)
 
     def assess(self, asked: Asked) -> Assessment:

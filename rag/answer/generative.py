@@ -9,6 +9,8 @@ every sentence is checked against the passages it cites (rag.answer.citecheck).
 * When the model is unreachable, times out, or writes nothing usable (nothing at
   all, or in strict mode nothing supported), the user gets the extractive answer
   with a note saying why: a grounded answer or a refusal, never a hang or a crash.
+* A question limited to some documents (a rag.search.scope.Scope) gives the model
+  passages of those documents only, and a fallback answer comes from them too.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..search.scope import Scope, within
 from ..settings import Settings
 from . import citecheck
 from .extractive import ExtractiveEngine
 from .llm import ChatModel, LLMError
-from .types import Answer, AnswerSentence, Span
+from .types import Answer, AnswerSentence, Span, Usage
 
 SYSTEM_PROMPT = (
     "You answer questions using only the numbered sources given between <sources> and </sources>. "
@@ -62,7 +65,8 @@ def build_messages(question: str, sources: list[str]) -> list[dict]:
     ]
 
 
-def condense_question(model: ChatModel, history: list[tuple[str, str]], question: str, fallback: str) -> str:
+def condense_question(model: ChatModel, history: list[tuple[str, str]], question: str, fallback: str,
+                      usage: Usage | None = None) -> str:
     """The follow-up ``question`` rewritten by the model as a standalone question.
 
     ``fallback`` (the rule-based rewrite) is used when the model fails or replies with
@@ -76,7 +80,7 @@ def condense_question(model: ChatModel, history: list[tuple[str, str]], question
         {"role": "user", "content": f"Conversation:\n{turns}\n\nLast message: {question}\n\nStandalone question:"},
     ]
     try:
-        reply = "".join(model.stream_chat(messages)).strip().strip('"').strip()
+        reply = "".join(model.stream_chat(messages, usage)).strip().strip('"').strip()
     except LLMError:
         return fallback
     if not reply or "\n" in reply or len(reply) > max(200, 3 * len(question)) or NO_ANSWER in reply.upper():
@@ -141,18 +145,21 @@ def compose(engine: ExtractiveEngine, question: str, standalone: str, raw: str, 
     return Composed(answer, checked)
 
 
-def _fallback(engine: ExtractiveEngine, question: str, standalone: str, note: str) -> Answer:
-    answer = engine.answer(question, standalone)
+def _fallback(engine: ExtractiveEngine, question: str, standalone: str, note: str, scope: Scope | None) -> Answer:
+    with within(scope):
+        answer = engine.answer(question, standalone)
     answer.note = note + (" The sources don't answer it either." if answer.refused else " This answer is quoted from the sources.")
     return answer
 
 
 def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings, question: str,
-                  standalone: str) -> Iterator[tuple[str, Answer | None]]:
-    """Yield the generated text as it grows, then (final text, Answer)."""
+                  standalone: str, scope: Scope | None = None, usage: Usage | None = None) -> Iterator[tuple[str, Answer | None]]:
+    """Yield the generated text as it grows, then (final text, Answer); from ``scope``'s documents only, when
+    given. ``usage`` gets the model call counted in (rag.answer.llm.ChatModel.stream_chat)."""
     # the extractive engine's decision first: a request, no evidence, or the learned decision refusing
-    asked = engine.prepare(question, standalone)
-    assessed = None if isinstance(asked, Answer) else engine.assess(asked)
+    with within(scope):
+        asked = engine.prepare(question, standalone)
+        assessed = None if isinstance(asked, Answer) else engine.assess(asked)
     if assessed is None or not assessed.decision.answer:
         refusal = asked if isinstance(asked, Answer) else engine.refuse(question, standalone, asked.evidence, asked.analysis)
         refusal.engine = model.name
@@ -163,15 +170,15 @@ def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings
     messages = build_messages(standalone, [engine.retriever.index.passages[p].text for p in pids])
     raw = ""
     try:
-        for piece in model.stream_chat(messages):
+        for piece in model.stream_chat(messages, usage):
             raw += piece
             yield raw, None
     except LLMError as exc:
-        answer = _fallback(engine, question, standalone, f"The model did not answer ({exc}).")
+        answer = _fallback(engine, question, standalone, f"The model did not answer ({exc}).", scope)
         yield answer.answer, answer
         return
     if not raw.strip():
-        answer = _fallback(engine, question, standalone, "The model's reply was empty.")
+        answer = _fallback(engine, question, standalone, "The model's reply was empty.", scope)
         yield answer.answer, answer
         return
     if NO_ANSWER in raw.upper() and len(raw.strip()) < len(NO_ANSWER) + 20:
@@ -181,7 +188,8 @@ def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings
         return
     composed = compose(engine, question, standalone, raw, pids, settings, model.name)
     if not any(s.supported for s in composed.answer.sentences) and (settings.strict or not composed.answer.sentences):
-        answer = _fallback(engine, question, standalone, "No sentence of the model's answer is supported by the sources.")
+        answer = _fallback(engine, question, standalone, "No sentence of the model's answer is supported by the sources.",
+                           scope)
         yield answer.answer, answer
         return
     yield composed.answer.answer, composed.answer

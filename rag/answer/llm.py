@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 
 from ..settings import Settings
+from .types import Usage, word_count
 
 LLM_ENGINES = ("openai", "ollama", "llamacpp", "llama-index")
 
@@ -29,23 +30,33 @@ class LLMError(Exception):
 class ChatModel:
     """A llama-index LLM with a name, a lock where the model is in-process, and errors as LLMError."""
 
-    def __init__(self, engine: str, llm, name: str, serialise: bool = False):
+    def __init__(self, engine: str, llm, name: str, serialise: bool = False, tokenize=None):
         self.engine = engine
         self.llm = llm
         self.name = name
         # one llama.cpp context: the web chat's concurrent answers take turns
         self._lock = threading.Lock() if serialise else None
+        # tokenize(messages, reply) -> (prompt tokens, reply tokens), for a model whose tokenizer is at hand
+        self._tokenize = tokenize
 
-    def stream_chat(self, messages: list[dict]) -> Iterator[str]:
-        """Yield the reply's text in pieces as the model produces them (length and temperature are set on the model)."""
+    def stream_chat(self, messages: list[dict], usage: Usage | None = None) -> Iterator[str]:
+        """Yield the reply's text in pieces as the model produces them (length and temperature are set on the model).
+
+        ``usage``, when given, gets this call's prompt and reply counted in (rag.answer.types.Usage): by the
+        model's tokenizer, or as the server reported them, or else in words. A reply cut short (the caller
+        stopped reading, or the model failed) is counted as far as it came.
+        """
         from llama_index.core.llms import ChatMessage
 
         chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
+        reply, reported = [], None
         if self._lock is not None:
             self._lock.acquire()
         try:
             for response in self.llm.stream_chat(chat):
+                reported = reported_usage(response) or reported
                 if response.delta:
+                    reply.append(response.delta)
                     yield response.delta
         except LLMError:
             raise
@@ -54,6 +65,35 @@ class ChatModel:
         finally:
             if self._lock is not None:
                 self._lock.release()
+            if usage is not None:
+                self._count(usage, messages, "".join(reply), reported)
+
+    def _count(self, usage: Usage, messages: list[dict], reply: str, reported: tuple[int, int] | None) -> None:
+        if reported is not None:
+            usage.add(*reported, "tokens")
+            return
+        if self._tokenize is not None:
+            try:
+                usage.add(*self._tokenize(messages, reply), "tokens")
+                return
+            except Exception:  # noqa: BLE001 - counting must never cost the answer; words instead
+                pass
+        usage.add(sum(word_count(m["content"]) for m in messages), word_count(reply), "words")
+
+
+def reported_usage(response) -> tuple[int, int] | None:
+    """(prompt, completion) tokens a streamed llama-index ChatResponse reports, if any: an OpenAI-compatible
+    server's usage chunk (asked for with stream_options), or Ollama's final prompt_eval_count / eval_count."""
+    counts = response.additional_kwargs or {}
+    if counts.get("prompt_tokens") or counts.get("completion_tokens"):
+        return int(counts.get("prompt_tokens") or 0), int(counts.get("completion_tokens") or 0)
+    raw = response.raw
+    if isinstance(raw, dict) and "eval_count" in raw:
+        return int(raw.get("prompt_eval_count") or 0), int(raw["eval_count"] or 0)
+    found = getattr(raw, "usage", None)
+    if found is not None and getattr(found, "completion_tokens", None) is not None:
+        return int(found.prompt_tokens or 0), int(found.completion_tokens or 0)
+    return None
 
 
 def _openai(settings: Settings) -> ChatModel:
@@ -66,6 +106,8 @@ def _openai(settings: Settings) -> ChatModel:
         api_key=settings.openai_api_key or "not-needed", is_chat_model=True,
         context_window=settings.llm_context, max_tokens=settings.llm_max_tokens,
         temperature=settings.llm_temperature, timeout=settings.llm_timeout, max_retries=0,
+        # servers that support it (llama.cpp's llama-server, vLLM, OpenAI) then report the tokens used
+        additional_kwargs={"stream_options": {"include_usage": True}},
     )
     return ChatModel("openai", llm, label("openai", settings))
 
@@ -118,7 +160,15 @@ def _llamacpp(settings: Settings) -> ChatModel:
         model["formatter"] = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
         # stop at the end-of-turn marker too, not only at EOS
         llm.generate_kwargs["stop"] = [eos] if eos else []
-    return ChatModel("llamacpp", llm, label("llamacpp", settings), serialise=True)
+
+    def tokenize(messages: list[dict], reply: str) -> tuple[int, int]:
+        from llama_index.core.llms import ChatMessage
+
+        prompt = messages_to_prompt([ChatMessage(role=m["role"], content=m["content"]) for m in messages])
+        return (len(raw.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)),
+                len(raw.tokenize(reply.encode("utf-8"), add_bos=False)))
+
+    return ChatModel("llamacpp", llm, label("llamacpp", settings), serialise=True, tokenize=tokenize)
 
 
 def wrap_llm(llm, name: str | None = None, serialise: bool = False) -> ChatModel:

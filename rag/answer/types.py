@@ -72,6 +72,39 @@ class AnswerSentence:
 
 
 @dataclass
+class Usage:
+    """What answering cost, as OpenAI's ``usage`` reports it.
+
+    ``counted`` says in what: "tokens" when the LLM's own tokenizer counted them (the
+    in-process GGUF's, or what the model server reported), "words" otherwise: the extractive
+    engine (no model: the question's and the answer's words), and LLM servers that report no
+    usage (whitespace-separated words of the prompt messages and of the reply).
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    counted: str = "tokens"
+
+    def add(self, prompt: int, completion: int, counted: str) -> None:
+        """Count one more model call (a sum of token counts and word counts is "mixed")."""
+        if self.prompt_tokens or self.completion_tokens:
+            self.counted = self.counted if self.counted == counted else "mixed"
+        else:
+            self.counted = counted
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+
+    def to_json(self) -> dict:
+        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "total_tokens": self.prompt_tokens + self.completion_tokens, "counted": self.counted}
+
+
+def word_count(text: str) -> int:
+    """Whitespace-separated words: the unit of usage when no tokenizer counts."""
+    return len(text.split())
+
+
+@dataclass
 class Answer:
     """An answer with its citations; ``nearest`` lists passages shown with a refusal (not an answer).
 
@@ -92,6 +125,8 @@ class Answer:
     short_answer: str | None = None
     # generated answers: ALCE-style figures of the model's own citations (rag.answer.citecheck.Checked)
     check: object | None = field(default=None, repr=False)
+    # what the answer cost (Assistant.ask/stream fill it in): model tokens, or words for the extractive engine
+    usage: Usage | None = field(default=None, repr=False)
 
     def to_json(self) -> dict:
         return {"answer": self.answer, "refused": self.refused, "citations": [c.to_json() for c in self.citations],

@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..settings import Settings
-from ..store import vector_store
+from ..store import milvus_store, vector_store
 from ..store.dirs import (
     build_lock,
     finish_build,
@@ -167,6 +167,7 @@ def write_index(
     ``with_sentences=False`` skips sentence vectors (retrieval-only indexes for
     benchmarks); answers then score evidence by the passage vector and words.
     """
+    milvus_store.configure(settings)  # a Milvus server's token, and the database new collections go to
     job = BuildJob(settings, sources, skipped if skipped is not None else [], old_added or {}, list(excluded or []),
                    progress or _no_progress, show_progress, t0 or time.time())
     backend, graph = planned_backend(settings, embedder)

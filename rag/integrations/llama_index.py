@@ -7,8 +7,16 @@
   (``sentence_start``, ``sentence_end``, ``sentence``) and where that sentence is in the
   original (``page``, ``page_end``, ``section``; None when unknown). It plugs into llama-index's own
   ``RetrieverQueryEngine``, ``QueryFusionRetriever``, postprocessors and agents.
+  ``filters=`` (``MetadataFilters`` on ``doc_id`` / ``source``) or ``documents=`` limit it to
+  some documents, filtered before ranking.
 * :class:`CitedQueryEngine` - a ``CustomQueryEngine`` whose ``Response`` is the cited
-  answer (with [n] markers) and whose ``source_nodes`` are its citations, node n for [n].
+  answer (with [n] markers) and whose ``source_nodes`` are its citations, node n for [n];
+  ``streaming=True`` gives a streaming response (an LLM's tokens as it writes them).
+* :class:`~rag.integrations.llama_chat.CitedChatEngine` - a chat engine whose turns keep
+  their citations, follow-ups resolved as in the web chat.
+
+Everything has an async form that runs the work in a worker thread, off the event loop
+(``aretrieve``, ``aquery``, ``achat``), so an async application answers many at once.
 * :func:`cited_assistant` - an :class:`~rag.assistant.Assistant` whose generated answers
   come from any llama-index ``LLM`` object, with every citation checked as for the
   built-in engines.
@@ -23,11 +31,12 @@ their own documents and model, without going through the CLI or the web server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from llama_index.core.base.response.schema import Response
+from llama_index.core.base.response.schema import AsyncStreamingResponse, Response, StreamingResponse
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.query_engine import CustomQueryEngine
@@ -40,6 +49,7 @@ from llama_index.core.schema import (
     RelatedNodeInfo,
     TextNode,
 )
+from llama_index.core.vector_stores.types import MetadataFilters
 
 from ..answer.types import Answer, Citation
 from ..assistant import Assistant
@@ -47,6 +57,7 @@ from ..ingest.build import BuildReport, write_index
 from ..ingest.sources import clean_text
 from ..settings import Settings
 from ..store.documents import Document, content_id
+from .llama_filters import filtered_documents
 from .passage_search import AssistantSearch
 
 # The engine name a caller's own LLM answers under (Assistant(..., llm=) answers every LLM engine with it).
@@ -97,23 +108,45 @@ def citation_node(c: Citation) -> NodeWithScore:
     return NodeWithScore(node=node, score=c.score)
 
 
+def chosen_documents(assistant: Assistant, filters: MetadataFilters | None, documents: list[str] | None) -> list[str] | None:
+    """The documents an answer or search is limited to: ``documents`` (ids, file names or globs) or the ids
+    ``filters`` select in the current index (possibly none); None for all. Not both."""
+    if filters is not None and documents is not None:
+        raise ValueError("give filters or documents, not both")
+    if filters is None:
+        return documents
+    return filtered_documents(filters, assistant.index.documents)
+
+
 class CitedRetriever(BaseRetriever):
     """A llama-index retriever over a built index: the top passages, each with its best supporting sentence.
 
     ``CitedRetriever(index_dir="index")`` loads the index (the model it was built with is
     checked); ``assistant=`` shares an already loaded :class:`Assistant` instead and follows
     its rebuilds. Scores are the fused dense + BM25 retrieval scores (0..1, higher is better).
+    ``filters`` (``MetadataFilters`` on ``doc_id`` / ``source``, rag/integrations/llama_filters.py) or
+    ``documents`` (ids, file names or globs) search only those documents; filters that select
+    none find nothing. ``aretrieve`` searches in a worker thread.
     """
 
     def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, top_k: int = 5,
-                 embedder: Any = None, assistant: Assistant | None = None, **kwargs: Any):
+                 embedder: Any = None, assistant: Assistant | None = None, filters: MetadataFilters | None = None,
+                 documents: list[str] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.assistant = assistant or cited_assistant(index_dir, settings, embedder=embedder)
         self.top_k = top_k
+        self.filters, self.documents = filters, documents
+        chosen_documents(self.assistant, filters, documents)  # a bad filter fails here, not at the first query
         self._search = AssistantSearch(self.assistant)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [citation_node(c) for c in self._search.search(query_bundle.query_str, self.top_k)]
+        chosen = chosen_documents(self.assistant, self.filters, self.documents)
+        if chosen == []:
+            return []
+        return [citation_node(c) for c in self._search.search(query_bundle.query_str, self.top_k, chosen)]
+
+    async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return await asyncio.to_thread(self._retrieve, query_bundle)
 
 
 class CitedQueryEngine(CustomQueryEngine):
@@ -123,27 +156,145 @@ class CitedQueryEngine(CustomQueryEngine):
     (see :func:`citation_node`); ``metadata`` holds the rest of ``Answer.to_json()``
     (``refused``, ``sentences``, ``engine``, ``note``, ``question_type``, ``short_answer``,
     ``citations``). A refusal has no source nodes. ``llm=`` (any llama-index LLM) makes the
-    answers generated, each sentence checked against the passages it cites.
+    answers generated, each sentence checked against the passages it cites. ``filters`` /
+    ``documents`` limit the answers to some documents (see :class:`CitedRetriever`).
+
+    ``streaming=True``: ``query`` gives a :class:`CitedStreamingResponse` (``aquery`` an async one)
+    whose generator yields an LLM's text as it is written (the extractive answer in one piece);
+    once it is consumed, ``str(response)`` and ``get_response()`` are the checked answer and
+    ``source_nodes`` / ``metadata`` are filled in. ``aquery`` answers in a worker thread.
     """
 
     engine: str | None = None
+    streaming: bool = False
+    documents: list[str] | None = None
+    filters: MetadataFilters | None = None
     _assistant: Assistant = PrivateAttr()
 
     def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, llm: Any = None,
-                 engine: str | None = None, embedder: Any = None, assistant: Assistant | None = None, **kwargs: Any):
-        super().__init__(engine=engine, **kwargs)
+                 engine: str | None = None, embedder: Any = None, assistant: Assistant | None = None,
+                 streaming: bool = False, documents: list[str] | None = None, filters: MetadataFilters | None = None,
+                 **kwargs: Any):
+        super().__init__(engine=engine, streaming=streaming, documents=documents, filters=filters, **kwargs)
         self._assistant = assistant or cited_assistant(index_dir, settings, llm=llm, embedder=embedder)
+        chosen_documents(self._assistant, filters, documents)
 
     @property
     def assistant(self) -> Assistant:
         return self._assistant
 
+    def _chosen(self) -> list[str] | None:
+        return chosen_documents(self._assistant, self.filters, self.documents)
+
     def ask(self, question: str, history: list[tuple[str, str]] | None = None) -> Response:
         """The cited answer to ``question`` after ``history`` ([user, assistant] pairs), as a Response."""
-        return answer_response(self._assistant.ask(question, history, self.engine))
+        chosen = self._chosen()
+        if chosen == []:
+            return answer_response(nothing_chosen(question))
+        return answer_response(self._assistant.ask(question, history, self.engine, chosen))
 
-    def custom_query(self, query_str: str) -> Response:
-        return self.ask(query_str)
+    def custom_query(self, query_str: str) -> Response | StreamingResponse:
+        if not self.streaming:
+            return self.ask(query_str)
+        response = CitedStreamingResponse(response_gen=None)
+        response.response_gen = response.follow(self._answers(query_str))
+        return response
+
+    async def acustom_query(self, query_str: str) -> Response | AsyncStreamingResponse:
+        if not self.streaming:
+            return await asyncio.to_thread(self.ask, query_str)
+        response = CitedAsyncStreamingResponse(response_gen=None)
+        response.response_gen = response.follow(in_threads(self._answers(query_str)))
+        return response
+
+    def _answers(self, question: str) -> Iterator[tuple[str, Answer | None]]:
+        chosen = self._chosen()
+        if chosen == []:
+            return iter([(REFUSAL_TEXT, nothing_chosen(question))])
+        return self._assistant.stream(question, None, self.engine, chosen, replay=False)
+
+
+REFUSAL_TEXT = "The chosen documents don't answer this question."
+
+
+def nothing_chosen(question: str) -> Answer:
+    """The answer when the filters select no document: a refusal saying so."""
+    return Answer(question, REFUSAL_TEXT, True, note="The filters select no indexed document.")
+
+
+class AnswerFollower:
+    """Turns the Assistant's stream into text deltas, and keeps the final Answer to fill in the response."""
+
+    answer: Answer | None = None
+    _shown = ""
+
+    def _delta(self, text: str, final: Answer | None) -> str:
+        """The new text of one item of the stream: the model's reply as it grows, then, when the answer that
+        stands is not that reply checked (a fallback, a refusal, the extractive answer), the answer itself."""
+        if final is not None:
+            self.answer = final
+            return ("\n\n" if self._shown else "") + final.answer if final.check is None or not self._shown else ""
+        if text.startswith(self._shown) and len(text) > len(self._shown):
+            delta, self._shown = text[len(self._shown):], text
+            return delta
+        return ""
+
+    def _finish(self) -> None:
+        done = answer_response(self.answer)
+        self.source_nodes.extend(done.source_nodes)
+        self.metadata = done.metadata
+
+
+class CitedStreamingResponse(AnswerFollower, StreamingResponse):
+    """A StreamingResponse that, once consumed, holds the checked answer, its source nodes and metadata."""
+
+    def follow(self, stream: Iterator[tuple[str, Answer | None]]) -> Iterator[str]:
+        for text, final in stream:
+            delta = self._delta(text, final)
+            if delta:
+                yield delta
+        self._finish()
+
+    def _checked(self) -> None:
+        if self.answer is not None:
+            self.response_txt = self.answer.answer  # the checked answer: its [n] are the source nodes
+
+    def __str__(self) -> str:
+        super().__str__()
+        self._checked()
+        return self.response_txt or "None"
+
+    def get_response(self) -> Response:
+        super().get_response()
+        self._checked()
+        return Response(self.response_txt, self.source_nodes, self.metadata)
+
+    def print_response_stream(self) -> None:
+        super().print_response_stream()
+        self._checked()
+
+
+class CitedAsyncStreamingResponse(AnswerFollower, AsyncStreamingResponse):
+    """The async form of :class:`CitedStreamingResponse`: the answer is computed in a worker thread."""
+
+    async def follow(self, stream: AsyncIterator[tuple[str, Answer | None]]) -> AsyncIterator[str]:
+        async for text, final in stream:
+            delta = self._delta(text, final)
+            if delta:
+                yield delta
+        self._finish()
+        self.response_txt = self.answer.answer  # the checked answer, once the stream is consumed
+
+
+async def in_threads(stream: Iterator) -> AsyncIterator:
+    """The items of a blocking generator, each computed in a worker thread (the event loop stays free)."""
+    done = object()
+    try:
+        while (item := await asyncio.to_thread(next, stream, done)) is not done:
+            yield item
+    finally:
+        if hasattr(stream, "close"):  # stopped early: the generator is closed, so a model stops writing
+            await asyncio.to_thread(stream.close)
 
 
 def answer_response(answer: Answer) -> Response:
@@ -222,8 +373,11 @@ class LocalEmbedding(BaseEmbedding):
 
 
 __all__ = [
+    "CitedAsyncStreamingResponse",
+    "CitedChatEngine",
     "CitedQueryEngine",
     "CitedRetriever",
+    "CitedStreamingResponse",
     "LocalEmbedding",
     "answer_response",
     "build_from_documents",
@@ -231,3 +385,11 @@ __all__ = [
     "cited_assistant",
     "to_document",
 ]
+
+
+def __getattr__(name: str):
+    if name == "CitedChatEngine":  # in its own module (rag/integrations/llama_chat.py), which imports this one
+        from .llama_chat import CitedChatEngine
+
+        return CitedChatEngine
+    raise AttributeError(name)

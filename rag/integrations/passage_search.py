@@ -11,10 +11,12 @@ sentence that best supports the query (scored by :meth:`Retriever.evidence`).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..answer.types import Citation
 from ..search.retrieval import Retriever
+from ..search.scope import Scope, resolve_scope
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -22,8 +24,9 @@ if TYPE_CHECKING:
 MAX_PASSAGES = 50  # the most passages one search returns: evidence scores every sentence of each
 
 
-def cited_passages(retriever: Retriever, query: str, k: int = 5) -> list[Citation]:
-    """The top ``k`` passages for ``query``, best first, numbered 1..k, with their best sentence.
+def cited_passages(retriever: Retriever, query: str, k: int = 5, scope: Scope | None = None) -> list[Citation]:
+    """The top ``k`` passages for ``query`` (of ``scope``'s documents only, when given), best first, numbered
+    1..k, with their best sentence.
 
     The score is the passage's fused retrieval score (dense + BM25, higher is better);
     ``sentence_start``/``sentence_end`` are the offsets, in the document's clean text, of
@@ -34,7 +37,7 @@ def cited_passages(retriever: Retriever, query: str, k: int = 5) -> list[Citatio
     if not query or k == 0:
         return []
     qvec = retriever.embedder.encode_query(query)
-    hits = retriever.search(query, k=k, qvec=qvec)
+    hits = retriever.search(query, k=k, qvec=qvec, scope=scope)
     best: dict[int, tuple[int, int]] = {}
     for ev in retriever.evidence(query, hits, qvec=qvec, passages=len(hits)):  # best supporting first
         best.setdefault(ev.pid, (ev.start, ev.end))
@@ -67,6 +70,9 @@ class AssistantSearch:
                 self._retriever = Retriever(index, self.assistant.embedder, self.assistant.settings)
             return self._retriever
 
-    def search(self, query: str, k: int = 5) -> list[Citation]:
-        """:func:`cited_passages` over the current index."""
-        return cited_passages(self.retriever(), query, k)
+    def search(self, query: str, k: int = 5, documents: Sequence[str] | None = None) -> list[Citation]:
+        """:func:`cited_passages` over the current index, from the ``documents`` named (ids, file names or
+        globs, rag.search.scope; None: all), or ScopeError."""
+        retriever = self.retriever()
+        index = retriever.index
+        return cited_passages(retriever, query, k, resolve_scope(index.documents, index.passages.of_document, documents))

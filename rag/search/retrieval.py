@@ -1,4 +1,10 @@
-"""Hybrid retrieval (dense + BM25, fused) and sentence-level evidence scoring."""
+"""Hybrid retrieval (dense + BM25, fused) and sentence-level evidence scoring.
+
+A search may be limited to some documents (a :class:`~rag.search.scope.Scope`): both the
+dense search and BM25 then rank only the chosen passages (the vector store filters its own
+search, BM25 scores are masked before the top ``k`` are taken), so the chosen documents get
+their full share of candidates however large the rest of the corpus is.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import numpy as np
 from ..settings import Settings
 from ..store.index import Index
 from ..text.terms import terms
+from .scope import Scope
 
 
 @dataclass(frozen=True)
@@ -111,27 +118,38 @@ class Retriever:
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._idf_unseen)
 
-    def dense_scores(self, qvec: np.ndarray, k: int) -> dict[int, float]:
-        k = min(k, self.index.dense.ntotal)
+    def dense_scores(self, qvec: np.ndarray, k: int, scope: Scope | None = None) -> dict[int, float]:
+        """The ``k`` passages nearest to ``qvec`` (of ``scope`` only, when given) and their similarities."""
+        k = min(k, self.index.dense.ntotal if scope is None else scope.passages)
         if k <= 0:
             return {}
-        sims, ids = self.index.dense.search(qvec.reshape(1, -1).astype(np.float32), k)
+        query = qvec.reshape(1, -1).astype(np.float32)
+        if scope is None:
+            sims, ids = self.index.dense.search(query, k)
+        else:
+            sims, ids = self.index.dense.search(query, k, among=scope.ranges)
         return {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
 
-    def bm25_scores(self, query_terms: list[str], k: int) -> dict[int, float]:
+    def bm25_scores(self, query_terms: list[str], k: int, scope: Scope | None = None) -> dict[int, float]:
+        """The ``k`` best BM25 scores above zero (among ``scope``'s passages only, when given)."""
         ids = self.index.bm25.get_tokens_ids(query_terms)
         if not ids:
             return {}
         scores = self.index.bm25.get_scores_from_ids(ids)
+        pids = scope.pids() if scope is not None else None
+        if pids is not None:
+            scores = scores[pids]
         k = min(k, len(scores))
+        if k <= 0:
+            return {}
         top = np.argpartition(-scores, k - 1)[:k]
-        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+        return {int(i if pids is None else pids[i]): float(scores[i]) for i in top if scores[i] > 0}
 
-    def search(self, query: str, k: int = 10, qvec: np.ndarray | None = None) -> list[Hit]:
-        """Top ``k`` passages for ``query`` by fused dense + BM25 ranking."""
+    def search(self, query: str, k: int = 10, qvec: np.ndarray | None = None, scope: Scope | None = None) -> list[Hit]:
+        """Top ``k`` passages for ``query`` by fused dense + BM25 ranking (of ``scope``'s documents only, when given)."""
         qvec = self.embedder.encode_query(query) if qvec is None else qvec
-        dense = self.dense_scores(qvec, self.settings.dense_k)
-        bm25 = self.bm25_scores(terms(query), self.settings.bm25_k)
+        dense = self.dense_scores(qvec, self.settings.dense_k, scope)
+        bm25 = self.bm25_scores(terms(query), self.settings.bm25_k, scope)
         return self.fused_hits(dense, bm25, k)
 
     def fused_hits(self, dense: dict[int, float], bm25: dict[int, float], k: int) -> list[Hit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -89,8 +90,29 @@ class FaissStore:
     def add(self, vectors: np.ndarray) -> None:
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+    def search(self, queries: np.ndarray, k: int, among: Sequence[range] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest ids (of the ranges ``among`` only, when given: FAISS skips the others while it
+        scans, so ranking sees no other vector) and their inner products."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if among is None:
+            return self.index.search(queries, k)
+        import faiss
+
+        among = [r for r in among if len(r)]
+        chosen = sum(len(r) for r in among)
+        if len(among) == 1:
+            selector = faiss.IDSelectorRange(among[0].start, among[0].stop)
+        else:
+            selector = faiss.IDSelectorBatch(np.concatenate([np.arange(r.start, r.stop, dtype=np.int64) for r in among]))
+        if self.info.get("type") in IVF_KINDS:
+            # the chosen vectors are a fraction of each cell: scan proportionally more cells so about as many
+            # chosen vectors are compared as an unfiltered search compares vectors (all cells for a small choice)
+            ivf = faiss.extract_index_ivf(self.index)
+            nprobe = min(ivf.nlist, math.ceil(ivf.nprobe * self.index.ntotal / max(1, chosen)))
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        else:
+            params = faiss.SearchParameters(sel=selector)
+        return self.index.search(queries, k, params=params)
 
     def vectors(self) -> np.ndarray:
         return _faiss_vectors(self.index)

@@ -40,11 +40,13 @@ from .dirs import remove_stale_temp
 from .documents import Document
 from .layout import NOWHERE, DocumentLayout, Place, layouts, read_layout
 from .manifest import (
+    StoreUnreachable,
     check_compatible,
     corrupt,
     current_build,
     read_manifest,
 )
+from .milvus_store import configure as configure_milvus
 from .notes import load_notes
 from .passage_table import PassageTable
 from .vector_store import open_store, stored_passage_vectors
@@ -90,12 +92,15 @@ def load_index(settings: Settings) -> Index:
     """Load the current index under ``settings.index_dir`` and check it matches ``settings``."""
 
     index_dir = Path(settings.index_dir)
+    configure_milvus(settings)  # a Milvus server's token (the manifest names the server and database)
     remove_stale_temp(index_dir)
     manifest = read_manifest(index_dir)
     check_compatible(manifest, settings, index_dir)
     build = current_build(index_dir)
     try:
         index = _read_build(build, manifest)
+    except StoreUnreachable:
+        raise  # the index is fine; its vector store is not reachable (the message says how to fix it)
     except Exception as exc:  # a damaged file makes json, numpy, faiss and bm25s raise almost anything (EOFError, ...)
         raise corrupt(index_dir, f"{type(exc).__name__}: {exc}") from exc
     if index.dense.d != manifest["dim"]:

@@ -39,6 +39,10 @@ class IndexMismatch(IndexError_):
     pass
 
 
+class StoreUnreachable(IndexError_):
+    """The vector store an index records (a Milvus server) cannot be reached or refuses the credentials."""
+
+
 class BuildError(IndexError_):
     pass
 

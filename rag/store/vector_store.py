@@ -14,7 +14,9 @@ Milvus keeps them in a collection of a Milvus server or of a Milvus Lite file. T
 spec (Settings.vector_store, ``--store``) says which:
 
     faiss                  (default) a FAISS file in the build directory
-    milvus://HOST:PORT     a Milvus server or cluster (its proxy's address)
+    milvus://HOST:PORT     a Milvus server or cluster (its proxy's address), over plain http
+    milvus+https://HOST:PORT  the same over TLS (Zilliz Cloud, a server with a certificate); with
+                           a token ($RAG_MILVUS_TOKEN) and a database (milvus_db) where the server needs them
     milvus:///PATH/FILE.db Milvus Lite, a local file (also milvus:relative/file.db)
 
 Only the passage vectors move: texts, sentence vectors and BM25 stay in the build
@@ -39,8 +41,9 @@ from .vectors_base import BLOCK, VectorStore, row_blocks
 def store_spec(value: str | None) -> str:
     """The vector store setting, checked (None: "faiss")."""
     spec = value or "faiss"
-    if spec != "faiss" and not spec.startswith("milvus:"):
-        raise ValueError(f"unknown vector store '{spec}' (use faiss, milvus://HOST:PORT or milvus:///path/to/file.db)")
+    if spec != "faiss" and not spec.startswith(("milvus:", "milvus+http:", "milvus+https:")):
+        raise ValueError(f"unknown vector store '{spec}' (use faiss, milvus://HOST:PORT, milvus+https://HOST:PORT "
+                         "or milvus:///path/to/file.db)")
     return spec
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -55,8 +56,12 @@ class VectorStore(Protocol):
 
     def add(self, vectors: np.ndarray) -> None: ...
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """For each query row, the ``k`` best scores and their ids (-1 where there are fewer hits)."""
+    def search(self, queries: np.ndarray, k: int, among: Sequence[range] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """For each query row, the ``k`` best scores and their ids (-1 where there are fewer hits).
+
+        ``among``: search only these ranges of ids (a question limited to some documents). The store
+        filters while it searches, never after ranking, so the ``k`` best chosen vectors come back.
+        """
         ...
 
     def vectors(self) -> np.ndarray:

@@ -63,6 +63,30 @@ def export_reader(weights: Path, out_dir: Path, max_length: int, stride: int, ba
     return out_dir
 
 
+# The card's licence section: what the weights were trained on, under which licences, and what follows for them.
+LICENCE_SECTION = [
+    "## Licence", "",
+    "| what | licence |", "|---|---|",
+    "| base model: sentence-transformers/all-MiniLM-L6-v2 | Apache-2.0 |",
+    "| SQuAD 2.0 (Rajpurkar, Jia and Liang, 2018): the answer spans and \"no answer\" | CC BY-SA 4.0 |",
+    "| BEIR SciFact (Wadden et al., 2020): claims | CC BY 4.0 |",
+    "| BEIR SciFact: the abstracts they are judged against | ODC-By 1.0 |",
+    "| **these weights** (model.onnx, with tokenizer.json and reader.json) | **CC BY-SA 4.0** |", "",
+    "Weights fitted to SQuAD are treated as an adaptation of it, so they carry SQuAD's licence, "
+    "CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/); LICENSE.md in this folder is the notice. "
+    "For you this means:", "",
+    "- You may use, copy and redistribute the weights, also commercially, if you credit the sources above "
+    "and keep the licence notice with them.",
+    "- Weights you derive from them (a fine-tune, a re-quantised or converted graph) must be shared under "
+    "CC BY-SA 4.0 (or a licence CC lists as compatible) when you distribute them.",
+    "- The licence covers the weights only: rag-cited's code stays Apache-2.0, and the answers the reader helps "
+    "pick are quotes of *your* documents, not covered by it. SciFact's CC BY 4.0 and ODC-By 1.0 ask for "
+    "attribution, given here.",
+    "- To avoid share-alike, set `reader = \"off\"` (rag.toml or $RAG_READER) or train your own reader with "
+    "`rag train-reader` on data whose licence suits you.", "",
+]
+
+
 def write_card(out_dir: Path, training: dict, data: dict, metrics: dict, fp32_metrics: dict | None) -> Path:
     """MODEL_CARD.md: what the reader is, what it was trained on, how well it reads, its licence."""
     def row(name: str, m: dict) -> str:
@@ -94,10 +118,7 @@ def write_card(out_dir: Path, training: dict, data: dict, metrics: dict, fp32_me
         *([row("fp32", fp32_metrics)] if fp32_metrics else []), "",
         "Exact match and F1 are of the best span when the reader must answer (answerable questions). The product's "
         "figures, with retrieval and refusals, are in docs/EVALUATION.md and docs/READER.md.", "",
-        "## Licence", "",
-        "The base model is Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2). The training data are SQuAD 2.0 "
-        "(CC BY-SA 4.0) and BEIR SciFact (claims CC BY 4.0, abstracts ODC-By 1.0); the fine-tuned weights are "
-        "shared under CC BY-SA 4.0, as SQuAD requires of adaptations.", "",
+        *LICENCE_SECTION,
     ]
     path = Path(out_dir) / "MODEL_CARD.md"
     path.write_text("\n".join(lines), encoding="utf-8")
