@@ -15,6 +15,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..search.retrieval import Retriever
+from ..search.scope import active_scope
 from ..store.index import Index
 from ..text import nlp
 from ..text.attribution import TITLES, Statement, name_words
@@ -141,7 +142,9 @@ class SourcesView:
     def statements_of(self, who: str) -> list[tuple[str, Statement]]:
         """(doc_id, statement) for every statement whose speaker shares a name word with ``who``, in document order."""
         hits = sorted({hit for w in name_words(who) for hit in self._by_speaker.get(w, ())})
-        return [(self._doc_order[d], self.statements[self._doc_order[d]][i]) for d, i in hits]
+        scope = active_scope()  # a question about some documents only looks in those (rag.search.scope)
+        return [(self._doc_order[d], self.statements[self._doc_order[d]][i]) for d, i in hits
+                if scope is None or scope.holds(self._doc_order[d])]
 
     def statement_at(self, doc_id: str, start: int) -> Statement | None:
         """The statement holding the sentence that starts at ``start``, if it is attributed."""
@@ -204,7 +207,8 @@ class SourcesView:
         the long form. A name: the first sentence holding its fullest mention, whose short
         answer is that mention with its apposition ("..., the top commander of ...").
         """
-        docs = list(dict.fromkeys(doc_ids + list(self.links)))
+        scope = active_scope()
+        docs = [d for d in dict.fromkeys(doc_ids + list(self.links)) if scope is None or scope.holds(d)]
         letters = acronym_letters(focus)
         for doc_id in docs:
             links = self.links.get(doc_id)
