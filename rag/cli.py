@@ -340,13 +340,19 @@ def _set_up_process(args: argparse.Namespace) -> None:
     set_offline()
 
 
+# The exceptions whose message is for the user, by the module that defines each: a command imports
+# only what it needs (`rag ingest` no answer engine), and a module it never imported raised nothing.
+USER_ERRORS = {"rag.store.manifest": "IndexError_", "rag.assistant": "QuestionError",
+               "rag.search.embedding": "ModelError", "rag.answer.llm": "LLMError"}
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The USER_ERRORS of the modules this run imported."""
+    return tuple(getattr(sys.modules[m], name) for m, name in USER_ERRORS.items() if m in sys.modules)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; user errors become one line on stderr and exit status 2 (1 for internal errors)."""
-    from .answer.llm import LLMError
-    from .assistant import QuestionError
-    from .search.embedding import ModelError
-    from .store.manifest import IndexError_
-
     args = build_parser().parse_args(argv)
     _set_up_process(args)
     if args.command == "ask" and not args.jsonl and not " ".join(args.question).strip():
@@ -354,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (IndexError_, QuestionError, ModelError, LLMError, ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, *_user_errors()) as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -39,7 +39,7 @@ from ..store.dirs import (
 )
 from ..store.documents import Document, Passage
 from ..store.layout import LAYOUT_FILE, layout_line
-from ..store.manifest import BuildError, new_manifest, recorded_sources, write_manifest
+from ..store.manifest import BuildError, current_build, new_manifest, recorded_sources, write_manifest
 from ..store.notes import NOTES_FILE, notes_line
 from ..store.passage_table import PASSAGE_COLUMNS, SENTENCE_COLUMNS
 from ..store.vector_store import PASSAGE_VECTORS_FILE
@@ -48,6 +48,7 @@ from .notes import previous_notes
 from .passages import split_document
 from .sources import DocumentStream, merge_duplicate
 from .spool import KEY_BYTES, RowSpool, TermIds, VectorCache
+from .unchanged import build_checksums, copy_unchanged
 from .vectors import (
     BackendChanged,
     BuildVectors,
@@ -89,6 +90,7 @@ class BuildJob:
     progress: ProgressFn = _no_progress
     show_progress: bool = True
     t0: float = field(default_factory=time.time)
+    stats: dict[str, list[int]] = field(default_factory=dict)  # a DocumentStream's [size, mtime_ns] per file read
 
 
 def build_index(
@@ -117,6 +119,11 @@ def build_index(
         recorded, excluded, old_added = recorded_sources(index_dir)
         sources, excluded = choose_sources(recorded, excluded, paths, add=add, exclude=exclude)
         stream = DocumentStream([Path(s) for s in sources], exclude=set(excluded))
+        same = copy_unchanged(index_dir, settings, sources, excluded, stream, *planned_backend(settings, embedder))
+        if same is not None:  # nothing changed: the current build copied, no file read
+            vectors = same["passages"] + (same["sentences"] if same.get("sentence_vectors") else 0)
+            return BuildReport(current_build(index_dir), len(same["documents"]), same["passages"], 0, vectors,
+                               [(p, r[2]) for p, r in same["unreadable"].items()], time.time() - t0)
         return write_index(stream, sources, settings, skipped=stream.skipped, old_added=old_added, excluded=excluded,
                            embedder=embedder, progress=progress, show_progress=show_progress, t0=t0)
 
@@ -166,7 +173,7 @@ def write_index(
     benchmarks); answers then score evidence by the passage vector and words.
     """
     job = BuildJob(settings, sources, skipped if skipped is not None else [], old_added or {}, list(excluded or []),
-                   progress or _no_progress, show_progress, t0 or time.time())
+                   progress or _no_progress, show_progress, t0 or time.time(), getattr(docs, "stats", {}))
     backend, graph = planned_backend(settings, embedder)
     vectors = BuildVectors(settings, embedder, backend, graph, previous_vectors(settings, backend, graph), with_sentences)
     try:
@@ -190,7 +197,7 @@ def write_build(docs: Iterable[Document], vectors: BuildVectors, job: BuildJob) 
         job.progress(0.88, "Writing index")
         # a Milvus collection is the build's own, named after it: the previous build keeps serving from its own
         dense_info = writer.write_files(job.settings.vector_store, f"rag_{stamp}_{os.getpid()}")
-        write_manifest(tmp, writer.manifest(job, dense_info))
+        write_manifest(tmp, {**writer.manifest(job, dense_info), "checksums": build_checksums(tmp)})
         final = finish_build(tmp, stamp)
     except BaseException:
         if writer is not None:
@@ -374,12 +381,14 @@ class BuildWriter:
                       **self.records[h.doc_id], "added_at": self.records[h.doc_id]["added_at"] or now}
                      for h in self.heads.values()]
         unreadable = {p for p, _ in job.skipped}  # not recorded, so a refresh does not warn about it forever
+        reasons = {p: [*job.stats[p], r] for p, r in job.skipped if p in job.stats}
         v = self.vectors
         return new_manifest(self.settings, backend=v.backend, graph=v.graph, dim=v.dim, dense_index=dense_info,
                             built_at=now, sources=[s for s in job.sources if s not in unreadable],
                             excluded=list(job.excluded), documents=documents, passages=self.spools.passages.rows,
                             sentences=self.spools.sentence_spans.rows, sentence_vectors=v.with_sentences,
-                            sentence_pooling=v.pooling())
+                            sentence_pooling=v.pooling(),
+                            files={p: st for p, st in job.stats.items() if p not in reasons}, unreadable=reasons)
 
     def close(self) -> None:
         self.spools.close()
