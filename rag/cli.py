@@ -199,10 +199,18 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag_ui.app import serve
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .assistant import Assistant
 
     settings = _settings(args)
-    serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth)
+    # the index and models load while the web framework imports: each takes a second or more of a cold
+    # start, and they overlap where either waits on the disk or runs native code (docs/TUNING.md, "Cold start")
+    with ThreadPoolExecutor(1, thread_name_prefix="load") as pool:
+        loading = pool.submit(Assistant, settings)
+        from rag_ui.app import serve
+
+        serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth, loading=loading)
     return 0
 
 

@@ -471,7 +471,7 @@ class DocumentStream:
         self.max_bytes = max_bytes
         # the folders are walked once; every pass reads these files again
         files, self.unlisted = expand_paths(paths)
-        self.files = [f for f in files if str(f.resolve()) not in (exclude or set())]
+        self.files = [f for f in files if str(f.resolve()) not in exclude] if exclude else files
         self.total = len(self.files)
         self.skipped: list[tuple[str, str]] = []
         self.stats: dict[str, list[int]] = {}  # each file's size and mtime_ns, taken just before it was read

@@ -141,4 +141,5 @@ def new_manifest(settings: Settings, *, backend: str, graph: str | None, dim: in
 
 def write_manifest(build: Path, manifest: dict) -> None:
     """Write the manifest, the last file of a build: a build directory without one is incomplete."""
-    (build / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    # compact: json's C encoder runs only without indent (5x faster for a large corpus); `rag info --json` indents
+    (build / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
