@@ -116,10 +116,12 @@ def main() -> None:
     ap.add_argument("tarball")
     ap.add_argument("--docs", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--levers", default="roofline,fusion,static,sessions,batches")
+    ap.add_argument("--levers", default="roofline,steps,fusion,static,sessions,batches,overlap")
     args = ap.parse_args()
     texts, tokens = sample(Path(args.tarball), args.docs)
-    ref = oe.OnnxEncoder(export_dir(), graph="model.onnx").encode(texts)
+    # the fp32 graph's vectors, for the cosine column (the overlap lever compares builds: the product's int8 graph)
+    graph = "model.int8.onnx" if args.levers == "overlap" else "model.onnx"
+    ref = oe.OnnxEncoder(export_dir(), graph=graph).encode(texts) if set(args.levers.split(",")) - {"roofline", "steps"} else None
     rates = roofline.roofline()
     top = roofline.peak(rates)
     per_core = roofline.tokens_per_core_second(top)
@@ -130,6 +132,9 @@ def main() -> None:
     for lever in args.levers.split(","):
         if lever == "roofline":
             write_section("int8_roofline", roofline_table(rates, top, per_core))
+            continue
+        if lever == "steps":
+            write_section("int8_steps", steps_table(per_core))
             continue
         variants = LEVERS[lever]()
         take_turns(variants, texts, args.rounds)
@@ -212,6 +217,50 @@ def overlap() -> list[Variant]:
 
     return [Variant("embedding overlaps reading and splitting (the product's)", builder(True)),
             Variant("one after the other", builder(False))]
+
+
+INT8_GEMM_OPS = {"DynamicQuantizeMatMul", "MatMulIntegerToFloat", "MatMulInteger", "QAttention"}
+
+
+def steps_table(per_core: float, tokens: int = 200, runs: int = 30) -> str:
+    """Where a run of the product's graph goes, op by op: onnxruntime's profile of one single-threaded
+    session embedding a ``tokens``-token passage ``runs`` times."""
+    import collections
+    import json
+    import tempfile
+
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads, opts.log_severity_level = 1, 3
+    opts.enable_profiling, opts.profile_file_prefix = True, str(Path(tempfile.mkdtemp()) / "steps")
+    session = ort.InferenceSession(str(export_dir() / "model.int8.onnx"), opts, providers=["CPUExecutionProvider"])
+    feed = {"input_ids": np.full((1, tokens), 2000, np.int64), "attention_mask": np.ones((1, tokens), np.int64),
+            "token_type_ids": np.zeros((1, tokens), np.int64)}
+    feed = {i.name: feed[i.name] for i in session.get_inputs()}
+    for _ in range(runs):
+        session.run(["embedding"], feed)
+    events = json.loads(Path(session.end_profiling()).read_text())
+    by_op, count = collections.Counter(), collections.Counter()
+    for e in events:
+        if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
+            by_op[e["args"]["op_name"]] += e["dur"] / runs / 1000
+            count[e["args"]["op_name"]] += 1
+    total = sum(by_op.values())
+    gemm = sum(ms for op, ms in by_op.items() if op in INT8_GEMM_OPS)
+    lines = [f"{oe.describe_cpu()}. onnxruntime's profile of the product's int8 graph (after its own graph "
+             f"optimisations), one single-threaded session, a passage of {tokens} tokens, {runs} runs.", "",
+             "| step (op) | nodes | ms per run | share |", "|---|---|---|---|"]
+    for op, ms in by_op.most_common():
+        if ms / total >= 0.005:
+            lines.append(f"| {op} | {count[op] // runs} | {ms:.2f} | {ms / total:.1%} |")
+    ideal = tokens / per_core * 1000  # ms for the int8 GEMMs at the roofline
+    lines += ["", f"All steps: {total:.1f} ms per run = {tokens / total * 1000:,.0f} tokens per core-second, "
+              f"{tokens / total * 1000 / per_core:.0%} of the roofline ({per_core:,.0f}). The int8 GEMMs "
+              f"(DynamicQuantizeMatMul, MatMulIntegerToFloat: each quantises its input, multiplies, rescales) take "
+              f"{gemm:.1f} ms, {gemm / total:.0%} of the run; at the roofline they would take {ideal:.1f} ms. "
+              "Produced by `python experiments/int8_levers.py SCIFACT.tar.gz --levers steps`."]
+    return "\n".join(lines)
 
 
 LEVERS = {"fusion": fusion, "static": static, "sessions": sessions, "batches": batches, "overlap": overlap}
