@@ -434,7 +434,8 @@ class BuildWriter:
                             files={p: st for p, st in job.stats.items() if p not in reasons}, unreadable=reasons)
 
     def close(self) -> None:
-        if self._embedding is not None:  # a window still embedding is abandoned: its vectors are not wanted
+        if self._embedding is not None:  # a window still embedding is abandoned after its chunk: its vectors are not wanted
+            self.vectors.cancelled.set()
             self._embedding.shutdown(wait=False, cancel_futures=True)
         self.spools.close()
 
