@@ -858,8 +858,8 @@ def _why_ingest_missed(iv: dict, like: float) -> str:
                "sentence vectors (the evidence cited answers quote) are pooled from the passages' run. " if pooled else ". ")
             + "With `--sentence-vectors standalone` every sentence is embedded alone as well, which about "
             "doubles what the model reads. A 3× build would need the int8 graph near the roofline of the int8 "
-            "GEMMs (section \"The int8 roofline of this CPU\"); it runs at about 40% of it, the rest going to the "
-            "steps around the GEMMs (fp32 attention, normalisation, quantising activations), and none of the levers "
+            "GEMMs (section \"The int8 roofline of this CPU\"); the int8 GEMMs run near it, but the steps around them "
+            "(fp32 attention, normalisation, GELU) take about half of each run, and none of the levers "
             "measured closed that here: onnxruntime's transformer optimizer, static QDQ u8s8, sessions × threads and "
             "spinning, batches by length (docs/TUNING.md, \"Embedding against the int8 roofline\"). What the "
             "build itself does besides embedding now overlaps the embedding.")
