@@ -122,7 +122,7 @@ def token_count(texts: list[str]) -> int:
 
 
 # -- parts ----------------------------------------------------------------------------------
-def part_backends(corpus, work: Path, res: dict) -> None:
+def part_backends(corpus, work: Path, res: dict, backends: tuple[str, ...] = BACKENDS) -> None:
     from rag.ingest.build import write_index
     from rag.ingest.passages import split_documents
     from rag.search.retrieval import Retriever
@@ -136,7 +136,7 @@ def part_backends(corpus, work: Path, res: dict) -> None:
     tokens = token_count(texts)
     res["scifact"] = {"documents": len(docs), "passages": len(texts), "tokens": tokens, "queries": len(queries)}
     rows = []
-    for backend in BACKENDS:
+    for backend in backends:
         gc.collect()
         t = time.perf_counter()
         emb = Embedder(settings.embed_model, backend=backend)
@@ -189,7 +189,7 @@ def write_corpus_files(docs, folder: Path) -> None:
         (folder / f"{i:05d}.txt").write_text(f"{d.title}\n{d.text}\n", encoding="utf-8")
 
 
-def part_ingest(corpus, work: Path, res: dict) -> None:
+def part_ingest(corpus, work: Path, res: dict, standalone: bool = True) -> None:
     docs = corpus[0]
     files = work / "scifact-files"
     if not files.exists():
@@ -199,7 +199,7 @@ def part_ingest(corpus, work: Path, res: dict) -> None:
     shutil.rmtree(work / "scifact-standalone", ignore_errors=True)
     out = {}
     alone = ["--index-dir", str(work / "scifact-standalone"), "--sentence-vectors", "standalone", str(files)]
-    for label, args in (("first", [str(files)]), ("rebuild", []), ("standalone", alone)):
+    for label, args in (("first", [str(files)]), ("rebuild", []), ("standalone", alone))[: 3 if standalone else 2]:
         log(f"ingest: rag ingest, {label} build (whole process)")
         if label != "standalone":
             args = ["--index-dir", str(index_dir), *args]
@@ -970,6 +970,9 @@ def parse_args() -> tuple[argparse.Namespace, set[str], str]:
     ap.add_argument("--work-dir", help="keep indexes here (default: a temporary folder)")
     ap.add_argument("--sample", type=int, default=300, help="documents in the interleaved part (default 300)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the interleaved part (default 3)")
+    ap.add_argument("--backends", default=",".join(BACKENDS), help="backends of the backends part (default: all; "
+                    "without torch there is no fp32 reference for the nDCG@10 difference)")
+    ap.add_argument("--no-standalone", action="store_true", help="leave out the ingest part's standalone build")
     ap.add_argument("--reuse", action="store_true",
                     help="take the parts already measured in WORK_DIR/results.json from there (the report says which)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"), help="the report ('-': print only)")
@@ -980,7 +983,9 @@ def parse_args() -> tuple[argparse.Namespace, set[str], str]:
     command = "python benchmarks/bench_scale.py" + (f" --skip {args.skip}" if args.skip else "") + \
         (f" --faiss-sizes {args.faiss_sizes}" if args.faiss_sizes != ap.get_default("faiss_sizes") else "") + \
         (f" --queries {args.queries}" if args.queries != 100 else "") + (f" --limit {args.limit}" if args.limit else "") + \
-        (f" --work-dir {args.work_dir} --reuse" if args.reuse else "")
+        (f" --work-dir {args.work_dir} --reuse" if args.reuse else "") + \
+        (f" --backends {args.backends}" if args.backends != ap.get_default("backends") else "") + \
+        (" --no-standalone" if args.no_standalone else "")
     return args, skip, command
 
 
@@ -1021,8 +1026,8 @@ def main() -> int:
     on_disk = json.loads((work / "results.json").read_text()) if (work / "results.json").exists() else {}
     runs = {
         "roofline": lambda: part_roofline(res),
-        "backends": lambda: part_backends(corpus, work, res),
-        "ingest": lambda: part_ingest(corpus, work, res),
+        "backends": lambda: part_backends(corpus, work, res, tuple(b for b in args.backends.split(",") if b)),
+        "ingest": lambda: part_ingest(corpus, work, res, standalone=not args.no_standalone),
         "peer": lambda: part_peer(corpus, work, res, args.queries),
         "interleaved": lambda: part_interleaved(corpus, work, res, args.sample, args.rounds),
         "latency": lambda: part_latency(corpus, work, res, args.queries),
