@@ -408,6 +408,8 @@ class BuildWriter:
         """The build's data files, the passage vectors in the store ``store`` names (a collection
         there named ``name``); returns the manifest's "dense_index" record. What is written is let go."""
         self.collect()
+        if self._embedding is not None:  # every window is in: the embedding thread ends
+            self._embedding.shutdown()
         self.spools.save_rows(self.build, self.vectors.dim)
         (self.build / "words.txt").write_text("\n".join(sorted(self.surface)), encoding="utf-8")
         self.surface = set()
