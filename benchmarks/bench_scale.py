@@ -5,8 +5,11 @@
 
 Parts (each can be skipped with --skip NAME[,NAME]):
 
-  backends   SciFact ingest throughput (documents/s, tokens/s) and nDCG@10 per embedding backend
-  ingest     `rag ingest` of SciFact as files, whole process: first build, then an unchanged rebuild
+  roofline   the int8 GEMM roofline of this CPU (benchmarks/roofline.py): what the embedding is measured against
+  backends   SciFact ingest throughput (documents/s, tokens/s, tokens per CPU-second against the roofline) and
+             nDCG@10 per embedding backend
+  ingest     `rag ingest` of SciFact as files, whole process: first build, then an unchanged rebuild and
+             what each of its parts costs (benchmarks/rebuild_parts.py)
   peer       llama-index's default pipeline on the same corpus (VectorStoreIndex.from_documents +
              HuggingFaceEmbedding with the same model path + SimpleVectorStore): build time, query latency
   interleaved  the same ratios on a sample, the contenders taking turns (fair on a shared machine)
@@ -42,10 +45,13 @@ from rag.eval.dev import load_dev_questions
 from rag.search.embedding import Embedder, resolve_backend, resolve_model, set_offline
 from rag.settings import Settings
 
-PART_KEYS = {"backends": ("backends", "scifact", "seed_vectors_from"), "ingest": ("ingest",), "peer": ("peer",),
+PART_KEYS = {"roofline": ("roofline",), "backends": ("backends", "scifact", "seed_vectors_from"), "ingest": ("ingest",),
+             "peer": ("peer",),
              "interleaved": ("interleaved",), "latency": ("latency_article", "latency_scifact"),
              "coldstart": ("coldstart", "coldstart_auto"), "faiss": ("faiss",), "memory": ("memory",)}
-PARTS = ("backends", "ingest", "peer", "interleaved", "latency", "coldstart", "faiss", "memory")
+PARTS = ("roofline", "backends", "ingest", "peer", "interleaved", "latency", "coldstart", "faiss", "memory")
+# the figures these targets are measured against, from the run before issue 25 (docs/BENCHMARKS.md of 2026-12-05)
+ARTICLE_P50_BEFORE_MS = 9.3
 BACKENDS = ("torch", "onnx", "onnx-int8")
 RAG = [sys.executable, "-m", "rag.cli"]
 
@@ -86,13 +92,14 @@ class Timed:
     """Wraps an embedder and adds up the seconds spent in encode()."""
 
     def __init__(self, inner):
-        self.inner, self.seconds = inner, 0.0
+        self.inner, self.seconds, self.cpu_seconds = inner, 0.0, 0.0
         self.backend, self.dim, self.name = inner.backend, inner.dim, inner.name
 
     def encode(self, texts, **kw):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = self.inner.encode(texts, **kw)
         self.seconds += time.perf_counter() - t
+        self.cpu_seconds += time.process_time() - c  # every thread of the process: the sessions' work
         return out
 
     def encode_query(self, text):
@@ -110,7 +117,7 @@ def token_count(texts: list[str]) -> int:
 
 
 # -- parts ----------------------------------------------------------------------------------
-def part_backends(corpus, work: Path, res: dict) -> None:
+def part_backends(corpus, work: Path, res: dict, backends: tuple[str, ...] = BACKENDS) -> None:
     from rag.ingest.build import write_index
     from rag.ingest.passages import split_documents
     from rag.search.retrieval import Retriever
@@ -124,7 +131,7 @@ def part_backends(corpus, work: Path, res: dict) -> None:
     tokens = token_count(texts)
     res["scifact"] = {"documents": len(docs), "passages": len(texts), "tokens": tokens, "queries": len(queries)}
     rows = []
-    for backend in BACKENDS:
+    for backend in backends:
         gc.collect()
         t = time.perf_counter()
         emb = Embedder(settings.embed_model, backend=backend)
@@ -141,7 +148,8 @@ def part_backends(corpus, work: Path, res: dict) -> None:
         build_s = time.perf_counter() - t
         retriever = Retriever(load_index(s), emb, s)
         scores = score_rankings(rank_all(retriever, queries, id_map), qrels)
-        rows.append({"backend": backend, "load_s": load_s, "embed_s": timed.seconds, "build_s": build_s,
+        rows.append({"backend": backend, "load_s": load_s, "embed_s": timed.seconds, "embed_cpu_s": timed.cpu_seconds,
+                     "build_s": build_s,
                      "docs_per_s": len(docs) / timed.seconds, "tokens_per_s": tokens / timed.seconds,
                      "ndcg_dense": scores["dense"]["ndcg@10"], "ndcg_hybrid": scores["hybrid"]["ndcg@10"]})
         log(f"  {rows[-1]}")
@@ -157,6 +165,18 @@ def part_backends(corpus, work: Path, res: dict) -> None:
     res["backends"] = rows
 
 
+def part_roofline(res: dict) -> None:
+    import roofline
+
+    log("roofline: int8 GEMMs of the model's shapes, one core")
+    rates = roofline.roofline()
+    top = roofline.peak(rates)
+    res["roofline"] = {"rates": [vars(r) for r in rates], "peak": vars(top), "cores": os.cpu_count() or 1,
+                       "tokens_per_core_s": roofline.tokens_per_core_second(top),
+                       "ops_per_token": roofline.int8_ops_per_token()}
+    log(f"  {top.gops:.0f} GOPS per core ({top.op}, {top.m} rows) = {res['roofline']['tokens_per_core_s']:,.0f} tokens per core-second")
+
+
 def write_corpus_files(docs, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i, d in enumerate(docs):
@@ -164,7 +184,7 @@ def write_corpus_files(docs, folder: Path) -> None:
         (folder / f"{i:05d}.txt").write_text(f"{d.title}\n{d.text}\n", encoding="utf-8")
 
 
-def part_ingest(corpus, work: Path, res: dict) -> None:
+def part_ingest(corpus, work: Path, res: dict, standalone: bool = True) -> None:
     docs = corpus[0]
     files = work / "scifact-files"
     if not files.exists():
@@ -174,7 +194,7 @@ def part_ingest(corpus, work: Path, res: dict) -> None:
     shutil.rmtree(work / "scifact-standalone", ignore_errors=True)
     out = {}
     alone = ["--index-dir", str(work / "scifact-standalone"), "--sentence-vectors", "standalone", str(files)]
-    for label, args in (("first", [str(files)]), ("rebuild", []), ("standalone", alone)):
+    for label, args in (("first", [str(files)]), ("rebuild", []), ("standalone", alone))[: 3 if standalone else 2]:
         log(f"ingest: rag ingest, {label} build (whole process)")
         if label != "standalone":
             args = ["--index-dir", str(index_dir), *args]
@@ -184,7 +204,23 @@ def part_ingest(corpus, work: Path, res: dict) -> None:
     m = json.loads((index_dir / "current" / "manifest.json").read_text())
     out.update(passages=m["passages"], sentences=m["sentences"], backend=m.get("embed_backend"),
                ratio=out["rebuild"]["seconds"] / out["first"]["seconds"])
+    out["rebuild_parts"] = rebuild_parts(index_dir)
     res["ingest"] = out
+
+
+def rebuild_parts(index_dir: Path, rounds: int = 3) -> dict:
+    """What an unchanged rebuild costs, part by part (medians of ``rounds``): Python's start, the imports
+    `rag ingest` makes, then each step of the copy (benchmarks/rebuild_parts.py)."""
+    start, imports, steps = [], [], []
+    for _ in range(rounds):
+        start.append(run_measured([sys.executable, "-c", "pass"], cwd=ROOT)[0])
+        imports.append(run_measured([sys.executable, "-c", "import rag.cli, rag.ingest.build"], cwd=ROOT)[0] - start[-1])
+        _, _, stdout, _ = run_measured([sys.executable, str(ROOT / "benchmarks" / "rebuild_parts.py"), str(index_dir)], cwd=ROOT)
+        steps.append(json.loads(stdout.strip().splitlines()[-1]))
+    parts = {"start Python": float(np.median(start)), "import rag ingest's modules": float(np.median(imports))}
+    parts.update({k: float(np.median([st["parts"][k] for st in steps])) for k in steps[0]["parts"]})
+    log(f"  unchanged rebuild, part by part: {parts}")
+    return {"parts": parts, "files": steps[0]["files"], "build_mb": steps[0]["build_mb"]}
 
 
 def part_memory(work: Path, res: dict, copies: list[int]) -> None:
@@ -593,22 +629,55 @@ def _header(rep: Report, command: str) -> None:
             "on yours.", "")
 
 
+def _roofline(rep: Report) -> None:
+    r = rep.res["roofline"]
+    top = r["peak"]
+    rep.add("## The int8 roofline of this CPU", "",
+            "What the embedding is measured against (`benchmarks/roofline.py`): one MatMulInteger (uint8 × int8, the op "
+            "of the dynamic int8 graph) and one QLinearMatMul (the op of static int8) on each of the model's MatMul "
+            "shapes, with 64, 256 and 2,048 rows, run by a single-threaded session and timed in CPU-seconds of its "
+            "thread (so other work on the machine hardly changes them), the best of five bursts.", "",
+            f"The model's mix of MatMuls at the best op and rows: **{top['gops']:.0f} GOPS per core** ({top['op']}, "
+            f"{top['m']} rows). At {r['ops_per_token'] / 1e6:.1f} M int8 ops per token (a multiply-add counted as 2), no "
+            f"graph of these MatMuls embeds more than **{r['tokens_per_core_s']:,.0f} tokens per core-second**, "
+            f"{r['cores'] * r['tokens_per_core_s']:,.0f} tokens/s on {r['cores']} cores. Per-lever experiments against "
+            "it: docs/TUNING.md, \"Embedding against the int8 roofline\".", "")
+
+
+def roofline_share(rep: Report, tokens: float, cpu_s: float) -> str:
+    """Tokens per CPU-second as a share of the roofline of one core ("–" without the roofline part)."""
+    r = rep.res.get("roofline")
+    return f"{tokens / cpu_s / r['tokens_per_core_s']:.0%}" if r and cpu_s else "–"
+
+
 def _backends(rep: Report) -> None:
     sc = rep.res["scifact"]
     rep.add("## Embedding backends (SciFact)", "",
             f"Corpus: {sc['documents']:,} abstracts, {sc['passages']:,} passages, {sc['tokens']:,} tokens as the model "
             f"reads them; {sc['queries']} test queries. Retrieval-only index (passage vectors + BM25). "
-            "Throughput counts the time spent embedding; the build column is the whole in-process index build.", "",
-            "| backend | model load | embedding | documents/s | tokens/s | build | nDCG@10 dense | Δ vs torch fp32 | nDCG@10 hybrid |",
-            "|---|---|---|---|---|---|---|---|---|")
+            "Throughput counts the time spent embedding (wall, and CPU-seconds of every thread of the process); the "
+            "build column is the whole in-process index build. The share of the roofline is tokens per CPU-second "
+            "against the int8 roofline of one core (above): fp32 and torch are held to the int8 roofline too.", "",
+            "| backend | model load | embedding | documents/s | tokens/s | tokens per CPU-second | share of the int8 roofline | "
+            "build | nDCG@10 dense | Δ vs torch fp32 | nDCG@10 hybrid |",
+            "|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rep.res["backends"]:
+        cpu = r.get("embed_cpu_s")
+        per_cpu = f"{sc['tokens'] / cpu:,.0f}" if cpu else "–"
         rep.add(f"| {r['backend']} | {r['load_s']:.2f} s | {r['embed_s']:.0f} s | {r['docs_per_s']:.1f} | {r['tokens_per_s']:,.0f} | "
-                f"{r['build_s']:.0f} s | {r['ndcg_dense']:.4f} | {r['delta_vs_fp32']:+.4f} | {r['ndcg_hybrid']:.4f} |")
+                f"{per_cpu} | {roofline_share(rep, sc['tokens'], cpu)} | {r['build_s']:.0f} s | {r['ndcg_dense']:.4f} | "
+                f"{r['delta_vs_fp32']:+.4f} | {r['ndcg_hybrid']:.4f} |")
     default = resolve_backend(Settings().embed_model, "auto")
     rep.add("", f"Default backend on this machine (`auto`): **{default}** — the fastest whose dense nDCG@10 is within "
             "0.005 of torch fp32. int8 runs one text per call (dynamic quantisation scales a whole call's activations "
             "together, so in a batch a text's vector would depend on its batch-mates); onnx fp32 and torch batch 32 "
             "texts of similar length.", "")
+    ours = rep.default_backend_row()
+    if ours and ours.get("embed_cpu_s") and "roofline" in rep.res:
+        rep.target("Embedding throughput as a share of the measured int8 roofline (SciFact, default backend)",
+                   f"{sc['tokens'] / ours['embed_cpu_s']:,.0f} tokens per CPU-second = "
+                   f"{roofline_share(rep, sc['tokens'], ours['embed_cpu_s'])} of {rep.res['roofline']['tokens_per_core_s']:,.0f}; "
+                   f"{ours['tokens_per_s']:,.0f} tokens/s wall", True)
 
 
 def _ingest(rep: Report) -> None:
@@ -624,8 +693,23 @@ def _ingest(rep: Report) -> None:
         if key in g:
             peak = f"{g[key]['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in g[key] else "—"
             rep.add(f"| {label} | {g[key]['seconds']:.1f} | {peak} | {g[key]['output']} |")
-    rep.add("", f"Rebuild / first build: **{g['ratio']:.1%}** (target < 10%: {yes(g['ratio'] < 0.10)}).", "")
-    rep.target("Unchanged rebuild < 10% of the first build (SciFact, whole process)", f"{g['ratio']:.1%}", g["ratio"] < 0.10)
+    rep.add("", f"Rebuild / first build: **{g['ratio']:.1%}** (target ≤ 5%: {yes(g['ratio'] <= 0.05)}).", "")
+    rep.target("Unchanged rebuild ≤ 5% of the first build (SciFact, whole process)", f"{g['ratio']:.1%}", g["ratio"] <= 0.05)
+    if "rebuild_parts" in g:
+        _rebuild_parts(rep, g["rebuild_parts"])
+
+
+def _rebuild_parts(rep: Report, rp: dict) -> None:
+    rep.add("### What an unchanged rebuild still does", "",
+            f"No source file is read, and nothing is split, embedded or indexed: each of the {rp['files']:,} files is "
+            "stat'ed (size and modification time, as the manifest recorded them), the build's files are checked against "
+            "the SHA-1s in its manifest (a damaged build is built anew instead), hard-linked into a new build directory "
+            f"({rp['build_mb']:.0f} MB: text, vectors, BM25 and the tables), and a new manifest is written and swapped in "
+            "(rag/ingest/unchanged.py). Medians of three runs, `benchmarks/rebuild_parts.py` for the steps inside the "
+            "process:", "", "| part | seconds |", "|---|---|")
+    for name, sec in rp["parts"].items():
+        rep.add(f"| {name} | {sec:.3f} |")
+    rep.add(f"| **sum** | **{sum(rp['parts'].values()):.3f}** |", "")
 
 
 def _memory(rep: Report) -> None:
@@ -712,10 +796,11 @@ def _peer(rep: Report) -> None:
         ratio = p["build_s"] / (g["first"]["seconds"] if g else ours["build_s"])
         alone = g.get("standalone")
         ctx_s = f", {p['build_s'] / alone['seconds']:.1f}× with every sentence embedded alone" if alone else ""
-        rep.target("SciFact ingest ≥ 3× faster than llama-index's default, nDCG@10 ≥ 0.640 (within 0.005 of fp32)",
-                   f"{ratio:.1f}× (whole `rag ingest`, pooled sentence vectors{ctx_s}; {p['build_s'] / ours['build_s']:.1f}× like for like), "
-                   f"nDCG@10 {ours['ndcg_dense']:.4f}",
-                   ratio >= 3 and ours["ndcg_dense"] >= 0.640 and abs(ours["delta_vs_fp32"]) <= 0.005)
+        rep.target("SciFact first build ≥ 3× faster than llama-index's default (whole `rag ingest` against theirs in "
+                   "process), at hybrid nDCG@10 ≥ 0.72 and dense within 0.005 of fp32",
+                   f"{ratio:.1f}× (pooled sentence vectors{ctx_s}; {p['build_s'] / ours['build_s']:.1f}× like for like), "
+                   f"nDCG@10 {ours['ndcg_hybrid']:.4f} hybrid, {ours['ndcg_dense']:.4f} dense ({ours['delta_vs_fp32']:+.4f})",
+                   ratio >= 3 and ours["ndcg_hybrid"] >= 0.72 and abs(ours["delta_vs_fp32"]) <= 0.005)
 
 
 def _interleaved(rep: Report) -> None:
@@ -766,8 +851,12 @@ def _why_ingest_missed(iv: dict, like: float) -> str:
             + (f", and {sec['build llama-index default'] / pooled:.1f}× for the product's whole build, whose "
                "sentence vectors (the evidence cited answers quote) are pooled from the passages' run. " if pooled else ". ")
             + "With `--sentence-vectors standalone` every sentence is embedded alone as well, which about "
-            "doubles what the model reads. Static int8 quantisation and onnxruntime's attention fusion were "
-            "measured too and were not faster (docs/TUNING.md, \"Faster int8 graphs that were not faster\").")
+            "doubles what the model reads. A 3× build would need the int8 graph near the roofline of the int8 "
+            "GEMMs (section \"The int8 roofline of this CPU\"); the int8 GEMMs run near it, but the steps around them "
+            "(fp32 attention, normalisation, GELU) take about half of each run, and none of the levers "
+            "measured closed that here: onnxruntime's transformer optimizer, static QDQ u8s8, sessions × threads and "
+            "spinning, batches by length (docs/TUNING.md, \"Embedding against the int8 roofline\"). What the "
+            "build itself does besides embedding now overlaps the embedding.")
 
 
 def _latency_section(rep: Report) -> None:
@@ -784,7 +873,8 @@ def _latency_section(rep: Report) -> None:
             rep.add(f"| {name} | {r['passages']:,} | {r['n']} | {r['load_s']:.2f} s | {r['retrieval_p50']:.1f} / {r['retrieval_p95']:.1f} ms | "
                     f"{r['answer_p50']:.1f} / {r['answer_p95']:.1f} ms |")
     rep.add("")
-    rep.target("Article end-to-end answer p50 < 50 ms", f"{a['answer_p50']:.1f} ms", a["answer_p50"] < 50)
+    rep.target(f"Article end-to-end answer p50 unchanged or better ({ARTICLE_P50_BEFORE_MS} ms before; within 10% for noise)",
+               f"{a['answer_p50']:.1f} ms", a["answer_p50"] <= ARTICLE_P50_BEFORE_MS * 1.1)
     if "latency_scifact" in res:
         s = res["latency_scifact"]
         rep.target("SciFact end-to-end answer p50 < 100 ms", f"{s['answer_p50']:.1f} ms", s["answer_p50"] < 100)
@@ -800,8 +890,8 @@ def _coldstart(rep: Report) -> None:
         label = f"{b} ({auto} here)" if b == "auto" and auto else b
         rep.add(f"| {label} | {r['listening_s']:.1f} s | {r['first_answer_s']:.1f} s | {r['peak_rss_mb']:.0f} MB |")
     rep.add("")
-    rep.target("Cold start of the web chat to its first answer < 5 s", f"{c['auto']['first_answer_s']:.1f} s",
-               c["auto"]["first_answer_s"] < 5)
+    rep.target("Cold start of `rag serve` to its first answer ≤ 4 s", f"{c['auto']['first_answer_s']:.1f} s",
+               c["auto"]["first_answer_s"] <= 4)
 
 
 def _faiss(rep: Report) -> None:
@@ -830,7 +920,7 @@ def _faiss(rep: Report) -> None:
                    r["p50_k10_ms"] < 20 and r["recall10"] >= 0.95)
 
 
-SECTIONS = (("backends", _backends), ("ingest", _ingest), ("memory", _memory), ("peer", _peer),
+SECTIONS = (("roofline", _roofline), ("backends", _backends), ("ingest", _ingest), ("memory", _memory), ("peer", _peer),
             ("interleaved", _interleaved), ("latency_article", _latency_section), ("coldstart", _coldstart),
             ("faiss", _faiss))
 
@@ -874,6 +964,9 @@ def parse_args() -> tuple[argparse.Namespace, set[str], str]:
     ap.add_argument("--work-dir", help="keep indexes here (default: a temporary folder)")
     ap.add_argument("--sample", type=int, default=300, help="documents in the interleaved part (default 300)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the interleaved part (default 3)")
+    ap.add_argument("--backends", default=",".join(BACKENDS), help="backends of the backends part (default: all; "
+                    "without torch there is no fp32 reference for the nDCG@10 difference)")
+    ap.add_argument("--no-standalone", action="store_true", help="leave out the ingest part's standalone build")
     ap.add_argument("--reuse", action="store_true",
                     help="take the parts already measured in WORK_DIR/results.json from there (the report says which)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"), help="the report ('-': print only)")
@@ -884,7 +977,9 @@ def parse_args() -> tuple[argparse.Namespace, set[str], str]:
     command = "python benchmarks/bench_scale.py" + (f" --skip {args.skip}" if args.skip else "") + \
         (f" --faiss-sizes {args.faiss_sizes}" if args.faiss_sizes != ap.get_default("faiss_sizes") else "") + \
         (f" --queries {args.queries}" if args.queries != 100 else "") + (f" --limit {args.limit}" if args.limit else "") + \
-        (f" --work-dir {args.work_dir} --reuse" if args.reuse else "")
+        (f" --work-dir {args.work_dir} --reuse" if args.reuse else "") + \
+        (f" --backends {args.backends}" if args.backends != ap.get_default("backends") else "") + \
+        (" --no-standalone" if args.no_standalone else "")
     return args, skip, command
 
 
@@ -924,8 +1019,9 @@ def main() -> int:
     # half-way, or one that skips parts, loses nothing measured before (--reuse picks it up)
     on_disk = json.loads((work / "results.json").read_text()) if (work / "results.json").exists() else {}
     runs = {
-        "backends": lambda: part_backends(corpus, work, res),
-        "ingest": lambda: part_ingest(corpus, work, res),
+        "roofline": lambda: part_roofline(res),
+        "backends": lambda: part_backends(corpus, work, res, tuple(b for b in args.backends.split(",") if b)),
+        "ingest": lambda: part_ingest(corpus, work, res, standalone=not args.no_standalone),
         "peer": lambda: part_peer(corpus, work, res, args.queries),
         "interleaved": lambda: part_interleaved(corpus, work, res, args.sample, args.rounds),
         "latency": lambda: part_latency(corpus, work, res, args.queries),

@@ -3,7 +3,7 @@
     python experiments/sentence_splitters.py [--scifact ../shared/eval/scifact-beir.tar.gz]
 
 Candidates: llama-index's untrained Punkt object with hand-added abbreviations (the splitter
-before), NLTK's trained English Punkt (punkt_tab, shipped inside llama-index), the same with
+before), NLTK's trained English Punkt (punkt_tab, shipped in rag/text/punkt_english/), the same with
 the hand-added abbreviations, spaCy's parser and spaCy's statistical sentence recogniser.
 """
 
@@ -23,10 +23,9 @@ OLD_EXTRA = {"u.s", "u.k", "u.n", "lt", "gen", "col", "maj", "sgt", "capt", "cmd
 
 
 def _trained_abbreviations() -> set[str]:
-    import llama_index.core
+    from rag.text.sentences import PUNKT_ENGLISH
 
-    folder = Path(llama_index.core.__file__).parent / "_static/nltk_cache/tokenizers/punkt_tab/english"
-    return set((folder / "abbrev_types.txt").read_text(encoding="utf-8").split())
+    return set((PUNKT_ENGLISH / "abbrev_types.txt").read_text(encoding="utf-8").split())
 
 
 TRAINED_ABBREVIATIONS = _trained_abbreviations()

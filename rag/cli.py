@@ -228,11 +228,20 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .assistant import Assistant
+
     limit_malloc_arenas()
-    from rag_ui.app import serve
 
     settings = _settings(args)
-    serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth)
+    # the index and models load while the web framework imports: each takes a second or more of a cold
+    # start, and they overlap where either waits on the disk or runs native code (docs/TUNING.md, "Cold start")
+    with ThreadPoolExecutor(1, thread_name_prefix="load") as pool:
+        loading = pool.submit(Assistant, settings)
+        from rag_ui.app import serve
+
+        serve(settings, host=args.host, port=args.port, auth=args.auth or settings.auth, loading=loading)
     return 0
 
 
@@ -413,14 +422,19 @@ def _set_up_process(args: argparse.Namespace) -> None:
     set_offline()
 
 
+# The exceptions whose message is for the user, by the module that defines each: a command imports
+# only what it needs (`rag ingest` no answer engine), and a module it never imported raised nothing.
+USER_ERRORS = {"rag.store.manifest": "IndexError_", "rag.assistant": "QuestionError",
+               "rag.search.embedding": "ModelError", "rag.answer.llm": "LLMError"}
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The USER_ERRORS of the modules this run imported."""
+    return tuple(getattr(sys.modules[m], name) for m, name in USER_ERRORS.items() if m in sys.modules)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; user errors become one line on stderr and exit status 2 (1 for internal errors)."""
-    from .answer.llm import LLMError
-    from .assistant import QuestionError
-    from .search.embedding import ModelError
-    from .store.dirs import out_of_space
-    from .store.manifest import IndexError_
-
     args = build_parser().parse_args(argv)
     _set_up_process(args)
     if args.command == "ask" and not args.jsonl and not " ".join(args.question).strip():
@@ -428,10 +442,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (IndexError_, QuestionError, ModelError, LLMError, ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, *_user_errors()) as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
+        from .store.dirs import out_of_space
+
         if not out_of_space(exc):
             raise
         print(f"rag: error: no space left on the disk ({exc})", file=sys.stderr)  # what the build did not catch itself

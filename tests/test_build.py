@@ -156,6 +156,42 @@ def test_flush_embeds_the_window_and_a_second_build_reuses_it(tmp_path):
     second.close()
 
 
+def test_windows_embedded_in_the_background_make_the_same_spools(tmp_path):
+    """The writer reads on while a window embeds; the vectors are collected in window order, so nothing changes."""
+    docs = [RAIN, SUN, doc("Fog rolled in over Mull. Ferries waited.", "c.txt", "Fog")]
+    spools = {}
+    for background in (False, True):
+        (tmp_path / str(background)).mkdir()
+        writer = writer_for(tmp_path / str(background))
+        writer = BuildWriter(writer.build, writer.vectors, writer.settings, background=background)
+        assert writer.background is background
+        with writer.texts():
+            for d in docs:
+                writer.add_document(d)
+                writer.flush()  # a window per document: in the background, collected at the next flush
+            writer.collect()
+        sp = writer.spools
+        assert writer.window == [] and writer.vectors.embedded == sp.passage_vectors.rows + sp.sentence_vectors.rows == 12
+        spools[background] = [sp.passage_vectors.load().copy(), sp.sentence_vectors.load().copy(),
+                              sp.passage_keys.load().copy(), sp.sentence_keys.load().copy()]
+        writer.close()
+    for serial, overlapped in zip(spools[False], spools[True]):
+        np.testing.assert_array_equal(serial, overlapped)
+
+
+def test_an_abandoned_build_stops_embedding_at_the_next_chunk(tmp_path):
+    from rag.ingest.vectors import BuildCancelled
+
+    writer = writer_for(tmp_path)
+    with writer.texts():
+        writer.add_document(RAIN)
+    writer.vectors.cancelled.set()  # what BuildWriter.close does to a build that failed or was interrupted
+    with pytest.raises(BuildCancelled):
+        writer.vectors.compute(writer.window, lambda n: None)
+    assert writer.vectors.embedded == 0
+    writer.close()
+
+
 def test_write_files_and_manifest(tmp_path):
     writer = writer_for(tmp_path)
     with writer.texts():

@@ -1,4 +1,4 @@
-"""rag/text/nlp.py: the English pipeline loads without torch, parses the same as with it, and torch
+"""rag/text/nlp.py: the English pipeline loads without torch or spaCy's command line, parses the same as with them, and torch
 still imports after it."""
 
 from __future__ import annotations
@@ -40,3 +40,12 @@ def test_torch_imports_after_the_pipeline_loaded():
 
 def test_lemmas_leave_out_punctuation():
     assert nlp.lemmas("She visited the port.") == ("she", "visit", "the", "port")
+
+
+def test_the_pipeline_loads_without_spacys_command_line_which_still_imports_after():
+    code = ("import sys; from rag.text import nlp; nlp.load(); "
+            "print(sorted(m for m in ('spacy.cli.download', 'typer', 'weasel') if m in sys.modules)); "
+            "import spacy, spacy.cli; print(spacy.info()['spacy_version'][:2], callable(spacy.cli.download))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-2:] == ["[]", "3. True"]

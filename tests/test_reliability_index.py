@@ -30,7 +30,8 @@ from rag.store.manifest import IndexError_, IndexMismatch, read_manifest
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
 
 # A refresh of the recorded sources that stops at a chosen point of the build, so the SIGKILL lands there.
-# (The seed index's vectors are all cached, so no model is loaded and the build gets there in seconds.)
+# (The seed index's vectors are all cached, so no model is loaded and the build gets there in seconds.
+# "swapping" kills the copy an unchanged refresh makes, "writing" a build made anew.)
 STOPPED_BUILD = r"""
 import os, sys, time
 from pathlib import Path
@@ -45,6 +46,8 @@ def stop(label):
     time.sleep(600)
 
 if where == "writing":  # the new build's directory is half written
+    import rag.ingest.build
+    rag.ingest.build.copy_unchanged = lambda *a, **k: None  # built anew: an unchanged refresh copies, writing no FAISS
     real_write = faiss.write_index
     def write_index(*args, **kwargs):
         real_write(*args, **kwargs)

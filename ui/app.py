@@ -19,6 +19,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: n
 
 import ipaddress  # noqa: E402
 import sys  # noqa: E402
+from concurrent.futures import Future  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gradio as gr
@@ -131,15 +132,18 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: str 
                       quiet=False, **opts)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
-    """Load the index and serve the chat until stopped; an index that cannot be used gets a page saying why."""
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
+          loading: Future | None = None) -> None:
+    """Load the index and serve the chat until stopped; an index that cannot be used gets a page saying why.
+
+    ``loading`` is the Assistant already loading in another thread (rag/cli.py), else it loads here."""
     auth_pair = parse_auth(auth)  # fail on a bad --auth before the slow model load
     # beside the chat: the OpenAI-compatible API, MCP, source views and original files (ui/endpoints.py), guarded by the
     # API key (settings.api_key, i.e. $RAG_API_KEY) or the --auth password
     access = Access.from_options(settings.api_key, auth_pair, browser_secret(settings.data_dir))
     extra: dict = {}
     try:
-        assistant = Assistant(settings)
+        assistant = loading.result() if loading is not None else Assistant(settings)
         app = build_app(assistant, access=access)
         extra = endpoints.launch_kwargs(assistant, access, host)
     except IndexError_ as exc:

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
@@ -41,7 +42,7 @@ from ..store.dirs import (
 )
 from ..store.documents import Document, Passage
 from ..store.layout import LAYOUT_FILE, layout_line
-from ..store.manifest import BuildError, new_manifest, recorded_sources, write_manifest
+from ..store.manifest import BuildError, current_build, new_manifest, recorded_sources, write_manifest
 from ..store.notes import NOTES_FILE, notes_line
 from ..store.passage_table import PASSAGE_COLUMNS, SENTENCE_COLUMNS
 from ..store.vector_store import PASSAGE_VECTORS_FILE
@@ -50,6 +51,7 @@ from .notes import previous_notes
 from .passages import split_document
 from .sources import DocumentStream, merge_duplicate
 from .spool import KEY_BYTES, RowSpool, TermIds, VectorCache
+from .unchanged import build_checksums, copy_unchanged
 from .vectors import (
     BackendChanged,
     BuildVectors,
@@ -60,6 +62,7 @@ from .vectors import (
 
 ProgressFn = Callable[[float, str], None]
 WINDOW = 1024  # passages embedded together: sorted by length inside, so batches pad little
+OVERLAP = True  # a window embeds while the next one is read and split (docs/TUNING.md, "Embedding against the int8 roofline")
 
 
 @dataclass
@@ -91,6 +94,7 @@ class BuildJob:
     progress: ProgressFn = _no_progress
     show_progress: bool = True
     t0: float = field(default_factory=time.time)
+    stats: dict[str, list[int]] = field(default_factory=dict)  # a DocumentStream's [size, mtime_ns] per file read
 
 
 def build_index(
@@ -119,6 +123,11 @@ def build_index(
         recorded, excluded, old_added = recorded_sources(index_dir)
         sources, excluded = choose_sources(recorded, excluded, paths, add=add, exclude=exclude)
         stream = DocumentStream([Path(s) for s in sources], exclude=set(excluded))
+        same = copy_unchanged(index_dir, settings, sources, excluded, stream, *planned_backend(settings, embedder))
+        if same is not None:  # nothing changed: the current build copied, no file read
+            vectors = same["passages"] + (same["sentences"] if same.get("sentence_vectors") else 0)
+            return BuildReport(current_build(index_dir), len(same["documents"]), same["passages"], 0, vectors,
+                               [(p, r[2]) for p, r in same["unreadable"].items()], time.time() - t0)
         return write_index(stream, sources, settings, skipped=stream.skipped, old_added=old_added, excluded=excluded,
                            embedder=embedder, progress=progress, show_progress=show_progress, t0=t0)
 
@@ -169,7 +178,7 @@ def write_index(
     """
     milvus_store.configure(settings)  # a Milvus server's token, and the database new collections go to
     job = BuildJob(settings, sources, skipped if skipped is not None else [], old_added or {}, list(excluded or []),
-                   progress or _no_progress, show_progress, t0 or time.time())
+                   progress or _no_progress, show_progress, t0 or time.time(), getattr(docs, "stats", {}))
     backend, graph = planned_backend(settings, embedder)
     vectors = BuildVectors(settings, embedder, backend, graph, previous_vectors(settings, backend, graph), with_sentences)
     try:
@@ -188,12 +197,12 @@ def write_build(docs: Iterable[Document], vectors: BuildVectors, job: BuildJob) 
     tmp, stamp = new_build_dir(index_dir)
     writer: BuildWriter | None = None
     try:
-        writer = BuildWriter(tmp, vectors, job.settings, job.old_added)
+        writer = BuildWriter(tmp, vectors, job.settings, job.old_added, background=OVERLAP)
         read_documents(docs, writer, job)
         job.progress(0.88, "Writing index")
         # a Milvus collection is the build's own, named after it: the previous build keeps serving from its own
         dense_info = writer.write_files(job.settings.vector_store, f"rag_{stamp}_{os.getpid()}")
-        write_manifest(tmp, writer.manifest(job, dense_info))
+        write_manifest(tmp, {**writer.manifest(job, dense_info), "checksums": build_checksums(tmp)})
         final = finish_build(tmp, stamp)
     except BaseException as exc:
         if writer is not None:
@@ -221,6 +230,7 @@ def read_documents(docs: Iterable[Document], writer: BuildWriter, job: BuildJob)
             if writer.add_document(doc) and len(writer.window) >= WINDOW:
                 progress.flush(done)
         progress.flush(done)
+        progress.finish(done)
         if total:
             progress.bar.n = total  # files that could not be read were counted in the total too
     if not writer.records:
@@ -236,6 +246,7 @@ class BuildProgress:
         from tqdm.auto import tqdm
 
         self.writer, self.total, self.report = writer, total, report
+        self.in_flight = 0  # files read up to the window embedding in the background
         self.bar = tqdm(total=total, desc="Indexing", unit="file", disable=not show)
 
     def tell(self, message: str) -> None:
@@ -244,8 +255,17 @@ class BuildProgress:
         self.report(0.02 + 0.86 * (self.bar.n / self.total if self.total else 0.0), message)
 
     def flush(self, done: int) -> None:
-        """The writer's window flushed, then ``done`` files counted as done."""
+        """The writer's window flushed (the previous one's vectors collected), and the files of that one counted as done."""
         self.writer.flush(lambda n: self.tell(f"Embedding ({self.writer.vectors.embedded} vectors so far)"))
+        self._count(self.in_flight if self.writer.background else done)
+        self.in_flight = done
+
+    def finish(self, done: int) -> None:
+        """The last window's vectors collected: every file done."""
+        self.writer.collect()
+        self._count(done)
+
+    def _count(self, done: int) -> None:
         self.bar.update(done - self.bar.n)
         self.tell(f"Indexed {self.writer.spools.passages.rows} passages")
 
@@ -302,8 +322,12 @@ class Spools:
 class BuildWriter:
     """One build directory being written: documents go in one at a time, its files come out at the end."""
 
-    def __init__(self, build: Path, vectors: BuildVectors, settings: Settings, old_added: dict[str, str] | None = None):
+    def __init__(self, build: Path, vectors: BuildVectors, settings: Settings, old_added: dict[str, str] | None = None,
+                 background: bool = False):
         self.build, self.vectors, self.settings = build, vectors, settings
+        # embedding overlaps reading and splitting (docs/TUNING.md, "Embedding against the int8 roofline")
+        self._embedding = ThreadPoolExecutor(1, thread_name_prefix="embedding") if background else None
+        self._pending: tuple[list[Queued], Future] | None = None
         self.old_added = old_added or {}
         self.spools = Spools.open(build)
         self.notes = previous_notes(settings)
@@ -355,15 +379,43 @@ class BuildWriter:
         return True
 
     def flush(self, on_chunk: Callable[[int], None] = lambda n: None) -> None:
-        """Vectors for the window's passages, appended to the spools in window order."""
-        out = self.vectors.compute(self.window, on_chunk)
+        """Vectors for the window's passages, appended to the spools in window order.
+
+        In the background (``background``), the window embeds in the writer's embedding thread
+        while the caller reads and splits the next documents; the previous window's vectors are
+        collected first, so at most one window is in flight and the spools keep window order.
+        """
+        self.collect()
+        window, self.window = self.window, []
+        if not window:
+            return
+        if self._embedding is None:
+            self._add_vectors(window, self.vectors.compute(window, on_chunk))
+        else:
+            self._pending = (window, self._embedding.submit(self.vectors.compute, window, on_chunk))
+
+    @property
+    def background(self) -> bool:
+        """Whether windows embed in the background while the next documents are read."""
+        return self._embedding is not None
+
+    def collect(self) -> None:
+        """Wait for the window embedding in the background, if any, and append its vectors."""
+        if self._pending is not None:
+            window, future = self._pending
+            self._pending = None
+            self._add_vectors(window, future.result())
+
+    def _add_vectors(self, window: list[Queued], out: list) -> None:
         if out:
-            self.spools.add_vectors(self.window, out)
-        self.window.clear()
+            self.spools.add_vectors(window, out)
 
     def write_files(self, store: str, name: str) -> dict:
         """The build's data files, the passage vectors in the store ``store`` names (a collection
         there named ``name``); returns the manifest's "dense_index" record. What is written is let go."""
+        self.collect()
+        if self._embedding is not None:  # every window is in: the embedding thread ends
+            self._embedding.shutdown()
         self.spools.save_rows(self.build, self.vectors.dim)
         (self.build / "words.txt").write_text("\n".join(sorted(self.surface)), encoding="utf-8")
         self.surface = set()
@@ -380,14 +432,19 @@ class BuildWriter:
                       **self.records[h.doc_id], "added_at": self.records[h.doc_id]["added_at"] or now}
                      for h in self.heads.values()]
         unreadable = {p for p, _ in job.skipped}  # not recorded, so a refresh does not warn about it forever
+        reasons = {p: [*job.stats[p], r] for p, r in job.skipped if p in job.stats}
         v = self.vectors
         return new_manifest(self.settings, backend=v.backend, graph=v.graph, dim=v.dim, dense_index=dense_info,
                             built_at=now, sources=[s for s in job.sources if s not in unreadable],
                             excluded=list(job.excluded), documents=documents, passages=self.spools.passages.rows,
                             sentences=self.spools.sentence_spans.rows, sentence_vectors=v.with_sentences,
-                            sentence_pooling=v.pooling())
+                            sentence_pooling=v.pooling(),
+                            files={p: st for p, st in job.stats.items() if p not in reasons}, unreadable=reasons)
 
     def close(self) -> None:
+        if self._embedding is not None:  # a window still embedding is abandoned after its chunk: its vectors are not wanted
+            self.vectors.cancelled.set()
+            self._embedding.shutdown(wait=False, cancel_futures=True)
         self.spools.close()
 
 

@@ -468,21 +468,36 @@ class DocumentStream:
     def __init__(self, paths: Iterable[Path], exclude: set[str] | None = None, max_bytes: int = MAX_SOURCE_BYTES):
         self.max_bytes = max_bytes
         # the folders are walked once; every pass reads these files again
-        files, self._unlisted = expand_paths(paths)
-        self._files = [f for f in files if str(f.resolve()) not in (exclude or set())]
-        self.total = len(self._files)
+        files, self.unlisted = expand_paths(paths)
+        self.files = [f for f in files if str(f.resolve()) not in exclude] if exclude else files
+        self.total = len(self.files)
         self.skipped: list[tuple[str, str]] = []
+        self.stats: dict[str, list[int]] = {}  # each file's size and mtime_ns, taken just before it was read
 
     def __len__(self) -> int:
         return self.total
 
     def __iter__(self) -> Iterator[Document]:
-        self.skipped[:] = self._unlisted
-        for f in self._files:
+        self.skipped[:] = self.unlisted
+        self.stats.clear()
+        for f in self.files:
+            # taken before reading: a file changed while it is read looks changed to the next build too
+            stat = file_stat(f)
+            if stat is not None:
+                self.stats[str(f)] = stat
             try:
                 yield read_document(f, self.max_bytes)
             except SourceError as exc:
                 self.skipped.append((str(f), str(exc)))
+
+
+def file_stat(path: Path) -> list[int] | None:
+    """A file's [size, mtime_ns]: what tells an unchanged source without reading it (None when it cannot be stat'ed)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
 
 
 def load_documents(

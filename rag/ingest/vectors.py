@@ -10,6 +10,7 @@ runs only the passages it lacks through the model, which it loads only then.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -78,6 +79,10 @@ def _cache_keys(build: Path) -> tuple[np.ndarray, np.ndarray]:
     return p_keys, s_keys
 
 
+class BuildCancelled(Exception):
+    """The build was abandoned while a window was embedding in the background."""
+
+
 class BackendChanged(Exception):
     """The model loaded with another backend than planned (its export failed): cached vectors do not fit."""
 
@@ -106,6 +111,7 @@ class BuildVectors:
         self.contextual = with_sentences and settings.sentence_vectors == "contextual"
         self.embedded = self.reused = 0
         self.dim: int | None = cache.dim
+        self.cancelled = threading.Event()  # set when the build is abandoned: a window embedding stops after its chunk
 
     def queue(self, passage: Passage, doc: Document) -> Queued:
         """A passage's text as embedded and the cache keys of it and of its sentences."""
@@ -153,6 +159,8 @@ class BuildVectors:
                 self.reused += 1 + len(s_rows[j])
         todo.sort(key=lambda j: len(window[j].text))  # similar lengths share a batch
         for c in range(0, len(todo), CHUNK):
+            if self.cancelled.is_set():
+                raise BuildCancelled()
             chunk = todo[c : c + CHUNK]
             vecs, pooled = embed_passages(self.embedder, [window[j].text for j in chunk], [window[j].spans for j in chunk],
                                           self.with_sentences, self.contextual)

@@ -260,8 +260,9 @@ def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
     return out_dir
 
 
-def quantize(export_dir: Path, config: dict | None = None, out_name: str = "model.int8.onnx") -> Path:
-    """Write the dynamically quantised int8 graph next to the fp32 one (once)."""
+def quantize(export_dir: Path, config: dict | None = None, out_name: str = "model.int8.onnx",
+             source: str = "model.onnx") -> Path:
+    """Write the dynamically quantised int8 graph of ``source`` (the fp32 export) next to it (once)."""
     import logging
 
     out = Path(export_dir) / out_name
@@ -278,7 +279,7 @@ def quantize(export_dir: Path, config: dict | None = None, out_name: str = "mode
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     root.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(str(Path(export_dir) / "model.onnx"), str(tmp), **cfg)
+        quantize_dynamic(str(Path(export_dir) / source), str(tmp), **cfg)
         os.replace(tmp, out)
     finally:
         root.setLevel(level)
@@ -301,10 +302,13 @@ class OnnxEncoder:
     """
 
     def __init__(self, export_dir: Path, quantized: bool = False, graph: str | None = None, threads: int = 0,
-                 sessions: int | None = None):
+                 sessions: int | None = None, session_threads: int = 1, spinning: bool = False):
         from tokenizers import Tokenizer
 
         export_dir = Path(export_dir)
+        # threads of each bulk session, and whether idle intra-op threads spin: the levers measured in
+        # docs/TUNING.md ("Embedding against the int8 roofline"); the defaults are what measured best
+        self.session_threads, self.spinning = session_threads, spinning
         self.meta = json.loads((export_dir / "meta.json").read_text(encoding="utf-8"))
         self.dim = int(self.meta["dim"])
         self.pooling = self.meta.get("pooling", "mean")
@@ -332,7 +336,7 @@ class OnnxEncoder:
         opts.log_severity_level = 3
         # threads sleep instead of spinning between runs: on a shared CPU spinning costs
         # more than it saves (docs/TUNING.md, "The int8 recipe")
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if self.spinning else "0")
         return ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
@@ -399,7 +403,7 @@ class OnnxEncoder:
 
     def _bulk_sessions(self) -> list:
         if not self._workers:
-            self._workers = [self._session(1) for _ in range(self.n_sessions)]
+            self._workers = [self._session(self.session_threads) for _ in range(self.n_sessions)]
         return self._workers
 
     def release_bulk(self) -> None:
@@ -407,8 +411,20 @@ class OnnxEncoder:
         self._workers = []
 
 
+def cpu_name() -> str:
+    """The CPU's model name (x86: /proc/cpuinfo "model name"), or the machine type."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() in ("model name", "Model") and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def describe_cpu() -> str:
-    """A short description for benchmark reports."""
+    """A short description for benchmark reports: the CPU named, its cores and vector extensions."""
     flags = cpu_flags()
     feats = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8") if f in flags]
-    return f"{platform.machine()}, {os.cpu_count()} cores, {' '.join(feats) or 'no vector extensions found'}"
+    return f"{cpu_name()} ({platform.machine()}), {os.cpu_count()} cores, {' '.join(feats) or 'no vector extensions found'}"

@@ -27,7 +27,7 @@ class Entity:
 
 
 def _import_spacy():
-    """spaCy, imported so that its ML library (thinc) does not import torch on the way.
+    """spaCy, imported so that its ML library (thinc) does not import torch on the way, nor spaCy its command line.
 
     thinc imports torch whenever it is installed, for wrappers the small English pipeline never
     uses, and a server with the ONNX embedder needs torch for nothing else (what that costs a
@@ -35,17 +35,40 @@ def _import_spacy():
     makes ``import torch`` fail; the entry is removed straight after, so torch imports as usual
     later (the torch embedder). If torch or thinc is loaded already, spaCy imports as it is.
     """
-    if "torch" in sys.modules or "thinc" in sys.modules:
+    if "torch" in sys.modules or "thinc" in sys.modules or "spacy" in sys.modules:
         import spacy
 
         return spacy
     sys.modules["torch"] = None  # type: ignore[assignment]
+    stubs = _cli_stubs()
+    sys.modules.update(stubs)
     try:
         import spacy
     finally:
         if "torch" in sys.modules and sys.modules["torch"] is None:
             del sys.modules["torch"]
+        for name, stub in stubs.items():
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
     return spacy
+
+
+def _cli_stubs() -> dict:
+    """Stand-ins for ``spacy.cli`` while spaCy imports: its ``__init__`` imports the command line (``spacy.info``),
+    which brings typer, requests, weasel and every subcommand (about 0.4 s of a cold start) that parsing never
+    uses. ``spacy.info`` then imports the real command when called; ``import spacy.cli`` later gets the real one."""
+    import types
+
+    def info(*args, **kwargs):
+        from spacy.cli.info import info as real
+
+        return real(*args, **kwargs)
+
+    package, module = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+    package.__path__ = []  # a package, so that spacy.cli.info can be found in sys.modules under it
+    module.info = info  # type: ignore[attr-defined]
+    package.info = module  # type: ignore[attr-defined]
+    return {"spacy.cli": package, "spacy.cli.info": module}
 
 
 @functools.lru_cache(maxsize=1)

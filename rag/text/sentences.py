@@ -20,30 +20,22 @@ EXTRA_ABBREVIATIONS = {
 }
 
 
-def _lines(path: Path) -> list[str]:
-    return [line.rstrip("\n") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+PUNKT_ENGLISH = Path(__file__).parent / "punkt_english"  # NLTK's trained English parameters (Apache-2.0; its README)
 
 
 @functools.lru_cache(maxsize=1)
 def punkt_english():
     """NLTK's trained English Punkt model with EXTRA_ABBREVIATIONS.
 
-    The model's tables (punkt_tab) ship inside llama-index; they are read here as plain files
-    (what nltk's ``load_punkt_params`` does) rather than through nltk's data path, which would
-    mean adding to nltk's process-wide search path.
+    The model's tables ship with this package (rag/text/punkt_english/) and are run by
+    rag/text/punkt.py, a port of nltk's tokenizer: importing nltk or llama-index to split
+    sentences cost about 3.9 s of every build (docs/TUNING.md, "Sentence splitter").
     """
-    from collections import defaultdict
+    from .punkt import PunktSentenceTokenizer, load_parameters
 
-    import llama_index.core
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
-    folder = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache" / "tokenizers" / "punkt_tab" / "english"
-    params = PunktParameters()
-    params.collocations = {tuple(line.split("\t")) for line in _lines(folder / "collocations.tab")}
-    params.sent_starters = set(_lines(folder / "sent_starters.txt"))
-    params.abbrev_types = set(_lines(folder / "abbrev_types.txt")) | EXTRA_ABBREVIATIONS
-    params.ortho_context = defaultdict(int, {w: int(n) for w, n in (line.split("\t") for line in _lines(folder / "ortho_context.tab"))})
-    return PunktSentenceTokenizer(params)  # a PunktParameters object is taken as the trained model
+    params = load_parameters(PUNKT_ENGLISH)
+    params.abbrev_types |= EXTRA_ABBREVIATIONS
+    return PunktSentenceTokenizer(params)
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import functools
 import re
 
-from bm25s.stopwords import STOPWORDS_EN
-
+# bm25s's English stop words (STOPWORDS_EN, Lucene's classic list), written out so that splitting words
+# does not import bm25s and scipy (0.2 s) where no BM25 index is made or read (tests/test_terms.py keeps them equal)
+STOPWORDS_EN = (
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
+    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+)
 STOPWORDS = frozenset(STOPWORDS_EN) | {
     "what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do", "say", "said", "says",
     "tell", "about", "according", "would", "could", "should", "also", "many", "much", "whose",

@@ -1,0 +1,27 @@
+"""rag/text/terms.py: its stop words are bm25s's, and splitting words imports no BM25 library."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from rag.text.terms import STOPWORDS, STOPWORDS_EN, terms
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_stop_words_are_bm25s_english_list():
+    from bm25s.stopwords import STOPWORDS_EN as BM25S_EN
+
+    assert tuple(STOPWORDS_EN) == tuple(BM25S_EN)
+    assert {"the", "what", "said"} <= STOPWORDS and "council" not in STOPWORDS
+
+
+def test_terms_drop_stop_words_and_stem():
+    assert terms("The councils said what they would build in 2019") == ["council", "build", "2019"]
+
+
+def test_words_and_terms_import_neither_bm25s_nor_scipy():
+    code = ("import sys; from rag.text.terms import terms; terms('Bridges were built'); "
+            "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
