@@ -39,11 +39,11 @@ from pathlib import Path
 import numpy as np
 from bench_common import ROOT, keep_sections, peak_rss_mb
 
-from rag.store import faiss_store
 from rag.eval.beir import load_beir, ndcg_at, rank_all, score_rankings
 from rag.eval.dev import load_dev_questions
 from rag.search.embedding import Embedder, resolve_backend, resolve_model, set_offline
 from rag.settings import Settings
+from rag.store import faiss_store
 
 PART_KEYS = {"roofline": ("roofline",), "backends": ("backends", "scifact", "seed_vectors_from"), "ingest": ("ingest",),
              "peer": ("peer",),

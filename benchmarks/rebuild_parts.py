@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_common import ROOT  # noqa: F401 - puts the project on sys.path
@@ -59,7 +59,7 @@ def main() -> None:
         tmp, stamp = new_build_dir(index_dir)
         copy_build_files(build, tmp)
         lap("copy the build's files (hard links)")
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         write_manifest(tmp, {**manifest, "built_at": now, "files": records[0], "unreadable": records[1]})
         lap("write the manifest")
         swap_in(index_dir, finish_build(tmp, stamp))

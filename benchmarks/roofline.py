@@ -31,7 +31,6 @@ def int8_ops_per_token(layers: int = LAYERS, shapes: list[tuple[int, int]] = LAY
 
 def _gemm_model(op: str, k: int, n: int, seed: int = 0):
     """An ONNX model of one int8 GEMM: ``op`` is "MatMulInteger" or "QLinearMatMul"; input A is [M, K] uint8."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     rng = np.random.default_rng(seed)

@@ -9,9 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from rag.eval.beir import doc_ranking, score_rankings
-
 from rag.eval.common import assistant_for as _assistant_for
-
 from rag.settings import Settings
 from rag.store.documents import Document
 

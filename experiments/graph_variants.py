@@ -63,10 +63,10 @@ class _Calibration:
 
 def calibration_texts(n: int = 32) -> list[str]:
     """Passages of SciFact abstracts 2000 on (the levers measure the first ones)."""
-    from rag.eval.evaluate import load_beir
-    from rag.settings import Settings
-
     from common import ROOT
+    from rag.eval.evaluate import load_beir
+
+    from rag.settings import Settings
 
     docs = load_beir(ROOT.parent / "shared" / "eval" / "scifact-beir.tar.gz")[0][2000 : 2000 + n]
     return [f"{d.title}\n{' '.join(d.text.split()[:150])}" for d in docs if Settings().title_in_passages]

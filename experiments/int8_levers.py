@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
-from common import ROOT, write_section
+from common import write_section
 
 from benchmarks import roofline
 from rag.search import onnx_embedding as oe
@@ -99,6 +99,7 @@ def table(variants: list[Variant], tokens: int, ref: np.ndarray, per_core: float
 
 def sample(tarball: Path, n_docs: int) -> tuple[list[str], int]:
     from rag.eval.evaluate import load_beir
+
     from rag.ingest.passages import split_documents
     from rag.store.documents import passage_text_for_search
 

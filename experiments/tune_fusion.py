@@ -20,7 +20,6 @@ from common import write_section
 from corpora import document_figures, kept_assistant
 
 from rag.eval.beir import load_beir
-
 from rag.eval.report import PUBLISHED
 from rag.search.retrieval import fuse
 from rag.settings import Settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,8 +12,6 @@ from typing import TYPE_CHECKING
 from .answer.examples import example_questions
 from .answer.extractive import ExtractiveEngine
 from .answer.features import DECISION_FEATURES
-from .answer.models import load_models
-from .answer.rank import RANK_FEATURES
 from .answer.followup import standalone_question
 from .answer.generative import condense_question, stream_answer
 from .answer.llm import (
@@ -21,7 +20,9 @@ from .answer.llm import (
     make_model,
     wrap_llm,  # Assistant(settings, llm=...): a caller's own llama-index LLM
 )
+from .answer.models import load_models
 from .answer.questions import QuestionError, clean_history, clean_question, with_note  # noqa: F401 - QuestionError: the CLI and UI import it from here
+from .answer.rank import RANK_FEATURES
 from .answer.reader import load_reader
 from .answer.types import REFUSAL, Answer, Usage, word_count
 from .search.embedding import Embedder, backend_for_index
@@ -131,7 +132,7 @@ class Assistant:
         """The current index's extractive engine (a rebuild replaces it): its stages, for evaluation and training."""
         return self._engine
 
-    def with_scoring(self, **changes) -> "Assistant":
+    def with_scoring(self, **changes) -> Assistant:
         """This assistant answering with some scoring settings changed (ScoringConfig fields), sharing the
         loaded index, models and embedder; for experiments that compare settings without reloading."""
         other = copy.copy(self)
@@ -158,10 +159,7 @@ class Assistant:
             documents: Sequence[str] | None = None) -> Answer:
         """Answer ``question`` in the context of ``history`` ([user, assistant] pairs) with ``engine``, from the
         ``documents`` named (ids, file names or globs: rag.search.scope; None: all) or ScopeError."""
-        answer = None
-        for _, answer in self._stream(question, history, engine, documents, replay=False):
-            pass
-        return answer
+        return deque(self._stream(question, history, engine, documents, replay=False), maxlen=1)[0][1]
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, engine: str | None = None,
                documents: Sequence[str] | None = None, *, replay: bool = True) -> Iterator[tuple[str, Answer | None]]:

@@ -194,11 +194,11 @@ class Settings:
         """The settings an index's passages depend on (stored in the manifest)."""
         return {"max_passage_words": self.max_passage_words, "title_in_passages": self.title_in_passages}
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
-    def with_scoring(self, **changes) -> "Settings":
+    def with_scoring(self, **changes) -> Settings:
         """A copy with some scoring fields changed."""
         return dataclasses.replace(self, scoring=dataclasses.replace(self.scoring, **changes))
 
@@ -216,7 +216,7 @@ class Settings:
         return out
 
     @classmethod
-    def from_env(cls, config: str | Path | None = None, **overrides) -> "Settings":
+    def from_env(cls, config: str | Path | None = None, **overrides) -> Settings:
         """Defaults, then the settings file, then RAG_* environment variables, then explicit overrides.
 
         The settings file is ``config``, else $RAG_CONFIG, else ``rag.toml`` in the working

@@ -26,8 +26,8 @@ from rag.ingest.passages import split_document
 from rag.ingest.spool import VectorCache
 from rag.ingest.vectors import BuildVectors
 from rag.settings import Settings
-from rag.store import dirs as build_dirs, vectors_base
-from rag.store import vector_store
+from rag.store import dirs as build_dirs
+from rag.store import vector_store, vectors_base
 from rag.store.documents import Document, Heading, content_id, passage_text_for_search
 from rag.store.layout import read_layout
 from rag.store.manifest import (

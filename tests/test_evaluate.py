@@ -6,11 +6,8 @@ import tarfile
 import pytest
 
 from rag.eval.beir import load_beir, ndcg_at, recall_at
-
 from rag.eval.common import answer_words
-
 from rag.eval.dev import eval_dev, load_dev_questions
-
 from rag.eval.squad import load_squad
 
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_build import DIM, HashEmbedder
+from test_build import HashEmbedder
 
 from rag.ingest import sources
 from rag.ingest.build import build_index

@@ -15,11 +15,11 @@ from rag.assistant import Assistant
 
 from .access import Access
 from .body_limit import BodyLimit
-from .request_errors import EXCEPTION_HANDLERS
 from .mcp_tools import PATH as MCP_PATH
 from .mcp_tools import mcp_routes
 from .openai_api import openai_router
 from .originals import original_router
+from .request_errors import EXCEPTION_HANDLERS
 from .source_view import source_router
 
 

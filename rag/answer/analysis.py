@@ -27,7 +27,6 @@ from ..text import nlp
 from ..text.attribution import REPORTING_VERBS
 from .qtypes import QType
 
-
 # spaCy entity labels that count as each expected answer type
 ANSWER_LABELS = {
     "PERSON": {"PERSON"},

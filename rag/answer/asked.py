@@ -9,7 +9,7 @@ import numpy as np
 from ..search.retrieval import Evidence, Hit
 from .analysis import QuestionAnalysis
 from .rank import Candidate
-from .read import Readings, ReaderVerdict
+from .read import ReaderVerdict, Readings
 
 
 @dataclass(frozen=True)

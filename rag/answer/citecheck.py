@@ -159,7 +159,7 @@ def check(text: str, source_pids: list[int], retriever: Retriever, support_min: 
             continue
         required = names_and_numbers(claim) + (asked if _PRONOUN.search(claim) else [])
 
-        def backs(support: Support) -> bool:
+        def backs(support: Support, required: list[str] = required) -> bool:
             return support.score >= support_min and _names_present(retriever, support.pid, required)
 
         supports = {n: b if backs(b) else None for n, b in nearest.items()}

@@ -11,7 +11,7 @@ index knows as people (``is_person``), since the entity model misses some in que
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from ..text import nlp
 

@@ -8,10 +8,10 @@ has one (a request has none: it is refused).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class QType(str, Enum):
+class QType(StrEnum):
     """A question's type (``str`` values, so they compare and serialise as plain strings)."""
 
     FACTOID = "factoid"  # a short answer of an expected kind: "When did Abadi criticize the report?"
@@ -25,9 +25,6 @@ class QType(str, Enum):
     YES_NO = "yes_no"
     COMPARISON = "comparison"
     REQUEST = "request"  # not a question about the sources ("Write a poem"): refused
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

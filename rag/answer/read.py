@@ -34,7 +34,7 @@ class Readings:
     def verdict(self) -> ReaderVerdict:
         return ReaderVerdict(max(self.passages.values(), default=float("-inf")), len(self.passages))
 
-    def top(self, n: int) -> "Readings":
+    def top(self, n: int) -> Readings:
         """The readings of the first ``n`` passages only (as if the reader had read no more)."""
         keep = dict(list(self.passages.items())[:n])
         return Readings(keep, {k: v for k, v in self.sentences.items() if k[0] in keep},

@@ -25,7 +25,6 @@ from .coverage import Coverage, coverage
 from .types import Span
 from .vocabulary import Vocabulary
 
-
 WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
 
 

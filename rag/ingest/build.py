@@ -19,12 +19,12 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -427,7 +427,7 @@ class BuildWriter:
 
     def manifest(self, job: BuildJob, dense_info: dict) -> dict:
         """The build's manifest, once its files are written."""
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         documents = [{"doc_id": h.doc_id, "title": h.title, "source": h.source, "aliases": list(h.aliases),
                       **self.records[h.doc_id], "added_at": self.records[h.doc_id]["added_at"] or now}
                      for h in self.heads.values()]

@@ -13,9 +13,9 @@ import errno
 import os
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from ..store.documents import Document, Heading, content_id
 from .markdown import markdown_blocks

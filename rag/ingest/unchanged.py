@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..settings import Settings
@@ -110,7 +110,7 @@ def copy_unchanged(index_dir: Path, settings: Settings, sources: list[str], excl
     tmp, stamp = new_build_dir(index_dir)
     try:
         copy_build_files(build, tmp)
-        manifest = {**manifest, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        manifest = {**manifest, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "files": records[0], "unreadable": records[1]}
         write_manifest(tmp, manifest)
         final = finish_build(tmp, stamp)

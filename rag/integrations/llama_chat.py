@@ -14,6 +14,7 @@ LLM's text as it is written, with the source nodes filled in at the end; ``achat
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,10 @@ from ..settings import Settings
 from .llama_index import (
     REFUSAL_TEXT,
     AnswerFollower,
-    in_threads,
     answer_response,
     chosen_documents,
     cited_assistant,
+    in_threads,
     nothing_chosen,
 )
 
@@ -90,10 +91,7 @@ class CitedChatEngine(BaseChatEngine):
         return AgentChatResponse(response=answer.answer, source_nodes=done.source_nodes, metadata=done.metadata)
 
     def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
-        answer = None
-        for _, answer in self._answers(message, chat_history):
-            pass
-        return self._record(message, answer)
+        return self._record(message, deque(self._answers(message, chat_history), maxlen=1)[0][1])
 
     async def achat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
         return await asyncio.to_thread(self.chat, message, chat_history)

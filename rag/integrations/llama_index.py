@@ -374,7 +374,7 @@ class LocalEmbedding(BaseEmbedding):
 
 __all__ = [
     "CitedAsyncStreamingResponse",
-    "CitedChatEngine",
+    "CitedChatEngine",  # noqa: F822 - provided by __getattr__ below (rag/integrations/llama_chat.py imports this module)
     "CitedQueryEngine",
     "CitedRetriever",
     "CitedStreamingResponse",

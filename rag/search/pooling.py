@@ -8,7 +8,7 @@ sentences embedded alone: docs/TUNING.md, "Sentence vectors".
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 

@@ -18,11 +18,11 @@ import json
 import logging
 import os
 import shutil
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
-from . import vectors_base, vector_store
+from . import vector_store, vectors_base
 from .manifest import MANIFEST_FILE, BuildError, current_build
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def build_lock(index_dir: Path, wait: bool = True) -> Iterator[bool]:
 def new_build_dir(index_dir: Path) -> tuple[Path, str]:
     """A fresh temporary build directory and the build's name (a UTC time stamp: names sort by time)."""
     (index_dir / "builds").mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     tmp = index_dir / "builds" / f".tmp-{stamp}-{os.getpid()}"
     tmp.mkdir(parents=True)
     return tmp, stamp

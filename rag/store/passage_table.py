@@ -45,7 +45,7 @@ class PassageTable(Sequence[Passage]):
         self._doc_first = np.searchsorted(rows[:, 0], np.arange(len(doc_ids) + 1), side="left")
 
     @classmethod
-    def from_passages(cls, doc_ids: list[str], documents: Mapping[str, Document], passages: list[Passage]) -> "PassageTable":
+    def from_passages(cls, doc_ids: list[str], documents: Mapping[str, Document], passages: list[Passage]) -> PassageTable:
         """A table of already split passages (tests, small corpora)."""
         number = {d: n for n, d in enumerate(doc_ids)}
         rows = np.array([(number[p.doc_id], p.start, p.end, len(p.sentences)) for p in passages], dtype=np.int64)

@@ -34,7 +34,7 @@ class Links:
         return {"acronyms": self.acronyms, "names": self.names}
 
     @classmethod
-    def from_json(cls, data: dict | None) -> "Links":
+    def from_json(cls, data: dict | None) -> Links:
         data = data or {}
         return cls(dict(data.get("acronyms", {})), dict(data.get("names", {})))
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 import string
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 # orthographic contexts: beginning / middle / unknown position, upper / lower case
 _BEG_UC, _MID_UC, _UNK_UC, _BEG_LC, _MID_LC, _UNK_LC = (1 << i for i in range(1, 7))

@@ -9,7 +9,7 @@ holds nothing of the kind asked for. Every quoted span is a run of source senten
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ...settings import ScoringConfig
 from ..asked import Asked
