@@ -45,8 +45,10 @@ def check_question(question: str, settings: Settings) -> str:
 
 def store_refusal(question: str, standalone: str, engine: str, exc: StoreUnavailable) -> Answer:
     """The answer while the vector store cannot be reached: a refusal that names it and says answers come back."""
-    text = (f"I cannot answer right now: {exc}. No passage can be searched until it is back; answers resume by "
-            "themselves then.")
+    text = (
+        f"I cannot answer right now: {exc}. No passage can be searched until it is back; answers resume by "
+        "themselves then."
+    )
     return Answer(question, text, True, standalone_question=standalone, engine=engine, note=str(exc))
 
 
@@ -61,8 +63,17 @@ def confine(answer: Answer, scope: Scope | None) -> Answer:
     answer.nearest = [c for c in answer.nearest if scope.holds(c.doc_id)]
     if all(scope.holds(c.doc_id) for c in answer.citations):
         return answer
-    return Answer(answer.question, REFUSAL, True, [], answer.standalone_question, answer.nearest,
-                  note=OUTSIDE_SCOPE, engine=answer.engine, question_type=answer.question_type)
+    return Answer(
+        answer.question,
+        REFUSAL,
+        True,
+        [],
+        answer.standalone_question,
+        answer.nearest,
+        note=OUTSIDE_SCOPE,
+        engine=answer.engine,
+        question_type=answer.question_type,
+    )
 
 
 def _usage(counted: Usage, question: str, answer: Answer) -> Usage:
@@ -88,8 +99,9 @@ class Assistant:
             raise ValueError(f"unknown answer engine '{settings.engine}' (choose from: {', '.join(ENGINES)})")
         # questions are embedded by the backend that embedded the index's passages (under "auto")
         backend = backend_for_index(settings.embed_backend, manifest.get("embed_backend"))
-        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size, backend=backend,
-                                             cache_dir=settings.cache_dir)
+        self.embedder = embedder or Embedder(
+            settings.embed_model, settings.embed_batch_size, backend=backend, cache_dir=settings.cache_dir
+        )
         self._build_lock = threading.Lock()
         self._engine = self._load()
         nlp.parse("Who is it?")  # the English model loads here, not in the first answer
@@ -124,8 +136,9 @@ class Assistant:
     def _load(self) -> ExtractiveEngine:
         index = load_index(self.settings)
         models = load_models(self.settings.decision_model, RANK_FEATURES, DECISION_FEATURES)
-        return ExtractiveEngine(Retriever(index, self.embedder, self.settings), self.settings,
-                                load_reader(self.settings.reader), models)
+        return ExtractiveEngine(
+            Retriever(index, self.embedder, self.settings), self.settings, load_reader(self.settings.reader), models
+        )
 
     @property
     def engine(self) -> ExtractiveEngine:
@@ -155,14 +168,26 @@ class Assistant:
         """The current index's manifest: model, dim, built_at, documents, passages, ..."""
         return self.index.manifest
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, engine: str | None = None,
-            documents: Sequence[str] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None = None,
+        engine: str | None = None,
+        documents: Sequence[str] | None = None,
+    ) -> Answer:
         """Answer ``question`` in the context of ``history`` ([user, assistant] pairs) with ``engine``, from the
         ``documents`` named (ids, file names or globs: rag.search.scope; None: all) or ScopeError."""
         return deque(self._stream(question, history, engine, documents, replay=False), maxlen=1)[0][1]
 
-    def stream(self, question: str, history: list[tuple[str, str]] | None = None, engine: str | None = None,
-               documents: Sequence[str] | None = None, *, replay: bool = True) -> Iterator[tuple[str, Answer | None]]:
+    def stream(
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None = None,
+        engine: str | None = None,
+        documents: Sequence[str] | None = None,
+        *,
+        replay: bool = True,
+    ) -> Iterator[tuple[str, Answer | None]]:
         """Yield the answer text as it grows, then (final text, Answer).
 
         ``engine`` defaults to the settings' engine; ``documents`` limits the answer to those documents
@@ -178,8 +203,14 @@ class Assistant:
         index = self.index
         return resolve_scope(index.documents, index.passages.of_document, documents)
 
-    def _stream(self, question: str, history: list[tuple[str, str]] | None, engine: str | None,
-                documents: Sequence[str] | None, replay: bool) -> Iterator[tuple[str, Answer | None]]:
+    def _stream(
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None,
+        engine: str | None,
+        documents: Sequence[str] | None,
+        replay: bool,
+    ) -> Iterator[tuple[str, Answer | None]]:
         cleaned = clean_question(question, self.settings.max_question_chars)
         if cleaned.note:  # a cut question: answer what is left, and say so with the answer
             for text, answer in self._stream(cleaned.text, history, engine, documents, replay):
@@ -234,8 +265,15 @@ class Assistant:
         from .ingest.build import build_index
 
         with self._build_lock:
-            report = build_index(paths, self.settings, add=add, exclude=exclude, embedder=self.embedder,
-                                 progress=progress, show_progress=show_progress)
+            report = build_index(
+                paths,
+                self.settings,
+                add=add,
+                exclude=exclude,
+                embedder=self.embedder,
+                progress=progress,
+                show_progress=show_progress,
+            )
             self._engine = self._load()
             return report
 

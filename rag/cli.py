@@ -22,17 +22,22 @@ _LLM_FIELDS = {  # where --base-url and --model go, per engine
 def _overrides(args: argparse.Namespace) -> dict:
     engine = getattr(args, "engine", None)
     overrides = dict(
-        index_dir=getattr(args, "index_dir", None), embed_model=getattr(args, "embed_model", None),
-        embed_backend=getattr(args, "embed_backend", None), vector_store=getattr(args, "store", None),
+        index_dir=getattr(args, "index_dir", None),
+        embed_model=getattr(args, "embed_model", None),
+        embed_backend=getattr(args, "embed_backend", None),
+        vector_store=getattr(args, "store", None),
         sentence_vectors=getattr(args, "sentence_vectors", None),
-        data_dir=getattr(args, "data_dir", None), engine=engine,
+        data_dir=getattr(args, "data_dir", None),
+        engine=engine,
         llamacpp_model_path=getattr(args, "model_path", None),
         strict=True if getattr(args, "strict", False) else None,
     )
     base_url, model = getattr(args, "base_url", None), getattr(args, "model", None)
     if (base_url or model) and engine not in _LLM_FIELDS:
-        raise ValueError("--base-url and --model go with --engine openai or --engine ollama "
-                         "(a GGUF file: --engine llamacpp --model-path FILE)")
+        raise ValueError(
+            "--base-url and --model go with --engine openai or --engine ollama "
+            "(a GGUF file: --engine llamacpp --model-path FILE)"
+        )
     if engine in _LLM_FIELDS:
         url_field, model_field = _LLM_FIELDS[engine]
         overrides[url_field], overrides[model_field] = base_url, model
@@ -48,7 +53,9 @@ def _print_answer(answer, out=sys.stdout) -> None:
     its sources, each with its file, page(s) and section, so a reader can find the sentence in the original."""
     if answer.engine != "extractive" and answer.sentences:
         supported = sum(s.supported for s in answer.sentences)
-        print(f"Checked answer ({supported} of {len(answer.sentences)} sentences supported by their sources):", file=out)
+        print(
+            f"Checked answer ({supported} of {len(answer.sentences)} sentences supported by their sources):", file=out
+        )
         for s in answer.sentences:
             cites = "".join(f"[{n}]" for n in s.citations)
             mark = "  ok           " if s.supported else "  UNSUPPORTED  "
@@ -106,7 +113,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for item in _read_jsonl(args.jsonl):
             history = [tuple(turn) for turn in item.get("history") or []]
             try:
-                out = assistant.ask(item.get("question", ""), history, documents=item.get("documents") or args.doc).to_json()
+                out = assistant.ask(
+                    item.get("question", ""), history, documents=item.get("documents") or args.doc
+                ).to_json()
             except (QuestionError, ScopeError) as exc:
                 out = {"answer": "", "refused": True, "citations": [], "error": str(exc)}
             out = {"id": item.get("id"), **out}
@@ -143,8 +152,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print(f"index:     {Path(settings.index_dir).resolve()}")
     print(f"built at:  {m['built_at']}")
-    print(f"model:     {m['model']} (dimension {m['dim']}, backend {m.get('embed_backend', 'torch')}, "
-          f"vectors {m.get('dense_index', {}).get('type', 'flat')})")
+    print(
+        f"model:     {m['model']} (dimension {m['dim']}, backend {m.get('embed_backend', 'torch')}, "
+        f"vectors {m.get('dense_index', {}).get('type', 'flat')})"
+    )
     print(f"chunking:  {m['chunking']}")
     pooling = f" ({m['sentence_pooling']} vectors)" if m.get("sentence_pooling") else ""
     print(f"documents: {len(m['documents'])}, passages: {m['passages']}, sentences: {m['sentences']}{pooling}")
@@ -163,14 +174,33 @@ def cmd_config(args: argparse.Namespace) -> int:
     import dataclasses
 
     settings, origin = load(getattr(args, "config", None), **_overrides(args))
-    rows = [(f.name, getattr(settings, f.name), origin.get(f.name, "default"))
-            for f in dataclasses.fields(settings) if f.name != "scoring"]
-    rows += [(f"scoring.{f.name}", getattr(settings.scoring, f.name), origin.get(f"scoring.{f.name}", "default"))
-             for f in dataclasses.fields(settings.scoring)]
+    rows = [
+        (f.name, getattr(settings, f.name), origin.get(f.name, "default"))
+        for f in dataclasses.fields(settings)
+        if f.name != "scoring"
+    ]
+    rows += [
+        (f"scoring.{f.name}", getattr(settings.scoring, f.name), origin.get(f"scoring.{f.name}", "default"))
+        for f in dataclasses.fields(settings.scoring)
+    ]
     secret = set(SECRETS)
     if args.json:
-        print(json.dumps({name: {"value": "***" if name in secret and value else str(value) if isinstance(value, Path)
-                                 else value, "from": where} for name, value, where in rows}, indent=1))
+        print(
+            json.dumps(
+                {
+                    name: {
+                        "value": "***"
+                        if name in secret and value
+                        else str(value)
+                        if isinstance(value, Path)
+                        else value,
+                        "from": where,
+                    }
+                    for name, value, where in rows
+                },
+                indent=1,
+            )
+        )
         return 0
     width = max(len(name) for name, _, _ in rows)
     for name, value, where in rows:
@@ -196,12 +226,26 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
     from .search.embedding import resolve_model
     from .train.reader_train import TrainConfig, train_reader
 
-    config = TrainConfig(base_model=resolve_model(args.base_model), out_dir=Path(args.work_dir), epochs=args.epochs,
-                         lr=args.lr, batch_size=args.batch_size, seed=args.seed)
-    model_dir = train_reader(config, [Path(p) for p in args.squad_train], [Path(p) for p in args.squad],
-                             [Path(p) for p in args.beir], Path(args.out), progress=not args.quiet)
-    print(f"reader written to {model_dir} (model card: {Path(model_dir) / 'MODEL_CARD.md'}); "
-          f"use it with reader = \"{model_dir}\" in rag.toml or $RAG_READER")
+    config = TrainConfig(
+        base_model=resolve_model(args.base_model),
+        out_dir=Path(args.work_dir),
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+    model_dir = train_reader(
+        config,
+        [Path(p) for p in args.squad_train],
+        [Path(p) for p in args.squad],
+        [Path(p) for p in args.beir],
+        Path(args.out),
+        progress=not args.quiet,
+    )
+    print(
+        f"reader written to {model_dir} (model card: {Path(model_dir) / 'MODEL_CARD.md'}); "
+        f'use it with reader = "{model_dir}" in rag.toml or $RAG_READER'
+    )
     return 0
 
 
@@ -262,12 +306,21 @@ def _version() -> str:
 def _common(p: argparse.ArgumentParser) -> None:
     """Options every command that reads settings takes."""
     p.add_argument("--index-dir", help="index directory (default: index, or $RAG_INDEX_DIR)")
-    p.add_argument("--embed-model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled; $RAG_EMBED_MODEL)")
+    p.add_argument(
+        "--embed-model",
+        help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled; $RAG_EMBED_MODEL)",
+    )
     p.add_argument("--config", help="settings file (TOML; default: $RAG_CONFIG, else ./rag.toml if present)")
-    p.add_argument("--embed-backend", choices=["auto", "onnx-int8", "onnx", "torch"],
-                   help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI or AVX2, else onnx; $RAG_EMBED_BACKEND)")
-    p.add_argument("--store", help="where new builds keep passage vectors: faiss (default), milvus://HOST:PORT (a Milvus "
-                                   "server) or milvus:///path/file.db (Milvus Lite); $RAG_VECTOR_STORE")
+    p.add_argument(
+        "--embed-backend",
+        choices=["auto", "onnx-int8", "onnx", "torch"],
+        help="embedding backend (default: auto = onnx-int8 where the CPU has VNNI or AVX2, else onnx; $RAG_EMBED_BACKEND)",
+    )
+    p.add_argument(
+        "--store",
+        help="where new builds keep passage vectors: faiss (default), milvus://HOST:PORT (a Milvus "
+        "server) or milvus:///path/file.db (Milvus Lite); $RAG_VECTOR_STORE",
+    )
     _logging_options(p)
 
 
@@ -281,19 +334,29 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     from .settings import ENGINES
 
     p.add_argument("--engine", choices=ENGINES, help="answer engine (default: extractive, or $RAG_ENGINE)")
-    p.add_argument("--base-url", help="LLM server: OpenAI-compatible base URL (http://HOST:PORT/v1) for openai, "
-                   "or the Ollama server (default http://127.0.0.1:11434) for ollama")
+    p.add_argument(
+        "--base-url",
+        help="LLM server: OpenAI-compatible base URL (http://HOST:PORT/v1) for openai, "
+        "or the Ollama server (default http://127.0.0.1:11434) for ollama",
+    )
     p.add_argument("--model", help="LLM model name to ask the server for (openai, ollama)")
     p.add_argument("--model-path", help="a local GGUF chat model for --engine llamacpp ($RAG_LLAMACPP_MODEL_PATH)")
-    p.add_argument("--strict", action="store_true", help="remove generated sentences the sources don't support (default: mark them)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="remove generated sentences the sources don't support (default: mark them)",
+    )
 
 
 def _add_ingest(sub) -> None:
     p = sub.add_parser("ingest", help="build the index from files and folders")
     _common(p)
-    p.add_argument("--sentence-vectors", choices=["standalone", "contextual"],
-                   help="contextual (default): each sentence's vector pooled from its passage's run of the model; "
-                        "standalone: every sentence embedded alone as well, about twice the ingest time (docs/TUNING.md)")
+    p.add_argument(
+        "--sentence-vectors",
+        choices=["standalone", "contextual"],
+        help="contextual (default): each sentence's vector pooled from its passage's run of the model; "
+        "standalone: every sentence embedded alone as well, about twice the ingest time (docs/TUNING.md)",
+    )
     p.add_argument("paths", nargs="*", help="files and folders; none: refresh the recorded sources")
     p.add_argument("--add", action="store_true", help="add to the current sources instead of replacing them")
     p.set_defaults(func=cmd_ingest)
@@ -304,10 +367,18 @@ def _add_ask_info_config(sub) -> None:
     _common(p)
     p.add_argument("question", nargs="*", help="the question")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--jsonl", metavar="FILE", help="answer each JSON line of FILE ('-' for stdin); a line's "
-                   "\"documents\" list limits it like --doc")
-    p.add_argument("--doc", action="append", metavar="DOC", help="answer from this document only: its id (or "
-                   "its first 6+ characters), file name, path or a glob such as '*.pdf' (repeatable; `rag info` lists them)")
+    p.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="answer each JSON line of FILE ('-' for stdin); a line's \"documents\" list limits it like --doc",
+    )
+    p.add_argument(
+        "--doc",
+        action="append",
+        metavar="DOC",
+        help="answer from this document only: its id (or "
+        "its first 6+ characters), file name, path or a glob such as '*.pdf' (repeatable; `rag info` lists them)",
+    )
     _engine_options(p)
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("info", help="show what is indexed")
@@ -329,8 +400,12 @@ def _add_eval(sub) -> None:
     p.add_argument("--squad", help="path to squad-v2-dev-part-a.json")
     p.add_argument("--limit", type=int, help="at most this many questions per benchmark (quick runs)")
     p.add_argument("--output", default=REPORT, help="report file ('-' for none); with --feedback, the question set")
-    p.add_argument("--feedback", metavar="FILE", help="turn the chat's thumbs-down records (INDEX/feedback.jsonl) into "
-                   "a question set (JSON lines, to stdout or --output) instead of evaluating")
+    p.add_argument(
+        "--feedback",
+        metavar="FILE",
+        help="turn the chat's thumbs-down records (INDEX/feedback.jsonl) into "
+        "a question set (JSON lines, to stdout or --output) instead of evaluating",
+    )
     p.add_argument("--work-dir", help="keep benchmark indexes here; re-runs then embed nothing (default: temporary)")
     _engine_options(p)
     p.set_defaults(func=cmd_eval)
@@ -339,24 +414,47 @@ def _add_eval(sub) -> None:
 def cmd_train_decision(args: argparse.Namespace) -> int:
     from .train.decision import DecisionConfig, train
 
-    report = train(Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), _settings(args),
-                   DecisionConfig(seed=args.seed))
+    report = train(
+        Path(args.squad_train),
+        Path(args.squad),
+        Path(args.out),
+        Path(args.work_dir),
+        _settings(args),
+        DecisionConfig(seed=args.seed),
+    )
     d = report["decision"]
-    print(f"models written to {args.out}: ranker top-1 on tune {report['ranker']['top1_learned']:.1%} (retrieval's order "
-          f"{report['ranker']['top1_evidence']:.1%}); decision AUC on tune {d['tune_auc']:.3f}, threshold {d['threshold']:.3f} "
-          f"(set scoring.answer_min to it to use this threshold)")
+    print(
+        f"models written to {args.out}: ranker top-1 on tune {report['ranker']['top1_learned']:.1%} (retrieval's order "
+        f"{report['ranker']['top1_evidence']:.1%}); decision AUC on tune {d['tune_auc']:.3f}, threshold {d['threshold']:.3f} "
+        f"(set scoring.answer_min to it to use this threshold)"
+    )
     return 0
 
 
 def _add_train_reader(sub) -> None:
     p = sub.add_parser("train-reader", help="train the reader model from SQuAD-format files and BEIR qrels")
-    p.add_argument("--squad-train", action="append", default=[], metavar="FILE",
-                   help="SQuAD-format file whose every article is trained on (repeatable)")
-    p.add_argument("--squad", action="append", default=[], metavar="FILE",
-                   help="SQuAD-format file split by article (rag/eval/squad.py): train articles are trained on, "
-                        "tune articles measured for the model card, test articles left alone (repeatable)")
-    p.add_argument("--beir", action="append", default=[], metavar="TAR",
-                   help="BEIR tarball whose train qrels train the relevance score (repeatable)")
+    p.add_argument(
+        "--squad-train",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="SQuAD-format file whose every article is trained on (repeatable)",
+    )
+    p.add_argument(
+        "--squad",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="SQuAD-format file split by article (rag/eval/squad.py): train articles are trained on, "
+        "tune articles measured for the model card, test articles left alone (repeatable)",
+    )
+    p.add_argument(
+        "--beir",
+        action="append",
+        default=[],
+        metavar="TAR",
+        help="BEIR tarball whose train qrels train the relevance score (repeatable)",
+    )
     p.add_argument("--out", required=True, help="folder for the trained reader (model.onnx, tokenizer, card)")
     p.add_argument("--work-dir", default="build/reader", help="checkpoints and weights; a re-run continues from here")
     p.add_argument("--base-model", default="all-MiniLM-L6-v2", help="model to start from (default: the bundled MiniLM)")
@@ -370,11 +468,19 @@ def _add_train_reader(sub) -> None:
 
 def _add_train_decision(sub) -> None:
     p = sub.add_parser("train-decision", help="train the sentence ranker and the answer-or-refuse decision")
-    p.add_argument("--squad-train", required=True, metavar="FILE", help="SQuAD-format file whose every article is trained on")
-    p.add_argument("--squad", required=True, metavar="FILE",
-                   help="SQuAD-format file split by article (rag/eval/squad.py): train articles are trained on, tune "
-                        "articles choose the threshold, test articles are left alone")
-    p.add_argument("--out", required=True, help="folder for the models (ranker.onnx, decision.onnx, decision.json, card)")
+    p.add_argument(
+        "--squad-train", required=True, metavar="FILE", help="SQuAD-format file whose every article is trained on"
+    )
+    p.add_argument(
+        "--squad",
+        required=True,
+        metavar="FILE",
+        help="SQuAD-format file split by article (rag/eval/squad.py): train articles are trained on, tune "
+        "articles choose the threshold, test articles are left alone",
+    )
+    p.add_argument(
+        "--out", required=True, help="folder for the models (ranker.onnx, decision.onnx, decision.json, card)"
+    )
     p.add_argument("--work-dir", default="build/decision", help="the training indexes and the collected features")
     p.add_argument("--seed", type=int, default=13)
     _common(p)
@@ -403,8 +509,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers from your documents, offline.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_ingest, _add_ask_info_config, _add_eval, _add_train_reader, _add_train_decision, _add_serve,
-                _add_mcp):
+    for add in (
+        _add_ingest,
+        _add_ask_info_config,
+        _add_eval,
+        _add_train_reader,
+        _add_train_decision,
+        _add_serve,
+        _add_mcp,
+    ):
         add(sub)
     return parser
 
@@ -413,8 +526,15 @@ def _set_up_process(args: argparse.Namespace) -> None:
     """This process's logging (-v, -q) and offline model loading: the CLI's own set-up, not the library's."""
     from .search.embedding import set_offline
 
-    level = logging.ERROR if args.quiet else logging.WARNING if not args.verbose else \
-        logging.INFO if args.verbose == 1 else logging.DEBUG
+    level = (
+        logging.ERROR
+        if args.quiet
+        else logging.WARNING
+        if not args.verbose
+        else logging.INFO
+        if args.verbose == 1
+        else logging.DEBUG
+    )
     handler = logging.StreamHandler()
     handler.setLevel(level)  # also for loggers that set their own level (bm25s sets DEBUG on import)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", handlers=[handler])
@@ -424,8 +544,12 @@ def _set_up_process(args: argparse.Namespace) -> None:
 
 # The exceptions whose message is for the user, by the module that defines each: a command imports
 # only what it needs (`rag ingest` no answer engine), and a module it never imported raised nothing.
-USER_ERRORS = {"rag.store.manifest": "IndexError_", "rag.assistant": "QuestionError",
-               "rag.search.embedding": "ModelError", "rag.answer.llm": "LLMError"}
+USER_ERRORS = {
+    "rag.store.manifest": "IndexError_",
+    "rag.assistant": "QuestionError",
+    "rag.search.embedding": "ModelError",
+    "rag.answer.llm": "LLMError",
+}
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -228,28 +228,65 @@ class Settings:
 
 # -- checking ---------------------------------------------------------------------------
 _CHOICES = {
-    "engine": ENGINES, "embed_backend": EMBED_BACKENDS, "fusion": ("convex", "rrf"),
+    "engine": ENGINES,
+    "embed_backend": EMBED_BACKENDS,
+    "fusion": ("convex", "rrf"),
     "sentence_vectors": ("contextual", "standalone"),
 }
 # (least, greatest) of numbers; None: unbounded on that side
 _RANGES = {
-    "embed_batch_size": (1, None), "max_passage_words": (10, None), "dense_k": (1, None), "bm25_k": (1, None),
-    "rrf_k": (1, None), "dense_weight": (0.0, None), "bm25_weight": (0.0, None), "max_question_chars": (10, None),
-    "llm_context": (256, None), "llm_passages": (1, 20), "llm_max_tokens": (1, None), "llm_temperature": (0.0, 2.0),
-    "llm_timeout": (0.1, None), "support_min": (0.0, 1.0), "max_request_bytes": (1024, None), "api_keepalive": (0.01, None),
+    "embed_batch_size": (1, None),
+    "max_passage_words": (10, None),
+    "dense_k": (1, None),
+    "bm25_k": (1, None),
+    "rrf_k": (1, None),
+    "dense_weight": (0.0, None),
+    "bm25_weight": (0.0, None),
+    "max_question_chars": (10, None),
+    "llm_context": (256, None),
+    "llm_passages": (1, 20),
+    "llm_max_tokens": (1, None),
+    "llm_temperature": (0.0, 2.0),
+    "llm_timeout": (0.1, None),
+    "support_min": (0.0, 1.0),
+    "max_request_bytes": (1024, None),
+    "api_keepalive": (0.01, None),
 }
 _SCORING_RANGES = {
-    "evidence_passages": (1, 50), "reader_passages": (1, 20), "answer_min": (0.0, 1.0), "min_quote_words": (1, 50),
-    "type_candidates": (1, 20), "topic_ratio": (0.0, 1.0), "search_passages": (1, 200), "evidence_cosine": (0.0, None),
-    "evidence_lexical": (0.0, None), "evidence_passage": (0.0, None), "short_answer_words": (1, 100),
-    "short_answer_share": (0.0, 1.0), "topic_cosine": (0.0, 1.0), "statement_words": (1, None),
-    "statement_neighbour_ratio": (0.0, 1.0), "short_opening_words": (0, None), "long_quote_chars": (1, None),
-    "elaboration_ratio": (0.0, 1.0), "apposition_words": (1, None), "support_cosine": (0.0, 1.0),
+    "evidence_passages": (1, 50),
+    "reader_passages": (1, 20),
+    "answer_min": (0.0, 1.0),
+    "min_quote_words": (1, 50),
+    "type_candidates": (1, 20),
+    "topic_ratio": (0.0, 1.0),
+    "search_passages": (1, 200),
+    "evidence_cosine": (0.0, None),
+    "evidence_lexical": (0.0, None),
+    "evidence_passage": (0.0, None),
+    "short_answer_words": (1, 100),
+    "short_answer_share": (0.0, 1.0),
+    "topic_cosine": (0.0, 1.0),
+    "statement_words": (1, None),
+    "statement_neighbour_ratio": (0.0, 1.0),
+    "short_opening_words": (0, None),
+    "long_quote_chars": (1, None),
+    "elaboration_ratio": (0.0, 1.0),
+    "apposition_words": (1, None),
+    "support_cosine": (0.0, 1.0),
     "summary_min_words": (1, None),
-    "type_ratio": (0.0, 1.0), "neighbour_ratio": (0.0, 1.0), "max_answer_sentences": (1, 10),
-    "second_sentence_ratio": (0.0, 1.0), "second_sentence_gain": (0.0, 1.0), "max_statements": (1, 50),
-    "topic_min": (-1.0, 1.0), "list_passages": (1, None), "list_max_items": (1, 100), "summary_sentences": (1, 20),
-    "summary_min_ratio": (0.0, 1.0), "summary_max_similarity": (0.0, 1.0), "mmr_lambda": (0.0, 1.0),
+    "type_ratio": (0.0, 1.0),
+    "neighbour_ratio": (0.0, 1.0),
+    "max_answer_sentences": (1, 10),
+    "second_sentence_ratio": (0.0, 1.0),
+    "second_sentence_gain": (0.0, 1.0),
+    "max_statements": (1, 50),
+    "topic_min": (-1.0, 1.0),
+    "list_passages": (1, None),
+    "list_max_items": (1, 100),
+    "summary_sentences": (1, 20),
+    "summary_min_ratio": (0.0, 1.0),
+    "summary_max_similarity": (0.0, 1.0),
+    "mmr_lambda": (0.0, 1.0),
 }
 
 
@@ -264,7 +301,9 @@ def _validate(obj, ranges: dict, choices: dict) -> None:
     hints = typing.get_type_hints(type(obj))
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
-        if typing.get_origin(hints[f.name]) is tuple:  # a list of words: from TOML a list, from the environment a string
+        if (
+            typing.get_origin(hints[f.name]) is tuple
+        ):  # a list of words: from TOML a list, from the environment a string
             _validate_words(obj, f.name, value)
             continue
         allowed = _allowed_types(hints[f.name])
@@ -279,7 +318,9 @@ def _validate(obj, ranges: dict, choices: dict) -> None:
             raise ConfigError(f"setting {f.name} must be one of {', '.join(choices[f.name])}, not {value!r}")
         low, high = ranges.get(f.name, (None, None))
         if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
-            bounds = f"at least {low}" if high is None else f"at most {high}" if low is None else f"between {low} and {high}"
+            bounds = (
+                f"at least {low}" if high is None else f"at most {high}" if low is None else f"between {low} and {high}"
+            )
             raise ConfigError(f"setting {f.name} must be {bounds}, not {value!r}")
 
 
@@ -364,7 +405,9 @@ def read_config(config: str | Path | None = None) -> tuple[dict, Path | None]:
     """The fields the settings file sets, and its path; ({}, None) when there is none."""
     import tomllib
 
-    path = Path(config) if config else Path(os.environ["RAG_CONFIG"]) if os.environ.get("RAG_CONFIG") else Path("rag.toml")
+    path = (
+        Path(config) if config else Path(os.environ["RAG_CONFIG"]) if os.environ.get("RAG_CONFIG") else Path("rag.toml")
+    )
     if not path.is_file():
         if config or os.environ.get("RAG_CONFIG"):
             raise ConfigError(f"settings file {path} not found")

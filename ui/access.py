@@ -85,5 +85,7 @@ def logged_in(request: Request) -> bool:
     cookie_id, tokens = getattr(app, "cookie_id", None), getattr(app, "tokens", None)
     if not cookie_id or not isinstance(tokens, dict):
         return False
-    token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(f"access-token-unsecure-{cookie_id}")
+    token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
+        f"access-token-unsecure-{cookie_id}"
+    )
     return bool(token) and tokens.get(token) is not None

@@ -128,12 +128,18 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: str 
     """Start ``app`` with the intended options; extra kwargs go to ``Blocks.launch``."""
     app.queue(default_concurrency_limit=1)
     opts = {**launch_options(), **kwargs}
-    return app.launch(server_name=host, server_port=port, auth=parse_auth(auth), share=False, show_error=True,
-                      quiet=False, **opts)
+    return app.launch(
+        server_name=host, server_port=port, auth=parse_auth(auth), share=False, show_error=True, quiet=False, **opts
+    )
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-          loading: Future | None = None) -> None:
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: str | None = None,
+    loading: Future | None = None,
+) -> None:
     """Load the index and serve the chat until stopped; an index that cannot be used gets a page saying why.
 
     ``loading`` is the Assistant already loading in another thread (rag/cli.py), else it loads here."""
@@ -180,14 +186,18 @@ def exposure_warning(host: str, port: int, auth: tuple[str, str] | None, api_key
     where = f"{host}:{port}" + (" (every network interface)" if host in ("0.0.0.0", "::", "") else "")
     if not api_key:
         bar = "!" * 100
-        return (f"{bar}\n!!! WARNING: rag serve is listening on {where} with no --auth and no API key.\n"
-                f"!!! Anyone who can reach this machine on port {port} can read every indexed document, ask questions, "
-                "upload files and rebuild or replace the index,\n"
-                "!!! through the chat, the OpenAI-compatible API (/v1) and MCP (/mcp).\n"
-                "!!! Add --auth USER:PASS (its password is also the APIs' bearer token) and/or set RAG_API_KEY, "
-                "or serve on 127.0.0.1.\n" + bar)
-    return (f"warning: rag serve is listening on {where} without --auth: the API key guards /v1 and /mcp, but the "
-            "chat, its uploads and rebuilds are open to anyone who can reach this address")
+        return (
+            f"{bar}\n!!! WARNING: rag serve is listening on {where} with no --auth and no API key.\n"
+            f"!!! Anyone who can reach this machine on port {port} can read every indexed document, ask questions, "
+            "upload files and rebuild or replace the index,\n"
+            "!!! through the chat, the OpenAI-compatible API (/v1) and MCP (/mcp).\n"
+            "!!! Add --auth USER:PASS (its password is also the APIs' bearer token) and/or set RAG_API_KEY, "
+            "or serve on 127.0.0.1.\n" + bar
+        )
+    return (
+        f"warning: rag serve is listening on {where} without --auth: the API key guards /v1 and /mcp, but the "
+        "chat, its uploads and rebuilds are open to anyone who can reach this address"
+    )
 
 
 # build_app's parts, importable from here as before the split

@@ -17,8 +17,10 @@ GUARDED_PREFIXES = ("/v1", "/mcp")
 
 
 def too_large_message(limit: int) -> str:
-    return (f"The request body is larger than this server's limit of {limit:,} bytes "
-            "(setting max_request_bytes, $RAG_MAX_REQUEST_BYTES); send a shorter conversation.")
+    return (
+        f"The request body is larger than this server's limit of {limit:,} bytes "
+        "(setting max_request_bytes, $RAG_MAX_REQUEST_BYTES); send a shorter conversation."
+    )
 
 
 def guarded(path: str) -> bool:
@@ -53,11 +55,27 @@ class BodyLimit:
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _refuse(self, send: Send) -> None:
-        payload = json.dumps({"error": {"message": too_large_message(self.limit), "type": "invalid_request_error",
-                                        "param": None, "code": "request_too_large"}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                                (b"connection", b"close")]})
+        payload = json.dumps(
+            {
+                "error": {
+                    "message": too_large_message(self.limit),
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "request_too_large",
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
 

@@ -78,25 +78,47 @@ def chat_tab(assistant: Assistant) -> ChatTab:
         history = gr.State([])
         disliked = gr.State(None)
         with gr.Row(visible=False, elem_id="rag-feedback") as feedback_row:
-            comment = gr.Textbox(show_label=False, placeholder="What was wrong with this answer? (optional)", scale=8,
-                                 elem_id="rag-feedback-comment", max_lines=3)
+            comment = gr.Textbox(
+                show_label=False,
+                placeholder="What was wrong with this answer? (optional)",
+                scale=8,
+                elem_id="rag-feedback-comment",
+                max_lines=3,
+            )
             send_comment = gr.Button("Send", scale=1, elem_id="rag-feedback-send")
         with gr.Row():
-            documents = gr.Dropdown(choices=document_choices(assistant), value=[], multiselect=True, scale=3,
-                                    label="Documents", elem_id="rag-ask-docs", info="Ask only these (none: all)")
-            question = gr.Textbox(show_label=False, placeholder="Ask a question…", scale=6, elem_id="rag-question",
-                                  max_lines=4, autofocus=True)
+            documents = gr.Dropdown(
+                choices=document_choices(assistant),
+                value=[],
+                multiselect=True,
+                scale=3,
+                label="Documents",
+                elem_id="rag-ask-docs",
+                info="Ask only these (none: all)",
+            )
+            question = gr.Textbox(
+                show_label=False,
+                placeholder="Ask a question…",
+                scale=6,
+                elem_id="rag-question",
+                max_lines=4,
+                autofocus=True,
+            )
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-send")
             stop = gr.Button("Stop", variant="stop", scale=1, elem_id="rag-stop")
             clear = gr.Button("Clear", scale=1, elem_id="rag-clear")
         # shown only when an LLM engine is configured besides the extractive one
         engine = gr.Dropdown(
-            choices=[(assistant.describe(e), e) for e in assistant.engines], value=assistant.settings.engine,
-            label="Answer engine", elem_id="rag-engine", visible=len(assistant.engines) > 1,
+            choices=[(assistant.describe(e), e) for e in assistant.engines],
+            value=assistant.settings.engine,
+            label="Answer engine",
+            elem_id="rag-engine",
+            visible=len(assistant.engines) > 1,
             info="Generated answers are checked sentence by sentence; unsupported ones are marked.",
         )
-    return ChatTab(chatbot, history, question, send, stop, clear, engine, documents, feedback_row, comment,
-                   send_comment, disliked)
+    return ChatTab(
+        chatbot, history, question, send, stop, clear, engine, documents, feedback_row, comment, send_comment, disliked
+    )
 
 
 class Chat:
@@ -108,8 +130,14 @@ class Chat:
         self.stream_delay = stream_delay
         self.open_link = open_link
 
-    def respond(self, question: str, messages: list, history: list, engine: str | None = None,
-                documents: list[str] | None = None) -> Iterator[tuple]:
+    def respond(
+        self,
+        question: str,
+        messages: list,
+        history: list,
+        engine: str | None = None,
+        documents: list[str] | None = None,
+    ) -> Iterator[tuple]:
         """Answer ``question`` (from ``documents`` only, when some are chosen): yields (messages, history, question
         box) as the answer streams in, then the final one."""
         q = (question or "").strip()
@@ -126,7 +154,10 @@ class Chat:
         answer = yield from self._stream(q, pairs, engine, documents, messages)
         if answer is None:
             return
-        messages[-1] = {"role": "assistant", "content": render.answer_html(answer, uuid.uuid4().hex[:8], self.open_link)}
+        messages[-1] = {
+            "role": "assistant",
+            "content": render.answer_html(answer, uuid.uuid4().hex[:8], self.open_link),
+        }
         yield messages, list(history or []) + [[shown, answer.answer]], gr.skip()
 
     def _checked(self, q: str, documents: list[str] | None) -> str | None:
@@ -141,8 +172,9 @@ class Chat:
             gr.Warning(f"Cannot ask this: {exc}")
             return None
 
-    def _stream(self, q: str, pairs: list[tuple[str, str]], engine: str | None, documents: list[str] | None,
-                messages: list) -> Generator[tuple, None, Answer | None]:
+    def _stream(
+        self, q: str, pairs: list[tuple[str, str]], engine: str | None, documents: list[str] | None, messages: list
+    ) -> Generator[tuple, None, Answer | None]:
         """Show the answer's text as it grows in the last message; returns the finished Answer (None when refused
         as a question, with the reason in the message). Closed early (Stop), it closes the answer's stream, so
         an LLM stops writing."""
@@ -164,14 +196,14 @@ class Chat:
             yield messages, gr.skip(), gr.skip()
         return None
 
-    def respond_example(self, messages: list, history: list, engine: str | None, documents: list[str] | None,
-                        evt: gr.SelectData):
+    def respond_example(
+        self, messages: list, history: list, engine: str | None, documents: list[str] | None, evt: gr.SelectData
+    ):
         """Answer the example question the user clicked."""
         value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
         yield from self.respond(value.get("text", ""), messages, history, engine, documents)
 
-    def retry(self, messages: list, history: list, engine: str | None, documents: list[str] | None,
-              evt: gr.RetryData):
+    def retry(self, messages: list, history: list, engine: str | None, documents: list[str] | None, evt: gr.RetryData):
         """Ask the question of the last answer again: the answer goes, and a new one streams in."""
         chat = [message_dict(m) for m in messages or []]
         if not 0 <= evt.index < len(chat) or not chat[evt.index] or chat[evt.index]["role"] != "user":
@@ -194,8 +226,13 @@ class Chat:
     def disliked(self, messages: list, engine: str | None, documents: list[str] | None, evt: gr.LikeData):
         """A thumbs-down: the answer is recorded as wrong at once, and the comment box opens; taking it back
         records that and closes the box. Returns (comment row, the record, comment box)."""
-        record = feedback.turn_record(messages, evt.index if isinstance(evt.index, int) else -1, engine, documents,
-                                      self.assistant.manifest.get("built_at"))
+        record = feedback.turn_record(
+            messages,
+            evt.index if isinstance(evt.index, int) else -1,
+            engine,
+            documents,
+            self.assistant.manifest.get("built_at"),
+        )
         if record is None:
             return gr.update(visible=False), None, ""
         path = feedback.feedback_path(self.assistant.settings.index_dir)
@@ -208,7 +245,9 @@ class Chat:
     def comment(self, text: str, record: dict | None) -> tuple:
         """The optional comment on the answer just marked wrong; the box closes."""
         if record and (text or "").strip():
-            feedback.append(feedback.feedback_path(self.assistant.settings.index_dir), feedback.with_comment(record, text))
+            feedback.append(
+                feedback.feedback_path(self.assistant.settings.index_dir), feedback.with_comment(record, text)
+            )
             gr.Info("Thank you: the comment is saved with the answer.")
         return gr.update(visible=False), None, ""
 
@@ -220,41 +259,73 @@ class Chat:
 
 def wire_chat(tab: ChatTab, chat: Chat, save: dict) -> None:
     """Connect the tab's events to the handlers; each change of the chat is then saved in the browser (``save``)."""
-    chat_io = dict(inputs=[tab.question, tab.chatbot, tab.history, tab.engine, tab.documents],
-                   outputs=[tab.chatbot, tab.history, tab.question])
-    chat_opts = dict(api_visibility="private", concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer",
-                     show_progress="hidden")
+    chat_io = dict(
+        inputs=[tab.question, tab.chatbot, tab.history, tab.engine, tab.documents],
+        outputs=[tab.chatbot, tab.history, tab.question],
+    )
+    chat_opts = dict(
+        api_visibility="private", concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer", show_progress="hidden"
+    )
     answering = [
         tab.question.submit(chat.respond, **chat_io, **chat_opts),
         tab.send.click(chat.respond, **chat_io, **chat_opts),
-        tab.chatbot.example_select(chat.respond_example, inputs=[tab.chatbot, tab.history, tab.engine, tab.documents],
-                                   outputs=[tab.chatbot, tab.history, tab.question], **chat_opts),
-        tab.chatbot.retry(chat.retry, inputs=[tab.chatbot, tab.history, tab.engine, tab.documents],
-                          outputs=[tab.chatbot, tab.history, tab.question], **chat_opts),
+        tab.chatbot.example_select(
+            chat.respond_example,
+            inputs=[tab.chatbot, tab.history, tab.engine, tab.documents],
+            outputs=[tab.chatbot, tab.history, tab.question],
+            **chat_opts,
+        ),
+        tab.chatbot.retry(
+            chat.retry,
+            inputs=[tab.chatbot, tab.history, tab.engine, tab.documents],
+            outputs=[tab.chatbot, tab.history, tab.question],
+            **chat_opts,
+        ),
     ]
     for event in answering:
         event.then(**save)
     # the answer is cancelled first; then its partial text is marked as stopped (a late update of the cancelled
     # answer cannot come after the mark)
     tab.stop.click(None, cancels=answering, api_visibility="private", queue=False).then(
-        chat.stopped, inputs=[tab.chatbot], outputs=[tab.chatbot], api_visibility="private", queue=False).then(**save)
-    tab.clear.click(chat.clear, outputs=[tab.chatbot, tab.history, tab.question], api_visibility="private",
-                    queue=False).then(**save)
+        chat.stopped, inputs=[tab.chatbot], outputs=[tab.chatbot], api_visibility="private", queue=False
+    ).then(**save)
+    tab.clear.click(
+        chat.clear, outputs=[tab.chatbot, tab.history, tab.question], api_visibility="private", queue=False
+    ).then(**save)
     tab.chatbot.clear(lambda: [], outputs=[tab.history], api_visibility="private", queue=False).then(**save)
     feedback_out = [tab.feedback_row, tab.disliked, tab.comment]
-    tab.chatbot.like(chat.disliked, inputs=[tab.chatbot, tab.engine, tab.documents], outputs=feedback_out,
-                     api_visibility="private", queue=False)
+    tab.chatbot.like(
+        chat.disliked,
+        inputs=[tab.chatbot, tab.engine, tab.documents],
+        outputs=feedback_out,
+        api_visibility="private",
+        queue=False,
+    )
     for event in (tab.send_comment.click, tab.comment.submit):
-        event(chat.comment, inputs=[tab.comment, tab.disliked], outputs=feedback_out, api_visibility="private",
-              queue=False)
+        event(
+            chat.comment,
+            inputs=[tab.comment, tab.disliked],
+            outputs=feedback_out,
+            api_visibility="private",
+            queue=False,
+        )
 
 
 def refresh_examples_on_load(app: gr.Blocks, tab: ChatTab, assistant: Assistant) -> None:
     """On each page load, the example questions and the documents to choose from are about what is indexed now
     (a rebuild may have changed it); the documents list is refreshed whenever the question box gets the focus too."""
-    app.load(lambda: gr.update(examples=examples(assistant)), outputs=[tab.chatbot], api_visibility="private",
-             queue=False)
-    app.load(lambda: gr.update(choices=document_choices(assistant)), outputs=[tab.documents],
-             api_visibility="private", queue=False)
-    tab.question.focus(lambda: gr.update(choices=document_choices(assistant)), outputs=[tab.documents],
-                       api_visibility="private", queue=False)
+    app.load(
+        lambda: gr.update(examples=examples(assistant)), outputs=[tab.chatbot], api_visibility="private", queue=False
+    )
+    app.load(
+        lambda: gr.update(choices=document_choices(assistant)),
+        outputs=[tab.documents],
+        api_visibility="private",
+        queue=False,
+    )
+    tab.question.focus(
+        lambda: gr.update(choices=document_choices(assistant)),
+        outputs=[tab.documents],
+        api_visibility="private",
+        queue=False,
+    )

@@ -28,20 +28,33 @@ def launch_kwargs(assistant: Assistant, access: Access, host: str) -> dict:
     ``Blocks.launch``; the middleware limits the size of request bodies sent to /v1 and /mcp (ui/body_limit.py), the
     handler answers bodies that fail validation with a 422 whatever they hold (ui/request_errors.py)."""
     mcp, lifespan = mcp_routes(assistant, access, host)
-    routes = [*openai_router(assistant, access).routes,
-              *source_router(lambda: assistant.index.documents, access).routes,
-              *original_router(lambda: assistant.index.manifest, access).routes,
-              *mcp]
+    routes = [
+        *openai_router(assistant, access).routes,
+        *source_router(lambda: assistant.index.documents, access).routes,
+        *original_router(lambda: assistant.index.manifest, access).routes,
+        *mcp,
+    ]
     limit = Middleware(BodyLimit, limit=assistant.settings.max_request_bytes)
-    return {"app_kwargs": {"routes": routes, "lifespan": lifespan, "middleware": [limit],
-                           "exception_handlers": EXCEPTION_HANDLERS}}
+    return {
+        "app_kwargs": {
+            "routes": routes,
+            "lifespan": lifespan,
+            "middleware": [limit],
+            "exception_handlers": EXCEPTION_HANDLERS,
+        }
+    }
 
 
 def describe(url: str, access: Access) -> str:
     """Lines naming the API endpoints under the server's ``url``, and how they are guarded."""
     base = url.rstrip("/")
-    guard = ("they need Authorization: Bearer <API key or --auth password>" if access.required
-             else "open to anyone who can reach this address")
-    return (f"* OpenAI-compatible API: {base}/v1 (model \"rag-cited\")\n"
-            f"* MCP (streamable HTTP): {base}{MCP_PATH}  (tools: ask, search, documents; over stdio: rag mcp)\n"
-            f"* API and MCP: {guard}")
+    guard = (
+        "they need Authorization: Bearer <API key or --auth password>"
+        if access.required
+        else "open to anyone who can reach this address"
+    )
+    return (
+        f'* OpenAI-compatible API: {base}/v1 (model "rag-cited")\n'
+        f"* MCP (streamable HTTP): {base}{MCP_PATH}  (tools: ask, search, documents; over stdio: rag mcp)\n"
+        f"* API and MCP: {guard}"
+    )

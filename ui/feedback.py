@@ -43,8 +43,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def turn_record(messages: list, index: int, engine: str | None, documents: list[str] | None,
-                built_at: str | None) -> dict | None:
+def turn_record(
+    messages: list, index: int, engine: str | None, documents: list[str] | None, built_at: str | None
+) -> dict | None:
     """The record of the answer at message ``index`` of the chat (None when it is not an answer to a question):
     its question, the conversation before it, its text, and how it was asked."""
     chat = [message_dict(m) for m in messages or []]
@@ -62,8 +63,17 @@ def turn_record(messages: list, index: int, engine: str | None, documents: list[
             history.append([pending, plain_text(m["content"])])
             pending = None
     key = hashlib.sha1(f"{question}\n{answer}".encode()).hexdigest()[:16]
-    return {"id": key, "time": _now(), "question": question, "history": history, "answer": answer,
-            "engine": engine or "", "documents": list(documents or []), "index_built_at": built_at, "comment": ""}
+    return {
+        "id": key,
+        "time": _now(),
+        "question": question,
+        "history": history,
+        "answer": answer,
+        "engine": engine or "",
+        "documents": list(documents or []),
+        "index_built_at": built_at,
+        "comment": "",
+    }
 
 
 def with_comment(record: dict, comment: str) -> dict:

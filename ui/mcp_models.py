@@ -45,8 +45,9 @@ class AskResult(BaseModel):
     sentences: list[AnswerSentence]
     engine: str = Field(description="What wrote the answer: 'extractive' or the LLM")
     note: str = Field(description="What the citation check changed, or why a fallback answered ('' if nothing)")
-    question_type: str = Field(description="factoid, who_said, what_said, definition, list, summary, why, how, "
-                                           "yes_no, comparison or request")
+    question_type: str = Field(
+        description="factoid, who_said, what_said, definition, list, summary, why, how, yes_no, comparison or request"
+    )
     short_answer: str | None = Field(description="The phrase that answers the question, if its type has one")
 
 

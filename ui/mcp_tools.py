@@ -38,21 +38,28 @@ from .mcp_models import AskResult, DocumentList, IndexedDocument, SearchResult
 
 PATH = "/mcp"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-INSTRUCTIONS = ("Answers questions about the indexed documents, quoting them with numbered citations [n]; search "
-                "finds the passages that support a query; documents lists what is indexed. ask and search take "
-                "documents (ids, file names or globs such as '*.pdf') to use only those documents.")
+INSTRUCTIONS = (
+    "Answers questions about the indexed documents, quoting them with numbered citations [n]; search "
+    "finds the passages that support a query; documents lists what is indexed. ask and search take "
+    "documents (ids, file names or globs such as '*.pdf') to use only those documents."
+)
 
-Documents = Annotated[list[str] | None, Field(
-    description="Use only these documents: ids (or their first 6+ characters), file names, paths or globs such "
-                "as '*.pdf' (see the documents tool). Default: every document.")]
+Documents = Annotated[
+    list[str] | None,
+    Field(
+        description="Use only these documents: ids (or their first 6+ characters), file names, paths or globs such "
+        "as '*.pdf' (see the documents tool). Default: every document."
+    ),
+]
 
 
 def _annotations(title: str, idempotent: bool):
     from mcp.types import ToolAnnotations
 
     # every tool reads the index and changes nothing; answers come from the indexed documents only
-    return ToolAnnotations(title=title, read_only_hint=True, destructive_hint=False, idempotent_hint=idempotent,
-                           open_world_hint=False)
+    return ToolAnnotations(
+        title=title, read_only_hint=True, destructive_hint=False, idempotent_hint=idempotent, open_world_hint=False
+    )
 
 
 def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
@@ -67,10 +74,14 @@ def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
     search_of: dict[int, AssistantSearch] = {}
 
     @server.tool(annotations=_annotations("Ask the documents", idempotent=False))
-    def ask(question: Annotated[str, Field(description="The question")],
-            history: Annotated[list[tuple[str, str]] | None, Field(
-                description="Earlier turns as [user, assistant] pairs, for follow-up questions")] = None,
-            documents: Documents = None) -> AskResult:
+    def ask(
+        question: Annotated[str, Field(description="The question")],
+        history: Annotated[
+            list[tuple[str, str]] | None,
+            Field(description="Earlier turns as [user, assistant] pairs, for follow-up questions"),
+        ] = None,
+        documents: Documents = None,
+    ) -> AskResult:
         """Answer a question about the indexed documents with numbered citations [n] to exact passages.
 
         Offsets are character offsets in the document's text. refused is true when the sources
@@ -82,9 +93,11 @@ def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
             raise ToolError(f"cannot ask this: {exc}") from exc
 
     @server.tool(annotations=_annotations("Search the documents", idempotent=True))
-    def search(query: Annotated[str, Field(description="What to look for")],
-               top_k: Annotated[int, Field(description=f"How many passages, 1 to {MAX_PASSAGES}")] = 5,
-               documents: Documents = None) -> SearchResult:
+    def search(
+        query: Annotated[str, Field(description="What to look for")],
+        top_k: Annotated[int, Field(description=f"How many passages, 1 to {MAX_PASSAGES}")] = 5,
+        documents: Documents = None,
+    ) -> SearchResult:
         """Find the passages of the indexed documents that best match a query (hybrid dense + keyword search).
 
         Best first, each with its offsets and those of its sentence that best supports the query.
@@ -94,7 +107,9 @@ def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
         found = current()
         searcher = search_of.setdefault(id(found), AssistantSearch(found))
         try:
-            return SearchResult.model_validate({"passages": [c.to_json() for c in searcher.search(query, top_k, documents)]})
+            return SearchResult.model_validate(
+                {"passages": [c.to_json() for c in searcher.search(query, top_k, documents)]}
+            )
         except ScopeError as exc:
             raise ToolError(str(exc)) from exc
         except StoreUnavailable as exc:  # the vectors' server is down: say so; the next call tries again
@@ -104,9 +119,18 @@ def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
     def documents() -> DocumentList:
         """The indexed documents: id, title, file, other files with the same text, passages."""
         manifest = current().index.manifest
-        return DocumentList(documents=[IndexedDocument(doc_id=d["doc_id"], title=d["title"], source=d["source"],
-                                                       aliases=list(d.get("aliases", [])), passages=d["passages"])
-                                       for d in manifest.get("documents", [])])
+        return DocumentList(
+            documents=[
+                IndexedDocument(
+                    doc_id=d["doc_id"],
+                    title=d["title"],
+                    source=d["source"],
+                    aliases=list(d.get("aliases", [])),
+                    passages=d["passages"],
+                )
+                for d in manifest.get("documents", [])
+            ]
+        )
 
     return server
 
@@ -166,8 +190,13 @@ class _BearerGuard:
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
             if not self.access.bearer_ok(headers.get("authorization")):
                 body = json.dumps({"error": "Missing or wrong API key: send Authorization: Bearer <key>."}).encode()
-                await send({"type": "http.response.start", "status": 401,
-                            "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

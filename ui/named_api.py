@@ -59,8 +59,12 @@ class NamedApi:
         """The current index: model, dim, built_at, documents, passages, and the answer engine."""
         m, assistant = self.assistant.index.manifest, self.assistant
         return {
-            "model": m.get("model"), "dim": m.get("dim"), "built_at": m.get("built_at"),
-            "passages": m.get("passages"), "engine": assistant.engine_name, "engines": assistant.engines,
+            "model": m.get("model"),
+            "dim": m.get("dim"),
+            "built_at": m.get("built_at"),
+            "passages": m.get("passages"),
+            "engine": assistant.engine_name,
+            "engines": assistant.engines,
             "documents": [{k: d.get(k) for k in STATUS_DOCUMENT_KEYS} for d in m.get("documents", [])],
         }
 

@@ -59,8 +59,14 @@ OWNER = "rag-cited"
 class ApiError(Exception):
     """A request the API refuses: HTTP status, OpenAI error type and code, and a message for the caller."""
 
-    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None,
-                 param: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        type_: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+    ):
         super().__init__(message)
         self.status, self.message, self.type, self.code, self.param = status, message, type_, code, param
 
@@ -70,8 +76,9 @@ class ApiError(Exception):
         return JSONResponse(body, status_code=self.status, headers=headers)
 
 
-UNAUTHORISED = ApiError(401, "Missing or wrong API key: send Authorization: Bearer <key>.", "invalid_request_error",
-                        "invalid_api_key")
+UNAUTHORISED = ApiError(
+    401, "Missing or wrong API key: send Authorization: Bearer <key>.", "invalid_request_error", "invalid_api_key"
+)
 
 
 # -- requests -------------------------------------------------------------------------
@@ -85,10 +92,15 @@ def engine_for(model: object, assistant: Assistant) -> str | None:
     if model in (None, "", MODEL):
         return None
     prefix = MODEL + ":"
-    if isinstance(model, str) and model.startswith(prefix) and model[len(prefix):] in assistant.engines:
-        return model[len(prefix):]
-    raise ApiError(404, f"The model '{model}' does not exist on this server (available: "
-                   f"{', '.join(model_ids(assistant))}).", "invalid_request_error", "model_not_found", "model")
+    if isinstance(model, str) and model.startswith(prefix) and model[len(prefix) :] in assistant.engines:
+        return model[len(prefix) :]
+    raise ApiError(
+        404,
+        f"The model '{model}' does not exist on this server (available: {', '.join(model_ids(assistant))}).",
+        "invalid_request_error",
+        "model_not_found",
+        "model",
+    )
 
 
 def message_text(message: dict) -> str:
@@ -145,8 +157,17 @@ def annotations(answer: Answer, link) -> list[dict]:
         for n in s.citations:
             c = by_n.get(n)
             if c is not None:
-                out.append({"type": "url_citation", "url_citation": {"start_index": start, "end_index": end,
-                                                                     "url": link(c), "title": cited_title(c)}})
+                out.append(
+                    {
+                        "type": "url_citation",
+                        "url_citation": {
+                            "start_index": start,
+                            "end_index": end,
+                            "url": link(c),
+                            "title": cited_title(c),
+                        },
+                    }
+                )
     return out
 
 
@@ -158,16 +179,24 @@ def cited_title(c: Citation) -> str:
 
 def answer_fields(answer: Answer, link) -> dict:
     """The fields of the assistant message beside its content: annotations and the extras."""
-    return {"annotations": annotations(answer, link), "citations": [c.to_json() for c in answer.citations],
-            "refused": answer.refused}
+    return {
+        "annotations": annotations(answer, link),
+        "citations": [c.to_json() for c in answer.citations],
+        "refused": answer.refused,
+    }
 
 
 def completion(answer: Answer, model: str, link) -> dict:
     """A whole chat.completion object for ``answer``."""
     message = {"role": "assistant", "content": answer.answer, "refusal": None, **answer_fields(answer, link)}
-    return {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
-            "model": model, "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
-            "usage": answer.usage.to_json() if answer.usage else None}
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
+        "usage": answer.usage.to_json() if answer.usage else None,
+    }
 
 
 # -- routes -----------------------------------------------------------------------------
@@ -175,14 +204,24 @@ def unsupported(body: dict) -> ApiError | None:
     """The first parameter this server cannot honour, as a 400 naming it (None: all can be honoured)."""
     if body.get("tools") or body.get("functions"):
         name = "tools" if body.get("tools") else "functions"
-        return ApiError(400, "Tools and function calling are not supported: answers come from the documents.",
-                        param=name, code="unsupported_parameter")
+        return ApiError(
+            400,
+            "Tools and function calling are not supported: answers come from the documents.",
+            param=name,
+            code="unsupported_parameter",
+        )
     if body.get("tool_choice") not in (None, "none"):
-        return ApiError(400, "tool_choice is not supported (no tools).", param="tool_choice", code="unsupported_parameter")
+        return ApiError(
+            400, "tool_choice is not supported (no tools).", param="tool_choice", code="unsupported_parameter"
+        )
     fmt = body.get("response_format")
     if fmt is not None and not (isinstance(fmt, dict) and fmt.get("type") == "text"):
-        return ApiError(400, "Only text responses are supported: response_format must be {\"type\": \"text\"}.",
-                        param="response_format", code="unsupported_parameter")
+        return ApiError(
+            400,
+            'Only text responses are supported: response_format must be {"type": "text"}.',
+            param="response_format",
+            code="unsupported_parameter",
+        )
     if body.get("n") not in (None, 1):
         return ApiError(400, "Only n=1 is supported.", param="n", code="unsupported_parameter")
     if body.get("logprobs"):
@@ -266,10 +305,16 @@ def openai_router(assistant: Assistant, access: Access) -> APIRouter:
             return source_link(base, c.doc_id, c.sentence_start, c.sentence_end, access)
 
         if body.get("stream"):
-            return EventSourceResponse(stream_events(assistant, asked, link, cited_title), sep="\n",
-                                       ping=assistant.settings.api_keepalive, headers={"Cache-Control": "no-cache"})
+            return EventSourceResponse(
+                stream_events(assistant, asked, link, cited_title),
+                sep="\n",
+                ping=assistant.settings.api_keepalive,
+                headers={"Cache-Control": "no-cache"},
+            )
         try:
-            answer = await run_in_threadpool(assistant.ask, asked.question, asked.history, asked.engine, asked.documents)
+            answer = await run_in_threadpool(
+                assistant.ask, asked.question, asked.history, asked.engine, asked.documents
+            )
         except QuestionError as exc:
             raise ApiError(400, f"Cannot ask this: {exc}", param="messages") from exc
         return JSONResponse(completion(answer, asked.model, link))

@@ -69,8 +69,14 @@ class Chunks:
 
     def chunk(self, delta: dict | None, finish: str | None = None, usage: dict | None = None) -> dict:
         choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-                "choices": choices, "usage": usage}
+        return {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": choices,
+            "usage": usage,
+        }
 
 
 def error_body(message: str, type_: str = "server_error", code: str | None = None) -> dict:
@@ -97,7 +103,7 @@ def _unmarked(text: str) -> tuple[str, list[int]]:
     """``text`` without its [n] markers, and for each of its characters the index it came from."""
     out, where, last = [], [], 0
     for m in _MARKER.finditer(text):
-        out.append(text[last:m.start()])
+        out.append(text[last : m.start()])
         where.extend(range(last, m.start()))
         last = m.end()
     out.append(text[last:])
@@ -127,8 +133,17 @@ def annotations_at(answer: Answer, spans: list[tuple[int, int] | None], link: Li
         for n in s.citations if span else []:
             c = by_n.get(n)
             if c is not None:
-                out.append({"type": "url_citation", "url_citation": {"start_index": span[0], "end_index": span[1],
-                                                                     "url": link(c), "title": title(c)}})
+                out.append(
+                    {
+                        "type": "url_citation",
+                        "url_citation": {
+                            "start_index": span[0],
+                            "end_index": span[1],
+                            "url": link(c),
+                            "title": title(c),
+                        },
+                    }
+                )
     return out
 
 
@@ -145,10 +160,15 @@ def final_delta(answer: Answer, streamed: str, tail_at: int | None, link: Link, 
     ``tail_at`` when it followed the model's reply, else its sentences are found in the reply), the check's
     verdicts and the extras."""
     spans = sentence_spans(answer, streamed if tail_at is None else answer.answer, tail_at or 0)
-    return {"annotations": annotations_at(answer, spans, link, title),
-            "citations": [c.to_json() for c in answer.citations], "refused": answer.refused,
-            "sentences": [s.to_json() for s in answer.sentences], "dropped": dropped_sentences(answer),
-            "note": answer.note, "checked_content": answer.answer}
+    return {
+        "annotations": annotations_at(answer, spans, link, title),
+        "citations": [c.to_json() for c in answer.citations],
+        "refused": answer.refused,
+        "sentences": [s.to_json() for s in answer.sentences],
+        "dropped": dropped_sentences(answer),
+        "note": answer.note,
+        "checked_content": answer.answer,
+    }
 
 
 async def stream_events(assistant, request: StreamRequest, link: Link, title) -> AsyncIterator[dict]:
@@ -163,7 +183,7 @@ async def stream_events(assistant, request: StreamRequest, link: Link, title) ->
                 if final is not None:
                     answer = final
                 elif text.startswith(streamed) and len(text) > len(streamed):  # the model's reply, grown
-                    yield data(chunks.chunk({"content": text[len(streamed):]}))
+                    yield data(chunks.chunk({"content": text[len(streamed) :]}))
                     streamed = text
         if answer is None:
             raise RuntimeError("the answer engine ended without an answer")

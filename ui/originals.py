@@ -96,8 +96,12 @@ def recorded_file(manifest: dict, doc_id: str, name: str) -> Path | None:
 
 def not_available() -> Response:
     """The 404 of every refused file: the same page whatever the reason, so it tells nothing about the disk."""
-    return message_page(404, "Not available", "No file of that name is indexed for that document now (a rebuild "
-                        "may have removed it, or the file may have moved); only indexed PDF files are served.")
+    return message_page(
+        404,
+        "Not available",
+        "No file of that name is indexed for that document now (a rebuild "
+        "may have removed it, or the file may have moved); only indexed PDF files are served.",
+    )
 
 
 def original_router(manifest: Callable[[], dict], access: Access) -> APIRouter:
@@ -111,7 +115,8 @@ def original_router(manifest: Callable[[], dict], access: Access) -> APIRouter:
         path = recorded_file(manifest(), doc_id, name)
         if path is None:
             return not_available()
-        return FileResponse(path, media_type="application/pdf", filename=name, content_disposition_type="inline",
-                            headers=FILE_HEADERS)
+        return FileResponse(
+            path, media_type="application/pdf", filename=name, content_disposition_type="inline", headers=FILE_HEADERS
+        )
 
     return router

@@ -64,8 +64,10 @@ def checked_body(sentences, turn: str, numbers: set[int]) -> str:
         if s.supported:
             parts.append(f'<span class="rag-supported">{text}</span>')
         else:
-            parts.append(f'<span class="rag-unsupported" title="Not supported by the cited sources">{text}'
-                         '<span class="rag-flag">not supported by the sources</span></span>')
+            parts.append(
+                f'<span class="rag-unsupported" title="Not supported by the cited sources">{text}'
+                '<span class="rag-flag">not supported by the sources</span></span>'
+            )
     return "<p>" + " ".join(parts) + "</p>"
 
 
@@ -94,8 +96,10 @@ def open_html(c: Citation, open_link: OpenLink | None) -> str:
     if open_link is None:
         return ""
     where = c.place_label() or "the cited sentence"
-    return (f'<a class="rag-open" href="{esc(open_link(c))}" target="_blank" rel="noopener noreferrer" '
-            f'title="{esc(f"Open {_file_name(c.source)} at {where}")}">open</a> ')
+    return (
+        f'<a class="rag-open" href="{esc(open_link(c))}" target="_blank" rel="noopener noreferrer" '
+        f'title="{esc(f"Open {_file_name(c.source)} at {where}")}">open</a> '
+    )
 
 
 def _source_item(c: Citation, turn: str, highlight: bool, open_link: OpenLink | None) -> str:
@@ -104,7 +108,7 @@ def _source_item(c: Citation, turn: str, highlight: bool, open_link: OpenLink | 
         f'<div class="rag-source-head"><span class="rag-n">[{c.n}]</span> '
         f'<span class="rag-title">{esc(c.title)}</span> '
         f'<span class="rag-file" title="{esc(c.source)}">{esc(_file_name(c.source))}</span> '
-        f'{place_html(c)}{open_html(c, open_link)}'
+        f"{place_html(c)}{open_html(c, open_link)}"
         f'<span class="rag-score">score {c.score:.2f}</span></div>'
         f'<blockquote class="rag-passage">{passage_html(c, highlight)}</blockquote></li>'
     )
@@ -126,7 +130,7 @@ def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) ->
             items = "".join(_source_item(c, turn, False, open_link) for c in answer.nearest)
             parts.append(
                 '<details class="rag-sources rag-nearest"><summary>Nearest passages '
-                f'({len(answer.nearest)}) &mdash; not an answer</summary><ol>{items}</ol></details>'
+                f"({len(answer.nearest)}) &mdash; not an answer</summary><ol>{items}</ol></details>"
             )
         if getattr(answer, "note", ""):
             parts.append(f'<p class="rag-note">{esc(answer.note)}</p>')
@@ -137,8 +141,11 @@ def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) ->
     label = "source" if len(answer.citations) == 1 else "sources"
     note = getattr(answer, "note", "")
     generated = getattr(answer, "engine", "extractive") != "extractive" and getattr(answer, "sentences", None)
-    body = checked_body(answer.sentences, turn, numbers) if generated else answer_body(answer.answer, turn, numbers,
-                                                                                          getattr(answer, "short_answer", None))
+    body = (
+        checked_body(answer.sentences, turn, numbers)
+        if generated
+        else answer_body(answer.answer, turn, numbers, getattr(answer, "short_answer", None))
+    )
     return (
         '<div class="rag-answer">'
         f'<div class="rag-text">{body}</div>'
@@ -151,8 +158,10 @@ def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) ->
 
 # A finished answer's own copy link: ui/app.js copies the answer's text and its sources as plain text (Gradio's
 # copy button would copy the message's HTML).
-ACTIONS = ('<p class="rag-actions"><a class="rag-copy" href="#" role="button" '
-           'title="Copy the answer and its sources as text">Copy</a></p>')
+ACTIONS = (
+    '<p class="rag-actions"><a class="rag-copy" href="#" role="button" '
+    'title="Copy the answer and its sources as text">Copy</a></p>'
+)
 STOPPED = "Stopped before the answer was complete."
 
 
@@ -180,6 +189,7 @@ def plain_text(message_html: str) -> str:
     text = message_html.split('<details class="rag-sources', 1)[0]  # an answer's sources are not its text
     text = text.replace("<br>", "\n").replace("</p>", "\n").replace("</li>", "\n")
     return html.unescape(_TAG.sub("", text)).strip()
+
 
 def status_markdown(manifest: dict, engine: str) -> str:
     """One status line: model, documents, passages, build time, engine."""

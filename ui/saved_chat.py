@@ -59,7 +59,7 @@ def message_dict(message: object) -> dict | None:
 def saved_chat(messages: list | None, history: list | None) -> dict:
     """What the browser keeps of a conversation: its newest messages and the turns follow-ups need."""
     kept = [m for m in map(message_dict, list(messages or [])[-SAVED_MESSAGES:]) if m]
-    return {"messages": kept, "history": list(history or [])[-(SAVED_MESSAGES // 2):]}
+    return {"messages": kept, "history": list(history or [])[-(SAVED_MESSAGES // 2) :]}
 
 
 def restored_chat(saved: object) -> tuple[list, list]:
@@ -67,8 +67,11 @@ def restored_chat(saved: object) -> tuple[list, list]:
     if not isinstance(saved, dict):
         return [], []
     messages = [m for m in map(message_dict, saved.get("messages") or []) if m]
-    history = [[str(pair[0]), str(pair[1])] for pair in saved.get("history") or []
-               if isinstance(pair, (list, tuple)) and len(pair) == 2]
+    history = [
+        [str(pair[0]), str(pair[1])]
+        for pair in saved.get("history") or []
+        if isinstance(pair, (list, tuple)) and len(pair) == 2
+    ]
     return messages, history
 
 

@@ -55,11 +55,11 @@ def source_page(doc: Document, start: int, end: int) -> str:
     text = doc.text
     before, cited, after = (html.escape(t) for t in (text[:start], text[start:end], text[end:]))
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(doc.title)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>{html.escape(doc.title)}</h1><p class=\"src\">{html.escape(doc.source)}</p>"
-        f"<div class=\"doc\">{before}<mark id=\"cited\">{cited}</mark>{after}</div>"
+        f'<h1>{html.escape(doc.title)}</h1><p class="src">{html.escape(doc.source)}</p>'
+        f'<div class="doc">{before}<mark id="cited">{cited}</mark>{after}</div>'
         "<script>var m = document.getElementById('cited'); if (m) m.scrollIntoView({block: 'center'});</script>"
         "</body></html>\n"
     )
@@ -67,15 +67,21 @@ def source_page(doc: Document, start: int, end: int) -> str:
 
 def message_page(status: int, title: str, text: str, extra: dict | None = None) -> HTMLResponse:
     """A short HTML page saying why a request is refused (``status``); it shows nothing of any document."""
-    body = (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>\n")
+    body = (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>\n"
+    )
     return HTMLResponse(body, status_code=status, headers={**HEADERS, **(extra or {})})
 
 
 def not_authorised() -> HTMLResponse:
     """The 401 page of a source view or original file asked for without a signed link, token or login."""
-    return message_page(401, "Not authorised", "This link is not signed for this server; log in to the chat first, "
-                        "or send Authorization: Bearer <key>.", {"WWW-Authenticate": "Bearer"})
+    return message_page(
+        401,
+        "Not authorised",
+        "This link is not signed for this server; log in to the chat first, or send Authorization: Bearer <key>.",
+        {"WWW-Authenticate": "Bearer"},
+    )
 
 
 def source_router(documents, access: Access) -> APIRouter:
@@ -88,8 +94,9 @@ def source_router(documents, access: Access) -> APIRouter:
             return not_authorised()
         doc = documents().get(doc_id)
         if doc is None:
-            return message_page(404, "Not indexed", f"No document with id {doc_id} is indexed now "
-                                 "(a rebuild may have removed it).")
+            return message_page(
+                404, "Not indexed", f"No document with id {doc_id} is indexed now (a rebuild may have removed it)."
+            )
         if not 0 <= start <= end <= len(doc.text):
             return message_page(400, "Bad offsets", f"start and end must satisfy 0 <= start <= end <= {len(doc.text)}.")
         return HTMLResponse(source_page(doc, start, end), headers=HEADERS)

@@ -38,8 +38,13 @@ def _file_names(doc: dict) -> list[str]:
 def documents_frame(manifest: dict, limit: int = DOC_ROWS) -> pd.DataFrame:
     """The first ``limit`` documents of the index as a table."""
     rows = [
-        [d.get("title", ""), ", ".join(_file_names(d)), d.get("passages", 0), d.get("sha256", "")[:12],
-         str(d.get("added_at", "")).replace("T", " ").replace("+00:00", " UTC")]
+        [
+            d.get("title", ""),
+            ", ".join(_file_names(d)),
+            d.get("passages", 0),
+            d.get("sha256", "")[:12],
+            str(d.get("added_at", "")).replace("T", " ").replace("+00:00", " UTC"),
+        ]
         for d in manifest.get("documents", [])[:limit]
     ]
     return pd.DataFrame(rows, columns=DOC_HEADERS)
@@ -48,13 +53,19 @@ def documents_frame(manifest: dict, limit: int = DOC_ROWS) -> pd.DataFrame:
 def listed_note(manifest: dict, limit: int = DOC_ROWS) -> str:
     """For an index of more than ``limit`` documents, a line saying the page lists only the first ones."""
     n = len(manifest.get("documents", []))
-    return f"\n\nThe Sources tab lists the first {limit:,} of the {n:,} documents; `rag info` lists them all." if n > limit else ""
+    return (
+        f"\n\nThe Sources tab lists the first {limit:,} of the {n:,} documents; `rag info` lists them all."
+        if n > limit
+        else ""
+    )
 
 
 def remove_choices(manifest: dict, limit: int = DOC_ROWS) -> list[tuple[str, str]]:
     """(label, doc_id) of the first ``limit`` documents, for the remove selector."""
-    return [(f"{d.get('title', '')[:70]} ({Path(d.get('source', '')).name})", d["doc_id"])
-            for d in manifest.get("documents", [])[:limit]]
+    return [
+        (f"{d.get('title', '')[:70]} ({Path(d.get('source', '')).name})", d["doc_id"])
+        for d in manifest.get("documents", [])[:limit]
+    ]
 
 
 def find_document(manifest: dict, wanted: str) -> str:
@@ -70,7 +81,9 @@ def find_document(manifest: dict, wanted: str) -> str:
     if not named:
         raise ValueError(f"no indexed document has the file name or id '{wanted}'")
     if len(named) > 1:
-        raise ValueError(f"{len(named)} indexed documents have files named '{wanted}'; choose one from the list or give its id")
+        raise ValueError(
+            f"{len(named)} indexed documents have files named '{wanted}'; choose one from the list or give its id"
+        )
     return named[0]
 
 
@@ -98,8 +111,12 @@ def sources_tab(manifest: dict) -> SourcesTab:
     """Lay out the Sources tab (inside ``gr.Tabs``): the documents, the upload and rebuild column, the remove column."""
     with gr.Tab("Sources", id="sources"):
         docs_table = gr.Dataframe(
-            value=documents_frame(manifest), headers=DOC_HEADERS, interactive=False, wrap=True,
-            label="Indexed documents", elem_id="rag-docs",
+            value=documents_frame(manifest),
+            headers=DOC_HEADERS,
+            interactive=False,
+            wrap=True,
+            label="Indexed documents",
+            elem_id="rag-docs",
             datatype=["str", "str", "number", "str", "str"],
             column_widths=["38%", "22%", "10%", "14%", "16%"],
         )
@@ -107,14 +124,24 @@ def sources_tab(manifest: dict) -> SourcesTab:
             with gr.Column(scale=3):
                 uploads = gr.File(
                     label=f"Upload documents ({', '.join(ALLOWED_SUFFIXES)}; up to {MAX_UPLOAD_LABEL} each)",
-                    file_count="multiple", file_types=list(ALLOWED_SUFFIXES), type="filepath", elem_id="rag-upload",
+                    file_count="multiple",
+                    file_types=list(ALLOWED_SUFFIXES),
+                    type="filepath",
+                    elem_id="rag-upload",
                 )
-                mode = gr.Radio([MODE_ADD, MODE_REPLACE], value=MODE_ADD, label="Uploaded files are", elem_id="rag-mode")
+                mode = gr.Radio(
+                    [MODE_ADD, MODE_REPLACE], value=MODE_ADD, label="Uploaded files are", elem_id="rag-mode"
+                )
                 rebuild = gr.Button("Rebuild index", variant="primary", elem_id="rag-rebuild")
             with gr.Column(scale=2):
-                remove_choice = gr.Dropdown(choices=remove_choices(manifest), value=None, label="Remove a document",
-                                            allow_custom_value=True, info="Choose one, or type its file name.",
-                                            elem_id="rag-remove-choice")
+                remove_choice = gr.Dropdown(
+                    choices=remove_choices(manifest),
+                    value=None,
+                    label="Remove a document",
+                    allow_custom_value=True,
+                    info="Choose one, or type its file name.",
+                    elem_id="rag-remove-choice",
+                )
                 remove = gr.Button("Remove document", variant="stop", elem_id="rag-remove")
         build_msg = gr.Markdown(elem_id="rag-build-msg", min_height=90)
     return SourcesTab(docs_table, uploads, mode, rebuild, remove_choice, remove, build_msg)
@@ -165,18 +192,27 @@ class Sources:
         """The message of a build that failed; the uploads it created are discarded (the old index keeps serving)."""
         if stored:
             stored.discard_created()
-        return build_message(False, f"<strong>Rebuild failed:</strong> {self.short(exc)}. The previous index is still "
-                             "answering questions." + (" " + " ".join(notes) if notes else ""))
+        return build_message(
+            False,
+            f"<strong>Rebuild failed:</strong> {self.short(exc)}. The previous index is still "
+            "answering questions." + (" " + " ".join(notes) if notes else ""),
+        )
 
     def _rebuilt(self, report: BuildReport, paths: list[Path], add: bool, notes: list[str]) -> str:
         """The text of a build that succeeded: what was indexed, how much, how long, and what was skipped or refused."""
         what = "Refreshed the recorded sources" if not paths else ("Added" if add else "Replaced the sources with")
         if paths:
             what += " " + ", ".join(render.esc(p.name) for p in paths)
-        text = (f"<strong>Index rebuilt.</strong> {what}: {report.documents} document(s), {report.passages} passage(s) "
-                f"in {report.seconds:.1f} s.")
+        text = (
+            f"<strong>Index rebuilt.</strong> {what}: {report.documents} document(s), {report.passages} passage(s) "
+            f"in {report.seconds:.1f} s."
+        )
         if report.skipped:
-            text += " Skipped: " + "; ".join(f"{render.esc(Path(p).name)} ({self.short(r)})" for p, r in report.skipped) + "."
+            text += (
+                " Skipped: "
+                + "; ".join(f"{render.esc(Path(p).name)} ({self.short(r)})" for p, r in report.skipped)
+                + "."
+            )
         if notes:
             text += " " + " ".join(notes)
         return text
@@ -196,8 +232,10 @@ class Sources:
         except (KeyError, ValueError, IndexError_, OSError) as exc:
             reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
             return (build_message(False, f"<strong>Not removed:</strong> {render.esc(reason)}."), *self.index_views())
-        text = (f"<strong>Removed</strong> {render.esc(title)}. The index now has {report.documents} document(s), "
-                f"{report.passages} passage(s).")
+        text = (
+            f"<strong>Removed</strong> {render.esc(title)}. The index now has {report.documents} document(s), "
+            f"{report.passages} passage(s)."
+        )
         return (build_message(True, text), *self.index_views())
 
 
@@ -207,11 +245,23 @@ def wire_sources(app: gr.Blocks, tab: SourcesTab, sources: Sources, status_md: g
     One build at a time; answers keep their own concurrency group.
     """
     build_opts = dict(concurrency_limit=1, concurrency_id="build", show_progress_on=[tab.build_msg])
-    tab.rebuild.click(sources.rebuild, inputs=[tab.uploads, tab.mode],
-                      outputs=[tab.build_msg, status_md, tab.docs_table, tab.remove_choice, tab.uploads],
-                      api_name="rebuild", **build_opts)
-    tab.remove.click(sources.remove, inputs=[tab.remove_choice],
-                     outputs=[tab.build_msg, status_md, tab.docs_table, tab.remove_choice],
-                     api_name="remove", **build_opts)
-    app.load(sources.index_views, outputs=[status_md, tab.docs_table, tab.remove_choice], api_visibility="private",
-             queue=False)
+    tab.rebuild.click(
+        sources.rebuild,
+        inputs=[tab.uploads, tab.mode],
+        outputs=[tab.build_msg, status_md, tab.docs_table, tab.remove_choice, tab.uploads],
+        api_name="rebuild",
+        **build_opts,
+    )
+    tab.remove.click(
+        sources.remove,
+        inputs=[tab.remove_choice],
+        outputs=[tab.build_msg, status_md, tab.docs_table, tab.remove_choice],
+        api_name="remove",
+        **build_opts,
+    )
+    app.load(
+        sources.index_views,
+        outputs=[status_md, tab.docs_table, tab.remove_choice],
+        api_visibility="private",
+        queue=False,
+    )

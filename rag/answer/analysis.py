@@ -38,25 +38,125 @@ ANSWER_LABELS = {
 }
 # the head noun of "which/what N" -> the kind of answer
 _NOUN_TYPES = {
-    "PERSON": {"person", "people", "man", "woman", "official", "leader", "commander", "general", "minister", "president",
-               "spokesman", "spokeswoman", "journalist", "reporter", "author", "writer", "host", "director", "king",
-               "queen", "player", "scientist", "politician", "officer", "soldier", "member", "founder", "ruler"},
-    "ORG": {"organization", "organisation", "company", "agency", "group", "party", "institution", "outlet",
-            "newspaper", "network", "university", "body", "government", "army", "force", "team", "firm", "charity"},
-    "PLACE": {"city", "country", "place", "town", "region", "state", "area", "location", "province", "nation",
-              "continent", "village", "capital", "river", "island"},
+    "PERSON": {
+        "person",
+        "people",
+        "man",
+        "woman",
+        "official",
+        "leader",
+        "commander",
+        "general",
+        "minister",
+        "president",
+        "spokesman",
+        "spokeswoman",
+        "journalist",
+        "reporter",
+        "author",
+        "writer",
+        "host",
+        "director",
+        "king",
+        "queen",
+        "player",
+        "scientist",
+        "politician",
+        "officer",
+        "soldier",
+        "member",
+        "founder",
+        "ruler",
+    },
+    "ORG": {
+        "organization",
+        "organisation",
+        "company",
+        "agency",
+        "group",
+        "party",
+        "institution",
+        "outlet",
+        "newspaper",
+        "network",
+        "university",
+        "body",
+        "government",
+        "army",
+        "force",
+        "team",
+        "firm",
+        "charity",
+    },
+    "PLACE": {
+        "city",
+        "country",
+        "place",
+        "town",
+        "region",
+        "state",
+        "area",
+        "location",
+        "province",
+        "nation",
+        "continent",
+        "village",
+        "capital",
+        "river",
+        "island",
+    },
     "DATE": {"year", "date", "day", "month", "time", "decade", "century", "period", "era", "season", "week"},
-    "NUMBER": {"number", "amount", "percentage", "percent", "share", "proportion", "total", "cost", "price",
-               "population", "size", "count"},
+    "NUMBER": {
+        "number",
+        "amount",
+        "percentage",
+        "percent",
+        "share",
+        "proportion",
+        "total",
+        "cost",
+        "price",
+        "population",
+        "size",
+        "count",
+    },
 }
 _HOW_NUMBER = {"many", "much", "old", "long", "far", "large", "big", "tall", "high", "often", "fast", "wide", "deep"}
 SPEECH_LEMMAS = {*REPORTING_VERBS, "quote"}  # "Who is quoted?" asks for the speakers
 _LIST_VERBS = {"mention", "name", "list", "cite", "quote", "reference", "include", "involve", "enumerate", "identify"}
 _SUMMARY_VERBS = {"summarize", "summarise", "outline", "recap", "overview", "sum"}
-_SUMMARY_NOUNS = {"summary", "overview", "gist", "rundown", "recap", "synopsis", "outline", "point", "highlight",
-                  "takeaway", "idea"}
-_REQUEST_VERBS = {"tell", "give", "show", "find", "provide", "explain", "describe", "define", "compare", "contrast",
-                  "list", "name", "enumerate", "identify", *_SUMMARY_VERBS, "quote", "cite"}
+_SUMMARY_NOUNS = {
+    "summary",
+    "overview",
+    "gist",
+    "rundown",
+    "recap",
+    "synopsis",
+    "outline",
+    "point",
+    "highlight",
+    "takeaway",
+    "idea",
+}
+_REQUEST_VERBS = {
+    "tell",
+    "give",
+    "show",
+    "find",
+    "provide",
+    "explain",
+    "describe",
+    "define",
+    "compare",
+    "contrast",
+    "list",
+    "name",
+    "enumerate",
+    "identify",
+    *_SUMMARY_VERBS,
+    "quote",
+    "cite",
+}
 _COMPARE = {"differ", "compare", "contrast", "difference", "similar", "similarity", "distinguish"}
 _AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall"}
 # words that name the sources themselves ("in this article"), not what they are about
@@ -139,8 +239,9 @@ def key_terms(doc, skip: set[int] = frozenset()) -> tuple[KeyTerm, ...]:
             continue  # "according to X" names a source, not something X said
         if t.like_num or t.pos_ == "NUM":
             out.append(KeyTerm(t.text, t.lower_, "number", t.pos_))
-        elif t.text[:1].isupper() and (t.pos_ == "PROPN" or (t.i in names and t.pos_ not in ("ADJ", "VERB"))
-                                       or (t.pos_ == "NOUN" and t.i > 0)):  # a capital inside a sentence: a name
+        elif t.text[:1].isupper() and (
+            t.pos_ == "PROPN" or (t.i in names and t.pos_ not in ("ADJ", "VERB")) or (t.pos_ == "NOUN" and t.i > 0)
+        ):  # a capital inside a sentence: a name
             out.append(KeyTerm(t.text, t.lower_, "name", t.pos_))
         elif t.pos_ in ("NOUN", "VERB", "ADJ", "ADV") and t.lemma_.lower() not in _AUX and len(t.text) > 1:
             out.append(KeyTerm(t.text, t.lemma_.lower(), "word", t.pos_))
@@ -173,8 +274,9 @@ def _analyze(question: str) -> QuestionAnalysis:
     imperative = first.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children)
     if (request_word or imperative) and first.lower_ not in _WH:
         return _imperative(question, doc, first)
-    if any(t.lemma_.lower() in _SUMMARY_NOUNS | _SUMMARY_VERBS and t.dep_ in ("dobj", "attr", "ROOT", "nsubj")
-           for t in doc) and first.lower_ in ("can", "could", "would", "what", "please"):
+    if any(
+        t.lemma_.lower() in _SUMMARY_NOUNS | _SUMMARY_VERBS and t.dep_ in ("dobj", "attr", "ROOT", "nsubj") for t in doc
+    ) and first.lower_ in ("can", "could", "would", "what", "please"):
         return _summary(question, doc)
     if any(t.lemma_.lower() in _COMPARE for t in doc):
         return _comparison(question, doc)
@@ -210,8 +312,9 @@ def _who(question: str, doc, root) -> QuestionAnalysis:
     if speech is not None and not any(c.dep_ in ("nsubj",) and c.lower_ not in _WH for c in speech.children):
         clause = [t for t in doc if t.i > speech.i and not t.is_punct]
         skip = {speech.i}
-        return QuestionAnalysis(question, QType.WHO_SAID, "PERSON", topic=_span_text(clause) or None,
-                                key_terms=key_terms(doc, skip))
+        return QuestionAnalysis(
+            question, QType.WHO_SAID, "PERSON", topic=_span_text(clause) or None, key_terms=key_terms(doc, skip)
+        )
     if root.lemma_ == "be":
         subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
         if subject and subject[0].pos_ == "PROPN":
@@ -234,22 +337,46 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
     speech = _speech_root(doc, root)
     if speech is not None and noun is None:  # "which troops did X say ..." asks for a thing, not the words
         # the subject, unless it is the thing asked for ("which troops"); a wh-word the parser hung on it goes
-        speaker = next((c for c in speech.children if c.dep_ in ("nsubj", "nsubjpass")
-                        and not any(t.lower_ in _WH and t.dep_ == "det" for t in c.subtree)), None)
+        speaker = next(
+            (
+                c
+                for c in speech.children
+                if c.dep_ in ("nsubj", "nsubjpass") and not any(t.lower_ in _WH and t.dep_ == "det" for t in c.subtree)
+            ),
+            None,
+        )
         if speaker is not None and speaker.pos_ in ("PROPN", "NOUN"):
-            who = _span_text([t for t in speaker.subtree if t.lower_ not in _WH and t.pos_ != "AUX"
-                              and (not t.is_punct or t.text == "-")])
-            return QuestionAnalysis(question, QType.WHAT_SAID, focus=who, speaker=who, topic=_said_topic(speech),
-                                    key_terms=key_terms(doc, {speech.i}))
+            who = _span_text(
+                [
+                    t
+                    for t in speaker.subtree
+                    if t.lower_ not in _WH and t.pos_ != "AUX" and (not t.is_punct or t.text == "-")
+                ]
+            )
+            return QuestionAnalysis(
+                question,
+                QType.WHAT_SAID,
+                focus=who,
+                speaker=who,
+                topic=_said_topic(speech),
+                key_terms=key_terms(doc, {speech.i}),
+            )
     if root.lemma_ == "be" and len(words) <= 6:
         subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
         if subject:
             focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
             return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
-    if noun is not None and (root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])):
+    if noun is not None and (
+        root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
+    ):
         kind = _span_text([t for t in noun.subtree if t.i >= head.i and t.i <= noun.i])
-        return QuestionAnalysis(question, QType.LIST, _noun_type(noun), topic=kind,
-                                key_terms=key_terms(doc, {root.i, *range(head.i, noun.i + 1)}))
+        return QuestionAnalysis(
+            question,
+            QType.LIST,
+            _noun_type(noun),
+            topic=kind,
+            key_terms=key_terms(doc, {root.i, *range(head.i, noun.i + 1)}),
+        )
     answer_type = _noun_type(noun) if noun is not None else None
     # the noun of "which organization" names the kind of answer, not a word the evidence must hold
     skip = {noun.i} if answer_type else set()
@@ -280,8 +407,12 @@ def _generic(topic: str | None) -> bool:
     """Whether a summary's topic is the sources as a whole ("the article", "the main points")."""
     if not topic:
         return True
-    return all(t.lemma_.lower() in _SOURCE_WORDS | _SUMMARY_NOUNS | {"main", "key", "important", "all", "whole"}
-               or t.is_stop or t.is_punct for t in nlp.parse(topic))
+    return all(
+        t.lemma_.lower() in _SOURCE_WORDS | _SUMMARY_NOUNS | {"main", "key", "important", "all", "whole"}
+        or t.is_stop
+        or t.is_punct
+        for t in nlp.parse(topic)
+    )
 
 
 def _summary(question: str, doc) -> QuestionAnalysis:
@@ -316,12 +447,20 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
         return inner if inner.qtype != QType.REQUEST else QuestionAnalysis(question, QType.REQUEST)
     if lemma in ("list", "name", "enumerate", "identify"):
         obj = next((c for c in verb.children if c.dep_ == "dobj"), None) or next(
-            (t for t in doc if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None)
+            (t for t in doc if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None
+        )
         kind = _span_text([t for t in obj.subtree if t.i <= obj.i and t.dep_ != "det"]) if obj is not None else None
-        return QuestionAnalysis(question, QType.LIST, _noun_type(obj) if obj is not None else None, topic=kind,
-                                key_terms=key_terms(doc, {verb.i}))
+        return QuestionAnalysis(
+            question,
+            QType.LIST,
+            _noun_type(obj) if obj is not None else None,
+            topic=kind,
+            key_terms=key_terms(doc, {verb.i}),
+        )
     about = next((t for t in doc if t.lower_ in ("about", "on", "regarding") and t.i > verb.i), None)
     if about is not None or lemma in ("explain", "describe", "define"):
         rest = [t for t in doc if t.i > (about.i if about is not None else verb.i) and not t.is_punct]
-        return QuestionAnalysis(question, QType.SUMMARY, topic=_span_text(rest) or None, key_terms=key_terms(doc, {verb.i}))
+        return QuestionAnalysis(
+            question, QType.SUMMARY, topic=_span_text(rest) or None, key_terms=key_terms(doc, {verb.i})
+        )
     return QuestionAnalysis(question, QType.REQUEST)

@@ -30,8 +30,12 @@ class AnswerableHead:
 
     def logit(self, cls: np.ndarray, margin: float, relevance: float) -> float:
         """The head's logit for one window: above 0 it takes the window to answer the question."""
-        return float(np.dot(cls.astype(np.float64), self.weights) + self.margin_weight * margin
-                     + self.relevance_weight * relevance + self.bias)
+        return float(
+            np.dot(cls.astype(np.float64), self.weights)
+            + self.margin_weight * margin
+            + self.relevance_weight * relevance
+            + self.bias
+        )
 
 
 def load_head(folder: Path, fingerprint: str, hidden: int) -> AnswerableHead:
@@ -49,8 +53,9 @@ def load_head(folder: Path, fingerprint: str, hidden: int) -> AnswerableHead:
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise HeadError(f"{path} is damaged ({type(exc).__name__}: {exc}) {retrain}") from exc
     if weights.shape != (hidden,) or not np.isfinite(weights).all() or not all(map(math.isfinite, scalars)):
-        raise HeadError(f"{path} is damaged: it needs {hidden} finite [CLS] weights and finite margin, relevance "
-                        f"and bias {retrain}")
+        raise HeadError(
+            f"{path} is damaged: it needs {hidden} finite [CLS] weights and finite margin, relevance and bias {retrain}"
+        )
     if trained_on != fingerprint:
         raise HeadError(f"{path} was trained on another model.onnx {retrain}")
     return AnswerableHead(weights, *scalars)

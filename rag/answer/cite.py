@@ -18,8 +18,21 @@ def citation(index: Index, n: int, span: Span) -> Citation:
     p = index.passages[span.pid]
     doc = index.documents[p.doc_id]
     page, page_end, section = index.place(doc.doc_id, span.start, span.end)
-    return Citation(n, doc.doc_id, doc.source, doc.title, p.start, p.end, p.text, round(float(span.score), 4),
-                    span.start, span.end, page, page_end, section)
+    return Citation(
+        n,
+        doc.doc_id,
+        doc.source,
+        doc.title,
+        p.start,
+        p.end,
+        p.text,
+        round(float(span.score), 4),
+        span.start,
+        span.end,
+        page,
+        page_end,
+        section,
+    )
 
 
 def render(index: Index, question: str, query: str, a: QuestionAnalysis, composed: Composition) -> Answer:
@@ -35,19 +48,31 @@ def render(index: Index, question: str, query: str, a: QuestionAnalysis, compose
         doc_id = index.passages[sp.pid].doc_id
         text = balance_quotes(index.documents[doc_id].text[sp.start : sp.end])
         label = composed.labels[i] if i < len(composed.labels) else ""
-        parts.append(f"{label}: {text} [{numbers[key]}]" if label and label not in text[: len(label) + 40]
-                     else f"{text} [{numbers[key]}]")
+        parts.append(
+            f"{label}: {text} [{numbers[key]}]"
+            if label and label not in text[: len(label) + 40]
+            else f"{text} [{numbers[key]}]"
+        )
         sentences.append(AnswerSentence(text, [numbers[key]], True))
     body = "\n".join(f"- {p}" for p in parts) if composed.bullets else " ".join(parts)
     short = composed.short if SPECS[a.qtype].short else None
     lead = f"{short}." if a.qtype == QType.YES_NO and short in ("Yes", "No") else f"{short}:" if short else ""
     text = f"{lead}\n{body}" if lead else body
-    return Answer(question, text, False, citations, query, sentences=sentences, question_type=str(a.qtype),
-                  short_answer=short if short not in (None, _NO_VERDICT) else None)
+    return Answer(
+        question,
+        text,
+        False,
+        citations,
+        query,
+        sentences=sentences,
+        question_type=str(a.qtype),
+        short_answer=short if short not in (None, _NO_VERDICT) else None,
+    )
 
 
-def refuse(index: Index, question: str, query: str, nearest: list[Span], qtype: str = "",
-           message: str = REFUSAL) -> Answer:
+def refuse(
+    index: Index, question: str, query: str, nearest: list[Span], qtype: str = "", message: str = REFUSAL
+) -> Answer:
     """A refusal, with up to three nearest passages shown as "not an answer" (one per passage)."""
     shown: list[Citation] = []
     seen: set[int] = set()

@@ -92,15 +92,44 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-_SENTENCE_STARTERS = {"the", "a", "an", "he", "she", "it", "they", "this", "that", "these", "those", "in", "on", "at",
-                      "according", "there", "we", "i", "his", "her", "their", "its", "but", "and", "so", "yes", "no"}
+_SENTENCE_STARTERS = {
+    "the",
+    "a",
+    "an",
+    "he",
+    "she",
+    "it",
+    "they",
+    "this",
+    "that",
+    "these",
+    "those",
+    "in",
+    "on",
+    "at",
+    "according",
+    "there",
+    "we",
+    "i",
+    "his",
+    "her",
+    "their",
+    "its",
+    "but",
+    "and",
+    "so",
+    "yes",
+    "no",
+}
 
 
 def names_and_numbers(claim: str) -> list[str]:
     """The claim's capitalised words and numbers: what a citation must not get wrong (who, how many)."""
     out = []
     for w in words(claim):
-        if any(ch.isdigit() for ch in w) or (w[:1].isupper() and w.lower() not in _SENTENCE_STARTERS and w.lower() not in STOPWORDS):
+        if any(ch.isdigit() for ch in w) or (
+            w[:1].isupper() and w.lower() not in _SENTENCE_STARTERS and w.lower() not in STOPWORDS
+        ):
             out.append(w)
     return out
 
@@ -152,7 +181,9 @@ def check(text: str, source_pids: list[int], retriever: Retriever, support_min: 
     for (claim, numbers), vec in zip(claims, vecs):
         c_terms = terms(claim)
         cited = list(dict.fromkeys(numbers))
-        nearest = {n: _best_sentence(retriever, source_pids[n - 1], c_terms, vec) for n in cited if 1 <= n <= len(source_pids)}
+        nearest = {
+            n: _best_sentence(retriever, source_pids[n - 1], c_terms, vec) for n in cited if 1 <= n <= len(source_pids)
+        }
         if claim.rstrip(" \"'”’").endswith("?"):
             # a question (often the model echoing the user's) asserts nothing a source could back
             out.append(Claim(claim, cited, dict.fromkeys(nearest), nearest=nearest))

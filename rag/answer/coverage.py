@@ -56,7 +56,7 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
     for i, t in enumerate(key_terms):
         if t.kind == "number":
             number = _number_key(t.text)
-            hit = any(w == number or (w.startswith(number) and not w[len(number):].isdigit()) for w in lower)
+            hit = any(w == number or (w.startswith(number) and not w[len(number) :].isdigit()) for w in lower)
         else:
             hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower
         if not hit and t.kind == "name":
@@ -66,7 +66,9 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
                     hit = True
                     break
                 # "Amnesty" asked, "AI" written: an abbreviation of the text whose long form holds the term
-                if any(v and t.text.lower() in v.lower().split() and _acronym_in(k, text) for k, v in lk.acronyms.items()):
+                if any(
+                    v and t.text.lower() in v.lower().split() and _acronym_in(k, text) for k, v in lk.acronyms.items()
+                ):
                     hit = True
                     break
         if hit:

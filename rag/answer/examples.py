@@ -26,11 +26,20 @@ def example_questions(engine, limit: int = 4) -> list[str]:
     for name in ranked[1:2]:
         out.append(f"Who is {engine.view.short_name(name)}?")
     # an abbreviation the text spells out, not one that is also an English word ("IS")
-    acronym = next((k for lk in index.links.values() for k, v in lk.acronyms.items()
-                    if v and len(k) >= 2 and k.lower() not in STOPWORDS), None)
+    acronym = next(
+        (
+            k
+            for lk in index.links.values()
+            for k, v in lk.acronyms.items()
+            if v and len(k) >= 2 and k.lower() not in STOPWORDS
+        ),
+        None,
+    )
     if acronym:
         out.append(f"What does {acronym} stand for?")
     titles = [d.title for d in list(index.documents.values())[:50] if d.title]
     if titles:
-        out.append(f"Give me an overview of “{titles[0]}”." if len(index.documents) > 1 else "Summarize the main points.")
+        out.append(
+            f"Give me an overview of “{titles[0]}”." if len(index.documents) > 1 else "Summarize the main points."
+        )
     return out[:limit]

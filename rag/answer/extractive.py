@@ -72,7 +72,9 @@ class ExtractiveEngine:
         readings = read_evidence(evidence, self.index, reader, query, s.reader_passages)
         return Asked(question, query, a, qvec, hits, evidence, readings)
 
-    def retrieve(self, query: str, passages: int, scope: Scope | None = None) -> tuple[np.ndarray, list[Hit], list[Evidence]]:
+    def retrieve(
+        self, query: str, passages: int, scope: Scope | None = None
+    ) -> tuple[np.ndarray, list[Hit], list[Evidence]]:
         """The query vector, the top ``passages`` passages and their evidence sentences, from ``scope``'s documents
         only (default: the scope of the question being answered, rag.search.scope)."""
         r = self.retriever
@@ -84,7 +86,9 @@ class ExtractiveEngine:
         """Rank the candidates, compose, and decide, with the current scoring settings."""
         s = self.settings.scoring
         ranker = self.models.ranker if self.models else None
-        asked = self._read_best(dataclasses.replace(asked, candidates=rank(asked, self.view, ranker, s.min_quote_words)))
+        asked = self._read_best(
+            dataclasses.replace(asked, candidates=rank(asked, self.view, ranker, s.min_quote_words))
+        )
         composed = compose(asked, self.view, s)
         model = self.models.decision if self.models else None
         return Assessment(asked, composed, decide(asked, composed, self.view, model, s))
@@ -95,7 +99,9 @@ class ExtractiveEngine:
         best = asked.candidates[0] if asked.candidates else None
         if best is None or best.span is not None or asked.readings is None or best.pid in asked.readings.passages:
             return asked
-        more = read_evidence([ev for ev in asked.evidence if ev.pid == best.pid], self.index, self.reader, asked.query, 1)
+        more = read_evidence(
+            [ev for ev in asked.evidence if ev.pid == best.pid], self.index, self.reader, asked.query, 1
+        )
         if more is None or (best.pid, best.start) not in more.sentences:
             return asked
         score, span = more.sentences[(best.pid, best.start)]
@@ -116,8 +122,14 @@ class ExtractiveEngine:
     def citation(self, n: int, span: Span) -> Citation:
         return cite.citation(self.index, n, span)
 
-    def refuse(self, question: str, query: str, evidence: list[Evidence], a: QuestionAnalysis | None = None,
-               message: str = REFUSAL) -> Answer:
+    def refuse(
+        self,
+        question: str,
+        query: str,
+        evidence: list[Evidence],
+        a: QuestionAnalysis | None = None,
+        message: str = REFUSAL,
+    ) -> Answer:
         """A refusal, with the nearest passages shown as "not an answer"."""
         nearest = [Span(ev.pid, ev.start, ev.end, ev.score) for ev in evidence]
         return cite.refuse(self.index, question, query, nearest, str(a.qtype) if a else "", message)

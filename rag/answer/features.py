@@ -25,15 +25,41 @@ from .view import SourcesView
 NAN = float("nan")
 WINDOW_WORDS = 120  # the window's words compared with a missing key term, at most
 DECISION_FEATURES = (
-    "terms", "names", "numbers", "question_words",
-    "index_missing_names", "index_missing_terms", "index_missing_things", "index_missing_share",
-    "window_share", "window_names_ok", "window_missing_names", "window_missing_terms", "window_missing_things",
-    "window_rarest", "window_missing_similarity",
-    "sentence_share", "passage_share", "passage_names_ok",
-    *(f"best_{s}" for s in SIGNALS), "typed_short", "short_words",
-    "reader_margin", "reader_relevance", "reader_answerable", "reader_sentence",
-    "top_dense", "best_cos", "best_lexical", "best_evidence", "evidence_margin", "bm25_top",
-    "rank_top", "rank_margin", "composed", "spans",
+    "terms",
+    "names",
+    "numbers",
+    "question_words",
+    "index_missing_names",
+    "index_missing_terms",
+    "index_missing_things",
+    "index_missing_share",
+    "window_share",
+    "window_names_ok",
+    "window_missing_names",
+    "window_missing_terms",
+    "window_missing_things",
+    "window_rarest",
+    "window_missing_similarity",
+    "sentence_share",
+    "passage_share",
+    "passage_names_ok",
+    *(f"best_{s}" for s in SIGNALS),
+    "typed_short",
+    "short_words",
+    "reader_margin",
+    "reader_relevance",
+    "reader_answerable",
+    "reader_sentence",
+    "top_dense",
+    "best_cos",
+    "best_lexical",
+    "best_evidence",
+    "evidence_margin",
+    "bm25_top",
+    "rank_top",
+    "rank_margin",
+    "composed",
+    "spans",
     *(f for f in RANK_FEATURES if f.startswith(("q_", "a_"))),
 )
 
@@ -48,7 +74,12 @@ def missing_names(a: QuestionAnalysis, view: SourcesView) -> list[str]:
             missing += absent
     for t in a.key_terms:
         ordinal = re.fullmatch(r"\d+(st|nd|rd|th)", t.text.lower())  # often spelled out in the sources
-        if t.kind == "number" and any(ch.isdigit() for ch in t.text) and not ordinal and not view.vocabulary.contains(t.text):
+        if (
+            t.kind == "number"
+            and any(ch.isdigit() for ch in t.text)
+            and not ordinal
+            and not view.vocabulary.contains(t.text)
+        ):
             missing.append(t.text)
     return missing
 
@@ -72,9 +103,16 @@ def _question_part(a: QuestionAnalysis, view: SourcesView) -> list[float]:
     absent = [t for t in terms if not view.vocabulary.contains(t.text)]
     weights = [view.idf(stem(t.text)) for t in terms]
     share = sum(w for t, w in zip(terms, weights) if t in absent) / (sum(weights) or 1.0) if terms else 0.0
-    return [float(len(terms)), float(sum(t.kind == "name" for t in terms)), float(sum(t.kind == "number" for t in terms)),
-            float(len(words(a.text))), float(len(missing_names(a, view))), float(len(absent)),
-            float(sum(t.is_thing for t in absent)), share]
+    return [
+        float(len(terms)),
+        float(sum(t.kind == "name" for t in terms)),
+        float(sum(t.kind == "number" for t in terms)),
+        float(len(words(a.text))),
+        float(len(missing_names(a, view))),
+        float(len(absent)),
+        float(sum(t.is_thing for t in absent)),
+        share,
+    ]
 
 
 def _missing_similarity(missing: list, window: str, view: SourcesView) -> float:
@@ -83,7 +121,9 @@ def _missing_similarity(missing: list, window: str, view: SourcesView) -> float:
     close, a thing the window does not speak of does not. 1.0 when nothing is missing."""
     if not missing:
         return 1.0
-    pool = [w for w in dict.fromkeys(w.lower() for w in words(window)) if len(w) > 2 and w not in STOPWORDS][:WINDOW_WORDS]
+    pool = [w for w in dict.fromkeys(w.lower() for w in words(window)) if len(w) > 2 and w not in STOPWORDS][
+        :WINDOW_WORDS
+    ]
     if not pool:
         return 0.0
     vecs = view.word_vectors([t.text.lower() for t in missing] + pool)
@@ -100,17 +140,36 @@ def _coverage_part(a: QuestionAnalysis, composed: Composition | None, best, view
     elif best is not None:
         doc_id, window = best.doc_id, view.text(best.doc_id, best.start, best.end)
     else:
-        return [0.0, 0.0, float(len(a.names)), float(len(a.key_terms)), float(sum(t.is_thing for t in a.key_terms)),
-                0.0, 0.0, 0.0, 0.0, 0.0]
+        return [
+            0.0,
+            0.0,
+            float(len(a.names)),
+            float(len(a.key_terms)),
+            float(sum(t.is_thing for t in a.key_terms)),
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ]
     cov = view.coverage(a.key_terms, window, doc_id)
     found = covered_terms(a.key_terms, window, [view.links[doc_id]] if doc_id in view.links else [])
     rarest = max(range(len(a.key_terms)), key=lambda i: view.idf(stem(a.key_terms[i].text)))
     missing = [t for i, t in enumerate(a.key_terms) if i not in found]
     sentence = view.coverage(a.key_terms, view.text(best.doc_id, best.start, best.end), best.doc_id) if best else cov
     passage = view.coverage(a.key_terms, view.index.passages[best.pid].text, best.doc_id) if best else cov
-    return [cov.share, float(cov.names), float(sum(t.kind in ("name", "number") for t in missing)), float(len(missing)),
-            float(sum(t.is_thing for t in missing)), float(rarest in found), _missing_similarity(missing, window, view),
-            sentence.share, passage.share, float(passage.names)]
+    return [
+        cov.share,
+        float(cov.names),
+        float(sum(t.kind in ("name", "number") for t in missing)),
+        float(len(missing)),
+        float(sum(t.is_thing for t in missing)),
+        float(rarest in found),
+        _missing_similarity(missing, window, view),
+        sentence.share,
+        passage.share,
+        float(passage.names),
+    ]
 
 
 def decision_features(q, composed: Composition | None, view: SourcesView) -> list[float]:
@@ -127,7 +186,8 @@ def decision_features(q, composed: Composition | None, view: SourcesView) -> lis
     query_idf = sum(view.idf(stem(w)) for w in set(words(q.query.lower()))) or 1.0
     top = q.hits[0] if q.hits else None
     return [
-        *_question_part(a, view), *_coverage_part(a, composed, best, view),
+        *_question_part(a, view),
+        *_coverage_part(a, composed, best, view),
         *(type_signals(best_text, qwords) if best else (NAN,) * len(SIGNALS)),
         float(bool(composed and composed.typed)),
         float(len((composed.short or "").split())) if composed else 0.0,
@@ -136,10 +196,14 @@ def decision_features(q, composed: Composition | None, view: SourcesView) -> lis
         max(readings.answerable.values(), default=NAN) if readings and readings.answerable else NAN,
         best.reader if best and best.reader is not None else NAN,
         top.dense if top and not math.isnan(top.dense) else NAN,
-        best_ev.dense if best_ev else NAN, best_ev.lexical if best_ev else NAN, best_ev.score if best_ev else NAN,
+        best_ev.dense if best_ev else NAN,
+        best_ev.lexical if best_ev else NAN,
+        best_ev.score if best_ev else NAN,
         (evidence_scores[0] - evidence_scores[1]) if len(evidence_scores) > 1 else NAN,
         (top.bm25 / query_idf) if top else 0.0,
-        best.raw if best else NAN, (cands[0].raw - cands[1].raw) if len(cands) > 1 else NAN,
-        float(composed is not None and bool(composed.spans)), float(len(composed.spans)) if composed else 0.0,
+        best.raw if best else NAN,
+        (cands[0].raw - cands[1].raw) if len(cands) > 1 else NAN,
+        float(composed is not None and bool(composed.spans)),
+        float(len(composed.spans)) if composed else 0.0,
         *question_features(a.qtype, a.answer_type),
     ]

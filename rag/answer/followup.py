@@ -39,8 +39,13 @@ def _referents(text: str, is_person: Callable[[str], bool]) -> tuple[list[str], 
     named = {w for ent in doc.ents for w in ent.text.split()}
     run: list = []
     for t in [*doc, None]:  # capitalised names the entity model missed (it tags some as common nouns)
-        if (t is not None and t.text[:1].isupper() and t.pos_ in ("PROPN", "NOUN") and t.text not in named
-                and (t.i > 0 or t.pos_ == "PROPN")):
+        if (
+            t is not None
+            and t.text[:1].isupper()
+            and t.pos_ in ("PROPN", "NOUN")
+            and t.text not in named
+            and (t.i > 0 or t.pos_ == "PROPN")
+        ):
             run.append(t)
             continue
         if run and is_person(name := " ".join(r.text for r in run)):
@@ -71,8 +76,9 @@ def _with_context(question: str, doc, previous: str, is_person: Callable[[str], 
     return f"{question.rstrip(' ?')} ({', '.join(names)})?" if names else question
 
 
-def standalone_question(question: str, history: list[tuple[str, str]] | None,
-                        is_person: Callable[[str], bool] = lambda name: False) -> str:
+def standalone_question(
+    question: str, history: list[tuple[str, str]] | None, is_person: Callable[[str], bool] = lambda name: False
+) -> str:
     """``question`` rewritten to stand alone, using earlier (user, assistant) turns; unchanged without history."""
     question = question.strip()
     if not history:
@@ -92,8 +98,14 @@ def _resolve(question: str, resolved: list[str], answers: list[str], is_person: 
             base = _TOPIC_TAIL.sub("", resolved[-1].rstrip(" ?"))
             return f"{base} about {m.group('topic').strip()}?"
     doc = nlp.parse(question)
-    pronouns = [t for t in doc if t.lower_ in _PERSON_PRONOUNS | _GROUP_PRONOUNS and t.pos_ == "PRON"
-                or t.lower_ in _POSSESSIVE | {"her"} and t.tag_ == "PRP$"]
+    pronouns = [
+        t
+        for t in doc
+        if t.lower_ in _PERSON_PRONOUNS | _GROUP_PRONOUNS
+        and t.pos_ == "PRON"
+        or t.lower_ in _POSSESSIVE | {"her"}
+        and t.tag_ == "PRP$"
+    ]
     if not pronouns:
         return _with_context(question, doc, resolved[-1], is_person)
     out, pos = [], 0

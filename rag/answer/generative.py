@@ -65,8 +65,9 @@ def build_messages(question: str, sources: list[str]) -> list[dict]:
     ]
 
 
-def condense_question(model: ChatModel, history: list[tuple[str, str]], question: str, fallback: str,
-                      usage: Usage | None = None) -> str:
+def condense_question(
+    model: ChatModel, history: list[tuple[str, str]], question: str, fallback: str, usage: Usage | None = None
+) -> str:
     """The follow-up ``question`` rewritten by the model as a standalone question.
 
     ``fallback`` (the rule-based rewrite) is used when the model fails or replies with
@@ -96,8 +97,15 @@ class Composed:
     checked: citecheck.Checked
 
 
-def compose(engine: ExtractiveEngine, question: str, standalone: str, raw: str, pids: list[int],
-            settings: Settings, model_name: str) -> Composed:
+def compose(
+    engine: ExtractiveEngine,
+    question: str,
+    standalone: str,
+    raw: str,
+    pids: list[int],
+    settings: Settings,
+    model_name: str,
+) -> Composed:
     """The user-facing answer built from the model's ``raw`` reply after checking every citation."""
     checked = citecheck.check(raw, pids, engine.retriever, settings.support_min, question=standalone)
     units: list[Span] = []
@@ -131,8 +139,9 @@ def compose(engine: ExtractiveEngine, question: str, standalone: str, raw: str, 
         parts.append(claim.text + (" " + "".join(f"[{n}]" for n in numbers) if numbers else ""))
         sentences.append(AnswerSentence(claim.text, numbers, claim.supported))
     citations = [engine.citation(i + 1, u) for i, u in enumerate(units)]
-    answer = Answer(question, " ".join(parts), False, citations, standalone, sentences=sentences, engine=model_name,
-                    check=checked)
+    answer = Answer(
+        question, " ".join(parts), False, citations, standalone, sentences=sentences, engine=model_name, check=checked
+    )
     notes = []
     if leaked:
         notes.append(f"{leaked} sentence(s) repeating the engine's instructions withheld.")
@@ -148,12 +157,21 @@ def compose(engine: ExtractiveEngine, question: str, standalone: str, raw: str, 
 def _fallback(engine: ExtractiveEngine, question: str, standalone: str, note: str, scope: Scope | None) -> Answer:
     with within(scope):
         answer = engine.answer(question, standalone)
-    answer.note = note + (" The sources don't answer it either." if answer.refused else " This answer is quoted from the sources.")
+    answer.note = note + (
+        " The sources don't answer it either." if answer.refused else " This answer is quoted from the sources."
+    )
     return answer
 
 
-def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings, question: str,
-                  standalone: str, scope: Scope | None = None, usage: Usage | None = None) -> Iterator[tuple[str, Answer | None]]:
+def stream_answer(
+    engine: ExtractiveEngine,
+    model: ChatModel,
+    settings: Settings,
+    question: str,
+    standalone: str,
+    scope: Scope | None = None,
+    usage: Usage | None = None,
+) -> Iterator[tuple[str, Answer | None]]:
     """Yield the generated text as it grows, then (final text, Answer); from ``scope``'s documents only, when
     given. ``usage`` gets the model call counted in (rag.answer.llm.ChatModel.stream_chat)."""
     # the extractive engine's decision first: a request, no evidence, or the learned decision refusing
@@ -161,7 +179,9 @@ def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings
         asked = engine.prepare(question, standalone)
         assessed = None if isinstance(asked, Answer) else engine.assess(asked)
     if assessed is None or not assessed.decision.answer:
-        refusal = asked if isinstance(asked, Answer) else engine.refuse(question, standalone, asked.evidence, asked.analysis)
+        refusal = (
+            asked if isinstance(asked, Answer) else engine.refuse(question, standalone, asked.evidence, asked.analysis)
+        )
         refusal.engine = model.name
         yield refusal.answer, refusal
         return
@@ -188,8 +208,9 @@ def stream_answer(engine: ExtractiveEngine, model: ChatModel, settings: Settings
         return
     composed = compose(engine, question, standalone, raw, pids, settings, model.name)
     if not any(s.supported for s in composed.answer.sentences) and (settings.strict or not composed.answer.sentences):
-        answer = _fallback(engine, question, standalone, "No sentence of the model's answer is supported by the sources.",
-                           scope)
+        answer = _fallback(
+            engine, question, standalone, "No sentence of the model's answer is supported by the sources.", scope
+        )
         yield answer.answer, answer
         return
     yield composed.answer.answer, composed.answer

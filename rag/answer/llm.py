@@ -102,10 +102,15 @@ def _openai(settings: Settings) -> ChatModel:
     if not settings.openai_base_url:
         raise LLMError("the openai engine needs a base URL: --base-url http://HOST:PORT/v1 (or $RAG_OPENAI_BASE_URL)")
     llm = OpenAILike(
-        model=settings.openai_model, api_base=settings.openai_base_url.rstrip("/"),
-        api_key=settings.openai_api_key or "not-needed", is_chat_model=True,
-        context_window=settings.llm_context, max_tokens=settings.llm_max_tokens,
-        temperature=settings.llm_temperature, timeout=settings.llm_timeout, max_retries=0,
+        model=settings.openai_model,
+        api_base=settings.openai_base_url.rstrip("/"),
+        api_key=settings.openai_api_key or "not-needed",
+        is_chat_model=True,
+        context_window=settings.llm_context,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+        timeout=settings.llm_timeout,
+        max_retries=0,
         # servers that support it (llama.cpp's llama-server, vLLM, OpenAI) then report the tokens used
         additional_kwargs={"stream_options": {"include_usage": True}},
     )
@@ -116,12 +121,17 @@ def _ollama(settings: Settings) -> ChatModel:
     try:
         from llama_index.llms.ollama import Ollama
     except ImportError as exc:
-        raise LLMError("the ollama engine needs llama-index-llms-ollama (a dependency of rag-cited): pip install llama-index-llms-ollama") from exc
+        raise LLMError(
+            "the ollama engine needs llama-index-llms-ollama (a dependency of rag-cited): pip install llama-index-llms-ollama"
+        ) from exc
     if not settings.ollama_model:
         raise LLMError("the ollama engine needs a model: --model NAME (or $RAG_OLLAMA_MODEL)")
     llm = Ollama(
-        model=settings.ollama_model, base_url=settings.ollama_base_url, request_timeout=settings.llm_timeout,
-        context_window=settings.llm_context, temperature=settings.llm_temperature,
+        model=settings.ollama_model,
+        base_url=settings.ollama_base_url,
+        request_timeout=settings.llm_timeout,
+        context_window=settings.llm_context,
+        temperature=settings.llm_temperature,
         additional_kwargs={"num_predict": settings.llm_max_tokens},
     )
     return ChatModel("ollama", llm, label("ollama", settings))
@@ -147,8 +157,12 @@ def _llamacpp(settings: Settings) -> ChatModel:
 
     try:
         llm = LlamaCPP(
-            model_path=path, temperature=settings.llm_temperature, max_new_tokens=settings.llm_max_tokens,
-            context_window=settings.llm_context, messages_to_prompt=messages_to_prompt, verbose=False,
+            model_path=path,
+            temperature=settings.llm_temperature,
+            max_new_tokens=settings.llm_max_tokens,
+            context_window=settings.llm_context,
+            messages_to_prompt=messages_to_prompt,
+            verbose=False,
         )
     except (ValueError, OSError) as exc:
         raise LLMError(f"cannot load GGUF model '{path}': {exc}") from exc
@@ -165,8 +179,10 @@ def _llamacpp(settings: Settings) -> ChatModel:
         from llama_index.core.llms import ChatMessage
 
         prompt = messages_to_prompt([ChatMessage(role=m["role"], content=m["content"]) for m in messages])
-        return (len(raw.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)),
-                len(raw.tokenize(reply.encode("utf-8"), add_bos=False)))
+        return (
+            len(raw.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)),
+            len(raw.tokenize(reply.encode("utf-8"), add_bos=False)),
+        )
 
     return ChatModel("llamacpp", llm, label("llamacpp", settings), serialise=True, tokenize=tokenize)
 
@@ -187,7 +203,9 @@ def wrap_llm(llm, name: str | None = None, serialise: bool = False) -> ChatModel
         raise TypeError(f"llm must be a llama-index LLM (llama_index.core.llms.LLM), not {type(llm).__name__}")
     if name is None:
         model_name = getattr(getattr(llm, "metadata", None), "model_name", "") or ""
-        name = f"llama-index: {type(llm).__name__}" + (f" {model_name}" if model_name and model_name != "unknown" else "")
+        name = f"llama-index: {type(llm).__name__}" + (
+            f" {model_name}" if model_name and model_name != "unknown" else ""
+        )
     return ChatModel("llama-index", llm, name, serialise=serialise)
 
 

@@ -34,7 +34,9 @@ class TreeModel:
 
     def score(self, rows: np.ndarray) -> np.ndarray:
         """One score per row: the ranker's raw score, or the classifier's probability of the positive class."""
-        out = self.session.run(None, {"x": np.asarray(rows, dtype=np.float32).reshape(-1, len(self.features))})[self.output]
+        out = self.session.run(None, {"x": np.asarray(rows, dtype=np.float32).reshape(-1, len(self.features))})[
+            self.output
+        ]
         return np.asarray(out)[:, -1] if out.ndim == 2 else np.asarray(out).ravel()
 
 
@@ -67,8 +69,10 @@ def load_folder(folder: Path, rank_features: tuple[str, ...], decision_features:
         raise ModelError(f"cannot load the decision models in {folder}: {type(exc).__name__}: {exc}") from exc
     for name, model, expected in (("ranker", ranker, rank_features), ("decision", decision, decision_features)):
         if model.features != expected:
-            raise ModelError(f"the {name} in {folder} was trained on other features than this version computes: "
-                             f"retrain it with `rag train-decision`")
+            raise ModelError(
+                f"the {name} in {folder} was trained on other features than this version computes: "
+                f"retrain it with `rag train-decision`"
+            )
     return DecisionModels(ranker, decision, meta, folder)
 
 
@@ -76,14 +80,18 @@ _LOADED: dict[str, DecisionModels] = {}
 _LOCK = threading.Lock()
 
 
-def load_models(setting: str, rank_features: tuple[str, ...], decision_features: tuple[str, ...]) -> DecisionModels | None:
+def load_models(
+    setting: str, rank_features: tuple[str, ...], decision_features: tuple[str, ...]
+) -> DecisionModels | None:
     """The models the ``decision_model`` setting names ("bundled", "off" or a folder), loaded once per process."""
     if setting == "off":
         return None
     folder = BUNDLED if setting == "bundled" else Path(setting).expanduser()
     if not (folder / "decision.json").is_file():
         where = "the bundled decision model" if setting == "bundled" else f"decision model folder {folder}"
-        raise ModelError(f"{where} has no decision.json (train one with `rag train-decision`, or set decision_model = \"off\")")
+        raise ModelError(
+            f'{where} has no decision.json (train one with `rag train-decision`, or set decision_model = "off")'
+        )
     key = str(folder.resolve())
     with _LOCK:
         if key not in _LOADED:

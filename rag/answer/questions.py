@@ -54,8 +54,10 @@ def clean_question(raw: object, max_chars: int) -> Question:
     space = cut.rfind(" ")
     # cut between words unless that loses much (a long run without spaces, e.g. Chinese)
     cut = (cut[:space] if len(cut) > max_chars and space >= max_chars * 0.8 else cut[:max_chars]).rstrip()
-    note = (f"Your question was {received:,} characters long; only its first {len(cut):,} characters "
-            f"were used (the limit is {max_chars:,}).")
+    note = (
+        f"Your question was {received:,} characters long; only its first {len(cut):,} characters "
+        f"were used (the limit is {max_chars:,})."
+    )
     return Question(cut, note)
 
 

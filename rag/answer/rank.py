@@ -25,9 +25,26 @@ from .signals import SIGNALS, type_signals
 ANSWER_TYPES = ("PERSON", "AGENT", "ORG", "PLACE", "DATE", "NUMBER")
 QTYPE_FEATURES = tuple(f"q_{t.value}" for t in QType if t != QType.REQUEST)
 ATYPE_FEATURES = tuple(f"a_{t.lower()}" for t in ANSWER_TYPES)
-RANK_FEATURES = ("cos", "lexical", "evidence", "passage_rank", "passage_ratio", "passage_dense", "passage_bm25",
-                 "reader", "reader_passage", "relevance", "answerable", "position", "first", "words", "neighbour_lexical",
-                 *SIGNALS, *QTYPE_FEATURES, *ATYPE_FEATURES)
+RANK_FEATURES = (
+    "cos",
+    "lexical",
+    "evidence",
+    "passage_rank",
+    "passage_ratio",
+    "passage_dense",
+    "passage_bm25",
+    "reader",
+    "reader_passage",
+    "relevance",
+    "answerable",
+    "position",
+    "first",
+    "words",
+    "neighbour_lexical",
+    *SIGNALS,
+    *QTYPE_FEATURES,
+    *ATYPE_FEATURES,
+)
 NAN = float("nan")
 
 
@@ -49,7 +66,9 @@ class Candidate:
 
 def question_features(qtype: str, answer_type: str | None) -> list[float]:
     """One-hot question type and expected answer type."""
-    return [float(qtype == f[2:]) for f in QTYPE_FEATURES] + [float((answer_type or "").lower() == f[2:]) for f in ATYPE_FEATURES]
+    return [float(qtype == f[2:]) for f in QTYPE_FEATURES] + [
+        float((answer_type or "").lower() == f[2:]) for f in ATYPE_FEATURES
+    ]
 
 
 def candidate_features(q, view) -> np.ndarray:
@@ -69,16 +88,27 @@ def candidate_features(q, view) -> np.ndarray:
         around = [lexical.get((ev.pid, sentences[k][0]), 0.0) for k in (i - 1, i + 1) if 0 <= k < len(sentences)]
         text = view.text(view.doc_of(ev.pid), ev.start, ev.end)
         read = readings.sentences.get((ev.pid, ev.start)) if readings else None
-        rows.append([
-            ev.dense, ev.lexical, ev.score, float(rank), (hit.score / best_hit) if hit else 0.0,
-            hit.dense if hit and not math.isnan(hit.dense) else NAN, (hit.bm25 / best_bm25) if hit else 0.0,
-            read[0] if read else NAN,
-            readings.passages.get(ev.pid, NAN) if readings else NAN,
-            readings.relevance.get(ev.pid, NAN) if readings else NAN,
-            readings.answerable.get(ev.pid, NAN) if readings else NAN,
-            float(i), float(i == 0), float(len(text.split())), max(around, default=0.0),
-            *type_signals(text, qwords), *qpart,
-        ])
+        rows.append(
+            [
+                ev.dense,
+                ev.lexical,
+                ev.score,
+                float(rank),
+                (hit.score / best_hit) if hit else 0.0,
+                hit.dense if hit and not math.isnan(hit.dense) else NAN,
+                (hit.bm25 / best_bm25) if hit else 0.0,
+                read[0] if read else NAN,
+                readings.passages.get(ev.pid, NAN) if readings else NAN,
+                readings.relevance.get(ev.pid, NAN) if readings else NAN,
+                readings.answerable.get(ev.pid, NAN) if readings else NAN,
+                float(i),
+                float(i == 0),
+                float(len(text.split())),
+                max(around, default=0.0),
+                *type_signals(text, qwords),
+                *qpart,
+            ]
+        )
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(RANK_FEATURES))
 
 
@@ -95,11 +125,27 @@ def rank(q, view, ranker=None, min_words: int = 1) -> list[Candidate]:
         if len(view.text(view.doc_of(ev.pid), ev.start, ev.end).split()) < min_words:
             continue
         read = readings.sentences.get((ev.pid, ev.start)) if readings else None
-        out.append(Candidate(ev.pid, view.doc_of(ev.pid), ev.row, ev.start, ev.end, float(r), ev.score,
-                             read[0] if read else None, read[1] if read else None, float(r)))
+        out.append(
+            Candidate(
+                ev.pid,
+                view.doc_of(ev.pid),
+                ev.row,
+                ev.start,
+                ev.end,
+                float(r),
+                ev.score,
+                read[0] if read else None,
+                read[1] if read else None,
+                float(r),
+            )
+        )
     out.sort(key=lambda c: -c.raw)
     if ranker is not None and out:
         top = out[0].raw
-        out = [Candidate(c.pid, c.doc_id, c.row, c.start, c.end, math.exp(c.raw - top), c.retrieval, c.reader, c.span,
-                         c.raw) for c in out]
+        out = [
+            Candidate(
+                c.pid, c.doc_id, c.row, c.start, c.end, math.exp(c.raw - top), c.retrieval, c.reader, c.span, c.raw
+            )
+            for c in out
+        ]
     return out

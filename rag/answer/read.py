@@ -37,9 +37,12 @@ class Readings:
     def top(self, n: int) -> Readings:
         """The readings of the first ``n`` passages only (as if the reader had read no more)."""
         keep = dict(list(self.passages.items())[:n])
-        return Readings(keep, {k: v for k, v in self.sentences.items() if k[0] in keep},
-                        {k: v for k, v in self.relevance.items() if k in keep},
-                        {k: v for k, v in self.answerable.items() if k in keep})
+        return Readings(
+            keep,
+            {k: v for k, v in self.sentences.items() if k[0] in keep},
+            {k: v for k, v in self.relevance.items() if k in keep},
+            {k: v for k, v in self.answerable.items() if k in keep},
+        )
 
 
 def read_evidence(evidence: list[Evidence], index, reader, question: str, passages: int) -> Readings | None:
@@ -63,6 +66,9 @@ def read_evidence(evidence: list[Evidence], index, reader, question: str, passag
         for (s, _), found in zip(p.sentences, reading.sentences):
             if found is not None:
                 by_sentence[(pid, s)] = (found.score - reading.null, (p.start + found.start, p.start + found.end))
-    return Readings({pid: float(r.answerable) for pid, r in zip(pids, readings)}, by_sentence,
-                    {pid: float(r.relevance) for pid, r in zip(pids, readings)},
-                    {pid: float(getattr(r, "answerable_logit", float("nan"))) for pid, r in zip(pids, readings)})
+    return Readings(
+        {pid: float(r.answerable) for pid, r in zip(pids, readings)},
+        by_sentence,
+        {pid: float(r.relevance) for pid, r in zip(pids, readings)},
+        {pid: float(getattr(r, "answerable_logit", float("nan"))) for pid, r in zip(pids, readings)},
+    )

@@ -105,9 +105,12 @@ class Reader:
             opts.intra_op_num_threads = threads
             opts.log_severity_level = 3
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self.session = ort.InferenceSession(str(graph or folder / "model.onnx"), opts, providers=["CPUExecutionProvider"])
-            self.tokenizer = make_tokenizer(str(folder / "tokenizer.json"), int(self.config["max_length"]),
-                                            int(self.config["stride"]))
+            self.session = ort.InferenceSession(
+                str(graph or folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
+            )
+            self.tokenizer = make_tokenizer(
+                str(folder / "tokenizer.json"), int(self.config["max_length"]), int(self.config["stride"])
+            )
         except Exception as exc:  # a missing or damaged file makes json, onnxruntime and tokenizers raise anything
             raise ReaderError(f"cannot load the reader in {folder}: {type(exc).__name__}: {exc}") from exc
         self.folder = folder
@@ -118,8 +121,10 @@ class Reader:
     def _load_head(self) -> AnswerableHead:
         outputs = {o.name: o.shape for o in self.session.get_outputs()}
         if CLS_OUTPUT not in outputs:
-            raise ReaderError(f"cannot load the reader in {self.folder}: its model.onnx has no {CLS_OUTPUT!r} output "
-                              "for the answerable head (add it with `python -m rag.train.reader_head`, docs/READER.md)")
+            raise ReaderError(
+                f"cannot load the reader in {self.folder}: its model.onnx has no {CLS_OUTPUT!r} output "
+                "for the answerable head (add it with `python -m rag.train.reader_head`, docs/READER.md)"
+            )
         try:
             return load_head(self.folder, self.fingerprint, int(outputs[CLS_OUTPUT][-1]))
         except HeadError as exc:
@@ -146,17 +151,24 @@ class Reader:
         ctx = np.flatnonzero(window.context)
         if not len(ctx):
             return None
-        return _best_span(np.where(window.context, start, -np.inf), np.where(window.context, end, -np.inf),
-                          int(ctx[0]), int(ctx[-1]) + 1, self.longest)
+        return _best_span(
+            np.where(window.context, start, -np.inf),
+            np.where(window.context, end, -np.inf),
+            int(ctx[0]),
+            int(ctx[-1]) + 1,
+            self.longest,
+        )
 
-    def read(self, question: str, passages: list[str],
-             sentences: list[list[tuple[int, int]]] | None = None) -> list[Reading]:
+    def read(
+        self, question: str, passages: list[str], sentences: list[list[tuple[int, int]]] | None = None
+    ) -> list[Reading]:
         """Read ``question`` with each passage; ``sentences`` are each passage's sentence spans (characters in it)."""
         if not passages:
             return []
         sentences = sentences or [[] for _ in passages]
-        out: list[dict] = [{"null": np.inf, "rel": -np.inf, "best": None, "sents": [None] * len(s), "head": -np.inf}
-                           for s in sentences]
+        out: list[dict] = [
+            {"null": np.inf, "rel": -np.inf, "best": None, "sents": [None] * len(s), "head": -np.inf} for s in sentences
+        ]
         for w in windows(self.tokenizer, question, passages):
             acc = out[w.passage]
             s, e, rel, cls = self._run(w)
@@ -173,8 +185,12 @@ class Reader:
                 got = _best_span(s, e, lo, hi, self.longest)
                 if got and (acc["sents"][i] is None or got[2] > acc["sents"][i].score):
                     acc["sents"][i] = SpanScore(int(w.starts[got[0]]), int(w.ends[got[1]]), got[2])
-        return [Reading(a["null"], a["rel"], a["best"], tuple(a["sents"]),
-                        a["head"] if self.head is not None else float("nan")) for a in out]
+        return [
+            Reading(
+                a["null"], a["rel"], a["best"], tuple(a["sents"]), a["head"] if self.head is not None else float("nan")
+            )
+            for a in out
+        ]
 
 
 _LOADED: dict[str, Reader] = {}
@@ -188,7 +204,7 @@ def reader_folder(setting: str) -> Path | None:
     folder = BUNDLED if setting == "bundled" else Path(setting).expanduser()
     if not (folder / "model.onnx").is_file():
         where = "the bundled reader" if setting == "bundled" else f"reader folder {folder}"
-        raise ReaderError(f"{where} has no model.onnx (train one with `rag train-reader`, or set reader = \"off\")")
+        raise ReaderError(f'{where} has no model.onnx (train one with `rag train-reader`, or set reader = "off")')
     return folder
 
 

@@ -95,8 +95,12 @@ class Usage:
         self.completion_tokens += completion
 
     def to_json(self) -> dict:
-        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "total_tokens": self.prompt_tokens + self.completion_tokens, "counted": self.counted}
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.prompt_tokens + self.completion_tokens,
+            "counted": self.counted,
+        }
 
 
 def word_count(text: str) -> int:
@@ -129,9 +133,16 @@ class Answer:
     usage: Usage | None = field(default=None, repr=False)
 
     def to_json(self) -> dict:
-        return {"answer": self.answer, "refused": self.refused, "citations": [c.to_json() for c in self.citations],
-                "sentences": [s.to_json() for s in self.sentences], "engine": self.engine, "note": self.note,
-                "question_type": self.question_type, "short_answer": self.short_answer}
+        return {
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations],
+            "sentences": [s.to_json() for s in self.sentences],
+            "engine": self.engine,
+            "note": self.note,
+            "question_type": self.question_type,
+            "short_answer": self.short_answer,
+        }
 
 
 def balance_quotes(text: str) -> str:

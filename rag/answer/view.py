@@ -142,8 +142,11 @@ class SourcesView:
         """(doc_id, statement) for every statement whose speaker shares a name word with ``who``, in document order."""
         hits = sorted({hit for w in name_words(who) for hit in self._by_speaker.get(w, ())})
         scope = active_scope()  # a question about some documents only looks in those (rag.search.scope)
-        return [(self._doc_order[d], self.statements[self._doc_order[d]][i]) for d, i in hits
-                if scope is None or scope.holds(self._doc_order[d])]
+        return [
+            (self._doc_order[d], self.statements[self._doc_order[d]][i])
+            for d, i in hits
+            if scope is None or scope.holds(self._doc_order[d])
+        ]
 
     def statement_at(self, doc_id: str, start: int) -> Statement | None:
         """The statement holding the sentence that starts at ``start``, if it is attributed."""
@@ -168,7 +171,7 @@ class SourcesView:
 
     @staticmethod
     def short_name(full: str) -> str:
-        """"U.S. Army Lt. General Stephen Townsend" -> "Stephen Townsend": the last name word and the
+        """ "U.S. Army Lt. General Stephen Townsend" -> "Stephen Townsend": the last name word and the
         capitalised word before it, unless that is a title."""
         words_ = full.split()
         if len(words_) >= 2 and words_[-2][:1].isupper() and words_[-2].lower().strip(".") not in TITLES:
@@ -199,7 +202,9 @@ class SourcesView:
         expanded = (links.expand(name) or links.expand(name.split()[-1])) if links and name.split() else None
         return " ".join(words(expanded or name)).lower()
 
-    def introduction(self, focus: str, doc_ids: list[str], apposition_words: int) -> tuple[str, tuple[int, int], str] | None:
+    def introduction(
+        self, focus: str, doc_ids: list[str], apposition_words: int
+    ) -> tuple[str, tuple[int, int], str] | None:
         """Where the sources introduce ``focus``: (doc_id, sentence, short answer), looking in ``doc_ids`` first.
 
         An abbreviation: the first sentence holding its long form, whose short answer is

@@ -16,7 +16,9 @@ from .common import assistant_for, workdir
 
 
 # -- SciFact ---------------------------------------------------------------------
-def load_beir(tar_path: Path, split: str = "test") -> tuple[list[Document], dict[str, str], dict[str, dict[str, int]], dict[str, str]]:
+def load_beir(
+    tar_path: Path, split: str = "test"
+) -> tuple[list[Document], dict[str, str], dict[str, dict[str, int]], dict[str, str]]:
     """Documents, queries, qrels and the doc_id -> BEIR id map from a BEIR tarball."""
     corpus, queries, qrels = [], {}, {}
     with tarfile.open(tar_path) as tar:
@@ -38,7 +40,9 @@ def load_beir(tar_path: Path, split: str = "test") -> tuple[list[Document], dict
         text = (rec.get("text") or "").strip()
         if not text:
             continue
-        doc = Document(content_id(rec["_id"] + "\0" + text), rec.get("title") or rec["_id"], f"scifact:{rec['_id']}", text)
+        doc = Document(
+            content_id(rec["_id"] + "\0" + text), rec.get("title") or rec["_id"], f"scifact:{rec['_id']}", text
+        )
         docs.append(doc)
         id_map[doc.doc_id] = rec["_id"]
     return docs, {q: queries[q] for q in qrels if q in queries}, qrels, id_map
@@ -67,8 +71,9 @@ def doc_ranking(pids_scores: list[tuple[int, float]], index, id_map: dict[str, s
     return out
 
 
-def rank_all(retriever, queries: dict[str, str], id_map: dict[str, str], depth: int = 300,
-             reader=None, rerank: int = 20) -> dict[str, dict[str, list[str]]]:
+def rank_all(
+    retriever, queries: dict[str, str], id_map: dict[str, str], depth: int = 300, reader=None, rerank: int = 20
+) -> dict[str, dict[str, list[str]]]:
     """Dense, BM25 and hybrid document rankings for every query; with a reader, also the hybrid
     ranking with its top ``rerank`` passages reordered by the reader's relevance score."""
     from ..text.terms import terms
@@ -87,15 +92,24 @@ def rank_all(retriever, queries: dict[str, str], id_map: dict[str, str], depth: 
         out["hybrid"][qid] = doc_ranking([(h.pid, h.score) for h in hits], index, id_map)
         if reader is not None:
             top = hits[:rerank]
-            readings = reader.read(q, [passage_text_for_search(index.passages[h.pid], index.documents[index.passages[h.pid].doc_id],
-                                                               retriever.settings) for h in top])
+            readings = reader.read(
+                q,
+                [
+                    passage_text_for_search(
+                        index.passages[h.pid], index.documents[index.passages[h.pid].doc_id], retriever.settings
+                    )
+                    for h in top
+                ],
+            )
             order = sorted(range(len(top)), key=lambda i: -readings[i].relevance)
             reranked = [(top[i].pid, 0.0) for i in order] + [(h.pid, h.score) for h in hits[rerank:]]
             out.setdefault("hybrid + reader", {})[qid] = doc_ranking(reranked, index, id_map)
     return out
 
 
-def score_rankings(rankings: dict[str, dict[str, list[str]]], qrels: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
+def score_rankings(
+    rankings: dict[str, dict[str, list[str]]], qrels: dict[str, dict[str, int]]
+) -> dict[str, dict[str, float]]:
     return {
         name: {
             "ndcg@10": float(np.mean([ndcg_at(r[q], qrels[q]) for q in r])),
@@ -105,20 +119,27 @@ def score_rankings(rankings: dict[str, dict[str, list[str]]], qrels: dict[str, d
     }
 
 
-
-def eval_scifact(tar_path: Path, settings: Settings, split: str = "test", limit: int | None = None,
-                 work_dir: Path | None = None) -> dict:
+def eval_scifact(
+    tar_path: Path, settings: Settings, split: str = "test", limit: int | None = None, work_dir: Path | None = None
+) -> dict:
     """nDCG@10 and recall@100 for dense, BM25 and hybrid retrieval on a BEIR split."""
     docs, queries, qrels, id_map = load_beir(Path(tar_path), split)
     if limit:
         queries = dict(list(queries.items())[:limit])
     with workdir(work_dir, "scifact") as tmp:
         # deeper candidate lists than the product's, for recall@100
-        assistant, build = assistant_for(docs, settings.replace(dense_k=300, bm25_k=300), Path(tmp), with_sentences=False)
+        assistant, build = assistant_for(
+            docs, settings.replace(dense_k=300, bm25_k=300), Path(tmp), with_sentences=False
+        )
         retriever = assistant.retriever
         rankings = rank_all(retriever, queries, id_map, reader=load_reader(settings.reader))
     result = score_rankings(rankings, qrels)
-    return {"split": split, "queries": len(queries), "documents": len(docs),
-            "passages": len(retriever.index.passages), "build_seconds": build.seconds, "embedded": build.embedded,
-            "scores": result}
-
+    return {
+        "split": split,
+        "queries": len(queries),
+        "documents": len(docs),
+        "passages": len(retriever.index.passages),
+        "build_seconds": build.seconds,
+        "embedded": build.embedded,
+        "scores": result,
+    }

@@ -37,7 +37,6 @@ def assistant_for(docs: list[Document], settings: Settings, workdir: Path, with_
     return Assistant(settings), report
 
 
-
 def workdir(work_dir: Path | None, name: str):
     """A kept folder under ``work_dir`` (its index doubles as the embedding cache) or a temporary one."""
     if work_dir:
@@ -47,4 +46,3 @@ def workdir(work_dir: Path | None, name: str):
 
         return contextlib.nullcontext(str(path))
     return tempfile.TemporaryDirectory()
-

@@ -31,9 +31,11 @@ def judge(item: dict, ans) -> dict:
     if not item["answerable"]:
         return {"facts": None, "cited": None, "refusal_ok": ans.refused}
     text = norm(ans.answer)
-    return {"facts": all(any(norm(s) in text for s in group) for group in item["must_include"]),
-            "cited": any(norm(ev) in norm(c.text) for c in ans.citations for ev in item["evidence"]),
-            "refusal_ok": not ans.refused}
+    return {
+        "facts": all(any(norm(s) in text for s in group) for group in item["must_include"]),
+        "cited": any(norm(ev) in norm(c.text) for c in ans.citations for ev in item["evidence"]),
+        "refusal_ok": not ans.refused,
+    }
 
 
 def accuracies(rows: list[dict]) -> dict:
@@ -47,8 +49,11 @@ def accuracies(rows: list[dict]) -> dict:
         "citation_accuracy": sum(r["cited"] for r in answerable) / len(answerable) if answerable else nothing,
         "refusal_accuracy": sum(r["refusal_ok"] for r in rows) / max(1, len(rows)),
         "unanswerable": len(rows) - len(answerable),
-        "refused_unanswerable": (sum(r["refused"] for r in rows if r["facts"] is None) / (len(rows) - len(answerable))
-                                 if len(rows) > len(answerable) else nothing),
+        "refused_unanswerable": (
+            sum(r["refused"] for r in rows if r["facts"] is None) / (len(rows) - len(answerable))
+            if len(rows) > len(answerable)
+            else nothing
+        ),
         "refused_answerable": sum(r["refused"] for r in answerable) / len(answerable) if answerable else nothing,
         "words_p50": percentile(words, 50),
         "words_p90": percentile(words, 90),
@@ -62,9 +67,18 @@ def eval_dev(assistant, items: list[dict]) -> dict:
         t = time.perf_counter()
         ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
         latencies.append((time.perf_counter() - t) * 1000)
-        rows.append({"id": item["id"], "type": item.get("type", "factoid"), "question": item["question"],
-                     "answer": ans.answer, "refused": ans.refused, "question_type": ans.question_type,
-                     **judge(item, ans), "words": answer_words(ans.answer)})
+        rows.append(
+            {
+                "id": item["id"],
+                "type": item.get("type", "factoid"),
+                "question": item["question"],
+                "answer": ans.answer,
+                "refused": ans.refused,
+                "question_type": ans.question_type,
+                **judge(item, ans),
+                "words": answer_words(ans.answer),
+            }
+        )
     types = sorted({r["type"] for r in rows})
     return {
         **accuracies(rows),
@@ -92,16 +106,26 @@ def eval_generated(assistant, items: list[dict], engine: str) -> dict:
             supported += sum(s.supported for s in ans.sentences)
         elif not ans.refused:
             fallbacks += 1
-        rows.append({"id": item["id"], "answer": ans.answer, "refused": ans.refused, **judge(item, ans),
-                     "generated": generated,
-                     "recall": ans.check.citation_recall if generated and ans.check.claims else None,
-                     "precision": ans.check.citation_precision if generated else None,
-                     "words": answer_words(ans.answer)})
+        rows.append(
+            {
+                "id": item["id"],
+                "answer": ans.answer,
+                "refused": ans.refused,
+                **judge(item, ans),
+                "generated": generated,
+                "recall": ans.check.citation_recall if generated and ans.check.claims else None,
+                "precision": ans.check.citation_precision if generated else None,
+                "words": answer_words(ans.answer),
+            }
+        )
     return {
-        "engine": assistant.describe(engine), **accuracies(rows),
+        "engine": assistant.describe(engine),
+        **accuracies(rows),
         "citation_recall": float(np.mean(recalls)) if recalls else float("nan"),
         "citation_precision": float(np.mean(precisions)) if precisions else float("nan"),
-        "generated": len(recalls), "fallbacks": fallbacks, "citations_written": written,
+        "generated": len(recalls),
+        "fallbacks": fallbacks,
+        "citations_written": written,
         "sentences_supported": supported / sentences if sentences else float("nan"),
         "rows": rows,
     }
@@ -158,6 +182,10 @@ def calibrate_checker(assistant, items: list[dict], thresholds=(0.3, 0.4, 0.45, 
                 swapped = re.sub(rf"\b{re.escape(own[0])}\b", swap, sent.text, count=1)
                 neg_swap.append(score(swapped, pid, ans.standalone_question))
     kept = lambda scores, t: sum(s >= t for s in scores) / len(scores) if scores else float("nan")  # noqa: E731
-    return {"positives": len(pos), "partial": len(partial), "wrong_passage": len(neg_passage), "swapped": len(neg_swap),
-            "table": [(t, kept(pos, t), kept(partial, t), kept(neg_passage, t), kept(neg_swap, t)) for t in thresholds]}
-
+    return {
+        "positives": len(pos),
+        "partial": len(partial),
+        "wrong_passage": len(neg_passage),
+        "swapped": len(neg_swap),
+        "table": [(t, kept(pos, t), kept(partial, t), kept(neg_passage, t), kept(neg_swap, t)) for t in thresholds],
+    }

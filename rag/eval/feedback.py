@@ -39,11 +39,19 @@ def read_feedback(path: Path) -> list[dict]:
 def question_item(record: dict) -> dict:
     """One feedback record as a question of the dev format, its judgement left to fill in."""
     refused = str(record.get("answer", "")).startswith(REFUSED_PREFIX)
-    return {"id": f"feedback-{record['id']}", "question": record["question"], "history": record.get("history") or [],
-            "answerable": True if refused else None, "must_include": [], "evidence": [],
-            "documents": record.get("documents") or [], "wrong_answer": record.get("answer", ""),
-            "comment": record.get("comment", ""), "engine": record.get("engine", ""),
-            "marked_at": record.get("time")}
+    return {
+        "id": f"feedback-{record['id']}",
+        "question": record["question"],
+        "history": record.get("history") or [],
+        "answerable": True if refused else None,
+        "must_include": [],
+        "evidence": [],
+        "documents": record.get("documents") or [],
+        "wrong_answer": record.get("answer", ""),
+        "comment": record.get("comment", ""),
+        "engine": record.get("engine", ""),
+        "marked_at": record.get("time"),
+    }
 
 
 def main(path: str, output: str | None = None) -> int:
@@ -54,6 +62,9 @@ def main(path: str, output: str | None = None) -> int:
         Path(output).write_text(lines, encoding="utf-8")
     else:
         sys.stdout.write(lines)
-    print(f"{len(items)} question(s) from {path}: answerable, must_include and evidence are yours to fill in; "
-          "rag ask --jsonl asks them again", file=sys.stderr)
+    print(
+        f"{len(items)} question(s) from {path}: answerable, must_include and evidence are yours to fill in; "
+        "rag ask --jsonl asks them again",
+        file=sys.stderr,
+    )
     return 0

@@ -66,22 +66,39 @@ def eval_frozen(settings: Settings, work_dir: Path | None = None) -> dict:
             t = time.perf_counter()
             ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
             latencies.append((time.perf_counter() - t) * 1000)
-            rows.append({"id": item["id"], "type": item["type"], "doc": item["doc"], "question": item["question"],
-                         "answer": ans.answer, "refused": ans.refused, "question_type": ans.question_type,
-                         **judge(item, ans), **judge_short(item, ans), "words": answer_words(ans.answer)})
-    return {**accuracies(rows), **short_figures(rows),
-            "by_type": {t: {**accuracies(rs), **short_figures(rs)} for t, rs in _by(rows, "type").items()},
-            "by_doc": {d: {**accuracies(rs), **short_figures(rs)} for d, rs in _by(rows, "doc").items()},
-            "latency_ms_p50": percentile(latencies, 50), "rows": rows}
+            rows.append(
+                {
+                    "id": item["id"],
+                    "type": item["type"],
+                    "doc": item["doc"],
+                    "question": item["question"],
+                    "answer": ans.answer,
+                    "refused": ans.refused,
+                    "question_type": ans.question_type,
+                    **judge(item, ans),
+                    **judge_short(item, ans),
+                    "words": answer_words(ans.answer),
+                }
+            )
+    return {
+        **accuracies(rows),
+        **short_figures(rows),
+        "by_type": {t: {**accuracies(rs), **short_figures(rs)} for t, rs in _by(rows, "type").items()},
+        "by_doc": {d: {**accuracies(rs), **short_figures(rs)} for d, rs in _by(rows, "doc").items()},
+        "latency_ms_p50": percentile(latencies, 50),
+        "rows": rows,
+    }
 
 
 def short_figures(rows: list[dict]) -> dict:
     """Mean exact match and F1 over the rows that have a gold short answer."""
     scored = [r for r in rows if r.get("f1") is not None]
     nothing = float("nan")
-    return {"short_questions": len(scored),
-            "short_em": sum(r["em"] for r in scored) / len(scored) if scored else nothing,
-            "short_f1": sum(r["f1"] for r in scored) / len(scored) if scored else nothing}
+    return {
+        "short_questions": len(scored),
+        "short_em": sum(r["em"] for r in scored) / len(scored) if scored else nothing,
+        "short_f1": sum(r["f1"] for r in scored) / len(scored) if scored else nothing,
+    }
 
 
 def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:

@@ -39,10 +39,17 @@ def token_f1(prediction: str, gold: list[str]) -> float:
     return best
 
 
-_WH_CLASSES = (("how many", r"\bhow (many|much)\b"), ("how long", r"\bhow (long|old|far|often)\b"),
-               ("when", r"\b(when|what (year|date|day|month|time|century|decade))\b"), ("where", r"\bwhere\b"),
-               ("who", r"\b(who|whom|whose)\b"), ("why", r"\bwhy\b"), ("how", r"\bhow\b"), ("which", r"\bwhich\b"),
-               ("what", r"\bwhat\b"))
+_WH_CLASSES = (
+    ("how many", r"\bhow (many|much)\b"),
+    ("how long", r"\bhow (long|old|far|often)\b"),
+    ("when", r"\b(when|what (year|date|day|month|time|century|decade))\b"),
+    ("where", r"\bwhere\b"),
+    ("who", r"\b(who|whom|whose)\b"),
+    ("why", r"\bwhy\b"),
+    ("how", r"\bhow\b"),
+    ("which", r"\bwhich\b"),
+    ("what", r"\bwhat\b"),
+)
 
 
 def wh_class(question: str) -> str:

@@ -25,8 +25,25 @@ POOLS_FILE = Path(__file__).parent / "data" / "swap_pools.json"
 OFF_TOPIC_FILE = Path(__file__).parent / "data" / "off_topic.jsonl"
 # names the entity model gives kinds of things a question may be about
 NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW", "LANGUAGE")
-_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-                 "fifteen", "twenty", "thirty", "forty", "fifty", "hundred")
+_NUMBER_WORDS = (
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "fifteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "hundred",
+)
 # words that name the sources themselves ("in this article"), not what they are about
 _NAME = re.compile(r"[A-Z][\w.'’-]*(?: (?:of |de |the )?[A-Z][\w.'’-]*){0,3}")
 _SOURCE_WORDS = {"article", "text", "document", "source", "passage", "story", "piece", "sources", "documents", "page"}
@@ -61,11 +78,14 @@ class Pools:
             for t in doc:
                 if t.tag_ in nouns and t.is_alpha and t.is_lower and len(t.text) > 3 and not t.ent_type_:
                     nouns[t.tag_][t.text] += 1
+
         def name_like(label: str, name: str) -> bool:  # capitalised words; a person by first and last name
             return bool(_NAME.fullmatch(name)) and (label != "PERSON" or " " in name)
 
-        return cls({k: [w for w, n in c.most_common() if n >= 2 and name_like(k, w)][:per_kind] for k, c in names.items()},
-                   {k: [w for w, n in c.most_common(per_kind * 3) if n >= 2] for k, c in nouns.items()})
+        return cls(
+            {k: [w for w, n in c.most_common() if n >= 2 and name_like(k, w)][:per_kind] for k, c in names.items()},
+            {k: [w for w, n in c.most_common(per_kind * 3) if n >= 2] for k, c in nouns.items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -193,8 +213,16 @@ def build_suite(originals: list[dict], swapper: Swapper, off_topic: list[str], s
         out.append(Variant(item["id"], item["question"], "original", item["type"], history))
         swap = swapper.near_miss(item["question"])
         if swap is not None:
-            out.append(Variant(f"{item['id']}~", swap.question, "near_miss", item["type"], history,
-                               (swap.original, swap.replacement)))
+            out.append(
+                Variant(
+                    f"{item['id']}~",
+                    swap.question,
+                    "near_miss",
+                    item["type"],
+                    history,
+                    (swap.original, swap.replacement),
+                )
+            )
     rng = random.Random(seed)
     for i, q in enumerate(off_topic):
         out.append(Variant(f"off{i:03d}", q, "off_topic", "off_topic"))

@@ -41,7 +41,10 @@ def _dev_part(settings: Settings, items: list[dict], off_topic: list[list[str]],
             results["dev_reader_off"] = eval_dev(off, items)
         originals = [{**i, "type": i.get("type", "factoid")} for i in items if i["answerable"]]
         made = make_suite(originals, assistant.index.surface_words, off_topic)
-        results["dev_suite"] = {**eval_suite(assistant, made["variants"]), "off_topic_dropped": made["off_topic_dropped"]}
+        results["dev_suite"] = {
+            **eval_suite(assistant, made["variants"]),
+            "off_topic_dropped": made["off_topic_dropped"],
+        }
         results["checker"] = calibrate_checker(assistant, items)
         if settings.engine != "extractive":
             llm_assistant = assistant_for(docs, settings, Path(tmp) / "llm")[0]
@@ -56,18 +59,32 @@ def main(args, settings: Settings) -> int:
     dev_answerable = [i["question"] for i in items if i["answerable"] and not i.get("history")]
     squad_questions: list[str] = []
     if args.squad:
-        squad_questions = [q.question for q in split_questions(load_squad(Path(args.squad))[1], "test") if not q.impossible]
+        squad_questions = [
+            q.question for q in split_questions(load_squad(Path(args.squad))[1], "test") if not q.impossible
+        ]
     _dev_part(settings, items, [frozen, squad_questions], results)
     extractive = settings.replace(engine="extractive")  # the other evaluations measure the default engine
     results["frozen"] = eval_frozen(extractive, work_dir=args.work_dir)
     if args.scifact:
         results["scifact"] = eval_scifact(Path(args.scifact), extractive, limit=args.limit, work_dir=args.work_dir)
     if args.squad:
-        results["squad"] = eval_squad(Path(args.squad), extractive, limit=args.limit, work_dir=args.work_dir,
-                                      suite_off_topic=[dev_answerable, frozen])
-    options = (("scifact", args.scifact), ("squad", args.squad), ("limit", args.limit), ("work-dir", args.work_dir),
-               ("engine", getattr(args, "engine", None)), ("base-url", getattr(args, "base_url", None)),
-               ("model", getattr(args, "model", None)), ("model-path", getattr(args, "model_path", None)))
+        results["squad"] = eval_squad(
+            Path(args.squad),
+            extractive,
+            limit=args.limit,
+            work_dir=args.work_dir,
+            suite_off_topic=[dev_answerable, frozen],
+        )
+    options = (
+        ("scifact", args.scifact),
+        ("squad", args.squad),
+        ("limit", args.limit),
+        ("work-dir", args.work_dir),
+        ("engine", getattr(args, "engine", None)),
+        ("base-url", getattr(args, "base_url", None)),
+        ("model", getattr(args, "model", None)),
+        ("model-path", getattr(args, "model_path", None)),
+    )
     command = "rag eval" + "".join(f" --{k} {v}" for k, v in options if v) + (" --strict" if settings.strict else "")
     report = render(results, command, settings)
     print(report)

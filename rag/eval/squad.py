@@ -73,8 +73,11 @@ def load_squad(path: Path, splits: tuple[str, ...] | None = None) -> tuple[list[
             docs.append(doc)
             for qa in para["qas"]:
                 answers = tuple((a["text"], a["answer_start"] - lead) for a in qa.get("answers", []))
-                questions.append(SquadQuestion(qa["id"], qa["question"], doc.doc_id, title,
-                                               bool(qa.get("is_impossible", False)), answers))
+                questions.append(
+                    SquadQuestion(
+                        qa["id"], qa["question"], doc.doc_id, title, bool(qa.get("is_impossible", False)), answers
+                    )
+                )
     return docs, questions
 
 
@@ -85,11 +88,16 @@ def judge_squad(q: SquadQuestion, ans) -> dict:
     text = norm(ans.answer)
     short = predicted_short(ans)
     gold = q.answer_texts
-    return {"impossible": q.impossible, "refused": ans.refused, "words": answer_words(ans.answer), "wh": wh_class(q.question),
-            "contains": not ans.refused and any(norm(a) in text for a in gold),
-            "first_gold": not ans.refused and bool(ans.citations) and ans.citations[0].doc_id == q.doc_id,
-            "em": exact_match(short, gold) if gold and not ans.refused else 0.0,
-            "f1": token_f1(short, gold) if gold and not ans.refused else 0.0}
+    return {
+        "impossible": q.impossible,
+        "refused": ans.refused,
+        "words": answer_words(ans.answer),
+        "wh": wh_class(q.question),
+        "contains": not ans.refused and any(norm(a) in text for a in gold),
+        "first_gold": not ans.refused and bool(ans.citations) and ans.citations[0].doc_id == q.doc_id,
+        "em": exact_match(short, gold) if gold and not ans.refused else 0.0,
+        "f1": token_f1(short, gold) if gold and not ans.refused else 0.0,
+    }
 
 
 def squad_figures(rows: list[dict]) -> dict:
@@ -99,11 +107,19 @@ def squad_figures(rows: list[dict]) -> dict:
     unanswerable = [r for r in rows if r["impossible"]]
     words = [r["words"] for r in answerable if not r["refused"]]
     share = lambda rs, key: sum(r[key] for r in rs) / len(rs) if rs else float("nan")  # noqa: E731
-    return {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
-            "answer_contains_gold": share(answerable, "contains"), "first_citation_gold": share(answerable, "first_gold"),
-            "exact_match": share(answerable, "em"), "f1": share(answerable, "f1"),
-            "false_refusal_rate": share(answerable, "refused"), "refusal_rate_unanswerable": share(unanswerable, "refused"),
-            "words_p50": percentile(words, 50), "words_p90": percentile(words, 90)}
+    return {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "answer_contains_gold": share(answerable, "contains"),
+        "first_citation_gold": share(answerable, "first_gold"),
+        "exact_match": share(answerable, "em"),
+        "f1": share(answerable, "f1"),
+        "false_refusal_rate": share(answerable, "refused"),
+        "refusal_rate_unanswerable": share(unanswerable, "refused"),
+        "words_p50": percentile(words, 50),
+        "words_p90": percentile(words, 90),
+    }
 
 
 def figures_by_class(rows: list[dict]) -> dict[str, dict]:
@@ -121,8 +137,15 @@ def split_questions(questions: list[SquadQuestion], split: str, limit: int | Non
     return questions[:: max(1, len(questions) // limit)][:limit] if limit else questions
 
 
-def eval_squad(path: Path, settings: Settings, limit: int | None = None, work_dir: Path | None = None,
-               split: str = "test", suite_off_topic: list[list[str]] | None = None, suite_size: int = 300) -> dict:
+def eval_squad(
+    path: Path,
+    settings: Settings,
+    limit: int | None = None,
+    work_dir: Path | None = None,
+    split: str = "test",
+    suite_off_topic: list[list[str]] | None = None,
+    suite_size: int = 300,
+) -> dict:
     """The questions of the ``split`` articles (rag/eval/squad.py) over an index of every paragraph of the
     file: gold in the answer, first citation, short-answer exact match and F1, refusals, latency, per
     wh-class; with ``suite_off_topic``, also the perturbation suite of ``suite_size`` answerable questions."""
@@ -137,8 +160,12 @@ def eval_squad(path: Path, settings: Settings, limit: int | None = None, work_di
             ans = assistant.ask(q.question)
             latencies.append((time.perf_counter() - t) * 1000)
             rows.append(judge_squad(q, ans))
-        out.update(squad_figures(rows), by_class=figures_by_class(rows), latency_ms_p50=percentile(latencies, 50),
-                   latency_ms_p95=percentile(latencies, 95))
+        out.update(
+            squad_figures(rows),
+            by_class=figures_by_class(rows),
+            latency_ms_p50=percentile(latencies, 50),
+            latency_ms_p95=percentile(latencies, 95),
+        )
         if suite_off_topic is not None:
             answerable = [q for q in questions if not q.impossible]
             sample = answerable[:: max(1, len(answerable) // suite_size)][:suite_size]

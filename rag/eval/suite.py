@@ -48,8 +48,18 @@ def eval_suite(assistant, variants: list[Variant]) -> dict:
     rows = []
     for v in variants:
         ans = assistant.ask(v.question, [tuple(h) for h in v.history])
-        rows.append({"id": v.id, "kind": v.kind, "qtype": v.qtype, "question": v.question, "refused": ans.refused,
-                     "ok": ans.refused != (v.kind == "original"), "answer": ans.answer, "swapped": v.swapped})
+        rows.append(
+            {
+                "id": v.id,
+                "kind": v.kind,
+                "qtype": v.qtype,
+                "question": v.question,
+                "refused": ans.refused,
+                "ok": ans.refused != (v.kind == "original"),
+                "answer": ans.answer,
+                "swapped": v.swapped,
+            }
+        )
     kinds = ("original", "near_miss", "off_topic")
     by_type: dict[str, dict] = {}
     for r in rows:

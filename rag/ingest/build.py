@@ -62,7 +62,9 @@ from .vectors import (
 
 ProgressFn = Callable[[float, str], None]
 WINDOW = 1024  # passages embedded together: sorted by length inside, so batches pad little
-OVERLAP = True  # a window embeds while the next one is read and split (docs/TUNING.md, "Embedding against the int8 roofline")
+OVERLAP = (
+    True  # a window embeds while the next one is read and split (docs/TUNING.md, "Embedding against the int8 roofline")
+)
 
 
 @dataclass
@@ -126,14 +128,32 @@ def build_index(
         same = copy_unchanged(index_dir, settings, sources, excluded, stream, *planned_backend(settings, embedder))
         if same is not None:  # nothing changed: the current build copied, no file read
             vectors = same["passages"] + (same["sentences"] if same.get("sentence_vectors") else 0)
-            return BuildReport(current_build(index_dir), len(same["documents"]), same["passages"], 0, vectors,
-                               [(p, r[2]) for p, r in same["unreadable"].items()], time.time() - t0)
-        return write_index(stream, sources, settings, skipped=stream.skipped, old_added=old_added, excluded=excluded,
-                           embedder=embedder, progress=progress, show_progress=show_progress, t0=t0)
+            return BuildReport(
+                current_build(index_dir),
+                len(same["documents"]),
+                same["passages"],
+                0,
+                vectors,
+                [(p, r[2]) for p, r in same["unreadable"].items()],
+                time.time() - t0,
+            )
+        return write_index(
+            stream,
+            sources,
+            settings,
+            skipped=stream.skipped,
+            old_added=old_added,
+            excluded=excluded,
+            embedder=embedder,
+            progress=progress,
+            show_progress=show_progress,
+            t0=t0,
+        )
 
 
-def choose_sources(recorded: list[str], excluded: list[str], paths: list[Path], *, add: bool,
-                   exclude: list[Path] | None) -> tuple[list[str], list[str]]:
+def choose_sources(
+    recorded: list[str], excluded: list[str], paths: list[Path], *, add: bool, exclude: list[Path] | None
+) -> tuple[list[str], list[str]]:
     """The sources and excluded files of a new build, from the current index's and the request's.
 
     Raises BuildError when that leaves nothing to index.
@@ -177,17 +197,33 @@ def write_index(
     benchmarks); answers then score evidence by the passage vector and words.
     """
     milvus_store.configure(settings)  # a Milvus server's token, and the database new collections go to
-    job = BuildJob(settings, sources, skipped if skipped is not None else [], old_added or {}, list(excluded or []),
-                   progress or _no_progress, show_progress, t0 or time.time(), getattr(docs, "stats", {}))
+    job = BuildJob(
+        settings,
+        sources,
+        skipped if skipped is not None else [],
+        old_added or {},
+        list(excluded or []),
+        progress or _no_progress,
+        show_progress,
+        t0 or time.time(),
+        getattr(docs, "stats", {}),
+    )
     backend, graph = planned_backend(settings, embedder)
-    vectors = BuildVectors(settings, embedder, backend, graph, previous_vectors(settings, backend, graph), with_sentences)
+    vectors = BuildVectors(
+        settings, embedder, backend, graph, previous_vectors(settings, backend, graph), with_sentences
+    )
     try:
         return write_build(docs, vectors, job)
     except BackendChanged as changed:
         # the model's export failed as it loaded: its torch vectors must not mix with the cached
         # ones already used, so the build starts again without a cache (a DocumentStream re-reads)
-        return write_build(docs, BuildVectors(settings, changed.embedder, changed.embedder.backend, None,
-                                              VectorCache.empty(), with_sentences), job)
+        return write_build(
+            docs,
+            BuildVectors(
+                settings, changed.embedder, changed.embedder.backend, None, VectorCache.empty(), with_sentences
+            ),
+            job,
+        )
 
 
 def write_build(docs: Iterable[Document], vectors: BuildVectors, job: BuildJob) -> BuildReport:
@@ -214,8 +250,15 @@ def write_build(docs: Iterable[Document], vectors: BuildVectors, job: BuildJob) 
         raise
     swap_in(index_dir, final)
     job.progress(1.0, "Done")
-    return BuildReport(final, len(writer.records), writer.spools.passages.rows, vectors.embedded, vectors.reused,
-                       list(job.skipped), time.time() - job.t0)
+    return BuildReport(
+        final,
+        len(writer.records),
+        writer.spools.passages.rows,
+        vectors.embedded,
+        vectors.reused,
+        list(job.skipped),
+        time.time() - job.t0,
+    )
 
 
 def read_documents(docs: Iterable[Document], writer: BuildWriter, job: BuildJob) -> None:
@@ -250,8 +293,9 @@ class BuildProgress:
         self.bar = tqdm(total=total, desc="Indexing", unit="file", disable=not show)
 
     def tell(self, message: str) -> None:
-        self.bar.set_postfix(passages=self.writer.spools.passages.rows, embedded=self.writer.vectors.embedded,
-                             refresh=True)
+        self.bar.set_postfix(
+            passages=self.writer.spools.passages.rows, embedded=self.writer.vectors.embedded, refresh=True
+        )
         self.report(0.02 + 0.86 * (self.bar.n / self.total if self.total else 0.0), message)
 
     def flush(self, done: int) -> None:
@@ -284,17 +328,25 @@ class Spools:
     @classmethod
     def open(cls, build: Path) -> Spools:
         key = f"S{KEY_BYTES}"
-        return cls(RowSpool(build / ".passage-vectors", "float32"), RowSpool(build / ".sentence-vectors", "float32"),
-                   RowSpool(build / ".passage-keys", key), RowSpool(build / ".sentence-keys", key),
-                   RowSpool(build / ".passage-rows", "int64", PASSAGE_COLUMNS),
-                   RowSpool(build / ".sentence-spans", "int64", SENTENCE_COLUMNS))
+        return cls(
+            RowSpool(build / ".passage-vectors", "float32"),
+            RowSpool(build / ".sentence-vectors", "float32"),
+            RowSpool(build / ".passage-keys", key),
+            RowSpool(build / ".sentence-keys", key),
+            RowSpool(build / ".passage-rows", "int64", PASSAGE_COLUMNS),
+            RowSpool(build / ".sentence-spans", "int64", SENTENCE_COLUMNS),
+        )
 
     def add_passages(self, doc_no: int, passages: list[Passage]) -> None:
         """A document's passages and their sentences' offsets."""
-        self.passages.append(np.array([(doc_no, p.start, p.end, len(p.sentences)) for p in passages],
-                                      dtype=np.int64).reshape(-1, PASSAGE_COLUMNS))
-        self.sentence_spans.append(np.array([s for p in passages for s in p.sentences],
-                                            dtype=np.int64).reshape(-1, SENTENCE_COLUMNS))
+        self.passages.append(
+            np.array([(doc_no, p.start, p.end, len(p.sentences)) for p in passages], dtype=np.int64).reshape(
+                -1, PASSAGE_COLUMNS
+            )
+        )
+        self.sentence_spans.append(
+            np.array([s for p in passages for s in p.sentences], dtype=np.int64).reshape(-1, SENTENCE_COLUMNS)
+        )
 
     def add_vectors(self, window: list[Queued], out: list[tuple[np.ndarray, list[np.ndarray]]]) -> None:
         """The vectors of a window of passages (BuildVectors.compute) and their cache keys."""
@@ -322,8 +374,14 @@ class Spools:
 class BuildWriter:
     """One build directory being written: documents go in one at a time, its files come out at the end."""
 
-    def __init__(self, build: Path, vectors: BuildVectors, settings: Settings, old_added: dict[str, str] | None = None,
-                 background: bool = False):
+    def __init__(
+        self,
+        build: Path,
+        vectors: BuildVectors,
+        settings: Settings,
+        old_added: dict[str, str] | None = None,
+        background: bool = False,
+    ):
         self.build, self.vectors, self.settings = build, vectors, settings
         # embedding overlaps reading and splitting (docs/TUNING.md, "Embedding against the int8 roofline")
         self._embedding = ThreadPoolExecutor(1, thread_name_prefix="embedding") if background else None
@@ -341,9 +399,11 @@ class BuildWriter:
     @contextmanager
     def texts(self):
         """documents.json, statements.jsonl and layout.jsonl open for add_document."""
-        with open(self.build / "documents.json", "w", encoding="utf-8") as self._documents_fh, \
-                open(self.build / NOTES_FILE, "w", encoding="utf-8") as self._notes_fh, \
-                open(self.build / LAYOUT_FILE, "w", encoding="utf-8") as self._layout_fh:
+        with (
+            open(self.build / "documents.json", "w", encoding="utf-8") as self._documents_fh,
+            open(self.build / NOTES_FILE, "w", encoding="utf-8") as self._notes_fh,
+            open(self.build / LAYOUT_FILE, "w", encoding="utf-8") as self._layout_fh,
+        ):
             self._documents_fh.write("[")
             yield
             self._documents_fh.write("\n]\n")
@@ -360,8 +420,13 @@ class BuildWriter:
         passages = split_document(doc, self.settings.max_passage_words, first_pid=self.spools.passages.rows)
         self.records[doc.doc_id] = document_record(doc, passages, self.old_added.get(doc.doc_id))
         # aliases live in the manifest: a duplicate found later cannot change what is written
-        self._documents_fh.write(("," if doc_no else "") + "\n" + json.dumps(
-            {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "text": doc.text}, ensure_ascii=False))
+        self._documents_fh.write(
+            ("," if doc_no else "")
+            + "\n"
+            + json.dumps(
+                {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "text": doc.text}, ensure_ascii=False
+            )
+        )
         line = notes_line(doc.doc_id, self.notes.of(doc, [s for p in passages for s in p.sentences]))
         if line:
             self._notes_fh.write(line)
@@ -428,21 +493,42 @@ class BuildWriter:
     def manifest(self, job: BuildJob, dense_info: dict) -> dict:
         """The build's manifest, once its files are written."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        documents = [{"doc_id": h.doc_id, "title": h.title, "source": h.source, "aliases": list(h.aliases),
-                      **self.records[h.doc_id], "added_at": self.records[h.doc_id]["added_at"] or now}
-                     for h in self.heads.values()]
+        documents = [
+            {
+                "doc_id": h.doc_id,
+                "title": h.title,
+                "source": h.source,
+                "aliases": list(h.aliases),
+                **self.records[h.doc_id],
+                "added_at": self.records[h.doc_id]["added_at"] or now,
+            }
+            for h in self.heads.values()
+        ]
         unreadable = {p for p, _ in job.skipped}  # not recorded, so a refresh does not warn about it forever
         reasons = {p: [*job.stats[p], r] for p, r in job.skipped if p in job.stats}
         v = self.vectors
-        return new_manifest(self.settings, backend=v.backend, graph=v.graph, dim=v.dim, dense_index=dense_info,
-                            built_at=now, sources=[s for s in job.sources if s not in unreadable],
-                            excluded=list(job.excluded), documents=documents, passages=self.spools.passages.rows,
-                            sentences=self.spools.sentence_spans.rows, sentence_vectors=v.with_sentences,
-                            sentence_pooling=v.pooling(),
-                            files={p: st for p, st in job.stats.items() if p not in reasons}, unreadable=reasons)
+        return new_manifest(
+            self.settings,
+            backend=v.backend,
+            graph=v.graph,
+            dim=v.dim,
+            dense_index=dense_info,
+            built_at=now,
+            sources=[s for s in job.sources if s not in unreadable],
+            excluded=list(job.excluded),
+            documents=documents,
+            passages=self.spools.passages.rows,
+            sentences=self.spools.sentence_spans.rows,
+            sentence_vectors=v.with_sentences,
+            sentence_pooling=v.pooling(),
+            files={p: st for p, st in job.stats.items() if p not in reasons},
+            unreadable=reasons,
+        )
 
     def close(self) -> None:
-        if self._embedding is not None:  # a window still embedding is abandoned after its chunk: its vectors are not wanted
+        if (
+            self._embedding is not None
+        ):  # a window still embedding is abandoned after its chunk: its vectors are not wanted
             self.vectors.cancelled.set()
             self._embedding.shutdown(wait=False, cancel_futures=True)
         self.spools.close()
@@ -450,8 +536,12 @@ class BuildWriter:
 
 def document_record(doc: Document, passages: list[Passage], added_at: str | None) -> dict:
     """A document's entry in the manifest, besides its names."""
-    return {"passages": len(passages), "chars": len(doc.text),
-            "sha256": hashlib.sha256(doc.text.encode("utf-8")).hexdigest(), "added_at": added_at}
+    return {
+        "passages": len(passages),
+        "chars": len(doc.text),
+        "sha256": hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
+        "added_at": added_at,
+    }
 
 
 def write_passage_vectors(build: Path, vectors: RowSpool, dim: int | None, store: str, name: str) -> dict:

@@ -28,8 +28,10 @@ class PreviousNotes:
         """A document's notes (JSON): copied when its text was attributed before, else found now."""
         if doc.doc_id in self.attributed:
             return self.stored.get(doc.doc_id, {})
-        return {"statements": [statement_to_json(st) for st in attribute(doc.text, sentences)],
-                "links": link_document(doc.text).to_json()}
+        return {
+            "statements": [statement_to_json(st) for st in attribute(doc.text, sentences)],
+            "links": link_document(doc.text).to_json(),
+        }
 
 
 def previous_notes(settings: Settings) -> PreviousNotes:
@@ -39,6 +41,8 @@ def previous_notes(settings: Settings) -> PreviousNotes:
         manifest = read_manifest(Path(settings.index_dir))
         if manifest.get("attribution") != ATTRIBUTION_VERSION or manifest.get("chunking") != settings.chunking():
             return PreviousNotes()
-        return PreviousNotes({d["doc_id"] for d in manifest["documents"]}, read_notes(current_build(Path(settings.index_dir))))
+        return PreviousNotes(
+            {d["doc_id"] for d in manifest["documents"]}, read_notes(current_build(Path(settings.index_dir)))
+        )
     except Exception:  # no index, or a damaged one: attribute every document again
         return PreviousNotes()

@@ -36,8 +36,28 @@ BOILERPLATE = [
 ]
 
 _HTML_BLOCKS = (
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "section", "article",
-    "blockquote", "pre", "header", "footer", "figcaption", "table", "ul", "ol", "dd", "dt",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "header",
+    "footer",
+    "figcaption",
+    "table",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
 )
 
 
@@ -238,7 +258,7 @@ def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
         paragraph = re.sub(r"\s+", " ", paragraph).strip()
         mark = _HTML_HEADING.match(paragraph)
         if mark:
-            paragraph = paragraph[mark.end():].strip()
+            paragraph = paragraph[mark.end() :].strip()
         if paragraph:
             draft.add(paragraph, int(mark.group(1)) if mark else None)
     return title or path.stem, draft
@@ -344,7 +364,9 @@ def read_document(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Document:
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise SourceError(f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+        raise SourceError(
+            f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        )
     try:
         size = path.stat().st_size
         if size == 0:
@@ -361,8 +383,14 @@ def read_document(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Document:
         raise SourceError(f"cannot be parsed ({type(exc).__name__}: {exc})") from exc
     if not text:
         raise SourceError("no text after cleaning")
-    return Document(doc_id=content_id(text), title=clean_text(title) or path.stem, source=str(path), text=text,
-                    pages=pages, headings=headings)
+    return Document(
+        doc_id=content_id(text),
+        title=clean_text(title) or path.stem,
+        source=str(path),
+        text=text,
+        pages=pages,
+        headings=headings,
+    )
 
 
 def _os_reason(exc: OSError) -> str:
@@ -516,7 +544,9 @@ def load_documents(
 
     stream = DocumentStream(paths, exclude, max_bytes)
     docs: dict[str, Document] = {}
-    for doc in tqdm(stream, total=len(stream), desc="Reading sources", unit="file", disable=not progress or len(stream) < 2):
+    for doc in tqdm(
+        stream, total=len(stream), desc="Reading sources", unit="file", disable=not progress or len(stream) < 2
+    ):
         first = docs.get(doc.doc_id)
         docs[doc.doc_id] = doc if first is None else merge_duplicate(first, doc)
     return list(docs.values()), stream.skipped

@@ -67,7 +67,9 @@ class RowSpool:
         with open(self.path, "rb") as fh:
             for start in range(0, self.rows, rows):
                 count = min(rows, self.rows - start)
-                yield np.fromfile(fh, dtype=self.dtype, count=count * (self.width or 1)).reshape((count, *self.shape[1:]))
+                yield np.fromfile(fh, dtype=self.dtype, count=count * (self.width or 1)).reshape(
+                    (count, *self.shape[1:])
+                )
 
     def take(self, rows: np.ndarray, chunk: int = 8192) -> np.ndarray:
         """The given rows (sorted row numbers), read from the file a chunk at a time."""
@@ -126,7 +128,9 @@ class TermIds:
         from bm25s.tokenization import Tokenized
 
         bm25 = bm25s.BM25()
-        bm25.index(Tokenized(ids=self.ids, vocab=dict(self.vocab)), show_progress=False)  # bm25s adds "" to the vocab it gets
+        bm25.index(
+            Tokenized(ids=self.ids, vocab=dict(self.vocab)), show_progress=False
+        )  # bm25s adds "" to the vocab it gets
         return bm25
 
 

@@ -36,11 +36,17 @@ from .sources import DocumentStream, SourceError, file_stat, read_document
 
 def settings_unchanged(manifest: dict, settings: Settings, backend: str, graph: str | None) -> bool:
     """Whether a build with ``settings`` (embedding with ``backend`` and ``graph``) would make the same index."""
-    return (manifest.get("format_version") == FORMAT_VERSION and manifest.get("attribution") == ATTRIBUTION_VERSION
-            and manifest.get("model") == settings.embed_model and manifest.get("chunking") == settings.chunking()
-            and manifest.get("embed_backend") == backend and manifest.get("embed_graph") == graph
-            and manifest.get("sentence_vectors") is True and manifest.get("sentence_pooling") == settings.sentence_vectors
-            and record_spec(manifest.get("dense_index") or {}) == "faiss" == store_spec(settings.vector_store))
+    return (
+        manifest.get("format_version") == FORMAT_VERSION
+        and manifest.get("attribution") == ATTRIBUTION_VERSION
+        and manifest.get("model") == settings.embed_model
+        and manifest.get("chunking") == settings.chunking()
+        and manifest.get("embed_backend") == backend
+        and manifest.get("embed_graph") == graph
+        and manifest.get("sentence_vectors") is True
+        and manifest.get("sentence_pooling") == settings.sentence_vectors
+        and record_spec(manifest.get("dense_index") or {}) == "faiss" == store_spec(settings.vector_store)
+    )
 
 
 def unchanged_files(manifest: dict, stream: DocumentStream, build: Path) -> tuple[dict, dict] | None:
@@ -93,16 +99,27 @@ def _same_documents(manifest: dict, names: list[str], build: Path) -> bool:
     return True
 
 
-def copy_unchanged(index_dir: Path, settings: Settings, sources: list[str], excluded: list[str],
-                   stream: DocumentStream, backend: str, graph: str | None) -> dict | None:
+def copy_unchanged(
+    index_dir: Path,
+    settings: Settings,
+    sources: list[str],
+    excluded: list[str],
+    stream: DocumentStream,
+    backend: str,
+    graph: str | None,
+) -> dict | None:
     """Swap in a copy of the current build when nothing changed; its manifest, or None (build as usual)."""
     try:
         manifest = read_manifest(index_dir)
     except IndexError_:
         return None
     build = current_build(index_dir)
-    if (build is None or manifest.get("sources") != sources or manifest.get("excluded", []) != excluded
-            or not settings_unchanged(manifest, settings, backend, graph)):
+    if (
+        build is None
+        or manifest.get("sources") != sources
+        or manifest.get("excluded", []) != excluded
+        or not settings_unchanged(manifest, settings, backend, graph)
+    ):
         return None
     records = unchanged_files(manifest, stream, build)
     if records is None or manifest.get("checksums") != build_checksums(build):
@@ -110,8 +127,12 @@ def copy_unchanged(index_dir: Path, settings: Settings, sources: list[str], excl
     tmp, stamp = new_build_dir(index_dir)
     try:
         copy_build_files(build, tmp)
-        manifest = {**manifest, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "files": records[0], "unreadable": records[1]}
+        manifest = {
+            **manifest,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "files": records[0],
+            "unreadable": records[1],
+        }
         write_manifest(tmp, manifest)
         final = finish_build(tmp, stamp)
     except BaseException:

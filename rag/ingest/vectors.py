@@ -54,8 +54,12 @@ def previous_vectors(settings: Settings, backend: str, graph: str | None) -> Vec
     index_dir = Path(settings.index_dir)
     try:
         manifest = read_manifest(index_dir, any_format=True)
-        if (manifest["format_version"] not in CACHE_FORMATS or manifest.get("model") != settings.embed_model
-                or manifest.get("embed_backend", "torch") != backend or manifest.get("embed_graph") != graph):
+        if (
+            manifest["format_version"] not in CACHE_FORMATS
+            or manifest.get("model") != settings.embed_model
+            or manifest.get("embed_backend", "torch") != backend
+            or manifest.get("embed_graph") != graph
+        ):
             return VectorCache.empty()
         build = current_build(index_dir)
         p_keys, s_keys = _cache_keys(build)
@@ -74,8 +78,9 @@ def _cache_keys(build: Path) -> tuple[np.ndarray, np.ndarray]:
         return np.load(build / "passage_keys.npy"), np.load(build / "sentence_keys.npy")
     # builds from before the keys were stored in binary
     keys = json.loads((build / "vector_keys.json").read_text(encoding="utf-8"))
-    p_keys, s_keys = (np.array([bytes.fromhex(k) for k in keys[part]], dtype=f"S{KEY_BYTES}")
-                      for part in ("passages", "sentences"))
+    p_keys, s_keys = (
+        np.array([bytes.fromhex(k) for k in keys[part]], dtype=f"S{KEY_BYTES}") for part in ("passages", "sentences")
+    )
     return p_keys, s_keys
 
 
@@ -104,8 +109,9 @@ class Queued:
 class BuildVectors:
     """Vectors for a build's passages and sentences: from the cache, else from the model (loaded when first needed)."""
 
-    def __init__(self, settings: Settings, embedder, backend: str, graph: str | None, cache: VectorCache,
-                 with_sentences: bool):
+    def __init__(
+        self, settings: Settings, embedder, backend: str, graph: str | None, cache: VectorCache, with_sentences: bool
+    ):
         self.settings, self.embedder, self.backend, self.graph, self.cache = settings, embedder, backend, graph, cache
         self.with_sentences = with_sentences
         self.contextual = with_sentences and settings.sentence_vectors == "contextual"
@@ -131,8 +137,12 @@ class BuildVectors:
     def _load_model(self) -> None:
         from ..search.embedding import Embedder
 
-        self.embedder = Embedder(self.settings.embed_model, self.settings.embed_batch_size,
-                                 backend=self.settings.embed_backend, cache_dir=self.settings.cache_dir)
+        self.embedder = Embedder(
+            self.settings.embed_model,
+            self.settings.embed_batch_size,
+            backend=self.settings.embed_backend,
+            cache_dir=self.settings.cache_dir,
+        )
         if self.embedder.backend != self.backend:  # the export failed just now: torch vectors
             if self.reused:
                 raise BackendChanged(self.embedder)
@@ -141,11 +151,15 @@ class BuildVectors:
     def _lookup(self, window: list[Queued]) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
         """Cache rows of each passage and of its sentences, and the passages to run through the model."""
         p_rows = self.cache.rows([q.key for q in window])
-        s_rows = np.split(self.cache.rows([k for q in window for k in q.sentence_keys]),
-                          np.cumsum([len(q.sentence_keys) for q in window])[:-1])
+        s_rows = np.split(
+            self.cache.rows([k for q in window for k in q.sentence_keys]),
+            np.cumsum([len(q.sentence_keys) for q in window])[:-1],
+        )
         return p_rows, s_rows, [j for j in range(len(window)) if p_rows[j] < 0 or (s_rows[j] < 0).any()]
 
-    def compute(self, window: list[Queued], on_chunk: Callable[[int], None]) -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    def compute(
+        self, window: list[Queued], on_chunk: Callable[[int], None]
+    ) -> list[tuple[np.ndarray, list[np.ndarray]]]:
         """Each queued passage's vector and its sentences' vectors, in window order."""
         p_rows, s_rows, todo = self._lookup(window)
         if todo and self.embedder is None:
@@ -162,8 +176,13 @@ class BuildVectors:
             if self.cancelled.is_set():
                 raise BuildCancelled()
             chunk = todo[c : c + CHUNK]
-            vecs, pooled = embed_passages(self.embedder, [window[j].text for j in chunk], [window[j].spans for j in chunk],
-                                          self.with_sentences, self.contextual)
+            vecs, pooled = embed_passages(
+                self.embedder,
+                [window[j].text for j in chunk],
+                [window[j].spans for j in chunk],
+                self.with_sentences,
+                self.contextual,
+            )
             for j, v, sv in zip(chunk, vecs, pooled):
                 out[j] = (v, sv if self.with_sentences else [])
                 self.embedded += 1 + len(out[j][1])
@@ -176,7 +195,9 @@ class BuildVectors:
         """What the sentence vectors are, for the manifest (with nothing embedded, the cached ones were made with these settings)."""
         if not self.with_sentences:
             return None
-        pools = self.embedder is None or (hasattr(self.embedder, "encode_spans") and getattr(self.embedder, "pools_spans", False))
+        pools = self.embedder is None or (
+            hasattr(self.embedder, "encode_spans") and getattr(self.embedder, "pools_spans", False)
+        )
         return "contextual" if self.contextual and pools else "standalone"
 
     def release(self) -> None:
@@ -185,8 +206,9 @@ class BuildVectors:
             self.embedder.release()
 
 
-def embed_passages(embedder, texts: list[str], spans: list[list[tuple[int, int]]], with_sentences: bool,
-                   contextual: bool) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+def embed_passages(
+    embedder, texts: list[str], spans: list[list[tuple[int, int]]], with_sentences: bool, contextual: bool
+) -> tuple[np.ndarray, list[list[np.ndarray]]]:
     """Vectors of ``texts`` and of their sentences (``spans``)."""
     if contextual and hasattr(embedder, "encode_spans"):
         return embedder.encode_spans(texts, spans)

@@ -49,8 +49,14 @@ def soft_breaks(lines: list[str]) -> set[int]:
     out: set[int] = set()
     for i in range(len(raw) - 1):
         line, following = raw[i], raw[i + 1].strip()
-        if (not line.strip() or not following or _LIST_ITEM.match(following) or line.endswith(":")
-                or _RULE.match(following) or _RULE.match(line.strip())):
+        if (
+            not line.strip()
+            or not following
+            or _LIST_ITEM.match(following)
+            or line.endswith(":")
+            or _RULE.match(following)
+            or _RULE.match(line.strip())
+        ):
             continue
         # an indented or quoted block is narrower than the page: measure against its own width
         local = max(len(r) for r in raw[max(0, i - 2) : i + 3])

@@ -51,8 +51,11 @@ def turn_pairs(history: list[ChatMessage]) -> list[tuple[str, str]]:
 
 def assistant_message(answer: Answer) -> ChatMessage:
     """An answer as the assistant's turn of the history, its citations kept with it."""
-    return ChatMessage(role=MessageRole.ASSISTANT, content=answer.answer,
-                       additional_kwargs={"citations": [c.to_json() for c in answer.citations], "refused": answer.refused})
+    return ChatMessage(
+        role=MessageRole.ASSISTANT,
+        content=answer.answer,
+        additional_kwargs={"citations": [c.to_json() for c in answer.citations], "refused": answer.refused},
+    )
 
 
 class CitedChatEngine(BaseChatEngine):
@@ -62,9 +65,17 @@ class CitedChatEngine(BaseChatEngine):
     ``assistant``, optional ``llm``, ``engine``, ``documents`` or ``filters``.
     """
 
-    def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, llm: Any = None,
-                 engine: str | None = None, embedder: Any = None, assistant: Assistant | None = None,
-                 documents: list[str] | None = None, filters: MetadataFilters | None = None):
+    def __init__(
+        self,
+        index_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        llm: Any = None,
+        engine: str | None = None,
+        embedder: Any = None,
+        assistant: Assistant | None = None,
+        documents: list[str] | None = None,
+        filters: MetadataFilters | None = None,
+    ):
         self._assistant = assistant or cited_assistant(index_dir, settings, llm=llm, embedder=embedder)
         self.engine, self.documents, self.filters = engine, documents, filters
         chosen_documents(self._assistant, filters, documents)  # a bad filter fails here
@@ -102,8 +113,9 @@ class CitedChatEngine(BaseChatEngine):
         response.chat_stream = turn.follow(self._answers(message, chat_history))
         return response
 
-    async def astream_chat(self, message: str,
-                           chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
+    async def astream_chat(
+        self, message: str, chat_history: list[ChatMessage] | None = None
+    ) -> StreamingAgentChatResponse:
         response = StreamingAgentChatResponse(is_writing_to_memory=False)
         turn = _Turn(self, message, response)
         response.achat_stream = turn.afollow(in_threads(self._answers(message, chat_history)))

@@ -46,8 +46,21 @@ def cited_passages(retriever: Retriever, query: str, k: int = 5, scope: Scope | 
         p = retriever.index.passages[hit.pid]
         doc = retriever.index.documents[p.doc_id]
         s_start, s_end = best.get(hit.pid, (p.start, p.end))
-        out.append(Citation(n, doc.doc_id, doc.source, doc.title, p.start, p.end, p.text, round(float(hit.score), 4),
-                            s_start, s_end, *retriever.index.place(doc.doc_id, s_start, s_end)))
+        out.append(
+            Citation(
+                n,
+                doc.doc_id,
+                doc.source,
+                doc.title,
+                p.start,
+                p.end,
+                p.text,
+                round(float(hit.score), 4),
+                s_start,
+                s_end,
+                *retriever.index.place(doc.doc_id, s_start, s_end),
+            )
+        )
     return out
 
 
@@ -75,4 +88,6 @@ class AssistantSearch:
         globs, rag.search.scope; None: all), or ScopeError."""
         retriever = self.retriever()
         index = retriever.index
-        return cited_passages(retriever, query, k, resolve_scope(index.documents, index.passages.of_document, documents))
+        return cited_passages(
+            retriever, query, k, resolve_scope(index.documents, index.passages.of_document, documents)
+        )

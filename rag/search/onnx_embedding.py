@@ -201,27 +201,51 @@ def _write_graph(folder: Path, model_dir: Path, st, tokenizer, auto, mode: str, 
 
     import torch
 
-    sample = tokenizer(["a short sentence", "and a second, longer sentence for the export"], padding=True, return_tensors="pt")
+    sample = tokenizer(
+        ["a short sentence", "and a second, longer sentence for the export"], padding=True, return_tensors="pt"
+    )
     dynamic = {n: {0: "batch", 1: "sequence"} for n in inputs}
     dynamic.update({"embedding": {0: "batch"}, "tokens": {0: "batch", 1: "sequence"}})
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python code
-        torch.onnx.export(_pooled(auto, mode), tuple(sample[n] for n in inputs), str(folder / "model.onnx"),
-                          input_names=inputs, output_names=["embedding", "tokens"], dynamic_axes=dynamic,
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            _pooled(auto, mode),
+            tuple(sample[n] for n in inputs),
+            str(folder / "model.onnx"),
+            input_names=inputs,
+            output_names=["embedding", "tokens"],
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
+        )
     tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
-    dim = st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension") else st.get_sentence_embedding_dimension()
+    dim = (
+        st.get_embedding_dimension()
+        if hasattr(st, "get_embedding_dimension")
+        else st.get_sentence_embedding_dimension()
+    )
     meta = {
-        "source": str(model_dir), "dim": int(dim), "max_seq_length": int(st.max_seq_length),
-        "pad_id": int(tokenizer.pad_token_id or 0), "pad_token": str(tokenizer.pad_token or "[PAD]"), "inputs": inputs,
-        "pooling": mode, "export_version": EXPORT_VERSION, "torch": torch.__version__,
+        "source": str(model_dir),
+        "dim": int(dim),
+        "max_seq_length": int(st.max_seq_length),
+        "pad_id": int(tokenizer.pad_token_id or 0),
+        "pad_token": str(tokenizer.pad_token or "[PAD]"),
+        "inputs": inputs,
+        "pooling": mode,
+        "export_version": EXPORT_VERSION,
+        "torch": torch.__version__,
     }
     (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
 
 def _check_graph(folder: Path, st) -> None:
     """ExportError unless the graph in ``folder`` gives sentence-transformers' vectors (to 1e-3)."""
-    texts = ["The council said the bridge would reopen.", "Zürich café — naïve résumé 42 %", " ".join(["long"] * 600), "x"]
+    texts = [
+        "The council said the bridge would reopen.",
+        "Zürich café — naïve résumé 42 %",
+        " ".join(["long"] * 600),
+        "x",
+    ]
     ref = st.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     got = OnnxEncoder(folder, quantized=False).encode(texts)
     err = float(np.abs(ref - got).max())
@@ -260,8 +284,9 @@ def export(model_dir: Path, out_dir: Path, check: bool = True) -> Path:
     return out_dir
 
 
-def quantize(export_dir: Path, config: dict | None = None, out_name: str = "model.int8.onnx",
-             source: str = "model.onnx") -> Path:
+def quantize(
+    export_dir: Path, config: dict | None = None, out_name: str = "model.int8.onnx", source: str = "model.onnx"
+) -> Path:
     """Write the dynamically quantised int8 graph of ``source`` (the fp32 export) next to it (once)."""
     import logging
 
@@ -301,8 +326,16 @@ class OnnxEncoder:
     "The int8 recipe").
     """
 
-    def __init__(self, export_dir: Path, quantized: bool = False, graph: str | None = None, threads: int = 0,
-                 sessions: int | None = None, session_threads: int = 1, spinning: bool = False):
+    def __init__(
+        self,
+        export_dir: Path,
+        quantized: bool = False,
+        graph: str | None = None,
+        threads: int = 0,
+        sessions: int | None = None,
+        session_threads: int = 1,
+        spinning: bool = False,
+    ):
         from tokenizers import Tokenizer
 
         export_dir = Path(export_dir)
@@ -343,8 +376,9 @@ class OnnxEncoder:
         """Unit vectors of ``texts``, shape (len(texts), dim)."""
         return self._encode(list(texts), batch_size)[0]
 
-    def encode_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
-                     batch_size: int = 32) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+    def encode_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         """Vectors of ``texts`` and, pooled from the same run, of the character ``spans`` of each.
 
         A span that truncation cut off gets None (see rag/search/pooling.py). Needs a mean-pooling

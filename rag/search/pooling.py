@@ -15,7 +15,9 @@ import numpy as np
 Span = tuple[int, int]
 
 
-def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[Span]) -> list[np.ndarray | None]:
+def pool_spans(
+    tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[Span]
+) -> list[np.ndarray | None]:
     """Unit vectors of ``spans`` (character ranges of the embedded text), each the mean of its tokens.
 
     ``tokens`` holds one row per token and ``offsets`` each token's character range
@@ -38,8 +40,12 @@ def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Se
     return out
 
 
-def fill_alone(encode: Callable[[list[str]], np.ndarray], texts: Sequence[str], spans: Sequence[Sequence[Span]],
-               pooled: list[list[np.ndarray | None]]) -> list[list[np.ndarray]]:
+def fill_alone(
+    encode: Callable[[list[str]], np.ndarray],
+    texts: Sequence[str],
+    spans: Sequence[Sequence[Span]],
+    pooled: list[list[np.ndarray | None]],
+) -> list[list[np.ndarray]]:
     """``pooled`` with every None replaced by its span of ``texts`` embedded on its own, in one ``encode`` call.
 
     All None (nothing pooled) gives sentences embedded alone: the "standalone" setting.

@@ -67,9 +67,15 @@ def fuse(dense: dict[int, float], bm25: dict[int, float], settings: Settings) ->
     if s.fusion == "convex":
         nd, nb = _minmax(dense), _minmax(bm25)
         total = s.dense_weight + s.bm25_weight
-        return {pid: (s.dense_weight * nd.get(pid, 0.0) + s.bm25_weight * nb.get(pid, 0.0)) / total for pid in set(nd) | set(nb)}
+        return {
+            pid: (s.dense_weight * nd.get(pid, 0.0) + s.bm25_weight * nb.get(pid, 0.0)) / total
+            for pid in set(nd) | set(nb)
+        }
     return rrf(
-        [(sorted(dense, key=dense.get, reverse=True), s.dense_weight), (sorted(bm25, key=bm25.get, reverse=True), s.bm25_weight)],
+        [
+            (sorted(dense, key=dense.get, reverse=True), s.dense_weight),
+            (sorted(bm25, key=bm25.get, reverse=True), s.bm25_weight),
+        ],
         s.rrf_k,
     )
 
@@ -167,7 +173,9 @@ class Retriever:
         total = sum(self.idf(t) for t in q)
         return sum(self.idf(t) for t in q & have) / total
 
-    def evidence(self, query: str, hits: list[Hit], qvec: np.ndarray | None = None, passages: int | None = None) -> list[Evidence]:
+    def evidence(
+        self, query: str, hits: list[Hit], qvec: np.ndarray | None = None, passages: int | None = None
+    ) -> list[Evidence]:
         """Sentences of the top passages, best supporting first.
 
         Score = a weighted sum of cosine(query, sentence), lexical overlap and the passage's score relative to
@@ -189,7 +197,9 @@ class Retriever:
             doc_text = self.index.documents[p.doc_id].text
             for (start, end), row, sim in zip(p.sentences, rows, sims):
                 lex = self.lexical_overlap(q_terms, doc_text[start:end])
-                score = w.evidence_cosine * float(sim) + w.evidence_lexical * lex + w.evidence_passage * (hit.score / best)
+                score = (
+                    w.evidence_cosine * float(sim) + w.evidence_lexical * lex + w.evidence_passage * (hit.score / best)
+                )
                 out.append(Evidence(hit.pid, row, start, end, score, float(sim), lex))
         out.sort(key=lambda e: -e.score)
         return out

@@ -192,6 +192,8 @@ def no_space_error(index_dir: Path) -> BuildError:
         free = f"{shutil.disk_usage(index_dir).free / 1e6:.1f} MB free there now"
     except OSError:
         free = "free space unknown"
-    return BuildError(f"no space left on the disk holding '{index_dir}' while writing the new index ({free}; a rebuild "
-                      "needs room for a second copy of the index beside the current one): free some space and run it "
-                      "again. The previous index is unchanged and still current.")
+    return BuildError(
+        f"no space left on the disk holding '{index_dir}' while writing the new index ({free}; a rebuild "
+        "needs room for a second copy of the index beside the current one): free some space and run it "
+        "again. The previous index is unchanged and still current."
+    )

@@ -47,7 +47,6 @@ def content_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-
 @dataclass(frozen=True)
 class Passage:
     """A span of a document: ``text == doc.text[start:end]``; ``sentences`` are (start, end) in the document."""
@@ -62,7 +61,6 @@ class Passage:
     @property
     def content_hash(self) -> str:
         return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
-
 
 
 def passage_text_for_search(p: Passage, doc: Document, settings: Settings) -> str:

@@ -42,8 +42,17 @@ class FaissStore:
         return self.index.ntotal
 
     @classmethod
-    def create(cls, spec: str = "faiss", build: Path | None = None, name: str = "", vectors=None, *,
-               flat_max: int | None = None, nprobe: int = NPROBE, kind: str | None = None) -> FaissStore:
+    def create(
+        cls,
+        spec: str = "faiss",
+        build: Path | None = None,
+        name: str = "",
+        vectors=None,
+        *,
+        flat_max: int | None = None,
+        nprobe: int = NPROBE,
+        kind: str | None = None,
+    ) -> FaissStore:
         """An empty index for ``vectors``, IVF ones trained on a sample of them.
 
         ``kind`` forces "flat", "ivf_sq8" ("ivf") or "ivf_flat" (benchmarks); by default
@@ -63,8 +72,9 @@ class FaissStore:
         if kind == "ivf_flat":
             index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         else:
-            index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
-                                                  faiss.METRIC_INNER_PRODUCT)
+            index = faiss.IndexIVFScalarQuantizer(
+                quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+            )
         rows = np.arange(n)
         if n > nlist * 64:  # k-means on a random sample: 64 points per cell is plenty
             rows = np.sort(np.random.default_rng(0).choice(n, nlist * 64, replace=False))
@@ -90,7 +100,9 @@ class FaissStore:
     def add(self, vectors: np.ndarray) -> None:
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
-    def search(self, queries: np.ndarray, k: int, among: Sequence[range] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, among: Sequence[range] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest ids (of the ranges ``among`` only, when given: FAISS skips the others while it
         scans, so ranking sees no other vector) and their inner products."""
         queries = np.ascontiguousarray(queries, dtype=np.float32)
@@ -103,7 +115,9 @@ class FaissStore:
         if len(among) == 1:
             selector = faiss.IDSelectorRange(among[0].start, among[0].stop)
         else:
-            selector = faiss.IDSelectorBatch(np.concatenate([np.arange(r.start, r.stop, dtype=np.int64) for r in among]))
+            selector = faiss.IDSelectorBatch(
+                np.concatenate([np.arange(r.start, r.stop, dtype=np.int64) for r in among])
+            )
         if self.info.get("type") in IVF_KINDS:
             # the chosen vectors are a fraction of each cell: scan proportionally more cells so about as many
             # chosen vectors are compared as an unfiltered search compares vectors (all cells for a small choice)
@@ -131,8 +145,9 @@ class FaissStore:
             self.path.unlink(missing_ok=True)
 
 
-def build_faiss(vectors, flat_max: int | None = None, nprobe: int = NPROBE, kind: str | None = None,
-                chunk: int = BLOCK):
+def build_faiss(
+    vectors, flat_max: int | None = None, nprobe: int = NPROBE, kind: str | None = None, chunk: int = BLOCK
+):
     """A FAISS index over ``vectors`` (normalised float32) and a description for the manifest.
 
     ``vectors`` is an (n, dim) array, or a spool.RowSpool (read from disk ``chunk`` rows at

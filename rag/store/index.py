@@ -105,8 +105,9 @@ def load_index(settings: Settings) -> Index:
         raise corrupt(index_dir, f"{type(exc).__name__}: {exc}") from exc
     if index.dense.d != manifest["dim"]:
         raise corrupt(index_dir, f"vectors of dimension {index.dense.d}, manifest says {manifest['dim']}")
-    if (index.dense.ntotal != len(index.passages)
-            or index.sentence_vectors.shape[0] != int(index.passages.sentence_counts.sum())):
+    if index.dense.ntotal != len(index.passages) or index.sentence_vectors.shape[0] != int(
+        index.passages.sentence_counts.sum()
+    ):
         raise corrupt(index_dir, "vector counts do not match passages")
     return index
 
@@ -119,11 +120,23 @@ def _read_build(build: Path, manifest: dict) -> Index:
     # aliases are in the manifest (a streaming build learns of a duplicate after writing the text)
     aliases = {d["doc_id"]: tuple(d.get("aliases", ())) for d in manifest.get("documents", [])}
     placed = read_layout(build)
-    documents = {d["doc_id"]: Document(d["doc_id"], d["title"], d["source"], d["text"], aliases.get(d["doc_id"], ()),
-                                       *placed.get(d["doc_id"], ((), ())))
-                 for d in docs_raw}
-    passages = PassageTable([d["doc_id"] for d in docs_raw], documents, np.load(build / "passages.npy"),
-                            np.load(build / "sentence_spans.npy"))
+    documents = {
+        d["doc_id"]: Document(
+            d["doc_id"],
+            d["title"],
+            d["source"],
+            d["text"],
+            aliases.get(d["doc_id"], ()),
+            *placed.get(d["doc_id"], ((), ())),
+        )
+        for d in docs_raw
+    }
+    passages = PassageTable(
+        [d["doc_id"] for d in docs_raw],
+        documents,
+        np.load(build / "passages.npy"),
+        np.load(build / "sentence_spans.npy"),
+    )
     dense = open_store(build, manifest)
     if manifest.get("sentence_vectors", True):
         sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r")  # paged in as evidence is scored
@@ -133,5 +146,17 @@ def _read_build(build: Path, manifest: dict) -> Index:
     term_df = json.loads((build / "term_df.json").read_text(encoding="utf-8"))
     statements, links = load_notes(build, manifest, documents, passages)
     surface = frozenset(w for w in (build / "words.txt").read_text(encoding="utf-8").split("\n") if w)
-    return Index(build, manifest, documents, passages, dense, bm25, sentence_vectors, statements, links, term_df, surface,
-                 layouts(documents))
+    return Index(
+        build,
+        manifest,
+        documents,
+        passages,
+        dense,
+        bm25,
+        sentence_vectors,
+        statements,
+        links,
+        term_df,
+        surface,
+        layouts(documents),
+    )

@@ -91,6 +91,8 @@ def read_layout(build: Path) -> dict[str, tuple[tuple[int, ...], tuple[Heading, 
     with open(build / LAYOUT_FILE, encoding="utf-8") as fh:
         for line in fh:
             record = json.loads(line)
-            found[record["doc_id"]] = (tuple(int(p) for p in record["pages"]),
-                                       tuple(Heading(int(s), int(level), str(text)) for s, level, text in record["headings"]))
+            found[record["doc_id"]] = (
+                tuple(int(p) for p in record["pages"]),
+                tuple(Heading(int(s), int(level), str(text)) for s, level, text in record["headings"]),
+            )
     return found

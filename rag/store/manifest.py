@@ -20,7 +20,17 @@ FORMAT_VERSION = 4
 CACHE_FORMATS = (1, 2, 3, 4)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on
-MANIFEST_KEYS = ("format_version", "model", "dim", "chunking", "built_at", "sources", "documents", "passages", "sentences")
+MANIFEST_KEYS = (
+    "format_version",
+    "model",
+    "dim",
+    "chunking",
+    "built_at",
+    "sources",
+    "documents",
+    "passages",
+    "sentences",
+)
 
 
 class IndexError_(Exception):
@@ -94,7 +104,8 @@ def check_compatible(manifest: dict, settings: Settings, index_dir: Path) -> Non
         problems.append(f"chunking {manifest.get('chunking')} (current setting: {settings.chunking()})")
     if problems:
         raise IndexMismatch(
-            f"index in '{index_dir}' was built with " + " and ".join(problems)
+            f"index in '{index_dir}' was built with "
+            + " and ".join(problems)
             + "; rebuild it with `rag ingest` or use the settings it was built with (e.g. --model)"
         )
 
@@ -106,15 +117,32 @@ def recorded_sources(index_dir: Path) -> tuple[list[str], list[str], dict[str, s
         manifest = read_manifest(index_dir, any_format=True)
     except IndexError_:
         return [], [], {}
-    return (manifest.get("sources", []), manifest.get("excluded", []),
-            {d["doc_id"]: d.get("added_at", "") for d in manifest.get("documents", [])})
+    return (
+        manifest.get("sources", []),
+        manifest.get("excluded", []),
+        {d["doc_id"]: d.get("added_at", "") for d in manifest.get("documents", [])},
+    )
 
 
-def new_manifest(settings: Settings, *, backend: str, graph: str | None, dim: int | None, dense_index: dict,
-                 built_at: str, sources: list[str], excluded: list[str], documents: list[dict], passages: int,
-                 sentences: int, sentence_vectors: bool, sentence_pooling: str | None,
-                 files: dict[str, list[int]] | None = None, unreadable: dict[str, list] | None = None,
-                 checksums: dict[str, str] | None = None) -> dict:
+def new_manifest(
+    settings: Settings,
+    *,
+    backend: str,
+    graph: str | None,
+    dim: int | None,
+    dense_index: dict,
+    built_at: str,
+    sources: list[str],
+    excluded: list[str],
+    documents: list[dict],
+    passages: int,
+    sentences: int,
+    sentence_vectors: bool,
+    sentence_pooling: str | None,
+    files: dict[str, list[int]] | None = None,
+    unreadable: dict[str, list] | None = None,
+    checksums: dict[str, str] | None = None,
+) -> dict:
     """A build's manifest: every key a reader finds in it, in the order it is written.
 
     ``files`` maps every file read to its [size, mtime_ns] when it was read, and ``unreadable``
@@ -148,4 +176,6 @@ def new_manifest(settings: Settings, *, backend: str, graph: str | None, dim: in
 def write_manifest(build: Path, manifest: dict) -> None:
     """Write the manifest, the last file of a build: a build directory without one is incomplete."""
     # compact: json's C encoder runs only without indent (5x faster for a large corpus); `rag info --json` indents
-    (build / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    (build / MANIFEST_FILE).write_text(
+        json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )

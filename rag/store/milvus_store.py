@@ -37,12 +37,16 @@ def milvus_uri(spec: str) -> str:
 
     u = urlparse(spec)
     if u.scheme not in _SCHEMES:
-        raise ValueError(f"unknown Milvus store '{spec}' (use milvus://HOST:PORT, milvus+https://HOST:PORT "
-                         "or milvus:///path/to/file.db)")
+        raise ValueError(
+            f"unknown Milvus store '{spec}' (use milvus://HOST:PORT, milvus+https://HOST:PORT "
+            "or milvus:///path/to/file.db)"
+        )
     if u.netloc:
         return f"{_SCHEMES[u.scheme]}://{u.netloc}"
     if u.scheme != "milvus":
-        raise ValueError(f"'{spec}' names no server: use {u.scheme}://HOST:PORT (a Milvus Lite file is milvus:///path.db)")
+        raise ValueError(
+            f"'{spec}' names no server: use {u.scheme}://HOST:PORT (a Milvus Lite file is milvus:///path.db)"
+        )
     if not u.path.endswith(".db"):
         raise ValueError(f"a Milvus Lite store is a .db file (milvus:///path/to/file.db), not '{spec}'")
     return u.path
@@ -126,8 +130,9 @@ class MilvusStore:
         self.params = {"metric_type": "IP", "params": {"nprobe": info["nprobe"]} if "nprobe" in info else {}}
 
     @classmethod
-    def create(cls, spec: str, build: Path | None, name: str, vectors, *, flat_max: int | None = None,
-               nprobe: int = NPROBE) -> MilvusStore:
+    def create(
+        cls, spec: str, build: Path | None, name: str, vectors, *, flat_max: int | None = None, nprobe: int = NPROBE
+    ) -> MilvusStore:
         """A new collection ``name`` (replacing one of that name), indexed as FAISS would be:
         exact (FLAT) up to ``flat_max`` vectors (FLAT_MAX), IVF_FLAT above."""
         from pymilvus import DataType
@@ -186,11 +191,14 @@ class MilvusStore:
         for i in range(0, len(vectors), self.batch):
             rows = vectors[i : i + self.batch]
             with reaching(self.info["store"], "writing passage vectors"):
-                self.client.insert(self.collection, [{"pid": self.ntotal + j, "vector": v.tolist()}
-                                                     for j, v in enumerate(rows)])
+                self.client.insert(
+                    self.collection, [{"pid": self.ntotal + j, "vector": v.tolist()} for j, v in enumerate(rows)]
+                )
             self.ntotal += len(rows)
 
-    def search(self, queries: np.ndarray, k: int, among: Sequence[range] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, among: Sequence[range] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest ids and their inner products; ``among`` limits the search to those ranges of ids,
         filtered by the server while it searches (an IVF index then probes proportionally more cells)."""
         queries = np.asarray(queries, dtype=np.float32)
@@ -202,8 +210,9 @@ class MilvusStore:
                 nprobe = min(self.info["nlist"], math.ceil(self.info["nprobe"] * max(1, self.ntotal) / max(1, chosen)))
                 options["search_params"] = {**self.params, "params": {"nprobe": nprobe}}
         with reaching(self.info["store"], "searching passages"):
-            res = self.client.search(self.collection, data=[q.tolist() for q in queries], limit=k,
-                                     output_fields=["pid"], **options)
+            res = self.client.search(
+                self.collection, data=[q.tolist() for q in queries], limit=k, output_fields=["pid"], **options
+            )
         sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         for row, hits in enumerate(res):

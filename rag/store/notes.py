@@ -34,19 +34,23 @@ def read_notes(build: Path) -> dict[str, dict]:
     return found
 
 
-def load_notes(build: Path, manifest: dict, documents: dict[str, Document],
-               passages: PassageTable) -> tuple[dict[str, list[Statement]], dict[str, Links]]:
+def load_notes(
+    build: Path, manifest: dict, documents: dict[str, Document], passages: PassageTable
+) -> tuple[dict[str, list[Statement]], dict[str, Links]]:
     """Each document's attributed statements and links, as the build found them.
 
     An index built by another version of the rules has them found again here (slower to
     load, but what the current rules say).
     """
     if manifest.get("attribution") != ATTRIBUTION_VERSION:
-        return ({doc_id: attribute(doc.text, passages.document_sentences(doc_id)) for doc_id, doc in documents.items()},
-                {doc_id: link_document(doc.text) for doc_id, doc in documents.items()})
+        return (
+            {doc_id: attribute(doc.text, passages.document_sentences(doc_id)) for doc_id, doc in documents.items()},
+            {doc_id: link_document(doc.text) for doc_id, doc in documents.items()},
+        )
     stored = read_notes(build)
-    statements = {doc_id: [statement_from_json(st) for st in stored.get(doc_id, {}).get("statements", [])]
-                  for doc_id in documents}
+    statements = {
+        doc_id: [statement_from_json(st) for st in stored.get(doc_id, {}).get("statements", [])] for doc_id in documents
+    }
     return statements, {doc_id: Links.from_json(stored.get(doc_id, {}).get("links")) for doc_id in documents}
 
 

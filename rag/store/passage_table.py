@@ -39,13 +39,17 @@ class PassageTable(Sequence[Passage]):
         self._documents = documents
         self._rows = rows
         self._sentences = sentences
-        self.sentence_first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
+        self.sentence_first = (
+            np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
+        )
         self._doc_number = {doc_id: n for n, doc_id in enumerate(doc_ids)}
         # each document's first passage id; the next document's is where its range ends
         self._doc_first = np.searchsorted(rows[:, 0], np.arange(len(doc_ids) + 1), side="left")
 
     @classmethod
-    def from_passages(cls, doc_ids: list[str], documents: Mapping[str, Document], passages: list[Passage]) -> PassageTable:
+    def from_passages(
+        cls, doc_ids: list[str], documents: Mapping[str, Document], passages: list[Passage]
+    ) -> PassageTable:
         """A table of already split passages (tests, small corpora)."""
         number = {d: n for n, d in enumerate(doc_ids)}
         rows = np.array([(number[p.doc_id], p.start, p.end, len(p.sentences)) for p in passages], dtype=np.int64)

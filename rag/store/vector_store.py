@@ -42,8 +42,10 @@ def store_spec(value: str | None) -> str:
     """The vector store setting, checked (None: "faiss")."""
     spec = value or "faiss"
     if spec != "faiss" and not spec.startswith(("milvus:", "milvus+http:", "milvus+https:")):
-        raise ValueError(f"unknown vector store '{spec}' (use faiss, milvus://HOST:PORT, milvus+https://HOST:PORT "
-                         "or milvus:///path/to/file.db)")
+        raise ValueError(
+            f"unknown vector store '{spec}' (use faiss, milvus://HOST:PORT, milvus+https://HOST:PORT "
+            "or milvus:///path/to/file.db)"
+        )
     return spec
 
 
@@ -108,4 +110,3 @@ def stored_passage_vectors(build: Path, dense: VectorStore) -> np.ndarray:
     if (build / PASSAGE_VECTORS_FILE).exists():
         return np.load(build / PASSAGE_VECTORS_FILE, mmap_mode="r")
     return dense.vectors()
-

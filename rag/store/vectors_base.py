@@ -56,7 +56,9 @@ class VectorStore(Protocol):
 
     def add(self, vectors: np.ndarray) -> None: ...
 
-    def search(self, queries: np.ndarray, k: int, among: Sequence[range] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, among: Sequence[range] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """For each query row, the ``k`` best scores and their ids (-1 where there are fewer hits).
 
         ``among``: search only these ranges of ids (a question limited to some documents). The store

@@ -15,12 +15,59 @@ from .terms import CAPITALIZED_RUN, STOPWORDS, words
 
 # English reporting verbs, the verbs grammars of English list as introducing reported speech, by lemma; verbs whose
 # forms are mostly nouns ("report", "comment", "answer", "estimate", "stress") are left out: a pattern cannot tell them apart
-REPORTING_VERBS = ("say", "tell", "add", "continue", "declare", "note", "concede", "write", "state", "explain", "argue",
-                   "insist", "ask", "claim", "warn", "reply", "respond", "acknowledge", "admit", "deny", "suggest",
-                   "announce", "confirm", "observe", "complain", "assert", "maintain")
+REPORTING_VERBS = (
+    "say",
+    "tell",
+    "add",
+    "continue",
+    "declare",
+    "note",
+    "concede",
+    "write",
+    "state",
+    "explain",
+    "argue",
+    "insist",
+    "ask",
+    "claim",
+    "warn",
+    "reply",
+    "respond",
+    "acknowledge",
+    "admit",
+    "deny",
+    "suggest",
+    "announce",
+    "confirm",
+    "observe",
+    "complain",
+    "assert",
+    "maintain",
+)
 # the ones that also put their speaker after them ("..., said Townsend"); others take an object there
-INVERTING_VERBS = ("say", "add", "continue", "declare", "note", "concede", "write", "state", "explain", "ask", "reply",
-                   "warn", "insist", "argue", "claim", "respond", "observe", "admit", "acknowledge", "announce", "confirm")
+INVERTING_VERBS = (
+    "say",
+    "add",
+    "continue",
+    "declare",
+    "note",
+    "concede",
+    "write",
+    "state",
+    "explain",
+    "ask",
+    "reply",
+    "warn",
+    "insist",
+    "argue",
+    "claim",
+    "respond",
+    "observe",
+    "admit",
+    "acknowledge",
+    "announce",
+    "confirm",
+)
 _IRREGULAR = {"say": ("said",), "tell": ("told",), "write": ("wrote", "written"), "admit": ("admitted", "admitting")}
 
 
@@ -28,13 +75,20 @@ def inflections(lemma: str) -> set[str]:
     """A verb's forms: the lemma, -s, -ed and -ing by the regular spelling rules, and irregular forms."""
     forms = {lemma, *_IRREGULAR.get(lemma, ())}
     consonant_y = lemma.endswith("y") and lemma[-2:-1] not in "aeiou"
-    forms.add(lemma[:-1] + "ies" if consonant_y else lemma + "es" if lemma.endswith(("s", "sh", "ch", "x", "z", "o"))
-              else lemma + "s")
+    forms.add(
+        lemma[:-1] + "ies"
+        if consonant_y
+        else lemma + "es"
+        if lemma.endswith(("s", "sh", "ch", "x", "z", "o"))
+        else lemma + "s"
+    )
     irregular = _IRREGULAR.get(lemma, ())
     if not irregular:
         forms.add(lemma[:-1] + "ied" if consonant_y else lemma + "d" if lemma.endswith("e") else lemma + "ed")
     if not any(f.endswith("ing") for f in irregular):
-        forms.add(lemma + "ing" if lemma.endswith(("ee", "ye", "oe")) or not lemma.endswith("e") else lemma[:-1] + "ing")
+        forms.add(
+            lemma + "ing" if lemma.endswith(("ee", "ye", "oe")) or not lemma.endswith("e") else lemma[:-1] + "ing"
+        )
     return forms
 
 
@@ -48,13 +102,52 @@ _INVERTED = re.compile(rf"(?:{_alternation(INVERTING_VERBS)})")
 # an attribution sentence: a name or pronoun and a speech verb in its first words ("Abadi added, ...")
 _ATTRIBUTION_START = re.compile(rf"^(?:[\w.’'-]+\s+){{0,5}}(?:{SPEECH_VERBS})\b")
 TITLES = {
-    "general", "gen", "lt", "major", "maj", "brigadier", "colonel", "col", "captain", "capt", "sergeant", "admiral",
-    "president", "minister", "prime", "director", "secretary", "spokesman", "spokeswoman", "spokesperson",
-    "senator", "sen", "governor", "gov", "mayor", "chief", "commander", "professor", "prof", "dr", "mr", "mrs", "ms",
-    "ambassador", "chairman", "chairwoman", "ceo", "judge", "king", "queen", "pope", "representative", "rep",
+    "general",
+    "gen",
+    "lt",
+    "major",
+    "maj",
+    "brigadier",
+    "colonel",
+    "col",
+    "captain",
+    "capt",
+    "sergeant",
+    "admiral",
+    "president",
+    "minister",
+    "prime",
+    "director",
+    "secretary",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "senator",
+    "sen",
+    "governor",
+    "gov",
+    "mayor",
+    "chief",
+    "commander",
+    "professor",
+    "prof",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "ambassador",
+    "chairman",
+    "chairwoman",
+    "ceo",
+    "judge",
+    "king",
+    "queen",
+    "pope",
+    "representative",
+    "rep",
 }
 _PRONOUN = re.compile(r"\b(he|she|He|She)\b")
-_QUOTE_CHARS = "“”\""
+_QUOTE_CHARS = '“”"'
 # Stored with each index (the build attributes statements once): raise it when the rules
 # change, and indexes built with the old rules have their statements found again on load.
 ATTRIBUTION_VERSION = 3  # 2: documents' links stored beside their statements; 3: English reporting verbs
@@ -149,7 +242,7 @@ def _speaker(outside: str, sentence: str, people: _People) -> frozenset[str] | N
             seq = CAPITALIZED_RUN.match(m.group(1)) if m else None
             if seq and not _PRONOUN.fullmatch(seq.group(0)) and name_words(seq.group(0)):
                 return name_words(seq.group(0))
-    lead = CAPITALIZED_RUN.match(sentence.lstrip("“\" "))
+    lead = CAPITALIZED_RUN.match(sentence.lstrip('“" '))
     if lead and people.is_person(lead.group(0)):
         return name_words(lead.group(0))
     return None
@@ -186,8 +279,13 @@ def attribute(text: str, sentences: list[tuple[int, int]]) -> list[Statement]:
                 if speaker:
                     block.append((ns, ne))
                     i += 1
-            if (speaker is None and sent.lstrip().startswith(("“", '"')) and statements and statements[-1].quoted
-                    and statements[-1].sentences[-1] == sentences[start_i - 1]):
+            if (
+                speaker is None
+                and sent.lstrip().startswith(("“", '"'))
+                and statements
+                and statements[-1].quoted
+                and statements[-1].sentences[-1] == sentences[start_i - 1]
+            ):
                 # an unattributed quote right after a quote continues that speaker
                 speaker = statements[-1].speaker
             if speaker:

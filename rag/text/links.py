@@ -19,8 +19,30 @@ from .terms import CAPITALIZED_RUN
 
 _ACRONYM = re.compile(r"(?<![\w.])(?:(?:[A-Z]\.){2,}|[A-Z]{2,6}s?)(?![\w])")
 _CONNECTORS = {"of", "for", "the", "and", "de", "van", "von", "al", "bin", "on", "in"}
-_LEADING = {"the", "a", "an", "in", "on", "at", "by", "for", "from", "with", "as", "but", "and", "so", "if", "when",
-            "while", "after", "before", "according", "since", "although"}
+_LEADING = {
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "by",
+    "for",
+    "from",
+    "with",
+    "as",
+    "but",
+    "and",
+    "so",
+    "if",
+    "when",
+    "while",
+    "after",
+    "before",
+    "according",
+    "since",
+    "although",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +69,7 @@ class Links:
 
 
 def acronym_letters(word: str) -> str | None:
-    """"U.S." -> "US", "AI" -> "AI", "NGOs" -> "NGO"; None for a word that is not an abbreviation."""
+    """ "U.S." -> "US", "AI" -> "AI", "NGOs" -> "NGO"; None for a word that is not an abbreviation."""
     if not _ACRONYM.fullmatch(word):
         return None
     letters = word.replace(".", "")
@@ -92,7 +114,7 @@ def _alone(text: str, word: str) -> bool:
     """Whether ``word`` occurs without a capitalised word right before it (a surname used alone)."""
     for m in re.finditer(rf"\b{re.escape(word)}\b", text):
         before = text[: m.start()].rstrip(" ")
-        previous = before.split()[-1] if before.split() and not before.endswith(("\n", ".", ",", "“", "\"")) else ""
+        previous = before.split()[-1] if before.split() and not before.endswith(("\n", ".", ",", "“", '"')) else ""
         if not previous[:1].isupper():
             return True
     return False

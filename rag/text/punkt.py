@@ -26,10 +26,13 @@ _ORTHO_LC = _BEG_LC + _MID_LC + _UNK_LC
 _PUNCTUATION = tuple(";:,.!?")
 _SENT_END_CHARS = (".", "?", "!")
 
-_NON_WORD = r"(?:[)\";}\]\*:@\'\({\[\u2018\u2019\u201c\u201d\xab\xbb%s])" % re.escape("".join(sorted(set(_SENT_END_CHARS) - {"."})))
+_NON_WORD = r"(?:[)\";}\]\*:@\'\({\[\u2018\u2019\u201c\u201d\xab\xbb%s])" % re.escape(
+    "".join(sorted(set(_SENT_END_CHARS) - {"."}))
+)
 _MULTI_CHAR = r"(?:\-{2,}|\.{2,}|(?:\.\s){2,}\.)"
 _WORD_START = r"[^\(\"\`{\[:;&\#\*@\)}\]\-,]"
-_WORD_RE = re.compile(r"""(
+_WORD_RE = re.compile(
+    r"""(
         %(MultiChar)s
         |
         (?=%(WordStart)s)\S+?  # Accept word characters until end is found
@@ -41,15 +44,21 @@ _WORD_RE = re.compile(r"""(
         )
         |
         \S
-    )""" % {"NonWord": _NON_WORD, "MultiChar": _MULTI_CHAR, "WordStart": _WORD_START}, re.UNICODE | re.VERBOSE)
-_PERIOD_CONTEXT_RE = re.compile(r"""
+    )"""
+    % {"NonWord": _NON_WORD, "MultiChar": _MULTI_CHAR, "WordStart": _WORD_START},
+    re.UNICODE | re.VERBOSE,
+)
+_PERIOD_CONTEXT_RE = re.compile(
+    r"""
         %(SentEndChars)s             # a potential sentence ending
         (?=(?P<after_tok>
             %(NonWord)s              # either other punctuation
             |
             \s+(?P<next_tok>\S+)     # or whitespace and some other token
-        ))""" % {"NonWord": _NON_WORD, "SentEndChars": "[%s]" % re.escape("".join(_SENT_END_CHARS))},
-                                re.UNICODE | re.VERBOSE)
+        ))"""
+    % {"NonWord": _NON_WORD, "SentEndChars": "[%s]" % re.escape("".join(_SENT_END_CHARS))},
+    re.UNICODE | re.VERBOSE,
+)
 _BOUNDARY_REALIGNMENT = re.compile(r'["\')\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:\s+|(?=--)|$)', re.MULTILINE)
 _RE_NON_PUNCT = re.compile(r"[^\W\d]", re.UNICODE)
 _RE_ELLIPSIS = re.compile(r"\.\.+$")
@@ -234,8 +243,12 @@ class PunktSentenceTokenizer:
             if is_sent_starter is False:
                 aug_tok1.sentbreak, aug_tok1.abbr = False, True
                 return
-            if (is_sent_starter == "unknown" and tok_is_initial and aug_tok2.first_upper
-                    and not (self._params.ortho_context[next_typ] & _ORTHO_LC)):
+            if (
+                is_sent_starter == "unknown"
+                and tok_is_initial
+                and aug_tok2.first_upper
+                and not (self._params.ortho_context[next_typ] & _ORTHO_LC)
+            ):
                 aug_tok1.sentbreak, aug_tok1.abbr = False, True
 
     def _ortho_heuristic(self, aug_tok: Token) -> bool | str:

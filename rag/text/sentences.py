@@ -14,9 +14,49 @@ from pathlib import Path
 # Abbreviations common in news text, added to English Punkt's trained list, which misses some
 # (the splitters compared: docs/TUNING.md, "Sentence splitter").
 EXTRA_ABBREVIATIONS = {
-    "u.s", "u.k", "u.n", "lt", "gen", "col", "maj", "sgt", "capt", "cmdr", "adm", "gov", "sen", "rep",
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "no", "vs", "inc", "corp", "co", "ltd", "e.g", "i.e",
-    "approx", "fig", "al", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec",
+    "u.s",
+    "u.k",
+    "u.n",
+    "lt",
+    "gen",
+    "col",
+    "maj",
+    "sgt",
+    "capt",
+    "cmdr",
+    "adm",
+    "gov",
+    "sen",
+    "rep",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "jr",
+    "sr",
+    "no",
+    "vs",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "e.g",
+    "i.e",
+    "approx",
+    "fig",
+    "al",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "aug",
+    "sept",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
 }
 
 
@@ -62,7 +102,7 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 SHORT_LINE = 60
 # what a colon introduces joins its sentence when no longer than this (characters)
 INTRODUCED_MAX = 300
-_FINAL = ".!?;:\"”’)"
+_FINAL = '.!?;:"”’)'
 
 
 def _line_groups(text: str) -> list[tuple[int, int]]:
@@ -80,8 +120,13 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
             prev = text[groups[-1][0] : groups[-1][1]]
             last_line = prev.rsplit("\n", 1)[-1].strip()
             single = text[groups[-1][1] : start].count("\n") == 1
-            table_row = (len(last_line) < SHORT_LINE and len(line.strip()) < SHORT_LINE and last_line[-1:] not in _FINAL
-                         and line.strip()[-1:] not in _FINAL and end - groups[-1][0] <= INTRODUCED_MAX)
+            table_row = (
+                len(last_line) < SHORT_LINE
+                and len(line.strip()) < SHORT_LINE
+                and last_line[-1:] not in _FINAL
+                and line.strip()[-1:] not in _FINAL
+                and end - groups[-1][0] <= INTRODUCED_MAX
+            )
             # a line that starts in lower case after one without final punctuation goes on with its sentence
             # (a wrap the text's line lengths did not give away)
             continued = last_line[-1:] not in _FINAL and line.strip()[:1].islower()
@@ -99,8 +144,7 @@ def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) ->
         if out:
             ps, pe = out[-1]
             between = text[pe - offset : s - offset]
-            if (text[ps - offset : pe - offset].endswith(":") and "\n\n\n" not in between
-                    and e - s <= INTRODUCED_MAX):
+            if text[ps - offset : pe - offset].endswith(":") and "\n\n\n" not in between and e - s <= INTRODUCED_MAX:
                 out[-1] = (ps, e)
                 continue
         out.append((s, e))
@@ -110,7 +154,9 @@ def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) ->
 def _merge_fragments(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
     """Join a closing-quote or tiny fragment onto the previous sentence."""
     merged: list[tuple[int, int]] = []
-    if len(spans) > 1 and re.fullmatch(r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]", text[spans[0][0] - offset : spans[0][1] - offset]):
+    if len(spans) > 1 and re.fullmatch(
+        r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]", text[spans[0][0] - offset : spans[0][1] - offset]
+    ):
         spans = [(spans[0][0], spans[1][1]), *spans[2:]]  # a leading number ("1.", "(a)") belongs to what follows
     for s, e in spans:
         frag = text[s - offset : e - offset]

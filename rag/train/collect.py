@@ -77,16 +77,22 @@ def settings_of(squad_train: Path, squad_split: Path) -> list[Setting]:
     s_docs, s_questions = load_squad(squad_split)
     which = article_splits(sorted({q.title.replace(" ", "_") for q in s_questions}))
     split_of = lambda q: which[q.title.replace(" ", "_")]  # noqa: E731
-    by_title = lambda docs, qs: {t: ([d for d in docs if d.title == t], [q for q in qs if q.title == t])  # noqa: E731
-                                 for t in sorted({q.title for q in qs})}
+    by_title = lambda docs, qs: {
+        t: ([d for d in docs if d.title == t], [q for q in qs if q.title == t])  # noqa: E731
+        for t in sorted({q.title for q in qs})
+    }
     train_b = [q for q in s_questions if split_of(q) == "train"]
     tune_q = [q for q in s_questions if split_of(q) == "tune"]
     b_titles = {q.title for q in train_b}
-    out = [Setting("train-file", "train", t_docs, t_questions, train_b),
-           Setting("split-train", "train", [d for d in s_docs if d.title in b_titles], train_b, t_questions),
-           Setting("split-all", "tune", s_docs, tune_q, t_questions)]
+    out = [
+        Setting("train-file", "train", t_docs, t_questions, train_b),
+        Setting("split-train", "train", [d for d in s_docs if d.title in b_titles], train_b, t_questions),
+        Setting("split-all", "tune", s_docs, tune_q, t_questions),
+    ]
     for title, (docs, qs) in {**by_title(t_docs, t_questions), **by_title(s_docs, train_b)}.items():
-        out.append(Setting(f"article:{title}", "train", docs, qs, [q for q in t_questions + train_b if q.title != title]))
+        out.append(
+            Setting(f"article:{title}", "train", docs, qs, [q for q in t_questions + train_b if q.title != title])
+        )
     for title, (docs, qs) in by_title(s_docs, tune_q).items():
         out.append(Setting(f"article:{title}", "tune", docs, qs, train_b))
     return out
@@ -114,9 +120,21 @@ def build_engine(setting: Setting, settings: Settings, embedder: Embedder, work_
 
 
 # what the first pass's results depend on: when none of these changed, a re-run reuses them (work_dir/pass1.pkl)
-PASS1_SOURCES = ("answer/analysis.py", "answer/read.py", "answer/reader.py", "answer/reader_features.py",
-                 "answer/extractive.py", "reader_model/model.onnx", "search", "store", "text", "eval/perturb.py",
-                 "eval/data/swap_pools.json", "train/questions.py", "train/collect.py")
+PASS1_SOURCES = (
+    "answer/analysis.py",
+    "answer/read.py",
+    "answer/reader.py",
+    "answer/reader_features.py",
+    "answer/extractive.py",
+    "reader_model/model.onnx",
+    "search",
+    "store",
+    "text",
+    "eval/perturb.py",
+    "eval/data/swap_pools.json",
+    "train/questions.py",
+    "train/collect.py",
+)
 
 
 def pass1_fingerprint(seed: int) -> str:
@@ -129,12 +147,14 @@ def pass1_fingerprint(seed: int) -> str:
     return digest.hexdigest()
 
 
-def first_pass(settings_list: list[Setting], settings: Settings, work_dir: Path, seed: int = 13,
-               progress: bool = True) -> tuple[list[Collected], dict[str, ExtractiveEngine]]:
+def first_pass(
+    settings_list: list[Setting], settings: Settings, work_dir: Path, seed: int = 13, progress: bool = True
+) -> tuple[list[Collected], dict[str, ExtractiveEngine]]:
     """Every question of every setting through analyse, retrieve and read; the engines, by setting name.
     Reused from ``work_dir`` when the code and data it depends on are unchanged (pass1_fingerprint)."""
-    embedder = Embedder(settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend,
-                        cache_dir=settings.cache_dir)
+    embedder = Embedder(
+        settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend, cache_dir=settings.cache_dir
+    )
     engines = {s.name: build_engine(s, settings, embedder, work_dir) for s in settings_list}
     cache, fingerprint = work_dir / "pass1.pkl", pass1_fingerprint(seed)
     if cache.exists():
@@ -161,8 +181,12 @@ def gold_labels(asked: Asked, tq: TrainQuestion, engine: ExtractiveEngine) -> np
     labels = []
     for ev in asked.evidence:
         doc = engine.index.passages[ev.pid].doc_id
-        labels.append(float(doc == tq.doc_id and any(ev.start <= start and start + len(text) <= ev.end
-                                                     for text, start in tq.answers)))
+        labels.append(
+            float(
+                doc == tq.doc_id
+                and any(ev.start <= start and start + len(text) <= ev.end for text, start in tq.answers)
+            )
+        )
     return np.asarray(labels, dtype=np.float32)
 
 
@@ -190,13 +214,25 @@ def second_pass(collected: list[Collected], engines: dict[str, ExtractiveEngine]
     for c in collected:
         engine = engines[c.setting]
         engine.models = models
-        row = {"qid": c.question.qid, "kind": c.question.kind, "setting": c.setting, "split": c.split,
-               "label": int(c.question.answerable), "question": c.question.question}
+        row = {
+            "qid": c.question.qid,
+            "kind": c.question.kind,
+            "setting": c.setting,
+            "split": c.split,
+            "label": int(c.question.answerable),
+            "question": c.question.question,
+        }
         if c.asked is None:
             rows.append({**row, "features": None, "qtype": "request"})
             continue
         # the analysis again: what the first pass kept may predate a change of it (the search itself did not change)
         assessed = engine.assess(dataclasses.replace(c.asked, analysis=analyze(c.asked.query)))
-        rows.append({**row, "features": assessed.decision.features, "qtype": str(c.asked.analysis.qtype),
-                     "composed": assessed.composed is not None})
+        rows.append(
+            {
+                **row,
+                "features": assessed.decision.features,
+                "qtype": str(c.asked.analysis.qtype),
+                "composed": assessed.composed is not None,
+            }
+        )
     return rows

@@ -30,10 +30,25 @@ from ..eval.metrics import auc
 from ..settings import Settings
 
 # features whose effect on "the sources answer" has a known direction (+1 up, -1 down)
-MONOTONE = {"window_share": 1, "window_names_ok": 1, "sentence_share": 1, "passage_share": 1, "passage_names_ok": 1,
-            "window_rarest": 1, "window_missing_similarity": 1, "index_missing_names": -1, "index_missing_terms": -1,
-            "index_missing_things": -1, "index_missing_share": -1, "window_missing_names": -1, "window_missing_terms": -1,
-            "window_missing_things": -1, "reader_answerable": 1, "reader_margin": 1, "reader_relevance": 1}
+MONOTONE = {
+    "window_share": 1,
+    "window_names_ok": 1,
+    "sentence_share": 1,
+    "passage_share": 1,
+    "passage_names_ok": 1,
+    "window_rarest": 1,
+    "window_missing_similarity": 1,
+    "index_missing_names": -1,
+    "index_missing_terms": -1,
+    "index_missing_things": -1,
+    "index_missing_share": -1,
+    "window_missing_names": -1,
+    "window_missing_terms": -1,
+    "window_missing_things": -1,
+    "reader_answerable": 1,
+    "reader_margin": 1,
+    "reader_relevance": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -73,16 +88,39 @@ def train_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, splits: list[
     idx = {s: [i for i, sp in enumerate(splits) if sp == s] for s in ("train", "tune")}
     take = lambda which: np.concatenate([np.arange(bounds[i], bounds[i + 1]) for i in idx[which]])  # noqa: E731
     tr, tu = take("train"), take("tune")
-    model = lgb.LGBMRanker(n_estimators=cfg.ranker_trees, num_leaves=cfg.ranker_leaves, learning_rate=cfg.learning_rate,
-                           min_child_samples=cfg.min_child_samples, random_state=cfg.seed, verbose=-1,
-                           subsample=0.8, subsample_freq=1, colsample_bytree=0.8)
-    model.fit(x[tr], y[tr], group=groups[idx["train"]], eval_X=(x[tu],), eval_y=(y[tu],), eval_group=[groups[idx["tune"]]],
-              eval_at=[1], callbacks=[lgb.early_stopping(40, verbose=False)])
+    model = lgb.LGBMRanker(
+        n_estimators=cfg.ranker_trees,
+        num_leaves=cfg.ranker_leaves,
+        learning_rate=cfg.learning_rate,
+        min_child_samples=cfg.min_child_samples,
+        random_state=cfg.seed,
+        verbose=-1,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.8,
+    )
+    model.fit(
+        x[tr],
+        y[tr],
+        group=groups[idx["train"]],
+        eval_X=(x[tu],),
+        eval_y=(y[tu],),
+        eval_group=[groups[idx["tune"]]],
+        eval_at=[1],
+        callbacks=[lgb.early_stopping(40, verbose=False)],
+    )
     learned = model.predict(x[tu])
     evidence = x[tu][:, RANK_FEATURES.index("evidence")]
-    top1 = lambda scores: float(np.mean([y[tu][b:e][np.argmax(scores[b:e])] for b, e in _group_bounds(groups[idx["tune"]])]))  # noqa: E731
-    return model, {"tune_questions": len(idx["tune"]), "train_questions": len(idx["train"]),
-                   "top1_learned": top1(learned), "top1_evidence": top1(evidence), "trees": model.best_iteration_}
+    top1 = lambda scores: float(
+        np.mean([y[tu][b:e][np.argmax(scores[b:e])] for b, e in _group_bounds(groups[idx["tune"]])])
+    )  # noqa: E731
+    return model, {
+        "tune_questions": len(idx["tune"]),
+        "train_questions": len(idx["train"]),
+        "top1_learned": top1(learned),
+        "top1_evidence": top1(evidence),
+        "trees": model.best_iteration_,
+    }
 
 
 def _group_bounds(groups: np.ndarray) -> list[tuple[int, int]]:
@@ -100,11 +138,22 @@ def train_decision(rows: list[dict], cfg: DecisionConfig):
     x = lambda rs: np.asarray([r["features"] for r in rs], dtype=np.float32)  # noqa: E731
     y = lambda rs: np.asarray([r["label"] for r in rs])  # noqa: E731
     constraints = [MONOTONE.get(f, 0) for f in DECISION_FEATURES]
-    model = lgb.LGBMClassifier(n_estimators=cfg.decision_trees, num_leaves=cfg.decision_leaves,
-                               learning_rate=cfg.learning_rate, min_child_samples=cfg.min_child_samples,
-                               subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=cfg.seed,
-                               monotone_constraints=constraints, monotone_constraints_method="advanced", verbose=-1)
-    model.fit(x(train), y(train), eval_X=(x(tune),), eval_y=(y(tune),), callbacks=[lgb.early_stopping(50, verbose=False)])
+    model = lgb.LGBMClassifier(
+        n_estimators=cfg.decision_trees,
+        num_leaves=cfg.decision_leaves,
+        learning_rate=cfg.learning_rate,
+        min_child_samples=cfg.min_child_samples,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.8,
+        random_state=cfg.seed,
+        monotone_constraints=constraints,
+        monotone_constraints_method="advanced",
+        verbose=-1,
+    )
+    model.fit(
+        x(train), y(train), eval_X=(x(tune),), eval_y=(y(tune),), callbacks=[lgb.early_stopping(50, verbose=False)]
+    )
     return model, model.predict_proba(x(tune))[:, 1], tune
 
 
@@ -120,7 +169,10 @@ def tradeoffs(scores: np.ndarray, rows: list[dict], thresholds: list[float]) -> 
     out = []
     for t in thresholds:
         refused = scores < t
-        entry = {"threshold": t, "answerable_refused": float(np.mean([f for f, r in zip(refused, rows) if r["label"] == 1]))}
+        entry = {
+            "threshold": t,
+            "answerable_refused": float(np.mean([f for f, r in zip(refused, rows) if r["label"] == 1])),
+        }
         for kind in ("real", "near_miss", "off_topic", "template"):
             sel = [f for f, r in zip(refused, rows) if r["label"] == 0 and r["kind"] == kind]
             entry[f"{kind}_refused"] = float(np.mean(sel)) if sel else float("nan")
@@ -128,8 +180,14 @@ def tradeoffs(scores: np.ndarray, rows: list[dict], thresholds: list[float]) -> 
     return out
 
 
-def train(squad_train: Path, squad_split: Path, out: Path, work_dir: Path, settings: Settings,
-          cfg: DecisionConfig = DecisionConfig()) -> dict:
+def train(
+    squad_train: Path,
+    squad_split: Path,
+    out: Path,
+    work_dir: Path,
+    settings: Settings,
+    cfg: DecisionConfig = DecisionConfig(),
+) -> dict:
     """Collect, train both models, export them to ``out`` with their card; the report (also in ``out``)."""
     from .collect import first_pass, ranker_rows, second_pass, settings_of
 
@@ -147,13 +205,25 @@ def train(squad_train: Path, squad_split: Path, out: Path, work_dir: Path, setti
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
     threshold = choose_threshold(tune_scores, tune_rows, cfg.max_false_refusals)
     labels = np.asarray([r["label"] for r in tune_rows])
-    report = {"ranker": {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)},
-              "decision": {"features": list(DECISION_FEATURES), "threshold": threshold, "trees": decision.best_iteration_,
-                           "tune_auc": auc(tune_scores[labels == 1], tune_scores[labels == 0]),
-                           "roc": roc_points(tune_scores, labels),
-                           "tradeoffs": tradeoffs(tune_scores, tune_rows, sorted({round(t, 2) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)})),
-                           "counts": _counts(rows), "importance": _importance(decision, DECISION_FEATURES)},
-              "config": cfg.__dict__, "minutes": (time.time() - t0) / 60}
+    report = {
+        "ranker": {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)},
+        "decision": {
+            "features": list(DECISION_FEATURES),
+            "threshold": threshold,
+            "trees": decision.best_iteration_,
+            "tune_auc": auc(tune_scores[labels == 1], tune_scores[labels == 0]),
+            "roc": roc_points(tune_scores, labels),
+            "tradeoffs": tradeoffs(
+                tune_scores,
+                tune_rows,
+                sorted({round(t, 2) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)}),
+            ),
+            "counts": _counts(rows),
+            "importance": _importance(decision, DECISION_FEATURES),
+        },
+        "config": cfg.__dict__,
+        "minutes": (time.time() - t0) / 60,
+    }
     (out / "decision.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     write_card(report, out)
     return report
@@ -164,7 +234,13 @@ def roc_points(scores: np.ndarray, labels: np.ndarray, n: int = 60) -> list[tupl
     out = []
     for t in np.unique(np.quantile(scores, np.linspace(0, 1, n))):
         refused = scores < t
-        out.append((round(float(t), 4), round(float(refused[labels == 1].mean()), 4), round(float(refused[labels == 0].mean()), 4)))
+        out.append(
+            (
+                round(float(t), 4),
+                round(float(refused[labels == 1].mean()), 4),
+                round(float(refused[labels == 0].mean()), 4),
+            )
+        )
     return out
 
 
@@ -186,42 +262,79 @@ def _counts(rows: list[dict]) -> dict:
 def write_card(report: dict, out: Path) -> None:
     """MODEL_CARD.md beside the models: data, features, training, how well they do on tune, licence."""
     d, r = report["decision"], report["ranker"]
-    lines = ["# Decision model card", "",
-             "Two gradient-boosted tree models (LightGBM) the extractive engine decides with, trained by "
-             "`rag train-decision` (rag/train/decision.py) and run as ONNX graphs by onnxruntime "
-             "(rag/answer/models.py):", "",
-             "- **ranker.onnx** (lambdarank): which sentence of the top passages answers (rag/answer/rank.py).",
-             "- **decision.onnx** (binary classifier): the probability that the sources answer the question, from the "
-             "explicit features of rag/answer/features.py; the engine answers at or above `scoring.answer_min`.", "",
-             "## Data", "",
-             "Made from training articles only (rag/train/collect.py, rag/train/questions.py): squad-v2-train-part.json "
-             "(every article) and the train articles of squad-v2-dev-part-a.json, each article alone and each file's "
-             "together; real SQuAD 2.0 questions, near-misses (one name, number or noun swapped for one the index never "
-             "mentions), off-topic questions (other articles'), questions of kinds SQuAD lacks made from the articles' "
-             "own links and statements (and their near-misses), and carelessly typed copies. The tune articles of part A "
-             "(alone, and among all its paragraphs) stop training and choose the threshold; its test articles are "
-             "never used.", "", "| split / kind / label | questions |", "|---|---|"]
+    lines = [
+        "# Decision model card",
+        "",
+        "Two gradient-boosted tree models (LightGBM) the extractive engine decides with, trained by "
+        "`rag train-decision` (rag/train/decision.py) and run as ONNX graphs by onnxruntime "
+        "(rag/answer/models.py):",
+        "",
+        "- **ranker.onnx** (lambdarank): which sentence of the top passages answers (rag/answer/rank.py).",
+        "- **decision.onnx** (binary classifier): the probability that the sources answer the question, from the "
+        "explicit features of rag/answer/features.py; the engine answers at or above `scoring.answer_min`.",
+        "",
+        "## Data",
+        "",
+        "Made from training articles only (rag/train/collect.py, rag/train/questions.py): squad-v2-train-part.json "
+        "(every article) and the train articles of squad-v2-dev-part-a.json, each article alone and each file's "
+        "together; real SQuAD 2.0 questions, near-misses (one name, number or noun swapped for one the index never "
+        "mentions), off-topic questions (other articles'), questions of kinds SQuAD lacks made from the articles' "
+        "own links and statements (and their near-misses), and carelessly typed copies. The tune articles of part A "
+        "(alone, and among all its paragraphs) stop training and choose the threshold; its test articles are "
+        "never used.",
+        "",
+        "| split / kind / label | questions |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {n} |" for k, n in d["counts"].items()]
-    lines += ["", "## Features", "", f"Ranker ({len(r['features'])}): " + ", ".join(r["features"]) + ".", "",
-              f"Decision ({len(d['features'])}): " + ", ".join(d["features"]) + ".", "",
-              "Most used (share of split gain): ranker " + ", ".join(f"{k} {v:.0%}" for k, v in list(r.get("importance", {}).items())[:6])
-              + "; decision " + ", ".join(f"{k} {v:.0%}" for k, v in list(d.get("importance", {}).items())[:8]) + ".", "",
-              "Monotone constraints on the decision: " + ", ".join(f"{k} ({'+' if v > 0 else '-'})" for k, v in MONOTONE.items())
-              + ".", "", "## Training", "",
-              f"Settings: {report['config']}. Trees kept by early stopping on tune: ranker {r['trees']}, decision "
-              f"{d['trees']}. {report['minutes']:.0f} minutes on this machine, most of it retrieval and the reader.", "",
-              "## How well (tune articles)", "",
-              f"Ranker: the top sentence holds a gold answer for {r['top1_learned']:.1%} of {r['tune_questions']} answerable "
-              f"tune questions whose gold sentence is a candidate (retrieval's evidence order: {r['top1_evidence']:.1%}).", "",
-              f"Decision: ROC AUC {d['tune_auc']:.3f}; threshold {d['threshold']:.3f}, the highest that refuses at most "
-              f"{report['config']['max_false_refusals']:.0%} of the answerable tune questions.", "",
-              "| threshold | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
-              "template near-misses refused |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Features",
+        "",
+        f"Ranker ({len(r['features'])}): " + ", ".join(r["features"]) + ".",
+        "",
+        f"Decision ({len(d['features'])}): " + ", ".join(d["features"]) + ".",
+        "",
+        "Most used (share of split gain): ranker "
+        + ", ".join(f"{k} {v:.0%}" for k, v in list(r.get("importance", {}).items())[:6])
+        + "; decision "
+        + ", ".join(f"{k} {v:.0%}" for k, v in list(d.get("importance", {}).items())[:8])
+        + ".",
+        "",
+        "Monotone constraints on the decision: "
+        + ", ".join(f"{k} ({'+' if v > 0 else '-'})" for k, v in MONOTONE.items())
+        + ".",
+        "",
+        "## Training",
+        "",
+        f"Settings: {report['config']}. Trees kept by early stopping on tune: ranker {r['trees']}, decision "
+        f"{d['trees']}. {report['minutes']:.0f} minutes on this machine, most of it retrieval and the reader.",
+        "",
+        "## How well (tune articles)",
+        "",
+        f"Ranker: the top sentence holds a gold answer for {r['top1_learned']:.1%} of {r['tune_questions']} answerable "
+        f"tune questions whose gold sentence is a candidate (retrieval's evidence order: {r['top1_evidence']:.1%}).",
+        "",
+        f"Decision: ROC AUC {d['tune_auc']:.3f}; threshold {d['threshold']:.3f}, the highest that refuses at most "
+        f"{report['config']['max_false_refusals']:.0%} of the answerable tune questions.",
+        "",
+        "| threshold | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
+        "template near-misses refused |",
+        "|---|---|---|---|---|---|",
+    ]
     for t in d["tradeoffs"]:
-        lines.append(f"| {t['threshold']:.3f} | {t['answerable_refused']:.1%} | {t['real_refused']:.1%} | "
-                     f"{t['near_miss_refused']:.1%} | {t['off_topic_refused']:.1%} | {t['template_refused']:.1%} |")
-    lines += ["", "The product's figures on data nothing was tuned on are in docs/EVALUATION.md.", "", "## Licence", "",
-              "Trained on SQuAD 2.0 (Rajpurkar et al. 2018; CC BY-SA 4.0) through features computed by the bundled "
-              "reader (itself trained on SQuAD 2.0 and SciFact). The models are adaptations of SQuAD-derived data and "
-              "are shared under CC BY-SA 4.0, with attribution to SQuAD 2.0's authors."]
+        lines.append(
+            f"| {t['threshold']:.3f} | {t['answerable_refused']:.1%} | {t['real_refused']:.1%} | "
+            f"{t['near_miss_refused']:.1%} | {t['off_topic_refused']:.1%} | {t['template_refused']:.1%} |"
+        )
+    lines += [
+        "",
+        "The product's figures on data nothing was tuned on are in docs/EVALUATION.md.",
+        "",
+        "## Licence",
+        "",
+        "Trained on SQuAD 2.0 (Rajpurkar et al. 2018; CC BY-SA 4.0) through features computed by the bundled "
+        "reader (itself trained on SQuAD 2.0 and SciFact). The models are adaptations of SQuAD-derived data and "
+        "are shared under CC BY-SA 4.0, with attribution to SQuAD 2.0's authors.",
+    ]
     (out / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -45,7 +45,9 @@ def real_questions(questions: list[SquadQuestion]) -> list[TrainQuestion]:
     return [TrainQuestion(q.qid, q.question, not q.impossible, "real", q.doc_id, q.answers) for q in questions]
 
 
-def near_misses(questions: list[SquadQuestion], swapper: Swapper, share: float, rng: random.Random) -> list[TrainQuestion]:
+def near_misses(
+    questions: list[SquadQuestion], swapper: Swapper, share: float, rng: random.Random
+) -> list[TrainQuestion]:
     """Near-misses of a ``share`` of the answerable questions (those a swap can be made for)."""
     out = []
     for q in questions:
@@ -60,7 +62,9 @@ def near_misses(questions: list[SquadQuestion], swapper: Swapper, share: float, 
 def off_topic(others: list[SquadQuestion], count: int, rng: random.Random) -> list[TrainQuestion]:
     """``count`` answerable questions of articles outside the index."""
     pool = [q for q in others if not q.impossible]
-    return [TrainQuestion(f"{q.qid}~off", q.question, False, "off_topic") for q in rng.sample(pool, min(count, len(pool)))]
+    return [
+        TrainQuestion(f"{q.qid}~off", q.question, False, "off_topic") for q in rng.sample(pool, min(count, len(pool)))
+    ]
 
 
 def casual(questions: list[SquadQuestion], share: float, rng: random.Random) -> list[TrainQuestion]:
@@ -79,19 +83,31 @@ def casual(questions: list[SquadQuestion], share: float, rng: random.Random) -> 
     return out
 
 
-def templates(index: Index, swapper: Swapper, rng: random.Random, titles: set[str], per_kind: int = 25) -> list[TrainQuestion]:
+def templates(
+    index: Index, swapper: Swapper, rng: random.Random, titles: set[str], per_kind: int = 25
+) -> list[TrainQuestion]:
     """Questions of the kinds SQuAD lacks, from the links and statements of the index's documents titled
     ``titles`` (a setting's own articles, never the distractors beside them), each with a near-miss."""
     own = {d.doc_id for d in index.documents.values() if d.title in titles}
     links = {doc_id: lk for doc_id, lk in index.links.items() if doc_id in own}
     acronyms = sorted({k for lk in links.values() for k, v in lk.acronyms.items() if v and len(k) >= 2})
     people = sorted({full for lk in links.values() for full in lk.names.values() if len(full.split()) >= 2})
-    speakers = sorted({full for doc_id, sts in index.statements.items() if doc_id in links for st in sts
-                       for w in st.speaker if (full := links[doc_id].names.get(w))})
+    speakers = sorted(
+        {
+            full
+            for doc_id, sts in index.statements.items()
+            if doc_id in links
+            for st in sts
+            for w in st.speaker
+            if (full := links[doc_id].names.get(w))
+        }
+    )
     made: list[tuple[str, str]] = []
-    for kind, names, forms in (("acronym", acronyms, ("What does {} stand for?", "What is {}?")),
-                               ("person", people, ("Who is {}?", "Who was {}?")),
-                               ("speaker", speakers, ("What did {} say?", "What did {} tell reporters?"))):
+    for kind, names, forms in (
+        ("acronym", acronyms, ("What does {} stand for?", "What is {}?")),
+        ("person", people, ("Who is {}?", "Who was {}?")),
+        ("speaker", speakers, ("What did {} say?", "What did {} tell reporters?")),
+    ):
         for name in rng.sample(names, min(per_kind, len(names))):
             made.append((kind, rng.choice(forms).format(name)))
     for title in rng.sample(sorted(titles), min(3, len(titles))):

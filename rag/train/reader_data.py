@@ -64,8 +64,9 @@ def squad_examples(path: Path, splits: tuple[str, ...] | None, seed: int = 13) -
     texts = [d.text for d in docs]
     out = [Example(q.question, texts[position[q.doc_id]], q.answers, not q.impossible, source=q.qid) for q in questions]
     answerable = [q for q in questions if not q.impossible]
-    negatives = _hard_negatives(_bm25(texts), [q.question for q in answerable],
-                                [{position[q.doc_id]} for q in answerable], len(texts), seed)
+    negatives = _hard_negatives(
+        _bm25(texts), [q.question for q in answerable], [{position[q.doc_id]} for q in answerable], len(texts), seed
+    )
     for q, neg in zip(answerable, negatives):
         if neg is not None and not any(a in texts[neg] for a, _ in q.answers):
             out.append(Example(q.question, texts[neg], (), False, source=f"{q.qid}-neg"))

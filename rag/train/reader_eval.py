@@ -37,7 +37,12 @@ def evaluate_reader(reader: Reader, examples: list[Example]) -> dict:
         scores = [s.score if s else -np.inf for s in reading.sentences]
         best = spans[int(np.argmax(scores))] if scores else (0, 0)
         sentence_ok.append(any(best[0] <= start < best[1] for _, start in ex.answers))
-    return {"answerable": len(has), "unanswerable": len(no), "exact_match": float(np.mean(em)) if em else float("nan"),
-            "f1": float(np.mean(f1)) if f1 else float("nan"),
-            "sentence_accuracy": float(np.mean(sentence_ok)) if sentence_ok else float("nan"),
-            "no_answer_auc": auc(has, no), "relevance_auc": auc(rel_pos, rel_neg)}
+    return {
+        "answerable": len(has),
+        "unanswerable": len(no),
+        "exact_match": float(np.mean(em)) if em else float("nan"),
+        "f1": float(np.mean(f1)) if f1 else float("nan"),
+        "sentence_accuracy": float(np.mean(sentence_ok)) if sentence_ok else float("nan"),
+        "no_answer_auc": auc(has, no),
+        "relevance_auc": auc(rel_pos, rel_neg),
+    }

@@ -72,8 +72,11 @@ def with_cls_output(model):
         return out
     source = cls_tensor(out)
     # the relevance head's weights are hidden x 1 (int8, transposed) or 1 x hidden (fp32)
-    hidden = next(max(init.dims) for init in out.graph.initializer
-                  if init.name.startswith("relevance.weight") and len(init.dims) == 2)
+    hidden = next(
+        max(init.dims)
+        for init in out.graph.initializer
+        if init.name.startswith("relevance.weight") and len(init.dims) == 2
+    )
     out.graph.node.append(helper.make_node("Identity", [source], [CLS_OUTPUT], name="cls_output"))
     out.graph.output.append(helper.make_tensor_value_info(CLS_OUTPUT, TensorProto.FLOAT, ["batch", int(hidden)]))
     onnx.checker.check_model(out)
@@ -170,14 +173,21 @@ def pair_features(reader: Reader, session, pair: Pair) -> dict:
     rows = []
     for w in windows(reader.tokenizer, pair.question, [pair.passage]):
         ids, mask, types = pad([w])
-        s, e, rel, cls = session.run(["start_logits", "end_logits", "relevance", CLS_OUTPUT],
-                                     {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        s, e, rel, cls = session.run(
+            ["start_logits", "end_logits", "relevance", CLS_OUTPUT],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": types},
+        )
         found = reader.best_span(w, s[0], e[0])
         rows.append((found[2] if found else NO_SPAN, float(s[0][0] + e[0][0]), float(rel[0]), cls[0]))
     top = max(rows, key=lambda r: r[0])
-    return {"cls": top[3], "margin": top[0] - top[1], "relevance": top[2],
-            "answerable": max(r[0] for r in rows) - min(r[1] for r in rows),
-            "passage_relevance": max(r[2] for r in rows), "windows": len(rows)}
+    return {
+        "cls": top[3],
+        "margin": top[0] - top[1],
+        "relevance": top[2],
+        "answerable": max(r[0] for r in rows) - min(r[1] for r in rows),
+        "passage_relevance": max(r[2] for r in rows),
+        "windows": len(rows),
+    }
 
 
 def extract(reader: Reader, session, pairs: list[Pair], cache: Path | None, progress: bool = True) -> dict:
@@ -221,17 +231,20 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float, seed: int):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=5000,
-                                                               random_state=seed))
+    model = make_pipeline(
+        StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=seed)
+    )
     return model.fit(x, y)
 
 
 def auc_table(scores: np.ndarray, kinds: np.ndarray) -> dict[str, float]:
     """AUC of answerable against real unanswerable, near-misses, and both."""
     pos = scores[kinds == "answerable"]
-    return {"unanswerable": auc(list(pos), list(scores[kinds == "unanswerable"])),
-            "near_miss": auc(list(pos), list(scores[kinds == "near_miss"])),
-            "both": auc(list(pos), list(scores[kinds != "answerable"]))}
+    return {
+        "unanswerable": auc(list(pos), list(scores[kinds == "unanswerable"])),
+        "near_miss": auc(list(pos), list(scores[kinds == "near_miss"])),
+        "both": auc(list(pos), list(scores[kinds != "answerable"])),
+    }
 
 
 def choose_c(x: np.ndarray, y: np.ndarray, kinds: np.ndarray, held: np.ndarray, seed: int) -> tuple[float, dict]:
@@ -302,8 +315,9 @@ def gain_interval(new: np.ndarray, old: np.ndarray, kinds: np.ndarray, seed: int
         a, b = auc_table(new[pick], kinds[pick]), auc_table(old[pick], kinds[pick])
         for k in a:
             found.setdefault(k, []).append(a[k] - b[k])
-    return {k: [float(np.mean(v)), float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))]
-            for k, v in found.items()}
+    return {
+        k: [float(np.mean(v)), float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))] for k, v in found.items()
+    }
 
 
 def fit_head(train: list[list[Pair]], features: dict, seed: int, inputs: str = "all") -> tuple[np.ndarray, float, dict]:
@@ -316,13 +330,21 @@ def fit_head(train: list[list[Pair]], features: dict, seed: int, inputs: str = "
     x = design(features, inputs)
     c, by_c = choose_c(x, y, kinds, held, seed)
     weights, bias = linear_weights(_fit(x, y, c, seed))
-    return weights, bias, {"C": c, "held_out_auc_by_C": {str(k): v for k, v in by_c.items()},
-                           "held_out_articles": held_titles,
-                           "held_out_pairs": {k: int(((kinds == k) & held).sum()) for k in KINDS}}
+    return (
+        weights,
+        bias,
+        {
+            "C": c,
+            "held_out_auc_by_C": {str(k): v for k, v in by_c.items()},
+            "held_out_articles": held_titles,
+            "held_out_pairs": {k: int(((kinds == k) & held).sum()) for k in KINDS},
+        },
+    )
 
 
-def train_head(train_files: Files, tune_files: Files, out: Path, seed: int = 13, cache: Path | None = None,
-               progress: bool = True) -> dict:
+def train_head(
+    train_files: Files, tune_files: Files, out: Path, seed: int = 13, cache: Path | None = None, progress: bool = True
+) -> dict:
     """Train the head on ``train_files``' pairs, measure it on ``tune_files``', write ``out/answerable_head.json``
     and its section of ``out/MODEL_CARD.md`` (giving ``out/model.onnx`` its ``cls`` output first); returns the
     report the head file holds."""
@@ -340,44 +362,73 @@ def train_head(train_files: Files, tune_files: Files, out: Path, seed: int = 13,
     kinds, t_kinds = np.array([p.kind for p in flat]), np.array([p.kind for p in tune])
     new = head_scores(f_tune, weights, bias)
     report = {
-        "graph_sha256": reader.fingerprint, "seed": seed, **chosen,
+        "graph_sha256": reader.fingerprint,
+        "seed": seed,
+        **chosen,
         "pairs": {"train": counts(flat), "tune": counts(tune)},
-        "multi_window_pairs": {"train": int((f_train["windows"] > 1).sum()), "tune": int((f_tune["windows"] > 1).sum())},
-        "tune_auc": {"margin": auc_table(f_tune["answerable"], t_kinds),
-                     "relevance": auc_table(f_tune["passage_relevance"], t_kinds), "head": auc_table(new, t_kinds)},
-        "tune_gain": {"over_margin": gain_interval(new, f_tune["answerable"], t_kinds, seed),
-                      "over_relevance": gain_interval(new, f_tune["passage_relevance"], t_kinds, seed)},
+        "multi_window_pairs": {
+            "train": int((f_train["windows"] > 1).sum()),
+            "tune": int((f_tune["windows"] > 1).sum()),
+        },
+        "tune_auc": {
+            "margin": auc_table(f_tune["answerable"], t_kinds),
+            "relevance": auc_table(f_tune["passage_relevance"], t_kinds),
+            "head": auc_table(new, t_kinds),
+        },
+        "tune_gain": {
+            "over_margin": gain_interval(new, f_tune["answerable"], t_kinds, seed),
+            "over_relevance": gain_interval(new, f_tune["passage_relevance"], t_kinds, seed),
+        },
         "tune_auc_of_parts": ablation(train, f_train, f_tune, t_kinds, seed),
-        "train_auc": {"margin": auc_table(f_train["answerable"], kinds),
-                      "relevance": auc_table(f_train["passage_relevance"], kinds),
-                      "head": auc_table(head_scores(f_train, weights, bias), kinds)},
+        "train_auc": {
+            "margin": auc_table(f_train["answerable"], kinds),
+            "relevance": auc_table(f_train["passage_relevance"], kinds),
+            "head": auc_table(head_scores(f_train, weights, bias), kinds),
+        },
     }
-    head = {"format": 1, "inputs": "cls (the [CLS] vector of a window), margin (its best span - its no answer), "
-                                    "relevance (its relevance logit)",
-            "cls": [float(v) for v in weights[:-2]], "margin": float(weights[-2]), "relevance": float(weights[-1]),
-            "bias": bias, "licence": "CC BY-SA 4.0 (trained on SQuAD 2.0)", "training": report}
+    head = {
+        "format": 1,
+        "inputs": "cls (the [CLS] vector of a window), margin (its best span - its no answer), "
+        "relevance (its relevance logit)",
+        "cls": [float(v) for v in weights[:-2]],
+        "margin": float(weights[-2]),
+        "relevance": float(weights[-1]),
+        "bias": bias,
+        "licence": "CC BY-SA 4.0 (trained on SQuAD 2.0)",
+        "training": report,
+    }
     (out / HEAD_FILE).write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
     write_card_section(out, report)
     return report
 
 
 CARD_START, CARD_END = "<!-- answerable_head -->", "<!-- /answerable_head -->"
-COMMAND = ("python -m rag.train.reader_head --squad-train ../shared/eval/squad-v2-train-part.json "
-           "--squad ../shared/eval/squad-v2-dev-part-a.json --out rag/reader_model")
+COMMAND = (
+    "python -m rag.train.reader_head --squad-train ../shared/eval/squad-v2-train-part.json "
+    "--squad ../shared/eval/squad-v2-dev-part-a.json --out rag/reader_model"
+)
 
 
 def auc_rows(report: dict) -> list[str]:
     """The tune table: AUC of answerable against each kind of negative, per score (Markdown rows)."""
-    names = {"margin": "margin, `Reading.answerable` (best span - no answer)", "relevance": "relevance, `Reading.relevance`",
-             "head": "**answerable head, `Reading.answerable_logit`**"}
+    names = {
+        "margin": "margin, `Reading.answerable` (best span - no answer)",
+        "relevance": "relevance, `Reading.relevance`",
+        "head": "**answerable head, `Reading.answerable_logit`**",
+    }
     rows = ["| score | vs unanswerable | vs near-misses | vs both |", "|---|---|---|---|"]
     for key, name in names.items():
         t = report["tune_auc"][key]
         rows.append(f"| {name} | {t['unanswerable']:.3f} | {t['near_miss']:.3f} | {t['both']:.3f} |")
     for key, name in (("over_margin", "head - margin"), ("over_relevance", "head - relevance")):
         g = report["tune_gain"][key]
-        rows.append(f"| {name} (95% interval) | " + " | ".join(f"{g[k][0]:+.3f} [{g[k][1]:+.3f}, {g[k][2]:+.3f}]"
-                                                               for k in ("unanswerable", "near_miss", "both")) + " |")
+        rows.append(
+            f"| {name} (95% interval) | "
+            + " | ".join(
+                f"{g[k][0]:+.3f} [{g[k][1]:+.3f}, {g[k][2]:+.3f}]" for k in ("unanswerable", "near_miss", "both")
+            )
+            + " |"
+        )
     return rows
 
 
@@ -385,30 +436,63 @@ def card_section(report: dict) -> str:
     """The model card's section on the answerable head (data, method, the tune table, licence)."""
     tr, tu, mw = report["pairs"]["train"], report["pairs"]["tune"], report["multi_window_pairs"]
     parts = report["tune_auc_of_parts"]
-    what = ("A logistic regression (scikit-learn, balanced classes) on the encoder's final [CLS] vector of a window, "
-            "with that window's margin (best span - no answer) and relevance logit; the graph's `cls` output gives "
-            "the vector. `Reading.answerable_logit` is its logit, the highest of a passage's windows. Trained by "
-            "rag/train/reader_head.py; the weights are `answerable_head.json`.")
-    data = (f"- data: each question of the training articles with its gold paragraph: {tr['answerable']:,} answerable "
-            f"(label 1), {tr['unanswerable']:,} unanswerable and {tr['near_miss']:,} near-misses (label 0): an "
-            "answerable question with one name, number or noun swapped for one its article never uses "
-            "(rag/eval/perturb.py)")
-    window = ("- features of the window with the best span (the window the margin comes from, and for an answerable "
-              f"question the one that holds the answer); {mw['train']:,} training pairs span several windows")
-    fit = (f"- C = {report['C']} of {', '.join(report['held_out_auc_by_C'])}, chosen by AUC on held-out training "
-           f"articles ({', '.join(report['held_out_articles'])}); then fitted on every training pair; "
-           f"seed {report['seed']}")
-    tune = (f"Tune articles ({tu['answerable']} answerable, {tu['unanswerable']} unanswerable, {tu['near_miss']} "
-            "near-miss questions, each with its gold paragraph), AUC of answerable against:")
-    ablation_ = (f"A head on the [CLS] vector alone reaches {parts['cls']['tune_auc']['both']:.3f} against both, one "
-                 f"on the margin and relevance alone {parts['extras']['tune_auc']['both']:.3f}.")
-    caveat = ("The encoder was fine-tuned on the training articles' questions, so their features separate better "
-              "than new ones (the margin's AUC against unanswerable: "
-              f"{report['train_auc']['margin']['unanswerable']:.3f} on training pairs); the tune figures are the "
-              "ones to go by. The near-misses of tune come from the same generator as those trained on.")
+    what = (
+        "A logistic regression (scikit-learn, balanced classes) on the encoder's final [CLS] vector of a window, "
+        "with that window's margin (best span - no answer) and relevance logit; the graph's `cls` output gives "
+        "the vector. `Reading.answerable_logit` is its logit, the highest of a passage's windows. Trained by "
+        "rag/train/reader_head.py; the weights are `answerable_head.json`."
+    )
+    data = (
+        f"- data: each question of the training articles with its gold paragraph: {tr['answerable']:,} answerable "
+        f"(label 1), {tr['unanswerable']:,} unanswerable and {tr['near_miss']:,} near-misses (label 0): an "
+        "answerable question with one name, number or noun swapped for one its article never uses "
+        "(rag/eval/perturb.py)"
+    )
+    window = (
+        "- features of the window with the best span (the window the margin comes from, and for an answerable "
+        f"question the one that holds the answer); {mw['train']:,} training pairs span several windows"
+    )
+    fit = (
+        f"- C = {report['C']} of {', '.join(report['held_out_auc_by_C'])}, chosen by AUC on held-out training "
+        f"articles ({', '.join(report['held_out_articles'])}); then fitted on every training pair; "
+        f"seed {report['seed']}"
+    )
+    tune = (
+        f"Tune articles ({tu['answerable']} answerable, {tu['unanswerable']} unanswerable, {tu['near_miss']} "
+        "near-miss questions, each with its gold paragraph), AUC of answerable against:"
+    )
+    ablation_ = (
+        f"A head on the [CLS] vector alone reaches {parts['cls']['tune_auc']['both']:.3f} against both, one "
+        f"on the margin and relevance alone {parts['extras']['tune_auc']['both']:.3f}."
+    )
+    caveat = (
+        "The encoder was fine-tuned on the training articles' questions, so their features separate better "
+        "than new ones (the margin's AUC against unanswerable: "
+        f"{report['train_auc']['margin']['unanswerable']:.3f} on training pairs); the tune figures are the "
+        "ones to go by. The near-misses of tune come from the same generator as those trained on."
+    )
     redo = f"Re-create: `{COMMAND}` (deterministic). Licence: CC BY-SA 4.0, as SQuAD 2.0 requires of adaptations."
-    lines = [CARD_START, "## The answerable head", "", what, "", data, window, fit, "", tune, "", *auc_rows(report),
-             "", ablation_, "", caveat, "", redo, CARD_END]
+    lines = [
+        CARD_START,
+        "## The answerable head",
+        "",
+        what,
+        "",
+        data,
+        window,
+        fit,
+        "",
+        tune,
+        "",
+        *auc_rows(report),
+        "",
+        ablation_,
+        "",
+        caveat,
+        "",
+        redo,
+        CARD_END,
+    ]
     return "\n".join(lines)
 
 
@@ -429,10 +513,20 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description="Train the reader's answerable head (with near-misses) and ship it.")
-    parser.add_argument("--squad-train", type=Path, action="append", default=[],
-                        help="a SQuAD-format file of training articles: all its articles train (repeatable)")
-    parser.add_argument("--squad", type=Path, action="append", default=[],
-                        help="a SQuAD-format file split by title: its train articles train, its tune articles measure")
+    parser.add_argument(
+        "--squad-train",
+        type=Path,
+        action="append",
+        default=[],
+        help="a SQuAD-format file of training articles: all its articles train (repeatable)",
+    )
+    parser.add_argument(
+        "--squad",
+        type=Path,
+        action="append",
+        default=[],
+        help="a SQuAD-format file split by title: its train articles train, its tune articles measure",
+    )
     parser.add_argument("--out", type=Path, required=True, help="the reader folder (model.onnx, tokenizer.json)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--cache", type=Path, default=None, help="keep the read features here (re-runs reuse them)")
@@ -445,8 +539,10 @@ def main(argv: list[str] | None = None) -> int:
     train_files = [(p, None) for p in args.squad_train] + [(p, ("train",)) for p in args.squad]
     report = train_head(train_files, [(p, ("tune",)) for p in args.squad], args.out, args.seed, args.cache)
     print("\n".join(auc_rows(report)))
-    print(f"wrote {args.out / HEAD_FILE} (C = {report['C']}) and its section of {args.out / 'MODEL_CARD.md'}",
-          file=sys.stderr)
+    print(
+        f"wrote {args.out / HEAD_FILE} (C = {report['C']}) and its section of {args.out / 'MODEL_CARD.md'}",
+        file=sys.stderr,
+    )
     return 0
 
 

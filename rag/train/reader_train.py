@@ -131,8 +131,10 @@ def _tensors(features: list[Feature], rows: list[int]):
         allowed[j, : len(f.window.ids)] = torch.from_numpy(f.window.context)
     allowed[:, 0] = True  # [CLS]: no answer
     labels = {
-        "start": torch.tensor([f.start for f in batch]), "end": torch.tensor([f.end for f in batch]),
-        "relevant": torch.tensor([f.relevant for f in batch]), "spans": torch.tensor([f.spans for f in batch]),
+        "start": torch.tensor([f.start for f in batch]),
+        "end": torch.tensor([f.end for f in batch]),
+        "relevant": torch.tensor([f.relevant for f in batch]),
+        "spans": torch.tensor([f.spans for f in batch]),
     }
     return ids, mask, types, allowed, labels
 
@@ -176,8 +178,9 @@ def train(config: TrainConfig, examples: list[Example], progress: bool = True) -
     params = [p for p in net.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() > 1]
     rest = [p for p in params if p.dim() <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay}, {"params": rest, "weight_decay": 0.0}],
-                            lr=config.lr)
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=config.lr
+    )
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _schedule(s, total, config.warmup))
     step, seconds = _resume(out, config, net, opt, sched)
     log.info("reader training: %d examples, %d windows, %d steps (%d done)", len(examples), len(features), total, step)
@@ -208,11 +211,22 @@ def train(config: TrainConfig, examples: list[Example], progress: bool = True) -
     weights = out / "weights"
     net.encoder.save_pretrained(weights)
     torch.save({"span": net.span.state_dict(), "relevance": net.relevance.state_dict()}, weights / "heads.pt")
-    (out / "training.json").write_text(json.dumps({
-        "config": config.to_json(), "examples": len(examples), "windows": len(features), "steps": total,
-        "seconds": round(time.monotonic() - started), "final_loss": float(np.mean(losses[-200:])) if losses else None,
-        "torch": torch.__version__, "threads": torch.get_num_threads(),
-    }, indent=1), encoding="utf-8")
+    (out / "training.json").write_text(
+        json.dumps(
+            {
+                "config": config.to_json(),
+                "examples": len(examples),
+                "windows": len(features),
+                "steps": total,
+                "seconds": round(time.monotonic() - started),
+                "final_loss": float(np.mean(losses[-200:])) if losses else None,
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     return weights
 
 
@@ -220,8 +234,18 @@ def _save(out: Path, config: TrainConfig, net, opt, sched, step: int, seconds: f
     import torch
 
     tmp = out / "checkpoint.pt.tmp"
-    torch.save({"config": config.to_json(), "step": step, "seconds": seconds, "model": net.state_dict(),
-                "opt": opt.state_dict(), "sched": sched.state_dict(), "torch_rng": torch.get_rng_state()}, tmp)
+    torch.save(
+        {
+            "config": config.to_json(),
+            "step": step,
+            "seconds": seconds,
+            "model": net.state_dict(),
+            "opt": opt.state_dict(),
+            "sched": sched.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+        },
+        tmp,
+    )
     os.replace(tmp, out / "checkpoint.pt")
 
 
@@ -242,8 +266,14 @@ def _resume(out: Path, config: TrainConfig, net, opt, sched) -> tuple[int, float
     return int(state["step"]), float(state["seconds"])
 
 
-def train_reader(config: TrainConfig, squad_train: list[Path], squad_split: list[Path], beir: list[Path],
-                 model_dir: Path, progress: bool = True) -> Path:
+def train_reader(
+    config: TrainConfig,
+    squad_train: list[Path],
+    squad_split: list[Path],
+    beir: list[Path],
+    model_dir: Path,
+    progress: bool = True,
+) -> Path:
     """Train on every article of ``squad_train``, the *train* articles of ``squad_split`` and BEIR train qrels;
     export to ``model_dir``; measure on the *tune* articles; write the model card; train the answerable head."""
     import shutil
@@ -284,6 +314,11 @@ def train_reader(config: TrainConfig, squad_train: list[Path], squad_split: list
     if squad_split:  # the answerable head reads this graph's [CLS] vectors: train it anew (rag/train/reader_head.py)
         from .reader_head import train_head
 
-        train_head([(Path(p), None) for p in squad_train] + [(Path(p), ("train",)) for p in squad_split],
-                   [(Path(p), ("tune",)) for p in squad_split], model_dir, config.seed, progress=progress)
+        train_head(
+            [(Path(p), None) for p in squad_train] + [(Path(p), ("train",)) for p in squad_split],
+            [(Path(p), ("tune",)) for p in squad_split],
+            model_dir,
+            config.seed,
+            progress=progress,
+        )
     return model_dir

@@ -25,9 +25,16 @@ from .speech import what_said, who_said
 Composer = Callable[[Asked, SourcesView, ScoringConfig], "Composition | None"]
 
 COMPOSERS: dict[QType, Composer] = {
-    QType.FACTOID: factoid, QType.WHO_SAID: who_said, QType.WHAT_SAID: what_said, QType.DEFINITION: definition,
-    QType.LIST: list_items, QType.SUMMARY: summary, QType.WHY: explanation, QType.HOW: explanation,
-    QType.YES_NO: yes_no, QType.COMPARISON: comparison,
+    QType.FACTOID: factoid,
+    QType.WHO_SAID: who_said,
+    QType.WHAT_SAID: what_said,
+    QType.DEFINITION: definition,
+    QType.LIST: list_items,
+    QType.SUMMARY: summary,
+    QType.WHY: explanation,
+    QType.HOW: explanation,
+    QType.YES_NO: yes_no,
+    QType.COMPARISON: comparison,
 }
 
 

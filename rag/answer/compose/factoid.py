@@ -42,7 +42,9 @@ def _typed(q: Asked, labels: set[str], asked: set[str], view: SourcesView, s: Sc
             e = closest(ents, cand.span)
             short = e.text if q.analysis.answer_type in s.typed_short_types else reader_short(cand, view, s) or e.text
             return Composition([view.span(cand.doc_id, cand.start, cand.end, cand.score)], short, typed=True)
-        for side in view.neighbours(cand.doc_id, cand.start, cand.end):  # the date in the next sentence, the name before
+        for side in view.neighbours(
+            cand.doc_id, cand.start, cand.end
+        ):  # the date in the next sentence, the name before
             if side is None:
                 continue
             ents = typed_entities(view.text(cand.doc_id, *side), side[0], labels, asked)
@@ -56,9 +58,13 @@ def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | 
     """The reader's answer inside the best sentence, when it is a phrase rather than the whole sentence."""
     if cand.span is None:
         return None
-    text = view.text(cand.doc_id, *cand.span).strip(" ,.;:“”\"")
+    text = view.text(cand.doc_id, *cand.span).strip(' ,.;:“”"')
     whole = view.text(cand.doc_id, cand.start, cand.end)
-    return text if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole) else None
+    return (
+        text
+        if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole)
+        else None
+    )
 
 
 def evidence_spans(candidates: list[Candidate], query: str, view: SourcesView, s: ScoringConfig) -> list[Span]:
@@ -70,8 +76,13 @@ def evidence_spans(candidates: list[Candidate], query: str, view: SourcesView, s
     for c in candidates[1:]:
         if c.pid != best.pid or c.score < s.neighbour_ratio * best.score:
             continue
-        between = view.sentences_between(best.pid, c.end, start) if c.end <= start else \
-            view.sentences_between(best.pid, end, c.start) if c.start >= end else True
+        between = (
+            view.sentences_between(best.pid, c.end, start)
+            if c.end <= start
+            else view.sentences_between(best.pid, end, c.start)
+            if c.start >= end
+            else True
+        )
         if not between:
             start, end = min(start, c.start), max(end, c.end)
             break

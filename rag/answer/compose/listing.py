@@ -30,7 +30,9 @@ def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
         speakers = view.speakers(top_documents(q, view), people_only=a.answer_type == "PERSON")
         if speakers:
             names = [n for n, _ in speakers][: s.list_max_items]
-            return Composition([sp for _, sp in speakers][: s.list_max_items], ", ".join(names), bullets=True, labels=names)
+            return Composition(
+                [sp for _, sp in speakers][: s.list_max_items], ", ".join(names), bullets=True, labels=names
+            )
     seen: dict[str, tuple[str, Span]] = {}
     for pid in _list_passages(q, view, s):
         p = view.index.passages[pid]
@@ -46,8 +48,12 @@ def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     if not seen:  # nothing of the kind tagged: the sentences about it, and the decision weighs them
         return summary(q, view, s)
     names = list(seen)[: s.list_max_items]  # in the order the documents mention them
-    return Composition([seen[n][1] for n in names], ", ".join(seen[n][0] for n in names), bullets=True,
-                       labels=[seen[n][0] for n in names])
+    return Composition(
+        [seen[n][1] for n in names],
+        ", ".join(seen[n][0] for n in names),
+        bullets=True,
+        labels=[seen[n][0] for n in names],
+    )
 
 
 def _list_passages(q: Asked, view: SourcesView, s: ScoringConfig) -> list[int]:
@@ -96,8 +102,11 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
         if not len(vecs):
             continue
         centre = vecs.mean(axis=0)
-        pool = [Candidate(pid, doc_id, row, a, b, float(v @ centre), 0.0)
-                for (pid, a, b), row, v in zip(sents, rows, vecs) if len(view.text(doc_id, a, b).split()) >= s.summary_min_words]
+        pool = [
+            Candidate(pid, doc_id, row, a, b, float(v @ centre), 0.0)
+            for (pid, a, b), row, v in zip(sents, rows, vecs)
+            if len(view.text(doc_id, a, b).split()) >= s.summary_min_words
+        ]
         pool.sort(key=lambda c: -c.score)
         chosen = sorted(diverse(pool, per_doc, view, s), key=lambda c: c.start)
         spans += [Span(c.pid, c.start, c.end, c.score) for c in chosen]
@@ -114,8 +123,10 @@ def diverse(candidates: list[Candidate], k: int, view: SourcesView, s: ScoringCo
     chosen: list[int] = [0]
     while len(chosen) < min(k, len(pool)):
         sims = vecs @ vecs[chosen].T
-        mmr = [s.mmr_lambda * c.score - (1 - s.mmr_lambda) * float(sims[i].max()) if i not in chosen else -np.inf
-               for i, c in enumerate(pool)]
+        mmr = [
+            s.mmr_lambda * c.score - (1 - s.mmr_lambda) * float(sims[i].max()) if i not in chosen else -np.inf
+            for i, c in enumerate(pool)
+        ]
         i = int(np.argmax(mmr))
         if mmr[i] == -np.inf or float(sims[i].max()) > s.summary_max_similarity:
             break

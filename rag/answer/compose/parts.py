@@ -26,8 +26,9 @@ def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) 
     for e in nlp.entities(text):
         if e.label not in labels or e.text.lower() in exclude or any(w in exclude for w in e.text.lower().split()):
             continue
-        if e.label in ("PERSON", "ORG") and not all(w[:1].isupper() or not w[:1].isalpha() or len(w) <= 3
-                                                    for w in e.text.split()):
+        if e.label in ("PERSON", "ORG") and not all(
+            w[:1].isupper() or not w[:1].isalpha() or len(w) <= 3 for w in e.text.split()
+        ):
             continue
         out.append(nlp.Entity(e.start + offset, e.end + offset, e.label, e.text))
     return out
@@ -37,4 +38,9 @@ def closest(ents: list[nlp.Entity], span: tuple[int, int] | None) -> nlp.Entity:
     """The entity overlapping the reader's span, else the nearest to it, else the first."""
     if span is None:
         return ents[0]
-    return min(ents, key=lambda e: 0 if e.start < span[1] and span[0] < e.end else min(abs(e.start - span[1]), abs(span[0] - e.end)) + 1)
+    return min(
+        ents,
+        key=lambda e: (
+            0 if e.start < span[1] and span[0] < e.end else min(abs(e.start - span[1]), abs(span[0] - e.end)) + 1
+        ),
+    )

@@ -27,7 +27,7 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
 
 
 def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
-    """"Yes" or "No" only when the best evidence states it: its verb matches the question's, negated or not."""
+    """ "Yes" or "No" only when the best evidence states it: its verb matches the question's, negated or not."""
     if not q.candidates:
         return None
     best = q.candidates[0]
@@ -59,7 +59,9 @@ def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
         found = best_statement(side, topic or q.query, view, s)
         if not found:
             mention = [c for c in q.candidates if side.lower() in view.text(c.doc_id, c.start, c.end).lower()]
-            found = [view.span(mention[0].doc_id, mention[0].start, mention[0].end, mention[0].score)] if mention else []
+            found = (
+                [view.span(mention[0].doc_id, mention[0].start, mention[0].end, mention[0].score)] if mention else []
+            )
         if found:
             spans.append(found[0])
             labels.append(side)

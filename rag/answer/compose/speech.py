@@ -41,8 +41,9 @@ def what_said(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | No
     return factoid(q, view, s)
 
 
-def statement_spans(who: str, topic: str | None, qvec: np.ndarray, view: SourcesView, s: ScoringConfig,
-                    limit: int | None = None) -> list[Span]:
+def statement_spans(
+    who: str, topic: str | None, qvec: np.ndarray, view: SourcesView, s: ScoringConfig, limit: int | None = None
+) -> list[Span]:
     """Statements by ``who`` (all, or the ones about ``topic``) as citable spans, in document order."""
     found = view.statements_of(who)
     if not found:
@@ -62,7 +63,9 @@ def statement_spans(who: str, topic: str | None, qvec: np.ndarray, view: Sources
     return spans
 
 
-def _statements_about(found: list[tuple[str, Statement]], topic: str, view: SourcesView, s: ScoringConfig) -> list[Span]:
+def _statements_about(
+    found: list[tuple[str, Statement]], topic: str, view: SourcesView, s: ScoringConfig
+) -> list[Span]:
     """The statements most about ``topic`` (every one scoring nearly as well as the best), best sentence
     of each. A reported statement ("Croft rejected the charge ...") brings the speaker's own words that
     follow it in the next paragraph, as news reports elaborate a summary with the quote.
@@ -70,8 +73,10 @@ def _statements_about(found: list[tuple[str, Statement]], topic: str, view: Sour
     tvec, t_terms = view.embed(topic), terms(topic)
     ranked = []
     for doc_id, st in found:
-        scores = [topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms, s)
-                  for a, b in st.sentences]
+        scores = [
+            topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms, s)
+            for a, b in st.sentences
+        ]
         ranked.append((max(scores), doc_id, st, scores))
     ranked.sort(key=lambda r: -r[0])
     if ranked[0][0] < s.topic_min:
@@ -86,11 +91,17 @@ def _statements_about(found: list[tuple[str, Statement]], topic: str, view: Sour
     text = view.index.documents[doc_id].text
     if not is_direct(text, st):
         # the quote that elaborates a reported statement, if it follows in the next paragraph
-        following = sorted((r for r in ranked if r[1] == doc_id and r[2].sentences[0][0] >= st.sentences[-1][1]),
-                           key=lambda r: r[2].sentences[0][0])
-        if (following and following[0][0] >= s.elaboration_ratio * best_score and is_direct(text, following[0][2])
-                and text[st.sentences[-1][1] : following[0][2].sentences[0][0]].count("\n\n") <= 1
-                and all(following[0][2] is not c[1] for c in chosen)):
+        following = sorted(
+            (r for r in ranked if r[1] == doc_id and r[2].sentences[0][0] >= st.sentences[-1][1]),
+            key=lambda r: r[2].sentences[0][0],
+        )
+        if (
+            following
+            and following[0][0] >= s.elaboration_ratio * best_score
+            and is_direct(text, following[0][2])
+            and text[st.sentences[-1][1] : following[0][2].sentences[0][0]].count("\n\n") <= 1
+            and all(following[0][2] is not c[1] for c in chosen)
+        ):
             chosen.append(following[0][1:])
     spans = [_best_span(view, d, other, sc, s) for d, other, sc in chosen]
     return sorted(spans, key=lambda u: (u.pid, u.start))
@@ -111,8 +122,9 @@ def _best_span(view: SourcesView, doc_id: str, st: Statement, scores: list[float
     return view.span(doc_id, sents[lo][0], sents[hi][1], scores[i])
 
 
-def topic_score(view: SourcesView, row: int | None, text: str, tvec: np.ndarray, t_terms: list[str],
-                s: ScoringConfig) -> float:
+def topic_score(
+    view: SourcesView, row: int | None, text: str, tvec: np.ndarray, t_terms: list[str], s: ScoringConfig
+) -> float:
     """How much a sentence is about a topic: a weighted sum of its cosine and IDF-weighted word overlap."""
     # about a topic is a question about the sentence alone (see Retriever.sentence_alone)
     alone = view.sentence_alone(row, text)
@@ -128,8 +140,10 @@ def best_statement(who: str, topic: str, view: SourcesView, s: ScoringConfig) ->
     tvec, t_terms = view.embed(topic), terms(topic)
     best = None
     for doc_id, st in found:
-        scores = [topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms, s)
-                  for a, b in st.sentences]
+        scores = [
+            topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms, s)
+            for a, b in st.sentences
+        ]
         key = (is_direct(view.index.documents[doc_id].text, st), max(scores))
         if best is None or key > best[0]:
             best = (key, doc_id, st, scores)
