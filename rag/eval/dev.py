@@ -181,7 +181,10 @@ def calibrate_checker(assistant, items: list[dict], thresholds=(0.3, 0.4, 0.45, 
                 swap = next(w for w in names if w not in own and w[:1].isdigit() == own[0][:1].isdigit())
                 swapped = re.sub(rf"\b{re.escape(own[0])}\b", swap, sent.text, count=1)
                 neg_swap.append(score(swapped, pid, ans.standalone_question))
-    kept = lambda scores, t: sum(s >= t for s in scores) / len(scores) if scores else float("nan")  # noqa: E731
+
+    def kept(scores, t):
+        return sum(s >= t for s in scores) / len(scores) if scores else float("nan")
+
     return {
         "positives": len(pos),
         "partial": len(partial),

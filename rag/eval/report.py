@@ -17,10 +17,13 @@ def _pct(value: float) -> str:
 
 def _render_dev(d: dict, off: dict | None) -> list[str]:
     """The dev section: totals (reader on, and off), a table per question type, every answer."""
-    row = lambda name, x: (
-        f"| {name} | {x['questions']} | {_pct(x['answer_accuracy'])} | {_pct(x['citation_accuracy'])} | "  # noqa: E731
-        f"{x['refusal_accuracy']:.1%} | {x['words_p50']:.0f} / {x['words_p90']:.0f} |"
-    )
+
+    def row(name, x):
+        return (
+            f"| {name} | {x['questions']} | {_pct(x['answer_accuracy'])} | {_pct(x['citation_accuracy'])} | "
+            f"{x['refusal_accuracy']:.1%} | {x['words_p50']:.0f} / {x['words_p90']:.0f} |"
+        )
+
     lines = [
         "## Dev questions (seed article)",
         "",
@@ -45,7 +48,10 @@ def _render_dev(d: dict, off: dict | None) -> list[str]:
         "| id | type | analysed as | facts | cited | refusal ok | words | answer |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    mark = lambda v: "–" if v is None else ("yes" if v else "**no**")  # noqa: E731
+
+    def mark(v):
+        return "–" if v is None else ("yes" if v else "**no**")
+
     for r in d["rows"]:
         short = r["answer"].replace("\n", " ").replace("|", "\\|")
         short = short if len(short) < 160 else short[:157] + "..."
@@ -103,8 +109,13 @@ def _render_generated(g: dict, settings: Settings) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for r in g["rows"]:
-        mark = lambda v: "–" if v is None else ("yes" if v else "**no**")  # noqa: E731
-        pct = lambda v: "–" if v is None else f"{v:.0%}"  # noqa: E731
+
+        def mark(v):
+            return "–" if v is None else ("yes" if v else "**no**")
+
+        def pct(v):
+            return "–" if v is None else f"{v:.0%}"
+
         short = r["answer"].replace("\n", " ").replace("|", "\\|")
         short = short if len(short) < 140 else short[:137] + "..."
         lines.append(
@@ -235,11 +246,14 @@ def _render_frozen(f: dict, settings: Settings) -> list[str]:
         "| {} | questions | answer accuracy | citation accuracy | unanswerable refused | answerable refused | "
         "short EM / F1 | words p50 / p90 |"
     )
-    row = lambda name, x: (
-        f"| {name} | {x['questions']} | {_pct(x['answer_accuracy'])} | {_pct(x['citation_accuracy'])} | "  # noqa: E731
-        f"{_pct(x['refused_unanswerable'])} | {_pct(x['refused_answerable'])} | "
-        f"{_pct(x['short_em'])} / {x['short_f1']:.2f} | {x['words_p50']:.0f} / {x['words_p90']:.0f} |"
-    )
+
+    def row(name, x):
+        return (
+            f"| {name} | {x['questions']} | {_pct(x['answer_accuracy'])} | {_pct(x['citation_accuracy'])} | "
+            f"{_pct(x['refused_unanswerable'])} | {_pct(x['refused_answerable'])} | "
+            f"{_pct(x['short_em'])} / {x['short_f1']:.2f} | {x['words_p50']:.0f} / {x['words_p90']:.0f} |"
+        )
+
     lines = [
         "## Frozen set over other documents (frozen, untuned)",
         "",
@@ -258,7 +272,10 @@ def _render_frozen(f: dict, settings: Settings) -> list[str]:
     lines += ["", head.format("document"), "|---|---|---|---|---|---|---|---|"]
     lines += [row(d, x) for d, x in f["by_doc"].items()]
     lines += ["", "| id | type | analysed as | facts | cited | refusal ok | answer |", "|---|---|---|---|---|---|---|"]
-    mark = lambda v: "–" if v is None else ("yes" if v else "**no**")  # noqa: E731
+
+    def mark(v):
+        return "–" if v is None else ("yes" if v else "**no**")
+
     for r in f["rows"]:
         text = r["answer"].replace("\n", " ").replace("|", "\\|")
         lines.append(

@@ -106,7 +106,10 @@ def squad_figures(rows: list[dict]) -> dict:
     answerable = [r for r in rows if not r["impossible"]]
     unanswerable = [r for r in rows if r["impossible"]]
     words = [r["words"] for r in answerable if not r["refused"]]
-    share = lambda rs, key: sum(r[key] for r in rs) / len(rs) if rs else float("nan")  # noqa: E731
+
+    def share(rs, key):
+        return sum(r[key] for r in rs) / len(rs) if rs else float("nan")
+
     return {
         "questions": len(rows),
         "answerable": len(answerable),

@@ -64,7 +64,10 @@ def eval_suite(assistant, variants: list[Variant]) -> dict:
     by_type: dict[str, dict] = {}
     for r in rows:
         by_type.setdefault(r["qtype"], {k: [] for k in kinds})[r["kind"]].append(r["refused"])
-    share = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
+
+    def share(xs):
+        return sum(xs) / len(xs) if xs else float("nan")
+
     return {
         "counts": {k: sum(r["kind"] == k for r in rows) for k in kinds},
         "refused": {k: share([r["refused"] for r in rows if r["kind"] == k]) for k in kinds},

@@ -76,11 +76,16 @@ def settings_of(squad_train: Path, squad_split: Path) -> list[Setting]:
     t_docs, t_questions = load_squad(squad_train)
     s_docs, s_questions = load_squad(squad_split)
     which = article_splits(sorted({q.title.replace(" ", "_") for q in s_questions}))
-    split_of = lambda q: which[q.title.replace(" ", "_")]  # noqa: E731
-    by_title = lambda docs, qs: {
-        t: ([d for d in docs if d.title == t], [q for q in qs if q.title == t])  # noqa: E731
-        for t in sorted({q.title for q in qs})
-    }
+
+    def split_of(q):
+        return which[q.title.replace(" ", "_")]
+
+    def by_title(docs, qs):
+        return {
+            t: ([d for d in docs if d.title == t], [q for q in qs if q.title == t])
+            for t in sorted({q.title for q in qs})
+        }
+
     train_b = [q for q in s_questions if split_of(q) == "train"]
     tune_q = [q for q in s_questions if split_of(q) == "tune"]
     b_titles = {q.title for q in train_b}

@@ -86,7 +86,10 @@ def train_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, splits: list[
 
     bounds = np.concatenate([[0], np.cumsum(groups)])
     idx = {s: [i for i, sp in enumerate(splits) if sp == s] for s in ("train", "tune")}
-    take = lambda which: np.concatenate([np.arange(bounds[i], bounds[i + 1]) for i in idx[which]])  # noqa: E731
+
+    def take(which):
+        return np.concatenate([np.arange(bounds[i], bounds[i + 1]) for i in idx[which]])
+
     tr, tu = take("train"), take("tune")
     model = lgb.LGBMRanker(
         n_estimators=cfg.ranker_trees,
@@ -111,9 +114,10 @@ def train_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, splits: list[
     )
     learned = model.predict(x[tu])
     evidence = x[tu][:, RANK_FEATURES.index("evidence")]
-    top1 = lambda scores: float(
-        np.mean([y[tu][b:e][np.argmax(scores[b:e])] for b, e in _group_bounds(groups[idx["tune"]])])
-    )  # noqa: E731
+
+    def top1(scores):
+        return float(np.mean([y[tu][b:e][np.argmax(scores[b:e])] for b, e in _group_bounds(groups[idx["tune"]])]))
+
     return model, {
         "tune_questions": len(idx["tune"]),
         "train_questions": len(idx["train"]),
@@ -135,8 +139,13 @@ def train_decision(rows: list[dict], cfg: DecisionConfig):
     usable = [r for r in rows if r["features"] is not None and r.get("composed")]
     train = [r for r in usable if r["split"] == "train"]
     tune = [r for r in usable if r["split"] == "tune"]
-    x = lambda rs: np.asarray([r["features"] for r in rs], dtype=np.float32)  # noqa: E731
-    y = lambda rs: np.asarray([r["label"] for r in rs])  # noqa: E731
+
+    def x(rs):
+        return np.asarray([r["features"] for r in rs], dtype=np.float32)
+
+    def y(rs):
+        return np.asarray([r["label"] for r in rs])
+
     constraints = [MONOTONE.get(f, 0) for f in DECISION_FEATURES]
     model = lgb.LGBMClassifier(
         n_estimators=cfg.decision_trees,
