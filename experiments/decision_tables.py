@@ -24,16 +24,20 @@ def ranker_table(r: dict) -> str:
 
 
 def decision_table(d: dict, max_false: float) -> str:
-    lines = ["| threshold | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
-             "template near-misses refused |", "|---|---|---|---|---|---|"]
-    for t in d["tradeoffs"]:
-        bold = "**" if abs(t["threshold"] - d["threshold"]) < 5e-4 else ""
-        lines.append(f"| {bold}{t['threshold']:.3f}{bold} | {t['answerable_refused']:.1%} | {t['real_refused']:.1%} | "
-                     f"{t['near_miss_refused']:.1%} | {t['off_topic_refused']:.1%} | {t['template_refused']:.1%} |")
+    keys = ("answerable_refused", "real_refused", "near_miss_refused", "off_topic_refused", "template_refused")
+    lines = ["| on the tune questions | questions | answerable refused | real unanswerable refused | near-misses "
+             "refused | off-topic refused | template near-misses refused |", "|---|---|---|---|---|---|---|"]
+    t, th = d["tradeoffs"], d["thresholds"]
+    rows = [(f"**both thresholds** ({th['read']:.3f} / {th['unread']:.3f})", t["chosen"]),
+            (f"read by the reader, at {th['read']:.3f}", t["read"]), (f"not read, at {th['unread']:.3f}", t["unread"])]
+    rows += [(f"one threshold {e['threshold']:.2f}", e) for e in t["sweep"]]
+    for name, e in rows:
+        lines.append(f"| {name} | {e.get('questions', '')} | " + " | ".join(f"{e[k]:.1%}" for k in keys) + " |")
     top = ", ".join(f"{k} {v:.0%}" for k, v in list(d.get("importance", {}).items())[:10])
-    lines += ["", f"ROC AUC on tune {d['tune_auc']:.3f} (docs/decision_roc.png). The threshold in bold is the highest that "
-              f"refuses at most {max_false:.0%} of the answerable tune questions; it is `scoring.answer_min`. Most used "
-              f"features (share of split gain): {top}."]
+    lines += ["", f"ROC AUC on tune {d['tune_auc']:.3f} (docs/decision_roc.png). Each threshold is the highest that "
+              f"refuses at most {max_false:.0%} of its group's answerable tune questions: `scoring.answer_min` for the "
+              "types the reader reads, `scoring.answer_min_unread` for the rest. Most used features (share of split "
+              f"gain): {top}."]
     return "\n".join(lines)
 
 

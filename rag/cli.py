@@ -412,21 +412,23 @@ def _add_eval(sub) -> None:
 
 
 def cmd_train_decision(args: argparse.Namespace) -> int:
-    from .train.decision import DecisionConfig, train
+    from .train.decision import DecisionConfig, retrain_decision, train
 
-    report = train(
-        Path(args.squad_train),
-        Path(args.squad),
-        Path(args.out),
-        Path(args.work_dir),
-        _settings(args),
-        DecisionConfig(seed=args.seed),
-    )
+    cfg = DecisionConfig(seed=args.seed)
+    if not args.decision_only and not (args.squad_train and args.squad):
+        raise SystemExit("rag train-decision: --squad-train and --squad are required (or --decision-only)")
+    if args.decision_only:
+        report = retrain_decision(Path(args.out), Path(args.work_dir), cfg)
+    else:
+        report = train(
+            Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), _settings(args), cfg
+        )
     d = report["decision"]
     print(
         f"models written to {args.out}: ranker top-1 on tune {report['ranker']['top1_learned']:.1%} (retrieval's order "
-        f"{report['ranker']['top1_evidence']:.1%}); decision AUC on tune {d['tune_auc']:.3f}, threshold {d['threshold']:.3f} "
-        f"(set scoring.answer_min to it to use this threshold)"
+        f"{report['ranker']['top1_evidence']:.1%}); decision AUC on tune {d['tune_auc']:.3f}, thresholds "
+        f"{d['thresholds']['read']:.3f} (read) and {d['thresholds']['unread']:.3f} (unread): set scoring.answer_min "
+        f"and scoring.answer_min_unread to them to use these thresholds"
     )
     return 0
 
@@ -468,15 +470,17 @@ def _add_train_reader(sub) -> None:
 
 def _add_train_decision(sub) -> None:
     p = sub.add_parser("train-decision", help="train the sentence ranker and the answer-or-refuse decision")
-    p.add_argument(
-        "--squad-train", required=True, metavar="FILE", help="SQuAD-format file whose every article is trained on"
-    )
+    p.add_argument("--squad-train", metavar="FILE", help="SQuAD-format file whose every article is trained on")
     p.add_argument(
         "--squad",
-        required=True,
         metavar="FILE",
         help="SQuAD-format file split by article (rag/eval/squad.py): train articles are trained on, tune "
         "articles choose the threshold, test articles are left alone",
+    )
+    p.add_argument(
+        "--decision-only",
+        action="store_true",
+        help="train the decision alone again, from the features a full run saved in --work-dir and its ranker in --out",
     )
     p.add_argument(
         "--out", required=True, help="folder for the models (ranker.onnx, decision.onnx, decision.json, card)"

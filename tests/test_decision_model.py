@@ -17,9 +17,10 @@ def test_the_bundled_models_load_with_the_features_this_version_computes():
     assert (BUNDLED / "MODEL_CARD.md").read_text(encoding="utf-8").startswith("# Decision model card")
 
 
-def test_the_default_threshold_is_the_one_chosen_on_tune():
-    chosen = json.loads((BUNDLED / "decision.json").read_text(encoding="utf-8"))["decision"]["threshold"]
-    assert ScoringConfig().answer_min == pytest.approx(chosen, abs=5e-4)
+def test_the_default_thresholds_are_the_ones_chosen_on_tune():
+    chosen = json.loads((BUNDLED / "decision.json").read_text(encoding="utf-8"))["decision"]["thresholds"]
+    assert ScoringConfig().answer_min == pytest.approx(chosen["read"], abs=5e-4)
+    assert ScoringConfig().answer_min_unread == pytest.approx(chosen["unread"], abs=5e-4)
 
 
 def test_a_folder_of_other_features_or_missing_files_is_refused(tmp_path):
@@ -38,10 +39,10 @@ def test_a_folder_of_other_features_or_missing_files_is_refused(tmp_path):
 def test_the_decision_prefers_a_question_the_sources_answer(assistant):
     engine = assistant.engine
 
-    def probability(question):
-        return engine.assess(engine.prepare(question)).decision.probability
+    def decision(question):
+        return engine.assess(engine.prepare(question)).decision
 
-    answered = probability("What did Townsend say about Amnesty?")
-    assert answered >= assistant.settings.scoring.answer_min
-    assert probability("What did Townsend say about the Olympic Games in Brisbane?") < answered
-    assert probability("What is a good recipe for banana bread?") < assistant.settings.scoring.answer_min
+    answered = decision("What did Townsend say about Amnesty?")
+    assert answered.answer
+    assert decision("What did Townsend say about the Olympic Games in Brisbane?").probability < answered.probability
+    assert not decision("What is a good recipe for banana bread?").answer

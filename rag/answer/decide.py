@@ -2,7 +2,8 @@
 
 One learned decision for every question type (rag/answer/models.py): the probability that the
 sources answer the question, from the explicit features of rag/answer/features.py, against a
-threshold chosen on tune data (``ScoringConfig.answer_min``; docs/TUNING.md, "Answer or refuse").
+threshold chosen on tune data (``ScoringConfig.answer_min`` for the types the reader reads,
+``answer_min_unread`` for the rest; docs/TUNING.md, "Answer or refuse").
 No rule refuses beside it, except that a request which is not a question about the sources is
 refused by the analysis, and a question with no evidence or nothing composed has nothing to say.
 Without a decision model (``decision_model = "off"``) whatever is composed is answered.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from ..settings import ScoringConfig
 from .compose.parts import Composition
-from .features import decision_features
+from .features import decision_features, was_read
 from .view import SourcesView
 
 
@@ -35,4 +36,4 @@ def decide(q, composed: Composition | None, view: SourcesView, model, s: Scoring
     if model is None:
         return Decision(True, None, features)
     p = float(model.score([features])[0])
-    return Decision(p >= s.answer_min, p, features)
+    return Decision(p >= (s.answer_min if was_read(features) else s.answer_min_unread), p, features)

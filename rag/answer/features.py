@@ -62,6 +62,14 @@ DECISION_FEATURES = (
     "spans",
     *(f for f in RANK_FEATURES if f.startswith(("q_", "a_"))),
 )
+_READER_ANSWERABLE = DECISION_FEATURES.index("reader_answerable")
+
+
+def was_read(features: list[float]) -> bool:
+    """Whether the reader read the question these DECISION_FEATURES are of (its types, rag/answer/qtypes.py):
+    the decision's threshold differs for the two (``answer_min``, ``answer_min_unread``)."""
+    v = features[_READER_ANSWERABLE]
+    return v is not None and not math.isnan(v)
 
 
 def missing_names(a: QuestionAnalysis, view: SourcesView) -> list[str]:

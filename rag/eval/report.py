@@ -296,7 +296,8 @@ def render(results: dict, command: str, settings: Settings) -> str:
         f"(weights dense {settings.dense_weight} / BM25 {settings.bm25_weight}), passages of at most "
         f"{settings.max_passage_words} words, reader `{settings.reader}` reading the top "
         f"{settings.scoring.reader_passages} passages, decision model `{settings.decision_model}` answering at a "
-        f"probability of at least {settings.scoring.answer_min:.3f}. How these were chosen (fusion on SciFact train "
+        f"probability of at least {settings.scoring.answer_min:.3f} (types the reader reads) or "
+        f"{settings.scoring.answer_min_unread:.3f} (the rest). How these were chosen (fusion on SciFact train "
         "queries; the ranker, the decision and its threshold on the tune articles of SQuAD part A): docs/TUNING.md.",
         "",
         "Metrics. Dev: *answer accuracy* = every must_include group matched in the answer; *citation accuracy* = "

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answer.features import DECISION_FEATURES
+from ..answer.features import DECISION_FEATURES, was_read
 from ..answer.models import TreeModel, _session
 from ..answer.rank import RANK_FEATURES
 from ..eval.metrics import auc
@@ -63,6 +63,9 @@ class DecisionConfig:
     learning_rate: float = 0.05
     min_child_samples: int = 40
     max_false_refusals: float = 0.05
+    # the types the reader does not read are a tenth of the rows; weighting them up gives their few
+    # rows a say in the trees (chosen on tune, "Answer or refuse")
+    unread_weight: float = 3.0
 
 
 def _export(model, n_features: int, path: Path, regression: bool) -> None:
@@ -141,10 +144,13 @@ def train_decision(rows: list[dict], cfg: DecisionConfig):
     tune = [r for r in usable if r["split"] == "tune"]
 
     def x(rs):
-        return np.asarray([r["features"] for r in rs], dtype=np.float32)
+        return np.asarray([[np.nan if v is None else v for v in r["features"]] for r in rs], dtype=np.float32)
 
     def y(rs):
         return np.asarray([r["label"] for r in rs])
+
+    def w(rs):
+        return np.asarray([1.0 if was_read(r["features"]) else cfg.unread_weight for r in rs])
 
     constraints = [MONOTONE.get(f, 0) for f in DECISION_FEATURES]
     model = lgb.LGBMClassifier(
@@ -161,7 +167,13 @@ def train_decision(rows: list[dict], cfg: DecisionConfig):
         verbose=-1,
     )
     model.fit(
-        x(train), y(train), eval_X=(x(tune),), eval_y=(y(tune),), callbacks=[lgb.early_stopping(50, verbose=False)]
+        x(train),
+        y(train),
+        sample_weight=w(train),
+        eval_X=(x(tune),),
+        eval_y=(y(tune),),
+        eval_sample_weight=[w(tune)],
+        callbacks=[lgb.early_stopping(50, verbose=False)],
     )
     return model, model.predict_proba(x(tune))[:, 1], tune
 
@@ -173,19 +185,44 @@ def choose_threshold(scores: np.ndarray, rows: list[dict], max_false_refusals: f
     return float(answerable[k]) if len(answerable) else 0.5
 
 
-def tradeoffs(scores: np.ndarray, rows: list[dict], thresholds: list[float]) -> list[dict]:
-    """Per threshold: answerable refused, and refused of each unanswerable kind (real, near-miss, off-topic, template)."""
-    out = []
-    for t in thresholds:
-        refused = scores < t
-        entry = {
-            "threshold": t,
-            "answerable_refused": float(np.mean([f for f, r in zip(refused, rows) if r["label"] == 1])),
+def choose_thresholds(scores: np.ndarray, rows: list[dict], max_false_refusals: float) -> dict[str, float]:
+    """A threshold for the questions the reader read and one for the rest, each the highest that refuses at
+    most ``max_false_refusals`` of its answerable rows: the two groups' probabilities sit on different scales."""
+    out = {}
+    for group, read in (("read", True), ("unread", False)):
+        sel = np.asarray([was_read(r["features"]) == read for r in rows])
+        out[group] = choose_threshold(scores[sel], [r for r, s in zip(rows, sel) if s], max_false_refusals)
+    return out
+
+
+def thresholds_of(rows: list[dict], chosen: dict[str, float]) -> np.ndarray:
+    """Each row's threshold, by its group."""
+    return np.asarray([chosen["read" if was_read(r["features"]) else "unread"] for r in rows])
+
+
+def refusals(refused: np.ndarray, rows: list[dict]) -> dict[str, float]:
+    """Answerable refused, and refused of each unanswerable kind (real, near-miss, off-topic, template)."""
+    entry = {"answerable_refused": float(np.mean([f for f, r in zip(refused, rows) if r["label"] == 1]))}
+    for kind in ("real", "near_miss", "off_topic", "template"):
+        sel = [f for f, r in zip(refused, rows) if r["label"] == 0 and r["kind"] == kind]
+        entry[f"{kind}_refused"] = float(np.mean(sel)) if sel else float("nan")
+    return entry
+
+
+def tradeoffs(scores: np.ndarray, rows: list[dict], chosen: dict[str, float]) -> dict:
+    """The refusals at the chosen thresholds (all questions, and each group alone), and at one threshold for
+    every question swept from 0.05 to 0.95 (the ROC table)."""
+    limits = thresholds_of(rows, chosen)
+    out: dict = {"chosen": refusals(scores < limits, rows)}
+    for group, read in (("read", True), ("unread", False)):
+        sel = np.asarray([was_read(r["features"]) == read for r in rows])
+        out[group] = {
+            "questions": int(sel.sum()),
+            **refusals((scores < limits)[sel], [r for r, s in zip(rows, sel) if s]),
         }
-        for kind in ("real", "near_miss", "off_topic", "template"):
-            sel = [f for f, r in zip(refused, rows) if r["label"] == 0 and r["kind"] == kind]
-            entry[f"{kind}_refused"] = float(np.mean(sel)) if sel else float("nan")
-        out.append(entry)
+    out["sweep"] = [
+        {"threshold": float(t), **refusals(scores < t, rows)} for t in np.round(np.linspace(0.05, 0.95, 19), 2)
+    ]
     return out
 
 
@@ -210,23 +247,33 @@ def train(
     _export(ranker, len(RANK_FEATURES), out / "ranker.onnx", regression=True)
     rows = second_pass(collected, engines, TreeModel(_session(out / "ranker.onnx"), RANK_FEATURES, 0))
     (work_dir / "decision_rows.json").write_text(json.dumps(rows), encoding="utf-8")
+    ranker_part = {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)}
+    return ship_decision(rows, ranker_part, out, cfg, t0)
+
+
+def retrain_decision(out: Path, work_dir: Path, cfg: DecisionConfig = DecisionConfig()) -> dict:
+    """The decision alone, again, from the rows a full run saved in ``work_dir`` and its ranker in ``out``
+    (minutes instead of an hour: for trying the decision's settings)."""
+    rows = json.loads((work_dir / "decision_rows.json").read_text(encoding="utf-8"))
+    ranker_part = json.loads((out / "decision.json").read_text(encoding="utf-8"))["ranker"]
+    return ship_decision(rows, ranker_part, out, cfg, time.time())
+
+
+def ship_decision(rows: list[dict], ranker_part: dict, out: Path, cfg: DecisionConfig, t0: float) -> dict:
+    """Train the decision on the second pass's rows, export it to ``out`` with the report and the card."""
     decision, tune_scores, tune_rows = train_decision(rows, cfg)
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
-    threshold = choose_threshold(tune_scores, tune_rows, cfg.max_false_refusals)
+    chosen = choose_thresholds(tune_scores, tune_rows, cfg.max_false_refusals)
     labels = np.asarray([r["label"] for r in tune_rows])
     report = {
-        "ranker": {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)},
+        "ranker": ranker_part,
         "decision": {
             "features": list(DECISION_FEATURES),
-            "threshold": threshold,
+            "thresholds": chosen,
             "trees": decision.best_iteration_,
             "tune_auc": auc(tune_scores[labels == 1], tune_scores[labels == 0]),
             "roc": roc_points(tune_scores, labels),
-            "tradeoffs": tradeoffs(
-                tune_scores,
-                tune_rows,
-                sorted({round(t, 2) for t in np.linspace(0.05, 0.95, 19)} | {round(threshold, 3)}),
-            ),
+            "tradeoffs": tradeoffs(tune_scores, tune_rows, chosen),
             "counts": _counts(rows),
             "importance": _importance(decision, DECISION_FEATURES),
         },
@@ -268,6 +315,11 @@ def _counts(rows: list[dict]) -> dict:
     return dict(sorted(out.items()))
 
 
+def _refusal_cells(entry: dict) -> str:
+    keys = ("answerable_refused", "real_refused", "near_miss_refused", "off_topic_refused", "template_refused")
+    return " | ".join(f"{entry[k]:.1%}" for k in keys)
+
+
 def write_card(report: dict, out: Path) -> None:
     """MODEL_CARD.md beside the models: data, features, training, how well they do on tune, licence."""
     d, r = report["decision"], report["ranker"]
@@ -280,7 +332,7 @@ def write_card(report: dict, out: Path) -> None:
         "",
         "- **ranker.onnx** (lambdarank): which sentence of the top passages answers (rag/answer/rank.py).",
         "- **decision.onnx** (binary classifier): the probability that the sources answer the question, from the "
-        "explicit features of rag/answer/features.py; the engine answers at or above `scoring.answer_min`.",
+        "explicit features of rag/answer/features.py; the engine answers at or above `scoring.answer_min` (the types the reader reads) or `scoring.answer_min_unread` (the rest).",
         "",
         "## Data",
         "",
@@ -324,18 +376,20 @@ def write_card(report: dict, out: Path) -> None:
         f"Ranker: the top sentence holds a gold answer for {r['top1_learned']:.1%} of {r['tune_questions']} answerable "
         f"tune questions whose gold sentence is a candidate (retrieval's evidence order: {r['top1_evidence']:.1%}).",
         "",
-        f"Decision: ROC AUC {d['tune_auc']:.3f}; threshold {d['threshold']:.3f}, the highest that refuses at most "
-        f"{report['config']['max_false_refusals']:.0%} of the answerable tune questions.",
+        f"Decision: ROC AUC {d['tune_auc']:.3f}. Two thresholds, each the highest that refuses at most "
+        f"{report['config']['max_false_refusals']:.0%} of its answerable tune questions: "
+        f"{d['thresholds']['read']:.3f} for the types the reader reads (`scoring.answer_min`) and "
+        f"{d['thresholds']['unread']:.3f} for the rest (`scoring.answer_min_unread`).",
         "",
-        "| threshold | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
+        "| at | questions | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
         "template near-misses refused |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
-    for t in d["tradeoffs"]:
-        lines.append(
-            f"| {t['threshold']:.3f} | {t['answerable_refused']:.1%} | {t['real_refused']:.1%} | "
-            f"{t['near_miss_refused']:.1%} | {t['off_topic_refused']:.1%} | {t['template_refused']:.1%} |"
-        )
+    t = d["tradeoffs"]
+    for name, entry in (("both thresholds", t["chosen"]), ("read", t["read"]), ("unread", t["unread"])):
+        lines.append(f"| {name} | {entry.get('questions', '')} | " + _refusal_cells(entry) + " |")
+    for entry in t["sweep"]:
+        lines.append(f"| one threshold {entry['threshold']:.2f} | | " + _refusal_cells(entry) + " |")
     lines += [
         "",
         "The product's figures on data nothing was tuned on are in docs/EVALUATION.md.",
