@@ -160,6 +160,7 @@ _REQUEST_VERBS = {
 _COMPARE = {"differ", "compare", "contrast", "difference", "similar", "similarity", "distinguish"}
 _AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall"}
 # words that name the sources themselves ("in this article"), not what they are about
+_DEFINITION_FRAME = {"stand", "mean", "abbreviation"}  # "what does X stand for / mean", "the abbreviation X"
 _SOURCE_WORDS = {"article", "text", "document", "source", "passage", "story", "piece", "sources", "documents"}
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
 
@@ -325,10 +326,11 @@ def _who(question: str, doc, root) -> QuestionAnalysis:
 
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
     lemmas = [t.lemma_.lower() for t in words]
-    # "what does X stand for / mean"
+    # "what does X stand for / mean": the frame's own words are not what is asked about
     if ("stand" in lemmas and "for" in lemmas) or root.lemma_ in ("mean",) or "abbreviation" in lemmas:
         focus = next((t.text for t in doc if t.dep_ in ("nsubj",) and t.lower_ not in _WH), None)
-        return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
+        frame = {t.i for t in doc if t.lemma_.lower() in _DEFINITION_FRAME}
+        return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc, frame))
     # "which/what N": the wh-word is N's determiner
     head = words[1] if len(words) > 1 and words[0].lower_ in ("what", "which") and words[0].dep_ == "det" else None
     noun = None
@@ -424,6 +426,8 @@ def _summary(question: str, doc) -> QuestionAnalysis:
     while rest and rest[0].lower_ in ("of", "about", "on", "regarding", "for", "me", "us", "the", "a"):
         rest = rest[1:]
     topic = None if _generic(_span_text(rest)) else _span_text(rest)
+    if topic is None:  # the sources as a whole: the question names nothing to look for
+        return QuestionAnalysis(question, QType.SUMMARY)
     skip = {t.i for t in doc if anchor is not None and t.i <= anchor.i}
     return QuestionAnalysis(question, QType.SUMMARY, topic=topic, key_terms=key_terms(doc, skip))
 
