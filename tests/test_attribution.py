@@ -41,3 +41,8 @@ def test_name_words_drop_titles():
     assert name_words("U.S. Army Lt. General Stephen Townsend") >= {"stephen", "townsend"}
     assert "general" not in name_words("General Stephen Townsend")
     assert "abadi" in name_words("Haider al-Abadi")
+
+
+def test_an_indefinite_pronoun_is_no_speaker():
+    text = "Nobody complained about the rain. Everyone said it was fine."
+    assert attribute(text, [(0, 33), (34, len(text))]) == []

@@ -147,10 +147,15 @@ TITLES = {
     "rep",
 }
 _PRONOUN = re.compile(r"\b(he|she|He|She)\b")
+# indefinite pronouns and quantifiers (closed-class English words): "Nobody complained" names no speaker
+_INDEFINITE = frozenset(
+    "nobody everybody somebody anybody everyone someone anyone none nothing all many some few most others "
+    "each both several".split()
+)
 _QUOTE_CHARS = '“”"'
 # Stored with each index (the build attributes statements once): raise it when the rules
 # change, and indexes built with the old rules have their statements found again on load.
-ATTRIBUTION_VERSION = 3  # 2: documents' links stored beside their statements; 3: English reporting verbs
+ATTRIBUTION_VERSION = 4  # 2: links stored beside statements; 3: English reporting verbs; 4: no indefinite speakers
 
 
 @dataclass(frozen=True)
@@ -235,17 +240,22 @@ def _speaker(outside: str, sentence: str, people: _People) -> frozenset[str] | N
         if re.search(r"\b(he|she|He|She)$", before):
             return people.last or None
         seqs = list(CAPITALIZED_RUN.finditer(before))
-        if seqs and seqs[-1].end() >= len(before) - 1 and name_words(seqs[-1].group(0)):
+        if seqs and seqs[-1].end() >= len(before) - 1 and _named(seqs[-1].group(0)):
             return name_words(seqs[-1].group(0))
         if _INVERTED.fullmatch(verb.group(0)):
             m = re.match(r"\s+((?:[A-Z]|al-).*)", outside[verb.end() :])
             seq = CAPITALIZED_RUN.match(m.group(1)) if m else None
-            if seq and not _PRONOUN.fullmatch(seq.group(0)) and name_words(seq.group(0)):
+            if seq and not _PRONOUN.fullmatch(seq.group(0)) and _named(seq.group(0)):
                 return name_words(seq.group(0))
     lead = CAPITALIZED_RUN.match(sentence.lstrip('“" '))
     if lead and people.is_person(lead.group(0)):
         return name_words(lead.group(0))
     return None
+
+
+def _named(run: str) -> bool:
+    """Whether a capitalised run names someone: it has name words, and is not an indefinite pronoun."""
+    return bool(name_words(run)) and run.strip().lower() not in _INDEFINITE
 
 
 def attribute(text: str, sentences: list[tuple[int, int]]) -> list[Statement]:
