@@ -60,6 +60,8 @@ def test_the_wheel_holds_the_packages_licences_and_metadata(wheel):
     assert meta["Version"] == rag.__version__ and wheel.name.startswith(f"rag_cited-{rag.__version__}-")
     assert meta["License-Expression"] == "Apache-2.0 AND CC-BY-SA-4.0 AND MIT"
     assert {f"rag_cited-{rag.__version__}.dist-info/licenses/{f}" for f in ("LICENSE", "NOTICE")} <= set(names)
+    packages = {p.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("rag/**/__init__.py")} | {"rag_ui"}
+    assert {f"{p}/__init__.py" for p in packages} <= set(names)  # every package of the checkout is in the wheel
     assert {"rag/py.typed", "rag_ui/py.typed", "rag/reader_model/model.onnx", "rag/reader_model/LICENSE.md",
             "rag/decision_model/decision.onnx", "rag/decision_model/ranker.onnx", "rag/decision_model/decision.json",
             "rag/decision_model/MODEL_CARD.md", "rag/eval/data/swap_pools.json", "rag_ui/app.js", "rag_ui/app.css"} <= set(names)
