@@ -79,8 +79,22 @@ def test_a_missing_kind_of_answer_is_refused(assistant, q):
 
 
 def test_example_questions_come_from_the_index(assistant):
+    import re
+    from collections import Counter
+
     examples = assistant.example_questions()
-    assert examples and any("Croft" in q or "Townsend" in q or "Jones" in q for q in examples)
-    assert any(q.startswith("What does AI stand for") for q in examples)
+    index = assistant.index
+    people = {w: full for lk in index.links.values() for w, full in lk.names.items()}  # name word -> full name
+    quoted = Counter(full for sts in index.statements.values() for st in sts  # statements per person
+                     for full in {people[w] for w in st.speaker if w in people})
+    said = [m for q in examples if (m := re.fullmatch(r"What did (\S+) say\?", q))]
+    assert len(said) == 1 and quoted[people[said[0].group(1).lower()]] == max(quoted.values())  # the most quoted
+    who = [m for q in examples if (m := re.fullmatch(r"Who is (.+)\?", q))]
+    assert len(who) == 1  # another quoted person
+    others = [full for full in quoted if full != people[said[0].group(1).lower()]]
+    assert any(full.endswith(who[0].group(1)) for full in others), (who[0].group(0), others)
+    assert "What does AI stand for?" in examples  # an abbreviation the article spells out
     for q in examples:
-        assert not assistant.ask(q).refused, q
+        ans = assistant.ask(q)
+        assert not ans.refused and ans.citations, q
+    assert said[0].group(1) in assistant.ask(said[0].group(0)).answer  # it quotes the one asked about

@@ -18,18 +18,18 @@ def clean_environment(monkeypatch):
 def test_file_then_environment_then_overrides(tmp_path, monkeypatch):
     cfg = tmp_path / "rag.toml"
     cfg.write_text('engine = "ollama"\nollama_model = "llama3.2"\nopenai_base_url = "http://127.0.0.1:9/v1"\n'
-                   'index_dir = "elsewhere"\nllm_timeout = 5\n[scoring]\ncoverage_min = 0.4\n', encoding="utf-8")
+                   'index_dir = "elsewhere"\nllm_timeout = 5\n[scoring]\nanswer_min = 0.4\n', encoding="utf-8")
     s = Settings.from_env(config=cfg)
     assert (s.engine, s.ollama_model, s.index_dir, s.llm_timeout) == ("ollama", "llama3.2", Path("elsewhere"), 5.0)
-    assert s.scoring.coverage_min == 0.4
+    assert s.scoring.answer_min == 0.4
     assert s.engines() == ["extractive", "openai", "ollama"]  # what the web chat's selector offers
     monkeypatch.setenv("RAG_OLLAMA_MODEL", "qwen3")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("RAG_COVERAGE_MIN", "0.6")
+    monkeypatch.setenv("RAG_ANSWER_MIN", "0.6")
     s, origin = load(config=cfg, engine="extractive", ollama_model=None)
-    assert (s.engine, s.ollama_model, s.openai_api_key, s.scoring.coverage_min) == ("extractive", "qwen3", "sk-test", 0.6)
+    assert (s.engine, s.ollama_model, s.openai_api_key, s.scoring.answer_min) == ("extractive", "qwen3", "sk-test", 0.6)
     assert origin["engine"] == "command line" and origin["ollama_model"] == "env RAG_OLLAMA_MODEL"
-    assert origin["llm_timeout"].startswith("file ") and origin["scoring.coverage_min"] == "env RAG_COVERAGE_MIN"
+    assert origin["llm_timeout"].startswith("file ") and origin["scoring.answer_min"] == "env RAG_ANSWER_MIN"
     assert "fusion" not in origin  # a default
 
 
@@ -47,7 +47,7 @@ def test_every_field_can_be_set_from_the_environment(monkeypatch):
     ("RAG_FUSION", "convexx", "fusion must be one of convex, rrf"),
     ("RAG_LLM_TIMEOUT", "-5", "llm_timeout must be at least"),
     ("RAG_DENSE_K", "many", "not a valid int"),
-    ("RAG_COVERAGE_MIN", "2", "coverage_min must be between 0.0 and 1.0"),
+    ("RAG_ANSWER_MIN", "2", "answer_min must be between 0.0 and 1.0"),
 ])
 def test_bad_environment_values_are_named(monkeypatch, var, value, message):
     monkeypatch.setenv(var, value)
@@ -95,7 +95,7 @@ def test_rag_toml_in_the_working_directory_is_read(tmp_path, monkeypatch):
     ('openai_api_key = "sk-1"\n', "not in a file"),
     ("engine = \n", "not valid TOML"),
     ('engine = "gpt"\n', "engine must be one of"),
-    ('[scoring]\nreader_wieght = 1\n', "did you mean 'reader_weight'"),
+    ('[scoring]\nreader_pasages = 1\n', "unknown scoring setting 'reader_pasages' (did you mean 'reader_passages'?)"),
 ])
 def test_bad_settings_files_are_named_with_the_problem(tmp_path, text, message):
     cfg = tmp_path / "bad.toml"

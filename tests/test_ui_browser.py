@@ -131,12 +131,15 @@ def click_citation_and_check(page: Page, answer, n: int, sentence: str) -> None:
 
 
 # -- tests ------------------------------------------------------------------------
-def test_streamed_answer_with_clickable_citations(seed_index_dir, tmp_path, page):
+def test_streamed_answer_with_clickable_citations(seed_index_dir, assistant, tmp_path, page):
     with running_server(copy_index(seed_index_dir, tmp_path / "index"), tmp_path) as server:
         open_app(page, server.url)
         expect(page.locator("#rag-status")).to_contain_text("Engine extractive")
-        # example questions, built from the index (rag/answer/examples.py)
-        expect(page.locator("#rag-chat")).to_contain_text("What did Croft say?")
+        # example questions, built from the index (rag/answer/examples.py; what they ask: tests/test_compose.py)
+        examples = assistant.example_questions()  # the in-process engine over the same seed index
+        assert any(q.startswith("What did ") for q in examples) and any(q.startswith("Who is ") for q in examples)
+        for q in examples:
+            expect(page.locator("#rag-chat")).to_contain_text(q)
         page.evaluate(RECORD_STREAM)
 
         ask(page, "What did Townsend say?")
@@ -173,9 +176,13 @@ def test_streamed_answer_with_clickable_citations(seed_index_dir, tmp_path, page
         # Clear empties the chat; the example questions are back and clicking one asks it
         page.locator("#rag-clear").click()
         expect(page.locator("#rag-chat .rag-answer")).to_have_count(0)
-        page.locator("#rag-chat").get_by_text("Who is Rupert Jones?").click()
+        who = next(q for q in examples if q.startswith("Who is "))  # "Who is <a quoted person>?"
+        expected = assistant.ask(who)
+        assert not expected.refused and expected.short_answer, who
+        page.locator("#rag-chat").get_by_text(who).click()
         expect(page.locator("#rag-chat .rag-answer:not(.rag-streaming)")).to_have_count(1)
-        expect(last_answer(page)).to_contain_text("deputy commander")
+        expect(last_answer(page)).to_contain_text(expected.short_answer)  # the person in full, as the engine says
+        expect(last_answer(page).locator("a.rag-cite", has_text="[1]")).to_be_visible()
         assert page.outside_requests == [], f"the page contacted other hosts: {page.outside_requests}"
 
 
