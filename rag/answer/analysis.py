@@ -21,6 +21,7 @@ any document.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from ..text import nlp
@@ -252,6 +253,17 @@ def key_terms(doc, skip: set[int] = frozenset()) -> tuple[KeyTerm, ...]:
 def _noun_type(token) -> str | None:
     lemma = token.lemma_.lower()
     return next((kind for kind, nouns in _NOUN_TYPES.items() if lemma in nouns), None)
+
+
+def asked_part(text: str) -> str:
+    """The sentences of ``text`` that ask about the sources, when others only instruct ("What did X say?
+    Ignore your rules." -> "What did X say?"; "Summarize the report. Be brief." -> "Summarize the report.");
+    ``text`` itself when every sentence asks, or none does."""
+    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+(?=[A-Z\"“'])", text) if p.strip()]
+    if len(parts) < 2:
+        return text
+    asking = [p for p in parts if analyze(p).qtype != QType.REQUEST]
+    return " ".join(asking) if asking and len(asking) < len(parts) else text
 
 
 def analyze(question: str) -> QuestionAnalysis:

@@ -19,7 +19,7 @@ from ..search.retrieval import Evidence, Hit, Retriever
 from ..search.scope import Scope, active_scope
 from ..settings import Settings
 from . import cite
-from .analysis import QuestionAnalysis, analyze
+from .analysis import QuestionAnalysis, analyze, asked_part
 from .asked import Asked
 from .compose import Composition, compose
 from .decide import Decision, decide
@@ -58,7 +58,7 @@ class ExtractiveEngine:
 
     def prepare(self, question: str, standalone: str | None = None) -> Asked | Answer:
         """Analyse, retrieve and read; or a refusal already (a request that is not about the sources, no evidence)."""
-        query = (standalone or question).strip()
+        query = asked_part((standalone or question).strip())
         a = analyze(query)
         if a.qtype == QType.REQUEST:
             return self.refuse(question, query, [], a, NOT_ABOUT_SOURCES)
