@@ -177,7 +177,10 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` in the context of ``history`` ([user, assistant] pairs) with ``engine``, from the
         ``documents`` named (ids, file names or globs: rag.search.scope; None: all) or ScopeError."""
-        return deque(self._stream(question, history, engine, documents, replay=False), maxlen=1)[0][1]
+        answer = deque(self._stream(question, history, engine, documents, replay=False), maxlen=1)[0][1]
+        if answer is None:  # the stream ends with the answer
+            raise RuntimeError("the answer stream ended without an answer")
+        return answer
 
     def stream(
         self,
