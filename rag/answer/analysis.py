@@ -383,8 +383,9 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
             key_terms=key_terms(doc, {root.i, *range(head.i, noun.i + 1)}),
         )
     answer_type = _noun_type(noun) if noun is not None else None
-    # the noun of "which organization" names the kind of answer, not a word the evidence must hold
-    skip = {noun.i} if answer_type and noun is not None else set()
+    # the noun of "which organization", "which animal", "what kind of" names the kind of answer, not a word the
+    # evidence must hold (it says "an eagle", not "an animal")
+    skip = {noun.i} if noun is not None else set()
     return QuestionAnalysis(question, QType.FACTOID, answer_type, key_terms=key_terms(doc, skip))
 
 

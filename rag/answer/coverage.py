@@ -57,6 +57,10 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
         if t.kind == "number":
             number = _number_key(t.text)
             hit = any(w == number or (w.startswith(number) and not w[len(number) :].isdigit()) for w in lower)
+            # a dotted number ("3.7.0") as written: the text's words split it at its dots
+            hit = hit or (
+                "." in number and re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text.lower()) is not None
+            )
         else:
             hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower
         if not hit and t.kind == "name":

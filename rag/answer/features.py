@@ -68,18 +68,13 @@ def missing_names(a: QuestionAnalysis, view: SourcesView) -> list[str]:
     """Names and numbers of the question that occur nowhere in the sources (by word, or as an abbreviation)."""
     missing = []
     for group in name_groups(a.key_terms):
-        absent = [t.text for t in group if not view.vocabulary.contains(t.text)]
+        absent = [t.text for t in group if not view.mentions(t.text)]
         letters = acronym_letters(group[0].text) if len(group) == 1 else initials(" ".join(t.text for t in group))
         if absent and not (letters and letters in view.acronyms and len(letters) > 1):
             missing += absent
     for t in a.key_terms:
         ordinal = re.fullmatch(r"\d+(st|nd|rd|th)", t.text.lower())  # often spelled out in the sources
-        if (
-            t.kind == "number"
-            and any(ch.isdigit() for ch in t.text)
-            and not ordinal
-            and not view.vocabulary.contains(t.text)
-        ):
+        if t.kind == "number" and any(ch.isdigit() for ch in t.text) and not ordinal and not view.mentions(t.text):
             missing.append(t.text)
     return missing
 
@@ -100,7 +95,7 @@ def window_text(composed: Composition, view: SourcesView) -> tuple[str, str]:
 
 def _question_part(a: QuestionAnalysis, view: SourcesView) -> list[float]:
     terms = a.key_terms
-    absent = [t for t in terms if not view.vocabulary.contains(t.text)]
+    absent = [t for t in terms if not view.mentions(t.text)]
     weights = [view.idf(stem(t.text)) for t in terms]
     share = sum(w for t, w in zip(terms, weights) if t in absent) / (sum(weights) or 1.0) if terms else 0.0
     return [

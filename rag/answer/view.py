@@ -25,6 +25,7 @@ from .coverage import Coverage, coverage
 from .types import Span
 from .vocabulary import Vocabulary
 
+DOTTED_NUMBER = re.compile(r"\d+(?:\.\d+)+")
 WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
 
 
@@ -41,6 +42,7 @@ class SourcesView:
         self.vocabulary = Vocabulary(self.index.surface_words)  # every word of the sources, for what they never say
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # word vectors embedded on demand (word_vectors)
         self._words_lock = threading.Lock()
+        self._dotted: set[str] | None = None  # dotted numbers of the documents, found on first need (mentions)
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
         self._by_speaker: dict[str, list[tuple[int, int]]] = {}
         self._by_sentence: dict[tuple[str, int], Statement] = {}
@@ -116,6 +118,17 @@ class SourcesView:
 
     def embed_many(self, texts: list[str]) -> np.ndarray:
         return self._retriever.embedder.encode(texts)
+
+    def mentions(self, word: str) -> bool:
+        """Whether the sources hold ``word`` anywhere: by word, stem, near spelling or part (the vocabulary), and a
+        dotted number ("3.7.0") as written, which the corpus's words split."""
+        if DOTTED_NUMBER.fullmatch(word):
+            if self._dotted is None:
+                self._dotted = {
+                    m.group(0) for d in self.index.documents.values() for m in DOTTED_NUMBER.finditer(d.text)
+                }
+            return word in self._dotted
+        return self.vocabulary.contains(word)
 
     def word_vectors(self, words: list[str]) -> np.ndarray:
         """Each word embedded alone by the index's model (a sentence model embeds a single word usefully), kept

@@ -46,7 +46,10 @@ class Vocabulary:
             return True
         if re.fullmatch(r"\d+s", w) and self._exact(w[:-1]):  # "1700s"
             return True
-        parts = [p for p in re.split(r"[^\w.']+", w) if p]  # "Sky+Box", "WW-II", "U.S.-led": each part
+        # "Sky+Box", "WW-II", "U.S.-led": each part; a word with letters also by its dots ("U.S.", "Inc."), which the
+        # corpus's words do not keep, while a number keeps them ("3.5" is not "3" and "5")
+        splitter = r"[^\w']+" if re.search(r"[^\W\d_]", w) else r"[^\w.']+"
+        parts = [p for p in re.split(splitter, w) if p]
         if len(parts) > 1 or (parts and parts[0] != w):
             return all(self.contains(p) or (p.isdigit() and len(p) <= 2) for p in parts)
         if re.fullmatch(r"[^\W\d_]\.?", w):  # an initial ("J." of "J. A. Hobson") names nothing alone
