@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -190,7 +190,7 @@ class Assistant:
         documents: Sequence[str] | None = None,
         *,
         replay: bool = True,
-    ) -> Iterator[tuple[str, Answer | None]]:
+    ) -> Generator[tuple[str, Answer | None], None, None]:
         """Yield the answer text as it grows, then (final text, Answer).
 
         ``engine`` defaults to the settings' engine; ``documents`` limits the answer to those documents
@@ -213,7 +213,7 @@ class Assistant:
         engine: str | None,
         documents: Sequence[str] | None,
         replay: bool,
-    ) -> Iterator[tuple[str, Answer | None]]:
+    ) -> Generator[tuple[str, Answer | None], None, None]:
         cleaned = clean_question(question, self.settings.max_question_chars)
         if cleaned.note:  # a cut question: answer what is left, and say so with the answer
             for text, answer in self._stream(cleaned.text, history, engine, documents, replay):
