@@ -367,13 +367,8 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
         if subject:
             focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
             return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
-    if (
-        noun is not None
-        and head is not None
-        and (  # a noun is found only after a head
-            root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
-        )
-    ):
+    listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
+    if noun is not None and head is not None and listing:  # a noun is found only after a head
         kind = _span_text([t for t in noun.subtree if t.i >= head.i and t.i <= noun.i])
         return QuestionAnalysis(
             question,
