@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 INDEX  ?= index
 PORT   ?= 7860
 
-.PHONY: install llm-test-deps run index test test-fast chromium bench bench-api soak fuzz-long eval reader reader-head clean
+.PHONY: install llm-test-deps run index lint test test-fast chromium bench bench-api soak fuzz-long eval reader reader-head clean
 
 # torch goes first and pinned: letting pip choose it pulls several GB of CUDA wheels.
 $(STAMP): pyproject.toml
@@ -48,7 +48,14 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || $(call missing,chromium could not be installed: the browser tests)
 
-test: install llm-test-deps chromium
+# Lint, types and import contracts (pyproject.toml: [tool.ruff], [tool.mypy], [tool.importlinter]); `make test` runs it first.
+lint: install
+	$(BIN)/ruff check rag ui tests experiments benchmarks
+	$(BIN)/ruff format --check rag ui
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install lint llm-test-deps chromium
 	$(BIN)/python -m pytest -q
 
 # Everything but the tests marked slow (servers, browser, training): a quick check while working.
@@ -82,7 +89,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_scale.py --scifact $(SCIFACT) $(if $(SKIP),--skip $(SKIP))
 
 clean:
-	rm -rf $(VENV) $(INDEX) .pytest_cache
+	rm -rf $(VENV) $(INDEX) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
 
 # The OpenAI-compatible API against gradio_client's /ask, 50 concurrent clients (a few minutes on 2 cores);
 # writes its table into docs/BENCHMARKS.md.

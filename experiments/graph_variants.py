@@ -64,8 +64,8 @@ class _Calibration:
 def calibration_texts(n: int = 32) -> list[str]:
     """Passages of SciFact abstracts 2000 on (the levers measure the first ones)."""
     from common import ROOT
-    from rag.eval.evaluate import load_beir
 
+    from rag.eval.beir import load_beir
     from rag.settings import Settings
 
     docs = load_beir(ROOT.parent / "shared" / "eval" / "scifact-beir.tar.gz")[0][2000 : 2000 + n]

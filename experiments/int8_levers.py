@@ -98,8 +98,7 @@ def table(variants: list[Variant], tokens: int, ref: np.ndarray, per_core: float
 
 
 def sample(tarball: Path, n_docs: int) -> tuple[list[str], int]:
-    from rag.eval.evaluate import load_beir
-
+    from rag.eval.beir import load_beir
     from rag.ingest.passages import split_documents
     from rag.store.documents import passage_text_for_search
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,7 +177,10 @@ class Assistant:
     ) -> Answer:
         """Answer ``question`` in the context of ``history`` ([user, assistant] pairs) with ``engine``, from the
         ``documents`` named (ids, file names or globs: rag.search.scope; None: all) or ScopeError."""
-        return deque(self._stream(question, history, engine, documents, replay=False), maxlen=1)[0][1]
+        answer = deque(self._stream(question, history, engine, documents, replay=False), maxlen=1)[0][1]
+        if answer is None:  # the stream ends with the answer
+            raise RuntimeError("the answer stream ended without an answer")
+        return answer
 
     def stream(
         self,
@@ -187,7 +190,7 @@ class Assistant:
         documents: Sequence[str] | None = None,
         *,
         replay: bool = True,
-    ) -> Iterator[tuple[str, Answer | None]]:
+    ) -> Generator[tuple[str, Answer | None], None, None]:
         """Yield the answer text as it grows, then (final text, Answer).
 
         ``engine`` defaults to the settings' engine; ``documents`` limits the answer to those documents
@@ -210,7 +213,7 @@ class Assistant:
         engine: str | None,
         documents: Sequence[str] | None,
         replay: bool,
-    ) -> Iterator[tuple[str, Answer | None]]:
+    ) -> Generator[tuple[str, Answer | None], None, None]:
         cleaned = clean_question(question, self.settings.max_question_chars)
         if cleaned.note:  # a cut question: answer what is left, and say so with the answer
             for text, answer in self._stream(cleaned.text, history, engine, documents, replay):

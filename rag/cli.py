@@ -135,6 +135,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             shown = len(text)
     if shown:
         live.write("\n\n")
+    if answer is None:  # the stream ends with the answer
+        raise RuntimeError("the answer stream ended without an answer")
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=None))
     else:
@@ -557,8 +559,9 @@ USER_ERRORS = {
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    """The USER_ERRORS of the modules this run imported."""
-    return tuple(getattr(sys.modules[m], name) for m, name in USER_ERRORS.items() if m in sys.modules)
+    """ValueError, FileNotFoundError and the USER_ERRORS of the modules this run imported (asked once one is raised)."""
+    imported = tuple(getattr(sys.modules[m], name) for m, name in USER_ERRORS.items() if m in sys.modules)
+    return (ValueError, FileNotFoundError, *imported)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -570,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, *_user_errors()) as exc:
+    except _user_errors() as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import HARBOUR_NAME, HARBOUR_QUESTION
-from rag_ui import render
-from rag_ui.chat_tab import Chat, document_choices
 
 from rag.assistant import Assistant
+from rag_ui import render
+from rag_ui.chat_tab import Chat, document_choices
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # gr.Warning/gr.Info outside a running app
 

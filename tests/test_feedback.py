@@ -9,9 +9,9 @@ import sys
 
 import pytest
 from conftest import ROOT
-from rag_ui import feedback, render
 
 from rag.eval.feedback import question_item, read_feedback
+from rag_ui import feedback, render
 
 
 def _messages():

@@ -25,12 +25,12 @@ require_module(importlib.util.find_spec("openai") is not None, "the openai clien
 
 import openai
 from conftest import HARBOUR_NAME, HARBOUR_QUESTION  # noqa: E402
-from rag_ui.access import Access  # noqa: E402
-from rag_ui.openai_api import ApiError, annotations, cited_title, conversation  # noqa: E402
-from rag_ui.source_view import source_link, source_page  # noqa: E402
 from ui_support import copy_index, running_server  # noqa: E402
 
 from rag.answer.types import Answer, AnswerSentence, Citation  # noqa: E402
+from rag_ui.access import Access  # noqa: E402
+from rag_ui.openai_api import ApiError, annotations, cited_title, conversation  # noqa: E402
+from rag_ui.source_view import source_link, source_page  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -17,13 +17,13 @@ import openai
 import pytest
 from fastapi import FastAPI
 from llm_support import llama_server, needs_llm
-from rag_ui.access import Access
-from rag_ui.openai_api import openai_router
-from rag_ui.openai_stream import sentence_spans
 from starlette.testclient import TestClient
 from ui_support import copy_index, running_server
 
 from rag.answer.types import Answer, AnswerSentence
+from rag_ui.access import Access
+from rag_ui.openai_api import openai_router
+from rag_ui.openai_stream import sentence_spans
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

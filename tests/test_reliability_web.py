@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rag_ui.uploads import MAX_UPLOAD_BYTES
 from test_reliability_questions import (
     EMPTY_QUESTIONS,
     LONG,
@@ -24,6 +23,8 @@ from test_reliability_questions import (
     ODD_QUESTIONS,
 )
 from ui_support import ARTIFACTS, SEEDS, copy_index, filler_text, running_server
+
+from rag_ui.uploads import MAX_UPLOAD_BYTES
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

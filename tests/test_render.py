@@ -4,9 +4,8 @@ with its place in the original ("p. 12", "§ Findings › Mosul") and its "open"
 from dataclasses import replace
 from types import SimpleNamespace
 
-from rag_ui import render
-
 from rag.answer.types import Citation
+from rag_ui import render
 
 CITATION = Citation(1, "d", "/a/news.txt", "News", 0, 40, "The vote was held on Tuesday in the hall.", 0.9, 0, 40)
 

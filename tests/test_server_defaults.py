@@ -17,11 +17,11 @@ import time
 import httpx
 import pytest
 from components import needs
-from rag_ui.app import exposure_warning, is_loopback
-from rag_ui.body_limit import too_large_message
 from ui_support import ROOT, copy_index, free_port, running_server
 
 from rag.settings import Settings
+from rag_ui.app import exposure_warning, is_loopback
+from rag_ui.body_limit import too_large_message
 
 LIMIT = Settings().max_request_bytes
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}

@@ -11,10 +11,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from rag_ui.access import Access
-from rag_ui.originals import open_href, recorded_file
 
 from rag.answer.types import Citation
+from rag_ui.access import Access
+from rag_ui.originals import open_href, recorded_file
 
 PDF_BYTES = b"%PDF-1.4\n% a stand-in: what is served is decided before a byte is read\n"
 

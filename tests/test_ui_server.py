@@ -10,8 +10,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from rag_ui import render
-from rag_ui.uploads import MAX_UPLOAD_BYTES, safe_filename, store_uploads
 from ui_support import (
     NEW_FACT_QUESTION,
     NEW_FACT_TEXT,
@@ -23,6 +21,8 @@ from ui_support import (
 )
 
 from rag.answer.types import Citation
+from rag_ui import render
+from rag_ui.uploads import MAX_UPLOAD_BYTES, safe_filename, store_uploads
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -325,11 +325,11 @@ def test_original_files_need_the_login_when_auth_is_set(embedder, tmp_path):
     """With --auth, a file is served to a browser logged in to the chat, to the password as a bearer token, or
     for a link signed by this server; to no one else, and without a byte of it."""
     import httpx
-    from rag_ui.access import Access
 
     from rag.ingest.build import build_index
     from rag.settings import Settings
     from rag.store.manifest import read_manifest
+    from rag_ui.access import Access
 
     files = write_place_sources(tmp_path / "files")
     index_dir = tmp_path / "index"

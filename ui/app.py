@@ -158,7 +158,8 @@ def serve(
         app = build_problem_app(str(exc))
     launch(app, host=host, port=port, auth=auth, prevent_thread_lock=True, **extra)
     if extra:
-        print(endpoints.describe(app.local_url, access), flush=True)
+        # gradio declares local_url None until launch sets it (its attribute has no type of its own)
+        print(endpoints.describe(app.local_url, access), flush=True)  # type: ignore[arg-type]
     warning = exposure_warning(host, port, auth_pair, settings.api_key)
     if warning:  # last, below gradio's own lines, where it is seen
         print(warning, file=sys.stderr, flush=True)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -26,6 +27,9 @@ from rag.assistant import Assistant, QuestionError, ScopeError, check_question
 
 from . import feedback, render
 from .saved_chat import message_dict
+
+if TYPE_CHECKING:
+    from gradio.components.chatbot import ExampleMessage
 
 log = logging.getLogger(__name__)
 ANSWER_CONCURRENCY = 4  # chat answers run alongside each other and alongside a rebuild
@@ -50,7 +54,7 @@ class ChatTab:
     disliked: gr.State  # the record of the answer last marked wrong, until its comment is sent
 
 
-def examples(assistant: Assistant) -> list[dict]:
+def examples(assistant: Assistant) -> list[ExampleMessage]:
     """The example questions of the chat's empty state, about what is indexed now."""
     return [{"text": q} for q in assistant.example_questions()]
 
@@ -206,14 +210,16 @@ class Chat:
     def retry(self, messages: list, history: list, engine: str | None, documents: list[str] | None, evt: gr.RetryData):
         """Ask the question of the last answer again: the answer goes, and a new one streams in."""
         chat = [message_dict(m) for m in messages or []]
-        if not 0 <= evt.index < len(chat) or not chat[evt.index] or chat[evt.index]["role"] != "user":
+        index = evt.index if isinstance(evt.index, int) else -1  # a (row, column) pair is a table's, not a chat's
+        turn = chat[index] if 0 <= index < len(chat) else None
+        if not turn or turn["role"] != "user":
             yield gr.skip(), gr.skip(), gr.skip()
             return
-        question = render.plain_text(chat[evt.index]["content"])
+        question = render.plain_text(turn["content"])
         pairs = list(history or [])
         if pairs and str(pairs[-1][0]) == question:  # the turn being retried leaves the conversation
             pairs = pairs[:-1]
-        yield from self.respond(question, [m for m in chat[: evt.index] if m], pairs, engine, documents)
+        yield from self.respond(question, [m for m in chat[:index] if m], pairs, engine, documents)
 
     @staticmethod
     def stopped(messages: list) -> list:
@@ -259,11 +265,11 @@ class Chat:
 
 def wire_chat(tab: ChatTab, chat: Chat, save: dict) -> None:
     """Connect the tab's events to the handlers; each change of the chat is then saved in the browser (``save``)."""
-    chat_io = dict(
+    chat_io: dict[str, Any] = dict(
         inputs=[tab.question, tab.chatbot, tab.history, tab.engine, tab.documents],
         outputs=[tab.chatbot, tab.history, tab.question],
     )
-    chat_opts = dict(
+    chat_opts: dict[str, Any] = dict(
         api_visibility="private", concurrency_limit=ANSWER_CONCURRENCY, concurrency_id="answer", show_progress="hidden"
     )
     answering = [
@@ -286,7 +292,7 @@ def wire_chat(tab: ChatTab, chat: Chat, save: dict) -> None:
         event.then(**save)
     # the answer is cancelled first; then its partial text is marked as stopped (a late update of the cancelled
     # answer cannot come after the mark)
-    tab.stop.click(None, cancels=answering, api_visibility="private", queue=False).then(
+    tab.stop.click(None, cancels=list(answering), api_visibility="private", queue=False).then(
         chat.stopped, inputs=[tab.chatbot], outputs=[tab.chatbot], api_visibility="private", queue=False
     ).then(**save)
     tab.clear.click(
@@ -301,8 +307,8 @@ def wire_chat(tab: ChatTab, chat: Chat, save: dict) -> None:
         api_visibility="private",
         queue=False,
     )
-    for event in (tab.send_comment.click, tab.comment.submit):
-        event(
+    for listen in (tab.send_comment.click, tab.comment.submit):
+        listen(
             chat.comment,
             inputs=[tab.comment, tab.disliked],
             outputs=feedback_out,

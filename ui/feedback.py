@@ -49,12 +49,13 @@ def turn_record(
     """The record of the answer at message ``index`` of the chat (None when it is not an answer to a question):
     its question, the conversation before it, its text, and how it was asked."""
     chat = [message_dict(m) for m in messages or []]
-    if not 1 <= index < len(chat) or not chat[index] or chat[index]["role"] != "assistant":
+    turn = chat[index] if 1 <= index < len(chat) else None
+    if not turn or turn["role"] != "assistant":
         return None
     asked = chat[index - 1]
     if not asked or asked["role"] != "user":
         return None
-    question, answer = plain_text(asked["content"]), plain_text(chat[index]["content"])
+    question, answer = plain_text(asked["content"]), plain_text(turn["content"])
     history, pending = [], None
     for m in chat[: index - 1]:
         if m and m["role"] == "user":

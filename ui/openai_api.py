@@ -31,8 +31,7 @@ engine it offers. Answers are computed directly in a worker thread, not in Gradi
 queue, so API callers do not wait behind the chat's four-at-a-time answer slots.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: the module's function annotations() would rebind that name
 import logging
 import time
 import uuid

@@ -31,7 +31,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from dataclasses import dataclass
 
 import anyio
@@ -84,7 +84,7 @@ def error_body(message: str, type_: str = "server_error", code: str | None = Non
     return {"error": {"message": message, "type": type_, "param": None, "code": code}}
 
 
-async def in_threads(gen: Iterator) -> AsyncIterator:
+async def in_threads(gen: Generator) -> AsyncGenerator:
     """The items of a blocking generator, each computed in a worker thread. When the consumer stops early
     (the client went away), the generator is closed once its current step returns, so the model stops."""
     done = object()
@@ -101,7 +101,9 @@ async def in_threads(gen: Iterator) -> AsyncIterator:
 
 def _unmarked(text: str) -> tuple[str, list[int]]:
     """``text`` without its [n] markers, and for each of its characters the index it came from."""
-    out, where, last = [], [], 0
+    out: list[str] = []
+    where: list[int] = []
+    last = 0
     for m in _MARKER.finditer(text):
         out.append(text[last : m.start()])
         where.extend(range(last, m.start()))
@@ -114,7 +116,8 @@ def _unmarked(text: str) -> tuple[str, list[int]]:
 def sentence_spans(answer: Answer, text: str, offset: int = 0) -> list[tuple[int, int] | None]:
     """Where each of ``answer.sentences`` is in ``text`` (markers ignored), shifted by ``offset``; None if absent."""
     plain, where = _unmarked(text)
-    spans, cursor = [], 0
+    spans: list[tuple[int, int] | None] = []
+    cursor = 0
     for s in answer.sentences:
         at = plain.find(s.text, cursor) if s.text else -1
         if at < 0:
@@ -130,7 +133,9 @@ def annotations_at(answer: Answer, spans: list[tuple[int, int] | None], link: Li
     by_n = {c.n: c for c in answer.citations}
     out = []
     for s, span in zip(answer.sentences, spans):
-        for n in s.citations if span else []:
+        if span is None:
+            continue
+        for n in s.citations:
             c = by_n.get(n)
             if c is not None:
                 out.append(

@@ -52,7 +52,8 @@ def message_dict(message: object) -> dict | None:
     content = message.get("content")
     if isinstance(content, list):
         parts = [c.get("text") for c in content if isinstance(c, dict)]
-        content = "".join(parts) if parts and all(isinstance(t, str) for t in parts) else None
+        texts = [t for t in parts if isinstance(t, str)]
+        content = "".join(texts) if parts and len(texts) == len(parts) else None
     return {"role": message["role"], "content": content} if isinstance(content, str) else None
 
 

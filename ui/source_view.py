@@ -38,7 +38,7 @@ mark { background: #ffe58a; color: #111; padding: .05em .1em; border-radius: 2px
 def source_path(doc_id: str, start: int, end: int, access: Access) -> str:
     """The source view of ``doc_id`` marking ``start``..``end``, relative to the server's root (signed when access
     needs it): the chat's source cards link to it relatively, so it works under any path the app is served at."""
-    query = {"start": start, "end": end}
+    query: dict[str, int | str] = {"start": start, "end": end}
     sig = access.sign(doc_id, start, end)
     if sig:
         query["sig"] = sig

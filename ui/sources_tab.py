@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -244,7 +245,7 @@ def wire_sources(app: gr.Blocks, tab: SourcesTab, sources: Sources, status_md: g
 
     One build at a time; answers keep their own concurrency group.
     """
-    build_opts = dict(concurrency_limit=1, concurrency_id="build", show_progress_on=[tab.build_msg])
+    build_opts: dict[str, Any] = dict(concurrency_limit=1, concurrency_id="build", show_progress_on=[tab.build_msg])
     tab.rebuild.click(
         sources.rebuild,
         inputs=[tab.uploads, tab.mode],

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +62,7 @@ class Stored:
         self.created.clear()
 
 
-def store_uploads(files: list[str | Path], uploads_dir: Path) -> Stored:
+def store_uploads(files: Sequence[str | Path], uploads_dir: Path) -> Stored:
     """Copy uploaded temp files into ``uploads_dir``.
 
     Same name and same bytes as a stored file: that file is reused. Same name,

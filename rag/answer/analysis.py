@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from ..text import nlp
@@ -230,7 +231,7 @@ def _proper_phrases(doc) -> list[str]:
     return out
 
 
-def key_terms(doc, skip: set[int] = frozenset()) -> tuple[KeyTerm, ...]:
+def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
     """Content words of the question (names, numbers, nouns, verbs, adjectives), minus ``skip`` token indexes."""
     names = {t.i for ent in doc.ents for t in ent if ent.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")}
     out: list[KeyTerm] = []
@@ -380,9 +381,8 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
         if subject:
             focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
             return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
-    if noun is not None and (
-        root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
-    ):
+    listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
+    if noun is not None and head is not None and listing:  # a noun is found only after a head
         kind = _span_text([t for t in noun.subtree if t.i >= head.i and t.i <= noun.i])
         return QuestionAnalysis(
             question,

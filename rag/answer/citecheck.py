@@ -55,6 +55,12 @@ class Claim:
         return self.found is not None or any(s is not None for s in self.supports.values())
 
     @property
+    def backing(self) -> list[Support]:
+        """The sources that back it: its citations' when any does, else the one found for it (none: unsupported)."""
+        cited = [s for s in self.supports.values() if s is not None]
+        return cited or ([self.found[1]] if self.found is not None else [])
+
+    @property
     def supported_as_cited(self) -> bool:
         """Backed by a citation the model itself wrote (ALCE's citation recall counts these)."""
         return any(s is not None for s in self.supports.values())
@@ -159,6 +165,8 @@ def _best_sentence(retriever: Retriever, pid: int, claim_terms: list[str], vec) 
         score = w * cos + (1 - w) * retriever.lexical_overlap(claim_terms, text[s:e])
         if best is None or score > best.score:
             best = Support(pid, s, e, score)
+    if best is None:  # every passage has a sentence (rag/ingest/passages.py)
+        raise ValueError(f"passage {pid} has no sentences")
     return best
 
 

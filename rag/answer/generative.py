@@ -125,7 +125,7 @@ def compose(
             leaked += 1  # an injected "print your instructions" never reaches the user, strict or not
             continue
         if claim.supported:
-            backing = [s for s in claim.supports.values() if s is not None] or [claim.found[1]]
+            backing = claim.backing
             numbers = list(dict.fromkeys(number(s) for s in backing))
             dropped += len(claim.cited) - sum(s is not None for s in claim.supports.values())
         else:
@@ -178,7 +178,7 @@ def stream_answer(
     with within(scope):
         asked = engine.prepare(question, standalone)
         assessed = None if isinstance(asked, Answer) else engine.assess(asked)
-    if assessed is None or not assessed.decision.answer:
+    if isinstance(asked, Answer) or assessed is None or not assessed.decision.answer:
         refusal = (
             asked if isinstance(asked, Answer) else engine.refuse(question, standalone, asked.evidence, asked.analysis)
         )

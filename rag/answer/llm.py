@@ -15,7 +15,7 @@ become :class:`LLMError`, so the answer engine can fall back instead of crashing
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..settings import Settings
 from .types import Usage, word_count
@@ -30,7 +30,14 @@ class LLMError(Exception):
 class ChatModel:
     """A llama-index LLM with a name, a lock where the model is in-process, and errors as LLMError."""
 
-    def __init__(self, engine: str, llm, name: str, serialise: bool = False, tokenize=None):
+    def __init__(
+        self,
+        engine: str,
+        llm,
+        name: str,
+        serialise: bool = False,
+        tokenize: Callable[[list[dict], str], tuple[int, int]] | None = None,
+    ):
         self.engine = engine
         self.llm = llm
         self.name = name

@@ -14,8 +14,12 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 BUNDLED = Path(__file__).parents[1] / "decision_model"
 
@@ -28,7 +32,7 @@ class ModelError(Exception):
 class TreeModel:
     """One ONNX tree ensemble and the names of its input features, in order."""
 
-    session: object
+    session: onnxruntime.InferenceSession
     features: tuple[str, ...]
     output: int  # which output holds the score: 0 for a regressor (the ranker), 1 (probabilities) for a classifier
 
@@ -50,7 +54,7 @@ class DecisionModels:
     folder: Path | None
 
 
-def _session(path: Path):
+def _session(path: Path) -> onnxruntime.InferenceSession:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()

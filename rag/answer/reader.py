@@ -72,8 +72,8 @@ def _best_span(start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: in
     scores = np.full((n, min(longest, n)), -np.inf, dtype=np.float32)
     for d in range(scores.shape[1]):
         scores[: n - d, d] = s[: n - d] + e[d:]
-    i, d = np.unravel_index(int(np.argmax(scores)), scores.shape)
-    return lo + int(i), lo + int(i) + int(d), float(scores[i, d])
+    row, length = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    return lo + int(row), lo + int(row) + int(length), float(scores[row, length])
 
 
 def _token_range(w: Window, start: int, end: int) -> tuple[int, int]:
@@ -175,7 +175,7 @@ class Reader:
             acc["null"] = min(acc["null"], float(s[0] + e[0]))
             acc["rel"] = max(acc["rel"], rel)
             found = self.best_span(w, s, e)
-            if self.head is not None:
+            if self.head is not None and cls is not None:  # _run gives the [CLS] vector whenever the head is loaded
                 margin = (found[2] if found else NO_SPAN) - float(s[0] + e[0])
                 acc["head"] = max(acc["head"], self.head.logit(cls, margin, rel))
             if found and (acc["best"] is None or found[2] > acc["best"].score):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .citecheck import Checked
 
 REFUSAL = "The sources don't answer this question."
 NOT_ABOUT_SOURCES = "I can only answer questions about the sources, quoting them; this is not one."
@@ -128,7 +132,7 @@ class Answer:
     question_type: str = ""
     short_answer: str | None = None
     # generated answers: ALCE-style figures of the model's own citations (rag.answer.citecheck.Checked)
-    check: object | None = field(default=None, repr=False)
+    check: Checked | None = field(default=None, repr=False)
     # what the answer cost (Assistant.ask/stream fill it in): model tokens, or words for the extractive engine
     usage: Usage | None = field(default=None, repr=False)
 

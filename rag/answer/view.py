@@ -77,6 +77,8 @@ class SourcesView:
         for s, e in self.index.passages.document_sentences(doc_id):
             if s >= lo and e <= hi:
                 pid = self.index.passages.at(doc_id, s)
+                if pid is None:  # none: every sentence lies in a passage of its document
+                    continue
                 if out and out[-1].pid == pid:
                     out[-1] = Span(pid, out[-1].start, e, score)
                 else:
@@ -133,7 +135,7 @@ class SourcesView:
         in a bounded cache: questions keep using the same words of the same documents."""
         with self._words_lock:
             new = [w for w in dict.fromkeys(words) if w not in self._words]
-        vecs = self.embed_many(new) if new else []
+        vecs: np.ndarray | list[np.ndarray] = self.embed_many(new) if new else []
         with self._words_lock:
             for w, v in zip(new, vecs):
                 self._words[w] = v
@@ -231,9 +233,9 @@ class SourcesView:
             links = self.links.get(doc_id)
             if links is None:
                 continue
-            if letters and links.acronyms.get(letters):
+            long = links.acronyms.get(letters) if letters else None
+            if long:
                 # the long form where the text introduces the abbreviation: its last use before the first abbreviation
-                long = links.acronyms[letters]
                 text = self.index.documents[doc_id].text
                 first_use = re.search(rf"(?<![\w.]){re.escape(focus)}(?![\w])", text)
                 before = text.rfind(long, 0, first_use.start()) if first_use else -1

@@ -20,13 +20,16 @@ def load_beir(
     tar_path: Path, split: str = "test"
 ) -> tuple[list[Document], dict[str, str], dict[str, dict[str, int]], dict[str, str]]:
     """Documents, queries, qrels and the doc_id -> BEIR id map from a BEIR tarball."""
-    corpus, queries, qrels = [], {}, {}
+    corpus: list[dict] = []
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
     with tarfile.open(tar_path) as tar:
         for member in tar.getmembers():
             name = member.name
-            if not member.isfile():
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is None:
                 continue
-            data = tar.extractfile(member).read().decode("utf-8")
+            data = handle.read().decode("utf-8")
             if name.endswith("corpus.jsonl"):
                 corpus = [json.loads(line) for line in data.splitlines() if line.strip()]
             elif name.endswith("queries.jsonl"):

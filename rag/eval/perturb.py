@@ -175,11 +175,11 @@ class Swapper:
             return None
         n = int(digits)
         if 1000 <= n <= 2100 and len(digits) == 4:  # a year
-            options = [n + d for d in range(-40, 41) if abs(d) >= 3]
+            numbers = [n + d for d in range(-40, 41) if abs(d) >= 3]
         else:
-            options = [n * k for k in (2, 3, 5, 10)] + [n + k for k in (7, 13, 29)] if n else [3, 7, 12]
-        self.rng.shuffle(options)
-        for m in options:
+            numbers = [n * k for k in (2, 3, 5, 10)] + [n + k for k in (7, 13, 29)] if n else [3, 7, 12]
+        self.rng.shuffle(numbers)
+        for m in numbers:
             text = f"{m:,}" if "," in old else str(m)
             if self.absent(text) and self.absent(str(m)):
                 return text

@@ -19,12 +19,13 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -42,7 +43,7 @@ from ..store.dirs import (
 )
 from ..store.documents import Document, Passage
 from ..store.layout import LAYOUT_FILE, layout_line
-from ..store.manifest import BuildError, current_build, new_manifest, recorded_sources, write_manifest
+from ..store.manifest import BuildError, existing_build, new_manifest, recorded_sources, write_manifest
 from ..store.notes import NOTES_FILE, notes_line
 from ..store.passage_table import PASSAGE_COLUMNS, SENTENCE_COLUMNS
 from ..store.vector_store import PASSAGE_VECTORS_FILE
@@ -129,7 +130,7 @@ def build_index(
         if same is not None:  # nothing changed: the current build copied, no file read
             vectors = same["passages"] + (same["sentences"] if same.get("sentence_vectors") else 0)
             return BuildReport(
-                current_build(index_dir),
+                existing_build(index_dir),
                 len(same["documents"]),
                 same["passages"],
                 0,
@@ -264,7 +265,7 @@ def write_build(docs: Iterable[Document], vectors: BuildVectors, job: BuildJob) 
 def read_documents(docs: Iterable[Document], writer: BuildWriter, job: BuildJob) -> None:
     """Every document into ``writer``, its passages' vectors a window at a time; raises BuildError
     when none could be read."""
-    total = len(docs) if hasattr(docs, "__len__") else None
+    total = len(docs) if isinstance(docs, Sized) else None
     progress = BuildProgress(writer, total, job.progress, job.show_progress)
     done = 0
     with writer.texts(), progress.bar:
@@ -394,23 +395,27 @@ class BuildWriter:
         self.terms = TermIds()
         self.surface: set[str] = set()  # every lower-cased word, for the refusal check's vocabulary
         self.window: list[Queued] = []  # passages waiting for their vectors
-        self._documents_fh = self._notes_fh = self._layout_fh = None
+        self._files: tuple[TextIO, TextIO, TextIO] | None = None  # documents, notes, layout: opened by texts()
 
     @contextmanager
-    def texts(self):
+    def texts(self) -> Iterator[None]:
         """documents.json, statements.jsonl and layout.jsonl open for add_document."""
         with (
-            open(self.build / "documents.json", "w", encoding="utf-8") as self._documents_fh,
-            open(self.build / NOTES_FILE, "w", encoding="utf-8") as self._notes_fh,
-            open(self.build / LAYOUT_FILE, "w", encoding="utf-8") as self._layout_fh,
+            open(self.build / "documents.json", "w", encoding="utf-8") as documents_fh,
+            open(self.build / NOTES_FILE, "w", encoding="utf-8") as notes_fh,
+            open(self.build / LAYOUT_FILE, "w", encoding="utf-8") as layout_fh,
         ):
-            self._documents_fh.write("[")
+            self._files = (documents_fh, notes_fh, layout_fh)
+            documents_fh.write("[")
             yield
-            self._documents_fh.write("\n]\n")
+            documents_fh.write("\n]\n")
 
     def add_document(self, doc: Document) -> bool:
         """Write a document's text, notes and layout (pages, headings) and queue its passages; False
         for a document read before under another name, which becomes an alias of it."""
+        if self._files is None:
+            raise RuntimeError("BuildWriter.add_document is called inside `with writer.texts():`")
+        documents_fh, notes_fh, layout_fh = self._files
         first = self.heads.get(doc.doc_id)
         if first is not None:
             self.heads[doc.doc_id] = merge_duplicate(first, doc)
@@ -420,7 +425,7 @@ class BuildWriter:
         passages = split_document(doc, self.settings.max_passage_words, first_pid=self.spools.passages.rows)
         self.records[doc.doc_id] = document_record(doc, passages, self.old_added.get(doc.doc_id))
         # aliases live in the manifest: a duplicate found later cannot change what is written
-        self._documents_fh.write(
+        documents_fh.write(
             ("," if doc_no else "")
             + "\n"
             + json.dumps(
@@ -429,10 +434,10 @@ class BuildWriter:
         )
         line = notes_line(doc.doc_id, self.notes.of(doc, [s for p in passages for s in p.sentences]))
         if line:
-            self._notes_fh.write(line)
+            notes_fh.write(line)
         layout = layout_line(doc)
         if layout:
-            self._layout_fh.write(layout)
+            layout_fh.write(layout)
         self.spools.add_passages(doc_no, passages)
         self.surface.update(words(doc.title.lower()))
         for p in passages:

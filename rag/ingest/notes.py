@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..settings import Settings
 from ..store.documents import Document
-from ..store.manifest import current_build, read_manifest
+from ..store.manifest import existing_build, read_manifest
 from ..store.notes import read_notes
 from ..text.attribution import (
     ATTRIBUTION_VERSION,
@@ -42,7 +42,7 @@ def previous_notes(settings: Settings) -> PreviousNotes:
         if manifest.get("attribution") != ATTRIBUTION_VERSION or manifest.get("chunking") != settings.chunking():
             return PreviousNotes()
         return PreviousNotes(
-            {d["doc_id"] for d in manifest["documents"]}, read_notes(current_build(Path(settings.index_dir)))
+            {d["doc_id"] for d in manifest["documents"]}, read_notes(existing_build(Path(settings.index_dir)))
         )
     except Exception:  # no index, or a damaged one: attribute every document again
         return PreviousNotes()

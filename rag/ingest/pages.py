@@ -33,7 +33,7 @@ def drop_running_lines(pages: list[str]) -> list[str]:
         return pages
     out = []
     for lines in split:
-        edges = [i for i, ln in enumerate(lines) if ln.strip()]
-        at_edge = set(edges[:EDGE_LINES] + edges[-EDGE_LINES:])
+        rows = [i for i, ln in enumerate(lines) if ln.strip()]
+        at_edge = set(rows[:EDGE_LINES] + rows[-EDGE_LINES:])
         out.append("\n".join(ln for i, ln in enumerate(lines) if not (i in at_edge and _key(ln) in running)))
     return out

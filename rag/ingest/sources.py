@@ -115,9 +115,12 @@ def clean_lines(lines: list[str]) -> tuple[str, list[int]]:
         size += len(line)
         blank = False
     following = size
-    for i in range(len(starts) - 1, -1, -1):
-        following = starts[i] = following if starts[i] is None else starts[i]
-    return "".join(parts), [*starts, size]  # type: ignore[list-item]
+    filled: list[int] = []  # a blank or dropped line's start is the next text's
+    for start in reversed(starts):
+        following = following if start is None else start
+        filled.append(following)
+    filled.reverse()
+    return "".join(parts), [*filled, size]
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ..search.pooling import fill_alone
 from ..settings import Settings
 from ..store import vector_store
 from ..store.documents import Document, Passage, passage_text_for_search
-from ..store.manifest import CACHE_FORMATS, current_build, read_manifest
+from ..store.manifest import CACHE_FORMATS, existing_build, read_manifest
 from ..store.vector_store import stored_passage_vectors
 from .spool import KEY_BYTES, VectorCache, digest
 
@@ -61,7 +61,7 @@ def previous_vectors(settings: Settings, backend: str, graph: str | None) -> Vec
             or manifest.get("embed_graph") != graph
         ):
             return VectorCache.empty()
-        build = current_build(index_dir)
+        build = existing_build(index_dir)
         p_keys, s_keys = _cache_keys(build)
         passage_vecs = stored_passage_vectors(build, vector_store.open_store(build, manifest))
         sentence_vecs = np.load(build / "sentences.npy", mmap_mode="r") if len(s_keys) else passage_vecs[:0]

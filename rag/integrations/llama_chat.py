@@ -14,8 +14,7 @@ LLM's text as it is written, with the source nodes filled in at the end; ``achat
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from .llama_index import (
     answer_response,
     chosen_documents,
     cited_assistant,
+    final_answer,
     in_threads,
     nothing_chosen,
 )
@@ -102,7 +102,7 @@ class CitedChatEngine(BaseChatEngine):
         return AgentChatResponse(response=answer.answer, source_nodes=done.source_nodes, metadata=done.metadata)
 
     def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
-        return self._record(message, deque(self._answers(message, chat_history), maxlen=1)[0][1])
+        return self._record(message, final_answer(self._answers(message, chat_history)))
 
     async def achat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
         return await asyncio.to_thread(self.chat, message, chat_history)
@@ -132,17 +132,17 @@ class _Turn(AnswerFollower):
         return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=delta), delta=delta)
 
     def _end(self) -> None:
-        done = self.engine._record(self.message, self.answer)
+        done = self.engine._record(self.message, self._final())
         self.response.source_nodes.extend(done.source_nodes)
 
-    def follow(self, stream: Iterator[tuple[str, Answer | None]]) -> Iterator[ChatResponse]:
+    def follow(self, stream: Iterator[tuple[str, Answer | None]]) -> Generator[ChatResponse, None, None]:
         for text, final in stream:
             delta = self._delta(text, final)
             if delta:
                 yield self._chunk(delta)
         self._end()
 
-    async def afollow(self, stream: AsyncIterator[tuple[str, Answer | None]]) -> AsyncIterator[ChatResponse]:
+    async def afollow(self, stream: AsyncIterator[tuple[str, Answer | None]]) -> AsyncGenerator[ChatResponse, None]:
         async for text, final in stream:
             delta = self._delta(text, final)
             if delta:

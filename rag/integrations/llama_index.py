@@ -32,7 +32,8 @@ their own documents and model, without going through the CLI or the web server.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,9 @@ class CitedQueryEngine(CustomQueryEngine):
         filters: MetadataFilters | None = None,
         **kwargs: Any,
     ):
-        super().__init__(engine=engine, streaming=streaming, documents=documents, filters=filters, **kwargs)
+        super().__init__(  # type: ignore[call-arg]  # pydantic: the parent's synthesised __init__ lists only its fields
+            engine=engine, streaming=streaming, documents=documents, filters=filters, **kwargs
+        )
         self._assistant = assistant or cited_assistant(index_dir, settings, llm=llm, embedder=embedder)
         chosen_documents(self._assistant, filters, documents)
 
@@ -226,14 +229,15 @@ class CitedQueryEngine(CustomQueryEngine):
     def custom_query(self, query_str: str) -> Response | StreamingResponse:
         if not self.streaming:
             return self.ask(query_str)
-        response = CitedStreamingResponse(response_gen=None)
+        # llama-index's own code allows a None generator (its __str__ checks) though its type does not; set below
+        response = CitedStreamingResponse(response_gen=None)  # type: ignore[arg-type]
         response.response_gen = response.follow(self._answers(query_str))
         return response
 
     async def acustom_query(self, query_str: str) -> Response | AsyncStreamingResponse:
         if not self.streaming:
             return await asyncio.to_thread(self.ask, query_str)
-        response = CitedAsyncStreamingResponse(response_gen=None)
+        response = CitedAsyncStreamingResponse(response_gen=None)  # type: ignore[arg-type]  # set below, as above
         response.response_gen = response.follow(in_threads(self._answers(query_str)))
         return response
 
@@ -252,11 +256,22 @@ def nothing_chosen(question: str) -> Answer:
     return Answer(question, REFUSAL_TEXT, True, note="The filters select no indexed document.")
 
 
+def final_answer(stream: Iterable[tuple[str, Answer | None]]) -> Answer:
+    """The Answer that a stream of (text, Answer or None) ends with."""
+    answer = deque(stream, maxlen=1)[0][1]
+    if answer is None:
+        raise RuntimeError("the answer stream ended without an answer")
+    return answer
+
+
 class AnswerFollower:
     """Turns the Assistant's stream into text deltas, and keeps the final Answer to fill in the response."""
 
     answer: Answer | None = None
     _shown = ""
+    # the response's (a StreamingResponse's or AsyncStreamingResponse's fields, in the classes that fill them)
+    source_nodes: list[NodeWithScore]
+    metadata: dict[str, Any] | None
 
     def _delta(self, text: str, final: Answer | None) -> str:
         """The new text of one item of the stream: the model's reply as it grows, then, when the answer that
@@ -269,16 +284,24 @@ class AnswerFollower:
             return delta
         return ""
 
-    def _finish(self) -> None:
-        done = answer_response(self.answer)
+    def _final(self) -> Answer:
+        """The stream's Answer, once it has come (the stream ends with it)."""
+        if self.answer is None:
+            raise RuntimeError("the answer stream ended without an answer")
+        return self.answer
+
+    def _finish(self) -> Answer:
+        answer = self._final()
+        done = answer_response(answer)
         self.source_nodes.extend(done.source_nodes)
         self.metadata = done.metadata
+        return answer
 
 
 class CitedStreamingResponse(AnswerFollower, StreamingResponse):
     """A StreamingResponse that, once consumed, holds the checked answer, its source nodes and metadata."""
 
-    def follow(self, stream: Iterator[tuple[str, Answer | None]]) -> Iterator[str]:
+    def follow(self, stream: Iterator[tuple[str, Answer | None]]) -> Generator[str, None, None]:
         for text, final in stream:
             delta = self._delta(text, final)
             if delta:
@@ -307,13 +330,12 @@ class CitedStreamingResponse(AnswerFollower, StreamingResponse):
 class CitedAsyncStreamingResponse(AnswerFollower, AsyncStreamingResponse):
     """The async form of :class:`CitedStreamingResponse`: the answer is computed in a worker thread."""
 
-    async def follow(self, stream: AsyncIterator[tuple[str, Answer | None]]) -> AsyncIterator[str]:
+    async def follow(self, stream: AsyncIterator[tuple[str, Answer | None]]) -> AsyncGenerator[str, None]:
         async for text, final in stream:
             delta = self._delta(text, final)
             if delta:
                 yield delta
-        self._finish()
-        self.response_txt = self.answer.answer  # the checked answer, once the stream is consumed
+        self.response_txt = self._finish().answer  # the checked answer, once the stream is consumed
 
 
 async def in_threads(stream: Iterator) -> AsyncIterator:

@@ -24,10 +24,17 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from ..settings import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from torch import Tensor
+
+    from .onnx_embedding import OnnxEncoder
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +141,8 @@ class Embedder:
         self.batch_size = batch_size
         self.requested = _requested(backend)
         self.backend = resolve_backend(model_name, self.requested, cache_dir)
-        self.model = None  # the SentenceTransformer, torch backend only
-        self._onnx = None
+        self.model: SentenceTransformer | None = None  # torch backend only
+        self._onnx: OnnxEncoder | None = None  # the ONNX backends only
         self.graph: str | None = None  # see export_id
         if self.backend != "torch":
             try:
@@ -156,7 +163,7 @@ class Embedder:
         transformers.utils.logging.set_verbosity_error()
         path = resolve_model(model_name)
         try:
-            self.model = SentenceTransformer(path, device="cpu", local_files_only=True)
+            m = self.model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many types for a missing or broken model
             hint = (
                 ""
@@ -164,12 +171,14 @@ class Embedder:
                 else " (models load offline: give a local path or a model already in the Hugging Face cache)"
             )
             raise ModelError(f"cannot load embedding model '{model_name}': {exc}{hint}") from exc
-        m = self.model
-        self.dim = int(
+        dim = (
             m.get_embedding_dimension()
             if hasattr(m, "get_embedding_dimension")
             else m.get_sentence_embedding_dimension()
         )
+        if dim is None:  # a model whose vectors have no fixed size cannot fill an index
+            raise ModelError(f"embedding model '{model_name}' does not give vectors of a fixed dimension")
+        self.dim = int(dim)
 
     def encode(self, texts: list[str], progress: bool = False, desc: str = "Embedding") -> np.ndarray:
         """Vectors for ``texts``, shape (len(texts), dim)."""
@@ -177,7 +186,7 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._onnx is not None:
             return self._onnx.encode(list(texts), self.batch_size)
-        vecs = self.model.encode(
+        vecs = self._torch_model().encode(
             texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,
@@ -190,6 +199,12 @@ class Embedder:
         """One query vector, shape (dim,)."""
         return self.encode([text])[0]
 
+    def _torch_model(self) -> SentenceTransformer:
+        """The sentence-transformers model: every Embedder has it or an ONNX encoder (self._onnx)."""
+        if self.model is None:
+            raise RuntimeError(f"embedding model '{self.name}' runs on {self.backend}, not torch")
+        return self.model
+
     def release(self) -> None:
         """Free what only bulk embedding needs, so a server that rebuilt its index does not keep it."""
         if self._onnx is not None:
@@ -200,7 +215,8 @@ class Embedder:
         """Whether sentence vectors can be pooled from their passage's run (a mean-pooling model)."""
         if self._onnx is not None:
             return self._onnx.has_tokens and self._onnx.pooling == "mean"
-        pooling = [m for m in self.model if type(m).__name__ == "Pooling"]
+        # found by class name (the module moved between sentence-transformers 5 and 6); torch types it a bare Module
+        pooling: list[Any] = [m for m in self._torch_model() if type(m).__name__ == "Pooling"]
         return bool(pooling) and pooling[0].get_config_dict().get("pooling_mode") == "mean"
 
     def encode_spans(
@@ -214,6 +230,7 @@ class Embedder:
         """
         from .pooling import fill_alone
 
+        pooled: list[list[np.ndarray | None]]
         if not self.pools_spans:
             vecs, pooled = self.encode(texts), [[None] * len(s) for s in spans]
         elif self._onnx is not None:
@@ -225,14 +242,19 @@ class Embedder:
     def _torch_spans(self, texts: list[str], spans) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         from .pooling import pool_spans
 
-        outs = self.model.encode(texts, batch_size=self.batch_size, output_value=None, convert_to_numpy=False)
-        tok = self.model.tokenizer
+        model = self._torch_model()
+        # output_value=None gives one dict of tensors a text; the library's return type is the union of every mode's
+        outs = cast(
+            "list[dict[str, Tensor]]",
+            model.encode(texts, batch_size=self.batch_size, output_value=None, convert_to_numpy=False),
+        )
+        tok = model.tokenizer
         vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
-        pooled = []
+        pooled: list[list[np.ndarray | None]] = []
         for i, (text, out) in enumerate(zip(texts, outs)):
             v = out["sentence_embedding"].float().cpu().numpy()
             vecs[i] = v / max(float(np.linalg.norm(v)), 1e-12)
-            enc = tok(text, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length)
+            enc = tok(text, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length)
             tokens = out["token_embeddings"].float().cpu().numpy()
             pooled.append(pool_spans(tokens, [tuple(o) for o in enc["offset_mapping"]], spans[i]))
         return vecs, pooled

@@ -29,6 +29,7 @@ import platform
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -150,7 +151,10 @@ def _exportable(model_dir: Path):
     names = [type(m).__name__ for m in st]
     if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
         raise ExportError(f"modules {names} (only Transformer + Pooling [+ Normalize] are exported)")
-    trans, pool = st[0], st[1]
+    # their classes are checked by name above (the modules moved between sentence-transformers 5 and 6);
+    # torch types a Sequential's items as bare Modules, which would hide auto_model and get_config_dict
+    trans: Any = st[0]
+    pool: Any = st[1]
     mode = pool.get_config_dict().get("pooling_mode")
     if mode not in ("mean", "cls"):
         raise ExportError(f"pooling mode {mode!r} (only mean and cls are exported)")

@@ -51,8 +51,7 @@ def fill_alone(
     All None (nothing pooled) gives sentences embedded alone: the "standalone" setting.
     """
     todo = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
+    alone: dict[tuple[int, int], np.ndarray] = {}
     if todo:
-        alone = encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in todo])
-        for (i, j), v in zip(todo, alone):
-            pooled[i][j] = v
-    return pooled
+        alone = dict(zip(todo, encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in todo])))
+    return [[alone[i, j] if v is None else v for j, v in enumerate(row)] for i, row in enumerate(pooled)]

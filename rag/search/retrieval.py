@@ -73,8 +73,8 @@ def fuse(dense: dict[int, float], bm25: dict[int, float], settings: Settings) ->
         }
     return rrf(
         [
-            (sorted(dense, key=dense.get, reverse=True), s.dense_weight),
-            (sorted(bm25, key=bm25.get, reverse=True), s.bm25_weight),
+            (sorted(dense, key=dense.__getitem__, reverse=True), s.dense_weight),
+            (sorted(bm25, key=bm25.__getitem__, reverse=True), s.bm25_weight),
         ],
         s.rrf_k,
     )

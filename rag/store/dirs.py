@@ -72,7 +72,7 @@ def swap_in(index_dir: Path, final: Path) -> None:
     """Make ``final`` the current build, keep the one before it, delete older ones."""
     previous = current_build(index_dir)
     swap_current(index_dir, final)
-    remove_stale_builds(index_dir, keep={final, previous} - {None})
+    remove_stale_builds(index_dir, keep={b for b in (final, previous) if b is not None})
 
 
 def swap_current(index_dir: Path, target: Path) -> None:
@@ -178,11 +178,12 @@ def out_of_space(exc: BaseException) -> bool:
     """
     words = tuple(os.strerror(e) for e in NO_SPACE)
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, OSError) and exc.errno in NO_SPACE or any(w in str(exc) for w in words):
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, OSError) and link.errno in NO_SPACE or any(w in str(link) for w in words):
             return True
-        exc = exc.__cause__ or exc.__context__
+        link = link.__cause__ or link.__context__
     return False
 
 

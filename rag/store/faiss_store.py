@@ -69,6 +69,7 @@ class FaissStore:
             raise ValueError(f"unknown FAISS index kind '{kind}' (flat, ivf_sq8, ivf_flat)")
         nlist = ivf_nlist(n)
         quantizer = faiss.IndexFlatIP(dim)
+        index: faiss.IndexIVF
         if kind == "ivf_flat":
             index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         else:
@@ -112,6 +113,7 @@ class FaissStore:
 
         among = [r for r in among if len(r)]
         chosen = sum(len(r) for r in among)
+        selector: faiss.IDSelector
         if len(among) == 1:
             selector = faiss.IDSelectorRange(among[0].start, among[0].stop)
         else:
@@ -123,9 +125,12 @@ class FaissStore:
             # chosen vectors are compared as an unfiltered search compares vectors (all cells for a small choice)
             ivf = faiss.extract_index_ivf(self.index)
             nprobe = min(ivf.nlist, math.ceil(ivf.nprobe * self.index.ntotal / max(1, chosen)))
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+            ivf_params = faiss.SearchParametersIVF()  # fields set one by one: faiss's stubs omit its keyword form
+            ivf_params.nprobe = nprobe
+            params: faiss.SearchParameters = ivf_params
         else:
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters()
+        params.sel = selector
         return self.index.search(queries, k, params=params)
 
     def vectors(self) -> np.ndarray:

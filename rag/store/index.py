@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -43,7 +44,7 @@ from .manifest import (
     StoreUnreachable,
     check_compatible,
     corrupt,
-    current_build,
+    existing_build,
     read_manifest,
 )
 from .milvus_store import configure as configure_milvus
@@ -51,6 +52,9 @@ from .notes import load_notes
 from .passage_table import PassageTable
 from .vector_store import open_store, stored_passage_vectors
 from .vectors_base import VectorStore
+
+if TYPE_CHECKING:
+    import bm25s
 
 
 @dataclass
@@ -62,7 +66,7 @@ class Index:
     documents: dict[str, Document]
     passages: PassageTable
     dense: VectorStore  # passage vectors, row = passage id
-    bm25: object  # bm25s.BM25
+    bm25: bm25s.BM25
     sentence_vectors: np.ndarray  # one row per sentence, passage after passage
     statements: dict[str, list[Statement]] = field(default_factory=dict)  # per document, in document order
     links: dict[str, Links] = field(default_factory=dict)  # per document
@@ -96,7 +100,7 @@ def load_index(settings: Settings) -> Index:
     remove_stale_temp(index_dir)
     manifest = read_manifest(index_dir)
     check_compatible(manifest, settings, index_dir)
-    build = current_build(index_dir)
+    build = existing_build(index_dir)
     try:
         index = _read_build(build, manifest)
     except StoreUnreachable:

@@ -65,6 +65,14 @@ def current_build(index_dir: Path) -> Path | None:
     return link.resolve()
 
 
+def existing_build(index_dir: Path) -> Path:
+    """The directory ``current`` points at; raises IndexMissing when there is no index."""
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexMissing(f"no index in '{index_dir}': build one with `rag ingest PATH...`")
+    return build
+
+
 def corrupt(index_dir: Path, why: str) -> IndexCorrupt:
     """The error for a damaged index, naming the fix."""
     return IndexCorrupt(f"index in '{index_dir}' is corrupt ({why}); rebuild it with `rag ingest PATH...`")
@@ -76,9 +84,7 @@ def read_manifest(index_dir: Path, any_format: bool = False) -> dict:
     ``any_format`` accepts a build of another format version: a rebuild still reads its
     sources and its embedding cache, which every version stores alike.
     """
-    build = current_build(index_dir)
-    if build is None:
-        raise IndexMissing(f"no index in '{index_dir}': build one with `rag ingest PATH...`")
+    build = existing_build(index_dir)
     try:
         manifest = json.loads((build / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -139,7 +139,7 @@ class MilvusStore:
 
         n, dim = vectors.shape
         uri, db_name = milvus_uri(spec), _CREDENTIALS["db_name"]
-        info = {"type": "milvus", "store": spec, "collection": name}
+        info: dict[str, Any] = {"type": "milvus", "store": spec, "collection": name}
         if db_name and is_server(uri):
             info["db_name"] = db_name
         if build is not None:

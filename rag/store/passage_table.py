@@ -11,6 +11,7 @@ ids, and offsets are found by bisection.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import SupportsIndex, overload
 
 import numpy as np
 
@@ -59,10 +60,16 @@ class PassageTable(Sequence[Passage]):
     def __len__(self) -> int:
         return len(self._rows)
 
-    def __getitem__(self, pid):  # type: ignore[override]
-        if isinstance(pid, slice):
-            return [self[i] for i in range(*pid.indices(len(self)))]
-        pid = int(pid)
+    @overload
+    def __getitem__(self, key: SupportsIndex) -> Passage: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[Passage]: ...
+
+    def __getitem__(self, key: SupportsIndex | slice) -> Passage | list[Passage]:
+        if isinstance(key, slice):
+            return [self[i] for i in range(*key.indices(len(self)))]
+        pid = int(key)
         if pid < 0:
             pid += len(self)
         if not 0 <= pid < len(self):

@@ -18,6 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 # orthographic contexts: beginning / middle / unknown position, upper / lower case
 _BEG_UC, _MID_UC, _UNK_UC, _BEG_LC, _MID_LC, _UNK_LC = (1 << i for i in range(1, 7))
@@ -73,7 +76,7 @@ class PunktParameters:
     abbrev_types: set[str] = field(default_factory=set)
     collocations: set[tuple[str, str]] = field(default_factory=set)
     sent_starters: set[str] = field(default_factory=set)
-    ortho_context: defaultdict = field(default_factory=lambda: defaultdict(int))
+    ortho_context: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 def _lines(path: Path) -> list[str]:
@@ -84,7 +87,9 @@ def load_parameters(folder: Path) -> PunktParameters:
     """Parameters from a folder in NLTK's punkt_tab format (what nltk's ``load_punkt_params`` reads)."""
     folder = Path(folder)
     params = PunktParameters()
-    params.collocations = {tuple(line.split("\t")) for line in _lines(folder / "collocations.tab")}  # type: ignore[misc]
+    params.collocations = {
+        (first, second) for first, second in (line.split("\t") for line in _lines(folder / "collocations.tab"))
+    }
     params.sent_starters = set(_lines(folder / "sent_starters.txt"))
     params.abbrev_types = set(_lines(folder / "abbrev_types.txt"))
     for line in _lines(folder / "ortho_context.tab"):
@@ -97,6 +102,14 @@ class Token:
     """A word of the text with Punkt's annotations."""
 
     __slots__ = ("tok", "type", "period_final", "parastart", "linestart", "sentbreak", "abbr", "ellipsis")
+    tok: str
+    type: str
+    period_final: bool
+    parastart: bool
+    linestart: bool
+    sentbreak: bool | None  # None: not decided (falsy, as in nltk)
+    abbr: bool | None
+    ellipsis: bool | None
 
     def __init__(self, tok: str, parastart: bool = False, linestart: bool = False):
         self.tok = tok
@@ -122,7 +135,7 @@ class Token:
         return self.tok[0].islower()
 
 
-def _pairs(items: Iterable[Token]) -> Iterator[tuple[Token, Token | None]]:
+def _pairs(items: Iterable[_T]) -> Iterator[tuple[_T, _T | None]]:
     """Each item with the next one (None after the last)."""
     it = iter(items)
     try:
@@ -146,7 +159,7 @@ class PunktSentenceTokenizer:
             yield sentence.start, sentence.stop
 
     # -- candidate breaks ------------------------------------------------------------------
-    def _match_potential_end_contexts(self, text: str) -> Iterator[tuple[re.Match, str]]:
+    def _match_potential_end_contexts(self, text: str) -> Iterator[tuple[re.Match[str], str]]:
         """Each potential break with its context (the word before it, it, the token after it)."""
         previous_slice, previous_match = slice(0, 0), None
         for match in _PERIOD_CONTEXT_RE.finditer(text):
@@ -176,7 +189,7 @@ class PunktSentenceTokenizer:
     def _realign_boundaries(self, text: str, slices: Iterator[slice]) -> Iterator[slice]:
         """Closing punctuation after a period goes with the sentence it closes: "(Sent1.) Sent2."."""
         realign = 0
-        for sentence1, sentence2 in _pairs(slices):  # type: ignore[arg-type]
+        for sentence1, sentence2 in _pairs(slices):
             sentence1 = slice(sentence1.start + realign, sentence1.stop)
             if not sentence2:
                 if text[sentence1]:

@@ -175,7 +175,8 @@ def train_decision(rows: list[dict], cfg: DecisionConfig):
         eval_sample_weight=[w(tune)],
         callbacks=[lgb.early_stopping(50, verbose=False)],
     )
-    return model, model.predict_proba(x(tune))[:, 1], tune
+    # np.asarray: lightgbm types predict_proba as any of its output kinds; a dense input gives an array
+    return model, np.asarray(model.predict_proba(x(tune)))[:, 1], tune
 
 
 def choose_threshold(scores: np.ndarray, rows: list[dict], max_false_refusals: float) -> float:

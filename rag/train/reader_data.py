@@ -75,7 +75,7 @@ def squad_examples(path: Path, splits: tuple[str, ...] | None, seed: int = 13) -
 
 def beir_examples(tar_path: Path, split: str = "train", seed: int = 13) -> list[Example]:
     """Claim + relevant abstract, and claim + best BM25 abstract that is not relevant (relevance head only)."""
-    from ..eval.evaluate import load_beir
+    from ..eval.beir import load_beir
 
     docs, queries, qrels, id_map = load_beir(Path(tar_path), split)
     beir_id = [id_map[d.doc_id] for d in docs]

@@ -16,8 +16,13 @@ from .reader_data import Example
 def evaluate_reader(reader: Reader, examples: list[Example]) -> dict:
     """Span EM/F1 and sentence accuracy on answerable gold paragraphs; AUC of "answerable" between
     answerable and unanswerable gold paragraphs, and of relevance between gold and hard-negative ones."""
-    em, f1, sentence_ok = [], [], []
-    has, no, rel_pos, rel_neg = [], [], [], []
+    em: list[float] = []
+    f1: list[float] = []
+    sentence_ok: list[bool] = []
+    has: list[float] = []  # the answerable score of answerable and of unanswerable gold paragraphs
+    no: list[float] = []
+    rel_pos: list[float] = []  # relevance of gold and of hard-negative paragraphs
+    rel_neg: list[float] = []
     for ex in examples:
         if not ex.spans:
             continue

@@ -109,7 +109,7 @@ LICENCE_SECTION = [
 ]
 
 
-def write_card(out_dir: Path, training: dict, data: dict, metrics: dict, fp32_metrics: dict | None) -> Path:
+def write_card(out_dir: Path, training: dict, data: dict, metrics: dict | None, fp32_metrics: dict | None) -> Path:
     """MODEL_CARD.md: what the reader is, what it was trained on, how well it reads, its licence."""
 
     def row(name: str, m: dict) -> str:

@@ -205,7 +205,7 @@ def extract(reader: Reader, session, pairs: list[Pair], cache: Path | None, prog
     out = {k: np.asarray([r[k] for r in rows], dtype=np.float32) for k in FEATURE_ARRAYS}
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, **out)
+        np.savez(path, **out)  # type: ignore[arg-type]  # numpy's stub: **out might name its allow_pickle flag
     return out
 
 
@@ -536,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no such file: {path}")
     if not args.squad:
         parser.error("give --squad: its tune articles measure the head")
-    train_files = [(p, None) for p in args.squad_train] + [(p, ("train",)) for p in args.squad]
+    train_files: Files = [(p, None) for p in args.squad_train] + [(p, ("train",)) for p in args.squad]
     report = train_head(train_files, [(p, ("tune",)) for p in args.squad], args.out, args.seed, args.cache)
     print("\n".join(auc_rows(report)))
     print(

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answer.reader_features import answer_tokens, make_tokenizer, pad, windows
+from ..answer.reader_features import Window, answer_tokens, make_tokenizer, pad, windows
 from .reader_data import Example
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class TrainConfig:
 class Feature:
     """A window with its labels: answer start/end token (0, 0: no answer), relevance, and whether spans are trained."""
 
-    window: object
+    window: Window
     start: int
     end: int
     relevant: float

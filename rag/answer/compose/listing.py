@@ -94,7 +94,8 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
     per_doc = max(1, round(k / len(docs))) if docs else 0
     spans, labels = [], []
     for doc_id in docs:
-        rows, sents = [], []
+        rows: list[int] = []
+        sents: list[tuple[int, int, int]] = []  # (passage, start, end)
         for pid in view.index.passages.of_document(doc_id):
             rows.extend(view.index.passage_sentences(pid))
             sents.extend((pid, a, b) for a, b in view.index.passages[pid].sentences)

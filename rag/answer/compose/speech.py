@@ -48,10 +48,11 @@ def statement_spans(
     found = view.statements_of(who)
     if not found:
         return []
+    spans: list[Span]
     if topic:
         spans = _statements_about(found, topic, view, s)
         return spans[:limit] if limit else spans
-    spans: list[Span] = []
+    spans = []
     for doc_id, st in found[: limit or s.max_statements]:
         start, end = st.sentences[0]
         # a short opening ("It is riddled with assertion.") reads better with the next sentence
@@ -138,7 +139,7 @@ def best_statement(who: str, topic: str, view: SourcesView, s: ScoringConfig) ->
     if not found:
         return []
     tvec, t_terms = view.embed(topic), terms(topic)
-    best = None
+    best: tuple[tuple[bool, float], str, Statement, list[float]] | None = None
     for doc_id, st in found:
         scores = [
             topic_score(view, view.index.passages.sentence_row(doc_id, a), view.text(doc_id, a, b), tvec, t_terms, s)
@@ -147,5 +148,7 @@ def best_statement(who: str, topic: str, view: SourcesView, s: ScoringConfig) ->
         key = (is_direct(view.index.documents[doc_id].text, st), max(scores))
         if best is None or key > best[0]:
             best = (key, doc_id, st, scores)
+    if best is None:  # not reached: ``found`` is not empty
+        return []
     _, doc_id, st, scores = best
     return [_best_span(view, doc_id, st, scores, s)]
