@@ -417,10 +417,8 @@ def cmd_train_decision(args: argparse.Namespace) -> int:
     from .train.decision import DecisionConfig, retrain_decision, train
 
     cfg = DecisionConfig(seed=args.seed)
-    if not args.decision_only and not (args.squad_train and args.squad):
-        raise SystemExit("rag train-decision: --squad-train and --squad are required (or --decision-only)")
     if args.decision_only:
-        report = retrain_decision(Path(args.out), Path(args.work_dir), cfg)
+        report = retrain_decision(Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), cfg)
     else:
         report = train(
             Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), _settings(args), cfg
@@ -472,9 +470,12 @@ def _add_train_reader(sub) -> None:
 
 def _add_train_decision(sub) -> None:
     p = sub.add_parser("train-decision", help="train the sentence ranker and the answer-or-refuse decision")
-    p.add_argument("--squad-train", metavar="FILE", help="SQuAD-format file whose every article is trained on")
+    p.add_argument(
+        "--squad-train", required=True, metavar="FILE", help="SQuAD-format file whose every article is trained on"
+    )
     p.add_argument(
         "--squad",
+        required=True,
         metavar="FILE",
         help="SQuAD-format file split by article (rag/eval/squad.py): train articles are trained on, tune "
         "articles choose the threshold, test articles are left alone",

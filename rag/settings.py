@@ -50,9 +50,11 @@ class ScoringConfig:
     # the reader reads this many of the top passages for the types it reads; it costs most of an
     # answer's time ("What the reader's scores do now")
     reader_passages: int = 2
-    # the learned decision answers when the sources answer with at least this probability; chosen on the
-    # tune articles for at most 5% of answerable questions refused ("Answer or refuse")
-    answer_min: float = 0.5
+    # the learned decision answers when the sources answer with at least this probability: for the types the
+    # reader reads, and for the rest; each chosen on the tune articles for at most 5% of its answerable questions
+    # refused ("Answer or refuse")
+    answer_min: float = 0.1336
+    answer_min_unread: float = 0.4090
     # a sentence of fewer words (a heading, a label) is never quoted alone ("Sentences as a reader sees them")
     min_quote_words: int = 4
     # a short answer is the reader's span when it has at most this many words and this share of its sentence
@@ -256,6 +258,7 @@ _SCORING_RANGES = {
     "evidence_passages": (1, 50),
     "reader_passages": (1, 20),
     "answer_min": (0.0, 1.0),
+    "answer_min_unread": (0.0, 1.0),
     "min_quote_words": (1, 50),
     "type_candidates": (1, 20),
     "topic_ratio": (0.0, 1.0),

@@ -135,26 +135,23 @@ def _group_bounds(groups: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(ends - groups, ends))
 
 
-def train_decision(rows: list[dict], cfg: DecisionConfig):
-    """The classifier on the train rows, stopped early on tune; (model, tune scores, tune rows)."""
+def _matrix(rs: list[dict]) -> np.ndarray:
+    return np.asarray([[np.nan if v is None else v for v in r["features"]] for r in rs], dtype=np.float32)
+
+
+def _labels(rs: list[dict]) -> np.ndarray:
+    return np.asarray([r["label"] for r in rs])
+
+
+def _weights(rs: list[dict], cfg: DecisionConfig) -> np.ndarray:
+    return np.asarray([1.0 if was_read(r["features"]) else cfg.unread_weight for r in rs])
+
+
+def _classifier(cfg: DecisionConfig, trees: int):
     import lightgbm as lgb
 
-    usable = [r for r in rows if r["features"] is not None and r.get("composed")]
-    train = [r for r in usable if r["split"] == "train"]
-    tune = [r for r in usable if r["split"] == "tune"]
-
-    def x(rs):
-        return np.asarray([[np.nan if v is None else v for v in r["features"]] for r in rs], dtype=np.float32)
-
-    def y(rs):
-        return np.asarray([r["label"] for r in rs])
-
-    def w(rs):
-        return np.asarray([1.0 if was_read(r["features"]) else cfg.unread_weight for r in rs])
-
-    constraints = [MONOTONE.get(f, 0) for f in DECISION_FEATURES]
-    model = lgb.LGBMClassifier(
-        n_estimators=cfg.decision_trees,
+    return lgb.LGBMClassifier(
+        n_estimators=trees,
         num_leaves=cfg.decision_leaves,
         learning_rate=cfg.learning_rate,
         min_child_samples=cfg.min_child_samples,
@@ -162,21 +159,60 @@ def train_decision(rows: list[dict], cfg: DecisionConfig):
         subsample_freq=1,
         colsample_bytree=0.8,
         random_state=cfg.seed,
-        monotone_constraints=constraints,
+        monotone_constraints=[MONOTONE.get(f, 0) for f in DECISION_FEATURES],
         monotone_constraints_method="advanced",
         verbose=-1,
     )
+
+
+def usable_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(train rows, tune rows) of the questions that were composed (a refusal before composing has no choice)."""
+    usable = [r for r in rows if r["features"] is not None and r.get("composed")]
+    return [r for r in usable if r["split"] == "train"], [r for r in usable if r["split"] == "tune"]
+
+
+def train_decision(train: list[dict], tune: list[dict], cfg: DecisionConfig):
+    """The classifier on the train rows, stopped early on tune; (model, tune scores)."""
+    import lightgbm as lgb
+
+    model = _classifier(cfg, cfg.decision_trees)
     model.fit(
-        x(train),
-        y(train),
-        sample_weight=w(train),
-        eval_X=(x(tune),),
-        eval_y=(y(tune),),
-        eval_sample_weight=[w(tune)],
+        _matrix(train),
+        _labels(train),
+        sample_weight=_weights(train, cfg),
+        eval_X=(_matrix(tune),),
+        eval_y=(_labels(tune),),
+        eval_sample_weight=[_weights(tune, cfg)],
         callbacks=[lgb.early_stopping(50, verbose=False)],
     )
     # np.asarray: lightgbm types predict_proba as any of its output kinds; a dense input gives an array
-    return model, np.asarray(model.predict_proba(x(tune)))[:, 1], tune
+    return model, np.asarray(model.predict_proba(_matrix(tune)))[:, 1]
+
+
+def out_of_fold(train: list[dict], groups: list[str], cfg: DecisionConfig, trees: int) -> np.ndarray:
+    """Each train row's probability from a model that never saw its article (5 folds grouped by article)."""
+    from sklearn.model_selection import GroupKFold
+
+    x, y, w = _matrix(train), _labels(train), _weights(train, cfg)
+    scores = np.empty(len(train))
+    for fit, held in GroupKFold(n_splits=5).split(x, y, groups):
+        model = _classifier(cfg, trees).fit(x[fit], y[fit], sample_weight=w[fit])
+        scores[held] = np.asarray(model.predict_proba(x[held]))[:, 1]
+    return scores
+
+
+def article_groups(rows: list[dict], titles: dict[str, str]) -> list[str]:
+    """Each row's article: its setting's when the setting is one article, else its SQuAD question's title
+    (``titles``: question id -> title); a question made from a corpus of several articles, its setting."""
+    out = []
+    for r in rows:
+        setting = r["setting"]
+        out.append(
+            setting.removeprefix("article:")
+            if setting.startswith("article:")
+            else titles.get(r["qid"].split("~")[0], setting)
+        )
+    return out
 
 
 def choose_threshold(scores: np.ndarray, rows: list[dict], max_false_refusals: float) -> float:
@@ -194,6 +230,11 @@ def choose_thresholds(scores: np.ndarray, rows: list[dict], max_false_refusals: 
         sel = np.asarray([was_read(r["features"]) == read for r in rows])
         out[group] = choose_threshold(scores[sel], [r for r, s in zip(rows, sel) if s], max_false_refusals)
     return out
+
+
+def lower_thresholds(*chosen: dict[str, float]) -> dict[str, float]:
+    """Per group, the lowest of several choices: at most the allowed share refused on each of their data."""
+    return {group: min(c[group] for c in chosen) for group in chosen[0]}
 
 
 def thresholds_of(rows: list[dict], chosen: dict[str, float]) -> np.ndarray:
@@ -249,28 +290,49 @@ def train(
     rows = second_pass(collected, engines, TreeModel(_session(out / "ranker.onnx"), RANK_FEATURES, 0))
     (work_dir / "decision_rows.json").write_text(json.dumps(rows), encoding="utf-8")
     ranker_part = {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)}
-    return ship_decision(rows, ranker_part, out, cfg, t0)
+    return ship_decision(rows, question_titles(squad_train, squad_split), ranker_part, out, cfg, t0)
 
 
-def retrain_decision(out: Path, work_dir: Path, cfg: DecisionConfig = DecisionConfig()) -> dict:
+def question_titles(*squad_files: Path) -> dict[str, str]:
+    """SQuAD question id -> its article's title, over ``squad_files``."""
+    from ..eval.squad import load_squad
+
+    return {q.qid: q.title for f in squad_files for q in load_squad(f)[1]}
+
+
+def retrain_decision(
+    squad_train: Path, squad_split: Path, out: Path, work_dir: Path, cfg: DecisionConfig = DecisionConfig()
+) -> dict:
     """The decision alone, again, from the rows a full run saved in ``work_dir`` and its ranker in ``out``
     (minutes instead of an hour: for trying the decision's settings)."""
     rows = json.loads((work_dir / "decision_rows.json").read_text(encoding="utf-8"))
     ranker_part = json.loads((out / "decision.json").read_text(encoding="utf-8"))["ranker"]
-    return ship_decision(rows, ranker_part, out, cfg, time.time())
+    return ship_decision(rows, question_titles(squad_train, squad_split), ranker_part, out, cfg, time.time())
 
 
-def ship_decision(rows: list[dict], ranker_part: dict, out: Path, cfg: DecisionConfig, t0: float) -> dict:
-    """Train the decision on the second pass's rows, export it to ``out`` with the report and the card."""
-    decision, tune_scores, tune_rows = train_decision(rows, cfg)
+def ship_decision(
+    rows: list[dict], titles: dict[str, str], ranker_part: dict, out: Path, cfg: DecisionConfig, t0: float
+) -> dict:
+    """Train the decision on the second pass's rows, export it to ``out`` with the report and the card.
+
+    Each group's threshold is the lower of two choices, each refusing at most ``max_false_refusals`` of the
+    answerable questions of its data: the tune articles', and the training articles' own out-of-fold scores
+    (a model that never saw their article). Both must hold; the second has ten times the unread questions."""
+    train_rows, tune_rows = usable_rows(rows)
+    decision, tune_scores = train_decision(train_rows, tune_rows, cfg)
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
-    chosen = choose_thresholds(tune_scores, tune_rows, cfg.max_false_refusals)
+    oof = out_of_fold(train_rows, article_groups(train_rows, titles), cfg, decision.best_iteration_)
+    on_tune = choose_thresholds(tune_scores, tune_rows, cfg.max_false_refusals)
+    on_train = choose_thresholds(oof, train_rows, cfg.max_false_refusals)
+    chosen = lower_thresholds(on_tune, on_train)
     labels = np.asarray([r["label"] for r in tune_rows])
     report = {
         "ranker": ranker_part,
         "decision": {
             "features": list(DECISION_FEATURES),
             "thresholds": chosen,
+            "thresholds_tune": on_tune,
+            "thresholds_out_of_fold": on_train,
             "trees": decision.best_iteration_,
             "tune_auc": auc(tune_scores[labels == 1], tune_scores[labels == 0]),
             "roc": roc_points(tune_scores, labels),
@@ -377,10 +439,13 @@ def write_card(report: dict, out: Path) -> None:
         f"Ranker: the top sentence holds a gold answer for {r['top1_learned']:.1%} of {r['tune_questions']} answerable "
         f"tune questions whose gold sentence is a candidate (retrieval's evidence order: {r['top1_evidence']:.1%}).",
         "",
-        f"Decision: ROC AUC {d['tune_auc']:.3f}. Two thresholds, each the highest that refuses at most "
-        f"{report['config']['max_false_refusals']:.0%} of its answerable tune questions: "
-        f"{d['thresholds']['read']:.3f} for the types the reader reads (`scoring.answer_min`) and "
-        f"{d['thresholds']['unread']:.3f} for the rest (`scoring.answer_min_unread`).",
+        f"Decision: ROC AUC {d['tune_auc']:.3f}. Two thresholds: {d['thresholds']['read']:.3f} for the types the "
+        f"reader reads (`scoring.answer_min`) and {d['thresholds']['unread']:.3f} for the rest "
+        f"(`scoring.answer_min_unread`); each the lower of the highest that refuses at most "
+        f"{report['config']['max_false_refusals']:.0%} of the group's answerable tune questions (read "
+        f"{d['thresholds_tune']['read']:.3f}, unread {d['thresholds_tune']['unread']:.3f}) and the same on the "
+        f"training articles' out-of-fold scores, five folds by article (read "
+        f"{d['thresholds_out_of_fold']['read']:.3f}, unread {d['thresholds_out_of_fold']['unread']:.3f}).",
         "",
         "| at | questions | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
         "template near-misses refused |",
