@@ -66,3 +66,12 @@ def test_comparison_sides():
 ])
 def test_instructions_beside_a_question_are_not_part_of_it(text, asked):
     assert asked_part(text) == asked
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("What is Townsend's rank?", "factoid"),  # a value of Townsend's: a factoid
+    ("What is the harbour's depth?", "factoid"),
+    ("What is the AI report?", "definition"),  # what the thing is
+])
+def test_a_possessive_asks_for_a_value_not_a_definition(question, qtype):
+    assert analyze(question).qtype == qtype

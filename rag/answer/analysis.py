@@ -378,7 +378,8 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
             )
     if root.lemma_ == "be" and len(words) <= 6:
         subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
-        if subject:
+        # "What is X's rank?" asks for a value of X's, not what a rank is: a possessive makes it a factoid
+        if subject and not any(c.dep_ == "poss" for c in subject[0].children):
             focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
             return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
     listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])

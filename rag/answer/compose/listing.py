@@ -78,7 +78,9 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
     if not a.topic:  # the sources as a whole: the central sentences of the top documents
         spans, labels = overview(top_documents(q, view, len(q.hits)), s.summary_sentences, view, s)
         return Composition(spans, bullets=True, labels=labels) if spans else None
-    chosen = diverse(q.candidates, s.summary_sentences, view, s)
+    # coverage, not the one answer: by retrieval's evidence score, which the ranker's likelihood is not
+    by_evidence = sorted(q.candidates, key=lambda c: -c.retrieval)
+    chosen = diverse(by_evidence, s.summary_sentences, view, s)
     if not chosen:
         return None
     first = chosen[0].doc_id
@@ -104,7 +106,7 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
             continue
         centre = vecs.mean(axis=0)
         pool = [
-            Candidate(pid, doc_id, row, a, b, float(v @ centre), 0.0)
+            Candidate(pid, doc_id, row, a, b, float(v @ centre), float(v @ centre))
             for (pid, a, b), row, v in zip(sents, rows, vecs)
             if len(view.text(doc_id, a, b).split()) >= s.summary_min_words
         ]
@@ -116,8 +118,9 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
 
 
 def diverse(candidates: list[Candidate], k: int, view: SourcesView, s: ScoringConfig) -> list[Candidate]:
-    """Up to ``k`` candidates by maximal marginal relevance: relevant, and unlike those already chosen."""
-    pool = [c for c in candidates if c.score >= s.summary_min_ratio * candidates[0].score] if candidates else []
+    """Up to ``k`` candidates (best first by their evidence score) by maximal marginal relevance: relevant by
+    that score, and unlike those already chosen."""
+    pool = [c for c in candidates if c.retrieval >= s.summary_min_ratio * candidates[0].retrieval] if candidates else []
     if not pool:
         return []
     vecs = np.stack([view.sentence_vector(c.row) for c in pool])
@@ -125,7 +128,7 @@ def diverse(candidates: list[Candidate], k: int, view: SourcesView, s: ScoringCo
     while len(chosen) < min(k, len(pool)):
         sims = vecs @ vecs[chosen].T
         mmr = [
-            s.mmr_lambda * c.score - (1 - s.mmr_lambda) * float(sims[i].max()) if i not in chosen else -np.inf
+            s.mmr_lambda * c.retrieval - (1 - s.mmr_lambda) * float(sims[i].max()) if i not in chosen else -np.inf
             for i, c in enumerate(pool)
         ]
         i = int(np.argmax(mmr))
