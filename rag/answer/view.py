@@ -43,6 +43,7 @@ class SourcesView:
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # word vectors embedded on demand (word_vectors)
         self._words_lock = threading.Lock()
         self._dotted: set[str] | None = None  # dotted numbers of the documents, found on first need (mentions)
+        self._doc_words: OrderedDict[str, frozenset[str]] = OrderedDict()  # a document's lower-cased words (mentions)
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
         self._by_speaker: dict[str, list[tuple[int, int]]] = {}
         self._by_sentence: dict[tuple[str, int], Statement] = {}
@@ -121,7 +122,11 @@ class SourcesView:
 
     def mentions(self, word: str) -> bool:
         """Whether the sources hold ``word`` anywhere: by word, stem, near spelling or part (the vocabulary), and a
-        dotted number ("3.7.0") as written, which the corpus's words split."""
+        dotted number ("3.7.0") as written, which the corpus's words split. A question about some documents only
+        (rag.search.scope) asks of those: there, by word or by the word's own start (a plural, a possessive)."""
+        scope = active_scope()
+        if scope is not None and not self._in_scope(word, scope):
+            return False
         if DOTTED_NUMBER.fullmatch(word):
             if self._dotted is None:
                 self._dotted = {
@@ -129,6 +134,25 @@ class SourcesView:
                 }
             return word in self._dotted
         return self.vocabulary.contains(word)
+
+    def _in_scope(self, word: str, scope) -> bool:
+        low = word.lower()
+        for doc_id, doc in self.index.documents.items():
+            if not scope.holds(doc_id):
+                continue
+            with self._words_lock:
+                known = self._doc_words.get(doc_id)
+            if known is None:
+                known = frozenset(w.lower() for w in words(doc.text))
+                with self._words_lock:
+                    self._doc_words[doc_id] = known
+                    while len(self._doc_words) > WORD_CACHE:
+                        self._doc_words.popitem(last=False)
+            if low in known or (DOTTED_NUMBER.fullmatch(word) and word in doc.text):
+                return True
+            if any(w.startswith(low) or (low.startswith(w) and len(w) > 3) for w in known):
+                return True
+        return False
 
     def word_vectors(self, words: list[str]) -> np.ndarray:
         """Each word embedded alone by the index's model (a sentence model embeds a single word usefully), kept
