@@ -14,17 +14,12 @@ import os
 import numpy as np
 import pytest
 
-from rag.ingest.build import (
-    BuildJob,
-    BuildWriter,
-    Spools,
-    choose_sources,
-    document_record,
-)
+from rag.ingest.build import BuildJob, choose_sources
 from rag.ingest.notes import PreviousNotes
 from rag.ingest.passages import split_document
 from rag.ingest.spool import VectorCache
 from rag.ingest.vectors import BuildVectors
+from rag.ingest.writer import BuildWriter, Spools, document_record
 from rag.settings import Settings
 from rag.store import dirs as build_dirs
 from rag.store import vector_store, vectors_base

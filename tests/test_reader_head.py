@@ -12,6 +12,8 @@ from rag.answer.reader_features import pad, windows
 from rag.eval.perturb import Pools
 from rag.eval.squad import load_squad
 from rag.train import reader_head as rh
+from rag.train import reader_head_card as head_card
+from rag.train import reader_head_graph as graph
 
 PARAGRAPH = ("The Millbrook bridge was closed in March after engineers found cracks in two of its pillars. "
              "Repairs are expected to cost 4 million euros. The town council voted on Tuesday to reopen it in 2027.")
@@ -48,15 +50,15 @@ def feeds():
 
 def test_cls_output_is_added_once_and_changes_no_other_output(shipped, feeds):
     before = _without_cls(shipped)
-    assert [o.name for o in before.graph.output] == list(rh.BASE_OUTPUTS)
-    after = rh.with_cls_output(before)
-    assert [o.name for o in after.graph.output] == [*rh.BASE_OUTPUTS, CLS_OUTPUT]
+    assert [o.name for o in before.graph.output] == list(graph.BASE_OUTPUTS)
+    after = graph.with_cls_output(before)
+    assert [o.name for o in after.graph.output] == [*graph.BASE_OUTPUTS, CLS_OUTPUT]
     dims = after.graph.output[-1].type.tensor_type.shape.dim
     assert [d.dim_param or d.dim_value for d in dims] == ["batch", 384]
     assert len(feeds) > 3  # the long passage is read in several windows
-    assert rh.same_outputs(before.SerializeToString(), after.SerializeToString(), feeds)
+    assert graph.same_outputs(before.SerializeToString(), after.SerializeToString(), feeds)
     # the shipped graph is exactly the one the surgery makes
-    assert after.SerializeToString() == rh.with_cls_output(shipped).SerializeToString() == shipped.SerializeToString()
+    assert after.SerializeToString() == graph.with_cls_output(shipped).SerializeToString() == shipped.SerializeToString()
 
 
 def test_cls_output_is_the_vector_the_relevance_head_reads(shipped, feeds):
@@ -65,7 +67,7 @@ def test_cls_output_is_the_vector_the_relevance_head_reads(shipped, feeds):
     init = {i.name: numpy_helper.to_array(i) for i in shipped.graph.initializer}
     stem = "relevance.weight_Transposed"
     weights = (init[f"{stem}_quantized"].astype(np.float32) - init[f"{stem}_zero_point"]) * init[f"{stem}_scale"]
-    session = rh._session(shipped.SerializeToString())
+    session = graph._session(shipped.SerializeToString())
     for feed in feeds:
         rel, cls = session.run(["relevance", CLS_OUTPUT], feed)
         # the head quantises its input per run, so the float product agrees to about a hundredth
@@ -149,7 +151,7 @@ def test_training_writes_a_head_the_reader_loads_and_a_rerun_remakes_it(tmp_path
     assert report["pairs"]["tune"]["answerable"] == 3 and report["pairs"]["tune"]["unanswerable"] == 1
     assert report["C"] in rh.C_GRID and len(json.loads(first)["cls"]) == 384
     card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert card.count(rh.CARD_START) == 1 and "| **answerable head, `Reading.answerable_logit`** |" in card
+    assert card.count(head_card.CARD_START) == 1 and "| **answerable head, `Reading.answerable_logit`** |" in card
     assert rh.main(args) == 0
     assert (folder / "answerable_head.json").read_text(encoding="utf-8") == first
     assert (folder / "MODEL_CARD.md").read_text(encoding="utf-8") == card  # the section replaced, not added again

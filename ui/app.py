@@ -142,7 +142,7 @@ def serve(
 ) -> None:
     """Load the index and serve the chat until stopped; an index that cannot be used gets a page saying why.
 
-    ``loading`` is the Assistant already loading in another thread (rag/cli.py), else it loads here."""
+    ``loading`` is the Assistant already loading in another thread (rag/cli_commands.py), else it loads here."""
     auth_pair = parse_auth(auth)  # fail on a bad --auth before the slow model load
     # beside the chat: the OpenAI-compatible API, MCP, source views and original files (ui/endpoints.py), guarded by the
     # API key (settings.api_key, i.e. $RAG_API_KEY) or the --auth password

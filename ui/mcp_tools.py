@@ -67,11 +67,18 @@ def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
     may be a function giving it, called by each tool: the stdio server answers the handshake while it loads;
     ``lifespan`` is the server's (MCPServer's argument)."""
     from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ToolError
 
     current = assistant if callable(assistant) and not isinstance(assistant, Assistant) else (lambda: assistant)
     server = MCPServer(name="rag-cited", instructions=INSTRUCTIONS, lifespan=lifespan)
-    search_of: dict[int, AssistantSearch] = {}
+    _add_ask(server, current)
+    _add_search(server, current)
+    _add_documents(server, current)
+    return server
+
+
+def _add_ask(server, current: Callable[[], Assistant]) -> None:
+    """The tool ``ask``: an answer with numbered citations."""
+    from mcp.server.mcpserver.exceptions import ToolError
 
     @server.tool(annotations=_annotations("Ask the documents", idempotent=False))
     def ask(
@@ -91,6 +98,13 @@ def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
             return AskResult.model_validate(current().ask(question, list(history or []), documents=documents).to_json())
         except (QuestionError, ScopeError) as exc:
             raise ToolError(f"cannot ask this: {exc}") from exc
+
+
+def _add_search(server, current: Callable[[], Assistant]) -> None:
+    """The tool ``search``: the passages that best match a query."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    search_of: dict[int, AssistantSearch] = {}
 
     @server.tool(annotations=_annotations("Search the documents", idempotent=True))
     def search(
@@ -115,6 +129,10 @@ def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
         except StoreUnavailable as exc:  # the vectors' server is down: say so; the next call tries again
             raise ToolError(f"cannot search now: {exc}") from exc
 
+
+def _add_documents(server, current: Callable[[], Assistant]) -> None:
+    """The tool ``documents``: the indexed documents."""
+
     @server.tool(annotations=_annotations("List the documents", idempotent=True))
     def documents() -> DocumentList:
         """The indexed documents: id, title, file, other files with the same text, passages."""
@@ -131,8 +149,6 @@ def build_mcp(assistant: Assistant | Callable[[], Assistant], lifespan=None):
                 for d in manifest.get("documents", [])
             ]
         )
-
-    return server
 
 
 # -- stdio ------------------------------------------------------------------------------

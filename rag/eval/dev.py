@@ -182,13 +182,15 @@ def calibrate_checker(assistant, items: list[dict], thresholds=(0.3, 0.4, 0.45, 
                 swapped = re.sub(rf"\b{re.escape(own[0])}\b", swap, sent.text, count=1)
                 neg_swap.append(score(swapped, pid, ans.standalone_question))
 
-    def kept(scores, t):
-        return sum(s >= t for s in scores) / len(scores) if scores else float("nan")
-
     return {
         "positives": len(pos),
         "partial": len(partial),
         "wrong_passage": len(neg_passage),
         "swapped": len(neg_swap),
-        "table": [(t, kept(pos, t), kept(partial, t), kept(neg_passage, t), kept(neg_swap, t)) for t in thresholds],
+        "table": [(t, _kept(pos, t), _kept(partial, t), _kept(neg_passage, t), _kept(neg_swap, t)) for t in thresholds],
     }
+
+
+def _kept(scores, t):
+    """The share of ``scores`` at or above the threshold ``t`` (NaN for none)."""
+    return sum(s >= t for s in scores) / len(scores) if scores else float("nan")

@@ -1,7 +1,7 @@
 """Where a span of a document sits in the original: its page(s) and the chain of headings above it.
 
 A document read from a PDF records where each page starts in its clean text, and one read
-from Markdown, HTML or DOCX records its headings with their levels (rag/ingest/sources.py). A
+from Markdown, HTML or DOCX records its headings with their levels (rag/ingest/formats.py). A
 build writes them to ``layout.jsonl``, one line per document that has either; a loaded
 index keeps, per such document, the page starts and each heading's chain, so the page
 and section of any passage or sentence are a bisection away.

@@ -28,6 +28,7 @@ from ..answer.models import TreeModel, _session
 from ..answer.rank import RANK_FEATURES
 from ..eval.metrics import auc
 from ..settings import Settings
+from .decision_card import write_card
 
 # features whose effect on "the sources answer" has a known direction (+1 up, -1 down)
 MONOTONE = {
@@ -376,94 +377,3 @@ def _counts(rows: list[dict]) -> dict:
         key = f"{r['split']}/{r['kind']}/{'answerable' if r['label'] else 'unanswerable'}"
         out[key] = out.get(key, 0) + 1
     return dict(sorted(out.items()))
-
-
-def _refusal_cells(entry: dict) -> str:
-    keys = ("answerable_refused", "real_refused", "near_miss_refused", "off_topic_refused", "template_refused")
-    return " | ".join(f"{entry[k]:.1%}" for k in keys)
-
-
-def write_card(report: dict, out: Path) -> None:
-    """MODEL_CARD.md beside the models: data, features, training, how well they do on tune, licence."""
-    d, r = report["decision"], report["ranker"]
-    lines = [
-        "# Decision model card",
-        "",
-        "Two gradient-boosted tree models (LightGBM) the extractive engine decides with, trained by "
-        "`rag train-decision` (rag/train/decision.py) and run as ONNX graphs by onnxruntime "
-        "(rag/answer/models.py):",
-        "",
-        "- **ranker.onnx** (lambdarank): which sentence of the top passages answers (rag/answer/rank.py).",
-        "- **decision.onnx** (binary classifier): the probability that the sources answer the question, from the "
-        "explicit features of rag/answer/features.py; the engine answers at or above `scoring.answer_min` (the types the reader reads) or `scoring.answer_min_unread` (the rest).",
-        "",
-        "## Data",
-        "",
-        "Made from training articles only (rag/train/collect.py, rag/train/questions.py): squad-v2-train-part.json "
-        "(every article) and the train articles of squad-v2-dev-part-a.json, each article alone and each file's "
-        "together; real SQuAD 2.0 questions, near-misses (one name, number or noun swapped for one the index never "
-        "mentions), off-topic questions (other articles'), questions of kinds SQuAD lacks made from the articles' "
-        "own links and statements (and their near-misses), and carelessly typed copies. The tune articles of part A "
-        "(alone, and among all its paragraphs) stop training and choose the threshold; its test articles are "
-        "never used.",
-        "",
-        "| split / kind / label | questions |",
-        "|---|---|",
-    ]
-    lines += [f"| {k} | {n} |" for k, n in d["counts"].items()]
-    lines += [
-        "",
-        "## Features",
-        "",
-        f"Ranker ({len(r['features'])}): " + ", ".join(r["features"]) + ".",
-        "",
-        f"Decision ({len(d['features'])}): " + ", ".join(d["features"]) + ".",
-        "",
-        "Most used (share of split gain): ranker "
-        + ", ".join(f"{k} {v:.0%}" for k, v in list(r.get("importance", {}).items())[:6])
-        + "; decision "
-        + ", ".join(f"{k} {v:.0%}" for k, v in list(d.get("importance", {}).items())[:8])
-        + ".",
-        "",
-        "Monotone constraints on the decision: "
-        + ", ".join(f"{k} ({'+' if v > 0 else '-'})" for k, v in MONOTONE.items())
-        + ".",
-        "",
-        "## Training",
-        "",
-        f"Settings: {report['config']}. Trees kept by early stopping on tune: ranker {r['trees']}, decision "
-        f"{d['trees']}. {report['minutes']:.0f} minutes on this machine, most of it retrieval and the reader.",
-        "",
-        "## How well (tune articles)",
-        "",
-        f"Ranker: the top sentence holds a gold answer for {r['top1_learned']:.1%} of {r['tune_questions']} answerable "
-        f"tune questions whose gold sentence is a candidate (retrieval's evidence order: {r['top1_evidence']:.1%}).",
-        "",
-        f"Decision: ROC AUC {d['tune_auc']:.3f}. Two thresholds: {d['thresholds']['read']:.3f} for the types the "
-        f"reader reads (`scoring.answer_min`) and {d['thresholds']['unread']:.3f} for the rest "
-        f"(`scoring.answer_min_unread`); each the lower of the highest that refuses at most "
-        f"{report['config']['max_false_refusals']:.0%} of the group's answerable tune questions (read "
-        f"{d['thresholds_tune']['read']:.3f}, unread {d['thresholds_tune']['unread']:.3f}) and the same on the "
-        f"training articles' out-of-fold scores, five folds by article (read "
-        f"{d['thresholds_out_of_fold']['read']:.3f}, unread {d['thresholds_out_of_fold']['unread']:.3f}).",
-        "",
-        "| at | questions | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
-        "template near-misses refused |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    t = d["tradeoffs"]
-    for name, entry in (("both thresholds", t["chosen"]), ("read", t["read"]), ("unread", t["unread"])):
-        lines.append(f"| {name} | {entry.get('questions', '')} | " + _refusal_cells(entry) + " |")
-    for entry in t["sweep"]:
-        lines.append(f"| one threshold {entry['threshold']:.2f} | | " + _refusal_cells(entry) + " |")
-    lines += [
-        "",
-        "The product's figures on data nothing was tuned on are in docs/EVALUATION.md.",
-        "",
-        "## Licence",
-        "",
-        "Trained on SQuAD 2.0 (Rajpurkar et al. 2018; CC BY-SA 4.0) through features computed by the bundled "
-        "reader (itself trained on SQuAD 2.0 and SciFact). The models are adaptations of SQuAD-derived data and "
-        "are shared under CC BY-SA 4.0, with attribution to SQuAD 2.0's authors.",
-    ]
-    (out / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

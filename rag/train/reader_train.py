@@ -208,6 +208,15 @@ def train(config: TrainConfig, examples: list[Example], progress: bool = True) -
             _save(out, config, net, opt, sched, step, time.monotonic() - started)
             last_save = time.monotonic()
     bar.close()
+    return _save_trained(out, config, net, len(examples), len(features), total, started, losses)
+
+
+def _save_trained(
+    out: Path, config: TrainConfig, net, examples: int, windows: int, total: int, started: float, losses: list[float]
+) -> Path:
+    """The trained weights (encoder and heads) into ``out/weights``, and the run's record as ``out/training.json``."""
+    import torch
+
     weights = out / "weights"
     net.encoder.save_pretrained(weights)
     torch.save({"span": net.span.state_dict(), "relevance": net.relevance.state_dict()}, weights / "heads.pt")
@@ -215,8 +224,8 @@ def train(config: TrainConfig, examples: list[Example], progress: bool = True) -
         json.dumps(
             {
                 "config": config.to_json(),
-                "examples": len(examples),
-                "windows": len(features),
+                "examples": examples,
+                "windows": windows,
                 "steps": total,
                 "seconds": round(time.monotonic() - started),
                 "final_loss": float(np.mean(losses[-200:])) if losses else None,

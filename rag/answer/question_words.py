@@ -1,0 +1,143 @@
+"""The words a question's analysis reads (rag/answer/analysis.py): ordinary English question and request words,
+not words of any document, and the spaCy entity labels of each kind of answer."""
+
+from __future__ import annotations
+
+from ..text.attribution import REPORTING_VERBS
+
+# spaCy entity labels that count as each expected answer type
+ANSWER_LABELS = {
+    "PERSON": {"PERSON"},
+    "AGENT": {"PERSON", "ORG", "NORP", "GPE"},  # "who": a person, or a body (a country) that acts like one
+    "ORG": {"ORG"},
+    "PLACE": {"GPE", "LOC", "FAC"},
+    "DATE": {"DATE", "TIME", "EVENT"},
+    "NUMBER": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"},
+}
+# the head noun of "which/what N" -> the kind of answer
+_NOUN_TYPES = {
+    "PERSON": {
+        "person",
+        "people",
+        "man",
+        "woman",
+        "official",
+        "leader",
+        "commander",
+        "general",
+        "minister",
+        "president",
+        "spokesman",
+        "spokeswoman",
+        "journalist",
+        "reporter",
+        "author",
+        "writer",
+        "host",
+        "director",
+        "king",
+        "queen",
+        "player",
+        "scientist",
+        "politician",
+        "officer",
+        "soldier",
+        "member",
+        "founder",
+        "ruler",
+    },
+    "ORG": {
+        "organization",
+        "organisation",
+        "company",
+        "agency",
+        "group",
+        "party",
+        "institution",
+        "outlet",
+        "newspaper",
+        "network",
+        "university",
+        "body",
+        "government",
+        "army",
+        "force",
+        "team",
+        "firm",
+        "charity",
+    },
+    "PLACE": {
+        "city",
+        "country",
+        "place",
+        "town",
+        "region",
+        "state",
+        "area",
+        "location",
+        "province",
+        "nation",
+        "continent",
+        "village",
+        "capital",
+        "river",
+        "island",
+    },
+    "DATE": {"year", "date", "day", "month", "time", "decade", "century", "period", "era", "season", "week"},
+    "NUMBER": {
+        "number",
+        "amount",
+        "percentage",
+        "percent",
+        "share",
+        "proportion",
+        "total",
+        "cost",
+        "price",
+        "population",
+        "size",
+        "count",
+    },
+}
+_HOW_NUMBER = {"many", "much", "old", "long", "far", "large", "big", "tall", "high", "often", "fast", "wide", "deep"}
+SPEECH_LEMMAS = {*REPORTING_VERBS, "quote"}  # "Who is quoted?" asks for the speakers
+_LIST_VERBS = {"mention", "name", "list", "cite", "quote", "reference", "include", "involve", "enumerate", "identify"}
+_SUMMARY_VERBS = {"summarize", "summarise", "outline", "recap", "overview", "sum"}
+_SUMMARY_NOUNS = {
+    "summary",
+    "overview",
+    "gist",
+    "rundown",
+    "recap",
+    "synopsis",
+    "outline",
+    "point",
+    "highlight",
+    "takeaway",
+    "idea",
+}
+_REQUEST_VERBS = {
+    "tell",
+    "give",
+    "show",
+    "find",
+    "provide",
+    "explain",
+    "describe",
+    "define",
+    "compare",
+    "contrast",
+    "list",
+    "name",
+    "enumerate",
+    "identify",
+    *_SUMMARY_VERBS,
+    "quote",
+    "cite",
+}
+_COMPARE = {"differ", "compare", "contrast", "difference", "similar", "similarity", "distinguish"}
+_AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "might", "must", "shall"}
+# words that name the sources themselves ("in this article"), not what they are about
+_DEFINITION_FRAME = {"stand", "mean", "abbreviation"}  # "what does X stand for / mean", "the abbreviation X"
+_SOURCE_WORDS = {"article", "text", "document", "source", "passage", "story", "piece", "sources", "documents"}
+_WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}

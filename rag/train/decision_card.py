@@ -1,0 +1,121 @@
+"""The decision model card (MODEL_CARD.md beside the ranker and decision): written from a training report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _refusal_cells(entry: dict) -> str:
+    keys = ("answerable_refused", "real_refused", "near_miss_refused", "off_topic_refused", "template_refused")
+    return " | ".join(f"{entry[k]:.1%}" for k in keys)
+
+
+def write_card(report: dict, out: Path) -> None:
+    """MODEL_CARD.md beside the models: data, features, training, how well they do on tune, licence."""
+    lines = _card_data(report) + _card_features(report) + _card_tune(report) + _card_licence()
+    (out / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _card_data(report: dict) -> list[str]:
+    """The card's opening (what the two models are) and its data: where the questions came from, and how many."""
+    d = report["decision"]
+    lines = [
+        "# Decision model card",
+        "",
+        "Two gradient-boosted tree models (LightGBM) the extractive engine decides with, trained by "
+        "`rag train-decision` (rag/train/decision.py) and run as ONNX graphs by onnxruntime "
+        "(rag/answer/models.py):",
+        "",
+        "- **ranker.onnx** (lambdarank): which sentence of the top passages answers (rag/answer/rank.py).",
+        "- **decision.onnx** (binary classifier): the probability that the sources answer the question, from the "
+        "explicit features of rag/answer/features.py; the engine answers at or above `scoring.answer_min` (the types the reader reads) or `scoring.answer_min_unread` (the rest).",
+        "",
+        "## Data",
+        "",
+        "Made from training articles only (rag/train/collect.py, rag/train/questions.py): squad-v2-train-part.json "
+        "(every article) and the train articles of squad-v2-dev-part-a.json, each article alone and each file's "
+        "together; real SQuAD 2.0 questions, near-misses (one name, number or noun swapped for one the index never "
+        "mentions), off-topic questions (other articles'), questions of kinds SQuAD lacks made from the articles' "
+        "own links and statements (and their near-misses), and carelessly typed copies. The tune articles of part A "
+        "(alone, and among all its paragraphs) stop training and, with the training articles' out-of-fold scores, choose the thresholds; its test articles are "
+        "never used.",
+        "",
+        "| split / kind / label | questions |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {n} |" for k, n in d["counts"].items()]
+    return lines
+
+
+def _card_features(report: dict) -> list[str]:
+    """The card's features (each model's, the most used, the monotone constraints) and training settings."""
+    from .decision import MONOTONE  # the training module writes this card: imported when it is written
+
+    d, r = report["decision"], report["ranker"]
+    return [
+        "",
+        "## Features",
+        "",
+        f"Ranker ({len(r['features'])}): " + ", ".join(r["features"]) + ".",
+        "",
+        f"Decision ({len(d['features'])}): " + ", ".join(d["features"]) + ".",
+        "",
+        "Most used (share of split gain): ranker "
+        + ", ".join(f"{k} {v:.0%}" for k, v in list(r.get("importance", {}).items())[:6])
+        + "; decision "
+        + ", ".join(f"{k} {v:.0%}" for k, v in list(d.get("importance", {}).items())[:8])
+        + ".",
+        "",
+        "Monotone constraints on the decision: "
+        + ", ".join(f"{k} ({'+' if v > 0 else '-'})" for k, v in MONOTONE.items())
+        + ".",
+        "",
+        "## Training",
+        "",
+        f"Settings: {report['config']}. Trees kept by early stopping on tune: ranker {r['trees']}, decision "
+        f"{d['trees']}. {report['minutes']:.0f} minutes on this machine, most of it retrieval and the reader.",
+    ]
+
+
+def _card_tune(report: dict) -> list[str]:
+    """The card's figures on the tune articles: the ranker's top-1, the decision's AUC, thresholds and refusals."""
+    d, r = report["decision"], report["ranker"]
+    lines = [
+        "",
+        "## How well (tune articles)",
+        "",
+        f"Ranker: the top sentence holds a gold answer for {r['top1_learned']:.1%} of {r['tune_questions']} answerable "
+        f"tune questions whose gold sentence is a candidate (retrieval's evidence order: {r['top1_evidence']:.1%}).",
+        "",
+        f"Decision: ROC AUC {d['tune_auc']:.3f}. Two thresholds: {d['thresholds']['read']:.3f} for the types the "
+        f"reader reads (`scoring.answer_min`) and {d['thresholds']['unread']:.3f} for the rest "
+        f"(`scoring.answer_min_unread`); each the lower of the highest that refuses at most "
+        f"{report['config']['max_false_refusals']:.0%} of the group's answerable tune questions (read "
+        f"{d['thresholds_tune']['read']:.3f}, unread {d['thresholds_tune']['unread']:.3f}) and the same on the "
+        f"training articles' out-of-fold scores, five folds by article (read "
+        f"{d['thresholds_out_of_fold']['read']:.3f}, unread {d['thresholds_out_of_fold']['unread']:.3f}).",
+        "",
+        "| at | questions | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
+        "template near-misses refused |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    t = d["tradeoffs"]
+    for name, entry in (("both thresholds", t["chosen"]), ("read", t["read"]), ("unread", t["unread"])):
+        lines.append(f"| {name} | {entry.get('questions', '')} | " + _refusal_cells(entry) + " |")
+    for entry in t["sweep"]:
+        lines.append(f"| one threshold {entry['threshold']:.2f} | | " + _refusal_cells(entry) + " |")
+    return lines
+
+
+def _card_licence() -> list[str]:
+    """The card's closing lines: where the product's own figures are, and the licence."""
+    return [
+        "",
+        "The product's figures on data nothing was tuned on are in docs/EVALUATION.md.",
+        "",
+        "## Licence",
+        "",
+        "Trained on SQuAD 2.0 (Rajpurkar et al. 2018; CC BY-SA 4.0) through features computed by the bundled "
+        "reader (itself trained on SQuAD 2.0 and SciFact). The models are adaptations of SQuAD-derived data and "
+        "are shared under CC BY-SA 4.0, with attribution to SQuAD 2.0's authors.",
+    ]
