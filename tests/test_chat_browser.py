@@ -109,5 +109,5 @@ def test_stop_cancels_an_answer_being_written(seed_index_dir, tmp_path, page):
         page.wait_for_timeout(3000)  # the model had far more to write: nothing more arrives
         assert stopped.locator(".rag-text").inner_text() == shown
         expect(page.locator("#rag-chat .rag-answer:not(.rag-streaming):not(.rag-stopped)")).to_have_count(0)
-        assert "answer stopped by the user after" in server.log_text()  # the server closed the answer's stream
+        assert "answer stopped by the user after" in server.wait_for_log("answer stopped by the user after")  # stream closed
         expect(page.locator("#rag-question textarea")).to_be_editable()

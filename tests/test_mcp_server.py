@@ -67,7 +67,8 @@ def test_tools_are_listed_with_their_schemas(server):
     assert tools["search"].output_schema["properties"]["passages"]["items"] == {"$ref": "#/$defs/CitedPassage"}
     # every tool only reads the index
     assert all(t.annotations.read_only_hint and not t.annotations.destructive_hint for t in tools.values())
-    assert f"MCP (streamable HTTP): {server.url}mcp" in server.log_text()  # rag serve prints where it is
+    line = f"MCP (streamable HTTP): {server.url}mcp"
+    assert line in server.wait_for_log(line)  # rag serve prints where it is
 
 
 def test_ask_gives_the_cited_answer(server, assistant):

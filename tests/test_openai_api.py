@@ -151,7 +151,8 @@ def test_models_and_auth(server):
         with pytest.raises(openai.AuthenticationError):
             _client(server, key).chat.completions.create(model="rag-cited", messages=[{"role": "user", "content": TOWNSEND}])
     assert httpx.get(server.url + "v1/models", timeout=30).status_code == 401
-    assert f"{server.url}mcp" in server.log_text() and f"{server.url}v1" in server.log_text()  # rag serve names both
+    log = server.wait_for_log(f"{server.url}mcp")
+    assert f"{server.url}mcp" in log and f"{server.url}v1" in log  # rag serve names both
 
 
 @pytest.mark.slow

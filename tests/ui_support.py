@@ -78,6 +78,13 @@ class Server:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    def wait_for_log(self, text: str, timeout: float = 15.0) -> str:
+        """The log once it holds ``text`` (the server prints some lines just after it starts answering)."""
+        deadline = time.time() + timeout
+        while text not in self.log_text() and time.time() < deadline and self.proc.poll() is None:
+            time.sleep(0.1)
+        return self.log_text()
+
 
 def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
     deadline = time.time() + timeout
