@@ -38,6 +38,10 @@ _PUBLIC = {
     "IndexCorrupt": "rag.store.manifest",
     "BuildError": "rag.store.manifest",
     "SourceError": "rag.ingest.sources",
+    "SUPPORTED_SUFFIXES": "rag.ingest.sources",
+    "ScopeError": "rag.assistant",
+    "check_question": "rag.assistant",
+    "StoreUnavailable": "rag.store.vectors_base",
 }
 __all__ = [
     "__version__",
@@ -58,17 +62,22 @@ __all__ = [
     "IndexCorrupt",
     "BuildError",
     "SourceError",
+    "SUPPORTED_SUFFIXES",
+    "ScopeError",
+    "check_question",
+    "StoreUnavailable",
 ]
 
 if TYPE_CHECKING:
     from .answer.questions import QuestionError
     from .answer.types import Answer, AnswerSentence, Citation
-    from .assistant import Assistant
+    from .assistant import Assistant, ScopeError, check_question
     from .ingest.build import BuildReport, build_index
-    from .ingest.sources import SourceError
+    from .ingest.sources import SUPPORTED_SUFFIXES, SourceError
     from .settings import ConfigError, ScoringConfig, Settings
     from .store.documents import Document
     from .store.manifest import BuildError, IndexCorrupt, IndexError_, IndexMismatch, IndexMissing
+    from .store.vectors_base import StoreUnavailable
 
 
 def __getattr__(name: str) -> Any:

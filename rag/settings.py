@@ -11,27 +11,24 @@ warning naming it, and is otherwise ignored.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 
+from .settings_check import CHOICES, RANGES, SCORING_RANGES, allowed_types, nearest, validate
+from .settings_check import EMBED_BACKENDS as EMBED_BACKENDS
+from .settings_check import ENGINES as ENGINES
+from .settings_check import ConfigError as ConfigError
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-# "llama-index": a caller's own llama-index LLM object, given to Assistant(settings, llm=...)
-ENGINES = ("extractive", "openai", "ollama", "llamacpp", "llama-index")
-EMBED_BACKENDS = ("auto", "onnx-int8", "onnx", "torch")
 # RAG_* variables that are not fields: the settings file itself
 OTHER_VARIABLES = {"RAG_CONFIG"}
 # fields that hold secrets: from the environment only, never from a settings file, never printed
 SECRETS = ("openai_api_key", "api_key", "auth", "milvus_token")
 
 log = logging.getLogger(__name__)
-
-
-class ConfigError(ValueError):
-    """Settings that cannot be used; the message names the setting (and the file) and the problem."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +105,7 @@ class ScoringConfig:
     mmr_lambda: float = 0.7
 
     def __post_init__(self) -> None:
-        _validate(self, _SCORING_RANGES, {})
+        validate(self, SCORING_RANGES, {})
 
 
 @dataclass(frozen=True)
@@ -190,7 +187,7 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, Path(value))
-        _validate(self, _RANGES, _CHOICES)
+        validate(self, RANGES, CHOICES)
 
     def chunking(self) -> dict:
         """The settings an index's passages depend on (stored in the manifest)."""
@@ -228,123 +225,12 @@ class Settings:
         return load(config, **overrides)[0]
 
 
-# -- checking ---------------------------------------------------------------------------
-_CHOICES = {
-    "engine": ENGINES,
-    "embed_backend": EMBED_BACKENDS,
-    "fusion": ("convex", "rrf"),
-    "sentence_vectors": ("contextual", "standalone"),
-}
-# (least, greatest) of numbers; None: unbounded on that side
-_RANGES = {
-    "embed_batch_size": (1, None),
-    "max_passage_words": (10, None),
-    "dense_k": (1, None),
-    "bm25_k": (1, None),
-    "rrf_k": (1, None),
-    "dense_weight": (0.0, None),
-    "bm25_weight": (0.0, None),
-    "max_question_chars": (10, None),
-    "llm_context": (256, None),
-    "llm_passages": (1, 20),
-    "llm_max_tokens": (1, None),
-    "llm_temperature": (0.0, 2.0),
-    "llm_timeout": (0.1, None),
-    "support_min": (0.0, 1.0),
-    "max_request_bytes": (1024, None),
-    "api_keepalive": (0.01, None),
-}
-_SCORING_RANGES = {
-    "evidence_passages": (1, 50),
-    "reader_passages": (1, 20),
-    "answer_min": (0.0, 1.0),
-    "answer_min_unread": (0.0, 1.0),
-    "min_quote_words": (1, 50),
-    "type_candidates": (1, 20),
-    "topic_ratio": (0.0, 1.0),
-    "search_passages": (1, 200),
-    "evidence_cosine": (0.0, None),
-    "evidence_lexical": (0.0, None),
-    "evidence_passage": (0.0, None),
-    "short_answer_words": (1, 100),
-    "short_answer_share": (0.0, 1.0),
-    "topic_cosine": (0.0, 1.0),
-    "statement_words": (1, None),
-    "statement_neighbour_ratio": (0.0, 1.0),
-    "short_opening_words": (0, None),
-    "long_quote_chars": (1, None),
-    "elaboration_ratio": (0.0, 1.0),
-    "apposition_words": (1, None),
-    "support_cosine": (0.0, 1.0),
-    "summary_min_words": (1, None),
-    "type_ratio": (0.0, 1.0),
-    "neighbour_ratio": (0.0, 1.0),
-    "max_answer_sentences": (1, 10),
-    "second_sentence_ratio": (0.0, 1.0),
-    "second_sentence_gain": (0.0, 1.0),
-    "max_statements": (1, 50),
-    "topic_min": (-1.0, 1.0),
-    "list_passages": (1, None),
-    "list_max_items": (1, 100),
-    "summary_sentences": (1, 20),
-    "summary_min_ratio": (0.0, 1.0),
-    "summary_max_similarity": (0.0, 1.0),
-    "mmr_lambda": (0.0, 1.0),
-}
-
-
-def _allowed_types(hint) -> tuple[type, ...]:
-    args = typing.get_args(hint)
-    types = args if args else (hint,)
-    return tuple(t for t in types if isinstance(t, type))
-
-
-def _validate(obj, ranges: dict, choices: dict) -> None:
-    """Raise ConfigError for a value of the wrong type, not among the allowed ones, or out of range."""
-    hints = typing.get_type_hints(type(obj))
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if (
-            typing.get_origin(hints[f.name]) is tuple
-        ):  # a list of words: from TOML a list, from the environment a string
-            _validate_words(obj, f.name, value)
-            continue
-        allowed = _allowed_types(hints[f.name])
-        ok = isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed)
-        if not ok and float in allowed and isinstance(value, int) and not isinstance(value, bool):
-            object.__setattr__(obj, f.name, float(value))  # 5 for 5.0
-            value, ok = float(value), True
-        if not ok:
-            names = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
-            raise ConfigError(f"setting {f.name} must be {names}, not {value!r}")
-        if f.name in choices and value is not None and value not in choices[f.name]:
-            raise ConfigError(f"setting {f.name} must be one of {', '.join(choices[f.name])}, not {value!r}")
-        low, high = ranges.get(f.name, (None, None))
-        if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
-            bounds = (
-                f"at least {low}" if high is None else f"at most {high}" if low is None else f"between {low} and {high}"
-            )
-            raise ConfigError(f"setting {f.name} must be {bounds}, not {value!r}")
-
-
-def _validate_words(obj, name: str, value) -> None:
-    """A tuple-of-strings setting: a tuple or list of strings (a list becomes a tuple)."""
-    if not isinstance(value, (tuple, list)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"setting {name} must be a list of words, not {value!r}")
-    object.__setattr__(obj, name, tuple(value))
-
-
 def _scoring_from(values: dict, where: str) -> ScoringConfig:
     names = {f.name for f in dataclasses.fields(ScoringConfig)}
     unknown = sorted(set(values) - names)
     if unknown:
-        raise ConfigError(f"{where}: unknown scoring setting {_nearest(unknown[0], names)}")
+        raise ConfigError(f"{where}: unknown scoring setting {nearest(unknown[0], names)}")
     return ScoringConfig(**values)
-
-
-def _nearest(name: str, valid) -> str:
-    close = difflib.get_close_matches(name, list(valid), n=1)
-    return f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -352,7 +238,7 @@ def _parse(text: str, hint, name: str):
     """An environment variable's text as the field's type (a list of words: comma-separated)."""
     if typing.get_origin(hint) is tuple:
         return tuple(w.strip() for w in text.split(",") if w.strip())
-    allowed = _allowed_types(hint)
+    allowed = allowed_types(hint)
     if type(None) in allowed and text.strip().lower() in ("", "none", "null"):
         return None
     try:
@@ -394,7 +280,7 @@ def load(config: str | Path | None = None, **overrides) -> tuple[Settings, dict[
             scoring[name], origin[f"scoring.{name}"] = _parse(text, scoring_hints[name], name), f"env {var}"
         else:  # a typo, or another tool's variable: say so, and go on
             names = [_var(n) for n in fields | scoring_fields] + sorted(OTHER_VARIABLES)
-            log.warning("ignoring unknown environment variable %s", _nearest(var, names))
+            log.warning("ignoring unknown environment variable %s", nearest(var, names))
     if not values.get("openai_api_key") and os.environ.get("OPENAI_API_KEY"):
         values["openai_api_key"], origin["openai_api_key"] = os.environ["OPENAI_API_KEY"], "env OPENAI_API_KEY"
     for key, value in overrides.items():
@@ -422,7 +308,7 @@ def read_config(config: str | Path | None = None) -> tuple[dict, Path | None]:
     fields = {f.name for f in dataclasses.fields(Settings)}
     unknown = sorted(set(data) - fields)
     if unknown:
-        raise ConfigError(f"settings file {path}: unknown setting(s) {', '.join(_nearest(u, fields) for u in unknown)}")
+        raise ConfigError(f"settings file {path}: unknown setting(s) {', '.join(nearest(u, fields) for u in unknown)}")
     for secret in SECRETS:
         if secret in data:
             raise ConfigError(f"settings file {path}: put {secret} in the environment (${_var(secret)}), not in a file")

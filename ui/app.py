@@ -24,9 +24,11 @@ from pathlib import Path  # noqa: E402
 
 import gradio as gr
 
-from rag.assistant import Assistant  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.store.manifest import IndexError_  # noqa: E402
+from rag import (
+    Assistant,  # noqa: E402
+    IndexError_,  # noqa: E402
+    Settings,  # noqa: E402
+)
 
 from . import endpoints  # noqa: E402
 from .access import Access  # noqa: E402

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from rag.answer.types import Answer
-from rag.assistant import Assistant, QuestionError, ScopeError, check_question
+from rag import Answer, Assistant, QuestionError, ScopeError, check_question
 
 from . import feedback, render
 from .saved_chat import message_dict

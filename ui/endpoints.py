@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from starlette.middleware import Middleware
 
-from rag.assistant import Assistant
+from rag import Assistant
 
 from .access import Access
 from .body_limit import BodyLimit

@@ -28,10 +28,8 @@ from pydantic import Field
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from rag.assistant import Assistant, QuestionError, ScopeError
+from rag import Assistant, QuestionError, ScopeError, Settings, StoreUnavailable
 from rag.integrations.passage_search import MAX_PASSAGES, AssistantSearch
-from rag.settings import Settings
-from rag.store.vectors_base import StoreUnavailable
 
 from .access import Access
 from .mcp_models import AskResult, DocumentList, IndexedDocument, SearchResult

@@ -10,7 +10,7 @@ import json
 
 import gradio as gr
 
-from rag.assistant import Assistant, QuestionError
+from rag import Assistant, QuestionError
 
 from .chat_tab import ANSWER_CONCURRENCY
 

@@ -42,8 +42,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from rag.answer.types import Answer, Citation
-from rag.assistant import Assistant, QuestionError, ScopeError, check_question
+from rag import Answer, Assistant, Citation, QuestionError, ScopeError, check_question
 
 from .access import Access
 from .openai_stream import StreamRequest, stream_events

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import anyio
 
-from rag.answer.types import Answer, Citation
+from rag import Answer, Citation
 
 log = logging.getLogger(__name__)
 _MARKER = re.compile(r"\s*\[\d+\]")

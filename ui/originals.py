@@ -26,7 +26,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from rag.answer.types import Citation
+from rag import Citation
 
 from .access import Access
 from .source_view import message_page, not_authorised, source_path

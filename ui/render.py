@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.answer.types import Answer, Citation
+from rag import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+)\]")
 OpenLink = Callable[[Citation], str]  # a citation -> the href of its card's "open" link

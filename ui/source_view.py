@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from rag.store.documents import Document
+from rag import Document
 
 from .access import Access
 

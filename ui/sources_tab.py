@@ -15,9 +15,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from rag.assistant import Assistant
-from rag.ingest.build import BuildReport
-from rag.store.manifest import IndexError_
+from rag import Assistant, BuildReport, IndexError_
 
 from . import render
 from .uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_LABEL, Stored, store_uploads

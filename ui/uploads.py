@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.ingest.sources import SUPPORTED_SUFFIXES
+from rag import SUPPORTED_SUFFIXES
 
 # The types the library can read: .txt .md .markdown .html .htm .pdf .docx
 ALLOWED_SUFFIXES = tuple(SUPPORTED_SUFFIXES)
