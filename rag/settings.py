@@ -60,7 +60,7 @@ class ScoringConfig:
     short_answer_share: float = 0.8
     # expected answer kinds whose short answer is the entity of that kind nearest the reader's span, rather than
     # the span itself ("Short answers")
-    typed_short_types: tuple[str, ...] = ("PERSON", "AGENT", "ORG", "PLACE", "DATE", "NUMBER")
+    typed_short_types: tuple[str, ...] = ()
     # factoid: the expected kind of answer is looked for in this many candidates, down to this share of the
     # best one's likelihood ("The expected kind of answer")
     type_candidates: int = 3
