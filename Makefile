@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 INDEX  ?= index
 PORT   ?= 7860
 
-.PHONY: install llm-test-deps run index lint test test-fast chromium bench bench-api soak fuzz-long eval reader reader-head clean
+.PHONY: install llm-test-deps run index lint test test-fast chromium bench bench-api soak fuzz-long eval reader reader-head decision clean
 
 # torch goes first and pinned: letting pip choose it pulls several GB of CUDA wheels.
 $(STAMP): pyproject.toml
@@ -72,6 +72,14 @@ EVAL_DATA ?= ../shared/eval
 reader: install
 	$(BIN)/rag train-reader --squad-train $(EVAL_DATA)/squad-v2-train-part.json --squad $(EVAL_DATA)/squad-v2-dev-part-a.json \
 	  --beir $(EVAL_DATA)/scifact-beir.tar.gz --lr 1e-4 --epochs 2 --work-dir build/reader --out rag/reader_model
+
+# The sentence ranker and the answer-or-refuse decision (rag/decision_model, shipped in the repository), from
+# SQuAD's training articles; about 45 minutes on 2 cores (docs/TUNING.md, "Answer or refuse"). Needs the
+# train extra (lightgbm, onnxmltools). Set scoring.answer_min / answer_min_unread to the thresholds it prints.
+decision: install
+	$(BIN)/pip install -q -e '.[train]'
+	$(BIN)/rag train-decision --squad-train $(EVAL_DATA)/squad-v2-train-part.json \
+	  --squad $(EVAL_DATA)/squad-v2-dev-part-a.json --work-dir build/decision --out rag/decision_model
 
 # Only the reader's answerable head (rag/train/reader_head.py; `make reader` trains it too): a few minutes
 # of reading on 2 cores, deterministic. Gives model.onnx its cls output if it lacks it.

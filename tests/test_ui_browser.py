@@ -249,8 +249,9 @@ def test_script_in_a_source_renders_as_text(embedder, tmp_path, page):
 def test_upload_rebuild_then_ask_about_the_new_file(seed_index_dir, tmp_path, page):
     new = tmp_path / "upload" / NEW_FACT_NAME
     new.parent.mkdir()
-    # enough new text that embedding takes a few seconds: time to ask while it builds
-    new.write_text(NEW_FACT_TEXT + "\n" + filler_text(600).split("\n\n", 1)[1], encoding="utf-8")
+    # enough new text that embedding takes several seconds: time to ask while it builds, even when the
+    # answer is slowed by the build sharing the CPU
+    new.write_text(NEW_FACT_TEXT + "\n" + filler_text(3000).split("\n\n", 1)[1], encoding="utf-8")
 
     with running_server(copy_index(seed_index_dir, tmp_path / "index"), tmp_path) as server:
         open_app(page, server.url)
