@@ -60,25 +60,31 @@ def accuracies(rows: list[dict]) -> dict:
     }
 
 
+def ask_and_judge(assistant, item: dict) -> tuple[dict, object, float]:
+    """(the judged row, the answer, milliseconds it took) of one question of a question set."""
+    t = time.perf_counter()
+    ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
+    ms = (time.perf_counter() - t) * 1000
+    row = {
+        "id": item["id"],
+        "type": item.get("type", "factoid"),
+        "question": item["question"],
+        "answer": ans.answer,
+        "refused": ans.refused,
+        "question_type": ans.question_type,
+        **judge(item, ans),
+        "words": answer_words(ans.answer),
+    }
+    return row, ans, ms
+
+
 def eval_dev(assistant, items: list[dict]) -> dict:
     """Answer, citation and refusal accuracy; answer lengths; latency per question."""
     rows, latencies = [], []
     for item in items:
-        t = time.perf_counter()
-        ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
-        latencies.append((time.perf_counter() - t) * 1000)
-        rows.append(
-            {
-                "id": item["id"],
-                "type": item.get("type", "factoid"),
-                "question": item["question"],
-                "answer": ans.answer,
-                "refused": ans.refused,
-                "question_type": ans.question_type,
-                **judge(item, ans),
-                "words": answer_words(ans.answer),
-            }
-        )
+        row, _, ms = ask_and_judge(assistant, item)
+        rows.append(row)
+        latencies.append(ms)
     types = sorted({r["type"] for r in rows})
     return {
         **accuracies(rows),

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 from ..settings import Settings
-from .common import answer_words, percentile, workdir
-from .dev import accuracies, judge
+from .common import percentile, workdir
+from .dev import accuracies, ask_and_judge
 from .metrics import exact_match, token_f1
 
 FROZEN_DIR = Path(__file__).parent / "data" / "frozen"
@@ -63,23 +62,9 @@ def eval_frozen(settings: Settings, work_dir: Path | None = None) -> dict:
         assistant = Assistant(settings)
         rows, latencies = [], []
         for item in items:
-            t = time.perf_counter()
-            ans = assistant.ask(item["question"], [tuple(h) for h in item.get("history") or []])
-            latencies.append((time.perf_counter() - t) * 1000)
-            rows.append(
-                {
-                    "id": item["id"],
-                    "type": item["type"],
-                    "doc": item["doc"],
-                    "question": item["question"],
-                    "answer": ans.answer,
-                    "refused": ans.refused,
-                    "question_type": ans.question_type,
-                    **judge(item, ans),
-                    **judge_short(item, ans),
-                    "words": answer_words(ans.answer),
-                }
-            )
+            row, ans, ms = ask_and_judge(assistant, item)
+            rows.append({**row, "doc": item["doc"], **judge_short(item, ans)})
+            latencies.append(ms)
     return {
         **accuracies(rows),
         **short_figures(rows),

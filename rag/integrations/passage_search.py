@@ -14,7 +14,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..answer.types import Citation
+from ..answer.cite import citation
+from ..answer.types import Citation, Span
 from ..search.retrieval import Retriever
 from ..search.scope import Scope, resolve_scope
 
@@ -44,23 +45,8 @@ def cited_passages(retriever: Retriever, query: str, k: int = 5, scope: Scope | 
     out = []
     for n, hit in enumerate(hits, start=1):
         p = retriever.index.passages[hit.pid]
-        doc = retriever.index.documents[p.doc_id]
         s_start, s_end = best.get(hit.pid, (p.start, p.end))
-        out.append(
-            Citation(
-                n,
-                doc.doc_id,
-                doc.source,
-                doc.title,
-                p.start,
-                p.end,
-                p.text,
-                round(float(hit.score), 4),
-                s_start,
-                s_end,
-                *retriever.index.place(doc.doc_id, s_start, s_end),
-            )
-        )
+        out.append(citation(retriever.index, n, Span(hit.pid, s_start, s_end, hit.score)))
     return out
 
 
