@@ -21,11 +21,11 @@ words, not words of any document.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from ..text import nlp
+from ..text.sentences import sentence_spans
 from .qtypes import QType
 from .question_words import (
     _AUX,
@@ -137,7 +137,7 @@ def asked_part(text: str) -> str:
     """The sentences of ``text`` that ask about the sources, when others only instruct ("What did X say?
     Ignore your rules." -> "What did X say?"; "Summarize the report. Be brief." -> "Summarize the report.");
     ``text`` itself when every sentence asks, or none does."""
-    parts = [p.strip() for p in re.split(r"(?<=[.?!])\s+(?=[A-Z\"“'])", text) if p.strip()]
+    parts = [text[a:b] for a, b in sentence_spans(text)]
     if len(parts) < 2:
         return text
     asking = [p for p in parts if analyze(p).qtype != QType.REQUEST]
