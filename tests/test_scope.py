@@ -146,3 +146,17 @@ def test_a_speaker_quoted_only_outside_the_scope_gives_a_refusal(two_docs_assist
         answer = a.ask(question, documents=[HARBOUR_NAME])
         assert answer.refused and answer.citations == [], question
         assert all(harbour.holds(c.doc_id) for c in answer.nearest)
+
+
+def test_within_a_scope_a_word_is_known_by_the_chosen_documents_words_alone(two_docs_assistant):
+    """SourcesView.mentions under a scope: a word, a longer form of it or its stem of four letters or more in
+    a chosen document counts; a word only the other documents hold does not."""
+    from rag.answer.view import SourcesView
+
+    view = SourcesView(two_docs_assistant.retriever)
+    harbour = two_docs_assistant.scope([HARBOUR_NAME])
+    with within(harbour):
+        assert view.mentions("Vexley") and view.mentions("gull") and view.mentions("lighthouses")
+        assert not view.mentions("Townsend") and not view.mentions("Amnesty") and not view.mentions("gu")
+        assert not view.mentions("lightship")
+    assert view.mentions("Townsend") and view.mentions("Vexley")

@@ -8,6 +8,7 @@ changes the index or calls a later stage.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections import OrderedDict
@@ -43,7 +44,8 @@ class SourcesView:
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # word vectors embedded on demand (word_vectors)
         self._words_lock = threading.Lock()
         self._dotted: set[str] | None = None  # dotted numbers of the documents, found on first need (mentions)
-        self._doc_words: OrderedDict[str, frozenset[str]] = OrderedDict()  # a document's lower-cased words (mentions)
+        # a document's lower-cased words, as a set and sorted (mentions, and words that start with a given one)
+        self._doc_words: OrderedDict[str, tuple[frozenset[str], list[str]]] = OrderedDict()
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
         self._by_speaker: dict[str, list[tuple[int, int]]] = {}
         self._by_sentence: dict[tuple[str, int], Statement] = {}
@@ -140,19 +142,28 @@ class SourcesView:
         for doc_id, doc in self.index.documents.items():
             if not scope.holds(doc_id):
                 continue
-            with self._words_lock:
-                known = self._doc_words.get(doc_id)
-            if known is None:
-                known = frozenset(w.lower() for w in words(doc.text))
-                with self._words_lock:
-                    self._doc_words[doc_id] = known
-                    while len(self._doc_words) > WORD_CACHE:
-                        self._doc_words.popitem(last=False)
+            known, ordered = self._words_of(doc_id, doc.text)
             if low in known or (DOTTED_NUMBER.fullmatch(word) and word in doc.text):
                 return True
-            if any(w.startswith(low) or (low.startswith(w) and len(w) > 3) for w in known):
+            # a longer form of the word (a plural, a possessive), or a stem of it of four letters or more
+            i = bisect.bisect_left(ordered, low)
+            if i < len(ordered) and ordered[i].startswith(low):
+                return True
+            if any(low[:k] in known for k in range(4, len(low))):
                 return True
         return False
+
+    def _words_of(self, doc_id: str, text: str) -> tuple[frozenset[str], list[str]]:
+        with self._words_lock:
+            got = self._doc_words.get(doc_id)
+        if got is None:
+            known = frozenset(w.lower() for w in words(text))
+            got = (known, sorted(known))
+            with self._words_lock:
+                self._doc_words[doc_id] = got
+                while len(self._doc_words) > WORD_CACHE:
+                    self._doc_words.popitem(last=False)
+        return got
 
     def word_vectors(self, words: list[str]) -> np.ndarray:
         """Each word embedded alone by the index's model (a sentence model embeds a single word usefully), kept
