@@ -214,12 +214,19 @@ def _who(question: str, doc, root) -> QuestionAnalysis:
     return QuestionAnalysis(question, QType.FACTOID, "AGENT", key_terms=key_terms(doc))
 
 
+def _definition_frame(doc, root) -> set[int]:
+    """The words of a "what does X stand for / mean" or "the abbreviation X" frame (none when the question has no
+    such frame): they ask for a definition and are not what is asked about."""
+    lemmas = {t.lemma_.lower() for t in doc}
+    if not ({"stand", "for"} <= lemmas or root.lemma_ == "mean" or "abbreviation" in lemmas):
+        return set()
+    return {t.i for t in doc if t.lemma_.lower() in _DEFINITION_FRAME}
+
+
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
-    lemmas = [t.lemma_.lower() for t in words]
-    # "what does X stand for / mean": the frame's own words are not what is asked about
-    if ("stand" in lemmas and "for" in lemmas) or root.lemma_ in ("mean",) or "abbreviation" in lemmas:
+    frame = _definition_frame(doc, root)
+    if frame:
         focus = next((t.text for t in doc if t.dep_ in ("nsubj",) and t.lower_ not in _WH), None)
-        frame = {t.i for t in doc if t.lemma_.lower() in _DEFINITION_FRAME}
         return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc, frame))
     # "which/what N": the wh-word is N's determiner
     head = words[1] if len(words) > 1 and words[0].lower_ in ("what", "which") and words[0].dep_ == "det" else None
