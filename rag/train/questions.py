@@ -7,8 +7,9 @@ For one index (a set of SQuAD articles, each paragraph a document) the questions
   kind the index never mentions (rag/eval/perturb.py), which must be refused;
 * ``off_topic``: answerable questions of articles outside the index, which must be refused;
 * ``template``: questions of the kinds users ask that SQuAD lacks, made from the index's own
-  notes: what an abbreviation stands for, who a person is, what someone said, who is quoted, a
-  summary (answerable), and their near-misses (not);
+  notes and sentences: what an abbreviation stands for, who a person is, what someone said, who is
+  quoted, whether a statement of the text holds (yes/no), a summary (answerable), and their
+  near-misses (not);
 * ``casual``: answerable questions typed carelessly (lower case, no question mark, a letter
   dropped from a long word), which must still be answered.
 
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from ..eval.perturb import Swapper
 from ..eval.squad import SquadQuestion
 from ..store.index import Index
+from ..text import nlp
+from ..text.sentences import sentence_spans
 
 KINDS = ("real", "near_miss", "off_topic", "template", "casual")
 
@@ -113,6 +116,7 @@ def templates(
     for title in rng.sample(sorted(titles), min(3, len(titles))):
         made.append(("summary", f"Give me an overview of {title}."))
     made.append(("list", rng.choice(("Which people are mentioned?", "Which organizations are mentioned?"))))
+    made += [("yes_no", q) for q in yes_no_questions(index, own, per_kind)]
     out = []
     for i, (kind, question) in enumerate(made):
         out.append(TrainQuestion(f"t{i}-{kind}", question, True, "template"))
@@ -120,3 +124,50 @@ def templates(
         if swap is not None and kind not in ("summary", "list"):
             out.append(TrainQuestion(f"t{i}-{kind}~", swap.question, False, "template"))
     return out
+
+
+_BE_HAVE_MODAL = {"is", "are", "was", "were", "has", "have", "had", "can", "could", "will", "would", "may", "might"}
+_NO_QUESTION = re.compile(r"[\"“”;:()]")
+
+
+def yes_no_questions(index: Index, own: set[str], count: int) -> list[str]:
+    """Up to ``count`` yes/no questions made from sentences of the documents ``own`` (drawn by a generator
+    seeded with the documents, apart from the caller's, so adding these left the other questions as they were)."""
+    statements = [t for d in index.documents.values() if d.doc_id in own for t in _sentences(d.text)]
+    random.Random(" ".join(sorted(own))).shuffle(statements)
+    asked = [q for q in (yes_no_question(t) for t in statements[: 4 * count]) if q]
+    return asked[:count]
+
+
+def _sentences(text: str) -> list[str]:
+    """The document's sentences of 6 to 25 words."""
+    out = [text[a:b].strip() for a, b in sentence_spans(text)]
+    return [t for t in out if 6 <= len(t.split()) <= 25]
+
+
+def yes_no_question(sentence: str) -> str | None:
+    """The yes/no question whether ``sentence`` holds ("The weir was built in 1826." → "Was the weir built
+    in 1826?"): its first be/have/modal auxiliary moved before the subject, or "did/does/do" and the
+    verb's lemma; None unless the sentence is one plain statement that starts with its subject."""
+    if _NO_QUESTION.search(sentence) or not sentence.endswith("."):
+        return None
+    doc = nlp.parse(sentence)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root else None
+    if root is None or subj is None or subj.left_edge.i != 0 or subj.right_edge.i >= root.i:
+        return None
+    after = doc[subj.right_edge.i + 1 :]
+    aux = next((t for t in after if t.i <= root.i and t.lower_ in _BE_HAVE_MODAL and t.pos_ == "AUX"), None)
+    head = doc[: subj.right_edge.i + 1].text
+    head = head if doc[0].pos_ == "PROPN" or doc[0].text.isupper() else head[:1].lower() + head[1:]
+    if any(c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") for c in root.children):
+        return None  # two statements
+    if aux is not None:
+        front = aux.text
+    elif root.pos_ == "VERB" and root.tag_ in ("VBD", "VBZ", "VBP"):
+        front = {"VBD": "did", "VBZ": "does", "VBP": "do"}[root.tag_]
+    else:
+        return None
+    rest = [t for t in after if t.i != (aux.i if aux else -1) and not (t.is_punct and t.i == len(doc) - 1)]
+    body = "".join((root.lemma_ + t.whitespace_ if aux is None and t.i == root.i else t.text_with_ws) for t in rest)
+    return f"{front.capitalize()} {head} {body.strip()}?"
