@@ -212,11 +212,15 @@ def ranker_rows(collected: list[Collected], engines: dict[str, ExtractiveEngine]
     return np.concatenate(xs), np.concatenate(ys), np.asarray(groups), splits
 
 
-def second_pass(collected: list[Collected], engines: dict[str, ExtractiveEngine], ranker: TreeModel) -> list[dict]:
+def second_pass(
+    collected: list[Collected], engines: dict[str, ExtractiveEngine], ranker: TreeModel, progress: bool = True
+) -> list[dict]:
     """Rank, compose and compute the decision features of every question with ``ranker``."""
+    from tqdm import tqdm
+
     models = DecisionModels(ranker, None, {}, None)
     rows = []
-    for c in collected:
+    for c in tqdm(collected, desc="pass 2: decision features", unit="q", disable=not progress, mininterval=5):
         engine = engines[c.setting]
         engine.models = models
         row = {
