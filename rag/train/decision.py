@@ -64,6 +64,9 @@ class DecisionConfig:
     learning_rate: float = 0.05
     min_child_samples: int = 40
     max_false_refusals: float = 0.05
+    # the types with at least this many answerable questions each keep to max_false_refusals; fewer give no
+    # stable 5% point (one question is 3% of 30)
+    min_type_questions: int = 30
     # the types the reader does not read are a tenth of the rows; weighting them up gives their few
     # rows a say in the trees (chosen on tune, "Answer or refuse")
     unread_weight: float = 3.0
@@ -216,20 +219,30 @@ def article_groups(rows: list[dict], titles: dict[str, str]) -> list[str]:
     return out
 
 
-def choose_threshold(scores: np.ndarray, rows: list[dict], max_false_refusals: float) -> float:
-    """The highest threshold that refuses at most ``max_false_refusals`` of the answerable rows."""
-    answerable = np.sort(scores[[r["label"] == 1 for r in rows]])
-    k = int(np.floor(max_false_refusals * len(answerable)))
-    return float(answerable[k]) if len(answerable) else 0.5
+def choose_threshold(scores: np.ndarray, rows: list[dict], max_false_refusals: float, min_type_rows: int) -> float:
+    """The highest threshold that refuses at most ``max_false_refusals`` of the answerable rows of each question
+    type with at least ``min_type_rows`` of them (of all the answerable rows when no type has that many): the
+    share is a promise per type, and a pooled one would follow whatever mix of types the data happens to have."""
+    answerable = [(s, r["qtype"]) for s, r in zip(scores, rows) if r["label"] == 1]
+    if not answerable:
+        return 0.5
+    by_type: dict[str, list[float]] = {}
+    for s, qtype in answerable:
+        by_type.setdefault(qtype, []).append(float(s))
+    pools = [v for v in by_type.values() if len(v) >= min_type_rows] or [[s for s, _ in answerable]]
+    return min(float(np.sort(v)[int(np.floor(max_false_refusals * len(v)))]) for v in pools)
 
 
-def choose_thresholds(scores: np.ndarray, rows: list[dict], max_false_refusals: float) -> dict[str, float]:
-    """A threshold for the questions the reader read and one for the rest, each the highest that refuses at
-    most ``max_false_refusals`` of its answerable rows: the two groups' probabilities sit on different scales."""
+def choose_thresholds(
+    scores: np.ndarray, rows: list[dict], max_false_refusals: float, min_type_rows: int
+) -> dict[str, float]:
+    """A threshold for the questions the reader read and one for the rest (choose_threshold): the two groups'
+    probabilities sit on different scales."""
     out = {}
     for group, read in (("read", True), ("unread", False)):
         sel = np.asarray([was_read(r["features"]) == read for r in rows])
-        out[group] = choose_threshold(scores[sel], [r for r, s in zip(rows, sel) if s], max_false_refusals)
+        group_rows = [r for r, s in zip(rows, sel) if s]
+        out[group] = choose_threshold(scores[sel], group_rows, max_false_refusals, min_type_rows)
     return out
 
 
@@ -317,14 +330,14 @@ def ship_decision(
     """Train the decision on the second pass's rows, export it to ``out`` with the report and the card.
 
     Each group's threshold is the lower of two choices, each refusing at most ``max_false_refusals`` of the
-    answerable questions of its data: the tune articles', and the training articles' own out-of-fold scores
+    answerable questions of each question type of its data (choose_threshold): the tune articles', and the training articles' own out-of-fold scores
     (a model that never saw their article). Both must hold; the second has ten times the unread questions."""
     train_rows, tune_rows = usable_rows(rows)
     decision, tune_scores = train_decision(train_rows, tune_rows, cfg)
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
     oof = out_of_fold(train_rows, article_groups(train_rows, titles), cfg, decision.best_iteration_)
-    on_tune = choose_thresholds(tune_scores, tune_rows, cfg.max_false_refusals)
-    on_train = choose_thresholds(oof, train_rows, cfg.max_false_refusals)
+    on_tune = choose_thresholds(tune_scores, tune_rows, cfg.max_false_refusals, cfg.min_type_questions)
+    on_train = choose_thresholds(oof, train_rows, cfg.max_false_refusals, cfg.min_type_questions)
     chosen = lower_thresholds(on_tune, on_train)
     labels = np.asarray([r["label"] for r in tune_rows])
     report = {

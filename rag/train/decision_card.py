@@ -90,7 +90,8 @@ def _card_tune(report: dict) -> list[str]:
         f"Decision: ROC AUC {d['tune_auc']:.3f}. Two thresholds: {d['thresholds']['read']:.3f} for the types the "
         f"reader reads (`scoring.answer_min`) and {d['thresholds']['unread']:.3f} for the rest "
         f"(`scoring.answer_min_unread`); each the lower of the highest that refuses at most "
-        f"{report['config']['max_false_refusals']:.0%} of the group's answerable tune questions (read "
+        f"{report['config']['max_false_refusals']:.0%} of the answerable questions of each question type with at "
+        f"least {report['config'].get('min_type_questions', 1)} of them, on the tune articles (read "
         f"{d['thresholds_tune']['read']:.3f}, unread {d['thresholds_tune']['unread']:.3f}) and the same on the "
         f"training articles' out-of-fold scores, five folds by article (read "
         f"{d['thresholds_out_of_fold']['read']:.3f}, unread {d['thresholds_out_of_fold']['unread']:.3f}).",

@@ -1,0 +1,29 @@
+"""rag/train/decision.py: how the answer-or-refuse thresholds are chosen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.train.decision import choose_threshold
+
+
+def _rows(qtype: str, scores: list[float], label: int = 1) -> tuple[list[float], list[dict]]:
+    return scores, [{"qtype": qtype, "label": label} for _ in scores]
+
+
+def test_every_type_with_enough_questions_keeps_to_the_share() -> None:
+    easy, easy_rows = _rows("yes_no", list(np.linspace(0.6, 1.0, 200)))
+    hard, hard_rows = _rows("comparison", list(np.linspace(0.1, 0.9, 40)))
+    few, few_rows = _rows("summary", [0.01, 0.02, 0.03])  # too few for a 5% point of their own
+    negatives, neg_rows = _rows("comparison", [0.05, 0.5], label=0)  # unanswerable rows choose nothing
+    scores = np.array(easy + hard + few + negatives)
+    rows = easy_rows + hard_rows + few_rows + neg_rows
+    t = choose_threshold(scores, rows, 0.05, min_type_rows=30)
+    for qtype, s in (("yes_no", easy), ("comparison", hard)):
+        assert np.mean(np.array(s) < t) <= 0.05, qtype
+    assert t == pytest.approx(hard[2])  # the hard type sets it: 2 of its 40 (5%) refused
+    pooled = choose_threshold(scores, rows, 0.05, min_type_rows=1000)  # no type has enough: all answerable pooled
+    answerable = np.sort(easy + hard + few)
+    assert pooled == pytest.approx(answerable[int(0.05 * len(answerable))])
+    assert choose_threshold(np.array(negatives), neg_rows, 0.05, 30) == 0.5  # nothing answerable: no evidence either way
