@@ -127,6 +127,7 @@ def build_engine(setting: Setting, settings: Settings, embedder: Embedder, work_
 # what the first pass's results depend on: when none of these changed, a re-run reuses them (work_dir/pass1.pkl)
 PASS1_SOURCES = (
     "answer/analysis.py",
+    "answer/qtypes.py",  # which types the reader reads
     "answer/read.py",
     "answer/reader.py",
     "answer/reader_features.py",
