@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -275,6 +276,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .assistant import Assistant
 
     limit_malloc_arenas()
+    # Gradio sets matplotlib's backend around every event when matplotlib is installed; with none chosen,
+    # finding the default imports pyplot on the first answer (docs/TUNING.md, "Cold start"). A server draws
+    # off-screen, so Agg is the backend it would choose anyway.
+    os.environ.setdefault("MPLBACKEND", "agg")
 
     settings = _settings(args)
     # the index and models load while the web framework imports: each takes a second or more of a cold
