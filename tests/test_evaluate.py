@@ -15,12 +15,12 @@ def test_dev_questions_meet_the_bar(assistant):
     items = load_dev_questions()
     result = eval_dev(assistant, items)
     assert result["questions"] == len(items) == 44
-    # with the learned ranker and decision: 28 of 34 answers, 28 of 34 citations, 38 of 44 refusals right
+    # with the learned ranker and decision: 30 of 34 answers, 30 of 34 citations, 41 of 44 refusals right
     # (docs/EVALUATION.md; 33, 32 and 43 with the hand rules fitted to these questions, which generalised worse);
     # a drop is a regression
-    assert result["answer_accuracy"] >= 28 / 34
-    assert result["citation_accuracy"] >= 28 / 34
-    assert result["refusal_accuracy"] >= 38 / 44
+    assert result["answer_accuracy"] >= 30 / 34
+    assert result["citation_accuracy"] >= 30 / 34
+    assert result["refusal_accuracy"] >= 41 / 44
     assert result["by_type"]["summary"]["answer_accuracy"] == 1.0
     # a type of unanswerable questions only has no answer accuracy to measure (the report shows "–", not 0%)
     assert math.isnan(result["by_type"]["refusal"]["answer_accuracy"]) and result["by_type"]["refusal"]["refusal_accuracy"] >= 5 / 8
