@@ -37,17 +37,3 @@ def test_a_statement_becomes_the_question_whether_it_holds(sentence: str, questi
 )
 def test_no_question_from_what_is_not_one_plain_statement(sentence: str) -> None:
     assert yes_no_question(sentence) is None
-
-
-def test_said_about_questions_name_a_speaker_and_a_noun_of_what_they_said(assistant) -> None:
-    from rag.train.questions import said_about_questions
-
-    index = assistant.index
-    made = said_about_questions(index, index.links, 6)
-    assert len(made) == 6 and len(set(made)) == 6
-    assert made == said_about_questions(index, index.links, 6)  # seeded: the same index gives the same questions
-    text = " ".join(d.text for d in index.documents.values())
-    for q in made:
-        speaker, topic = q.removeprefix("What did ").removesuffix("?").split(" say about ")
-        assert speaker in text and topic.islower() and topic in text, q
-        assert analyze(q).qtype is QType.WHAT_SAID

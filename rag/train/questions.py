@@ -7,9 +7,9 @@ For one index (a set of SQuAD articles, each paragraph a document) the questions
   kind the index never mentions (rag/eval/perturb.py), which must be refused;
 * ``off_topic``: answerable questions of articles outside the index, which must be refused;
 * ``template``: questions of the kinds users ask that SQuAD lacks, made from the index's own
-  notes and sentences: what an abbreviation stands for, who a person is, what someone said (about
-  something they spoke of), who is quoted, whether a statement of the text holds (yes/no), a summary
-  (answerable), and their near-misses (not);
+  notes and sentences: what an abbreviation stands for, who a person is, what someone said, who is
+  quoted, whether a statement of the text holds (yes/no), a summary (answerable), and their
+  near-misses (not);
 * ``casual``: answerable questions typed carelessly (lower case, no question mark, a letter
   dropped from a long word), which must still be answered.
 
@@ -117,7 +117,6 @@ def templates(
         made.append(("summary", f"Give me an overview of {title}."))
     made.append(("list", rng.choice(("Which people are mentioned?", "Which organizations are mentioned?"))))
     made += [("yes_no", q) for q in yes_no_questions(index, own, per_kind)]
-    made += [("said_about", q) for q in said_about_questions(index, links, per_kind)]
     out = []
     for i, (kind, question) in enumerate(made):
         out.append(TrainQuestion(f"t{i}-{kind}", question, True, "template"))
@@ -138,36 +137,6 @@ def yes_no_questions(index: Index, own: set[str], count: int) -> list[str]:
     random.Random(" ".join(sorted(own))).shuffle(statements)
     asked = [q for q in (yes_no_question(t) for t in statements[: 4 * count]) if q]
     return asked[:count]
-
-
-def said_about_questions(index: Index, links: dict, count: int) -> list[str]:
-    """Up to ``count`` questions "What did X say about Y?": X a speaker the index attributes statements to, Y a
-    noun of one of them (a seeded draw of its own, like yes_no_questions)."""
-    pairs = sorted(
-        {
-            (full, index.documents[doc_id].text[a:b])
-            for doc_id, sts in index.statements.items()
-            if doc_id in links
-            for st in sts
-            for w in st.speaker
-            if (full := links[doc_id].names.get(w))
-            for a, b in st.sentences[:1]
-        }
-    )
-    rng = random.Random(" ".join(sorted(links)))
-    rng.shuffle(pairs)
-    out = []
-    for full, sentence in pairs:
-        nouns = [
-            t.text
-            for t in nlp.parse(sentence)
-            if t.pos_ == "NOUN" and t.text.isalpha() and t.text.islower() and len(t) >= 4 and not t.is_stop
-        ]
-        if nouns:
-            out.append(f"What did {full} say about {rng.choice(nouns)}?")
-        if len(out) == count:
-            break
-    return out
 
 
 def _sentences(text: str) -> list[str]:
