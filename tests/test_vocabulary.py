@@ -27,3 +27,12 @@ def test_names_written_with_symbols_or_initials():
     assert not V.contains("Townsend+Obama")    # one part missing
     assert V.contains("J.")                    # the initial of "J. A. Hobson" names nothing alone
     assert not V.contains("Obama+")
+
+
+def test_a_typo_is_one_edit_keeping_the_first_letter():
+    v = Vocabulary(["whether", "done", "does", "targeting", "Townsend", "coalition"])
+    assert v.contains("targetting") and v.contains("Townsned") and v.contains("coaliton")  # added, swapped, dropped
+    assert v.contains("coalitian")  # one letter changed
+    assert not v.contains("weather")  # two edits from "whether": another word
+    assert not v.contains("drones")  # two edits from "done"
+    assert not v.contains("Gownsend")  # the first letter is not a typo's

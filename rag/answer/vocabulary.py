@@ -1,15 +1,15 @@
 """Does a word of a question occur in the sources? Tolerant of accents, hyphens, plurals and typos.
 
 Used to refuse questions whose names or numbers the sources never mention,
-without refusing "Celeron" for "Céleron" or "Bismark" for "Bismarck".
+without refusing "Celeron" for "Céleron" or "Bismark" for "Bismarck". A typo is one edit (a letter
+dropped, added, changed, or two swapped: most misspellings are one, Damerau 1964) that keeps the first
+letter; a word two edits from the sources' ("weather" for "whether", "drones" for "done") is another word.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable
 
 from ..text.terms import stem
@@ -24,17 +24,13 @@ def fold(word: str) -> str:
 class Vocabulary:
     """The folded words of a corpus, with their stems, bucketed by first letter for fuzzy look-ups."""
 
-    def __init__(self, words: Iterable[str], fuzzy_min_length: int = 5, fuzzy_ratio: float = 0.8):
+    def __init__(self, words: Iterable[str], fuzzy_min_length: int = 5):
         self.words = {fold(w) for w in words}
         # hyphenated words also count by their parts ("al-Abadi" -> "abadi")
         self.words |= {part for w in self.words if "-" in w for part in w.split("-") if part}
         self.stems = {stem(w) for w in self.words}
-        self._by_initial: dict[str, list[str]] = defaultdict(list)
-        for w in self.words:
-            if len(w) >= fuzzy_min_length - 1:
-                self._by_initial[w[0]].append(w)
+        self.letters = "".join(sorted({ch for w in self.words for ch in w if ch.isalpha()}))
         self.fuzzy_min_length = fuzzy_min_length
-        self.fuzzy_ratio = fuzzy_ratio
 
     def _exact(self, w: str) -> bool:
         return w in self.words or stem(w) in self.stems
@@ -56,5 +52,16 @@ class Vocabulary:
             return True
         if len(w) < self.fuzzy_min_length or w.isdigit():
             return False
-        candidates = [c for c in self._by_initial.get(w[0], ()) if abs(len(c) - len(w)) <= 2]
-        return bool(difflib.get_close_matches(w, candidates, n=1, cutoff=self.fuzzy_ratio))
+        return any(v in self.words for v in one_edit(w, self.letters))
+
+
+def one_edit(word: str, letters: str) -> set[str]:
+    """The words one edit from ``word`` that keep its first letter: a letter deleted, two neighbours
+    swapped, a letter replaced by or inserted from ``letters`` (Norvig's spelling corrector)."""
+    head, rest = word[0], word[1:]
+    splits = [(rest[:i], rest[i:]) for i in range(len(rest) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    out |= {a + c + b for a, b in splits for c in letters}
+    return {head + v for v in out} - {word}
