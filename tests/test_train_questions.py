@@ -12,7 +12,7 @@ from rag.train.questions import yes_no_question
 @pytest.mark.parametrize(
     ("sentence", "question"),
     [
-        ("The weir was built in 1826 to power a corn mill.", "Was the weir built in 1826 to power a corn mill?"),
+        ("The bridge was built in 1932 to carry the railway.", "Was the bridge built in 1932 to carry the railway?"),
         ("Beyoncé released her first album in 2003.", "Did Beyoncé release her first album in 2003?"),
         ("The company has offices in London.", "Does the company have offices in London?"),
         ("Many students live on campus.", "Do many students live on campus?"),
@@ -29,10 +29,10 @@ def test_a_statement_becomes_the_question_whether_it_holds(sentence: str, questi
 @pytest.mark.parametrize(
     "sentence",
     [
-        "In 1826, the weir was built.",  # does not start with its subject
+        "In 1932, the bridge was built.",  # does not start with its subject
         "The Board met six times and is supported by three committees.",  # two statements
         "“Hello,” he said.",  # a quotation
-        "Is the weir old?",  # not a statement
+        "Is the bridge old?",  # not a statement
     ],
 )
 def test_no_question_from_what_is_not_one_plain_statement(sentence: str) -> None:

@@ -146,8 +146,8 @@ def _sentences(text: str) -> list[str]:
 
 
 def yes_no_question(sentence: str) -> str | None:
-    """The yes/no question whether ``sentence`` holds ("The weir was built in 1826." → "Was the weir built
-    in 1826?"): its first be/have/modal auxiliary moved before the subject, or "did/does/do" and the
+    """The yes/no question whether ``sentence`` holds ("The bridge was built in 1932." → "Was the bridge built
+    in 1932?"): its first be/have/modal auxiliary moved before the subject, or "did/does/do" and the
     verb's lemma; None unless the sentence is one plain statement that starts with its subject."""
     if _NO_QUESTION.search(sentence) or not sentence.endswith("."):
         return None
