@@ -22,7 +22,7 @@ def fold(word: str) -> str:
 
 
 class Vocabulary:
-    """The folded words of a corpus, with their stems, bucketed by first letter for fuzzy look-ups."""
+    """The folded words of a corpus, with their stems and the letters they use (a typo's edits draw on these)."""
 
     def __init__(self, words: Iterable[str], fuzzy_min_length: int = 5):
         self.words = {fold(w) for w in words}

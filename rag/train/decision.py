@@ -330,8 +330,9 @@ def ship_decision(
     """Train the decision on the second pass's rows, export it to ``out`` with the report and the card.
 
     Each group's threshold is the lower of two choices, each refusing at most ``max_false_refusals`` of the
-    answerable questions of each question type of its data (choose_threshold): the tune articles', and the training articles' own out-of-fold scores
-    (a model that never saw their article). Both must hold; the second has ten times the unread questions."""
+    answerable questions of each question type of its data (choose_threshold): the tune articles', and the
+    training articles' own out-of-fold scores (a model that never saw their article). Both must hold; the
+    second has ten times the unread questions."""
     train_rows, tune_rows = usable_rows(rows)
     decision, tune_scores = train_decision(train_rows, tune_rows, cfg)
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
