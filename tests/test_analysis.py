@@ -76,3 +76,11 @@ def test_instructions_beside_a_question_are_not_part_of_it(text, asked):
 ])
 def test_a_possessive_asks_for_a_value_not_a_definition(question, qtype):
     assert analyze(question).qtype == qtype
+
+
+def test_a_proper_noun_in_lower_case_is_a_key_term():
+    # code names and carelessly typed names: without them a question about an unknown function has no key
+    # terms at all, and nothing for the decision to find missing
+    a = analyze("What does os.path.join return?")
+    assert [(t.text, t.kind) for t in a.key_terms] == [("os.path.join", "word"), ("return", "word")]
+    assert "numpy" in [t.text for t in analyze("how do i install numpy with pip").key_terms]

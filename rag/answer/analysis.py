@@ -123,7 +123,8 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
             t.pos_ == "PROPN" or (t.i in names and t.pos_ not in ("ADJ", "VERB")) or (t.pos_ == "NOUN" and t.i > 0)
         ):  # a capital inside a sentence: a name
             out.append(KeyTerm(t.text, t.lower_, "name", t.pos_))
-        elif t.pos_ in ("NOUN", "VERB", "ADJ", "ADV") and t.lemma_.lower() not in _AUX and len(t.text) > 1:
+        elif t.pos_ in ("NOUN", "VERB", "ADJ", "ADV", "PROPN") and t.lemma_.lower() not in _AUX and len(t.text) > 1:
+            # a proper noun in lower case ("numpy", "os.path.join", a name typed carelessly) is a content word
             out.append(KeyTerm(t.text, t.lemma_.lower(), "word", t.pos_))
     return tuple(out)
 
