@@ -130,3 +130,19 @@ def test_example_questions_come_from_the_index(assistant):
         ans = assistant.ask(q)
         assert not ans.refused and ans.citations, q
     assert said[0].group(1) in assistant.ask(said[0].group(0)).answer  # it quotes the one asked about
+
+
+@pytest.mark.parametrize(
+    ("span", "after", "short"),
+    [
+        ("Article 17(3", ") of the treaty.", "Article 17(3)"),  # the reader's span stops before the ")"
+        ("1,230 kilometres (764 miles", ") long.", "1,230 kilometres (764 miles)"),
+        ("October 2016)", ".", "October 2016"),  # a ")" it does not open
+        ("the valley (German: Tal", ", in the south", "the valley (German: Tal"),  # nothing to close it with
+        ("“the bridge”,", " said", "the bridge"),
+    ],
+)
+def test_the_readers_phrase_has_its_brackets_closed(span, after, short):
+    from rag.answer.compose.factoid import close_brackets
+
+    assert close_brackets(span, after) == short

@@ -58,13 +58,24 @@ def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | 
     """The reader's answer inside the best sentence, when it is a phrase rather than the whole sentence."""
     if cand.span is None:
         return None
-    text = view.text(cand.doc_id, *cand.span).strip(' ,.;:“”"')
+    text = close_brackets(view.text(cand.doc_id, *cand.span), view.text(cand.doc_id, cand.span[1], cand.end))
     whole = view.text(cand.doc_id, cand.start, cand.end)
     return (
         text
         if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole)
         else None
     )
+
+
+def close_brackets(text: str, after: str) -> str:
+    """The reader's phrase with its brackets closed: it ends on a word, so "17(3" is followed by the ")" that
+    comes next in the sentence, and a ")" it does not open ("October 2016)") is dropped."""
+    text = text.strip(' ,.;:“”"')
+    if text.count("(") > text.count(")") and after.lstrip().startswith(")"):
+        text += ")"
+    elif text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].rstrip()
+    return text
 
 
 def evidence_spans(candidates: list[Candidate], query: str, view: SourcesView, s: ScoringConfig) -> list[Span]:
