@@ -39,3 +39,24 @@ def test_wraps_join_and_headings_underlines_and_list_items_keep_their_breaks():
 def test_a_text_of_long_lines_is_left_alone():
     text = "First paragraph, long enough to be a whole line of prose in a file.\nSecond line, short.\n"
     assert clean_text(text) == "First paragraph, long enough to be a whole line of prose in a file.\nSecond line, short."
+
+
+def test_a_number_that_goes_on_with_the_sentence_is_a_wrap_not_a_list_item():
+    # a wrapped line may start with a number ("section 7", "60 days"); after a line that ends in a word it
+    # continues that sentence, while after punctuation it starts an item
+    text = """Conditions
+==========
+
+The Work must carry a prominent notice stating that it is released under
+these terms and under any further conditions that were added in section
+7.  This requirement applies to every copy of the Work that you convey.
+If you stop every violation, your rights come back unless the holder tells
+you otherwise by some reasonable means within the period that ends before
+60 days after you stopped. The holder may also end them for good:
+1. if the violation is repeated after a first notice;
+2. if the notice went unanswered.
+"""
+    cleaned = clean_text(text)
+    assert "added in section 7. This requirement" in cleaned
+    assert "ends before 60 days after" in cleaned
+    assert "for good:\n1. if the violation" in cleaned and "notice;\n2. if the notice" in cleaned

@@ -24,6 +24,9 @@ MIN_LINES = 6
 # fonts in a PDF's text layer make character counts of full lines vary by about a tenth)
 FULL = 0.85
 _RULE = re.compile(r"^([=\-_*~#])\1{2,}$")  # a line of one repeated mark: a heading's underline, a rule
+# a line that looks like a list item ("7. ", "(b) ", "- ") starts one after a line that ends in punctuation;
+# after one that ends in a word it goes on with the sentence ("added under section\n7.  This requirement",
+# "prior to\n60 days"), and is a wrap when the line before is full
 _LIST_ITEM = re.compile(r"^(?:[-*•+‣◦]|\(?\w{1,3}[.)]|\d{1,3}(?:\.\d+)*\.?)\s")
 
 
@@ -52,7 +55,7 @@ def soft_breaks(lines: list[str]) -> set[int]:
         if (
             not line.strip()
             or not following
-            or _LIST_ITEM.match(following)
+            or (_LIST_ITEM.match(following) and not line[-1:].isalnum())
             or line.endswith(":")
             or _RULE.match(following)
             or _RULE.match(line.strip())
