@@ -146,3 +146,23 @@ def test_the_readers_phrase_has_its_brackets_closed(span, after, short):
     from rag.answer.compose.factoid import close_brackets
 
     assert close_brackets(span, after) == short
+
+
+def test_a_definition_does_not_lead_with_the_term_it_was_asked_about(tmp_path, embedder):
+    # the sources give no fuller form or apposition of the term: its defining sentence answers, bare
+    from rag.assistant import Assistant
+    from rag.ingest.build import build_index
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "terms.txt").write_text(
+        'Licence terms\n\n"Covered Work" means the program together with every change anyone made to it. You may '
+        "convey a Covered Work in source form under these terms.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index_dir=tmp_path / "index")
+    build_index([docs], settings, embedder=embedder, show_progress=False)
+    ans = Assistant(settings, embedder=embedder).ask("What is Covered Work?")
+    assert ans.question_type == "definition" and ans.short_answer is None
+    assert ans.answer.startswith('"Covered Work" means the program') and ans.citations

@@ -16,4 +16,6 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     if found is None:
         return factoid(q, view, s)
     doc_id, (start, end), short = found
-    return Composition([view.span(doc_id, start, end, 1.0)], short)
+    # a name the sources give no fuller form or apposition of: repeating it would answer nothing
+    said = short.lower() != focus.lower()
+    return Composition([view.span(doc_id, start, end, 1.0)], short if said else None)
