@@ -11,6 +11,10 @@ from rag.answer.analysis import analyze, asked_part
     ("Which organization published the report?", "factoid", "ORG"),
     ("Which city hosted the games?", "factoid", "PLACE"),
     ("Who said the plan was reckless?", "who_said", "PERSON"),
+    ("Who said that?", "who_said", "PERSON"),
+    ("Who wrote that the plan was reckless?", "who_said", "PERSON"),
+    ("Who wrote the library?", "factoid", "AGENT"),  # who made a thing: an agent, not a speaker
+    ("Who announced the new timetable?", "factoid", "AGENT"),
     ("What did Maria Lopez say about the budget?", "what_said", None),
     ("Who is Maria Lopez?", "definition", None),
     ("What does NATO stand for?", "definition", None),

@@ -199,8 +199,20 @@ def _speech_root(doc, root):
     return None
 
 
+def _made_by(speech) -> bool:
+    """Whether "who" + this speech verb asks who made a thing ("Who wrote the library?", "Who published the
+    report?"): a direct object, and nothing said of it or about it (no clause, no "as ...", "about ...")."""
+    said = {c.dep_ for c in speech.children} & {"ccomp", "xcomp", "oprd", "advcl"} or any(
+        c.dep_ == "prep" and c.lower_ in ("as", "about", "of", "on") for c in speech.children
+    )
+    made = [c for c in speech.children if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")]  # not "Who said that?"
+    return bool(made) and not said
+
+
 def _who(question: str, doc, root) -> QuestionAnalysis:
     speech = _speech_root(doc, root)
+    if speech is not None and _made_by(speech):
+        speech = None  # who made it: an agent, not a speaker
     if speech is not None and not any(c.dep_ in ("nsubj",) and c.lower_ not in _WH for c in speech.children):
         clause = [t for t in doc if t.i > speech.i and not t.is_punct]
         skip = {speech.i}
