@@ -14,7 +14,7 @@ from rag.ingest.build import build_index
 from rag.ingest.unchanged import build_checksums
 from rag.settings import Settings
 from rag.store.index import load_index
-from rag.store.manifest import read_manifest
+from rag.store.manifest import READING_VERSION, read_manifest
 
 # The stand-in embedder cannot pool sentence vectors from its passage's run, so its builds are "standalone"
 SETTINGS = dict(sentence_vectors="standalone")
@@ -78,7 +78,7 @@ def test_a_touched_file_is_hashed_and_still_unchanged(corpus, tmp_path):
     assert read_manifest(tmp_path / "index")["files"][str(corpus / "rain.txt")][1] == 1_000_000_000
 
 
-@pytest.mark.parametrize("change", ["edited", "added", "removed", "now readable", "other settings"])
+@pytest.mark.parametrize("change", ["edited", "added", "removed", "now readable", "other settings", "older reading"])
 def test_any_change_builds_anew_reusing_cached_vectors(corpus, tmp_path, change):
     _build(corpus, tmp_path)
     changes = {}
@@ -90,12 +90,17 @@ def test_any_change_builds_anew_reusing_cached_vectors(corpus, tmp_path, change)
         (corpus / "sun.md").unlink()
     elif change == "now readable":
         (corpus / "empty.txt").write_text("Snow\nSnow fell.\n", encoding="utf-8")
+    elif change == "older reading":  # built by a version that turned files into text another way
+        path = tmp_path / "index" / "current" / "manifest.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "reading": READING_VERSION - 1}))
     else:
         changes = {"title_in_passages": False}  # other passage texts
     embedder = HashEmbedder()
     report = _build(None, tmp_path, embedder=embedder, **changes)
-    assert embedder.calls > 0 or change == "removed"  # built anew: the new text embedded, the rest from the cache
+    # built anew: the new text embedded, the rest from the cache (all of it when only the reading changed)
+    assert embedder.calls > 0 or change in ("removed", "older reading")
     assert report.reused > 0
+    assert read_manifest(tmp_path / "index")["reading"] == READING_VERSION  # a copy keeps the old manifest's
     files = read_manifest(tmp_path / "index")["files"]
     assert sorted(Path(p).name for p in files) == sorted(p.name for p in corpus.iterdir() if p.stat().st_size)
 

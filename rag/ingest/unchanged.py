@@ -3,7 +3,8 @@
 The manifest records every source file's size and modification time as it was read
 (``files``, and ``unreadable`` for those that could not be read, with the reason). A
 rebuild walks its sources and stats each file: when the same files are there with the
-same sizes and times, and the settings the build depends on are the same, no file is
+same sizes and times, and the settings the build depends on are the same (and the versions of how a
+file is read and its statements found, READING_VERSION and ATTRIBUTION_VERSION), no file is
 read and nothing is split, embedded or indexed: the current build's files (text, vectors,
 BM25, tables) are copied into a new build directory with a new manifest, and swapped in.
 The manifest also records each build file's SHA-1 (``checksums``): a build whose files were
@@ -28,7 +29,15 @@ from pathlib import Path
 from ..settings import Settings
 from ..store.dirs import finish_build, new_build_dir, remove_build, swap_in
 from ..store.layout import LAYOUT_FILE, layout_line
-from ..store.manifest import FORMAT_VERSION, MANIFEST_FILE, IndexError_, current_build, read_manifest, write_manifest
+from ..store.manifest import (
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    READING_VERSION,
+    IndexError_,
+    current_build,
+    read_manifest,
+    write_manifest,
+)
 from ..store.vector_store import record_spec, store_spec
 from ..text.attribution import ATTRIBUTION_VERSION
 from .sources import DocumentStream, SourceError, file_stat, read_document
@@ -39,6 +48,7 @@ def settings_unchanged(manifest: dict, settings: Settings, backend: str, graph: 
     return (
         manifest.get("format_version") == FORMAT_VERSION
         and manifest.get("attribution") == ATTRIBUTION_VERSION
+        and manifest.get("reading") == READING_VERSION
         and manifest.get("model") == settings.embed_model
         and manifest.get("chunking") == settings.chunking()
         and manifest.get("embed_backend") == backend

@@ -17,6 +17,9 @@ from ..text.attribution import ATTRIBUTION_VERSION
 # 4: text as a reader sees it (wrapped lines joined, Markdown without markup, a PDF's running heads dropped) and
 # line breaks as sentence boundaries (rag/ingest/wrapping.py, rag/text/sentences.py)
 FORMAT_VERSION = 4
+# how a source file becomes a document's text (rag/ingest: formats, cleaning, wrapped lines): raise it when
+# that changes, so a rebuild of unchanged files reads them again rather than copying the old text
+READING_VERSION = 2  # 2: a wrapped line that starts with a number goes on with the sentence
 CACHE_FORMATS = (1, 2, 3, 4)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on
@@ -173,6 +176,7 @@ def new_manifest(
         # "contextual": pooled from the passage's run (rag/search/pooling.py); "standalone": each embedded alone
         "sentence_pooling": sentence_pooling,
         "attribution": ATTRIBUTION_VERSION,
+        "reading": READING_VERSION,
         "files": files or {},
         "unreadable": unreadable or {},
         "checksums": checksums or {},
