@@ -20,6 +20,10 @@ from rag.answer.analysis import analyze, asked_part
     ("What does NATO stand for?", "definition", None),
     ("Which newspapers are mentioned in the text?", "list", None),
     ("List the people quoted.", "list", "PERSON"),
+    ("List every organization mentioned.", "list", "ORG"),
+    ("Name a river that floods in spring.", "factoid", None),  # one thing, not a list
+    ("Which band cited the singer on its third album?", "factoid", None),
+    ("What instrument is involved in all of his work?", "factoid", None),
     ("Give me an overview of how the council reacted.", "summary", None),
     ("Summarize the article.", "summary", None),
     ("Why did the council delay the vote?", "why", None),
