@@ -199,6 +199,9 @@ def _speech_root(doc, root):
     return None
 
 
+_EVERY = ("every", "each", "all")
+
+
 def _made_by(speech) -> bool:
     """Whether "who" + this speech verb asks who made a thing ("Who wrote the library?", "Who published the
     report?"): a direct object, and nothing said of it or about it (no clause, no "as ...", "about ...")."""
@@ -368,12 +371,8 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
             (t for t in doc if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None
         )
         kind = _span_text([t for t in obj.subtree if t.i <= obj.i and t.dep_ != "det"]) if obj is not None else None
-        one = (
-            obj is not None
-            and obj.tag_ in ("NN", "NNP")
-            and not any(c.lower_ in ("every", "each", "all") for c in obj.children)
-        )
-        if one and lemma in ("name", "identify"):  # "Name a river that ...", "Name the author": one, a factoid
+        one = obj is not None and obj.tag_ in ("NN", "NNP") and not any(c.lower_ in _EVERY for c in obj.children)
+        if obj is not None and one and lemma in ("name", "identify"):  # "Name a river that ...": one, a factoid
             return QuestionAnalysis(question, QType.FACTOID, _noun_type(obj), key_terms=key_terms(doc, {verb.i, obj.i}))
         return QuestionAnalysis(
             question,
