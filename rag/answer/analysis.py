@@ -108,6 +108,14 @@ def _proper_phrases(doc) -> list[str]:
     return out
 
 
+def _identifier(token) -> bool:
+    """A name written as code ("os.path.join", "max_size", "setTimeout"): the parser's proper noun in lower case
+    with a dot, an underscore or a capital inside. A plain lower-case word it calls a proper noun (a name typed
+    carelessly, a word it does not know) is left out, as before."""
+    text = token.text
+    return token.pos_ == "PROPN" and text[:1].islower() and (any(c in text for c in "._") or text != text.lower())
+
+
 def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
     """Content words of the question (names, numbers, nouns, verbs, adjectives), minus ``skip`` token indexes."""
     names = {t.i for ent in doc.ents for t in ent if ent.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")}
@@ -123,8 +131,11 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
             t.pos_ == "PROPN" or (t.i in names and t.pos_ not in ("ADJ", "VERB")) or (t.pos_ == "NOUN" and t.i > 0)
         ):  # a capital inside a sentence: a name
             out.append(KeyTerm(t.text, t.lower_, "name", t.pos_))
-        elif t.pos_ in ("NOUN", "VERB", "ADJ", "ADV", "PROPN") and t.lemma_.lower() not in _AUX and len(t.text) > 1:
-            # a proper noun in lower case ("numpy", "os.path.join", a name typed carelessly) is a content word
+        elif (
+            (t.pos_ in ("NOUN", "VERB", "ADJ", "ADV") or _identifier(t))
+            and t.lemma_.lower() not in _AUX
+            and len(t.text) > 1
+        ):
             out.append(KeyTerm(t.text, t.lemma_.lower(), "word", t.pos_))
     return tuple(out)
 
