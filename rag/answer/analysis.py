@@ -210,9 +210,6 @@ def _speech_root(doc, root):
     return None
 
 
-_EVERY = ("every", "each", "all")
-
-
 def _made_by(speech) -> bool:
     """Whether "who" + this speech verb asks who made a thing ("Who wrote the library?", "Who published the
     report?"): a direct object, and nothing said of it or about it (no clause, no "as ...", "about ...")."""
@@ -294,10 +291,8 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
             focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
             return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
     listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
-    # a list asks for several: "which newspapers are mentioned", not "which band cited her" or "what
-    # instrument is involved in all of his work"
-    plural = noun is not None and noun.tag_ in ("NNS", "NNPS")
-    if noun is not None and head is not None and listing and plural:  # a noun is found only after a head
+    # a list asks for several ("which newspapers are mentioned", not "which band cited her"); noun implies head
+    if noun is not None and head is not None and listing and noun.tag_ in ("NNS", "NNPS"):
         kind = _span_text([t for t in noun.subtree if t.i >= head.i and t.i <= noun.i])
         return QuestionAnalysis(
             question,
@@ -382,8 +377,13 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
             (t for t in doc if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None
         )
         kind = _span_text([t for t in obj.subtree if t.i <= obj.i and t.dep_ != "det"]) if obj is not None else None
-        one = obj is not None and obj.tag_ in ("NN", "NNP") and not any(c.lower_ in _EVERY for c in obj.children)
-        if obj is not None and one and lemma in ("name", "identify"):  # "Name a river that ...": one, a factoid
+        # "Name a river that ...", "Name the author": one thing, a factoid ("List every river": a list)
+        if (
+            obj is not None
+            and lemma in ("name", "identify")
+            and obj.tag_ in ("NN", "NNP")
+            and not any(c.lower_ in ("every", "each", "all") for c in obj.children)
+        ):
             return QuestionAnalysis(question, QType.FACTOID, _noun_type(obj), key_terms=key_terms(doc, {verb.i, obj.i}))
         return QuestionAnalysis(
             question,
