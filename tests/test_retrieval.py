@@ -1,4 +1,5 @@
-from rag.search.retrieval import rrf
+from rag.search.retrieval import fuse, rrf
+from rag.settings import Settings
 
 
 def test_rrf_rewards_agreement():
@@ -6,6 +7,21 @@ def test_rrf_rewards_agreement():
     assert fused[1] == fused[2] > fused[3] == fused[4]
     weighted = rrf([([1], 2.0), ([2], 1.0)], k=60)
     assert weighted[1] > weighted[2]
+
+
+def test_convex_fusion_keeps_a_rare_terms_only_bm25_hit():
+    s = Settings(fusion="convex", dense_weight=0.5, bm25_weight=0.5, bm25_k=100)
+    dense = {1: 0.6, 2: 0.5, 3: 0.2}
+    # BM25 found one passage only: it is the best BM25 has, not its worst (was scaled to 0, and lost to dense's 2nd)
+    fused = fuse(dense, {3: 4.2}, s)
+    assert fused[3] == 0.5 * 0.0 + 0.5 * 1.0 and fused[3] > fused[2]
+    # fewer hits than asked for: every other passage scores 0 for BM25, so 0 is the floor
+    assert fuse({}, {3: 4.0, 2: 2.0}, s) == {3: 0.5, 2: 0.25}
+    # a full list: its own lowest score is the floor, as before
+    full = {i: float(i) for i in range(1, 101)}
+    assert fuse({}, full, s)[1] == 0.0 and fuse({}, full, s)[100] == 0.5
+    # equal dense scores are all the best
+    assert fuse({1: 0.3, 2: 0.3}, {}, s) == {1: 0.5, 2: 0.5}
 
 
 def test_hybrid_search_and_evidence(assistant):

@@ -53,19 +53,25 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
     return fused
 
 
-def _minmax(scores: dict[int, float]) -> dict[int, float]:
+def _minmax(scores: dict[int, float], floor: float | None = None) -> dict[int, float]:
+    """Scores scaled to 0..1 between their lowest (or ``floor``, when lower) and their highest; all 1 when equal."""
     if not scores:
         return {}
     lo, hi = min(scores.values()), max(scores.values())
-    span = (hi - lo) or 1.0
-    return {k: (v - lo) / span for k, v in scores.items()}
+    if floor is not None:
+        lo = min(lo, floor)
+    if hi == lo:
+        return dict.fromkeys(scores, 1.0)
+    return {k: (v - lo) / (hi - lo) for k, v in scores.items()}
 
 
 def fuse(dense: dict[int, float], bm25: dict[int, float], settings: Settings) -> dict[int, float]:
     """Fused score of every candidate: a convex mix of min-max normalised scores, or weighted RRF."""
     s = settings
     if s.fusion == "convex":
-        nd, nb = _minmax(dense), _minmax(bm25)
+        # BM25 lists only positive scores: when it lists fewer than it was asked for, every other
+        # passage scores 0, so 0 is the floor (else a rare term's one hit would scale to 0 itself)
+        nd, nb = _minmax(dense), _minmax(bm25, 0.0 if len(bm25) < s.bm25_k else None)
         total = s.dense_weight + s.bm25_weight
         return {
             pid: (s.dense_weight * nd.get(pid, 0.0) + s.bm25_weight * nb.get(pid, 0.0)) / total
