@@ -20,10 +20,14 @@ SENTENCES = [(TEXT.index(s), TEXT.index(s) + len(s))
 class _View:
     """The part of a SourcesView that ranking reads: one document "d" in two passages of two sentences."""
 
-    def __init__(self):
+    def __init__(self, headings=()):
         passages = {0: SimpleNamespace(doc_id="d", sentences=SENTENCES[:2]),
                     1: SimpleNamespace(doc_id="d", sentences=SENTENCES[2:])}
         self.index = SimpleNamespace(passages=passages)
+        self.headings = set(headings)  # starts of the sentences that are headings
+
+    def is_heading(self, doc_id, start, end):
+        return start in self.headings
 
     def text(self, doc_id, start, end):
         assert doc_id == "d"
@@ -86,6 +90,8 @@ def test_a_candidate_carries_the_readers_span_only_where_it_read_and_short_sente
     assert [c.row for c in rows] == [2, 3, 0, 1]
     assert [c.row for c in rank(q, _View(), ranker, min_words=2)] == [2, 0, 1]  # "Note." (one word) is no candidate
     assert [c.row for c in rank(q, _View(), min_words=5)] == [2, 0]  # fewer than five words: dropped
+    # a heading is a title, not a claim: never a candidate, however long
+    assert [c.row for c in rank(q, _View(headings=[SENTENCES[2][0]]), ranker)] == [3, 0, 1]
 
 
 def test_readings_of_the_top_passages_only():

@@ -41,6 +41,14 @@ def test_section_of_an_offset_is_the_last_heading_at_or_before_it():
     assert layout.place(TEXT.index("Assemble"), TEXT.index("Assemble") + 5) == Place(None, None, "Safety › Fire")
 
 
+def test_a_heading_alone_is_told_from_a_sentence_that_starts_where_it_does():
+    layout = DocumentLayout(Document("d", "Harbour guide", "g.md", TEXT, headings=HEADINGS))
+    assert layout.is_heading(TEXT.index("Safety"), "Safety")
+    assert layout.is_heading(TEXT.index("Fire"), "Fire\n")  # whitespace around it is not text
+    assert not layout.is_heading(TEXT.index("Safety"), "Safety\n\nFire")  # more than the heading
+    assert not layout.is_heading(TEXT.index("Intro"), "Intro.")  # no heading starts there
+
+
 def test_pages_of_a_span():
     text = "one\n\ntwo two\n\nthree"
     # page 3 is blank: it starts where page 4 does, which wins

@@ -71,3 +71,33 @@ def test_a_sentence_ending_with_a_colon_is_cited_with_what_it_introduces():
                                                   "Another paragraph follows here."]
     s, e = paragraphs[0]
     assert [text[a:b] for a, b in sentence_spans(text[s:e], s)] == ["To turn it on, you can use:\n\nPRAGMA journal_mode=WAL;"]
+
+
+def test_headings_and_list_items_go_with_their_neighbours():
+    from rag.ingest.passages import blocks
+    from rag.store.documents import Heading
+
+    text = ("Tides\n\nThe harbour has two tides a day.\n\nWhat to log\n\nEach log records\n\nthe time\n\n"
+            "the height\n\nLogs are kept for a year.\n\nMooring\n\nPay first.")
+    heads = tuple(Heading(text.index(h), 2, h) for h in ("Tides", "Mooring"))
+    doc = Document(content_id(text), "t", "t.md", text, headings=heads)
+    got = [[text[a:b] for a, b in block] for block in blocks(doc)]
+    assert got == [
+        ["Tides", "The harbour has two tides a day."],  # a marked heading leads into its section
+        # unmarked, a fragment after a finished sentence reads as a heading; items follow their lead-in
+        ["What to log", "Each log records", "the time", "the height"],
+        ["Logs are kept for a year."],
+        ["Mooring", "Pay first."],
+    ]
+    passages = split_document(doc, max_words=160)
+    assert [p.text for p in passages][0] == "Tides\n\nThe harbour has two tides a day."
+    # a sentence never runs over a paragraph's end
+    assert [text[s:e] for s, e in passages[0].sentences] == ["Tides", "The harbour has two tides a day."]
+
+
+def test_long_paragraphs_that_end_without_a_full_stop_stay_apart():
+    from rag.ingest.passages import blocks
+
+    long = "The table lists the yields of every crop grown on the estate in each year since records began, " * 4
+    text = f"{long.strip()}\n\nA second paragraph follows it here."
+    assert [len(b) for b in blocks(Document(content_id(text), "t", "t.txt", text))] == [1, 1]

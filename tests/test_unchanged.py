@@ -59,14 +59,14 @@ def test_an_unchanged_rebuild_reads_no_file_and_copies_the_build(corpus, tmp_pat
     embedder = HashEmbedder()
     again = _build(None, tmp_path, embedder=embedder)
     assert embedder.calls == 0 and again.embedded == 0
-    assert (again.documents, again.passages) == (first.documents, first.passages) == (2, 4)
+    assert (again.documents, again.passages) == (first.documents, first.passages) == (2, 3)  # the heading "Sun" goes with its text
     assert again.reused == first.embedded  # every passage and sentence vector, as the report counts them
     assert again.skipped == [(str(corpus / "empty.txt"), "empty file")]
     assert again.path != first.path and again.path == (tmp_path / "index" / "current").resolve()
     after = read_manifest(tmp_path / "index")
     assert {k: v for k, v in after.items() if k != "built_at"} == {k: v for k, v in before.items() if k != "built_at"}
     assert build_checksums(again.path) == before["checksums"]
-    assert len(load_index(Settings(index_dir=tmp_path / "index", **SETTINGS)).passages) == 4
+    assert len(load_index(Settings(index_dir=tmp_path / "index", **SETTINGS)).passages) == 3
 
 
 def test_a_touched_file_is_hashed_and_still_unchanged(corpus, tmp_path):

@@ -114,7 +114,7 @@ def candidate_features(q, view) -> np.ndarray:
 
 def rank(q, view, ranker=None, min_words: int = 1) -> list[Candidate]:
     """Candidates from ``q``'s evidence, best first, by the ranker's score (the evidence score without one).
-    Sentences of fewer than ``min_words`` words (a heading, a label) are never candidates."""
+    Sentences of fewer than ``min_words`` words (a label) and a document's headings are never candidates."""
     readings: Readings | None = q.readings
     if ranker is not None and q.evidence:
         raw = ranker.score(candidate_features(q, view))
@@ -122,13 +122,14 @@ def rank(q, view, ranker=None, min_words: int = 1) -> list[Candidate]:
         raw = np.array([ev.score for ev in q.evidence], dtype=np.float32)
     out = []
     for ev, r in zip(q.evidence, raw):
-        if len(view.text(view.doc_of(ev.pid), ev.start, ev.end).split()) < min_words:
+        doc_id = view.doc_of(ev.pid)
+        if len(view.text(doc_id, ev.start, ev.end).split()) < min_words or view.is_heading(doc_id, ev.start, ev.end):
             continue
         read = readings.sentences.get((ev.pid, ev.start)) if readings else None
         out.append(
             Candidate(
                 ev.pid,
-                view.doc_of(ev.pid),
+                doc_id,
                 ev.row,
                 ev.start,
                 ev.end,

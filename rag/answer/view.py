@@ -61,6 +61,11 @@ class SourcesView:
     def text(self, doc_id: str, start: int, end: int) -> str:
         return self.index.documents[doc_id].text[start:end]
 
+    def is_heading(self, doc_id: str, start: int, end: int) -> bool:
+        """Whether the sentence at [start, end) is a heading of its document, alone (a title: never quoted as a claim)."""
+        layout = self.index.layouts.get(doc_id)
+        return layout is not None and layout.is_heading(start, self.text(doc_id, start, end))
+
     def doc_of(self, pid: int) -> str:
         return self.index.passages[pid].doc_id
 

@@ -3,14 +3,43 @@
 from __future__ import annotations
 
 from ..store.documents import Document, Passage
-from ..text.sentences import paragraph_spans, sentence_spans
+from ..text.sentences import INTRODUCED_MAX, paragraph_spans, sentence_spans
+
+# how a paragraph that is a sentence (or a quoted or bracketed one) ends; a short one that ends otherwise,
+# but for a lead-in's colon, is a fragment: a heading, a label or a list item ("search time")
+SENTENCE_ENDS = frozenset(".!?\"'”’)]")
+
+
+def blocks(doc: Document) -> list[list[tuple[int, int]]]:
+    """The document's paragraphs, grouped: a heading, or a fragment after a finished sentence (a heading
+    where none is marked), goes with what follows it; a fragment after an unfinished paragraph (a
+    list's item after its lead-in, or after another item) goes with what precedes it. Alone, each of
+    these would be a passage of a few words that retrieval finds and nothing can be quoted from."""
+    headings = {h.start for h in doc.headings}
+    out: list[list[tuple[int, int]]] = []
+    leads_on = False  # the last paragraph goes with the next
+    for start, end in paragraph_spans(doc.text):
+        short = end - start <= INTRODUCED_MAX
+        fragment = start in headings or (short and doc.text[end - 1] not in SENTENCE_ENDS | {":"})
+        open_before = bool(out) and doc.text[out[-1][-1][1] - 1] not in SENTENCE_ENDS
+        if out and (leads_on or (fragment and open_before and start not in headings)):
+            out[-1].append((start, end))
+        else:
+            out.append([(start, end)])
+        leads_on = start in headings or (fragment and not open_before)
+    return out
 
 
 def split_document(doc: Document, max_words: int, first_pid: int = 0) -> list[Passage]:
-    """Passages of one document: each paragraph, long ones cut between sentences at about ``max_words``."""
+    """Passages of one document: each block of paragraphs (``blocks``), long ones cut between sentences at
+    about ``max_words``. A sentence never runs over a paragraph's end."""
     passages: list[Passage] = []
-    for p_start, p_end in paragraph_spans(doc.text):
-        sents = sentence_spans(doc.text[p_start:p_end], p_start) or [(p_start, p_end)]
+    for block in blocks(doc):
+        sents = [
+            s
+            for p_start, p_end in block
+            for s in sentence_spans(doc.text[p_start:p_end], p_start) or [(p_start, p_end)]
+        ]
         group: list[tuple[int, int]] = []
         words = 0
         for s in sents:

@@ -57,6 +57,11 @@ class DocumentLayout:
         self.pages = doc.pages
         self.heading_starts = [h.start for h in doc.headings]
         self.sections = section_chains(doc.headings, doc.title)
+        self._headings = {h.start: h.text.strip() for h in doc.headings}
+
+    def is_heading(self, start: int, text: str) -> bool:
+        """Whether ``text``, starting at ``start``, is a heading and nothing more (a title, not a statement)."""
+        return self._headings.get(start) == text.strip()
 
     def page_at(self, offset: int) -> int | None:
         """The page holding character ``offset`` (an empty page shares its start with the next, which wins)."""

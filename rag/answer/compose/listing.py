@@ -108,7 +108,7 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
         pool = [
             Candidate(pid, doc_id, row, a, b, float(v @ centre), float(v @ centre))
             for (pid, a, b), row, v in zip(sents, rows, vecs)
-            if len(view.text(doc_id, a, b).split()) >= s.summary_min_words
+            if len(view.text(doc_id, a, b).split()) >= s.summary_min_words and not view.is_heading(doc_id, a, b)
         ]
         pool.sort(key=lambda c: -c.score)
         chosen = sorted(diverse(pool, per_doc, view, s), key=lambda c: c.start)
