@@ -27,6 +27,28 @@ from .types import Span
 from .vocabulary import Vocabulary
 
 DOTTED_NUMBER = re.compile(r"\d+(?:\.\d+)+")
+# a name joined to a number by "/" or "-" ("HTTP/3", "COVID-19"), or a dotted number; the sources' words split it
+JOINED = re.compile(r"([^\W\d_][\w.]*)(?:[/-][\w.]+)+|\d+(?:\.\d+)+")
+
+
+def as_written(word: str) -> bool:
+    """Whether ``word`` names a thing only as written: a dotted number ("3.7.0"), or a name joined to a number
+    ("HTTP/3", "COVID-19", "F-35"), whose number tells it from its siblings (HTTP/2, F-16). A lower-case
+    letter alone before the number is algebra ("p-1"), written with or without spaces: not a name."""
+    m = JOINED.fullmatch(word)
+    if m is None:
+        return False
+    head = m.group(1)
+    return head is None or (any(c.isdigit() for c in word) and (len(head) > 1 or head.isupper()))
+
+
+def _tails(joined: str) -> list[str]:
+    """The names written as is in a run of joined parts, lower-cased: "pre-COVID-19" holds "covid-19"."""
+    parts = re.split(r"(?<=[\w.])(?=[/-])", joined.rstrip("."))
+    tails = ["".join(parts[i:]).lstrip("/-") for i in range(len(parts))]
+    return [t.lower() for t in tails if as_written(t)]
+
+
 WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
 
 
@@ -43,7 +65,7 @@ class SourcesView:
         self.vocabulary = Vocabulary(self.index.surface_words)  # every word of the sources, for what they never say
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # word vectors embedded on demand (word_vectors)
         self._words_lock = threading.Lock()
-        self._dotted: set[str] | None = None  # dotted numbers of the documents, found on first need (mentions)
+        self._written: set[str] | None = None  # the documents' words that name as written (mentions), on first need
         # a document's lower-cased words, as a set and sorted (mentions, and words that start with a given one)
         self._doc_words: OrderedDict[str, tuple[frozenset[str], list[str]]] = OrderedDict()
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
@@ -129,17 +151,21 @@ class SourcesView:
 
     def mentions(self, word: str) -> bool:
         """Whether the sources hold ``word`` anywhere: by word, stem, near spelling or part (the vocabulary), and a
-        dotted number ("3.7.0") as written, which the corpus's words split. A question about some documents only
-        (rag.search.scope) asks of those: there, by word or by the word's own start (a plural, a possessive)."""
+        dotted number or a numbered name ("3.7.0", "HTTP/3": as_written) as written, which the corpus's words
+        split. A question about some documents only (rag.search.scope) asks of those: there, by word or by the
+        word's own start (a plural, a possessive)."""
         scope = active_scope()
         if scope is not None and not self._in_scope(word, scope):
             return False
-        if DOTTED_NUMBER.fullmatch(word):
-            if self._dotted is None:
-                self._dotted = {
-                    m.group(0) for d in self.index.documents.values() for m in DOTTED_NUMBER.finditer(d.text)
+        if as_written(word):
+            if self._written is None:
+                self._written = {
+                    tail
+                    for d in self.index.documents.values()
+                    for m in JOINED.finditer(d.text)
+                    for tail in _tails(m.group(0))
                 }
-            return word in self._dotted
+            return word.lower().rstrip(".") in self._written
         return self.vocabulary.contains(word)
 
     def _in_scope(self, word: str, scope) -> bool:
@@ -148,7 +174,7 @@ class SourcesView:
             if not scope.holds(doc_id):
                 continue
             known, ordered = self._words_of(doc_id, doc.text)
-            if low in known or (DOTTED_NUMBER.fullmatch(word) and word in doc.text):
+            if low in known or (as_written(word) and low in doc.text.lower()):
                 return True
             # a longer form of the word (a plural, a possessive), or a stem of it of four letters or more
             i = bisect.bisect_left(ordered, low)

@@ -1,0 +1,32 @@
+"""What the sources hold, as the answer stages ask it (rag/answer/view.py)."""
+
+from rag.answer.view import SourcesView, as_written
+
+
+def test_a_numbered_name_or_a_dotted_number_names_only_as_written():
+    for word in ("HTTP/3", "COVID-19", "F-35", "3.7.0", "GPT-4o", "ISO-8601", "mid-1970s"):
+        assert as_written(word), word
+    # no number, no name before it, or algebra (often written with spaces): by its parts, as any word
+    for word in ("U.S.-led", "well-known", "1990-91", "HTTP", "2019", "p-1", "1/p", "2p-1"):
+        assert not as_written(word), word
+
+
+def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(tmp_path, embedder):
+    from rag.assistant import Assistant
+    from rag.ingest.build import build_index
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "client.txt").write_text(
+        "The client speaks HTTP/1.1 and HTTP/2. It needs Python 3.9 or later. It was written pre-COVID-19.\n",
+        encoding="utf-8",
+    )
+    s = Settings(index_dir=tmp_path / "index")
+    build_index([docs], s, embedder=embedder, show_progress=False)
+    view = SourcesView(Assistant(s, embedder=embedder).retriever)
+    assert view.mentions("HTTP/2") and view.mentions("http/2") and view.mentions("HTTP/1.1")
+    assert view.mentions("3.9") and view.mentions("HTTP") and view.mentions("Python")
+    assert view.mentions("COVID-19")  # inside a longer run of joined words
+    # HTTP and 3 are each in the text, HTTP/3 is not: before, each part counted and it read as mentioned
+    assert not view.mentions("HTTP/3") and not view.mentions("3.10") and not view.mentions("HTTP/2.5")
