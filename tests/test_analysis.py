@@ -40,6 +40,18 @@ def test_question_types(question, qtype, answer_type):
         assert a.answer_type == answer_type, a
 
 
+@pytest.mark.parametrize(("question", "topic"), [
+    ("Summarize the report.", None),  # a kind of document: the sources as a whole, as "the article" is
+    ("Give me an overview of the licence.", None),
+    ("Summarize the README", None),
+    ("Summarize the report on drones.", "report on drones"),  # what it is about is a topic
+    ("Give me an overview of how the council reacted.", "how the council reacted"),
+])
+def test_a_summary_of_a_kind_of_document_is_of_the_sources_as_a_whole(question, topic):
+    a = analyze(question)
+    assert a.qtype == "summary" and a.topic == topic, a
+
+
 def test_what_said_speaker_and_topic():
     a = analyze("What did Maria Lopez say about the budget?")
     assert a.speaker == "Maria Lopez" and a.topic == "the budget"

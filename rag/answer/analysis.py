@@ -31,6 +31,7 @@ from .question_words import (
     _AUX,
     _COMPARE,
     _DEFINITION_FRAME,
+    _DOCUMENT_KINDS,
     _HOW_NUMBER,
     _LIST_VERBS,
     _NOUN_TYPES,
@@ -333,7 +334,8 @@ def _generic(topic: str | None) -> bool:
     if not topic:
         return True
     return all(
-        t.lemma_.lower() in _SOURCE_WORDS | _SUMMARY_NOUNS | {"main", "key", "important", "all", "whole"}
+        t.lemma_.lower()
+        in _SOURCE_WORDS | _DOCUMENT_KINDS | _SUMMARY_NOUNS | {"main", "key", "important", "all", "whole"}
         or t.is_stop
         or t.is_punct
         for t in nlp.parse(topic)

@@ -140,4 +140,29 @@ _AUX = {"be", "do", "have", "can", "could", "will", "would", "should", "may", "m
 # words that name the sources themselves ("in this article"), not what they are about
 _DEFINITION_FRAME = {"stand", "mean", "abbreviation"}  # "what does X stand for / mean", "the abbreviation X"
 _SOURCE_WORDS = {"article", "text", "document", "source", "passage", "story", "piece", "sources", "documents"}
+# kinds of document: "summarize the report" asks for the sources as a whole, as "summarize the article" does
+# (only there: elsewhere "the licence" or "the report" may be what a question is about)
+_DOCUMENT_KINDS = {
+    "report",
+    "paper",
+    "readme",
+    "manual",
+    "guide",
+    "handbook",
+    "licence",
+    "license",
+    "file",
+    "page",
+    "book",
+    "chapter",
+    "letter",
+    "email",
+    "memo",
+    "transcript",
+    "contract",
+    "essay",
+    "post",
+    "pdf",
+    "webpage",
+}
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
