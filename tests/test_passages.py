@@ -101,3 +101,15 @@ def test_long_paragraphs_that_end_without_a_full_stop_stay_apart():
     long = "The table lists the yields of every crop grown on the estate in each year since records began, " * 4
     text = f"{long.strip()}\n\nA second paragraph follows it here."
     assert [len(b) for b in blocks(Document(content_id(text), "t", "t.txt", text))] == [1, 1]
+
+
+def test_a_number_that_labels_a_line_starts_its_sentence():
+    text = ("The conditions are met:\n1. Keep this notice.\n2. Keep the list of conditions.\n"
+            "This is version 0.21, last updated 2 October 2018.\n1.2. What is this spec?\n(a) One more.")
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "The conditions are met:\n1. Keep this notice.",  # a colon's sentence still takes what it introduces
+        "2. Keep the list of conditions.",
+        "This is version 0.21, last updated 2 October 2018.",  # was "... 2018.\n1.2."
+        "1.2. What is this spec?",
+        "(a) One more.",
+    ]

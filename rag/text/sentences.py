@@ -151,17 +151,38 @@ def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) ->
     return out
 
 
+# a label of a numbered or lettered line: "1.", "1.2.", "(a)", "vii.", "B)", "IV."
+_LABEL = re.compile(r"\(?(?:\d{1,3}(?:\.\d+)*|[a-z]{1,4}|[A-Z]|[IVX]{1,4})[.)]")
+
+
+def _number_labels(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
+    """A number or letter that labels what follows ("1.2. What is this spec?", "(a) ...") at the start of
+    the text or of a line, joined with what follows: not a fragment of the sentence before."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        s, e = spans[i]
+        starts_line = i == 0 or "\n" in text[spans[i - 1][1] - offset : s - offset]
+        if i + 1 < len(spans) and starts_line and _LABEL.fullmatch(text[s - offset : e - offset]):
+            out.append((s, spans[i + 1][1]))
+            i += 2
+            continue
+        out.append((s, e))
+        i += 1
+    return out
+
+
 def _merge_fragments(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
-    """Join a closing-quote or tiny fragment onto the previous sentence."""
+    """Join a closing-quote or tiny fragment onto the previous sentence; a line that starts with a label
+    ("(a) ...") is a sentence of its own."""
     merged: list[tuple[int, int]] = []
-    if len(spans) > 1 and re.fullmatch(
-        r"\(?[\dA-Za-z]{1,3}(?:\.\d+)*[.)]", text[spans[0][0] - offset : spans[0][1] - offset]
-    ):
-        spans = [(spans[0][0], spans[1][1]), *spans[2:]]  # a leading number ("1.", "(a)") belongs to what follows
-    for s, e in spans:
+    spans = _number_labels(text, spans, offset)
+    for i, (s, e) in enumerate(spans):
         frag = text[s - offset : e - offset]
+        labelled = i > 0 and "\n" in text[spans[i - 1][1] - offset : s - offset] and _LABEL.fullmatch(frag.split()[0])
         # closing quotes, stray numbers and credit lines ("/ AFP PHOTO / ...") are not sentences
-        if merged and (len(frag) <= 3 or re.fullmatch(r"[\W\d]{1,6}", frag) or re.match(r"[/|(\[]", frag)):
+        fragment = len(frag) <= 3 or re.fullmatch(r"[\W\d]{1,6}", frag) or re.match(r"[/|(\[]", frag)
+        if merged and fragment and not labelled:
             merged[-1] = (merged[-1][0], e)
         else:
             merged.append((s, e))
