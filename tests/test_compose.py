@@ -166,3 +166,25 @@ def test_a_definition_does_not_lead_with_the_term_it_was_asked_about(tmp_path, e
     ans = Assistant(settings, embedder=embedder).ask("What is Covered Work?")
     assert ans.question_type == "definition" and ans.short_answer is None
     assert ans.answer.startswith('"Covered Work" means the program') and ans.citations
+
+
+@pytest.mark.parametrize(
+    ("part", "whole"),
+    [
+        ("xml", "Override.xml"),  # the reader's tokens split a file name at its dot
+        ("max", "max_size"),
+        ("share", "usr/share/mime"),
+        ("users", "tal197@users.sf.net"),
+        ("700K", "700K"),  # a word already whole, before a full stop, stays as it is
+        ("Skye", "Skye"),  # "over Skye." ends the sentence: the dot is not a joiner there
+        ("stayed inside", "stayed inside"),
+    ],
+)
+def test_the_readers_phrase_is_widened_to_whole_words(part, whole):
+    from rag.answer.compose.factoid import whole_words
+
+    text = "Rain fell over Skye. Ewan stayed inside. Any file named Override.xml, max_size, /usr/share/mime, " \
+           "tal197@users.sf.net and 700K."
+    start = text.index(part)
+    a, b = whole_words(text, start, start + len(part))
+    assert text[a:b] == whole

@@ -58,13 +58,41 @@ def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | 
     """The reader's answer inside the best sentence, when it is a phrase rather than the whole sentence."""
     if cand.span is None:
         return None
-    text = close_brackets(view.text(cand.doc_id, *cand.span), view.text(cand.doc_id, cand.span[1], cand.end))
+    a, b = whole_words(
+        view.text(cand.doc_id, cand.start, cand.end), cand.span[0] - cand.start, cand.span[1] - cand.start
+    )
+    a, b = a + cand.start, b + cand.start
+    text = close_brackets(view.text(cand.doc_id, a, b), view.text(cand.doc_id, b, cand.end))
     whole = view.text(cand.doc_id, cand.start, cand.end)
     return (
         text
         if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole)
         else None
     )
+
+
+# characters that join the parts of one word: "Override.xml", "max_size", "/usr/share", "tal197@users"
+WORD_JOINERS = frozenset("._/@")
+
+
+def whole_words(text: str, a: int, b: int) -> tuple[int, int]:
+    """Characters [a, b) of ``text`` widened to whole words: the reader's tokens split a word at a dot or a
+    slash, and a phrase that starts or ends inside one ("xml" of "Override.xml") names nothing."""
+
+    def inside(i: int) -> bool:  # whether a word goes on across the boundary before character i
+        if not 0 < i < len(text):
+            return False
+        left, right = text[i - 1], text[i]
+        return (left.isalnum() and right.isalnum()) or (
+            (left in WORD_JOINERS and right.isalnum() and i > 1 and text[i - 2].isalnum())
+            or (right in WORD_JOINERS and left.isalnum() and i + 1 < len(text) and text[i + 1].isalnum())
+        )
+
+    while inside(a):
+        a -= 1
+    while inside(b):
+        b += 1
+    return a, b
 
 
 def close_brackets(text: str, after: str) -> str:
