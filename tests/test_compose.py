@@ -72,6 +72,25 @@ def test_yes_no_only_when_the_evidence_says_so(assistant):
     assert ans.answer.startswith("No.") and "not coordinated" in ans.answer
 
 
+def test_a_no_is_found_on_the_main_verb_when_the_question_parses_oddly(tmp_path, embedder):
+    """spaCy reads "Does the database store ...?" with "store" as a noun and "Does" as the verb: the
+    negation in "does NOT store" hangs on "store", not on the "does" that matched, and was missed."""
+    from rag.assistant import Assistant
+    from rag.ingest.build import build_index
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "spec.txt").write_text(
+        "The type database does NOT store user preferences. It stores the rules that find a file's type.\n",
+        encoding="utf-8",
+    )
+    s = Settings(index_dir=tmp_path / "index")
+    build_index([docs], s, embedder=embedder, show_progress=False)
+    assessed, quoted = _composed(Assistant(s, embedder=embedder), "Does the type database store user preferences?")
+    assert assessed.composed.short == "No" and "NOT store" in quoted[0]
+
+
 def test_a_yes_no_question_the_evidence_answers_is_answered(assistant):
     """'U.S.-led' answers it though the index never writes 'United States' (the decision learned yes/no
     from questions made of training sentences, rag/train/questions.py)."""

@@ -34,9 +34,13 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     text = view.text(best.doc_id, best.start, best.end)
     links = [view.links[best.doc_id]] if best.doc_id in view.links else []
     cov = coverage(q.analysis.key_terms, text, view.idf, links)
-    verbs = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB"}
-    matched = [t for t in nlp.parse(text) if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in verbs]
-    negated = any(c.dep_ == "neg" for t in matched for c in t.children)
+    # the question's verbs, and its words the tagger may have taken for nouns ("Does the database store ...?")
+    asked = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ in ("VERB", "NOUN") and not t.is_stop}
+    asked |= {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB"}
+    matched = [t for t in nlp.parse(text) if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in asked]
+    # "does NOT store": the negation hangs on the main verb, not on the auxiliary that matched "Does"
+    heads = {*matched, *(t.head for t in matched if t.dep_ in ("aux", "auxpass"))}
+    negated = any(c.dep_ == "neg" for t in heads for c in t.children)
     if matched and negated:
         short = "No"
     elif not cov.missing:  # every key term of the question in the sentence
