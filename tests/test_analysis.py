@@ -67,6 +67,10 @@ def test_key_terms_skip_question_words_and_the_kind_asked_for():
     assert "organization" not in lemmas and "accord" not in lemmas  # the kind of answer; "according to X" frames
     assert {"publish", "report", "civilian", "death"} <= set(lemmas)
     assert [t.text for t in a.key_terms if t.kind == "name"] == ["Lopez"]
+    # "able to" is a modal, as "can" is: a text that says "can scale" holds every word asked about
+    assert [t.lemma for t in analyze("Why is the library able to scale to billions of vectors?").key_terms] == [
+        "library", "scale", "billion", "vector"]
+    assert "able" in [t.lemma for t in analyze("Is the design able and sound?").key_terms]  # not a modal here
 
 
 def test_tell_me_what_is_the_embedded_question():

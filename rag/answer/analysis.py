@@ -124,8 +124,9 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
     for t in doc:
         if t.i in skip or t.is_punct or t.is_space or t.is_stop or t.lower_ in _WH or t.lemma_.lower() in _SOURCE_WORDS:
             continue
-        if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
-            continue  # "according to X" names a source, not something X said
+        if t.lower_ in ("according", "able", "unable") and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
+            # "according to X" names a source, not something X said; "(un)able to" is a modal, as "can" is
+            continue
         if t.like_num or t.pos_ == "NUM":
             out.append(KeyTerm(t.text, t.lower_, "number", t.pos_))
         elif t.text[:1].isupper() and (
