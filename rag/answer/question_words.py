@@ -164,5 +164,8 @@ _DOCUMENT_KINDS = {
     "post",
     "pdf",
     "webpage",
+    "specification",
+    "spec",
+    "documentation",
 }
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
