@@ -30,3 +30,13 @@ def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(tmp_path,
     assert view.mentions("COVID-19")  # inside a longer run of joined words
     # HTTP and 3 are each in the text, HTTP/3 is not: before, each part counted and it read as mentioned
     assert not view.mentions("HTTP/3") and not view.mentions("3.10") and not view.mentions("HTTP/2.5")
+
+
+def test_a_numbered_title_line_reads_as_a_heading_and_a_sentence_does_not():
+    from rag.answer.view import NUMBERED_HEADING
+
+    for line in ("1.3. Language used in this specification", "2. Unified system", "4.2 Scope"):
+        assert NUMBERED_HEADING.fullmatch(line), line
+    for line in ("1.2. What is this spec?", "2. Grant of Copyright License. Subject to the terms",
+                 "3.5 million people fled", "12 ministers resigned", "2 Unified system"):
+        assert not NUMBERED_HEADING.fullmatch(line), line

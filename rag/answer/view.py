@@ -49,6 +49,8 @@ def _tails(joined: str) -> list[str]:
     return [t.lower() for t in tails if as_written(t)]
 
 
+# a section number ("2.", "1.3", "1.3."), then a short capitalised title without sentence punctuation, on one line
+NUMBERED_HEADING = re.compile(r"\d{1,2}\.(?:\d{1,2}\.?)*[ \t]+[A-Z][^\n.!?:;]{0,80}")
 WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
 
 
@@ -84,9 +86,12 @@ class SourcesView:
         return self.index.documents[doc_id].text[start:end]
 
     def is_heading(self, doc_id: str, start: int, end: int) -> bool:
-        """Whether the sentence at [start, end) is a heading of its document, alone (a title: never quoted as a claim)."""
+        """Whether the sentence at [start, end) is a heading of its document, alone (a title: never quoted as a
+        claim): one the document marks (Markdown, HTML, DOCX), or a numbered line without a full stop
+        ("1.3. Language used in this specification", "2. Unified system"), as a PDF's or a text's headings are."""
+        text = self.text(doc_id, start, end)
         layout = self.index.layouts.get(doc_id)
-        return layout is not None and layout.is_heading(start, self.text(doc_id, start, end))
+        return (layout is not None and layout.is_heading(start, text)) or bool(NUMBERED_HEADING.fullmatch(text))
 
     def doc_of(self, pid: int) -> str:
         return self.index.passages[pid].doc_id
