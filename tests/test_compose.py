@@ -207,3 +207,20 @@ def test_the_readers_phrase_is_widened_to_whole_words(part, whole):
     start = text.index(part)
     a, b = whole_words(text, start, start + len(part))
     assert text[a:b] == whole
+
+
+def test_a_definition_without_an_introduction_prefers_a_sentence_that_names_its_subject():
+    from types import SimpleNamespace
+
+    from rag.answer.asked import Asked
+    from rag.answer.compose.definition import _naming_first
+
+    text = "Cache files are written atomically. The mime.cache file holds every table. The cache is mapped."
+    spans = [(text.index(t), text.index(t) + len(t)) for t in
+             ("Cache files are written atomically.", "The mime.cache file holds every table.", "The cache is mapped.")]
+    view = SimpleNamespace(text=lambda doc_id, a, b: text[a:b])
+    cands = [SimpleNamespace(doc_id="d", start=a, end=b) for a, b in spans]
+    asked = Asked("What is mime.cache?", "What is mime.cache?", None, None, [], [], None, candidates=cands)
+    got = _naming_first(asked, "mime.cache", view)
+    assert [c.start for c in got.candidates] == [spans[1][0], spans[0][0], spans[2][0]]  # the rest keep their order
+    assert _naming_first(asked, "the zebra", view) is asked  # none names it: the ranker's order stands

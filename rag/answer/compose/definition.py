@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ...settings import ScoringConfig
 from ..asked import Asked
 from ..view import SourcesView
@@ -14,8 +16,21 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     focus = (q.analysis.focus or "").strip()
     found = view.introduction(focus, [c.doc_id for c in q.candidates], s.apposition_words) if focus else None
     if found is None:
-        return factoid(q, view, s)
+        return factoid(_naming_first(q, focus, view), view, s)
     doc_id, (start, end), short = found
     # a name the sources give no fuller form or apposition of: repeating it would answer nothing
     said = short.lower() != focus.lower()
     return Composition([view.span(doc_id, start, end, 1.0)], short if said else None)
+
+
+def _naming_first(q: Asked, focus: str, view: SourcesView) -> Asked:
+    """``q`` with the candidates that name the focus, as the question writes it, ahead of the rest, each group
+    in its order: "What is X?" is answered by a sentence about X, and the ranker may put one on the same
+    subject first."""
+    phrase = " ".join(w for w in focus.lower().split() if w not in ("a", "an", "the"))
+    if not phrase:
+        return q
+    ordered = sorted(
+        q.candidates, key=lambda c: phrase not in " ".join(view.text(c.doc_id, c.start, c.end).lower().split())
+    )
+    return q if ordered == q.candidates else dataclasses.replace(q, candidates=ordered)
