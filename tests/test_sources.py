@@ -213,3 +213,17 @@ def test_headings_nested_in_headings_leave_no_marks_in_the_text(tmp_path):
     flat = tmp_path / "flat.html"
     flat.write_text("<h1>One</h1><p>a.</p><h2>Two <b>bold</b></h2><p>b.</p>")
     assert [(h.level, h.text) for h in read_document(flat).headings] == [(1, "One"), (2, "Two bold")]
+
+
+def test_html_code_keeps_its_lines_and_permalinks_are_dropped(tmp_path):
+    f = tmp_path / "guide.html"
+    f.write_text(
+        '<html><body><h2>Building<a class="headerlink" href="#building">¶</a></h2>'
+        "<p>Compile   it with:</p><pre>cc -O2 -c zpipe.c\n\n   cc -o zpipe zpipe.o -lz\n</pre>"
+        "<p>Then run\nthe program.</p></body></html>",
+        encoding="utf-8",
+    )
+    doc = read_document(f)
+    assert "¶" not in doc.text and [h.text for h in doc.headings] == ["Building"]
+    assert "cc -O2 -c zpipe.c\ncc -o zpipe zpipe.o -lz" in doc.text  # a code block keeps its lines, one blank dropped
+    assert "Compile it with:" in doc.text and "Then run the program." in doc.text  # prose lines still join

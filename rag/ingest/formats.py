@@ -145,6 +145,9 @@ def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
         head.decompose()
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    for anchor in soup.find_all("a", string=re.compile(r"^\s*[¶#]\s*$")):
+        anchor.decompose()  # a heading's permalink (Sphinx, MkDocs: "Abstract¶")
+    _keep_preformatted_lines(soup)
     _mark_html_headings(soup)
     for tag in soup.find_all(_HTML_BLOCKS):
         tag.insert_before("\n\n")
@@ -152,12 +155,24 @@ def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
     draft = Draft()
     for paragraph in re.split(r"\n\s*\n", soup.get_text()):
         paragraph = re.sub(r"\s+", " ", paragraph).strip()
+        paragraph = re.sub(r" ?\ue002[ \ue002]*", "\n", paragraph).strip()
         mark = _HTML_HEADING.match(paragraph)
         if mark:
             paragraph = paragraph[mark.end() :].strip()
         if paragraph:
             draft.add(paragraph, int(mark.group(1)) if mark else None)
     return title or path.stem, draft
+
+
+def _keep_preformatted_lines(soup) -> None:
+    """Mark the line breaks of <pre> blocks (code, a terminal session) so that they outlive the joining
+    of the page's wrapped lines, as a Markdown code block keeps its lines; blank lines inside count as one."""
+    from bs4.element import NavigableString
+
+    for pre in soup.find_all("pre"):
+        for text in pre.find_all(string=lambda s: type(s) is NavigableString):
+            if "\n" in text:
+                text.replace_with(text.replace("\n", "\ue002"))
 
 
 def _mark_html_headings(soup) -> None:
