@@ -19,7 +19,8 @@ def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(tmp_path,
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "client.txt").write_text(
-        "The client speaks HTTP/1.1 and HTTP/2. It needs Python 3.9 or later. It was written pre-COVID-19.\n",
+        "Client notes\n\nThe client speaks HTTP/1.1 and HTTP/2. It needs Python 3.9 or later. It was written "
+        "pre-COVID-19.\n\nClient notes »\n\nIt has no server.\n",
         encoding="utf-8",
     )
     s = Settings(index_dir=tmp_path / "index")
@@ -30,6 +31,12 @@ def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(tmp_path,
     assert view.mentions("COVID-19")  # inside a longer run of joined words
     # HTTP and 3 are each in the text, HTTP/3 is not: before, each part counted and it read as mentioned
     assert not view.mentions("HTTP/3") and not view.mentions("3.10") and not view.mentions("HTTP/2.5")
+    # the title repeated further down (a page's navigation) is a heading; where the text begins, it is left alone
+    doc_id, doc = next(iter(view.index.documents.items()))
+    assert doc.title == "Client notes"
+    first, again = doc.text.index("Client notes"), doc.text.index("Client notes »")
+    assert not view.is_heading(doc_id, first, first + len("Client notes"))
+    assert view.is_heading(doc_id, again, again + len("Client notes »"))
 
 
 def test_a_numbered_title_line_reads_as_a_heading_and_a_sentence_does_not():

@@ -42,6 +42,11 @@ def as_written(word: str) -> bool:
     return head is None or (any(c.isdigit() for c in word) and (len(head) > 1 or head.isupper()))
 
 
+def _words_of_text(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, without the marks between them ("Guide »" is "guide")."""
+    return re.findall(r"\w+", text.lower())
+
+
 def _tails(joined: str) -> list[str]:
     """The names written as is in a run of joined parts, lower-cased: "pre-COVID-19" holds "covid-19"."""
     parts = re.split(r"(?<=[\w.])(?=[/-])", joined.rstrip("."))
@@ -87,11 +92,16 @@ class SourcesView:
 
     def is_heading(self, doc_id: str, start: int, end: int) -> bool:
         """Whether the sentence at [start, end) is a heading of its document, alone (a title: never quoted as a
-        claim): one the document marks (Markdown, HTML, DOCX), or a numbered line without a full stop
-        ("1.3. Language used in this specification", "2. Unified system"), as a PDF's or a text's headings are."""
+        claim): one the document marks (Markdown, HTML, DOCX), a numbered line without a full stop
+        ("1.3. Language used in this specification", "2. Unified system"), as a PDF's or a text's headings
+        are, or the document's title repeated (a page's navigation, a running head)."""
         text = self.text(doc_id, start, end)
         layout = self.index.layouts.get(doc_id)
-        return (layout is not None and layout.is_heading(start, text)) or bool(NUMBERED_HEADING.fullmatch(text))
+        if layout is not None and layout.is_heading(start, text):
+            return True
+        # the title where the text begins is left alone: a news story's headline says something
+        repeated_title = start > 0 and _words_of_text(text) == _words_of_text(self.title(doc_id))
+        return bool(NUMBERED_HEADING.fullmatch(text)) or repeated_title
 
     def doc_of(self, pid: int) -> str:
         return self.index.passages[pid].doc_id
