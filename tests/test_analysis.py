@@ -23,6 +23,8 @@ from rag.answer.analysis import analyze, asked_part
     ("List every organization mentioned.", "list", "ORG"),
     ("Name a river that floods in spring.", "factoid", None),  # one thing, not a list
     ("Which band cited the singer on its third album?", "factoid", None),
+    ("Who wrote zpipe.c?", "factoid", "AGENT"),  # who made a thing the tagger calls a number
+    ("Who wrote it?", "who_said", None),
     ("What instrument is involved in all of his work?", "factoid", None),
     ("Give me an overview of how the council reacted.", "summary", None),
     ("Summarize the article.", "summary", None),

@@ -218,7 +218,8 @@ def _made_by(speech) -> bool:
     said = {c.dep_ for c in speech.children} & {"ccomp", "xcomp", "oprd", "advcl"} or any(
         c.dep_ == "prep" and c.lower_ in ("as", "about", "of", "on") for c in speech.children
     )
-    made = [c for c in speech.children if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")]  # not "Who said that?"
+    # a thing, whatever the tagger calls it ("zpipe.c" a number); not "Who said that?"
+    made = [c for c in speech.children if c.dep_ == "dobj" and c.pos_ not in ("PRON", "DET")]
     return bool(made) and not said
 
 
