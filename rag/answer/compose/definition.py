@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from ...settings import ScoringConfig
 from ..asked import Asked
@@ -24,13 +25,19 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
 
 
 def _naming_first(q: Asked, focus: str, view: SourcesView) -> Asked:
-    """``q`` with the candidates that name the focus, as the question writes it, ahead of the rest, each group
-    in its order: "What is X?" is answered by a sentence about X, and the ranker may put one on the same
-    subject first."""
+    """``q`` with the candidates that define the focus ("X is ...", "X means ...") first, then those that name
+    it as the question writes it, then the rest, each group in its order: "What is X?" is answered by a
+    sentence about X, and the ranker may put one on the same subject first."""
     phrase = " ".join(w for w in focus.lower().split() if w not in ("a", "an", "the"))
     if not phrase:
         return q
-    ordered = sorted(
-        q.candidates, key=lambda c: phrase not in " ".join(view.text(c.doc_id, c.start, c.end).lower().split())
+    defines = re.compile(
+        rf"\W*(?:(?:a|an|the)\s+)?\W*{re.escape(phrase)}\W*\s+(?:is|are|was|were|(?:shall\s+)?means?|refers)\b"
     )
+
+    def order(c) -> int:
+        text = " ".join(view.text(c.doc_id, c.start, c.end).lower().split())
+        return 0 if defines.match(text) else 1 if phrase in text else 2
+
+    ordered = sorted(q.candidates, key=order)
     return q if ordered == q.candidates else dataclasses.replace(q, candidates=ordered)
