@@ -230,3 +230,13 @@ def test_a_definition_without_an_introduction_prefers_a_sentence_that_names_its_
                   candidates=[*cands, SimpleNamespace(doc_id="d", start=defining[0], end=defining[1])])
     # "X is ..." defines it: ahead of a sentence that only names it
     assert [c.start for c in _naming_first(asked, "mime.cache", view).candidates][:2] == [defining[0], spans[1][0]]
+
+
+def test_a_list_of_a_kind_no_entity_is_tagged_as_quotes_the_sentences_about_it(assistant):
+    """"Which weapons ...?": the entity model has no tag for weapons, and every name it tags (people, places,
+    bodies) was listed; the sentences about weapons answer instead, for the decision to weigh."""
+    assessed, quoted = _composed(assistant, "Which weapons are mentioned?")
+    assert assessed.asked.analysis.qtype == "list" and assessed.asked.analysis.answer_type is None
+    assert assessed.composed.short is None and any("weapons" in text for text in quoted)
+    organisations, _ = _composed(assistant, "Which news organizations are mentioned in the article?")
+    assert "NPR" in organisations.composed.short  # a kind the entity model tags is still listed by name

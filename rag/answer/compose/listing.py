@@ -26,7 +26,12 @@ def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     """Every distinct item of the asked kind in the top documents, each with the sentence it occurs in."""
     a = q.analysis
     labels = ANSWER_LABELS.get(a.answer_type or "") or _ITEM_LABELS
-    if a.verb in SPEECH_LEMMAS or any(t.lemma in SPEECH_LEMMAS for t in a.key_terms):  # "Who is quoted?": the speakers
+    speech = a.verb in SPEECH_LEMMAS or any(t.lemma in SPEECH_LEMMAS for t in a.key_terms)
+    if a.answer_type is None and a.topic and not speech:
+        # a kind the entity model has no tag for ("header files", "databases"): every name it tags would be
+        # a list of whatever the documents name, so the sentences about the kind, as for a summary
+        return summary(q, view, s)
+    if speech:  # "Who is quoted?": the speakers
         speakers = view.speakers(top_documents(q, view), people_only=a.answer_type == "PERSON")
         if speakers:
             names = [n for n, _ in speakers][: s.list_max_items]
