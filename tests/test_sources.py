@@ -227,3 +227,9 @@ def test_html_code_keeps_its_lines_and_permalinks_are_dropped(tmp_path):
     assert "¶" not in doc.text and [h.text for h in doc.headings] == ["Building"]
     assert "cc -O2 -c zpipe.c\ncc -o zpipe zpipe.o -lz" in doc.text  # a code block keeps its lines, one blank dropped
     assert "Compile it with:" in doc.text and "Then run the program." in doc.text  # prose lines still join
+
+
+def test_table_of_contents_and_index_entries_are_dropped():
+    text = ("Contents\n2.1 ASN.1 syntax ....................... 2\nPreface . . . . . . . . iv\n"
+            "The parser is case sensitive.\nthreads . . . . . . . . . . . . . 1\nIt counts to 4.5. Then 5 more.")
+    assert clean_text(text) == "Contents\nThe parser is case sensitive.\nIt counts to 4.5. Then 5 more."

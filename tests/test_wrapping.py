@@ -60,3 +60,26 @@ you otherwise by some reasonable means within the period that ends before
     assert "added in section 7. This requirement" in cleaned
     assert "ends before 60 days after" in cleaned
     assert "for good:\n1. if the violation" in cleaned and "notice;\n2. if the notice" in cleaned
+
+
+def test_a_word_hyphenated_across_a_wrap_is_one_word_again():
+    # a typesetter's hyphen goes when the whole word is in the text elsewhere ("management"); a compound's
+    # stays ("self-contained"); a capitalised next word is another word ("Anglo- Saxon" left as it is)
+    text = """Handling
+========
+
+This library gives structure management without any generated code at all,
+and the tables it keeps for the management of every node stay in one man-
+agement area, which is the reason that each and every node is kept self-
+contained as well. The parser reads each and every one of the fields OP-
+TIONAL in the same way as it reads each OPTIONAL field, and the old Anglo-
+Saxon names of the types are read exactly as they were written in source.
+The rest of the text goes on in the same way for a few more lines of text
+so that the width of its lines can be found by counting their characters.
+"""
+    lines = text.splitlines()
+    assert {3, 4, 5, 6, 7} <= soft_breaks(lines)
+    cleaned = clean_text(text)
+    assert "in one management area" in cleaned and "man-" not in cleaned
+    assert "node is kept self-contained as well" in cleaned and "the fields OPTIONAL in" in cleaned
+    assert "old Anglo- Saxon names" in cleaned

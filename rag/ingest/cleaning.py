@@ -14,6 +14,8 @@ BOILERPLATE = [
     # a request about the site's comment section, not about the article's subject
     re.compile(r"^(please )?(let us know|tell us|contact us)\b.{0,60}\bcomment(s|ing)?\b.{0,20}$", re.I),
     re.compile(r"^(share (this|on) .{0,40}|click here to .{0,60}|sign up for our newsletter.{0,60})$", re.I),
+    # a table of contents' or an index's entry: dot leaders to a page number ("threads . . . . . 1")
+    re.compile(r"^.{0,160}?(?:\s?\.){4,}\s*[\dIVXLCivxlc]+$"),
 ]
 
 _SPACES = re.compile(r"[ \t\f\v]+")
@@ -43,6 +45,7 @@ def clean_lines(lines: list[str]) -> tuple[str, list[int]]:
     starts: list[int | None] = []
     size, blank = 0, False
     wraps = soft_breaks(lines)  # breaks that only wrap a paragraph at a fixed width join with a space
+    known = _words(lines) if wraps else frozenset()
     previous = -1
     for i, line in enumerate(lines):
         line = _SPACES.sub(" ", line).strip()
@@ -51,7 +54,13 @@ def clean_lines(lines: list[str]) -> tuple[str, list[int]]:
             starts.append(None)
             continue
         if parts:
-            parts.append("\n\n" if blank else " " if previous == i - 1 and previous in wraps else "\n")
+            wrapped = not blank and previous == i - 1 and previous in wraps
+            joint = _hyphen_joint(parts[-1], line, known) if wrapped else None
+            if joint is not None:  # a word hyphenated across the wrap
+                parts[-1], size = parts[-1][: len(parts[-1]) - (joint == "")], size - (joint == "")
+                parts.append("")
+            else:
+                parts.append("\n\n" if blank else " " if wrapped else "\n")
             size += len(parts[-1])
         previous = i
         starts.append(size)
@@ -65,6 +74,22 @@ def clean_lines(lines: list[str]) -> tuple[str, list[int]]:
         filled.append(following)
     filled.reverse()
     return "".join(parts), [*filled, size]
+
+
+def _words(lines: list[str]) -> frozenset[str]:
+    return frozenset(w.lower() for line in lines for w in re.findall(r"[^\W\d_]+", line))
+
+
+def _hyphen_joint(before: str, after: str, known: frozenset[str]) -> str | None:
+    """How a line ending in a hyphenated word part joins the next: "" (the hyphen dropped, "man-" +
+    "agement", "OP-" + "TIONAL") when the whole word occurs elsewhere in the text, "-" (kept, "self-" +
+    "contained") when it does not; None when the line does not end in a word part and a hyphen, or the
+    next goes on in another case."""
+    head = re.search(r"([^\W\d_]+)-$", before)
+    tail = re.match(r"([^\W\d_]+)", after)
+    if head is None or tail is None or not (after[:1].islower() or head.group(1).isupper() and tail.group(1).isupper()):
+        return None  # "Anglo-" + "Saxon" is two words
+    return "" if (head.group(1) + tail.group(1)).lower() in known else "-"
 
 
 @dataclass

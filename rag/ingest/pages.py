@@ -2,7 +2,8 @@
 
 They are furniture, not text: they would otherwise run into the first and last sentences of
 each page. A line is a running one when, with its digits blanked out, it stands among the first
-or last lines of at least half the pages (three at least).
+or last lines of at least three pages: a chapter's own running head ("Chapter 4: Function reference 17")
+repeats on that chapter's pages only, far fewer than half of a manual's.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import re
 from collections import Counter
 
 EDGE_LINES = 3  # a running head or foot is among a page's first or last three lines
-MIN_SHARE = 0.5
 MIN_PAGES = 3
 _DIGITS = re.compile(r"\d+")
 
@@ -27,8 +27,7 @@ def drop_running_lines(pages: list[str]) -> list[str]:
     for lines in split:
         edges = [ln for ln in lines if ln.strip()]
         counts.update({_key(ln) for ln in edges[:EDGE_LINES] + edges[-EDGE_LINES:]})
-    needed = max(MIN_PAGES, MIN_SHARE * len(pages))
-    running = {k for k, n in counts.items() if n >= needed}
+    running = {k for k, n in counts.items() if n >= MIN_PAGES}
     if not running:
         return pages
     out = []
