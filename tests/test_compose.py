@@ -82,13 +82,18 @@ def test_a_no_is_found_on_the_main_verb_when_the_question_parses_oddly(tmp_path,
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "spec.txt").write_text(
-        "The type database does NOT store user preferences. It stores the rules that find a file's type.\n",
+        "The type database does NOT store user preferences. It stores the rules that find a file's type.\n\n"
+        "Size limits are allowed in a rule, but no check is done on them.\n",
         encoding="utf-8",
     )
     s = Settings(index_dir=tmp_path / "index")
     build_index([docs], s, embedder=embedder, show_progress=False)
-    assessed, quoted = _composed(Assistant(s, embedder=embedder), "Does the type database store user preferences?")
+    assistant = Assistant(s, embedder=embedder)
+    assessed, quoted = _composed(assistant, "Does the type database store user preferences?")
     assert assessed.composed.short == "No" and "NOT store" in quoted[0]
+    # the asked verb as a noun with "no": "Are ... checked?" - "no check is done"
+    assessed, quoted = _composed(assistant, "Are size limits checked?")
+    assert assessed.composed.short == "No" and "no check" in quoted[0]
 
 
 def test_a_yes_no_question_the_evidence_answers_is_answered(assistant):

@@ -37,10 +37,15 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     # the question's verbs, and its words the tagger may have taken for nouns ("Does the database store ...?")
     asked = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ in ("VERB", "NOUN") and not t.is_stop}
     asked |= {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB"}
-    matched = [t for t in nlp.parse(text) if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in asked]
+    parsed = nlp.parse(text)
+    matched = [t for t in parsed if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in asked]
     # "does NOT store": the negation hangs on the main verb, not on the auxiliary that matched "Does"
     heads = {*matched, *(t.head for t in matched if t.dep_ in ("aux", "auxpass"))}
     negated = any(c.dep_ == "neg" for t in heads for c in t.children)
+    # "Are the constraints checked?" - "no check is done on them": the asked word as a noun, with "no"
+    nouns = [t for t in parsed if t.pos_ == "NOUN" and t.lemma_.lower() in asked]
+    negated = negated or any(c.lower_ == "no" and c.dep_ == "det" for t in nouns for c in t.children)
+    matched += nouns
     if matched and negated:
         short = "No"
     elif not cov.missing:  # every key term of the question in the sentence
