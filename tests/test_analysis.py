@@ -18,6 +18,7 @@ from rag.answer.analysis import analyze, asked_part
     ("What did Maria Lopez say about the budget?", "what_said", None),
     ("Who is Maria Lopez?", "definition", None),
     ("What does NATO stand for?", "definition", None),
+    ("What is apt?", "definition", None),  # a tool's name the tagger reads as an adjective
     ("Which newspapers are mentioned in the text?", "list", None),
     ("List the people quoted.", "list", "PERSON"),
     ("List every organization mentioned.", "list", "ORG"),

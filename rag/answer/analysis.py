@@ -289,6 +289,8 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
             )
     if root.lemma_ == "be" and len(words) <= 6:
         subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
+        if not subject and len(words) == 3:  # "What is apt?": a name the tagger takes for an adjective
+            subject = [c for c in root.children if c.dep_ == "acomp"]
         # "What is X's rank?" asks for a value of X's, not what a rank is: a possessive makes it a factoid
         if subject and not any(c.dep_ == "poss" for c in subject[0].children):
             focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
