@@ -220,10 +220,10 @@ def test_a_definition_without_an_introduction_prefers_a_sentence_that_names_its_
     from rag.answer.asked import Asked
     from rag.answer.compose.definition import _naming_first
 
-    text = ("Cache files are written atomically. The mime.cache file holds every table. The cache is mapped. "
+    text = ("Cache files are written atomically. The mime.cache is updated daily. The cache is mapped. "
             "The mime.cache is a binary file.")
     spans = [(text.index(t), text.index(t) + len(t)) for t in
-             ("Cache files are written atomically.", "The mime.cache file holds every table.", "The cache is mapped.")]
+             ("Cache files are written atomically.", "The mime.cache is updated daily.", "The cache is mapped.")]
     view = SimpleNamespace(text=lambda doc_id, a, b: text[a:b])
     cands = [SimpleNamespace(doc_id="d", start=a, end=b) for a, b in spans]
     asked = Asked("What is mime.cache?", "What is mime.cache?", None, None, [], [], None, candidates=cands)
@@ -233,7 +233,7 @@ def test_a_definition_without_an_introduction_prefers_a_sentence_that_names_its_
     defining = (text.index("The mime.cache is"), len(text))
     asked = Asked("What is mime.cache?", "What is mime.cache?", None, None, [], [], None,
                   candidates=[*cands, SimpleNamespace(doc_id="d", start=defining[0], end=defining[1])])
-    # "X is ..." defines it: ahead of a sentence that only names it
+    # "X is a ..." defines it: ahead of one that only names it ("X is updated": a passive defines nothing)
     assert [c.start for c in _naming_first(asked, "mime.cache", view).candidates][:2] == [defining[0], spans[1][0]]
 
 

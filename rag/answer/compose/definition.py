@@ -31,8 +31,10 @@ def _naming_first(q: Asked, focus: str, view: SourcesView) -> Asked:
     phrase = " ".join(w for w in focus.lower().split() if w not in ("a", "an", "the"))
     if not phrase:
         return q
+    # "X is a/the ...", "X means ...": a copula before a passive ("X is maintained in git") defines nothing
     defines = re.compile(
-        rf"\W*(?:(?:a|an|the)\s+)?\W*{re.escape(phrase)}\W*\s+(?:is|are|was|were|(?:shall\s+)?means?|refers)\b"
+        rf"\W*(?:(?:a|an|the)\s+)?\W*{re.escape(phrase)}\W*\s+"
+        r"(?:(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:a|an|the|one)\b|(?:shall\s+)?means?\b|refers\b)"
     )
 
     def order(c) -> int:
