@@ -38,6 +38,25 @@ def assistant(seed_index_dir, embedder):
     return Assistant(Settings(index_dir=seed_index_dir), embedder=embedder)
 
 
+@pytest.fixture
+def assistant_of(tmp_path, embedder):
+    """An Assistant over an index of the given files (name -> text), built in the test's own folder."""
+    from rag.assistant import Assistant
+    from rag.ingest.build import build_index
+    from rag.settings import Settings
+
+    def build(files: dict[str, str]):
+        docs = tmp_path / "docs"
+        docs.mkdir()
+        for name, text in files.items():
+            (docs / name).write_text(text, encoding="utf-8")
+        settings = Settings(index_dir=tmp_path / "index")
+        build_index([docs], settings, embedder=embedder, show_progress=False)
+        return Assistant(settings, embedder=embedder)
+
+    return build
+
+
 # A second, small document beside the seed article, for questions limited to some documents.
 HARBOUR_NAME = "harbour-log.txt"
 HARBOUR_TEXT = "Harbour log\n\nThe Vexley lighthouse keeper counted exactly 913 gulls on the north pier in June.\n"

@@ -72,23 +72,12 @@ def test_yes_no_only_when_the_evidence_says_so(assistant):
     assert ans.answer.startswith("No.") and "not coordinated" in ans.answer
 
 
-def test_a_no_is_found_on_the_main_verb_when_the_question_parses_oddly(tmp_path, embedder):
+def test_a_no_is_found_on_the_main_verb_when_the_question_parses_oddly(assistant_of):
     """spaCy reads "Does the database store ...?" with "store" as a noun and "Does" as the verb: the
     negation in "does NOT store" hangs on "store", not on the "does" that matched, and was missed."""
-    from rag.assistant import Assistant
-    from rag.ingest.build import build_index
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "spec.txt").write_text(
+    assistant = assistant_of({"spec.txt": (
         "The type database does NOT store user preferences. It stores the rules that find a file's type.\n\n"
-        "Size limits are allowed in a rule, but no check is done on them.\n",
-        encoding="utf-8",
-    )
-    s = Settings(index_dir=tmp_path / "index")
-    build_index([docs], s, embedder=embedder, show_progress=False)
-    assistant = Assistant(s, embedder=embedder)
+        "Size limits are allowed in a rule, but no check is done on them.\n")})
     assessed, quoted = _composed(assistant, "Does the type database store user preferences?")
     assert assessed.composed.short == "No" and "NOT store" in quoted[0]
     # the asked verb as a noun with "no": "Are ... checked?" - "no check is done"
@@ -172,22 +161,11 @@ def test_the_readers_phrase_has_its_brackets_closed(span, after, short):
     assert close_brackets(span, after) == short
 
 
-def test_a_definition_does_not_lead_with_the_term_it_was_asked_about(tmp_path, embedder):
+def test_a_definition_does_not_lead_with_the_term_it_was_asked_about(assistant_of):
     # the sources give no fuller form or apposition of the term: its defining sentence answers, bare
-    from rag.assistant import Assistant
-    from rag.ingest.build import build_index
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "terms.txt").write_text(
+    ans = assistant_of({"terms.txt": (
         'Licence terms\n\n"Covered Work" means the program together with every change anyone made to it. You may '
-        "convey a Covered Work in source form under these terms.\n",
-        encoding="utf-8",
-    )
-    settings = Settings(index_dir=tmp_path / "index")
-    build_index([docs], settings, embedder=embedder, show_progress=False)
-    ans = Assistant(settings, embedder=embedder).ask("What is Covered Work?")
+        "convey a Covered Work in source form under these terms.\n")}).ask("What is Covered Work?")
     assert ans.question_type == "definition" and ans.short_answer is None
     assert ans.answer.startswith('"Covered Work" means the program') and ans.citations
 

@@ -11,21 +11,10 @@ def test_a_numbered_name_or_a_dotted_number_names_only_as_written():
         assert not as_written(word), word
 
 
-def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(tmp_path, embedder):
-    from rag.assistant import Assistant
-    from rag.ingest.build import build_index
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "client.txt").write_text(
+def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(assistant_of):
+    view = SourcesView(assistant_of({"client.txt": (
         "Client notes\n\nThe client speaks HTTP/1.1 and HTTP/2. It needs Python 3.9 or later. It was written "
-        "pre-COVID-19.\n\nClient notes »\n\nIt has no server.\n",
-        encoding="utf-8",
-    )
-    s = Settings(index_dir=tmp_path / "index")
-    build_index([docs], s, embedder=embedder, show_progress=False)
-    view = SourcesView(Assistant(s, embedder=embedder).retriever)
+        "pre-COVID-19.\n\nClient notes »\n\nIt has no server.\n")}).retriever)
     assert view.mentions("HTTP/2") and view.mentions("http/2") and view.mentions("HTTP/1.1")
     assert view.mentions("3.9") and view.mentions("HTTP") and view.mentions("Python")
     assert view.mentions("COVID-19")  # inside a longer run of joined words
