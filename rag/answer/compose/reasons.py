@@ -35,8 +35,7 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     links = [view.links[best.doc_id]] if best.doc_id in view.links else []
     cov = coverage(q.analysis.key_terms, text, view.idf, links)
     # the question's verbs, and its words the tagger may have taken for nouns ("Does the database store ...?")
-    asked = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ in ("VERB", "NOUN") and not t.is_stop}
-    asked |= {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB"}
+    asked = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB" or (t.pos_ == "NOUN" and not t.is_stop)}
     parsed = nlp.parse(text)
     matched = [t for t in parsed if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in asked]
     # "does NOT store": the negation hangs on the main verb, not on the auxiliary that matched "Does"
