@@ -1,8 +1,7 @@
-"""Split documents into passages along paragraphs and sentences, keeping offsets.
+"""The paragraphs and sentences of a document's text, as character offsets into it.
 
-A passage is a paragraph (or a run of sentences of a long paragraph). Every
-passage and every sentence carries character offsets into its document's text,
-so a citation can point at the exact sentence.
+Passages are made of them (rag/ingest/passages.py: a paragraph, a heading or a list with its
+neighbours, a long one cut between sentences), so a citation can point at the exact sentence.
 """
 
 from __future__ import annotations
