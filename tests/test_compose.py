@@ -223,3 +223,17 @@ def test_a_list_of_a_kind_no_entity_is_tagged_as_quotes_the_sentences_about_it(a
     assert assessed.composed.short is None and any("weapons" in text for text in quoted)
     organisations, _ = _composed(assistant, "Which news organizations are mentioned in the article?")
     assert "NPR" in organisations.composed.short  # a kind the entity model tags is still listed by name
+
+
+def test_a_definition_quotes_the_first_sentence_that_defines_the_term(assistant_of):
+    """Where a text introduces a term it says what it is; retrieval may rank that long introduction below the
+    short passages that only mention the term ("Skua is MIT-licensed."), as it did on a package's README."""
+    intro = "Skua is a library for fast similarity search over dense vectors. " + " ".join(
+        f"It holds index type number {n} with its own trade-offs between speed, memory and accuracy." for n in range(8))
+    sections = {"Legal": "Skua is MIT-licensed.", "Community": "For public discussion of Skua, visit the forum.",
+                "Install": "Skua comes with precompiled libraries.", "Cite": "Cite Skua when you use Skua in a paper.",
+                "Authors": "The main authors of Skua are Ann Lee and Bo Chan.", "News": "See the Skua changelog."}
+    text = f"# Skua\n\n{intro}\n\n" + "".join(f"## {h}\n\n{t}\n\n" for h, t in sections.items())
+    assessed, quoted = _composed(assistant_of({"skua.md": text}), "What is Skua?")
+    assert assessed.asked.analysis.qtype == "definition"
+    assert quoted == ["Skua is a library for fast similarity search over dense vectors."]

@@ -17,6 +17,9 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     focus = (q.analysis.focus or "").strip()
     found = view.introduction(focus, [c.doc_id for c in q.candidates], s.apposition_words) if focus else None
     if found is None:
+        defined = _first_definition(q, focus, view)
+        if defined is not None:
+            return Composition([defined])
         return factoid(_naming_first(q, focus, view), view, s)
     doc_id, (start, end), short = found
     # a name the sources give no fuller form or apposition of: repeating it would answer nothing
@@ -24,21 +27,49 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     return Composition([view.span(doc_id, start, end, 1.0)], short if said else None)
 
 
-def _naming_first(q: Asked, focus: str, view: SourcesView) -> Asked:
-    """``q`` with the candidates that define the focus ("X is ...", "X means ...") first, then those that name
-    it as the question writes it, then the rest, each group in its order: "What is X?" is answered by a
-    sentence about X, and the ranker may put one on the same subject first."""
-    phrase = " ".join(w for w in focus.lower().split() if w not in ("a", "an", "the"))
+def _defines(focus: str) -> re.Pattern[str] | None:
+    """How a sentence that defines ``focus`` begins, lower-cased and spaced singly: "X is a/the ...", "X means
+    ..."; a copula before a passive ("X is maintained in git") defines nothing. None for an empty focus."""
+    phrase = _phrase(focus)
     if not phrase:
-        return q
-    # "X is a/the ...", "X means ...": a copula before a passive ("X is maintained in git") defines nothing
-    defines = re.compile(
+        return None
+    return re.compile(
         rf"\W*(?:(?:a|an|the)\s+)?\W*{re.escape(phrase)}\W*\s+"
         r"(?:(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:a|an|the|one)\b|(?:shall\s+)?means?\b|refers\b)"
     )
 
+
+def _phrase(focus: str) -> str:
+    return " ".join(w for w in focus.lower().split() if w not in ("a", "an", "the"))
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _first_definition(q: Asked, focus: str, view: SourcesView):
+    """The first sentence defining the focus in the documents of the top hits, best document first: where a
+    text introduces a term it says what it is, and a long introduction is a passage retrieval may rank low."""
+    defines = _defines(focus)
+    if defines is None:
+        return None
+    for doc_id in dict.fromkeys(view.doc_of(h.pid) for h in q.hits[:3]):
+        for start, end in view.index.passages.document_sentences(doc_id):
+            if defines.match(_plain(view.text(doc_id, start, end))):
+                return view.span(doc_id, start, end, 1.0)
+    return None
+
+
+def _naming_first(q: Asked, focus: str, view: SourcesView) -> Asked:
+    """``q`` with the candidates that define the focus first, then those that name it as the question writes
+    it, then the rest, each group in its order: "What is X?" is answered by a sentence about X, and the ranker
+    may put one on the same subject first."""
+    defines, phrase = _defines(focus), _phrase(focus)
+    if defines is None:
+        return q
+
     def order(c) -> int:
-        text = " ".join(view.text(c.doc_id, c.start, c.end).lower().split())
+        text = _plain(view.text(c.doc_id, c.start, c.end))
         return 0 if defines.match(text) else 1 if phrase in text else 2
 
     ordered = sorted(q.candidates, key=order)
