@@ -196,7 +196,10 @@ def test_a_definition_without_an_introduction_prefers_a_sentence_that_names_its_
     from types import SimpleNamespace
 
     from rag.answer.asked import Asked
-    from rag.answer.compose.definition import _naming_first
+    from rag.answer.compose.definition import _defines, _naming_first, _phrase
+
+    def naming_first(asked, focus, view):
+        return _naming_first(asked, _defines(focus), _phrase(focus), view)
 
     text = ("Cache files are written atomically. The mime.cache is updated daily. The cache is mapped. "
             "The mime.cache is a binary file.")
@@ -205,14 +208,14 @@ def test_a_definition_without_an_introduction_prefers_a_sentence_that_names_its_
     view = SimpleNamespace(text=lambda doc_id, a, b: text[a:b])
     cands = [SimpleNamespace(doc_id="d", start=a, end=b) for a, b in spans]
     asked = Asked("What is mime.cache?", "What is mime.cache?", None, None, [], [], None, candidates=cands)
-    got = _naming_first(asked, "mime.cache", view)
+    got = naming_first(asked, "mime.cache", view)
     assert [c.start for c in got.candidates] == [spans[1][0], spans[0][0], spans[2][0]]  # the rest keep their order
-    assert _naming_first(asked, "the zebra", view) is asked  # none names it: the ranker's order stands
+    assert naming_first(asked, "the zebra", view) is asked  # none names it: the ranker's order stands
     defining = (text.index("The mime.cache is"), len(text))
     asked = Asked("What is mime.cache?", "What is mime.cache?", None, None, [], [], None,
                   candidates=[*cands, SimpleNamespace(doc_id="d", start=defining[0], end=defining[1])])
     # "X is a ..." defines it: ahead of one that only names it ("X is updated": a passive defines nothing)
-    assert [c.start for c in _naming_first(asked, "mime.cache", view).candidates][:2] == [defining[0], spans[1][0]]
+    assert [c.start for c in naming_first(asked, "mime.cache", view).candidates][:2] == [defining[0], spans[1][0]]
 
 
 def test_a_list_of_a_kind_no_entity_is_tagged_as_quotes_the_sentences_about_it(assistant):

@@ -26,7 +26,6 @@ from .coverage import Coverage, coverage
 from .types import Span
 from .vocabulary import Vocabulary
 
-DOTTED_NUMBER = re.compile(r"\d+(?:\.\d+)+")
 # a name joined to a number by "/" or "-" ("HTTP/3", "COVID-19"), or a dotted number; the sources' words split it
 JOINED = re.compile(r"([^\W\d_][\w.]*)(?:[/-][\w.]+)+|\d+(?:\.\d+)+")
 
@@ -40,11 +39,6 @@ def as_written(word: str) -> bool:
         return False
     head = m.group(1)
     return head is None or (any(c.isdigit() for c in word) and (len(head) > 1 or head.isupper()))
-
-
-def _words_of_text(text: str) -> list[str]:
-    """The words of ``text``, lower-cased, without the marks between them ("Guide »" is "guide")."""
-    return re.findall(r"\w+", text.lower())
 
 
 def _tails(joined: str) -> list[str]:
@@ -100,7 +94,7 @@ class SourcesView:
         if layout is not None and layout.is_heading(start, text):
             return True
         # the title where the text begins is left alone: a news story's headline says something
-        repeated_title = start > 0 and _words_of_text(text) == _words_of_text(self.title(doc_id))
+        repeated_title = start > 0 and words(text.lower()) == words(self.title(doc_id).lower())
         return bool(NUMBERED_HEADING.fullmatch(text)) or repeated_title
 
     def doc_of(self, pid: int) -> str:

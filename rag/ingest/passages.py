@@ -19,14 +19,15 @@ def blocks(doc: Document) -> list[list[tuple[int, int]]]:
     out: list[list[tuple[int, int]]] = []
     leads_on = False  # the last paragraph goes with the next
     for start, end in paragraph_spans(doc.text):
+        heading = start in headings
         short = end - start <= INTRODUCED_MAX
-        fragment = start in headings or (short and doc.text[end - 1] not in SENTENCE_ENDS | {":"})
+        fragment = heading or (short and doc.text[end - 1] not in SENTENCE_ENDS | {":"})
         open_before = bool(out) and doc.text[out[-1][-1][1] - 1] not in SENTENCE_ENDS
-        if out and (leads_on or (fragment and open_before and start not in headings)):
+        if out and (leads_on or (fragment and open_before and not heading)):
             out[-1].append((start, end))
         else:
             out.append([(start, end)])
-        leads_on = start in headings or (fragment and not open_before)
+        leads_on = heading or (fragment and not open_before)
     return out
 
 

@@ -154,6 +154,11 @@ def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) ->
 _LABEL = re.compile(r"\(?(?:\d{1,3}(?:\.\d+)*|[a-z]{1,4}|[A-Z]|[IVX]{1,4})[.)]")
 
 
+def _starts_line(text: str, spans: list[tuple[int, int]], i: int, offset: int) -> bool:
+    """Whether span ``i`` starts the text or a line of it (a line break since the span before)."""
+    return i == 0 or "\n" in text[spans[i - 1][1] - offset : spans[i][0] - offset]
+
+
 def _number_labels(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
     """A number or letter that labels what follows ("1.2. What is this spec?", "(a) ...") at the start of
     the text or of a line, joined with what follows: not a fragment of the sentence before."""
@@ -161,8 +166,11 @@ def _number_labels(text: str, spans: list[tuple[int, int]], offset: int) -> list
     i = 0
     while i < len(spans):
         s, e = spans[i]
-        starts_line = i == 0 or "\n" in text[spans[i - 1][1] - offset : s - offset]
-        if i + 1 < len(spans) and starts_line and _LABEL.fullmatch(text[s - offset : e - offset]):
+        if (
+            i + 1 < len(spans)
+            and _starts_line(text, spans, i, offset)
+            and _LABEL.fullmatch(text[s - offset : e - offset])
+        ):
             out.append((s, spans[i + 1][1]))
             i += 2
             continue
@@ -178,7 +186,7 @@ def _merge_fragments(text: str, spans: list[tuple[int, int]], offset: int) -> li
     spans = _number_labels(text, spans, offset)
     for i, (s, e) in enumerate(spans):
         frag = text[s - offset : e - offset]
-        labelled = i > 0 and "\n" in text[spans[i - 1][1] - offset : s - offset] and _LABEL.fullmatch(frag.split()[0])
+        labelled = i > 0 and _starts_line(text, spans, i, offset) and _LABEL.fullmatch(frag.split()[0])
         # closing quotes, stray numbers and credit lines ("/ AFP PHOTO / ...") are not sentences
         fragment = len(frag) <= 3 or re.fullmatch(r"[\W\d]{1,6}", frag) or re.match(r"[/|(\[]", frag)
         if merged and fragment and not labelled:

@@ -17,10 +17,13 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     focus = (q.analysis.focus or "").strip()
     found = view.introduction(focus, [c.doc_id for c in q.candidates], s.apposition_words) if focus else None
     if found is None:
-        defined = _first_definition(q, focus, view)
+        defines = _defines(focus)
+        if defines is None:
+            return factoid(q, view, s)
+        defined = _first_definition(q, defines, view)
         if defined is not None:
             return Composition([defined])
-        return factoid(_naming_first(q, focus, view), view, s)
+        return factoid(_naming_first(q, defines, _phrase(focus), view), view, s)
     doc_id, (start, end), short = found
     # a name the sources give no fuller form or apposition of: repeating it would answer nothing
     said = short.lower() != focus.lower()
@@ -47,12 +50,10 @@ def _plain(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _first_definition(q: Asked, focus: str, view: SourcesView):
-    """The first sentence defining the focus in the documents of the top hits, best document first: where a
-    text introduces a term it says what it is, and a long introduction is a passage retrieval may rank low."""
-    defines = _defines(focus)
-    if defines is None:
-        return None
+def _first_definition(q: Asked, defines: re.Pattern[str], view: SourcesView):
+    """The first sentence that ``defines`` the focus in the documents of the top hits, best document first:
+    where a text introduces a term it says what it is, and a long introduction is a passage retrieval may
+    rank low."""
     for doc_id in dict.fromkeys(view.doc_of(h.pid) for h in q.hits[:3]):
         for start, end in view.index.passages.document_sentences(doc_id):
             if defines.match(_plain(view.text(doc_id, start, end))):
@@ -60,13 +61,10 @@ def _first_definition(q: Asked, focus: str, view: SourcesView):
     return None
 
 
-def _naming_first(q: Asked, focus: str, view: SourcesView) -> Asked:
-    """``q`` with the candidates that define the focus first, then those that name it as the question writes
-    it, then the rest, each group in its order: "What is X?" is answered by a sentence about X, and the ranker
-    may put one on the same subject first."""
-    defines, phrase = _defines(focus), _phrase(focus)
-    if defines is None:
-        return q
+def _naming_first(q: Asked, defines: re.Pattern[str], phrase: str, view: SourcesView) -> Asked:
+    """``q`` with the candidates that define the focus first, then those that name its ``phrase`` as the
+    question writes it, then the rest, each group in its order: "What is X?" is answered by a sentence about
+    X, and the ranker may put one on the same subject first."""
 
     def order(c) -> int:
         text = _plain(view.text(c.doc_id, c.start, c.end))
