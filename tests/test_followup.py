@@ -48,6 +48,57 @@ def test_a_follow_up_naming_nothing_carries_the_previous_names():
     assert standalone_question("Who is Rupert Jones?", h, is_person) == "Who is Rupert Jones?"
 
 
+def test_it_stands_for_the_thing_last_asked_about():
+    assert standalone_question("What license is it under?", [("What is Faiss?", "...")]) == "What license is Faiss under?"
+    # the named phrase outside the wh-phrase, not the noun the question asks for
+    assert standalone_question("Is it enabled by default?", [("Which version added HTTP/3?", "...")]) == (
+        "Is HTTP/3 enabled by default?"
+    )
+    # a common noun phrase when nothing is named; "its" as a possessive
+    h = [("What is the write-ahead log?", "...")]
+    assert standalone_question("How big can it get?", h) == "How big can the write-ahead log get?"
+    assert standalone_question("What are its limits?", h) == "What are the write-ahead log’s limits?"
+    # the first phrase, not a name after it; and not the wh-phrase, though the parser cuts "which" from "version"
+    h = [("What is the phony rule in Ninja used for?", "...")]
+    assert standalone_question("Is it printed when run?", h) == "Is the phony rule printed when run?"
+    h = [("Since which version is the console pool available in Ninja?", "...")]
+    assert standalone_question("What is its depth?", h) == "What is the console pool’s depth?"
+    # never a person, and a plural is not "it"
+    h = [("What did Townsend say about the report?", "...")]
+    assert standalone_question("Is it accurate?", h, is_person) == "Is the report accurate?"
+    assert standalone_question("Is it large?", [("How many civilians died?", "...")]) == "Is it large?"
+
+
+def test_it_before_a_clause_stands_for_nothing():
+    h = [("What is the write-ahead log?", "...")]
+    assert standalone_question("Is it true that readers block writers?", h) == "Is it true that readers block writers?"
+    assert standalone_question("Is it possible to turn off?", h) == "Is it possible to turn off?"
+
+
+def test_what_about_a_name_or_number_asks_the_same_of_it():
+    assert standalone_question("What about Jones?", [("What did Croft say?", "...")], is_person) == "What did Jones say?"
+    # a name the tagger cannot place counts as a name by its capital
+    assert standalone_question("What about Globex?", [("Who founded Acme Corp?", "...")]) == "Who founded Globex?"
+    assert standalone_question("And the Statue of Liberty?", [("When was the Eiffel Tower built?", "...")]) == (
+        "When was the Statue of Liberty built?"
+    )
+    # a number for a number, the earlier question keeping its own preposition
+    assert standalone_question("And in 1991?", [("How many people died in 1990?", "...")]) == (
+        "How many people died in 1991?"
+    )
+    # a thing, or a name with nothing of its kind before, is what the earlier question is asked about
+    h = [("What does the MPL say about patents?", "...")]
+    assert standalone_question("What about trademarks?", h) == "What does the MPL say about trademarks?"
+    assert standalone_question("What about Amnesty?", [("What did Croft say?", "...")], is_person) == (
+        "What did Croft say about Amnesty?"
+    )
+
+
+def test_a_person_the_tagger_misreads_is_still_found():
+    # spaCy tags "Townsend" in "Who is Townsend?" as a verb; the index knows him as a person
+    assert standalone_question("What did he say?", [("Who is Townsend?", "...")], is_person) == "What did Townsend say?"
+
+
 def test_no_history_no_change():
     assert standalone_question("What did he say?", None) == "What did he say?"
 

@@ -65,3 +65,17 @@ def test_every_card_has_an_open_link_when_the_app_gives_one():
         assert ('<a class="rag-open" href="original/d/x.pdf?sig=a&amp;b=1#page=3" target="_blank" '
                 'rel="noopener noreferrer" title="Open &quot;x&quot;.pdf at p. 3">open</a>') in head
     assert "rag-open" not in render.answer_html(_answer("The vote was held. [1]", None, pdf), "t10")
+
+
+def test_a_rewritten_follow_up_shows_how_it_was_understood():
+    answer = _answer("Faiss is MIT-licensed. [1]", None)
+    answer.question, answer.standalone_question = "What license is it under?", "What license is Faiss under?"
+    out = render.answer_html(answer, "t9")
+    assert '<p class="rag-understood">Understood as: <q>What license is Faiss under?</q></p>' in out
+    assert out.index("rag-understood") < out.index("rag-text")
+    refusal = replace(CITATION)  # a refusal shows it too, escaped
+    refused = SimpleNamespace(answer="The sources don't answer this question.", refused=True, citations=[],
+                              nearest=[refusal], note="", question="And <b>X</b>?", standalone_question="Who is <b>X</b>?")
+    assert "Understood as: <q>Who is &lt;b&gt;X&lt;/b&gt;?</q>" in render.answer_html(refused, "t10")
+    answer.standalone_question = "What license is it under"  # the question itself, give or take a "?": nothing
+    assert "rag-understood" not in render.answer_html(answer, "t11")

@@ -114,6 +114,16 @@ def _source_item(c: Citation, turn: str, highlight: bool, open_link: OpenLink | 
     )
 
 
+def understood_html(answer: Answer) -> str:
+    """The question as the engine took it, when a follow-up was rewritten to stand alone ("What license is it
+    under?" -> "What license is Faiss under?"); empty otherwise."""
+    asked = " ".join((getattr(answer, "question", "") or "").split())
+    taken = " ".join((getattr(answer, "standalone_question", "") or "").split())
+    if not taken or taken.rstrip(" ?") == asked.rstrip(" ?"):
+        return ""
+    return f'<p class="rag-understood">Understood as: <q>{esc(taken)}</q></p>'
+
+
 def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) -> str:
     """A finished answer: the text with linked markers, then its sources (or, for a refusal, the nearest passages).
 
@@ -123,6 +133,7 @@ def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) ->
     if answer.refused:
         parts = [
             '<div class="rag-answer rag-refusal">',
+            understood_html(answer),
             '<p class="rag-refusal-label"><strong>Not answered.</strong> ',
             f"{esc(answer.answer)}</p>",
         ]
@@ -148,7 +159,8 @@ def answer_html(answer: Answer, turn: str, open_link: OpenLink | None = None) ->
     )
     return (
         '<div class="rag-answer">'
-        f'<div class="rag-text">{body}</div>'
+        + understood_html(answer)
+        + f'<div class="rag-text">{body}</div>'
         + (f'<p class="rag-note">{esc(note)}</p>' if note else "")
         + f'<details class="rag-sources" open><summary>{len(answer.citations)} {label}</summary><ol>{items}</ol></details>'
         + ACTIONS

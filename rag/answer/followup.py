@@ -3,9 +3,12 @@
 "What did he challenge Amnesty to do?" after a question about Townsend becomes "What
 did Townsend challenge Amnesty to do?": he/she/him/his/her take the most recent person
 (the user's own questions first, then the answers), they/them/their the most recent
-organisation or group. "And what about drones?" after "What did Croft say?" becomes
-"What did Croft say about drones?". People are spaCy PERSON entities, or names the
-index knows as people (``is_person``), since the entity model misses some in questions.
+organisation or group, it/its the thing the user last asked about ("What license is it
+under?" after "What is Faiss?"). "And what about drones?" after "What did Croft say?" becomes
+"What did Croft say about drones?"; a name, person or number asked about stands in for the
+one of its kind in the question before ("What about Jones?" -> "What did Jones say?").
+People are spaCy PERSON entities, or names the index knows as people (``is_person``),
+since the entity model misses some in questions.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from ..text import nlp
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
 _GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
 _POSSESSIVE = {"his", "hers", "their", "theirs"}
+_THING_PRONOUNS = {"it", "its"}
+_WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
+_NUMBER_LABELS = {"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"}
 _ELLIPSIS = [
     re.compile(r"^(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<topic>.+?)\s*\??$", re.I),
     re.compile(r"^(?:and|also)\s+(?:about\s+|on\s+)?(?P<topic>[^?]{1,60}?)\s*\??$", re.I),
@@ -38,11 +44,12 @@ def _referents(text: str, is_person: Callable[[str], bool]) -> tuple[list[str], 
             groups.append(name)
     named = {w for ent in doc.ents for w in ent.text.split()}
     run: list = []
-    for t in [*doc, None]:  # capitalised names the entity model missed (it tags some as common nouns)
+    # capitalised names the entity model missed (the tagger takes some for nouns, even verbs: "Who is Townsend?")
+    for t in [*doc, None]:
         if (
             t is not None
             and t.text[:1].isupper()
-            and t.pos_ in ("PROPN", "NOUN")
+            and t.pos_ in ("PROPN", "NOUN", "VERB", "ADJ")
             and t.text not in named
             and (t.i > 0 or t.pos_ == "PROPN")
         ):
@@ -62,6 +69,35 @@ def _last(texts: list[str], is_person: Callable[[str], bool], group: bool) -> st
         if found:
             return found[0]
     return None
+
+
+def _thing(text: str, is_person: Callable[[str], bool]) -> str | None:
+    """What "it" can stand for in ``text`` (an earlier question): its first singular noun phrase outside the
+    wh-phrase that names no person ("the phony rule" of "What is the phony rule in Ninja used for?")."""
+    doc = nlp.parse(text)
+    chunks = [
+        c
+        for c in doc.noun_chunks
+        if c.root.tag_ in ("NN", "NNP")
+        # the wh-phrase: "which version", though the parser may cut it into "which" and "version"
+        and not any(
+            t.lower_ in _WH or t.pos_ == "PRON" or t.ent_type_ == "PERSON" for t in doc[max(c.start - 1, 0) : c.end]
+        )
+        and not is_person(c.text)
+    ]
+    return chunks[0].text if chunks else None
+
+
+def _stands_for_nothing(t) -> bool:
+    """ "it" as a placeholder for a clause after it: "Is it true that ...?", "Is it possible to ...?"."""
+    if t.dep_ == "expl":
+        return True
+    return t.dep_ == "nsubj" and any(
+        c.dep_ in ("ccomp", "xcomp", "csubj")
+        and c.i > t.i
+        and any(m.dep_ in ("mark", "aux") and m.lower_ in ("that", "to") for m in c.children)
+        for c in t.head.children
+    )
 
 
 def _with_context(question: str, doc, previous: str, is_person: Callable[[str], bool]) -> str:
@@ -91,28 +127,76 @@ def standalone_question(
     return _resolve(question, resolved, [a for _, a in history], is_person)
 
 
-def _resolve(question: str, resolved: list[str], answers: list[str], is_person: Callable[[str], bool]) -> str:
+def _kind(span, is_person: Callable[[str], bool]) -> str | None:
+    """What a phrase names, judged by its head word: "person", "number" (dates too), "name" (tagged, or capitalised
+    inside the sentence: the tagger takes a lone unknown name for a noun), or None (a thing)."""
+    root = span.root
+    if root.ent_type_ == "PERSON" or is_person(span.text):
+        return "person"
+    if root.ent_type_ in _NUMBER_LABELS or root.like_num:
+        return "number"
+    named = root.pos_ == "PROPN" or root.ent_type_ or (root.i > 0 and root.text[:1].isupper())
+    return "name" if named else None
+
+
+def _swapped(topic, previous: str, is_person: Callable[[str], bool]) -> str | None:
+    """``previous`` with ``topic`` (a parsed span) in place of its first phrase of the same kind ("What about Jones?"
+    after "What did Croft say?": "What did Jones say"), or None when the topic names no person, name or number,
+    or the question before has none of its kind."""
+    if len(topic) > 1 and topic[0].pos_ == "ADP":  # "and in 1991?": the earlier question has its own "in"
+        topic = topic[1:]
+    kind = _kind(topic, is_person)
+    if kind is None:
+        return None
+    doc = nlp.parse(previous)
+    phrases = sorted([*doc.noun_chunks, *doc.ents], key=lambda sp: (sp.start, -len(sp)))
+    for sp in phrases:
+        if not any(t.lower_ in _WH for t in sp) and _kind(sp, is_person) == kind:
+            return previous[: sp.start_char] + topic.text + previous[sp.end_char :]
+    return None
+
+
+def _elided(question: str, previous: str, is_person: Callable[[str], bool]) -> str | None:
+    """ "What about X?", "And X?" as a whole question, from the question before it; None if not that form."""
     for pattern in _ELLIPSIS:
         m = pattern.match(question)
         if m and not re.match(r"^(what|who|when|where|why|how|which)\b", m.group("topic"), re.I):
-            base = _TOPIC_TAIL.sub("", resolved[-1].rstrip(" ?"))
-            return f"{base} about {m.group('topic').strip()}?"
+            base = previous.rstrip(" ?")
+            topic = nlp.parse(question).char_span(*m.span("topic"), alignment_mode="expand")
+            swapped = _swapped(topic, base, is_person) if topic is not None else None
+            return f"{swapped}?" if swapped else f"{_TOPIC_TAIL.sub('', base)} about {m.group('topic').strip()}?"
+    return None
+
+
+def _refers(t) -> bool:
+    """Whether token ``t`` is a pronoun that stands for someone or something named earlier."""
+    if t.lower_ in _PERSON_PRONOUNS | _GROUP_PRONOUNS and t.pos_ == "PRON":
+        return True
+    if t.lower_ in _POSSESSIVE | {"her", "its"} and t.tag_ == "PRP$":
+        return True
+    return t.lower_ == "it" and t.pos_ == "PRON" and not _stands_for_nothing(t)
+
+
+def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[str], bool]) -> str | None:
+    """Who or what pronoun ``t`` stands for: a thing from the user's last few questions; a group from the user's
+    own questions (answers name many bodies in passing); a person from the questions, else the answers."""
+    if t.lower_ in _THING_PRONOUNS:
+        return next((x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person))), None)
+    group = t.lower_ in _GROUP_PRONOUNS
+    return _last(resolved, is_person, group) or (None if group else _last(answers, is_person, group))
+
+
+def _resolve(question: str, resolved: list[str], answers: list[str], is_person: Callable[[str], bool]) -> str:
+    elided = _elided(question, resolved[-1], is_person)
+    if elided:
+        return elided
     doc = nlp.parse(question)
-    pronouns = [
-        t
-        for t in doc
-        if t.lower_ in _PERSON_PRONOUNS | _GROUP_PRONOUNS
-        and t.pos_ == "PRON"
-        or t.lower_ in _POSSESSIVE | {"her"}
-        and t.tag_ == "PRP$"
-    ]
+    pronouns = [t for t in doc if _refers(t)]
     if not pronouns:
         return _with_context(question, doc, resolved[-1], is_person)
     out, pos = [], 0
     for t in pronouns:
-        group = t.lower_ in _GROUP_PRONOUNS
-        # a group is taken from the user's own questions only: answers name many bodies in passing
-        name = _last(resolved, is_person, group) or (None if group else _last(answers, is_person, group))
+        name = _referent(t, resolved, answers, is_person)
         if not name:
             continue
         out.append(question[pos : t.idx])
