@@ -26,3 +26,19 @@ def test_helpers_and_json_round_trip():
     assert initials("Amnesty International") == "AI"
     links = link_document(TEXT)
     assert Links.from_json(links.to_json()) == links
+
+
+def test_headings_and_common_words_are_no_names():
+    text = (
+        "Build Rules\nEach rule names a command. The rules run in order.\n\n"
+        "Conclusions\nAny reader may copy it.\n\n"
+        "This is the GNU General Public License. Your license ends if you break it.\n\n"
+        "The guide was written by Ruth Aldo. Aldo said so.\n\nCite Skua when you use Skua. See the Skua site."
+    )
+    names = link_document(text).names
+    # a heading and the sentence under it are two runs, and a word written in lower case elsewhere is common
+    assert "each" not in names and "any" not in names and "rules" not in names
+    assert "license" not in names  # "General" is also a rank, but "license" is a common word here
+    assert names["aldo"] == "Ruth Aldo"
+    # a run that only opens sentences may start with a verb; no name holds "the"
+    assert "skua" not in names

@@ -155,7 +155,8 @@ _INDEFINITE = frozenset(
 _QUOTE_CHARS = '“”"'
 # Stored with each index (the build attributes statements once): raise it when the rules
 # change, and indexes built with the old rules have their statements found again on load.
-ATTRIBUTION_VERSION = 4  # 2: links stored beside statements; 3: English reporting verbs; 4: no indefinite speakers
+ATTRIBUTION_VERSION = 5  # 2: links stored beside statements; 3: English reporting verbs; 4: no indefinite speakers;
+# 5: a surname the text also writes in lower case is a common word (rag/text/links.py)
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ def _ends_sentence(word: str) -> bool:
 
 
 def _runs(text: str) -> list[tuple[int, str]]:
-    """(offset, text) of each capitalised run, cut at sentence ends, without an opening word that is no name."""
+    """(offset, text) of each capitalised run, cut at sentence ends and line breaks (a heading and the sentence
+    under it are no name), without an opening word that is no name."""
     out = []
     for m in CAPITALIZED_RUN.finditer(text):
         pos = m.start()
@@ -96,6 +97,9 @@ def _runs(text: str) -> list[tuple[int, str]]:
         start = pos
         for word in m.group(0).split():
             at = text.index(word, pos)
+            if run and "\n" in text[pos:at]:
+                out.append((start, " ".join(run).rstrip(".,’'")))
+                run = []
             pos = at + len(word)
             if not run and word.lower() in _LEADING:
                 continue
@@ -132,14 +136,23 @@ def link_document(text: str) -> Links:
         before = [r for r in spelled if r[0] < m.start()]
         acronyms[letters] = (before[-1] if before else spelled[0])[1] if spelled else None
     names: dict[str, str] = {}
+    # a word the text also writes in lower case is a common word ("Build Rules" in a heading; "General Public
+    # License", "General" taken for a rank), not a surname
+    common = set(re.findall(r"(?<![\w.-])[a-z]+(?![\w-])", text))
+    # a run that only ever opens a sentence may start with a verb ("Cite Skua when ...", "See Skua"): a name
+    # without a title must occur inside a sentence at least once
+    inside = {run for pos, run in runs if text[:pos].rstrip(' \t“"(')[-1:] not in ("", ".", "!", "?", "\n", ":")}
     for _, run in runs:
         words = [w for w in run.split() if not w.endswith(("’s", "'s"))]
         titled = [i for i, w in enumerate(words) if w.lower().strip(".") in TITLES]
         name = words[titled[-1] + 1 :] if titled else words
-        if not name or any(w.isupper() and len(w) > 1 for w in name):
+        # no person's name holds an acronym, nor, unless after a title ("Director of Research for ..."), "of",
+        # "for" or "the" ("See the Skua", "Bank of England")
+        if not name or any((w.isupper() and len(w) > 1) or (w in ("of", "for", "the") and not titled) for w in name):
             continue
         surname = name[-1].split("-")[-1]
-        if not titled and not (2 <= len(name) <= 3 and _alone(text, surname)):
+        untitled_ok = 2 <= len(name) <= 3 and run in inside and _alone(text, surname)
+        if surname.lower() in common or not (titled or untitled_ok):
             continue
         for short in sorted({name[-1].lower(), surname.lower()}):
             if len(run) > len(names.get(short, "")):
