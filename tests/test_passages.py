@@ -62,6 +62,25 @@ def test_line_breaks_are_boundaries_and_short_lines_read_as_one():
                    "The end came."]
 
 
+def test_a_line_ending_with_a_word_no_sentence_ends_with_goes_on():
+    from rag.text.sentences import sentence_spans
+
+    # a PDF column's lines, narrower than the text's other lines, so not taken as wrapped at ingest
+    text = ("This template has been prepared by\nHåkon Wium Lie, and is based on a guide written by\n"
+            "Pekka Nikander.\nResults\nThe year was busy.")
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got == [text[: text.index("Results") - 1], "Results", "The year was busy."]
+
+
+def test_a_numbered_heading_is_no_table_row():
+    from rag.text.sentences import sentence_spans
+
+    # two short lines without final punctuation read as one (a table row), unless one is a section's heading
+    text = "$ prince --javascript example.html\n4 Tables\nContents\n1. About the Trust\n2. Foreword"
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got == ["$ prince --javascript example.html", "4 Tables", "Contents", "1. About the Trust", "2. Foreword"]
+
+
 def test_a_sentence_ending_with_a_colon_is_cited_with_what_it_introduces():
     from rag.text.sentences import paragraph_spans, sentence_spans
 

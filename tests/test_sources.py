@@ -127,9 +127,10 @@ def test_html_headings_are_found_where_they_are_not_in_the_menu(tmp_path):
                  "<h1>Harbour guide</h1><p>Intro.</p><h2> <!-- menu --> <span>Safe</span>ty</h2><p>Wear a vest.</p>"
                  "<h3><div>Fire</div></h3><p>Assemble at the gate.</p><h4> </h4></body></html>", encoding="utf-8")
     doc = read_document(f)
-    assert doc.text == "Safety\n\nHarbour guide\n\nIntro.\n\nSafety\n\nWear a vest.\n\nFire\n\nAssemble at the gate."
+    # a list item starts with its marker, as a browser shows it
+    assert doc.text == "• Safety\n\nHarbour guide\n\nIntro.\n\nSafety\n\nWear a vest.\n\nFire\n\nAssemble at the gate."
     assert [(h.start, h.level, h.text) for h in doc.headings] == [
-        (8, 1, "Harbour guide"), (doc.text.index("Safety\n\nWear"), 2, "Safety"), (doc.text.index("Fire"), 3, "Fire")]
+        (10, 1, "Harbour guide"), (doc.text.index("Safety\n\nWear"), 2, "Safety"), (doc.text.index("Fire"), 3, "Fire")]
 
 
 def test_docx_heading_styles_are_headings(tmp_path):
@@ -233,3 +234,13 @@ def test_table_of_contents_and_index_entries_are_dropped():
     text = ("Contents\n2.1 ASN.1 syntax ....................... 2\nPreface . . . . . . . . iv\n"
             "The parser is case sensitive.\nthreads . . . . . . . . . . . . . 1\nIt counts to 4.5. Then 5 more.")
     assert clean_text(text) == "Contents\nThe parser is case sensitive.\nIt counts to 4.5. Then 5 more."
+
+
+def test_list_items_start_with_their_marker(tmp_path):
+    html = tmp_path / "page.html"
+    html.write_text("<html><body><p>Some non-goals:</p><ul><li>built-in rules.</li><li>a <em>nice</em> syntax.</li></ul>"
+                    "<ol start='3'><li>third</li><li>fourth</li></ol></body></html>", encoding="utf-8")
+    assert read_document(html).text == "Some non-goals:\n\n• built-in rules.\n\n• a nice syntax.\n\n3. third\n\n4. fourth"
+    md = tmp_path / "page.md"
+    md.write_text("Some non-goals:\n\n- built-in rules.\n- a *nice* syntax.\n\n3. third\n4. fourth\n", encoding="utf-8")
+    assert read_document(md).text == "Some non-goals:\n\n• built-in rules.\n\n• a nice syntax.\n\n3. third\n\n4. fourth"

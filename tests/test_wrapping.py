@@ -83,3 +83,20 @@ so that the width of its lines can be found by counting their characters.
     assert "in one management area" in cleaned and "man-" not in cleaned
     assert "node is kept self-contained as well" in cleaned and "the fields OPTIONAL in" in cleaned
     assert "old Anglo- Saxon names" in cleaned
+
+
+def test_a_narrow_column_of_a_pdf_is_wrapped_prose_and_a_section_heading_keeps_its_break():
+    # a two-column paper's text layer: lines of 46 to 52 characters; "5 Conclusions" starts a section
+    column = """Common browsers support HTML and CSS, but they do
+not support all the CSS functionality for page-
+based formatting. For example, the browsers do not
+support footnotes or page floats. This paper has
+been formatted with Prince, a purpose-built program
+for converting the HTML and XML documents into PDF
+by way of CSS, and it is given to everyone at no cost
+5 Conclusions
+Each good paper concludes the most significant
+findings in the end, and it thanks all who helped."""
+    text = clean_text(column)
+    assert "This paper has been formatted with Prince" in text and "page-based formatting" in text
+    assert "at no cost\n5 Conclusions\nEach good paper" in text

@@ -21,6 +21,7 @@ from ..store.index import Index
 from ..text import nlp
 from ..text.attribution import TITLES, Statement, name_words
 from ..text.links import Links, acronym_letters
+from ..text.sentences import NUMBERED_HEADING
 from ..text.terms import words
 from .coverage import Coverage, coverage
 from .types import Span
@@ -48,8 +49,6 @@ def _tails(joined: str) -> list[str]:
     return [t.lower() for t in tails if as_written(t)]
 
 
-# a section number ("2.", "1.3", "1.3."), then a short capitalised title without sentence punctuation, on one line
-NUMBERED_HEADING = re.compile(r"\d{1,2}\.(?:\d{1,2}\.?)*[ \t]+[A-Z][^\n.!?:;]{0,80}")
 WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .cleaning import Draft
-from .markdown import markdown_blocks
+from .markdown import LIST_BULLET, markdown_blocks
 from .pages import drop_running_lines
 
 # Larger files are refused before a byte is read: a parser holds several times a file's
@@ -149,6 +149,7 @@ def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
         anchor.decompose()  # a heading's permalink (Sphinx, MkDocs: "Abstract¶")
     _keep_preformatted_lines(soup)
     _mark_html_headings(soup)
+    _mark_list_items(soup)
     for tag in soup.find_all(_HTML_BLOCKS):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")
@@ -173,6 +174,19 @@ def _keep_preformatted_lines(soup) -> None:
         for text in pre.find_all(string=lambda s: type(s) is NavigableString):
             if "\n" in text:
                 text.replace_with(text.replace("\n", "\ue002"))
+
+
+def _mark_list_items(soup) -> None:
+    """Start each list item's text with its marker as a browser shows it ("• ", or "3. " in an ordered list), so
+    the text reads as a list: a lead-in and its items (rag/answer/compose/listing.py)."""
+    for li in soup.find_all("li"):
+        parent = li.find_parent(["ul", "ol"])
+        if parent is not None and parent.name == "ol":
+            start = parent.get("start", "1")
+            first = int(start) if str(start).isdigit() else 1
+            li.insert(0, f"{first + len(li.find_previous_siblings('li'))}. ")
+        else:
+            li.insert(0, f"{LIST_BULLET} ")
 
 
 def _mark_html_headings(soup) -> None:

@@ -14,6 +14,10 @@ import re
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.S)
 
 
+# the marker of an item of an unordered list in a document's text (HTML and Markdown lists)
+LIST_BULLET = "•"
+
+
 def _inline_text(token) -> str:
     """The plain text of an inline token: text, code and the text of links and images."""
     out: list[str] = []
@@ -37,8 +41,11 @@ def markdown_blocks(text: str) -> list[tuple[str, int | None]]:
     heading: int | None = None
     row: list[str] = []
     rows: list[str] = []
+    marker = ""  # a list item's marker, put before its first paragraph ("• ", "2. ")
     for i, tok in enumerate(tokens):
-        if tok.type == "heading_open":
+        if tok.type == "list_item_open":
+            marker = f"{tok.info}{tok.markup} " if tok.info else f"{LIST_BULLET} "
+        elif tok.type == "heading_open":
             heading = int(tok.tag[1])
         elif tok.type == "heading_close":
             heading = None
@@ -55,5 +62,6 @@ def markdown_blocks(text: str) -> list[tuple[str, int | None]]:
             if i and tokens[i - 1].type in ("th_open", "td_open"):
                 row.append(content)
             elif content:
-                blocks.append((content, heading))
+                blocks.append((marker + content, heading))
+                marker = ""
     return blocks

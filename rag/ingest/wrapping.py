@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ..text.sentences import NUMBERED_HEADING
+
 # a wrapped text has at least this share of its lines within WRAP_BAND of its width, and at most
 # TOO_LONG of them past it; widths beyond MAX_WIDTH are not wrapping widths (typical: 60-110; below
 # MIN_WIDTH short lines are a list or verse, not wrapped prose)
@@ -58,13 +60,14 @@ def soft_breaks(lines: list[str]) -> set[int]:
             or (_LIST_ITEM.match(following) and not line[-1:].isalnum())
             or line.endswith(":")
             or _RULE.match(following)
+            or NUMBERED_HEADING.fullmatch(following)  # "5 Conclusions" starts a section, whatever the line before
             or _RULE.match(line.strip())
         ):
             continue
         # an indented or quoted block is narrower than the page: measure against its own width
         local = max(len(r) for r in raw[max(0, i - 2) : i + 3])
-        if local < MIN_WIDTH:
-            continue  # a run of short lines (a table, a list of names) is not prose
+        if local < min(MIN_WIDTH, FULL * width):
+            continue  # a run of short lines (a table, a list of names) is not prose; a narrow column's may be full
         if len(line) + 1 + len(following.split()[0]) >= FULL * min(width, local):
             out.add(i)
     return out

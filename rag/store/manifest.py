@@ -19,12 +19,15 @@ from ..text.attribution import ATTRIBUTION_VERSION
 FORMAT_VERSION = 4
 # how a source file becomes a document's text (rag/ingest: formats, cleaning, wrapped lines): raise it when
 # that changes, so a rebuild of unchanged files reads them again rather than copying the old text
-READING_VERSION = 6  # 2: a wrapped line that starts with a number goes on with the sentence; 3: headings and
+READING_VERSION = 7  # 2: a wrapped line that starts with a number goes on with the sentence; 3: headings and
 # list items go in one passage with their neighbours (rag/ingest/passages.py blocks); 4: a number that labels
 # a line ("1.2.", "(a)") starts its sentence, not ends the one before (rag/text/sentences.py); 5: an HTML <pre>
 # keeps its lines and a heading's permalink ("¶") is dropped (rag/ingest/formats.py); 6: a PDF's running head
 # repeated on three pages goes, not only one on half of them (rag/ingest/pages.py), a word hyphenated at a wrap
-# is one word again, and a contents or index line with dot leaders is dropped (rag/ingest/cleaning.py)
+# is one word again, and a contents or index line with dot leaders is dropped (rag/ingest/cleaning.py); 7: a line
+# that ends with a word no sentence ends with ("prepared by") goes on with the next, a numbered heading ("4 Tables")
+# is no table row (rag/text/sentences.py), a narrow column's lines count as wrapped (rag/ingest/wrapping.py), and
+# HTML and Markdown list items keep a marker ("• ", "3. "; rag/ingest/formats.py, markdown.py)
 CACHE_FORMATS = (1, 2, 3, 4)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on

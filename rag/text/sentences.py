@@ -102,14 +102,24 @@ SHORT_LINE = 60
 # what a colon introduces joins its sentence when no longer than this (characters)
 INTRODUCED_MAX = 300
 _FINAL = '.!?;:"”’)'
+# a section number ("2.", "1.3", "4"), then a short capitalised title without sentence punctuation, on one line:
+# a heading, never quoted (rag/answer/view.py) and never run together with the lines around it
+NUMBERED_HEADING = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?[ \t]+[A-Z][^\n.!?:;]{0,80}")
+# words no English sentence ends with (articles, prepositions, conjunctions, auxiliaries): a line that ends
+# with one goes on with the next, whatever the next line's case ("has been prepared by\nHåkon Wium Lie")
+_GOES_ON = frozenset(
+    "a an the of to in on at by for from with into onto about as than and or but nor that which whose is are was "
+    "were be been has have had will would can could may might must shall should its their our your his her my".split()
+)
 
 
 def _line_groups(text: str) -> list[tuple[int, int]]:
     """Runs of ``text`` between line breaks; consecutive short lines without final punctuation (a table row,
-    a name and its role) are one run, up to INTRODUCED_MAX characters, and so is a line that goes on in lower
-    case from one without final punctuation."""
+    a name and its role) are one run, up to INTRODUCED_MAX characters, and so is a line that goes on with the
+    sentence of the line before."""
     groups: list[tuple[int, int]] = []
     pos = 0
+    rows_from = 0  # where the run of lines joined as table rows began: the cap counts from there
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
@@ -120,19 +130,26 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
             last_line = prev.rsplit("\n", 1)[-1].strip()
             single = text[groups[-1][1] : start].count("\n") == 1
             table_row = (
-                len(last_line) < SHORT_LINE
+                not NUMBERED_HEADING.fullmatch(line.strip())
+                and not NUMBERED_HEADING.fullmatch(last_line)
+                and len(last_line) < SHORT_LINE
                 and len(line.strip()) < SHORT_LINE
                 and last_line[-1:] not in _FINAL
                 and line.strip()[-1:] not in _FINAL
-                and end - groups[-1][0] <= INTRODUCED_MAX
+                and end - rows_from <= INTRODUCED_MAX
             )
-            # a line that starts in lower case after one without final punctuation goes on with its sentence
-            # (a wrap the text's line lengths did not give away)
-            continued = last_line[-1:] not in _FINAL and line.strip()[:1].islower()
+            # a line goes on with its sentence (a wrap the text's line lengths did not give away, as in a PDF's
+            # columns) when it starts in lower case after a line without final punctuation, or the line before
+            # ends with a word no sentence ends with
+            continued = (last_line[-1:] not in _FINAL and line.strip()[:1].islower()) or (
+                last_line.rsplit(None, 1)[-1].lower() in _GOES_ON
+            )
             if single and (table_row or continued):
                 groups[-1] = (groups[-1][0], end)
+                rows_from = rows_from if table_row else start
                 continue
         groups.append((start, end))
+        rows_from = start
     return groups
 
 
