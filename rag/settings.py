@@ -97,6 +97,9 @@ class ScoringConfig:
     # most ``list_max_items`` items ("Lists and summaries")
     list_passages: int = 60
     list_max_items: int = 8
+    # a list the documents write out (a lead-in and its items) answers a list question when one of this many
+    # top candidates is its lead-in or one of its items ("Lists and summaries")
+    list_lead_candidates: int = 3
     # summaries: maximal marginal relevance over candidates above this share of the best ("Lists and summaries")
     summary_sentences: int = 5
     summary_min_words: int = 6

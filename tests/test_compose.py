@@ -240,3 +240,61 @@ def test_a_definition_quotes_the_first_sentence_that_defines_the_term(assistant_
     assessed, quoted = _composed(assistant_of({"skua.md": text}), "What is Skua?")
     assert assessed.asked.analysis.qtype == "definition"
     assert quoted == ["Skua is a library for fast similarity search over dense vectors."]
+
+
+def test_an_entity_is_cut_at_line_breaks():
+    # the entity model runs a title page's lines together; an answer is one line's name
+    from rag.answer.compose.parts import typed_entities
+
+    text = "USENIX Example Paper Pekka Nikander\nAalto University\nJane-Ellen Long\nUSENIX Association Abstract"
+    got = [(e.text, text[e.start - 5 : e.end - 5]) for e in typed_entities(text, 5, {"PERSON", "ORG"}, set())]
+    assert ("Aalto University", "Aalto University") in got  # the model's one "Nikander\nAalto University"
+    assert all("\n" not in name and name == at for name, at in got)
+
+
+def test_a_list_question_quotes_the_list_the_document_writes(assistant_of):
+    """A lead-in and its items (an HTML or Markdown list): every item, each cited, not the sentences most like the
+    question. The items name nothing the entity model tags, so before, a summary quoted the first item only."""
+    page = ("<html><body><h1>Gull</h1><p>Gull is a small build tool that runs commands in order and in parallel.</p>"
+            "<p>Some design goals:</p><ul><li>very fast incremental builds.</li><li>a simple file format.</li></ul>"
+            "<p>Some explicit non-goals:</p><ul><li>convenient syntax for writing build files by hand. Generate them."
+            "</li><li>built-in rules for compilers.</li><li>decision-making at build time.</li></ul>"
+            "<p>Gull reads its build file and rebuilds whatever is out of date.</p></body></html>")
+    assistant = assistant_of({"gull.html": page})
+    assessed, quoted = _composed(assistant, "List the explicit non-goals of Gull.")
+    assert assessed.asked.analysis.qtype == "list"
+    assert quoted == ["Some explicit non-goals:\n\n• convenient syntax for writing build files by hand.",
+                      "• built-in rules for compilers.", "• decision-making at build time."]
+    ans = _ask(assistant, "List the explicit non-goals of Gull.")
+    assert "\n- built-in rules for compilers. [2]" in ans.answer  # one bullet, not "- • built-in ..."
+
+
+def test_a_summary_quotes_prose_not_a_title_page(assistant_of):
+    # a title page's short lines read as one "sentence" (a table row); it has no final stop, and an overview
+    # quotes sentences that end as sentences do
+    text = ("Gull Build Notes\nAnn Lee\nBoreal University\nBo Chan\nNordic Press Association\n\n"
+            "Gull is a small build tool that runs commands in order. It rebuilds only what is out of date.\n\n"
+            "Builds are described in a file that another program writes. Gull reads that file quickly.\n\n"
+            "Gull prints one line of status for every command it runs.\n")
+    assessed, quoted = _composed(assistant_of({"gull.txt": text}), "Can you give me a quick summary of the Gull notes?")
+    assert assessed.asked.analysis.qtype == "summary" and quoted
+    assert all(q.rstrip()[-1:] in ".!?" for q in quoted), quoted
+
+
+def test_a_numbered_list_is_quoted_item_by_item(assistant_of):
+    text = ("# Gull\n\nGull is a small build tool. It runs commands in order and rebuilds what is out of date.\n\n"
+            "Steps to install Gull:\n\n1. download the archive.\n2. unpack it in a folder.\n3. run the installer.\n")
+    assessed, quoted = _composed(assistant_of({"gull.md": text}), "List the steps to install Gull.")
+    assert quoted == ["Steps to install Gull:\n\n1. download the archive.", "2. unpack it in a folder.",
+                      "3. run the installer."]
+
+
+def test_a_colon_before_code_is_no_list(assistant_of):
+    from rag.answer.compose.written_list import written_list
+
+    text = ("# Gull\n\nTo turn fast mode on, you can use:\n\n    gull --fast build\n\n"
+            "Gull then skips the checks, and it builds the targets in parallel.\n")
+    assistant = assistant_of({"gull.md": text})
+    engine = assistant.engine
+    assessed = engine.assess(engine.prepare("List the ways to turn fast mode on."))
+    assert written_list(assessed.asked, engine.view, assistant.settings.scoring) is None  # a command, not items

@@ -54,7 +54,8 @@ def render(index: Index, question: str, query: str, a: QuestionAnalysis, compose
             else f"{text} [{numbers[key]}]"
         )
         sentences.append(AnswerSentence(text, [numbers[key]], True))
-    body = "\n".join(f"- {p}" for p in parts) if composed.bullets else " ".join(parts)
+    # a list item quoted as a bullet of the answer goes without its own bullet ("- • built-in rules.")
+    body = "\n".join(f"- {p.removeprefix('• ')}" for p in parts) if composed.bullets else " ".join(parts)
     short = composed.short if SPECS[a.qtype].short else None
     lead = f"{short}." if a.qtype == QType.YES_NO and short in ("Yes", "No") else f"{short}:" if short else ""
     text = f"{lead}\n{body}" if lead else body

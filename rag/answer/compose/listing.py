@@ -13,6 +13,7 @@ from ..types import Span
 from ..view import SourcesView
 from .parts import Composition, typed_entities
 from .speech import statement_spans
+from .written_list import written_list
 
 _ITEM_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT"}
 
@@ -29,8 +30,9 @@ def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     speech = a.verb in SPEECH_LEMMAS or any(t.lemma in SPEECH_LEMMAS for t in a.key_terms)
     if a.answer_type is None and a.topic and not speech:
         # a kind the entity model has no tag for ("header files", "databases"): every name it tags would be
-        # a list of whatever the documents name, so the sentences about the kind, as for a summary
-        return summary(q, view, s)
+        # a list of whatever the documents name, so a list the documents write out, else the sentences about the
+        # kind, as for a summary
+        return written_list(q, view, s) or summary(q, view, s)
     if speech:  # "Who is quoted?": the speakers
         speakers = view.speakers(top_documents(q, view), people_only=a.answer_type == "PERSON")
         if speakers:
@@ -50,8 +52,10 @@ def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
                     for k in [k for k in seen if set(k.split()) < set(key.split())]:
                         del seen[k]  # "Amnesty" seen first, "Amnesty International" now: keep the fuller name
                     seen[key] = (e.text, view.span(p.doc_id, start, end, 1.0))
-    if not seen:  # nothing of the kind tagged: the sentences about it, and the decision weighs them
-        return summary(q, view, s)
+    if (
+        not seen
+    ):  # nothing of the kind tagged: a list written out, else the sentences about it; the decision weighs them
+        return written_list(q, view, s) or summary(q, view, s)
     names = list(seen)[: s.list_max_items]  # in the order the documents mention them
     return Composition(
         [seen[n][1] for n in names],
@@ -84,7 +88,9 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
         spans, labels = overview(top_documents(q, view, len(q.hits)), s.summary_sentences, view, s)
         return Composition(spans, bullets=True, labels=labels) if spans else None
     # coverage, not the one answer: by retrieval's evidence score, which the ranker's likelihood is not
-    by_evidence = sorted(q.candidates, key=lambda c: -c.retrieval)
+    by_evidence = sorted(
+        (c for c in q.candidates if _prose(view.text(c.doc_id, c.start, c.end), s)), key=lambda c: -c.retrieval
+    )
     chosen = diverse(by_evidence, s.summary_sentences, view, s)
     if not chosen:
         return None
@@ -113,13 +119,19 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
         pool = [
             Candidate(pid, doc_id, row, a, b, float(v @ centre), float(v @ centre))
             for (pid, a, b), row, v in zip(sents, rows, vecs)
-            if len(view.text(doc_id, a, b).split()) >= s.summary_min_words and not view.is_heading(doc_id, a, b)
+            if _prose(view.text(doc_id, a, b), s) and not view.is_heading(doc_id, a, b)
         ]
         pool.sort(key=lambda c: -c.score)
         chosen = sorted(diverse(pool, per_doc, view, s), key=lambda c: c.start)
         spans += [Span(c.pid, c.start, c.end, c.score) for c in chosen]
         labels += [view.title(doc_id) if len(docs) > 1 else ""] * len(chosen)
     return spans, labels
+
+
+def _prose(text: str, s: ScoringConfig) -> bool:
+    """Whether a sentence reads as prose in an overview: long enough, and ending as a sentence does (a title page's
+    lines or a table row run together have no final stop)."""
+    return len(text.split()) >= s.summary_min_words and text.rstrip('"”’)]* ')[-1:] in (".", "!", "?", ":")
 
 
 def diverse(candidates: list[Candidate], k: int, view: SourcesView, s: ScoringConfig) -> list[Candidate]:

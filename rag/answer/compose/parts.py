@@ -21,9 +21,10 @@ class Composition:
 
 def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) -> list[nlp.Entity]:
     """Entities of ``labels`` in ``text`` (shifted to document offsets), not named in the question; a
-    person or organisation must look like a name (capitalised words)."""
+    person or organisation must look like a name (capitalised words). An entity across a line break is one per
+    line: the entity model runs a title page's lines together ("Pekka Nikander\nAalto University")."""
     out = []
-    for e in nlp.entities(text):
+    for e in (part for whole in nlp.entities(text) for part in _per_line(whole)):
         if e.label not in labels or e.text.lower() in exclude or any(w in exclude for w in e.text.lower().split()):
             continue
         if e.label in ("PERSON", "ORG") and not all(
@@ -31,6 +32,19 @@ def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) 
         ):
             continue
         out.append(nlp.Entity(e.start + offset, e.end + offset, e.label, e.text))
+    return out
+
+
+def _per_line(e: nlp.Entity) -> list[nlp.Entity]:
+    """``e`` cut at its line breaks, one entity of its label per non-empty line."""
+    if "\n" not in e.text:
+        return [e]
+    out, at = [], e.start
+    for line in e.text.split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            out.append(nlp.Entity(at + lead, at + lead + len(line.strip()), e.label, line.strip()))
+        at += len(line) + 1
     return out
 
 

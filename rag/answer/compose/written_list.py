@@ -1,0 +1,86 @@
+"""Lists the documents write out: a lead-in ("Some explicit non-goals:") and the items under it."""
+
+from __future__ import annotations
+
+import re
+
+from ...settings import ScoringConfig
+from ..asked import Asked
+from ..types import Span
+from ..view import SourcesView
+from .parts import Composition
+
+# how an item of a list starts in a document's text: a bullet (HTML and Markdown lists are read with "•"), or a
+# number or letter with a full stop or bracket ("3.", "b)")
+ITEM = re.compile(r"(?:[•*‣◦▪–-]|\(?(?:\d{1,3}|[a-z])[.)])\s")
+LEADS_IN = re.compile(r":\s*(?:\n|$)")  # a lead-in ends with a colon, alone or before its first item
+
+
+def written_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """The list the best candidates belong to: its lead-in, cited, and the first sentence of each item (at most
+    ``list_max_items``); None when none of the top ``list_lead_candidates`` is a lead-in or an item of one."""
+    for cand in q.candidates[: s.list_lead_candidates]:
+        sentences = view.index.passages.document_sentences(cand.doc_id)
+        at = next((i for i, (a, _) in enumerate(sentences) if a == cand.start), None)
+        if at is None:
+            continue
+        lead = _lead_in(cand.doc_id, sentences, at, view)
+        if lead is None:
+            continue
+        items = _items(cand.doc_id, sentences, lead, view)
+        if len(items) >= 2:
+            spans = [sentences[lead], *(sentences[i] for i in items if i != lead)][: s.list_max_items + 1]
+            return Composition(
+                [Span(view.index.passages.at(cand.doc_id, a) or cand.pid, a, b, cand.score) for a, b in spans],
+                bullets=True,
+            )
+    return None
+
+
+def _text(doc_id: str, span: tuple[int, int], view: SourcesView) -> str:
+    return view.text(doc_id, *span)
+
+
+def _lead_in(doc_id: str, sentences: list[tuple[int, int]], at: int, view: SourcesView) -> int | None:
+    """The lead-in of the list sentence ``at`` is in: itself, or the nearest sentence before it that ends with a
+    colon with nothing but items between; None when it is in no list."""
+    for i in range(at, -1, -1):
+        text = _text(doc_id, sentences[i], view)
+        if LEADS_IN.search(text):
+            return i
+        if (
+            i < at
+            and _new_paragraph(doc_id, sentences, i + 1, view)
+            and not ITEM.match(_text(doc_id, sentences[i + 1], view))
+        ):
+            return None  # a paragraph that is no item lies between
+        if i == at and not ITEM.match(text) and not _in_item(doc_id, sentences, i, view):
+            return None
+    return None
+
+
+def _items(doc_id: str, sentences: list[tuple[int, int]], lead: int, view: SourcesView) -> list[int]:
+    """The sentences that start the items after the lead-in (the first may share the lead-in's sentence), up to the
+    first paragraph that is no item."""
+    first = _text(doc_id, sentences[lead], view)
+    colon = LEADS_IN.search(first)
+    out = [lead] if colon and ITEM.match(first[colon.end() :].lstrip()) else []
+    for i in range(lead + 1, len(sentences)):
+        text = _text(doc_id, sentences[i], view)
+        if ITEM.match(text):
+            out.append(i)
+        elif _new_paragraph(doc_id, sentences, i, view):
+            break
+    return out
+
+
+def _new_paragraph(doc_id: str, sentences: list[tuple[int, int]], i: int, view: SourcesView) -> bool:
+    """Whether sentence ``i`` starts a paragraph (a blank line since the sentence before)."""
+    return i > 0 and "\n\n" in view.text(doc_id, sentences[i - 1][1], sentences[i][0])
+
+
+def _in_item(doc_id: str, sentences: list[tuple[int, int]], i: int, view: SourcesView) -> bool:
+    """Whether sentence ``i`` goes on an item: the paragraph it belongs to starts with an item's marker."""
+    while i > 0 and not _new_paragraph(doc_id, sentences, i, view):
+        i -= 1
+    return bool(ITEM.match(_text(doc_id, sentences[i], view)))
