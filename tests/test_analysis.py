@@ -105,6 +105,20 @@ def test_a_possessive_asks_for_a_value_not_a_definition(question, qtype):
     assert analyze(question).qtype == qtype
 
 
+@pytest.mark.parametrize(("question", "qtype", "focus"), [
+    ("What is the biggest city?", "factoid", None),  # which one, not what it is
+    ("What is the most common cause?", "factoid", None),
+    ("What is the first version?", "factoid", None),
+    # a closing "in <name>" is the setting, not part of the term, nor counted against a definition's length
+    ("What is an order-only dependency in Ninja?", "definition", "an order-only dependency"),
+    ("What is a tuple in Python 3?", "definition", "a tuple"),
+    ("What is the biggest city in France?", "factoid", None),
+])
+def test_what_a_term_is_against_which_one(question, qtype, focus):
+    a = analyze(question)
+    assert (a.qtype, a.focus) == (qtype, focus)
+
+
 def test_a_name_written_as_code_is_a_key_term():
     # without it a question about an unknown function has no key terms at all, and nothing for the decision to
     # find missing; a plain lower-case word the parser calls a proper noun (filler, a careless name) stays out

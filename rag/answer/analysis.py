@@ -120,9 +120,20 @@ def _identifier(token) -> bool:
 def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
     """Content words of the question (names, numbers, nouns, verbs, adjectives), minus ``skip`` token indexes."""
     names = {t.i for ent in doc.ents for t in ent if ent.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")}
+    # an opening before the comma asks nothing, but may set the scope ("After the war,"): only its adverbs and
+    # interjections go ("Briefly,", "OK so,")
+    opening = {t.i for t in doc[: _opening_end(doc)] if t.pos_ in ("ADV", "INTJ")}
     out: list[KeyTerm] = []
     for t in doc:
-        if t.i in skip or t.is_punct or t.is_space or t.is_stop or t.lower_ in _WH or t.lemma_.lower() in _SOURCE_WORDS:
+        if (
+            t.i in skip
+            or t.i in opening
+            or t.is_punct
+            or t.is_space
+            or t.is_stop
+            or t.lower_ in _WH
+            or t.lemma_.lower() in _SOURCE_WORDS
+        ):
             continue
         if t.lower_ in ("according", "able", "unable") and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
             # "according to X" names a source, not something X said; "(un)able to" is a modal, as "can" is
@@ -173,6 +184,8 @@ def _analyze(question: str) -> QuestionAnalysis:
         return QuestionAnalysis(question, QType.FACTOID)
     if words[0].pos_ in ("ADP", "SCONJ") and len(words) > 1 and words[1].lower_ in _WH:
         words = words[1:]  # "On what day ...", "In which city ...", "Since when ...": the wh-word leads
+    opened = _opening_end(doc)  # "In a nutshell, what is X for?": the question after the comma
+    words = [w for w in words if w.i >= opened] or words
     first = words[0]
     root = next((t for t in doc if t.dep_ == "ROOT"), words[0])
     request_word = first.i == 0 and first.lemma_.lower() in _REQUEST_VERBS  # whatever the parse makes of it
@@ -203,6 +216,18 @@ def _analyze(question: str) -> QuestionAnalysis:
     if first.lemma_.lower() in _AUX and first.tag_ in ("VBZ", "VBD", "VBP", "MD", "VB"):
         return QuestionAnalysis(question, QType.YES_NO, key_terms=key_terms(doc))
     return _what(question, doc, root, words)
+
+
+def _opening_end(doc) -> int:
+    """The token after the comma of an opening that asks nothing ("In a nutshell,", "So,", "Out of curiosity,"):
+    no verb before the comma, and a question word or an auxiliary after it; 0 when the question has none."""
+    comma = next((t.i for t in doc[:6] if t.text == ","), None)
+    if comma is None or comma + 1 >= len(doc) or any(t.pos_ in ("VERB", "AUX") for t in doc[:comma]):
+        return 0
+    after = doc[comma + 1]
+    if after.lower_ in _WH or (after.lemma_.lower() in _AUX and after.tag_ in ("VBZ", "VBD", "VBP", "MD")):
+        return comma + 1
+    return 0
 
 
 def _speech_root(doc, root):
@@ -250,6 +275,18 @@ def _definition_frame(doc, root) -> set[int]:
     return {t.i for t in doc if t.lemma_.lower() in _DEFINITION_FRAME}
 
 
+def _named_context(doc) -> set[int]:
+    """The words of a closing "in X" where X is a name ("What is a pool in Ninja?", "... in Python 3?"): the
+    setting of the question, not part of what it asks about."""
+    end = len(doc) - (1 if doc[-1].is_punct else 0)
+    for t in doc:
+        if t.lower_ in ("in", "within") and t.pos_ == "ADP" and t.i < end - 1:
+            rest = doc[t.i + 1 : end]
+            if all(r.pos_ in ("PROPN", "NUM") or r.is_punct for r in rest) and rest[0].pos_ == "PROPN":
+                return set(range(t.i, end))
+    return set()
+
+
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
     frame = _definition_frame(doc, root)
     if frame:
@@ -287,13 +324,23 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
                 topic=_said_topic(speech),
                 key_terms=key_terms(doc, {speech.i}),
             )
-    if root.lemma_ == "be" and len(words) <= 6:
-        subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
-        if not subject and len(words) == 3:  # "What is apt?": a name the tagger takes for an adjective
-            subject = [c for c in root.children if c.dep_ == "acomp"]
-        # "What is X's rank?" asks for a value of X's, not what a rank is: a possessive makes it a factoid
-        if subject and not any(c.dep_ == "poss" for c in subject[0].children):
-            focus = _span_text([t for t in subject[0].subtree if not t.is_punct])
+    subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
+    if not subject and len(words) == 3:  # "What is apt?": a name the tagger takes for an adjective
+        subject = [c for c in root.children if c.dep_ == "acomp"]
+    # "What is a pool in Ninja?": a closing "in <name>" after a term with "a/an" is its setting, not counted
+    term = bool(subject) and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subject[0].children)
+    context = _named_context(doc) if term else set()
+    if root.lemma_ == "be" and len(words) - len(context) <= 6:
+        # "What is X's rank?" asks for a value of X's, not what a rank is: a possessive makes it a factoid; so does
+        # a superlative or an ordinal ("the biggest city", "the first version": which one, not what it is)
+        if (
+            subject
+            and not any(c.dep_ == "poss" for c in subject[0].children)
+            and not any(
+                t.tag_ in ("JJS", "RBS") or t.ent_type_ == "ORDINAL" for t in subject[0].subtree if t.i < subject[0].i
+            )
+        ):
+            focus = _span_text([t for t in subject[0].subtree if not t.is_punct and t.i not in context])
             return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
     listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
     # a list asks for several ("which newspapers are mentioned", not "which band cited her"); noun implies head
