@@ -113,6 +113,9 @@ def test_a_possessive_asks_for_a_value_not_a_definition(question, qtype):
     ("What is an order-only dependency in Ninja?", "definition", "an order-only dependency"),
     ("What is a tuple in Python 3?", "definition", "a tuple"),
     ("What is the biggest city in France?", "factoid", None),
+    # "which/what N" asks for an N: no definition, whatever follows ("What nationality" was the focus)
+    ("What nationality was Lavoisier?", "factoid", None),
+    ("Which university is Pekka Nikander from?", "factoid", None),
 ])
 def test_what_a_term_is_against_which_one(question, qtype, focus):
     a = analyze(question)

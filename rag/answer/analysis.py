@@ -330,7 +330,8 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
     # "What is a pool in Ninja?": a closing "in <name>" after a term with "a/an" is its setting, not counted
     term = bool(subject) and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subject[0].children)
     context = _named_context(doc) if term else set()
-    if root.lemma_ == "be" and len(words) - len(context) <= 6:
+    # "Which university is X from?" asks for a university: with its own noun the question word is no definition's
+    if root.lemma_ == "be" and noun is None and len(words) - len(context) <= 6:
         # "What is X's rank?" asks for a value of X's, not what a rank is: a possessive makes it a factoid; so does
         # a superlative or an ordinal ("the biggest city", "the first version": which one, not what it is)
         if (
