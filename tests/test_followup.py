@@ -120,3 +120,12 @@ def test_long_conversations_resolve_in_linear_time():
     t = time.perf_counter()
     assert standalone_question("What did he challenge Amnesty to do?", h, is_person) == "What did Townsend challenge Amnesty to do?"
     assert time.perf_counter() - t < 20
+
+
+def test_after_a_who_question_a_pronoun_is_whom_its_answer_names():
+    h = [("Who publishes the GNU Free Documentation License?",
+          "Free Software Foundation: The Free Software Foundation may publish new, revised versions. [1]")]
+    assert standalone_question("Can they publish new versions of it?", h) == (
+        "Can Free Software Foundation publish new versions of the GNU Free Documentation License?")
+    h = [("Who was the host?", "Rachel Martin: he said to NPR host Rachel Martin. [1]")]
+    assert standalone_question("What did she ask?", h, is_person) == "What did Rachel Martin ask?"

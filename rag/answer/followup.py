@@ -178,11 +178,19 @@ def _refers(t) -> bool:
 
 
 def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[str], bool]) -> str | None:
-    """Who or what pronoun ``t`` stands for: a thing from the user's last few questions; a group from the user's
-    own questions (answers name many bodies in passing); a person from the questions, else the answers."""
+    """Who or what pronoun ``t`` stands for: a thing from the user's last few questions; after a "who" question,
+    the person or group its answer names first ("Who publishes the licence?" - "Can they ...?"); else a group
+    from the user's own questions (answers name many bodies in passing), a person from the questions, else the
+    answers."""
     if t.lower_ in _THING_PRONOUNS:
         return next((x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person))), None)
     group = t.lower_ in _GROUP_PRONOUNS
+    # not after "Who is Townsend?": that answer is about the person named, and names others in passing
+    asks_who = re.match(r"\s*(?:who|whom|whose)\b", resolved[-1], re.I)
+    if answers and asks_who and not re.match(r"\s*(?i:who\s+(?:is|are|was|were))\s+[A-Z]", resolved[-1]):
+        people, groups = _referents(answers[-1], is_person)
+        if groups if group else people:
+            return (groups if group else people)[0]
     return _last(resolved, is_person, group) or (None if group else _last(answers, is_person, group))
 
 
