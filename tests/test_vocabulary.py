@@ -36,3 +36,10 @@ def test_a_typo_is_one_edit_keeping_the_first_letter():
     assert not v.contains("weather")  # two edits from "whether": another word
     assert not v.contains("drones")  # two edits from "done"
     assert not v.contains("Gownsend")  # the first letter is not a typo's
+
+
+def test_a_hyphenated_word_counts_joined():
+    # a PDF's word broken at a wrap keeps its hyphen when the text has no other spelling ("Life-time")
+    v = Vocabulary(["Life-time", "Achievement"])
+    assert v.contains("lifetime") and v.contains("life") and v.contains("Lifetime")
+    assert not v.contains("lifeline")

@@ -26,8 +26,11 @@ class Vocabulary:
 
     def __init__(self, words: Iterable[str], fuzzy_min_length: int = 5):
         self.words = {fold(w) for w in words}
-        # hyphenated words also count by their parts ("al-Abadi" -> "abadi")
-        self.words |= {part for w in self.words if "-" in w for part in w.split("-") if part}
+        # hyphenated words also count by their parts ("al-Abadi" -> "abadi") and joined ("Life-time", a PDF's
+        # word broken at a wrap and kept hyphenated, -> "lifetime")
+        hyphenated = [w for w in self.words if "-" in w]
+        self.words |= {part for w in hyphenated for part in w.split("-") if part}
+        self.words |= {w.replace("-", "") for w in hyphenated}
         self.stems = {stem(w) for w in self.words}
         self.letters = "".join(sorted({ch for w in self.words for ch in w if ch.isalpha()}))
         self.fuzzy_min_length = fuzzy_min_length
