@@ -129,3 +129,10 @@ def test_a_name_written_as_code_is_a_key_term():
     assert [(t.text, t.kind) for t in a.key_terms] == [("os.path.join", "word"), ("return", "word")]
     assert [t.text for t in analyze("what does max_size do").key_terms] == ["max_size"]
     assert [t.text for t in analyze("What did Lopez say? lorem ipsum").key_terms] == ["Lopez"]
+
+
+def test_a_command_line_option_is_a_name():
+    # spaCy tags "-k" as X and "--verbose" as punctuation: both were dropped, so "What does the -z flag do?" asked
+    # about any flag
+    assert [(t.text, t.kind) for t in analyze("What does the -k flag do?").key_terms] == [("-k", "name"), ("flag", "word")]
+    assert [t.text for t in analyze("What does --verbose do?").key_terms] == ["--verbose"]

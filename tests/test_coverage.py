@@ -31,3 +31,11 @@ def test_initials_cover_a_spelled_out_name():
     a = analyze("Is the coalition led by the United States?")
     cov = coverage(a.key_terms, "the U.S.-led coalition attacked", idf)
     assert cov.names and cov.share == 1.0
+
+
+def test_an_option_is_covered_only_as_written():
+    text = "The -v flag prints every command; -k N keeps going until N jobs fail."
+    a = analyze("What does the -k flag do?")
+    assert covered_terms(a.key_terms, text) == {0, 1}
+    for other in ("What does the -K flag do?", "What does the -z flag do?", "What does the --k flag do?"):
+        assert 0 not in covered_terms(analyze(other).key_terms, text), other

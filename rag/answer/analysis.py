@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ..text import nlp
 from ..text.sentences import sentence_spans
+from ..text.terms import OPTION
 from .qtypes import QType
 from .question_words import (
     _AUX,
@@ -125,6 +126,9 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
     opening = {t.i for t in doc[: _opening_end(doc)] if t.pos_ in ("ADV", "INTJ")}
     out: list[KeyTerm] = []
     for t in doc:
+        if OPTION.fullmatch(t.text) and t.i not in skip:  # "-k", "--verbose": spaCy tags them X or punctuation
+            out.append(KeyTerm(t.text, t.text, "name", "X"))
+            continue
         if (
             t.i in skip
             or t.i in opening

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..text.links import Links, initials
-from ..text.terms import stem, terms, words
+from ..text.terms import OPTION, mentions_option, stem, terms, words
 from .analysis import KeyTerm
 
 
@@ -54,6 +54,10 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
     expansions = list(links)
     found: set[int] = set()
     for i, t in enumerate(key_terms):
+        if OPTION.fullmatch(t.text):  # "-k" is not "-K", nor the letter k
+            if mentions_option(t.text, text):
+                found.add(i)
+            continue
         if t.kind == "number":
             number = _number_key(t.text)
             hit = any(w == number or (w.startswith(number) and not w[len(number) :].isdigit()) for w in lower)

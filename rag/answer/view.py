@@ -22,7 +22,7 @@ from ..text import nlp
 from ..text.attribution import TITLES, Statement, name_words
 from ..text.links import Links, acronym_letters
 from ..text.sentences import NUMBERED_HEADING
-from ..text.terms import words
+from ..text.terms import OPTION, mentions_option, words
 from .coverage import Coverage, coverage
 from .types import Span
 from .vocabulary import Vocabulary
@@ -165,6 +165,8 @@ class SourcesView:
         scope = active_scope()
         if scope is not None and not self._in_scope(word, scope):
             return False
+        if OPTION.fullmatch(word):
+            return any(mentions_option(word, d.text) for d in self.index.documents.values())
         if as_written(word):
             if self._written is None:
                 self._written = {
@@ -182,6 +184,10 @@ class SourcesView:
             if not scope.holds(doc_id):
                 continue
             known, ordered = self._words_of(doc_id, doc.text)
+            if OPTION.fullmatch(word):
+                if mentions_option(word, doc.text):
+                    return True
+                continue
             if low in known or (as_written(word) and low in doc.text.lower()):
                 return True
             # a longer form of the word (a plural, a possessive), or a stem of it of four letters or more

@@ -79,6 +79,15 @@ def _stemmer():
 
 
 # a run of capitalised words, with the small words names contain ("Bank of England", "al-Abadi")
+# a command-line option ("-k", "--verbose"): a name that counts only as written, case and dashes included
+OPTION = re.compile(r"--?[A-Za-z][\w-]*")
+
+
+def mentions_option(option: str, text: str) -> bool:
+    """Whether ``text`` holds the command-line ``option`` as written (not inside a longer word or option)."""
+    return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text) is not None
+
+
 CAPITALIZED_RUN = re.compile(
     r"(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*)(?:\s+(?:(?:of|for|the|de|van|von|al|bin)\s+)*(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*))*"
 )
