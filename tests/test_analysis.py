@@ -116,6 +116,9 @@ def test_a_possessive_asks_for_a_value_not_a_definition(question, qtype):
     # "which/what N" asks for an N: no definition, whatever follows ("What nationality" was the focus)
     ("What nationality was Lavoisier?", "factoid", None),
     ("Which university is Pekka Nikander from?", "factoid", None),
+    # a participle on the subject asks for its complement: the parser makes "be" the root
+    ("What is the outer core called?", "factoid", None),
+    ("What are pools used for?", "factoid", None),
 ])
 def test_what_a_term_is_against_which_one(question, qtype, focus):
     a = analyze(question)

@@ -337,10 +337,12 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
     # "Which university is X from?" asks for a university: with its own noun the question word is no definition's
     if root.lemma_ == "be" and noun is None and len(words) - len(context) <= 6:
         # "What is X's rank?" asks for a value of X's, not what a rank is: a possessive makes it a factoid; so does
-        # a superlative or an ordinal ("the biggest city", "the first version": which one, not what it is)
+        # a superlative or an ordinal ("the biggest city", "the first version": which one, not what it is), and
+        # a verb on the subject asks about its complement: "What is the outer core called?", "What are pools used
+        # for?" (the parser hangs the participle on the subject, and "be" becomes the root)
         if (
             subject
-            and not any(c.dep_ == "poss" for c in subject[0].children)
+            and not any(c.dep_ in ("poss", "acl", "relcl") for c in subject[0].children)
             and not any(
                 t.tag_ in ("JJS", "RBS") or t.ent_type_ == "ORDINAL" for t in subject[0].subtree if t.i < subject[0].i
             )
