@@ -139,3 +139,14 @@ def test_a_command_line_option_is_a_name():
     # about any flag
     assert [(t.text, t.kind) for t in analyze("What does the -k flag do?").key_terms] == [("-k", "name"), ("flag", "word")]
     assert [t.text for t in analyze("What does --verbose do?").key_terms] == ["--verbose"]
+
+
+@pytest.mark.parametrize(("question", "topic", "focus"), [
+    ("Summarize the Ninja manual.", None, "Ninja"),  # a kind of document with a name: that document as a whole
+    ("Can you give me a quick summary of the USENIX example paper?", None, "USENIX example"),
+    ("Summarize the report.", None, None),
+    ("Give me an overview of Ninja pools.", "Ninja pools", None),  # not a document: a topic
+])
+def test_a_summary_of_a_named_document(question, topic, focus):
+    a = analyze(question)
+    assert (a.qtype, a.topic, a.focus) == ("summary", topic, focus)

@@ -298,3 +298,18 @@ def test_a_colon_before_code_is_no_list(assistant_of):
     engine = assistant.engine
     assessed = engine.assess(engine.prepare("List the ways to turn fast mode on."))
     assert written_list(assessed.asked, engine.view, assistant.settings.scoring) is None  # a command, not items
+
+
+def test_a_summary_of_a_named_document_is_of_that_document_and_leads_with_its_first_sentence(assistant_of):
+    gull = ("# Gull manual\n\nGull is a small build tool for large projects.\n\n"
+            "Gull reads a build file that another program writes, and it runs the commands in parallel.\n\n"
+            "Each rule names a command, and each build statement names its inputs and outputs.\n\n"
+            "Gull rebuilds an output when one of its inputs is newer than the output itself.\n")
+    licence = ("# Free Manual Licence\n\nThis licence lets anyone copy a manual, with or without changes.\n\n"
+               "A manual under this licence may be sold, but its source must be offered with every copy.\n\n"
+               "The licence is meant for manuals of free software and for other reference works.\n")
+    assistant = assistant_of({"gull_manual.md": gull, "licence.md": licence})
+    assessed, quoted = _composed(assistant, "Summarize the Gull manual.")
+    assert assessed.asked.analysis.qtype == "summary" and assessed.asked.analysis.focus == "Gull"
+    assert quoted[0] == "Gull is a small build tool for large projects."
+    assert all("licence" not in q.lower() for q in quoted)  # "manual" is in both; only Gull's is named

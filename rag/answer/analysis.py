@@ -400,6 +400,22 @@ def _generic(topic: str | None) -> bool:
     )
 
 
+def _named_document(tokens) -> str | None:
+    """The name of "the Ninja manual", "the USENIX example paper": the words before the head of a phrase that is
+    a kind of document; None when the head is something else ("Ninja's pools") or more follows it."""
+    if not tokens:
+        return None
+    inside = {t.i for t in tokens}
+    head = next((t for t in tokens if t.head.i not in inside or t.head.i == t.i), None)
+    if head is None or head.lemma_.lower() not in _DOCUMENT_KINDS:
+        return None
+    # the words before the head name it; what follows it is a topic ("the report on drones")
+    if any(t.i > head.i and not t.is_punct for t in tokens):
+        return None
+    name = [t.text for t in tokens if t.i < head.i and not t.is_stop and not t.is_punct and t.pos_ != "DET"]
+    return " ".join(name) or None
+
+
 def _summary(question: str, doc) -> QuestionAnalysis:
     """A summary of what follows the request word ("an overview of how the coalition responded"); no
     topic when it is the sources as a whole."""
@@ -410,6 +426,9 @@ def _summary(question: str, doc) -> QuestionAnalysis:
     topic = None if _generic(_span_text(rest)) else _span_text(rest)
     if topic is None:  # the sources as a whole: the question names nothing to look for
         return QuestionAnalysis(question, QType.SUMMARY)
+    named = _named_document(rest)
+    if named:  # "the Ninja manual": the documents of that name as a whole (rag/answer/compose/listing.py)
+        return QuestionAnalysis(question, QType.SUMMARY, focus=named)
     skip = {t.i for t in doc if anchor is not None and t.i <= anchor.i}
     return QuestionAnalysis(question, QType.SUMMARY, topic=topic, key_terms=key_terms(doc, skip))
 

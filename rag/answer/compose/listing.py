@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 
 from ...settings import ScoringConfig
+from ...text.terms import words
 from ..analysis import ANSWER_LABELS, SPEECH_LEMMAS, analyze
 from ..asked import Asked
 from ..qtypes import QType
@@ -84,8 +88,11 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
             spans = statement_spans(inner.speaker, inner.topic, q.qvec, view, s, limit=s.summary_sentences)
             if spans:
                 return Composition(spans, bullets=len(spans) > 1)
-    if not a.topic:  # the sources as a whole: the central sentences of the top documents
-        spans, labels = overview(top_documents(q, view, len(q.hits)), s.summary_sentences, view, s)
+    if not a.topic:  # the sources as a whole, or the documents it names: the central sentences of the top ones
+        docs = top_documents(q, view, len(q.hits))
+        named = titled(a.focus, view) if a.focus else []
+        docs = [d for d in docs if d in named] + [d for d in named if d not in docs] if named else docs
+        spans, labels = overview(docs, s.summary_sentences, view, s)
         return Composition(spans, bullets=True, labels=labels) if spans else None
     # coverage, not the one answer: by retrieval's evidence score, which the ranker's likelihood is not
     by_evidence = sorted(
@@ -99,10 +106,21 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
     return Composition([view.span(c.doc_id, c.start, c.end, c.score) for c in chosen], bullets=len(chosen) > 1)
 
 
+def titled(name: str, view: SourcesView) -> list[str]:
+    """The documents whose title or file name holds every word of ``name`` ("Ninja" of "the Ninja manual")."""
+    wanted = {w.lower() for w in words(name)}
+    out = []
+    for doc_id, doc in view.index.documents.items():
+        own = {w.lower() for w in words(f"{doc.title} {Path(doc.source).stem}")}
+        if wanted and wanted <= own:
+            out.append(doc_id)
+    return out
+
+
 def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) -> tuple[list[Span], list[str]]:
-    """About ``k`` sentences covering the first three of ``doc_ids``, each document's in its own order: the
-    sentences closest to the document's centre (the mean of its sentence vectors), picked by maximal
-    marginal relevance; labels name the documents when several."""
+    """About ``k`` sentences covering the first three of ``doc_ids``, each document's in its own order: its first
+    sentence of prose, then the sentences closest to the document's centre (the mean of its sentence vectors),
+    picked by maximal marginal relevance; labels name the documents when several."""
     docs = doc_ids[:3]
     per_doc = max(1, round(k / len(docs))) if docs else 0
     spans, labels = [], []
@@ -122,6 +140,11 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
             if _prose(view.text(doc_id, a, b), s) and not view.is_heading(doc_id, a, b)
         ]
         pool.sort(key=lambda c: -c.score)
+        if pool:  # the document's first sentence of prose leads (what it is, as an abstract or a lead says)
+            lead = min(pool, key=lambda c: c.start)
+            pool = [dataclasses.replace(lead, score=pool[0].score, retrieval=pool[0].retrieval)] + [
+                c for c in pool if c is not lead
+            ]
         chosen = sorted(diverse(pool, per_doc, view, s), key=lambda c: c.start)
         spans += [Span(c.pid, c.start, c.end, c.score) for c in chosen]
         labels += [view.title(doc_id) if len(docs) > 1 else ""] * len(chosen)
