@@ -85,6 +85,15 @@ def test_a_no_is_found_on_the_main_verb_when_the_question_parses_oddly(assistant
     assert assessed.composed.short == "No" and "no check" in quoted[0]
 
 
+def test_a_no_needs_a_sentence_about_the_things_asked(assistant_of):
+    # a negated "allowed" in a sentence about changing the licence denies nothing of charging for copies
+    assistant = assistant_of({"licence.txt": (
+        "Everyone is permitted to copy this license document, but changing it is not allowed.\n\n"
+        "The weather in the harbour was fine all week.\n")})
+    assessed, quoted = _composed(assistant, "Am I allowed to charge money for copies of the licence document?")
+    assert assessed.asked.analysis.qtype == "yes_no" and assessed.composed.short != "No", quoted
+
+
 def test_a_yes_no_question_the_evidence_answers_is_answered(assistant):
     """'U.S.-led' answers it though the index never writes 'United States' (the decision learned yes/no
     from questions made of training sentences, rag/train/questions.py)."""

@@ -45,7 +45,10 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     nouns = [t for t in parsed if t.pos_ == "NOUN" and t.lemma_.lower() in asked]
     negated = negated or any(c.lower_ == "no" and c.dep_ == "det" for t in nouns for c in t.children)
     matched += nouns
-    if matched and negated:
+    # a "No" says the sentence denies what was asked: it must speak of the question's things ("changing it is not
+    # allowed" denies nothing of "Am I allowed to charge money for copies?")
+    things_missing = any(t.is_thing and t.text in cov.missing for t in q.analysis.key_terms)
+    if matched and negated and not things_missing:
         short = "No"
     elif not cov.missing:  # every key term of the question in the sentence
         short = "Yes"
