@@ -72,6 +72,15 @@ def test_a_line_ending_with_a_word_no_sentence_ends_with_goes_on():
     assert got == [text[: text.index("Results") - 1], "Results", "The year was busy."]
 
 
+def test_a_label_after_a_question_starts_the_next_sentence():
+    from rag.text.sentences import sentence_spans
+
+    # a run-in list of an FAQ's questions: the splitter cut "1.2." off as a fragment of the question before
+    text = '1.1. How do you pronounce "Gull"? 1.2. Where does the name come from? It rose by 1.2. Then fell.'
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        '1.1. How do you pronounce "Gull"?', "1.2. Where does the name come from?", "It rose by 1.2.", "Then fell."]
+
+
 def test_a_numbered_heading_is_no_table_row():
     from rag.text.sentences import sentence_spans
 

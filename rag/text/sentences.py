@@ -178,14 +178,16 @@ def _starts_line(text: str, spans: list[tuple[int, int]], i: int, offset: int) -
 
 def _number_labels(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
     """A number or letter that labels what follows ("1.2. What is this spec?", "(a) ...") at the start of
-    the text or of a line, joined with what follows: not a fragment of the sentence before."""
+    the text or of a line, or after a finished sentence ("How do you pronounce it? 1.2. Where does ..."),
+    joined with what follows: not a fragment of the sentence before."""
     out: list[tuple[int, int]] = []
     i = 0
     while i < len(spans):
         s, e = spans[i]
+        after_stop = i > 0 and text[spans[i - 1][0] - offset : spans[i - 1][1] - offset].rstrip("\"”’)")[-1:] in "?!"
         if (
             i + 1 < len(spans)
-            and _starts_line(text, spans, i, offset)
+            and (_starts_line(text, spans, i, offset) or after_stop)
             and _LABEL.fullmatch(text[s - offset : e - offset])
         ):
             out.append((s, spans[i + 1][1]))
