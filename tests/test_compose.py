@@ -322,3 +322,13 @@ def test_a_summary_of_a_named_document_is_of_that_document_and_leads_with_its_fi
     assert assessed.asked.analysis.qtype == "summary" and assessed.asked.analysis.focus == "Gull"
     assert quoted[0] == "Gull is a small build tool for large projects."
     assert all("licence" not in q.lower() for q in quoted)  # "manual" is in both; only Gull's is named
+
+
+def test_a_documents_own_question_is_never_the_answer(assistant_of):
+    # an FAQ's entries are questions: the one most like the user's is no answer; the text under it is
+    faq = ("Gull FAQ\n\n1.1. Where does the name Gull come from?\n\n"
+           "From seabirds. The first author watched gulls from her office while she wrote the tool.\n\n"
+           "1.2. Can Gull be attached to a running build?\n\n"
+           "No. Gull must start the build itself, since it records every command from the start.\n")
+    assessed, quoted = _composed(assistant_of({"faq.txt": faq}), "Where does the name Gull come from?")
+    assert quoted and not any(q.rstrip().endswith("?") for q in quoted), quoted

@@ -114,7 +114,8 @@ def candidate_features(q, view) -> np.ndarray:
 
 def rank(q, view, ranker=None, min_words: int = 1) -> list[Candidate]:
     """Candidates from ``q``'s evidence, best first, by the ranker's score (the evidence score without one).
-    Sentences of fewer than ``min_words`` words (a label) and a document's headings are never candidates."""
+    Sentences of fewer than ``min_words`` words (a label), a document's headings and its own questions (an FAQ's
+    entries: "Where does the name come from?" answers nothing) are never candidates."""
     readings: Readings | None = q.readings
     if ranker is not None and q.evidence:
         raw = ranker.score(candidate_features(q, view))
@@ -123,7 +124,8 @@ def rank(q, view, ranker=None, min_words: int = 1) -> list[Candidate]:
     out = []
     for ev, r in zip(q.evidence, raw):
         doc_id = view.doc_of(ev.pid)
-        if len(view.text(doc_id, ev.start, ev.end).split()) < min_words or view.is_heading(doc_id, ev.start, ev.end):
+        text = view.text(doc_id, ev.start, ev.end)
+        if len(text.split()) < min_words or text.endswith("?") or view.is_heading(doc_id, ev.start, ev.end):
             continue
         read = readings.sentences.get((ev.pid, ev.start)) if readings else None
         out.append(

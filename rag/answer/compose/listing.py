@@ -152,9 +152,9 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
 
 
 def _prose(text: str, s: ScoringConfig) -> bool:
-    """Whether a sentence reads as prose in an overview: long enough, and ending as a sentence does (a title page's
-    lines or a table row run together have no final stop)."""
-    return len(text.split()) >= s.summary_min_words and text.rstrip('"”’)]* ')[-1:] in (".", "!", "?", ":")
+    """Whether a sentence reads as prose in an overview: long enough, and ending as a statement does (a title
+    page's lines or a table row run together have no final stop; a question, an FAQ's entry, says nothing)."""
+    return len(text.split()) >= s.summary_min_words and text.rstrip('"”’)]* ')[-1:] in (".", "!", ":")
 
 
 def diverse(candidates: list[Candidate], k: int, view: SourcesView, s: ScoringConfig) -> list[Candidate]:
