@@ -129,3 +129,11 @@ def test_after_a_who_question_a_pronoun_is_whom_its_answer_names():
         "Can Free Software Foundation publish new versions of the GNU Free Documentation License?")
     h = [("Who was the host?", "Rachel Martin: he said to NPR host Rachel Martin. [1]")]
     assert standalone_question("What did she ask?", h, is_person) == "What did Rachel Martin ask?"
+
+
+def test_a_quoted_term_stands_in_for_the_quoted_term_before():
+    h = [('What does "definitely lost" mean in the leak summary?', "...")]
+    assert standalone_question('And "still reachable"?', h) == 'What does "still reachable" mean in the leak summary?'
+    # apostrophes are no quotes: nothing quoted before, so the quoted term is the topic
+    assert standalone_question("What about 'drones'?", [("What's Croft's view?", "...")]) == (
+        "What's Croft's view about 'drones'?")
