@@ -72,6 +72,18 @@ def test_a_line_ending_with_a_word_no_sentence_ends_with_goes_on():
     assert got == [text[: text.index("Results") - 1], "Results", "The year was busy."]
 
 
+def test_a_colon_introduces_a_commands_first_line_and_a_lists_first_item():
+    from rag.text.sentences import paragraph_spans, sentence_spans
+
+    output = "\n".join(f'"key{i}": "{"x" * 40}",' for i in range(8))  # a command's output: long, many lines
+    text = (f"Get a JSON description, for instance:\n\npython -m gull -i numpy\n{output}\n\nAnother paragraph.\n\n"
+            "Cases include:\n\n• " + "A long first item that goes on and on about its case. " * 6 + "\n\n• A second.")
+    got = [text[s:e] for ps, pe in paragraph_spans(text) for s, e in sentence_spans(text[ps:pe], ps)]
+    assert got[0].startswith("Get a JSON description, for instance:\n\npython -m gull -i numpy")
+    assert len(got[0]) < len(text) / 2  # not the whole output
+    assert "Cases include:\n\n• A long first item that goes on and on about its case." in got
+
+
 def test_a_label_after_a_question_starts_the_next_sentence():
     from rag.text.sentences import sentence_spans
 

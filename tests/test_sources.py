@@ -239,8 +239,11 @@ def test_table_of_contents_and_index_entries_are_dropped():
 def test_list_items_start_with_their_marker(tmp_path):
     html = tmp_path / "page.html"
     html.write_text("<html><body><p>Some non-goals:</p><ul><li>built-in rules.</li><li>a <em>nice</em> syntax.</li></ul>"
-                    "<ol start='3'><li>third</li><li>fourth</li></ol></body></html>", encoding="utf-8")
-    assert read_document(html).text == "Some non-goals:\n\n• built-in rules.\n\n• a nice syntax.\n\n3. third\n\n4. fourth"
+                    "<ol start='3'><li>third</li><li>fourth</li></ol>"
+                    "<ul><li><p>an item in a paragraph</p></li><li><ul><li>nested</li></ul></li></ul></body></html>",
+                    encoding="utf-8")
+    assert read_document(html).text == ("Some non-goals:\n\n• built-in rules.\n\n• a nice syntax.\n\n3. third\n\n4. fourth"
+                                        "\n\n• an item in a paragraph\n\n• nested")  # never a marker alone
     md = tmp_path / "page.md"
     md.write_text("Some non-goals:\n\n- built-in rules.\n- a *nice* syntax.\n\n3. third\n4. fourth\n", encoding="utf-8")
     assert read_document(md).text == "Some non-goals:\n\n• built-in rules.\n\n• a nice syntax.\n\n3. third\n\n4. fourth"

@@ -179,14 +179,20 @@ def _keep_preformatted_lines(soup) -> None:
 def _mark_list_items(soup) -> None:
     """Start each list item's text with its marker as a browser shows it ("• ", or "3. " in an ordered list), so
     the text reads as a list: a lead-in and its items (rag/answer/compose/listing.py)."""
+    from bs4.element import NavigableString
+
     for li in soup.find_all("li"):
         parent = li.find_parent(["ul", "ol"])
         if parent is not None and parent.name == "ol":
             start = parent.get("start", "1")
-            first = int(start) if str(start).isdigit() else 1
-            li.insert(0, f"{first + len(li.find_previous_siblings('li'))}. ")
+            marker = f"{(int(start) if str(start).isdigit() else 1) + len(li.find_previous_siblings('li'))}. "
         else:
-            li.insert(0, f"{LIST_BULLET} ")
+            marker = f"{LIST_BULLET} "
+        # on the item's first text, not before a <p> inside it: a marker alone would be a paragraph of its own
+        # (an item holding only a nested list gets none: its items have theirs)
+        first = li.find(string=lambda t: type(t) is NavigableString and bool(t.strip()))
+        if first is not None and first.find_parent("li") is li:
+            first.replace_with(marker + first.lstrip())
 
 
 def _mark_html_headings(soup) -> None:

@@ -28,7 +28,8 @@ READING_VERSION = 7  # 2: a wrapped line that starts with a number goes on with 
 # that ends with a word no sentence ends with ("prepared by") goes on with the next, a numbered heading ("4 Tables")
 # is no table row (rag/text/sentences.py), a narrow column's lines count as wrapped (rag/ingest/wrapping.py), and
 # HTML and Markdown list items keep a marker ("• ", "3. "; rag/ingest/formats.py, markdown.py), and a section
-# number after a question starts the next sentence ("... it? 1.2. Where ...")
+# number after a question starts the next sentence ("... it? 1.2. Where ..."), and a colon introduces the first
+# line of a longer block (a command before its output) or the first item of a list
 CACHE_FORMATS = (1, 2, 3, 4)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on

@@ -105,6 +105,9 @@ _FINAL = '.!?;:"”’)'
 # a section number ("2.", "1.3", "4"), then a short capitalised title without sentence punctuation, on one line:
 # a heading, never quoted (rag/answer/view.py) and never run together with the lines around it
 NUMBERED_HEADING = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?[ \t]+[A-Z][^\n.!?:;]{0,80}")
+# how an item of a list starts in a text: a bullet (HTML and Markdown lists are read with "•"), or a number or
+# letter with a full stop or bracket ("3.", "b)")
+LIST_ITEM = re.compile(r"(?:[•*‣◦▪–-]|\(?(?:\d{1,3}|[a-z])[.)])\s")
 # words no English sentence ends with (articles, prepositions, conjunctions, auxiliaries): a line that ends
 # with one goes on with the next, whatever the next line's case ("has been prepared by\nHåkon Wium Lie")
 _GOES_ON = frozenset(
@@ -154,15 +157,23 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
 
 
 def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
-    """A sentence ending with ":" joined with the next one of its paragraph when that is short."""
+    """A sentence ending with ":" joined with the next one of its paragraph when that is short; with the first
+    line of a longer one of several lines (a command, then its output)."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
         if out:
             ps, pe = out[-1]
             between = text[pe - offset : s - offset]
-            if text[ps - offset : pe - offset].endswith(":") and "\n\n\n" not in between and e - s <= INTRODUCED_MAX:
-                out[-1] = (ps, e)
-                continue
+            if text[ps - offset : pe - offset].endswith(":") and "\n\n\n" not in between:
+                if e - s <= INTRODUCED_MAX:
+                    out[-1] = (ps, e)
+                    continue
+                line = text[s - offset : e - offset].find("\n")
+                if 0 < line <= INTRODUCED_MAX:
+                    out[-1] = (ps, s + line)
+                    rest = text[s + line - offset : e - offset]
+                    out.append((s + line + len(rest) - len(rest.lstrip()), e))
+                    continue
         out.append((s, e))
     return out
 
@@ -184,7 +195,7 @@ def _number_labels(text: str, spans: list[tuple[int, int]], offset: int) -> list
     i = 0
     while i < len(spans):
         s, e = spans[i]
-        after_stop = i > 0 and text[spans[i - 1][0] - offset : spans[i - 1][1] - offset].rstrip("\"”’)")[-1:] in "?!"
+        after_stop = i > 0 and text[spans[i - 1][0] - offset : spans[i - 1][1] - offset].rstrip('"”’)')[-1:] in "?!"
         if (
             i + 1 < len(spans)
             and (_starts_line(text, spans, i, offset) or after_stop)
@@ -217,10 +228,16 @@ def _merge_fragments(text: str, spans: list[tuple[int, int]], offset: int) -> li
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph: runs of text separated by blank lines. A paragraph that ends with a
-    colon runs on into the next when that is short (a command or a short list it introduces)."""
+    colon runs on into the next when that is short (a command or a short list it introduces), is a block of
+    lines that starts with a short one (a command, then its output: the sentences take its first line) or is
+    the first item of a list."""
     spans: list[tuple[int, int]] = []
     for m in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*\Z)", text, re.S):
-        if spans and text[spans[-1][1] - 1] == ":" and m.end() - m.start() <= INTRODUCED_MAX:
+        first_line = m.group(0).find("\n")
+        introduced = (
+            m.end() - m.start() <= INTRODUCED_MAX or 0 < first_line <= INTRODUCED_MAX or LIST_ITEM.match(m.group(0))
+        )
+        if spans and text[spans[-1][1] - 1] == ":" and introduced:
             spans[-1] = (spans[-1][0], m.end())
         else:
             spans.append((m.start(), m.end()))

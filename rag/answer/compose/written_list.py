@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 
 from ...settings import ScoringConfig
+from ...text.sentences import LIST_ITEM as ITEM
 from ..asked import Asked
 from ..types import Span
 from ..view import SourcesView
 from .parts import Composition
 
-# how an item of a list starts in a document's text: a bullet (HTML and Markdown lists are read with "•"), or a
-# number or letter with a full stop or bracket ("3.", "b)")
-ITEM = re.compile(r"(?:[•*‣◦▪–-]|\(?(?:\d{1,3}|[a-z])[.)])\s")
 LEADS_IN = re.compile(r":\s*(?:\n|$)")  # a lead-in ends with a colon, alone or before its first item
 
 
