@@ -332,3 +332,29 @@ def test_a_documents_own_question_is_never_the_answer(assistant_of):
            "No. Gull must start the build itself, since it records every command from the start.\n")
     assessed, quoted = _composed(assistant_of({"faq.txt": faq}), "Where does the name Gull come from?")
     assert quoted and not any(q.rstrip().endswith("?") for q in quoted), quoted
+
+
+def test_why_prefers_a_near_sentence_that_states_a_reason(assistant_of):
+    """A reason is what "why" asks for: of near-tied candidates (within type_ratio of the best), the one that
+    states one goes first; one further down does not."""
+    import dataclasses
+
+    from rag.answer.compose.reasons import explanation
+
+    text = ("# Gull\n\nGull was renamed Tern in its second year, and the old name was dropped from the docs.\n\n"
+            "Gull was renamed Tern because another tool was already called Gull.\n\n"
+            "Tern runs on Linux and on Windows.\n")
+    assistant = assistant_of({"gull.md": text})
+    engine, s = assistant.engine, assistant.settings.scoring
+    assessed = engine.assess(engine.prepare("Why was Gull renamed Tern?"))
+    restated = next(c for c in assessed.asked.candidates if "second year" in engine.view.text(c.doc_id, c.start, c.end))
+    reason = next(c for c in assessed.asked.candidates if "because" in engine.view.text(c.doc_id, c.start, c.end))
+
+    def first_quoted(reason_score: float) -> str:
+        ranked = [dataclasses.replace(restated, score=1.0), dataclasses.replace(reason, score=reason_score)]
+        composed = explanation(dataclasses.replace(assessed.asked, candidates=ranked), engine.view, s)
+        return engine.view.text(engine.view.doc_of(composed.spans[0].pid), composed.spans[0].start,
+                                composed.spans[0].end)
+
+    assert "because" in first_quoted(s.type_ratio + 0.05)
+    assert "second year" in first_quoted(s.type_ratio - 0.3)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from ...settings import ScoringConfig
 from ...text import nlp
 from ..asked import Asked
 from ..coverage import coverage
+from ..qtypes import QType
 from ..view import SourcesView
 from .factoid import reader_short
 from .parts import Composition
@@ -13,10 +16,15 @@ from .speech import best_statement
 
 
 def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
-    """Why / how: the best sentence with the neighbour that scores better (reasons follow or precede claims)."""
+    """Why / how: the best sentence with the neighbour that scores better (reasons follow or precede claims). For
+    "why", a reason is the kind of answer asked for, as a date is for "when": among the top ``type_candidates``
+    down to ``type_ratio`` of the best, the first that states one ("because", "due to", ...) goes first."""
     if not q.candidates:
         return None
     best = q.candidates[0]
+    if q.analysis.qtype == QType.WHY:
+        near = [c for c in q.candidates[: s.type_candidates] if c.score >= s.type_ratio * best.score]
+        best = next((c for c in near if _CAUSAL.search(view.text(c.doc_id, c.start, c.end))), best)
     before, after = view.neighbours(best.doc_id, best.start, best.end)
     scores = {(c.start, c.end): c.score for c in q.candidates if c.doc_id == best.doc_id}
     side = max((x for x in (before, after) if x is not None), key=lambda x: scores.get(x, -1e9), default=None)
@@ -24,6 +32,12 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
     if side is not None:
         lo, hi = min(lo, side[0]), max(hi, side[1])
     return Composition(view.spans_between(best.doc_id, lo, hi, best.score), reader_short(best, view, s))
+
+
+# words that state a reason or a purpose ("since" is left out: it often means "from a time on")
+_CAUSAL = re.compile(
+    r"\b(?:because|due to|owing to|so that|in order to|as a result|therefore|hence|thus|the reason)\b", re.I
+)
 
 
 def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
