@@ -150,3 +150,9 @@ def test_a_command_line_option_is_a_name():
 def test_a_summary_of_a_named_document(question, topic, focus):
     a = analyze(question)
     assert (a.qtype, a.topic, a.focus) == ("summary", topic, focus)
+
+
+def test_a_question_word_typed_with_is_and_no_apostrophe():
+    a = analyze("whats ninja")  # the parser reads "whats" as a noun: no question word, no definition
+    assert (a.qtype, a.focus, a.text) == ("definition", "ninja", "whats ninja")
+    assert analyze("wheres the log kept").answer_type == "PLACE"

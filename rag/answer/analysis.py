@@ -21,6 +21,7 @@ words, not words of any document.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -173,10 +174,16 @@ def asked_part(text: str) -> str:
     return " ".join(asking) if asking and len(asking) < len(parts) else text
 
 
+# a question word run together with "is" as typed without the apostrophe ("whats X", "wheres Y"): the parser
+# reads "whats" as a noun, so the question has no question word
+_WH_IS = re.compile(r"\b(what|who|where|when|how|why)s\b", re.I)
+
+
 def analyze(question: str) -> QuestionAnalysis:
     """The analysis of ``question`` (already standalone: follow-ups resolved)."""
-    found = _analyze(question)
-    doc = nlp.parse(question.strip())
+    parsed = _WH_IS.sub(r"\1's", question)
+    found = dataclasses.replace(_analyze(parsed), text=question)
+    doc = nlp.parse(parsed.strip())
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     return dataclasses.replace(found, verb=root.lemma_.lower() if root is not None else "")
 
