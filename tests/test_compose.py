@@ -358,3 +358,22 @@ def test_why_prefers_a_near_sentence_that_states_a_reason(assistant_of):
 
     assert "because" in first_quoted(s.type_ratio + 0.05)
     assert "second year" in first_quoted(s.type_ratio - 0.3)
+
+
+def test_a_plural_kind_gets_every_item_of_a_list_run_into_a_sentence():
+    from rag.answer.compose.factoid import inline_items
+
+    sentence = "Many aspects of CSS are used, including:\n• multi-column layout\n• footnotes\n• page floats"
+    assert inline_items(sentence, "footnotes") == "multi-column layout, footnotes, page floats"
+    assert inline_items(sentence, "CSS") == "CSS"  # not one of the items
+    assert inline_items("It uses CSS: footnotes only.", "footnotes") == "footnotes"  # no list
+
+
+def test_which_tools_is_answered_by_the_list_the_document_writes(assistant_of):
+    page = ("<html><body><h1>Gull</h1><p>Gull is a small build tool that runs commands in order.</p>"
+            "<p>The tools Gull offers are:</p><ul><li>clean: removes built files.</li><li>graph: draws the build."
+            "</li><li>query: shows a target's inputs.</li></ul><p>Gull also reads its log at start.</p></body></html>")
+    assessed, quoted = _composed(assistant_of({"gull.html": page}), "Which tools does Gull offer?")
+    assert assessed.asked.analysis.qtype == "factoid" and assessed.asked.analysis.topic == "tools"
+    assert quoted == ["The tools Gull offers are:\n\n• clean: removes built files.", "• graph: draws the build.",
+                      "• query: shows a target's inputs."]

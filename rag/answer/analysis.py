@@ -371,7 +371,11 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
     # the noun of "which organization", "which animal", "what kind of" names the kind of answer, not a word the
     # evidence must hold (it says "an eagle", not "an animal")
     skip = {noun.i} if noun is not None else set()
-    return QuestionAnalysis(question, QType.FACTOID, answer_type, key_terms=key_terms(doc, skip))
+    # "which tools", "what features": a plural kind, which a list the documents write out may answer
+    several: str | None = None
+    if noun is not None and head is not None and noun.tag_ in ("NNS", "NNPS"):
+        several = _span_text([t for t in noun.subtree if head.i <= t.i <= noun.i])
+    return QuestionAnalysis(question, QType.FACTOID, answer_type, topic=several, key_terms=key_terms(doc, skip))
 
 
 def _said_topic(speech) -> str | None:

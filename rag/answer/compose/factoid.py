@@ -10,6 +10,7 @@ from ..rank import Candidate
 from ..types import Span
 from ..view import SourcesView
 from .parts import Composition, closest, typed_entities
+from .written_list import written_list
 
 
 def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
@@ -18,8 +19,15 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
     labels = ANSWER_LABELS.get(a.answer_type or "")
     if not q.candidates:
         return None
+    if a.topic:  # a plural kind ("which tools"): a list the documents write out answers it whole
+        listed = written_list(q, view, s)
+        if listed is not None:
+            return listed
     if labels is None:
-        return Composition(evidence_spans(q.candidates, q.query, view, s), reader_short(q.candidates[0], view, s))
+        short = reader_short(q.candidates[0], view, s)
+        if a.topic and short:  # the reader's phrase is one item of a list run into the sentence: all of them
+            short = inline_items(view.text(q.candidates[0].doc_id, q.candidates[0].start, q.candidates[0].end), short)
+        return Composition(evidence_spans(q.candidates, q.query, view, s), short)
     asked = {t.text.lower() for t in a.key_terms}
     found = _typed(q, labels, asked, view, s)
     if a.answer_type == "AGENT":  # "who": a person if any, else a body that acts like one
@@ -52,6 +60,15 @@ def _typed(q: Asked, labels: set[str], asked: set[str], view: SourcesView, s: Sc
                 lo, hi = min(side[0], cand.start), max(side[1], cand.end)
                 return Composition(view.spans_between(cand.doc_id, lo, hi, cand.score), ents[0].text, typed=True)
     return None
+
+
+def inline_items(sentence: str, short: str) -> str:
+    """The items of a bulleted list that ``sentence`` runs in after a colon ("including: • a • b • c"), joined,
+    when ``short`` is one of them; else ``short``."""
+    colon = sentence.rfind(":")
+    items = [i.strip(" \n;,.") for i in sentence[colon + 1 :].split("•")] if colon >= 0 else []
+    items = [i for i in items if i]
+    return ", ".join(items) if len(items) >= 2 and any(short in i for i in items) else short
 
 
 def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | None:
