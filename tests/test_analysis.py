@@ -156,3 +156,9 @@ def test_a_question_word_typed_with_is_and_no_apostrophe():
     a = analyze("whats ninja")  # the parser reads "whats" as a noun: no question word, no definition
     assert (a.qtype, a.focus, a.text) == ("definition", "ninja", "whats ninja")
     assert analyze("wheres the log kept").answer_type == "PLACE"
+
+
+def test_an_option_the_tokenizer_splits_is_one_term_without_its_value():
+    terms = [(t.text, t.kind) for t in analyze("Can I use --track-origins=yes and -j4 with it?").key_terms]
+    assert ("--track-origins", "name") in terms and ("-j4", "name") in terms
+    assert not any(t in ("origins", "yes", "track") for t, _ in terms)

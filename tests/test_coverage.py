@@ -39,3 +39,11 @@ def test_an_option_is_covered_only_as_written():
     assert covered_terms(a.key_terms, text) == {0, 1}
     for other in ("What does the -K flag do?", "What does the -z flag do?", "What does the --k flag do?"):
         assert 0 not in covered_terms(analyze(other).key_terms, text), other
+
+
+def test_an_abbreviation_is_covered_by_the_name_it_abbreviates():
+    text = "You may apply the terms of the ordinary GNU General Public License instead of this Lesser License."
+    a = analyze("Can I switch an LGPL library over to the GNU GPL?")
+    names = [t.text for t in a.key_terms]
+    found = covered_terms(a.key_terms, text)
+    assert names.index("GPL") in found and names.index("LGPL") not in found  # "Lesser License" is no "LGPL"

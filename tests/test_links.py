@@ -42,3 +42,11 @@ def test_headings_and_common_words_are_no_names():
     assert names["aldo"] == "Ruth Aldo"
     # a run that only opens sentences may start with a verb; no name holds "the"
     assert "skua" not in names
+
+
+def test_initialisms_of_names_spelled_out():
+    from rag.text.links import initialisms
+
+    found = initialisms("This is the GNU Lesser General Public License, by the Free Software Foundation.")
+    assert {"LGPL", "GPL", "FSF", "GLGPL"} <= found and "GLG" not in found  # whole runs and their ends only
+    assert "AI" not in initialisms("Amnesty International said so.")  # two letters are too easily met by chance

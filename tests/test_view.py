@@ -14,7 +14,7 @@ def test_a_numbered_name_or_a_dotted_number_names_only_as_written():
 def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(assistant_of):
     view = SourcesView(assistant_of({"client.txt": (
         "Client notes\n\nThe client speaks HTTP/1.1 and HTTP/2. It needs Python 3.9 or later. It was written "
-        "pre-COVID-19. Run it with -v or --no-proxy.\n\nClient notes »\n\nIt has no server.\n")}).retriever)
+        "pre-COVID-19. Run it with -v or --no-proxy, as the Proxy Lookup Config says.\n\nClient notes »\n\nIt has no server.\n")}).retriever)
     assert view.mentions("HTTP/2") and view.mentions("http/2") and view.mentions("HTTP/1.1")
     assert view.mentions("3.9") and view.mentions("HTTP") and view.mentions("Python")
     assert view.mentions("COVID-19")  # inside a longer run of joined words
@@ -23,6 +23,8 @@ def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(assistant
     # a command-line option as written: "-z" is not the letter z, "-V" not "-v", "--no" not "--no-proxy"
     assert view.mentions("-v") and view.mentions("--no-proxy")
     assert not view.mentions("-z") and not view.mentions("-V") and not view.mentions("--no")
+    # an abbreviation of three or more capitalised words the sources spell out
+    assert view.mentions("PLC") and not view.mentions("PLK")
     # the title repeated further down (a page's navigation) is a heading; where the text begins, it is left alone
     doc_id, doc = next(iter(view.index.documents.items()))
     assert doc.title == "Client notes"

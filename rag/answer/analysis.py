@@ -126,12 +126,16 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
     # interjections go ("Briefly,", "OK so,")
     opening = {t.i for t in doc[: _opening_end(doc)] if t.pos_ in ("ADV", "INTJ")}
     out: list[KeyTerm] = []
+    glued: set[int] = set()  # the pieces of an option the tokenizer split ("--track", "-", "origins", "=", "yes")
     for t in doc:
         if OPTION.fullmatch(t.text) and t.i not in skip:  # "-k", "--verbose": spaCy tags them X or punctuation
-            out.append(KeyTerm(t.text, t.text, "name", "X"))
+            option = _option_at(doc, t.i)
+            glued.update(range(t.i, t.i + option[1]))
+            out.append(KeyTerm(option[0], option[0], "name", "X"))
             continue
         if (
             t.i in skip
+            or t.i in glued
             or t.i in opening
             or t.is_punct
             or t.is_space
@@ -156,6 +160,17 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
         ):
             out.append(KeyTerm(t.text, t.lemma_.lower(), "word", t.pos_))
     return tuple(out)
+
+
+def _option_at(doc, i: int) -> tuple[str, int]:
+    """The command-line option that starts at token ``i``, whole ("--track-origins" of "--track-origins=yes", which
+    spaCy splits in five), without its value; and how many tokens it spans, its value included."""
+    end = i + 1
+    while end < len(doc) and not doc[end - 1].whitespace_ and (doc[end].text in ("-", "=") or not doc[end].is_punct):
+        end += 1
+    text = doc[i:end].text
+    name = text.split("=", 1)[0]
+    return (name if OPTION.fullmatch(name) else doc[i].text), end - i
 
 
 def _noun_type(token) -> str | None:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..text.links import Links, initials
+from ..text.links import Links, acronym_letters, initialisms, initials
 from ..text.terms import OPTION, mentions_option, stem, terms, words
 from .analysis import KeyTerm
 
@@ -79,6 +79,8 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
                 ):
                     hit = True
                     break
+        if not hit and t.kind == "name" and t.text.isupper() and len(acronym_letters(t.text) or "") >= 3:
+            hit = acronym_letters(t.text) in initialisms(text)  # "LGPL" asked, "Lesser General Public License" written
         if hit:
             found.add(i)
     for group in name_groups(key_terms):  # "United States" asked, "U.S." written

@@ -20,7 +20,7 @@ from ..search.scope import active_scope
 from ..store.index import Index
 from ..text import nlp
 from ..text.attribution import TITLES, Statement, name_words
-from ..text.links import Links, acronym_letters
+from ..text.links import Links, acronym_letters, initialisms
 from ..text.sentences import NUMBERED_HEADING
 from ..text.terms import OPTION, mentions_option, words
 from .coverage import Coverage, coverage
@@ -66,6 +66,7 @@ class SourcesView:
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # word vectors embedded on demand (word_vectors)
         self._words_lock = threading.Lock()
         self._written: set[str] | None = None  # the documents' words that name as written (mentions), on first need
+        self._initialisms: set[str] | None = None  # initials of the documents' capitalised runs (mentions)
         # a document's lower-cased words, as a set and sorted (mentions, and words that start with a given one)
         self._doc_words: OrderedDict[str, tuple[frozenset[str], list[str]]] = OrderedDict()
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
@@ -167,6 +168,12 @@ class SourcesView:
             return False
         if OPTION.fullmatch(word):
             return any(mentions_option(word, d.text) for d in self.index.documents.values())
+        letters = acronym_letters(word) if word.isupper() else None
+        if letters and len(letters) >= 3 and not self.vocabulary.contains(word):
+            # an abbreviation of a name the sources spell out ("LGPL" of "Lesser General Public License")
+            if self._initialisms is None:
+                self._initialisms = set().union(*(initialisms(d.text) for d in self.index.documents.values()))
+            return letters in self._initialisms
         if as_written(word):
             if self._written is None:
                 self._written = {

@@ -81,6 +81,18 @@ def initials(phrase: str) -> str:
     return "".join(w[0] for w in re.split(r"[\s-]+", phrase) if w and w[0].isupper())
 
 
+def initialisms(text: str, shortest: int = 3) -> set[str]:
+    """The initials of each run of capitalised words in ``text`` and of the run's ends (what follows its first
+    words), ``shortest`` letters or more: what a reader may abbreviate a name the text spells out to ("LGPL" for
+    "GNU Lesser General Public License"). Only whole runs and their ends: every part of every run would match
+    many an abbreviation by chance."""
+    out: set[str] = set()
+    for m in CAPITALIZED_RUN.finditer(text):
+        caps = "".join(w[0].upper() for w in re.split(r"[\s-]+", m.group(0)) if w[:1].isupper())
+        out.update(caps[a:] for a in range(len(caps) - shortest + 1))
+    return out
+
+
 def _ends_sentence(word: str) -> bool:
     """A capitalised word with a full stop that ends a sentence ("State.") rather than an abbreviation ("Lt.", "U.S.")."""
     core = word.rstrip(".")
