@@ -162,3 +162,13 @@ def test_an_option_the_tokenizer_splits_is_one_term_without_its_value():
     terms = [(t.text, t.kind) for t in analyze("Can I use --track-origins=yes and -j4 with it?").key_terms]
     assert ("--track-origins", "name") in terms and ("-j4", "name") in terms
     assert not any(t in ("origins", "yes", "track") for t, _ in terms)
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("ninja on windows??", "factoid"),  # a name the tagger takes for a verb, and a question mark: it asks
+    ("Do adults or juveniles secretions luminesce brighter?", "yes_no"),  # SQuAD: was a "request"
+    ("Write a poem about Mosul.", "request"),
+    ("Translate 'good morning' into Japanese.", "request"),
+])
+def test_a_question_mark_asks_even_after_a_bare_verb(question, qtype):
+    assert analyze(question).qtype == qtype

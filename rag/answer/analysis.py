@@ -215,7 +215,13 @@ def _analyze(question: str) -> QuestionAnalysis:
     first = words[0]
     root = next((t for t in doc if t.dep_ == "ROOT"), words[0])
     request_word = first.i == 0 and first.lemma_.lower() in _REQUEST_VERBS  # whatever the parse makes of it
-    imperative = first.tag_ == "VB" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children)
+    # a bare verb first is an instruction, unless the text asks ("ninja on windows??": a name the tagger took for a
+    # verb, and a question mark)
+    imperative = (
+        first.tag_ == "VB"
+        and not any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children)
+        and not question.rstrip().endswith("?")
+    )
     if (request_word or imperative) and first.lower_ not in _WH:
         return _imperative(question, doc, first)
     if any(
