@@ -6,6 +6,7 @@ import re
 
 from ...settings import ScoringConfig
 from ...text.sentences import LIST_ITEM as ITEM
+from ...text.terms import terms
 from ..asked import Asked
 from ..types import Span
 from ..view import SourcesView
@@ -16,7 +17,9 @@ LEADS_IN = re.compile(r":\s*(?:\n|$)")  # a lead-in ends with a colon, alone or 
 
 def written_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     """The list the best candidates belong to: its lead-in, cited, and the first sentence of each item (at most
-    ``list_max_items``); None when none of the top ``list_lead_candidates`` is a lead-in or an item of one."""
+    ``list_max_items``); None when none of the top ``list_lead_candidates`` is a lead-in or an item of one whose
+    lead-in names the kind asked for (the question's topic, "tools" of "Which tools ...?", by stem)."""
+    kind = set(terms(q.analysis.topic or ""))
     for cand in q.candidates[: s.list_lead_candidates]:
         sentences = view.index.passages.document_sentences(cand.doc_id)
         at = next((i for i, (a, _) in enumerate(sentences) if a == cand.start), None)
@@ -25,6 +28,9 @@ def written_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition |
         lead = _lead_in(cand.doc_id, sentences, at, view)
         if lead is None:
             continue
+        lead_text = _text(cand.doc_id, sentences[lead], view)
+        if kind and not kind & set(terms(lead_text[: lead_text.find(":")])):
+            continue  # a list of something else
         items = _items(cand.doc_id, sentences, lead, view)
         if len(items) >= 2:
             spans = [sentences[lead], *(sentences[i] for i in items if i != lead)][: s.list_max_items + 1]
