@@ -137,3 +137,9 @@ def test_a_quoted_term_stands_in_for_the_quoted_term_before():
     # apostrophes are no quotes: nothing quoted before, so the quoted term is the topic
     assert standalone_question("What about 'drones'?", [("What's Croft's view?", "...")]) == (
         "What's Croft's view about 'drones'?")
+
+
+def test_an_ellipsis_of_no_words_is_left_as_asked():
+    # (a question that names nothing carries the names before it)
+    assert standalone_question("What about ?", [("Who is Townsend?", "...")], is_person) == "What about (Townsend)?"
+    assert standalone_question("What about ' '?", [("What's 'x'?", "...")]) == "What about ' '?"

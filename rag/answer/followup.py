@@ -167,7 +167,8 @@ def _elided(question: str, previous: str, is_person: Callable[[str], bool]) -> s
     """ "What about X?", "And X?" as a whole question, from the question before it; None if not that form."""
     for pattern in _ELLIPSIS:
         m = pattern.match(question)
-        if m and not re.match(r"^(what|who|when|where|why|how|which)\b", m.group("topic"), re.I):
+        asks = re.match(r"^(what|who|when|where|why|how|which)\b", m.group("topic"), re.I) if m else None
+        if m and not asks and re.search(r"\w", m.group("topic")):  # a topic of words, not "?" or "' '"
             base = previous.rstrip(" ?")
             topic = nlp.parse(question).char_span(*m.span("topic"), alignment_mode="expand")
             swapped = _swapped(topic, base, is_person) if topic is not None else None
