@@ -6,8 +6,9 @@ did Townsend challenge Amnesty to do?": he/she/him/his/her take the most recent 
 organisation or group, it/its the thing the user last asked about ("What license is it
 under?" after "What is Faiss?"). "And what about drones?" after "What did Croft say?" becomes
 "What did Croft say about drones?"; a name, person or number asked about stands in for the
-one of its kind in the question before ("What about Jones?" -> "What did Jones say?").
-People are spaCy PERSON entities, or names the index knows as people (``is_person``),
+one of its kind in the question before ("What about Jones?" -> "What did Jones say?"), a
+quoted term for the quoted term. After a "who" question, a pronoun stands for whom its answer
+names. People are spaCy PERSON entities, or names the index knows as people (``is_person``),
 since the entity model misses some in questions.
 """
 
@@ -17,12 +18,12 @@ import re
 from collections.abc import Callable
 
 from ..text import nlp
+from .question_words import _WH
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
 _GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
 _POSSESSIVE = {"his", "hers", "their", "theirs"}
 _THING_PRONOUNS = {"it", "its"}
-_WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
 # a quoted term: straight quotes only where they open and close (not the apostrophes of "What's Croft's")
 _QUOTED = re.compile(r"(?<!\w)\"[^\"]+\"(?!\w)|“[^”]+”|(?<!\w)'[^']+'(?!\w)|‘[^’]+’(?!\w)")
 _NUMBER_LABELS = {"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"}

@@ -56,9 +56,8 @@ def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
                     for k in [k for k in seen if set(k.split()) < set(key.split())]:
                         del seen[k]  # "Amnesty" seen first, "Amnesty International" now: keep the fuller name
                     seen[key] = (e.text, view.span(p.doc_id, start, end, 1.0))
-    if (
-        not seen
-    ):  # nothing of the kind tagged: a list written out, else the sentences about it; the decision weighs them
+    # nothing of the kind tagged: a list written out, else the sentences about it; the decision weighs them
+    if not seen:
         return written_list(q, view, s) or summary(q, view, s)
     names = list(seen)[: s.list_max_items]  # in the order the documents mention them
     return Composition(

@@ -8,7 +8,6 @@ from ...settings import ScoringConfig
 from ...text.sentences import LIST_ITEM as ITEM
 from ...text.terms import terms
 from ..asked import Asked
-from ..types import Span
 from ..view import SourcesView
 from .parts import Composition
 
@@ -29,15 +28,13 @@ def written_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition |
         if lead is None:
             continue
         lead_text = _text(cand.doc_id, sentences[lead], view)
-        if kind and not kind & set(terms(lead_text[: lead_text.find(":")])):
+        colon = LEADS_IN.search(lead_text)
+        if kind and colon and not kind & set(terms(lead_text[: colon.start()])):
             continue  # a list of something else
         items = _items(cand.doc_id, sentences, lead, view)
         if len(items) >= 2:
             spans = [sentences[lead], *(sentences[i] for i in items if i != lead)][: s.list_max_items + 1]
-            return Composition(
-                [Span(view.index.passages.at(cand.doc_id, a) or cand.pid, a, b, cand.score) for a, b in spans],
-                bullets=True,
-            )
+            return Composition([view.span(cand.doc_id, a, b, cand.score) for a, b in spans], bullets=True)
     return None
 
 
