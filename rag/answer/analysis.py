@@ -331,72 +331,71 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
         noun = head.head if head.dep_ in ("compound", "amod") and head.head.pos_ == "NOUN" else head
     speech = _speech_root(doc, root)
     if speech is not None and noun is None:  # "which troops did X say ..." asks for a thing, not the words
-        # the subject, unless it is the thing asked for ("which troops"); a wh-word the parser hung on it goes
-        speaker = next(
-            (
-                c
-                for c in speech.children
-                if c.dep_ in ("nsubj", "nsubjpass") and not any(t.lower_ in _WH and t.dep_ == "det" for t in c.subtree)
-            ),
-            None,
-        )
-        if speaker is not None and speaker.pos_ in ("PROPN", "NOUN"):
-            who = _span_text(
-                [
-                    t
-                    for t in speaker.subtree
-                    if t.lower_ not in _WH and t.pos_ != "AUX" and (not t.is_punct or t.text == "-")
-                ]
-            )
-            return QuestionAnalysis(
-                question,
-                QType.WHAT_SAID,
-                focus=who,
-                speaker=who,
-                topic=_said_topic(speech),
-                key_terms=key_terms(doc, {speech.i}),
-            )
+        said = _what_said(question, doc, speech)
+        if said is not None:
+            return said
+    # "Which university is X from?" asks for a university: with its own noun the question word is no definition's
+    defined = _definition(question, doc, root, words) if root.lemma_ == "be" and noun is None else None
+    if defined is not None:
+        return defined
+    # the kind asked for, "which tools": a plural kind asks for several, which a list the documents write out may
+    # answer; the noun of "which organization", "what kind of" names the kind of answer, not a word the evidence
+    # must hold (it says "an eagle", not "an animal")
+    several = _span_text([t for t in noun.subtree if head.i <= t.i <= noun.i]) if noun is not None and head else ""
+    several = several if noun is not None and noun.tag_ in ("NNS", "NNPS") else ""
+    listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
+    if several and listing:  # "which newspapers are mentioned", not "which band cited her"
+        skip = {root.i, *range(head.i, noun.i + 1)}  # type: ignore[union-attr]
+        return QuestionAnalysis(question, QType.LIST, _noun_type(noun), topic=several, key_terms=key_terms(doc, skip))
+    answer_type = _noun_type(noun) if noun is not None else None
+    skip = {noun.i} if noun is not None else set()
+    return QuestionAnalysis(question, QType.FACTOID, answer_type, topic=several or None, key_terms=key_terms(doc, skip))
+
+
+def _what_said(question: str, doc, speech) -> QuestionAnalysis | None:
+    """ "What did X say (about Y)?": the speaker is the subject of the speech verb, unless it is the thing asked
+    for ("which troops"; a wh-word the parser hung on it goes); None without one."""
+    speaker = next(
+        (
+            c
+            for c in speech.children
+            if c.dep_ in ("nsubj", "nsubjpass") and not any(t.lower_ in _WH and t.dep_ == "det" for t in c.subtree)
+        ),
+        None,
+    )
+    if speaker is None or speaker.pos_ not in ("PROPN", "NOUN"):
+        return None
+    who = _span_text(
+        [t for t in speaker.subtree if t.lower_ not in _WH and t.pos_ != "AUX" and (not t.is_punct or t.text == "-")]
+    )
+    return QuestionAnalysis(
+        question,
+        QType.WHAT_SAID,
+        focus=who,
+        speaker=who,
+        topic=_said_topic(speech),
+        key_terms=key_terms(doc, {speech.i}),
+    )
+
+
+def _definition(question: str, doc, root, words) -> QuestionAnalysis | None:
+    """ "What is X?" as a definition of X, when short (six words, a closing "in <name>" after a term with "a/an" not
+    counted: "What is a pool in Ninja?"); None when it asks for something of X's: a possessive ("What is X's
+    rank?"), a superlative or ordinal ("the biggest city": which one), or a verb on the subject ("What is the outer
+    core called?", "What are pools used for?": the parser hangs the participle on the subject)."""
     subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
     if not subject and len(words) == 3:  # "What is apt?": a name the tagger takes for an adjective
         subject = [c for c in root.children if c.dep_ == "acomp"]
-    # "What is a pool in Ninja?": a closing "in <name>" after a term with "a/an" is its setting, not counted
-    term = bool(subject) and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subject[0].children)
+    if not subject:
+        return None
+    term = any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subject[0].children)
     context = _named_context(doc) if term else set()
-    # "Which university is X from?" asks for a university: with its own noun the question word is no definition's
-    if root.lemma_ == "be" and noun is None and len(words) - len(context) <= 6:
-        # "What is X's rank?" asks for a value of X's, not what a rank is: a possessive makes it a factoid; so does
-        # a superlative or an ordinal ("the biggest city", "the first version": which one, not what it is), and
-        # a verb on the subject asks about its complement: "What is the outer core called?", "What are pools used
-        # for?" (the parser hangs the participle on the subject, and "be" becomes the root)
-        if (
-            subject
-            and not any(c.dep_ in ("poss", "acl", "relcl") for c in subject[0].children)
-            and not any(
-                t.tag_ in ("JJS", "RBS") or t.ent_type_ == "ORDINAL" for t in subject[0].subtree if t.i < subject[0].i
-            )
-        ):
-            focus = _span_text([t for t in subject[0].subtree if not t.is_punct and t.i not in context])
-            return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
-    listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
-    # a list asks for several ("which newspapers are mentioned", not "which band cited her"); noun implies head
-    if noun is not None and head is not None and listing and noun.tag_ in ("NNS", "NNPS"):
-        kind = _span_text([t for t in noun.subtree if t.i >= head.i and t.i <= noun.i])
-        return QuestionAnalysis(
-            question,
-            QType.LIST,
-            _noun_type(noun),
-            topic=kind,
-            key_terms=key_terms(doc, {root.i, *range(head.i, noun.i + 1)}),
-        )
-    answer_type = _noun_type(noun) if noun is not None else None
-    # the noun of "which organization", "which animal", "what kind of" names the kind of answer, not a word the
-    # evidence must hold (it says "an eagle", not "an animal")
-    skip = {noun.i} if noun is not None else set()
-    # "which tools", "what features": a plural kind, which a list the documents write out may answer
-    several: str | None = None
-    if noun is not None and head is not None and noun.tag_ in ("NNS", "NNPS"):
-        several = _span_text([t for t in noun.subtree if head.i <= t.i <= noun.i])
-    return QuestionAnalysis(question, QType.FACTOID, answer_type, topic=several, key_terms=key_terms(doc, skip))
+    if len(words) - len(context) > 6 or any(c.dep_ in ("poss", "acl", "relcl") for c in subject[0].children):
+        return None
+    if any(t.tag_ in ("JJS", "RBS") or t.ent_type_ == "ORDINAL" for t in subject[0].subtree if t.i < subject[0].i):
+        return None
+    focus = _span_text([t for t in subject[0].subtree if not t.is_punct and t.i not in context])
+    return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
 
 
 def _said_topic(speech) -> str | None:
