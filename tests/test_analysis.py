@@ -172,3 +172,8 @@ def test_an_option_the_tokenizer_splits_is_one_term_without_its_value():
 ])
 def test_a_question_mark_asks_even_after_a_bare_verb(question, qtype):
     assert analyze(question).qtype == qtype
+
+
+def test_what_a_quoted_term_means_is_about_that_term():
+    assert analyze("According to the theory, what does the name \"Huguenot\" mean?").focus == "Huguenot"
+    assert analyze('what does the GFDL mean by a "Secondary Section"?').focus == "Secondary Section"

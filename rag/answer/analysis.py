@@ -42,6 +42,7 @@ from .question_words import (
     _SUMMARY_NOUNS,
     _SUMMARY_VERBS,
     _WH,
+    QUOTED,
 )
 from .question_words import ANSWER_LABELS as ANSWER_LABELS
 from .question_words import SPEECH_LEMMAS as SPEECH_LEMMAS
@@ -321,8 +322,10 @@ def _named_context(doc) -> set[int]:
 
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
     frame = _definition_frame(doc, root)
-    if frame:
-        focus = next((t.text for t in doc if t.dep_ in ("nsubj",) and t.lower_ not in _WH), None)
+    if frame:  # what a quoted term means ('What does "still reachable" mean?'), else the subject's
+        quoted = QUOTED.search(question)
+        focus = quoted.group(0)[1:-1] if quoted else None
+        focus = focus or next((t.text for t in doc if t.dep_ in ("nsubj",) and t.lower_ not in _WH), None)
         return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc, frame))
     # "which/what N": the wh-word is N's determiner
     head = words[1] if len(words) > 1 and words[0].lower_ in ("what", "which") and words[0].dep_ == "det" else None

@@ -18,14 +18,12 @@ import re
 from collections.abc import Callable
 
 from ..text import nlp
-from .question_words import _WH
+from .question_words import _WH, QUOTED
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
 _GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
 _POSSESSIVE = {"his", "hers", "their", "theirs"}
 _THING_PRONOUNS = {"it", "its"}
-# a quoted term: straight quotes only where they open and close (not the apostrophes of "What's Croft's")
-_QUOTED = re.compile(r"(?<!\w)\"[^\"]+\"(?!\w)|“[^”]+”|(?<!\w)'[^']+'(?!\w)|‘[^’]+’(?!\w)")
 _NUMBER_LABELS = {"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"}
 _ELLIPSIS = [
     re.compile(r"^(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<topic>.+?)\s*\??$", re.I),
@@ -147,8 +145,8 @@ def _swapped(topic, previous: str, is_person: Callable[[str], bool]) -> str | No
     after "What did Croft say?": "What did Jones say"), or None when the topic names no person, name or number,
     or the question before has none of its kind. A quoted term stands in for the quoted term before it ('And
     "still reachable"?' after 'What does "definitely lost" mean?')."""
-    quoted = _QUOTED.fullmatch(topic.text.strip())
-    before = _QUOTED.search(previous)
+    quoted = QUOTED.fullmatch(topic.text.strip())
+    before = QUOTED.search(previous)
     if quoted and before:
         return previous[: before.start()] + topic.text.strip() + previous[before.end() :]
     if len(topic) > 1 and topic[0].pos_ == "ADP":  # "and in 1991?": the earlier question has its own "in"

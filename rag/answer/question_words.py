@@ -3,6 +3,8 @@ not words of any document, and the spaCy entity labels of each kind of answer.""
 
 from __future__ import annotations
 
+import re
+
 from ..text.attribution import REPORTING_VERBS
 
 # spaCy entity labels that count as each expected answer type
@@ -169,3 +171,7 @@ _DOCUMENT_KINDS = {
     "documentation",
 }
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
+
+# a quoted term of a question: straight quotes only where they open and close (not the apostrophes of
+# "What's Croft's")
+QUOTED = re.compile(r"(?<!\w)\"[^\"]+\"(?!\w)|“[^”]+”|(?<!\w)'[^']+'(?!\w)|‘[^’]+’(?!\w)")
