@@ -108,6 +108,8 @@ NUMBERED_HEADING = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?[ \t]+[A-Z][^\n.!?:;]{0,
 # how an item of a list starts in a text: a bullet (HTML and Markdown lists are read with "•"), or a number or
 # letter with a full stop or bracket ("3.", "b)")
 LIST_ITEM = re.compile(r"(?:[•*‣◦▪–-]|\(?(?:\d{1,3}|[a-z])[.)])\s")
+# a line that names command-line options ("-v, --invert-match", "--color[=WHEN]", "-A NUM")
+_OPTION_LINE = re.compile(r"--?[A-Za-z][\w-]*(?:[ =\[,][^\n]{0,60})?$")
 # words no English sentence ends with (articles, prepositions, conjunctions, auxiliaries): a line that ends
 # with one goes on with the next, whatever the next line's case ("has been prepared by\nHåkon Wium Lie")
 _GOES_ON = frozenset(
@@ -144,8 +146,11 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
             # a line goes on with its sentence (a wrap the text's line lengths did not give away, as in a PDF's
             # columns) when it starts in lower case after a line without final punctuation, or the line before
             # ends with a word no sentence ends with
-            continued = (last_line[-1:] not in _FINAL and line.strip()[:1].islower()) or (
-                last_line.rsplit(None, 1)[-1].lower() in _GOES_ON
+            # and a command-line option's line ("-v, --invert-match") goes on with its description
+            continued = (
+                (last_line[-1:] not in _FINAL and line.strip()[:1].islower())
+                or last_line.rsplit(None, 1)[-1].lower() in _GOES_ON
+                or (_OPTION_LINE.match(last_line) is not None and last_line[-1:] not in _FINAL)
             )
             if single and (table_row or continued):
                 groups[-1] = (groups[-1][0], end)

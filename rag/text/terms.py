@@ -102,8 +102,17 @@ def words(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Index terms: lower-cased, stop words removed, stemmed; hyphenated words also give their parts."""
-    return terms_of_words(words(text.lower()))
+    """Index terms: lower-cased, stop words removed, stemmed; hyphenated words also give their parts; and each
+    command-line option as written ("-v", "--verbose": a word alone drops the dash, or is one letter)."""
+    return terms_of_words(words(text.lower())) + option_terms(text)
+
+
+_OPTION_IN_TEXT = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
+
+
+def option_terms(text: str) -> list[str]:
+    """The command-line options of ``text`` as index terms, as written ("-v", "--invert-match"; "-V" is another)."""
+    return [m.group(0) for m in _OPTION_IN_TEXT.finditer(text)]
 
 
 def terms_of_words(lower_words: list[str]) -> list[str]:
