@@ -177,3 +177,10 @@ def test_a_question_mark_asks_even_after_a_bare_verb(question, qtype):
 def test_what_a_quoted_term_means_is_about_that_term():
     assert analyze("According to the theory, what does the name \"Huguenot\" mean?").focus == "Huguenot"
     assert analyze('what does the GFDL mean by a "Secondary Section"?').focus == "Secondary Section"
+
+
+def test_what_an_option_does_is_its_definition():
+    for question, focus in (("What does the -v option do in grep?", "-v"), ("what does grep -w do", "-w"),
+                            ("What does --track-origins=yes do?", "--track-origins")):
+        a = analyze(question)
+        assert (a.qtype, a.focus) == ("definition", focus), question

@@ -377,3 +377,14 @@ def test_which_tools_is_answered_by_the_list_the_document_writes(assistant_of):
     assert assessed.asked.analysis.qtype == "factoid" and assessed.asked.analysis.topic == "tools"
     assert quoted == ["The tools Gull offers are:\n\n• clean: removes built files.", "• graph: draws the build.",
                       "• query: shows a target's inputs."]
+
+
+def test_what_an_option_does_quotes_its_entry_as_written(assistant_of):
+    page = ("GULL(1)\n\nOPTIONS\n\n-V, --version\nOutput the version number of gull and exit.\n\n"
+            "-v, --invert-match\nInvert the sense of matching, to select non-matching lines.\n\n"
+            "COLORS\n\nThe cx= capability colours context lines when the -v option is omitted, and selected lines "
+            "when -v is given on the command line.\n")
+    assistant = assistant_of({"gull.txt": page})
+    assessed, quoted = _composed(assistant, "What does the -v option do?")
+    assert quoted == ["-v, --invert-match\nInvert the sense of matching, to select non-matching lines."]
+    assert _ask(assistant, "What does the -z option do?").refused  # written nowhere

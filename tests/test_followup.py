@@ -143,3 +143,7 @@ def test_an_ellipsis_of_no_words_is_left_as_asked():
     # (a question that names nothing carries the names before it)
     assert standalone_question("What about ?", [("Who is Townsend?", "...")], is_person) == "What about (Townsend)?"
     assert standalone_question("What about ' '?", [("What's 'x'?", "...")]) == "What about ' '?"
+
+
+def test_an_option_stands_in_for_the_option_before():
+    assert standalone_question("And -B?", [("what does grep -A do?", "...")]) == "what does grep -B do?"

@@ -321,6 +321,10 @@ def _named_context(doc) -> set[int]:
 
 
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
+    option = next((t for t in doc if OPTION.fullmatch(t.text)), None)
+    if option is not None and root.lemma_ in ("do", "mean"):  # "What does -v do?": the option's entry says
+        focus = _option_at(doc, option.i)[0]
+        return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
     frame = _definition_frame(doc, root)
     if frame:  # what a quoted term means ('What does "still reachable" mean?'), else the subject's
         quoted = QUOTED.search(question)

@@ -7,7 +7,7 @@ organisation or group, it/its the thing the user last asked about ("What license
 under?" after "What is Faiss?"). "And what about drones?" after "What did Croft say?" becomes
 "What did Croft say about drones?"; a name, person or number asked about stands in for the
 one of its kind in the question before ("What about Jones?" -> "What did Jones say?"), a
-quoted term for the quoted term. After a "who" question, a pronoun stands for whom its answer
+quoted term for the quoted term, a command-line option for the option. After a "who" question, a pronoun stands for whom its answer
 names. People are spaCy PERSON entities, or names the index knows as people (``is_person``),
 since the entity model misses some in questions.
 """
@@ -18,12 +18,14 @@ import re
 from collections.abc import Callable
 
 from ..text import nlp
+from ..text.terms import OPTION
 from .question_words import _WH, QUOTED
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
 _GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
 _POSSESSIVE = {"his", "hers", "their", "theirs"}
 _THING_PRONOUNS = {"it", "its"}
+_OPTION_IN = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")  # a command-line option inside a question
 _NUMBER_LABELS = {"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"}
 _ELLIPSIS = [
     re.compile(r"^(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<topic>.+?)\s*\??$", re.I),
@@ -149,6 +151,10 @@ def _swapped(topic, previous: str, is_person: Callable[[str], bool]) -> str | No
     before = QUOTED.search(previous)
     if quoted and before:
         return previous[: before.start()] + topic.text.strip() + previous[before.end() :]
+    # an option for an option ("And -B?" after "What does grep -A do?"): the parser tags options as symbols
+    option = _OPTION_IN.search(previous)
+    if OPTION.fullmatch(topic.text.strip()) and option:
+        return previous[: option.start()] + topic.text.strip() + previous[option.end() :]
     if len(topic) > 1 and topic[0].pos_ == "ADP":  # "and in 1991?": the earlier question has its own "in"
         topic = topic[1:]
     kind = _kind(topic, is_person)

@@ -6,6 +6,7 @@ import dataclasses
 import re
 
 from ...settings import ScoringConfig
+from ...text.terms import OPTION
 from ..asked import Asked
 from ..view import SourcesView
 from .factoid import factoid
@@ -31,14 +32,18 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
 
 
 def _defines(focus: str) -> re.Pattern[str] | None:
-    """How a sentence that defines ``focus`` begins, lower-cased and spaced singly: "X is a/the ...", "X means
-    ..."; a copula before a passive ("X is maintained in git") defines nothing. None for an empty focus."""
+    """How a sentence that defines ``focus`` begins, spaced singly: "X is a/the ...", "X means ..." (any case); a
+    copula before a passive ("X is maintained in git") defines nothing; a command-line option's entry starts
+    with the option as written ("-v, --invert-match ..."; "-V" is another option). None for an empty focus."""
+    if OPTION.fullmatch(focus):
+        return re.compile(rf"{re.escape(focus)}(?:[\s,=\[]|$)")
     phrase = _phrase(focus)
     if not phrase:
         return None
     return re.compile(
         rf"\W*(?:(?:a|an|the)\s+)?\W*{re.escape(phrase)}\W*\s+"
-        r"(?:(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:a|an|the|one)\b|(?:shall\s+)?means?\b|refers\b)"
+        r"(?:(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:a|an|the|one)\b|(?:shall\s+)?means?\b|refers\b)",
+        re.I,
     )
 
 
@@ -47,7 +52,7 @@ def _phrase(focus: str) -> str:
 
 
 def _plain(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(text.split())
 
 
 def _first_definition(q: Asked, defines: re.Pattern[str], view: SourcesView):
@@ -68,7 +73,7 @@ def _naming_first(q: Asked, defines: re.Pattern[str], phrase: str, view: Sources
 
     def order(c) -> int:
         text = _plain(view.text(c.doc_id, c.start, c.end))
-        return 0 if defines.match(text) else 1 if phrase in text else 2
+        return 0 if defines.match(text) else 1 if phrase in text.lower() else 2
 
     ordered = sorted(q.candidates, key=order)
     return q if ordered == q.candidates else dataclasses.replace(q, candidates=ordered)
