@@ -153,3 +153,12 @@ def test_a_number_that_labels_a_line_starts_its_sentence():
         "1.2. What is this spec?",
         "(a) One more.",
     ]
+
+
+def test_a_line_in_capitals_is_a_heading_nothing_joins():
+    from rag.text.sentences import sentence_spans
+
+    # a man page: the sentence under "DESCRIPTION" starts in lower case with the command's name
+    text = "DESCRIPTION\ngrep searches for PATTERNS in each FILE.\nEXIT STATUS\nthe exit status is 0."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "DESCRIPTION", "grep searches for PATTERNS in each FILE.", "EXIT STATUS", "the exit status is 0."]

@@ -30,7 +30,8 @@ READING_VERSION = 7  # 2: a wrapped line that starts with a number goes on with 
 # HTML and Markdown list items keep a marker ("• ", "3. "; rag/ingest/formats.py, markdown.py), and a section
 # number after a question starts the next sentence ("... it? 1.2. Where ..."), and a colon introduces the first
 # line of a longer block (a command before its output) or the first item of a list; a command-line option's line
-# goes on with its description ("-v, --invert-match" / "Invert the sense ..."), and options are BM25 terms
+# goes on with its description ("-v, --invert-match" / "Invert the sense ..."), options are BM25 terms, and a
+# line in capitals ("DESCRIPTION") is a heading nothing joins
 CACHE_FORMATS = (1, 2, 3, 4)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on

@@ -152,7 +152,10 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
                 or last_line.rsplit(None, 1)[-1].lower() in _GOES_ON
                 or (_OPTION_LINE.match(last_line) is not None and last_line[-1:] not in _FINAL)
             )
-            if single and (table_row or continued):
+            # a line in capitals of a few words ("DESCRIPTION", "EXIT STATUS": a man page's or an RFC's headings)
+            # is a heading: nothing joins it
+            heading = last_line.isupper() and len(last_line.split()) <= 4 and last_line[-1:] not in _FINAL
+            if single and (table_row or continued) and not heading:
                 groups[-1] = (groups[-1][0], end)
                 rows_from = rows_from if table_row else start
                 continue
