@@ -388,3 +388,11 @@ def test_what_an_option_does_quotes_its_entry_as_written(assistant_of):
     assessed, quoted = _composed(assistant, "What does the -v option do?")
     assert quoted == ["-v, --invert-match\nInvert the sense of matching, to select non-matching lines."]
     assert _ask(assistant, "What does the -z option do?").refused  # written nowhere
+
+
+def test_an_explanation_quotes_no_heading_beside_its_sentence(assistant_of):
+    page = ("GULL(1)\n\nENVIRONMENT\nThe behavior of gull is affected by the following environment variables.\n\n"
+            "GULL_COLORS sets the colours of the output, and GULL_HOME the folder gull keeps its log in.\n")
+    assessed, quoted = _composed(assistant_of({"gull.txt": page}), "How is the behavior of gull affected?")
+    assert assessed.asked.analysis.qtype == "how" and quoted
+    assert not any(q.startswith("ENVIRONMENT") for q in quoted), quoted

@@ -27,7 +27,8 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
         best = next((c for c in near if _CAUSAL.search(view.text(c.doc_id, c.start, c.end))), best)
     before, after = view.neighbours(best.doc_id, best.start, best.end)
     scores = {(c.start, c.end): c.score for c in q.candidates if c.doc_id == best.doc_id}
-    side = max((x for x in (before, after) if x is not None), key=lambda x: scores.get(x, -1e9), default=None)
+    # a neighbour that is no candidate (a heading, a label) is not quoted with it
+    side = max((x for x in (before, after) if x in scores), key=lambda x: scores[x], default=None)
     lo, hi = best.start, best.end
     if side is not None:
         lo, hi = min(lo, side[0]), max(hi, side[1])
