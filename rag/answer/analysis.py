@@ -323,14 +323,15 @@ def _named_context(doc) -> set[int]:
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
     option = next((t for t in doc if OPTION.fullmatch(t.text)), None)
     if option is not None and root.lemma_ in ("do", "mean"):  # "What does -v do?": the option's entry says
-        focus = _option_at(doc, option.i)[0]
-        return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
+        return QuestionAnalysis(
+            question, QType.DEFINITION, focus=_option_at(doc, option.i)[0], key_terms=key_terms(doc)
+        )
     frame = _definition_frame(doc, root)
     if frame:  # what a quoted term means ('What does "still reachable" mean?'), else the subject's
         quoted = QUOTED.search(question)
-        focus = quoted.group(0)[1:-1] if quoted else None
-        focus = focus or next((t.text for t in doc if t.dep_ in ("nsubj",) and t.lower_ not in _WH), None)
-        return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc, frame))
+        subject = next((t.text for t in doc if t.dep_ in ("nsubj",) and t.lower_ not in _WH), None)
+        defined = (quoted.group(0)[1:-1] if quoted else None) or subject
+        return QuestionAnalysis(question, QType.DEFINITION, focus=defined, key_terms=key_terms(doc, frame))
     # "which/what N": the wh-word is N's determiner
     head = words[1] if len(words) > 1 and words[0].lower_ in ("what", "which") and words[0].dep_ == "det" else None
     noun = None
