@@ -184,3 +184,17 @@ def test_what_an_option_does_is_its_definition():
                             ("What does --track-origins=yes do?", "--track-origins")):
         a = analyze(question)
         assert (a.qtype, a.focus) == ("definition", focus), question
+
+
+@pytest.mark.parametrize("question", [
+    "Under the Artistic License am I allowed to sell the package itself?",
+    "If packet sizes are variable, then are they always charged at the same rate per packet?",
+    "In 1972 did Norway join the EU?",
+])
+def test_an_auxiliary_before_its_subject_asks_yes_or_no_after_an_opening(question):
+    assert analyze(question).qtype == "yes_no"
+
+
+def test_no_yes_no_without_the_inversion_or_with_a_question_word():
+    assert analyze("The report was published when?").qtype != "yes_no"
+    assert analyze("In 1972, who joined the EU?").qtype == "factoid"

@@ -248,7 +248,24 @@ def _analyze(question: str) -> QuestionAnalysis:
         return QuestionAnalysis(question, QType.HOW, key_terms=key_terms(doc))
     if first.lemma_.lower() in _AUX and first.tag_ in ("VBZ", "VBD", "VBP", "MD", "VB"):
         return QuestionAnalysis(question, QType.YES_NO, key_terms=key_terms(doc))
+    if _inverted(doc, root):  # "Under the licence am I allowed to sell it?": yes or no after an opening phrase
+        return QuestionAnalysis(question, QType.YES_NO, key_terms=key_terms(doc))
     return _what(question, doc, root, words)
+
+
+def _inverted(doc, root) -> bool:
+    """Whether a question with no question word puts an auxiliary of its main verb before the verb's subject, as
+    a yes/no question does wherever it starts ("Under the licence, am I allowed ...?")."""
+    if any(t.lower_ in _WH for t in doc) or not doc.text.rstrip().endswith("?"):
+        return False
+    if doc[0].pos_ in ("NOUN", "PROPN", "PRON", "DET", "ADJ", "NUM"):  # an opening phrase starts otherwise
+        return False
+    subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    aux = [c for c in root.children if c.dep_ in ("aux", "auxpass") or (c is root and c.pos_ == "AUX")]
+    aux += [root] if root.pos_ == "AUX" else []
+    return subject is not None and any(
+        a.i < subject.i and a.lemma_.lower() in _AUX and a.tag_ in ("VBZ", "VBD", "VBP", "MD") for a in aux
+    )
 
 
 def _opening_end(doc) -> int:
