@@ -18,14 +18,13 @@ import re
 from collections.abc import Callable
 
 from ..text import nlp
-from ..text.terms import OPTION
+from ..text.terms import OPTION, OPTION_IN_TEXT
 from .question_words import _WH, QUOTED
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
 _GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
 _POSSESSIVE = {"his", "hers", "their", "theirs"}
 _THING_PRONOUNS = {"it", "its"}
-_OPTION_IN = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")  # a command-line option inside a question
 _NUMBER_LABELS = {"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"}
 _ELLIPSIS = [
     re.compile(r"^(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<topic>.+?)\s*\??$", re.I),
@@ -152,7 +151,7 @@ def _swapped(topic, previous: str, is_person: Callable[[str], bool]) -> str | No
     if quoted and before:
         return previous[: before.start()] + topic.text.strip() + previous[before.end() :]
     # an option for an option ("And -B?" after "What does grep -A do?"): the parser tags options as symbols
-    option = _OPTION_IN.search(previous)
+    option = OPTION_IN_TEXT.search(previous)
     if OPTION.fullmatch(topic.text.strip()) and option:
         return previous[: option.start()] + topic.text.strip() + previous[option.end() :]
     if len(topic) > 1 and topic[0].pos_ == "ADP":  # "and in 1991?": the earlier question has its own "in"

@@ -22,7 +22,7 @@ from ..store.manifest import new_manifest
 from ..store.notes import NOTES_FILE, notes_line
 from ..store.passage_table import PASSAGE_COLUMNS, SENTENCE_COLUMNS
 from ..store.vector_store import PASSAGE_VECTORS_FILE
-from ..text.terms import option_terms, terms_of_words, words
+from ..text.terms import index_terms, words
 from .notes import previous_notes
 from .passages import split_document
 from .sources import merge_duplicate
@@ -163,7 +163,7 @@ class BuildWriter:
             self.window.append(queued)
             lower = words(queued.text.lower())
             self.surface.update(lower)
-            self.terms.add(terms_of_words(lower) + option_terms(queued.text))
+            self.terms.add(index_terms(queued.text, lower))
         return True
 
     def flush(self, on_chunk: Callable[[int], None] = lambda n: None) -> None:

@@ -78,9 +78,10 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-# a run of capitalised words, with the small words names contain ("Bank of England", "al-Abadi")
-# a command-line option ("-k", "--verbose"): a name that counts only as written, case and dashes included
+# a command-line option ("-k", "--verbose"): a name that counts only as written, case and dashes included; in a
+# text, one that stands alone (not inside a longer word or option; its match runs to the option's end)
 OPTION = re.compile(r"--?[A-Za-z][\w-]*")
+OPTION_IN_TEXT = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
 
 
 def mentions_option(option: str, text: str) -> bool:
@@ -88,6 +89,7 @@ def mentions_option(option: str, text: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text) is not None
 
 
+# a run of capitalised words, with the small words names contain ("Bank of England", "al-Abadi")
 CAPITALIZED_RUN = re.compile(
     r"(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*)(?:\s+(?:(?:of|for|the|de|van|von|al|bin)\s+)*(?:[A-Z][\w.’'-]*|al-[A-Z][\w-]*))*"
 )
@@ -104,15 +106,13 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Index terms: lower-cased, stop words removed, stemmed; hyphenated words also give their parts; and each
     command-line option as written ("-v", "--verbose": a word alone drops the dash, or is one letter)."""
-    return terms_of_words(words(text.lower())) + option_terms(text)
+    return index_terms(text, words(text.lower()))
 
 
-_OPTION_IN_TEXT = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
-
-
-def option_terms(text: str) -> list[str]:
-    """The command-line options of ``text`` as index terms, as written ("-v", "--invert-match"; "-V" is another)."""
-    return [m.group(0) for m in _OPTION_IN_TEXT.finditer(text)]
+def index_terms(text: str, lower_words: list[str]) -> list[str]:
+    """``terms`` of ``text`` whose lower-cased ``words`` are already at hand (the build keeps them too): what
+    BM25 indexes a passage by and looks a query up by, the same for both."""
+    return terms_of_words(lower_words) + [m.group(0) for m in OPTION_IN_TEXT.finditer(text)]
 
 
 def terms_of_words(lower_words: list[str]) -> list[str]:
