@@ -22,7 +22,7 @@ from ..text import nlp
 from ..text.attribution import TITLES, Statement, name_words
 from ..text.links import Links, acronym_letters, initialisms
 from ..text.sentences import NUMBERED_HEADING
-from ..text.terms import OPTION, mentions_option, words
+from ..text.terms import OPTION, OPTION_IN_TEXT, mentions_option, words
 from .coverage import Coverage, coverage
 from .types import Span
 from .vocabulary import Vocabulary
@@ -67,6 +67,7 @@ class SourcesView:
         self._words_lock = threading.Lock()
         self._written: set[str] | None = None  # the documents' words that name as written (mentions), on first need
         self._initialisms: set[str] | None = None  # initials of the documents' capitalised runs (mentions)
+        self._options: set[str] | None = None  # the command-line options the documents write (mentions)
         # a document's lower-cased words, as a set and sorted (mentions, and words that start with a given one)
         self._doc_words: OrderedDict[str, tuple[frozenset[str], list[str]]] = OrderedDict()
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
@@ -167,7 +168,11 @@ class SourcesView:
         if scope is not None and not self._in_scope(word, scope):
             return False
         if OPTION.fullmatch(word):
-            return any(mentions_option(word, d.text) for d in self.index.documents.values())
+            if self._options is None:  # every option the documents write, once: not a scan of them per question
+                self._options = {
+                    m.group(0) for d in self.index.documents.values() for m in OPTION_IN_TEXT.finditer(d.text)
+                }
+            return word in self._options
         letters = acronym_letters(word) if word.isupper() else None
         if letters and len(letters) >= 3 and not self.vocabulary.contains(word):
             # an abbreviation of a name the sources spell out ("LGPL" of "Lesser General Public License")
