@@ -129,11 +129,26 @@ def _runs(text: str) -> list[tuple[int, str]]:
 def _alone(text: str, word: str) -> bool:
     """Whether ``word`` occurs without a capitalised word right before it (a surname used alone)."""
     for m in re.finditer(rf"\b{re.escape(word)}\b", text):
-        before = text[: m.start()].rstrip(" ")
-        previous = before.split()[-1] if before.split() and not before.endswith(("\n", ".", ",", "“", '"')) else ""
-        if not previous[:1].isupper():
+        if not _word_before(text, m.start())[:1].isupper():
             return True
     return False
+
+
+def _word_before(text: str, pos: int) -> str:
+    """The word right before ``pos`` on its line and in its sentence ("" after a line break, a full stop, a comma or
+    an opening quote), found by looking back from ``pos``: splitting all the text before it, once per mention of
+    every name, made a long document's links take minutes."""
+    end = pos
+    while end > 0 and text[end - 1] == " ":
+        end -= 1
+    if end == 0 or text[end - 1] in '\n.,“"':
+        return ""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
 
 
 def link_document(text: str) -> Links:
