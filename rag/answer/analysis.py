@@ -198,14 +198,13 @@ _WH_IS = re.compile(r"\b(what|who|where|when|how|why)s\b", re.I)
 def analyze(question: str) -> QuestionAnalysis:
     """The analysis of ``question`` (already standalone: follow-ups resolved)."""
     parsed = _WH_IS.sub(r"\1's", question)
-    found = dataclasses.replace(_analyze(parsed), text=question)
-    doc = nlp.parse(parsed.strip())
+    doc = nlp.parse(parsed.strip())  # once: spaCy's parse is most of an analysis's time
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    return dataclasses.replace(found, verb=root.lemma_.lower() if root is not None else "")
+    found = _analyze(parsed, doc)
+    return dataclasses.replace(found, text=question, verb=root.lemma_.lower() if root is not None else "")
 
 
-def _analyze(question: str) -> QuestionAnalysis:
-    doc = nlp.parse(question.strip())
+def _analyze(question: str, doc) -> QuestionAnalysis:
     words = [t for t in doc if not t.is_punct and not t.is_space]
     if not words:
         return QuestionAnalysis(question, QType.FACTOID)
@@ -261,11 +260,13 @@ def _inverted(doc, root) -> bool:
     if doc[0].pos_ in ("NOUN", "PROPN", "PRON", "DET", "ADJ", "NUM"):  # an opening phrase starts otherwise
         return False
     subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    aux = [c for c in root.children if c.dep_ in ("aux", "auxpass") or (c is root and c.pos_ == "AUX")]
-    aux += [root] if root.pos_ == "AUX" else []
-    return subject is not None and any(
-        a.i < subject.i and a.lemma_.lower() in _AUX and a.tag_ in ("VBZ", "VBD", "VBP", "MD") for a in aux
-    )
+    aux = [c for c in root.children if c.dep_ in ("aux", "auxpass")] + ([root] if root.pos_ == "AUX" else [])
+    return subject is not None and any(a.i < subject.i and _finite_aux(a) for a in aux)
+
+
+def _finite_aux(t) -> bool:
+    """Whether ``t`` is an auxiliary in a finite form ("is", "did", "can"), as one that asks does."""
+    return t.lemma_.lower() in _AUX and t.tag_ in ("VBZ", "VBD", "VBP", "MD")
 
 
 def _opening_end(doc) -> int:
@@ -275,7 +276,7 @@ def _opening_end(doc) -> int:
     if comma is None or comma + 1 >= len(doc) or any(t.pos_ in ("VERB", "AUX") for t in doc[:comma]):
         return 0
     after = doc[comma + 1]
-    if after.lower_ in _WH or (after.lemma_.lower() in _AUX and after.tag_ in ("VBZ", "VBD", "VBP", "MD")):
+    if after.lower_ in _WH or _finite_aux(after):
         return comma + 1
     return 0
 
@@ -366,12 +367,15 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
     # the kind asked for, "which tools": a plural kind asks for several, which a list the documents write out may
     # answer; the noun of "which organization", "what kind of" names the kind of answer, not a word the evidence
     # must hold (it says "an eagle", not "an animal")
-    several = _span_text([t for t in noun.subtree if head.i <= t.i <= noun.i]) if noun is not None and head else ""
-    several = several if noun is not None and noun.tag_ in ("NNS", "NNPS") else ""
-    listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
-    if several and listing:  # "which newspapers are mentioned", not "which band cited her"
-        skip = {root.i, *range(head.i, noun.i + 1)}  # type: ignore[union-attr]
-        return QuestionAnalysis(question, QType.LIST, _noun_type(noun), topic=several, key_terms=key_terms(doc, skip))
+    several = ""
+    if noun is not None and head is not None and noun.tag_ in ("NNS", "NNPS"):
+        several = _span_text([t for t in noun.subtree if head.i <= t.i <= noun.i])
+        listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
+        if several and listing:  # "which newspapers are mentioned", not "which band cited her"
+            skip = {root.i, *range(head.i, noun.i + 1)}
+            return QuestionAnalysis(
+                question, QType.LIST, _noun_type(noun), topic=several, key_terms=key_terms(doc, skip)
+            )
     answer_type = _noun_type(noun) if noun is not None else None
     skip = {noun.i} if noun is not None else set()
     return QuestionAnalysis(question, QType.FACTOID, answer_type, topic=several or None, key_terms=key_terms(doc, skip))

@@ -79,8 +79,9 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
                 ):
                     hit = True
                     break
-        if not hit and t.kind == "name" and t.text.isupper() and len(acronym_letters(t.text) or "") >= 3:
-            hit = acronym_letters(t.text) in initialisms(text)  # "LGPL" asked, "Lesser General Public License" written
+        letters = acronym_letters(t.text) if not hit and t.kind == "name" and t.text.isupper() else None
+        if letters and len(letters) >= 3:
+            hit = letters in initialisms(text)  # "LGPL" asked, "Lesser General Public License" written
         if hit:
             found.add(i)
     for group in name_groups(key_terms):  # "United States" asked, "U.S." written
