@@ -127,9 +127,10 @@ def test_what_a_term_is_against_which_one(question, qtype, focus):
 
 def test_a_name_written_as_code_is_a_key_term():
     # without it a question about an unknown function has no key terms at all, and nothing for the decision to
-    # find missing; a plain lower-case word the parser calls a proper noun (filler, a careless name) stays out
+    # find missing (a name: it is mentioned only as written); a plain lower-case word the parser calls a proper
+    # noun (filler, a careless name) stays out
     a = analyze("What does os.path.join return?")
-    assert [(t.text, t.kind) for t in a.key_terms] == [("os.path.join", "word"), ("return", "word")]
+    assert [(t.text, t.kind) for t in a.key_terms] == [("os.path.join", "name"), ("return", "word")]
     assert [t.text for t in analyze("what does max_size do").key_terms] == ["max_size"]
     assert [t.text for t in analyze("What did Lopez say? lorem ipsum").key_terms] == ["Lopez"]
 
@@ -150,6 +151,41 @@ def test_a_command_line_option_is_a_name():
 def test_a_summary_of_a_named_document(question, topic, focus):
     a = analyze(question)
     assert (a.qtype, a.topic, a.focus) == ("summary", topic, focus)
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("What are the main points of the article?", "summary"),
+    ("Tell me the key takeaways", "summary"),
+    ("What was the main idea of the treaty?", "summary"),
+    ("whats the boiling point of water on top of mount everest", "factoid"),  # a point that is a thing asked about
+    ("What is the highest point of the Rhine basin called?", "factoid"),
+    ("What new idea did Beyonce and her mother launch in 2009?", "factoid"),
+])
+def test_point_or_idea_asks_for_a_summary_only_with_a_word_of_importance(question, qtype):
+    assert analyze(question).qtype == qtype
+
+
+@pytest.mark.parametrize(("question", "topic", "focus"), [
+    ("Can you summarize this article in a few sentences?", None, None),  # the form asked for is no topic
+    ("Give me a summary in one paragraph of the drone strikes", "drone strikes", None),
+    ("Summarise what the spec says about security.", "security", "spec"),  # the document, and the topic
+    ("Summarize what the Ninja manual says about pools", "pools", "Ninja"),
+])
+def test_a_summary_s_form_and_the_document_it_names_are_not_its_topic(question, topic, focus):
+    a = analyze(question)
+    assert (a.qtype, a.topic, a.focus) == ("summary", topic, focus)
+    assert not {"sentences", "paragraph", "spec", "says"} & {t.text for t in a.key_terms}
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("according to the spec what is the alias for audio/mpeg?", ["audio/mpeg"]),  # spaCy splits it in three
+    ("What does the spec say about the user.mime_encoding attribute?", ["user.mime_encoding"]),
+    ("Is image/svg+xml a subclass of text/plain?", ["image/svg+xml", "text/plain"]),
+    ("What political response was convening in June/July 1754?", ["June", "July"]),  # alternatives, not code
+    ("What did he/she say?", []),
+])
+def test_a_name_written_as_code_is_one_name(question, names):
+    assert [t.text for t in analyze(question).key_terms if t.kind == "name"] == names
 
 
 def test_a_question_word_typed_with_is_and_no_apostrophe():

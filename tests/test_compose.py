@@ -324,6 +324,19 @@ def test_a_summary_of_a_named_document_is_of_that_document_and_leads_with_its_fi
     assert all("licence" not in q.lower() for q in quoted)  # "manual" is in both; only Gull's is named
 
 
+def test_a_summary_of_what_a_named_document_says_on_a_topic_quotes_that_document(assistant_of):
+    spec = ("Gull file format\n\nA gull file lists rules and build statements.\n\n"
+            "Security: a gull file runs commands, so users should never run a gull file they have not read.\n\n"
+            "Programs must not trust a file because of its name alone.\n")
+    story = ("Harbour news\n\nSecurity was brought in when thieves broke into the harbour office at night.\n\n"
+             "The harbour master said security at the harbour would be reviewed.\n")
+    assistant = assistant_of({"gull-spec.txt": spec, "harbour.txt": story})
+    assessed, quoted = _composed(assistant, "Summarise what the spec says about security.")
+    a = assessed.asked.analysis
+    assert (a.qtype, a.topic, a.focus) == ("summary", "security", "spec")  # "spec" names the file gull-spec.txt
+    assert quoted and all("harbour" not in q.lower() for q in quoted)
+
+
 def test_a_documents_own_question_is_never_the_answer(assistant_of):
     # an FAQ's entries are questions: the one most like the user's is no answer; the text under it is
     faq = ("Gull FAQ\n\n1.1. Where does the name Gull come from?\n\n"

@@ -1,10 +1,12 @@
-"""rag/text/terms.py: its stop words are bm25s's, and splitting words imports no BM25 library."""
+"""rag/text/terms.py: its stop words are bm25s's, splitting words imports no BM25 library, names written as code."""
 
 import subprocess
 import sys
 from pathlib import Path
 
-from rag.text.terms import STOPWORDS, STOPWORDS_EN, terms
+import pytest
+
+from rag.text.terms import STOPWORDS, STOPWORDS_EN, code_name, terms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,3 +27,12 @@ def test_words_and_terms_import_neither_bm25s_nor_scipy():
             "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("text", "is_code"), [
+    ("audio/mpeg", True), ("user.mime_type", True), ("os.path.join", True), ("image/svg+xml", True),
+    ("Override.xml", True), ("e.g.", False), ("U.S.", False), ("km/h", False), ("and/or", False),
+    ("June/July", False), ("3.7.0", False),
+])
+def test_code_name(text, is_code):
+    assert code_name(text) is is_code

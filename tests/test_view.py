@@ -33,6 +33,15 @@ def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(assistant
     assert view.is_heading(doc_id, again, again + len("Client notes »"))
 
 
+def test_a_name_written_as_code_is_known_only_as_written(assistant_of):
+    view = SourcesView(assistant_of({"spec.txt": (
+        "MIME types\n\nFor example, audio/midi has an alias of audio/x-midi. A type may be read from the "
+        "user.mime_type attribute. Call os.path.join to build paths. MPEG audio is common.\n")}).retriever)
+    assert view.mentions("audio/midi") and view.mentions("user.mime_type") and view.mentions("path.join")
+    # every part is a word of the text, the name is not: before, each part counted and it read as mentioned
+    assert not view.mentions("audio/mpeg") and not view.mentions("user.mime_encoding")
+
+
 def test_a_numbered_title_line_reads_as_a_heading_and_a_sentence_does_not():
     from rag.answer.view import NUMBERED_HEADING
 

@@ -27,20 +27,23 @@ from dataclasses import dataclass, field
 
 from ..text import nlp
 from ..text.sentences import sentence_spans
-from ..text.terms import OPTION
+from ..text.terms import OPTION, code_name
 from .qtypes import QType
 from .question_words import (
     _AUX,
     _COMPARE,
     _DEFINITION_FRAME,
     _DOCUMENT_KINDS,
+    _FORM_NOUNS,
     _HOW_NUMBER,
+    _IMPORTANCE,
     _LIST_VERBS,
     _NOUN_TYPES,
     _REQUEST_VERBS,
     _SOURCE_WORDS,
     _SUMMARY_NOUNS,
     _SUMMARY_VERBS,
+    _WEAK_SUMMARY_NOUNS,
     _WH,
     QUOTED,
 )
@@ -134,6 +137,11 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
             glued.update(range(t.i, t.i + option[1]))
             out.append(KeyTerm(option[0], option[0], "name", "X"))
             continue
+        code = _code_at(doc, t.i) if t.i not in skip | glued else None
+        if code is not None:  # "audio/mpeg", which spaCy splits in three: a name, as written
+            glued.update(range(t.i, t.i + code[1]))
+            out.append(KeyTerm(code[0], code[0].lower(), "name", "PROPN"))
+            continue
         if (
             t.i in skip
             or t.i in glued
@@ -172,6 +180,18 @@ def _option_at(doc, i: int) -> tuple[str, int]:
     text = doc[i:end].text
     name = text.split("=", 1)[0]
     return (name if OPTION.fullmatch(name) else doc[i].text), end - i
+
+
+def _code_at(doc, i: int) -> tuple[str, int] | None:
+    """The name written as code that starts at token ``i`` ("audio/mpeg", "user.mime_type": rag.text.terms
+    CODE_NAME) and how many tokens it spans; None when none does."""
+    end = i + 1
+    while end < len(doc) and not doc[end - 1].whitespace_ and (doc[end].text in "./" or doc[end - 1].text in "./"):
+        end += 1
+    text = doc[i:end].text.rstrip(".")
+    if all(t.is_stop for t in doc[i:end] if t.text not in "./") and end - i > 1:
+        return None  # "he/she", "either/or": two words
+    return (text, end - i) if code_name(text) else None
 
 
 def _noun_type(token) -> str | None:
@@ -224,9 +244,13 @@ def _analyze(question: str, doc) -> QuestionAnalysis:
     )
     if (request_word or imperative) and first.lower_ not in _WH:
         return _imperative(question, doc, first)
-    if any(
-        t.lemma_.lower() in _SUMMARY_NOUNS | _SUMMARY_VERBS and t.dep_ in ("dobj", "attr", "ROOT", "nsubj") for t in doc
-    ) and first.lower_ in ("can", "could", "would", "what", "please"):
+    if any(asks_summary(t) and t.dep_ in ("dobj", "attr", "ROOT", "nsubj") for t in doc) and first.lower_ in (
+        "can",
+        "could",
+        "would",
+        "what",
+        "please",
+    ):
         return _summary(question, doc)
     if any(t.lemma_.lower() in _COMPARE for t in doc):
         return _comparison(question, doc)
@@ -460,9 +484,10 @@ def _generic(topic: str | None) -> bool:
     )
 
 
-def _named_document(tokens) -> str | None:
+def _named_document(tokens, named_kind: bool = False) -> str | None:
     """The name of "the Ninja manual", "the USENIX example paper": the words before the head of a phrase that is
-    a kind of document; None when the head is something else ("Ninja's pools") or more follows it."""
+    a kind of document (with ``named_kind``, the kind itself when nothing names it: "spec" of "the spec"); None
+    when the head is something else ("Ninja's pools") or more follows it."""
     if not tokens:
         return None
     inside = {t.i for t in tokens}
@@ -473,24 +498,63 @@ def _named_document(tokens) -> str | None:
     if any(t.i > head.i and not t.is_punct for t in tokens):
         return None
     name = [t.text for t in tokens if t.i < head.i and not t.is_stop and not t.is_punct and t.pos_ != "DET"]
-    return " ".join(name) or None
+    return " ".join(name) or (head.text if named_kind else None)
+
+
+def asks_summary(token) -> bool:
+    """Whether ``token`` asks for a summary: a summary verb or noun; "point", "idea" and their like only with a
+    word of importance ("the main points", "key takeaways"), not "the boiling point"."""
+    lemma = token.lemma_.lower()
+    if lemma in _SUMMARY_VERBS or (lemma in _SUMMARY_NOUNS and lemma not in _WEAK_SUMMARY_NOUNS):
+        return True
+    return lemma in _WEAK_SUMMARY_NOUNS and any(c.lemma_.lower() in _IMPORTANCE for c in token.children)
+
+
+def _without_form(tokens: list) -> list:
+    """``tokens`` without the form the answer is asked in ("in a few sentences", "in one paragraph")."""
+    form: set[int] = set()
+    for t in tokens:
+        for c in t.children if t.lower_ == "in" else ():
+            if c.dep_ == "pobj" and c.lemma_.lower() in _FORM_NOUNS:  # its words before it, not "of the strikes"
+                form |= {t.i} | {d.i for d in c.subtree if d.i <= c.i}
+    return [t for t in tokens if t.i not in form]
+
+
+def _source_said(tokens: list) -> tuple[list, list] | None:
+    """("the spec", "security") of "what the spec says about security": a document as the subject of a reporting
+    verb, and what follows its "about"; None for anything else."""
+    verb = next((t for t in tokens if t.lemma_.lower() in SPEECH_LEMMAS), None)
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None) if verb is not None else None
+    if verb is None or subject is None or subject.lemma_.lower() not in _SOURCE_WORDS | _DOCUMENT_KINDS:
+        return None
+    about = next((t for t in tokens if t.i > verb.i and t.lower_ in ("about", "on", "regarding", "concerning")), None)
+    if about is None:
+        return None
+    return [t for t in subject.subtree], [t for t in tokens if t.i > about.i]
 
 
 def _summary(question: str, doc) -> QuestionAnalysis:
     """A summary of what follows the request word ("an overview of how the coalition responded"); no
     topic when it is the sources as a whole."""
-    anchor = next((t for t in doc if t.lemma_.lower() in _SUMMARY_NOUNS | _SUMMARY_VERBS), None)
-    rest = [t for t in doc if anchor is not None and t.i > anchor.i and not t.is_punct]
+    anchor = next((t for t in doc if asks_summary(t)), None)
+    rest = _without_form([t for t in doc if anchor is not None and t.i > anchor.i and not t.is_punct])
     while rest and rest[0].lower_ in ("of", "about", "on", "regarding", "for", "me", "us", "the", "a"):
         rest = rest[1:]
+    said = _source_said(rest)
+    source, rest = said if said else ([], rest)
     topic = None if _generic(_span_text(rest)) else _span_text(rest)
-    if topic is None:  # the sources as a whole: the question names nothing to look for
-        return QuestionAnalysis(question, QType.SUMMARY)
-    named = _named_document(rest)
-    if named:  # "the Ninja manual": the documents of that name as a whole (rag/answer/compose/listing.py)
+    named = _named_document(source, named_kind=True) if source else _named_document(rest)
+    if topic is None or (named and not source):
+        # the sources as a whole, or the documents of that name ("the Ninja manual"): nothing to look for
         return QuestionAnalysis(question, QType.SUMMARY, focus=named)
-    skip = {t.i for t in doc if anchor is not None and t.i <= anchor.i}
-    return QuestionAnalysis(question, QType.SUMMARY, topic=topic, key_terms=key_terms(doc, skip))
+    kept = {t.i for t in rest}
+    return QuestionAnalysis(
+        question,
+        QType.SUMMARY,
+        topic=topic,
+        focus=named,
+        key_terms=key_terms(doc, {t.i for t in doc if t.i not in kept}),
+    )
 
 
 def _comparison(question: str, doc) -> QuestionAnalysis:
@@ -503,7 +567,7 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
     lemma = verb.lemma_.lower()
     if lemma not in _REQUEST_VERBS:
         return QuestionAnalysis(question, QType.REQUEST)
-    if lemma in _SUMMARY_VERBS or any(t.lemma_.lower() in _SUMMARY_NOUNS for t in doc):
+    if lemma in _SUMMARY_VERBS or any(asks_summary(t) for t in doc):
         return _summary(question, doc)
     if lemma in ("compare", "contrast"):
         return _comparison(question, doc)

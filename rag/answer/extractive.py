@@ -22,6 +22,7 @@ from . import cite
 from .analysis import QuestionAnalysis, analyze, asked_part
 from .asked import Asked
 from .compose import Composition, compose
+from .compose.listing import titled
 from .decide import Decision, decide
 from .models import DecisionModels
 from .qtypes import SPECS, QType
@@ -65,7 +66,7 @@ class ExtractiveEngine:
         s = self.settings.scoring
         # a summary or a list is searched for by what it is about, without the request's own words
         search = a.topic if a.qtype in (QType.SUMMARY, QType.LIST) and a.topic else query
-        qvec, hits, evidence = self.retrieve(search, max(s.search_passages, s.evidence_passages))
+        qvec, hits, evidence = self.retrieve(search, max(s.search_passages, s.evidence_passages), self._named(a))
         if not evidence:
             return self.refuse(question, query, evidence, a)
         reader = self.reader if SPECS[a.qtype].reads else None
@@ -81,6 +82,16 @@ class ExtractiveEngine:
         qvec = r.embedder.encode_query(query)
         hits = r.search(query, k=passages, qvec=qvec, scope=scope or active_scope())
         return qvec, hits, r.evidence(query, hits, qvec=qvec)
+
+    def _named(self, a: QuestionAnalysis) -> Scope | None:
+        """The documents a summary on a topic names ("what the spec says about security"), within the question's
+        scope; None when it names none, or none is called so (then every document is searched)."""
+        if a.qtype != QType.SUMMARY or not a.topic or not a.focus:
+            return None
+        scope = active_scope()
+        named = [d for d in titled(a.focus, self.view) if scope is None or scope.holds(d)]
+        of = self.index.passages.of_document
+        return Scope(tuple(named), tuple(of(d) for d in named if len(of(d)))) if named else None
 
     def assess(self, asked: Asked) -> Assessment:
         """Rank the candidates, compose, and decide, with the current scoring settings."""

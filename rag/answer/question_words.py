@@ -118,6 +118,12 @@ _SUMMARY_NOUNS = {
     "takeaway",
     "idea",
 }
+# summary nouns that ask for one only with a word of importance ("the main points", "key takeaways"): alone they
+# are things a question asks about ("the boiling point", "whose idea was it")
+_WEAK_SUMMARY_NOUNS = {"point", "highlight", "takeaway", "idea"}
+_IMPORTANCE = {"main", "key", "important", "central", "major", "big", "general", "overall", "principal", "core"}
+# the form an answer is asked in ("in a few sentences", "in one paragraph"): not what it is about
+_FORM_NOUNS = {"sentence", "word", "paragraph", "line", "bullet", "point", "minute"}
 _REQUEST_VERBS = {
     "tell",
     "give",

@@ -22,7 +22,7 @@ from ..text import nlp
 from ..text.attribution import TITLES, Statement, name_words
 from ..text.links import Links, acronym_letters, initialisms
 from ..text.sentences import NUMBERED_HEADING
-from ..text.terms import OPTION, OPTION_IN_TEXT, mentions_option, words
+from ..text.terms import CODE_NAME_IN_TEXT, OPTION, OPTION_IN_TEXT, code_name, mentions_option, words
 from .coverage import Coverage, coverage
 from .types import Span
 from .vocabulary import Vocabulary
@@ -49,6 +49,13 @@ def _tails(joined: str) -> list[str]:
     return [t.lower() for t in tails if as_written(t)]
 
 
+def _code_tails(name: str) -> list[str]:
+    """A name written as code and its ends from each dot or slash on, lower-cased: "os.path.join" holds
+    "path.join" (a tail of one part is a word, which the vocabulary answers for)."""
+    parts = re.split(r"(?=[./])", name.lower().rstrip("."))
+    return [t for t in ("".join(parts[i:]).lstrip("./") for i in range(len(parts) - 1))]
+
+
 WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
 
 
@@ -68,6 +75,7 @@ class SourcesView:
         self._written: set[str] | None = None  # the documents' words that name as written (mentions), on first need
         self._initialisms: set[str] | None = None  # initials of the documents' capitalised runs (mentions)
         self._options: set[str] | None = None  # the command-line options the documents write (mentions)
+        self._code_names: set[str] | None = None  # the names written as code in the documents, lower-cased (mentions)
         # a document's lower-cased words, as a set and sorted (mentions, and words that start with a given one)
         self._doc_words: OrderedDict[str, tuple[frozenset[str], list[str]]] = OrderedDict()
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
@@ -188,6 +196,15 @@ class SourcesView:
                     for tail in _tails(m.group(0))
                 }
             return word.lower().rstrip(".") in self._written
+        if code_name(word):  # "audio/mpeg", "user.mime_type": as written, or the end of one ("path.join")
+            if self._code_names is None:
+                self._code_names = {
+                    tail
+                    for d in self.index.documents.values()
+                    for m in CODE_NAME_IN_TEXT.finditer(d.text)
+                    for tail in _code_tails(m.group(0))
+                }
+            return word.lower().rstrip(".") in self._code_names
         return self.vocabulary.contains(word)
 
     def _in_scope(self, word: str, scope) -> bool:
@@ -200,7 +217,7 @@ class SourcesView:
                 if mentions_option(word, doc.text):
                     return True
                 continue
-            if low in known or (as_written(word) and low in doc.text.lower()):
+            if low in known or ((as_written(word) or code_name(word)) and low in doc.text.lower()):
                 return True
             # a longer form of the word (a plural, a possessive), or a stem of it of four letters or more
             i = bisect.bisect_left(ordered, low)

@@ -84,6 +84,21 @@ OPTION = re.compile(r"--?[A-Za-z][\w-]*")
 OPTION_IN_TEXT = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
 
 
+# a name written as code, its parts joined by a dot or a slash ("audio/mpeg", "user.mime_type", "os.path.join"):
+# each part two characters or more ("e.g.", "km/h" are not), a lower-case letter in it ("U.S." is not); in a text,
+# one that stands alone. It counts as written, as an option does.
+CODE_NAME = re.compile(r"(?=[^\s]*[a-z])[A-Za-z_][\w+-]+(?:[./][\w+-]{2,})+")
+CODE_NAME_IN_TEXT = re.compile(r"(?<![\w./+-])(?=[^\s]*[a-z])[A-Za-z_][\w+-]+(?:[./][\w+-]{2,})+")
+
+
+def code_name(text: str) -> bool:
+    """Whether ``text`` is a name written as code (CODE_NAME), not two ordinary words ("and/or") nor names given
+    as alternatives ("June/July": a slash joins code only between lower-case starts, "text/plain")."""
+    if CODE_NAME.fullmatch(text) is None or any(p[:1].isupper() for p in text.split("/")[1:] if "/" in text):
+        return False
+    return not all(p.lower() in STOPWORDS for p in re.split(r"[./]", text) if p)
+
+
 def mentions_option(option: str, text: str) -> bool:
     """Whether ``text`` holds the command-line ``option`` as written (not inside a longer word or option)."""
     return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text) is not None

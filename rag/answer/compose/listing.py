@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,11 @@ def titled(name: str, view: SourcesView) -> list[str]:
     wanted = {w.lower() for w in words(name)}
     out = []
     for doc_id, doc in view.index.documents.items():
-        own = {w.lower() for w in words(f"{doc.title} {Path(doc.source).stem}")}
+        # the file name's parts too: "spec" of "shared-mime-info-spec.pdf"
+        own = {
+            w.lower()
+            for w in words(f"{doc.title} {Path(doc.source).stem}") + re.split(r"[\W_]+", Path(doc.source).stem)
+        }
         if wanted and wanted <= own:
             out.append(doc_id)
     return out
