@@ -337,6 +337,33 @@ def test_a_summary_of_what_a_named_document_says_on_a_topic_quotes_that_document
     assert quoted and all("harbour" not in q.lower() for q in quoted)
 
 
+@pytest.mark.parametrize(("sentence", "short", "whole"), [
+    ("The format unifies the systems in use by GNOME, KDE and ROX, and leaves room for more.", "GNOME",
+     "GNOME, KDE and ROX"),
+    ("Northern Europe and the Mid-Atlantic have temperate climates.", "Northern Europe",
+     "Northern Europe and the Mid-Atlantic"),
+    ("He met Smith in Paris and flew home.", "Smith", "Smith"),  # no coordination of names
+    ("Smith arrived and spoke.", "Smith", "Smith"),  # verbs joined, not names
+])
+def test_a_short_answer_for_several_is_every_item_the_sentence_joins(sentence, short, whole):
+    from rag.answer.compose.factoid import coordinated
+    from rag.settings import ScoringConfig
+
+    assert coordinated(sentence, short, ScoringConfig()) == whole
+
+
+def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(assistant_of):
+    text = ("Dough notes\n\n1.1. Version\nThis is version 2 of the dough notes, written in March.\n\n"
+            "The water, salt and yeast are weighed as shares of the flour's weight. This is called bakers math. "
+            "It scales a recipe up or down.\n")
+    assistant = assistant_of({"dough.txt": text})
+    assert _composed(assistant, "What is bakers math?")[1] == [
+        "The water, salt and yeast are weighed as shares of the flour's weight. This is called bakers math."]
+    # a heading before it is not what it refers to
+    assert _composed(assistant, "Which version are the dough notes?")[1] == [
+        "This is version 2 of the dough notes, written in March."]
+
+
 def test_a_documents_own_question_is_never_the_answer(assistant_of):
     # an FAQ's entries are questions: the one most like the user's is no answer; the text under it is
     faq = ("Gull FAQ\n\n1.1. Where does the name Gull come from?\n\n"

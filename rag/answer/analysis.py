@@ -376,6 +376,8 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
         return QuestionAnalysis(question, QType.DEFINITION, focus=defined, key_terms=key_terms(doc, frame))
     # "which/what N": the wh-word is N's determiner
     head = words[1] if len(words) > 1 and words[0].lower_ in ("what", "which") and words[0].dep_ == "det" else None
+    if head is not None and head.pos_ == "NUM" and len(words) > 2 and words[2].tag_ in ("NNS", "NNPS"):
+        head = words[2]  # "what two fields": the kind after the count (not "what 1945 film")
     noun = None
     if head is not None and head.pos_ in ("NOUN", "PROPN", "ADJ"):
         noun = head.head if head.dep_ in ("compound", "amod") and head.head.pos_ == "NOUN" else head

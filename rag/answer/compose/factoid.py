@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ...settings import ScoringConfig
+from ...text import nlp
 from ...text.terms import terms
 from ..analysis import ANSWER_LABELS
 from ..asked import Asked
@@ -26,12 +29,18 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
     if labels is None:
         short = reader_short(q.candidates[0], view, s)
         if a.topic and short:  # the reader's phrase is one item of a list run into the sentence: all of them
-            short = inline_items(view.text(q.candidates[0].doc_id, q.candidates[0].start, q.candidates[0].end), short)
+            sentence = view.text(q.candidates[0].doc_id, q.candidates[0].start, q.candidates[0].end)
+            short = coordinated(sentence, inline_items(sentence, short), s)
         return Composition(evidence_spans(q.candidates, q.query, view, s), short)
     asked = {t.text.lower() for t in a.key_terms}
     found = _typed(q, labels, asked, view, s)
     if a.answer_type == "AGENT":  # "who": a person if any, else a body that acts like one
         found = _typed(q, ANSWER_LABELS["PERSON"], asked, view, s) or found
+    if found is not None and a.topic and found.short:  # "Which regions ...?": every region the sentence joins
+        sp = found.spans[0]
+        found = dataclasses.replace(
+            found, short=coordinated(view.text(view.doc_of(sp.pid), sp.start, sp.end), found.short, s)
+        )
     if found is None:
         # the expected kind is a preference, not a gate: the entity model may not tag it ("X Point" as a place,
         # a duration as a DATE); the best sentence, and the decision weighs whether it answers
@@ -69,6 +78,26 @@ def inline_items(sentence: str, short: str) -> str:
     items = [i.strip(" \n;,.") for i in sentence[colon + 1 :].split("•")] if colon >= 0 else []
     items = [i for i in items if i]
     return ", ".join(items) if len(items) >= 2 and any(short in i for i in items) else short
+
+
+def coordinated(sentence: str, short: str, s: ScoringConfig) -> str:
+    """The whole coordination of names or nouns that ``short`` is one item of in ``sentence`` ("GNOME" of "used
+    by GNOME, KDE and ROX" -> "GNOME, KDE and ROX"), for a question that asks for several; else ``short``."""
+    at = sentence.find(short)
+    if at < 0:
+        return short
+    doc = nlp.parse(sentence)
+    inside = [t for t in doc if at <= t.idx < at + len(short)]
+    head = next((t for t in inside if not (at <= t.head.idx < at + len(short)) or t.head is t), None)
+    if head is None or head.pos_ not in ("NOUN", "PROPN") or not head.conjuncts:
+        return short
+    items = [head, *head.conjuncts]
+    if any(t.pos_ not in ("NOUN", "PROPN") for t in items):
+        return short
+    lo = min(t.left_edge.idx for t in items)
+    last = max(items, key=lambda t: t.i)  # up to the last item's own word: not its "(1965)", nor an "e.g. ..."
+    whole = doc.text[lo : last.idx + len(last.text)].strip(" ,;")
+    return whole if len(whole.split()) <= 2 * s.short_answer_words else short
 
 
 def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | None:
