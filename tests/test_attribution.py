@@ -37,6 +37,16 @@ def test_quote_with_speaker_in_next_sentence():
     assert "rebuild the bridge" in text[st.sentences[0][0] : st.sentences[-1][1]]
 
 
+def test_an_unattributed_quote_after_a_caption_continues_the_speaker_before():
+    text, sts = _statements(
+        "“The river is rising,” says Ortiz, the mayor of the town.\n\nAna Ortiz at the bridge she built\n\n"
+        "“We will rebuild the bridge. We have done it before.”\n\nThe council meets on Monday.\n\n"
+        "A photo of the river at dawn\n\nThe water fell overnight.\n\n“Nobody was hurt.”\n")
+    said = " ".join(_said(text, sts, "Ortiz"))
+    assert "rebuild the bridge" in said
+    assert "Nobody was hurt" not in said  # after the article's own sentence, not a caption: nobody's
+
+
 def test_name_words_drop_titles():
     assert name_words("U.S. Army Lt. General Stephen Townsend") >= {"stephen", "townsend"}
     assert "general" not in name_words("General Stephen Townsend")

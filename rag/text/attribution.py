@@ -155,8 +155,9 @@ _INDEFINITE = frozenset(
 _QUOTE_CHARS = '“”"'
 # Stored with each index (the build attributes statements once): raise it when the rules
 # change, and indexes built with the old rules have their statements found again on load.
-ATTRIBUTION_VERSION = 5  # 2: links stored beside statements; 3: English reporting verbs; 4: no indefinite speakers;
-# 5: a surname the text also writes in lower case is a common word (rag/text/links.py)
+ATTRIBUTION_VERSION = 6  # 2: links stored beside statements; 3: English reporting verbs; 4: no indefinite speakers;
+# 5: a surname the text also writes in lower case is a common word (rag/text/links.py); 6: a quote after a caption
+# line continues the quote before it
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,22 @@ def _named(run: str) -> bool:
     return bool(name_words(run)) and run.strip().lower() not in _INDEFINITE
 
 
+def _before_captions(text: str, sentences: list[tuple[int, int]], i: int) -> tuple[int, int] | None:
+    """The sentence before sentence ``i``, passing over up to two caption lines (a line with no final stop and no
+    quote, as a web page's photo captions come out between paragraphs); None at the start."""
+    j = i - 1
+    while j >= 0 and i - j <= 2 and _caption(text[sentences[j][0] : sentences[j][1]]):
+        j -= 1
+    return sentences[j] if j >= 0 else None
+
+
+def _caption(sentence: str) -> bool:
+    line = sentence.strip()
+    return (
+        "\n" not in line and not line.endswith((".", "!", "?", ":", *_QUOTE_CHARS, "’")) and not _has_quote(line, False)
+    )
+
+
 def attribute(text: str, sentences: list[tuple[int, int]]) -> list[Statement]:
     """Statements in a document whose sentences are ``sentences`` (document offsets, in order)."""
     people = _People(text)
@@ -295,9 +312,10 @@ def attribute(text: str, sentences: list[tuple[int, int]]) -> list[Statement]:
                 and sent.lstrip().startswith(("“", '"'))
                 and statements
                 and statements[-1].quoted
-                and statements[-1].sentences[-1] == sentences[start_i - 1]
+                and statements[-1].sentences[-1] == _before_captions(text, sentences, start_i)
             ):
-                # an unattributed quote right after a quote continues that speaker
+                # an unattributed quote right after a quote continues that speaker (a photo's caption between them
+                # is not the article's text)
                 speaker = statements[-1].speaker
             if speaker:
                 statements.append(Statement(speaker, tuple(block), True))
