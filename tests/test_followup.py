@@ -147,3 +147,13 @@ def test_an_ellipsis_of_no_words_is_left_as_asked():
 
 def test_an_option_stands_in_for_the_option_before():
     assert standalone_question("And -B?", [("what does grep -A do?", "...")]) == "what does grep -B do?"
+
+
+def test_after_who_is_someones_relative_a_pronoun_is_the_one_the_answer_names():
+    # the answer leads with its short answer; the quote under it names the father first
+    h = [("Who is Hori Parata's son?", "Te Kaurinui:\nParata and his son, Te Kaurinui Robert Parata, came to help. [1]")]
+    assert standalone_question("why was he given that name?", h, lambda n: "Parata" in n or "Kaurinui" in n) == (
+        "why was Te Kaurinui given that name?")
+    # "Who is Townsend?": the answer is about Townsend, whatever else it names
+    h = [("Who is Townsend?", "Lt. General Stephen Townsend:\nTownsend met Croft on Monday. [1]")]
+    assert standalone_question("What did he say?", h, is_person) == "What did Townsend say?"

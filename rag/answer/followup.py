@@ -197,13 +197,25 @@ def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[s
     if t.lower_ in _THING_PRONOUNS:
         return next((x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person))), None)
     group = t.lower_ in _GROUP_PRONOUNS
-    # not after "Who is Townsend?": that answer is about the person named, and names others in passing
+    # not after "Who is Townsend?": that answer is about the person named, and names others in passing (after
+    # "Who is Parata's son?" it names whom was asked for)
     asks_who = re.match(r"\s*(?:who|whom|whose)\b", resolved[-1], re.I)
-    if answers and asks_who and not re.match(r"\s*(?i:who\s+(?:is|are|was|were))\s+[A-Z]", resolved[-1]):
+    named = re.match(r"\s*(?i:who\s+(?:is|are|was|were))\s+([A-Z][^?]*)", resolved[-1])
+    if answers and asks_who and not (named and not re.search(r"['’]s\b|\bof\b", named.group(1))):
         people, groups = _referents(answers[-1], is_person)
+        lead = _short_answer(answers[-1])
+        if lead and not group:  # the answer's own first line, "Te Kaurinui:", is whom the question asked for
+            people = [lead, *people]
         if groups if group else people:
             return (groups if group else people)[0]
     return _last(resolved, is_person, group) or (None if group else _last(answers, is_person, group))
+
+
+def _short_answer(answer: str) -> str | None:
+    """The short answer an extractive answer leads with ("Te Kaurinui:" on a line of its own, or before the
+    quote), when it is a capitalised name of a few words; None otherwise."""
+    m = re.match(r"\s*([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4}):\s", answer)
+    return m.group(1) if m else None
 
 
 def _resolve(question: str, resolved: list[str], answers: list[str], is_person: Callable[[str], bool]) -> str:
