@@ -68,6 +68,9 @@ class ScoringConfig:
     # a neighbour of the best sentence this close to its likelihood joins it ("A second sentence")
     neighbour_ratio: float = 0.9
     max_answer_sentences: int = 2
+    # why/how: a sentence that announces reasons or steps ("There are several reasons for ...", "... as follows:")
+    # is quoted with at most this many sentences after it in its paragraph (docs/TUNING.md, "Why and how")
+    announced_sentences: int = 4
     # a second evidence sentence joins the answer when it is at least this share as likely as the best one and
     # brings at least this IDF-weighted share of the query's terms the answer lacks ("A second sentence")
     second_sentence_ratio: float = 0.9

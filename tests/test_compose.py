@@ -352,6 +352,29 @@ def test_a_short_answer_for_several_is_every_item_the_sentence_joins(sentence, s
     assert coordinated(sentence, short, ScoringConfig()) == whole
 
 
+def test_why_quotes_the_reasons_a_sentence_announces(assistant_of):
+    text = ("Gull file types\n\nGull checks a file's name before its contents. There are several reasons for checking "
+            "the name before the contents. First, reading the contents is slow. Second, some programs never read "
+            "them. Third, users understand a type that comes from a name.\n\n2.2. Folders\n\nFolders have no type.\n")
+    assessed, quoted = _composed(assistant_of({"gull.txt": text}), "Why does Gull check the name before the contents?")
+    assert "First, reading the contents is slow." in " ".join(quoted) and "Third, users understand" in " ".join(quoted)
+    assert "Folders" not in " ".join(quoted)
+
+
+@pytest.mark.parametrize(("sentence", "announcing"), [
+    ("There are several reasons for checking the name first.", True),
+    ("There are two reasons why it failed.", True),
+    ("To build it, do the following:", True),
+    ("There are many whales on the beach.", False),  # where, not of what
+    ("There were 50 people there.", False),
+    ("There is a reason for this.", False),
+])
+def test_a_sentence_that_announces_what_follows(sentence, announcing):
+    from rag.answer.compose.reasons import announces
+
+    assert announces(sentence) is announcing
+
+
 def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(assistant_of):
     text = ("Dough notes\n\n1.1. Version\nThis is version 2 of the dough notes, written in March.\n\n"
             "The water, salt and yeast are weighed as shares of the flour's weight. This is called bakers math. "

@@ -25,6 +25,9 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
     if q.analysis.qtype == QType.WHY:
         near = [c for c in q.candidates[: s.type_candidates] if c.score >= s.type_ratio * best.score]
         best = next((c for c in near if _CAUSAL.search(view.text(c.doc_id, c.start, c.end))), best)
+    announced = _announced(best, view, s)
+    if announced is not None:  # the reasons or steps are the sentences after the one that announces them
+        return Composition(view.spans_between(best.doc_id, *announced, best.score))
     before, after = view.neighbours(best.doc_id, best.start, best.end)
     scores = {(c.start, c.end): c.score for c in q.candidates if c.doc_id == best.doc_id}
     # a neighbour that is no candidate (a heading, a label) is not quoted with it
@@ -33,6 +36,47 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
     if side is not None:
         lo, hi = min(lo, side[0]), max(hi, side[1])
     return Composition(view.spans_between(best.doc_id, lo, hi, best.score), reader_short(best, view, s))
+
+
+# quantities of what a sentence announces ("There are several reasons ...", "There are three steps")
+_QUANTIFIERS = {"several", "many", "various", "multiple", "number", "following", "few", "some"}
+
+
+def _announced(best, view: SourcesView, s: ScoringConfig) -> tuple[int, int] | None:
+    """(start, end) of the sentence that announces reasons or steps, ``best`` or the one before it, with up to
+    ``announced_sentences`` sentences after it in its paragraph (to a heading); None when neither announces."""
+    before = view.neighbours(best.doc_id, best.start, best.end)[0]
+    lead = next(
+        (x for x in ((best.start, best.end), before) if x is not None and announces(view.text(best.doc_id, *x))), None
+    )
+    if lead is None:
+        return None
+    last = lead
+    for _ in range(s.announced_sentences):
+        after = view.neighbours(best.doc_id, *last)[1]
+        if after is None or view.is_heading(best.doc_id, *after):
+            break
+        last = after
+    return (lead[0], last[1]) if last != lead else None
+
+
+def announces(sentence: str) -> bool:
+    """Whether ``sentence`` announces what the sentences after it say: it ends with a colon, or says there are
+    several of something ("There are several reasons for checking ...")."""
+    if sentence.rstrip().endswith(":"):
+        return True
+    doc = nlp.parse(sentence)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_ != "be" or not any(c.dep_ == "expl" for c in root.children):
+        return False
+    thing = next((c for c in root.children if c.dep_ in ("attr", "nsubj") and c.tag_ == "NNS"), None)
+    if thing is None or not any(c.like_num or c.lemma_.lower() in _QUANTIFIERS for c in thing.subtree if c.i < thing.i):
+        return False
+    # of or for something ("reasons for checking", "steps to shaping", "reasons why"), not where ("whales on the beach")
+    return any(
+        (c.dep_ == "prep" and c.lower_ in ("for", "to", "of", "behind")) or c.dep_ in ("relcl", "acl")
+        for c in thing.children
+    )
 
 
 # words that state a reason or a purpose ("since" is left out: it often means "from a time on")
