@@ -387,6 +387,16 @@ def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(assistant_of)
         "This is version 2 of the dough notes, written in March."]
 
 
+def test_a_summary_on_a_topic_a_heading_names_quotes_that_section(assistant_of):
+    spec = ("Gull file format\n\n2.1. Rules\n\nA rule names a command. Rules may not be nested.\n\n"
+            "2.2. Security implications\n\nA gull file runs commands, so a program must not run one it has not "
+            "checked. The type of a file is only a guess. Users should read a file before they build it.\n\n"
+            "2.3. Variables\n\nA variable holds a string. Security of variables is not checked here.\n")
+    assessed, quoted = _composed(assistant_of({"gull-spec.txt": spec}), "Summarise what the spec says about security.")
+    assert quoted == ["A gull file runs commands, so a program must not run one it has not checked.",
+                      "The type of a file is only a guess.", "Users should read a file before they build it."]
+
+
 def test_a_documents_own_question_is_never_the_answer(assistant_of):
     # an FAQ's entries are questions: the one most like the user's is no answer; the text under it is
     faq = ("Gull FAQ\n\n1.1. Where does the name Gull come from?\n\n"

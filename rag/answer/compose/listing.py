@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ...settings import ScoringConfig
-from ...text.terms import words
+from ...text.terms import terms, words
 from ..analysis import ANSWER_LABELS, SPEECH_LEMMAS, analyze
 from ..asked import Asked
 from ..qtypes import QType
@@ -94,6 +94,9 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
         docs = [d for d in docs if d in named] + [d for d in named if d not in docs] if named else docs
         spans, labels = overview(docs, s.summary_sentences, view, s)
         return Composition(spans, bullets=True, labels=labels) if spans else None
+    section = _section(q, view, s)
+    if section:  # a topic a heading names ("security" of "2.16. Security implications"): that section's sentences
+        return Composition(section, bullets=len(section) > 1)
     # coverage, not the one answer: by retrieval's evidence score, which the ranker's likelihood is not
     by_evidence = sorted(
         (c for c in q.candidates if _prose(view.text(c.doc_id, c.start, c.end), s)), key=lambda c: -c.retrieval
@@ -104,6 +107,28 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
     first = chosen[0].doc_id
     chosen.sort(key=lambda c: (c.doc_id != first, c.pid, c.start))
     return Composition([view.span(c.doc_id, c.start, c.end, c.score) for c in chosen], bullets=len(chosen) > 1)
+
+
+def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
+    """The first ``summary_sentences`` sentences of prose under the first heading, in the top hits' documents,
+    that holds every key term of the summary's topic; none when no heading does."""
+    wanted = set(terms(" ".join(t.text for t in q.analysis.key_terms)))
+    if not wanted:
+        return []
+    for doc_id in top_documents(q, view):
+        sentences = view.index.passages.document_sentences(doc_id)
+        for i, (start, end) in enumerate(sentences):
+            if not view.is_heading(doc_id, start, end) or not wanted <= set(terms(view.text(doc_id, start, end))):
+                continue
+            spans: list[Span] = []
+            for a, b in sentences[i + 1 :]:
+                if view.is_heading(doc_id, a, b) or len(spans) >= s.summary_sentences:
+                    break
+                if _prose(view.text(doc_id, a, b), s):
+                    spans.append(view.span(doc_id, a, b, 1.0))
+            if spans:
+                return spans
+    return []
 
 
 def titled(name: str, view: SourcesView) -> list[str]:
