@@ -47,7 +47,9 @@ def _gemm_model(op: str, k: int, n: int, seed: int = 0):
         out_type = TensorProto.UINT8
     graph = helper.make_graph([node], "gemm", [helper.make_tensor_value_info("a", TensorProto.UINT8, ["M", k])],
                               [helper.make_tensor_value_info("y", out_type, ["M", n])], inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    # IR version 8 (opset 17's): a newer onnx package writes a newer one by default, which an older
+    # onnxruntime (pyproject.toml caps it) refuses to load
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8).SerializeToString()
 
 
 def _session(model: bytes, threads: int):

@@ -81,12 +81,40 @@ BEFORE_THE_HEAD = {
 }
 
 
+# sha1 of the graph before it had the cls output (its nodes, then its initializers by name), commit fb4b2c9
+GRAPH_BEFORE_THE_HEAD = "df21aeb31e5add19171945632d3527db8a3c6917"
+
+
+def test_the_graph_is_the_one_before_with_the_cls_output_added():
+    # exact on every CPU: the old graph's nodes and weights, and one Identity that names its [CLS] vector "cls"
+    import hashlib
+
+    import onnx
+
+    model = onnx.load(str(BUNDLED / "model.onnx"))
+    added = [n for n in model.graph.node if list(n.output) == ["cls"]]
+    assert [n.op_type for n in added] == ["Identity"]
+    h = hashlib.sha1()
+    for n in model.graph.node:
+        if n not in added:
+            h.update(n.SerializeToString())
+    for i in sorted(model.graph.initializer, key=lambda i: i.name):
+        h.update(i.SerializeToString())
+    assert h.hexdigest() == GRAPH_BEFORE_THE_HEAD
+
+
 def test_the_old_scores_did_not_change(reader):
+    # recorded on a CPU with VNNI, whose int8 products are exact; without it (AVX2 only) onnxruntime's u8 x s8
+    # kernel saturates 16-bit sums and moves these logits by up to 1.05 (docs/TUNING.md, "The runtime the models
+    # were measured with"), so they are compared at 1e-5 only where the CPU has an int8 dot product; the spans everywhere
+    from rag.search.onnx_embedding import int8_kernels
+
+    tolerance = 1e-5 if int8_kernels() == "dot" else 1.5
     for question, (null, relevance, best, sentences) in BEFORE_THE_HEAD.items():
         r = reader.read(question, [PARAGRAPH], [SENTENCES])[0]
-        assert r.null == pytest.approx(null, abs=1e-5) and r.relevance == pytest.approx(relevance, abs=1e-5)
-        assert (r.best.start, r.best.end) == best[:2] and r.best.score == pytest.approx(best[2], abs=1e-5)
-        assert [s.score for s in r.sentences] == pytest.approx(sentences, abs=1e-5)
+        assert r.null == pytest.approx(null, abs=tolerance) and r.relevance == pytest.approx(relevance, abs=tolerance)
+        assert (r.best.start, r.best.end) == best[:2] and r.best.score == pytest.approx(best[2], abs=tolerance)
+        assert [s.score for s in r.sentences] == pytest.approx(sentences, abs=tolerance)
 
 
 def test_the_answerable_head_is_deterministic_and_read_per_passage(reader):

@@ -110,8 +110,9 @@ def upload_and_rebuild(page: Page, files: list[Path], replace: bool = False) -> 
     if replace:
         page.get_by_label("Replace the current sources").check()
     page.locator("#rag-upload input[type=file]").set_input_files([str(f) for f in files])
-    # the file list shows once the upload has reached the server
-    expect(page.locator("#rag-upload")).to_contain_text(files[0].name.split(" ")[0])
+    # the file list shows once the upload has reached the server (expect's own default is 5 s, which an upload
+    # on a loaded machine can take: CI failed on it once)
+    expect(page.locator("#rag-upload")).to_contain_text(files[0].name.split(" ")[0], timeout=TIMEOUT_MS)
     page.locator("#rag-rebuild").click()
 
 
