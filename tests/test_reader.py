@@ -104,12 +104,13 @@ def test_the_graph_is_the_one_before_with_the_cls_output_added():
 
 
 def test_the_old_scores_did_not_change(reader):
-    # recorded on a CPU with VNNI, whose int8 products are exact; without it (AVX2 only) onnxruntime's u8 x s8
-    # kernel saturates 16-bit sums and moves these logits by up to 1.05 (docs/TUNING.md, "The runtime the models
-    # were measured with"), so they are compared at 1e-5 only where the CPU has an int8 dot product; the spans everywhere
+    # recorded on a CPU with VNNI; on AVX2 alone the graph is loaded with unsigned weights so its int8 products are
+    # exact there too (rag/search/exact_int8.py: before, they saturated and moved these logits by up to 1.05), and
+    # the float operations' rounding still moves them by up to 0.32 (docs/TUNING.md, "The runtime the models were
+    # measured with"): 1e-5 where the CPU has an int8 dot product, 0.5 elsewhere; the spans everywhere
     from rag.search.onnx_embedding import int8_kernels
 
-    tolerance = 1e-5 if int8_kernels() == "dot" else 1.5
+    tolerance = 1e-5 if int8_kernels() == "dot" else 0.5
     for question, (null, relevance, best, sentences) in BEFORE_THE_HEAD.items():
         r = reader.read(question, [PARAGRAPH], [SENTENCES])[0]
         assert r.null == pytest.approx(null, abs=tolerance) and r.relevance == pytest.approx(relevance, abs=tolerance)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..search.exact_int8 import exact_int8
 from .answerable_head import AnswerableHead, HeadError, load_head
 from .reader_features import Window, make_tokenizer, pad, windows
 
@@ -106,7 +107,7 @@ class Reader:
             opts.log_severity_level = 3
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self.session = ort.InferenceSession(
-                str(graph or folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
+                exact_int8(graph or folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
             )
             self.tokenizer = make_tokenizer(
                 str(folder / "tokenizer.json"), int(self.config["max_length"]), int(self.config["stride"])
