@@ -12,6 +12,7 @@ import bisect
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -72,10 +73,10 @@ class SourcesView:
         self.vocabulary = Vocabulary(self.index.surface_words)  # every word of the sources, for what they never say
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # word vectors embedded on demand (word_vectors)
         self._words_lock = threading.Lock()
-        self._written: set[str] | None = None  # the documents' words that name as written (mentions), on first need
+        # the names the documents write that count only as written (mentions), per pattern, on first need
+        self._written: dict[str, set[str]] = {}
         self._initialisms: set[str] | None = None  # initials of the documents' capitalised runs (mentions)
         self._options: set[str] | None = None  # the command-line options the documents write (mentions)
-        self._code_names: set[str] | None = None  # the names written as code in the documents, lower-cased (mentions)
         # a document's lower-cased words, as a set and sorted (mentions, and words that start with a given one)
         self._doc_words: OrderedDict[str, tuple[frozenset[str], list[str]]] = OrderedDict()
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
@@ -188,24 +189,20 @@ class SourcesView:
                 self._initialisms = set().union(*(initialisms(d.text) for d in self.index.documents.values()))
             return letters in self._initialisms
         if as_written(word):
-            if self._written is None:
-                self._written = {
-                    tail
-                    for d in self.index.documents.values()
-                    for m in JOINED.finditer(d.text)
-                    for tail in _tails(m.group(0))
-                }
-            return word.lower().rstrip(".") in self._written
+            return word.lower().rstrip(".") in self._written_names(JOINED, _tails)
         if code_name(word):  # "audio/mpeg", "user.mime_type": as written, or the end of one ("path.join")
-            if self._code_names is None:
-                self._code_names = {
-                    tail
-                    for d in self.index.documents.values()
-                    for m in CODE_NAME_IN_TEXT.finditer(d.text)
-                    for tail in _code_tails(m.group(0))
-                }
-            return word.lower().rstrip(".") in self._code_names
+            return word.lower().rstrip(".") in self._written_names(CODE_NAME_IN_TEXT, _code_tails)
         return self.vocabulary.contains(word)
+
+    def _written_names(self, pattern: re.Pattern[str], tails: Callable[[str], list[str]]) -> set[str]:
+        """The names the documents write that ``pattern`` finds, and their ``tails``, lower-cased; read once."""
+        found = self._written.get(pattern.pattern)
+        if found is None:
+            found = {
+                t for d in self.index.documents.values() for m in pattern.finditer(d.text) for t in tails(m.group(0))
+            }
+            self._written[pattern.pattern] = found
+        return found
 
     def _in_scope(self, word: str, scope) -> bool:
         low = word.lower()
