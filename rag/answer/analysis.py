@@ -137,7 +137,7 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
             glued.update(range(t.i, t.i + option[1]))
             out.append(KeyTerm(option[0], option[0], "name", "X"))
             continue
-        code = _code_at(doc, t.i) if t.i not in skip | glued else None
+        code = _code_at(doc, t.i) if t.i not in skip and t.i not in glued else None
         if code is not None:  # "audio/mpeg", which spaCy splits in three: a name, as written
             glued.update(range(t.i, t.i + code[1]))
             out.append(KeyTerm(code[0], code[0].lower(), "name", "PROPN"))
@@ -468,9 +468,12 @@ def _said_topic(speech) -> str | None:
             return _span_text([t for t in c.subtree if not t.is_punct]) or None
     # a misparsed "about": the words after the verb, from the first preposition
     rest = [t for t in speech.doc if t.i > speech.i and not t.is_punct]
-    if rest and rest[0].lower_ in ("about", "on", "regarding", "concerning"):
+    if rest and rest[0].lower_ in _ABOUT:
         return _span_text(rest[1:]) or None
     return None
+
+
+_ABOUT = ("about", "on", "regarding", "concerning")  # what follows says what is spoken of
 
 
 def _generic(topic: str | None) -> bool:
@@ -529,7 +532,7 @@ def _source_said(tokens: list) -> tuple[list, list] | None:
     subject = next((c for c in verb.children if c.dep_ == "nsubj"), None) if verb is not None else None
     if verb is None or subject is None or subject.lemma_.lower() not in _SOURCE_WORDS | _DOCUMENT_KINDS:
         return None
-    about = next((t for t in tokens if t.i > verb.i and t.lower_ in ("about", "on", "regarding", "concerning")), None)
+    about = next((t for t in tokens if t.i > verb.i and t.lower_ in _ABOUT), None)
     if about is None:
         return None
     return [t for t in subject.subtree], [t for t in tokens if t.i > about.i]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..search.retrieval import Evidence, Hit, Retriever
-from ..search.scope import Scope, active_scope
+from ..search.scope import Scope, active_scope, scope_of
 from ..settings import Settings
 from . import cite
 from .analysis import QuestionAnalysis, analyze, asked_part
@@ -90,8 +90,7 @@ class ExtractiveEngine:
             return None
         scope = active_scope()
         named = [d for d in titled(a.focus, self.view) if scope is None or scope.holds(d)]
-        of = self.index.passages.of_document
-        return Scope(tuple(named), tuple(of(d) for d in named if len(of(d)))) if named else None
+        return scope_of(named, self.index.passages.of_document) if named else None
 
     def assess(self, asked: Asked) -> Assessment:
         """Rank the candidates, compose, and decide, with the current scoring settings."""

@@ -57,6 +57,10 @@ def _code_tails(name: str) -> list[str]:
     return [t for t in ("".join(parts[i:]).lstrip("./") for i in range(len(parts) - 1))]
 
 
+def _as_is(name: str) -> list[str]:
+    return [name]
+
+
 WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
 
 
@@ -73,10 +77,10 @@ class SourcesView:
         self.vocabulary = Vocabulary(self.index.surface_words)  # every word of the sources, for what they never say
         self._words: OrderedDict[str, np.ndarray] = OrderedDict()  # word vectors embedded on demand (word_vectors)
         self._words_lock = threading.Lock()
-        # the names the documents write that count only as written (mentions), per pattern, on first need
+        # the names the documents write that count only as written (mentions: options, numbered names, names written
+        # as code), per pattern, on first need
         self._written: dict[str, set[str]] = {}
         self._initialisms: set[str] | None = None  # initials of the documents' capitalised runs (mentions)
-        self._options: set[str] | None = None  # the command-line options the documents write (mentions)
         # a document's lower-cased words, as a set and sorted (mentions, and words that start with a given one)
         self._doc_words: OrderedDict[str, tuple[frozenset[str], list[str]]] = OrderedDict()
         # speaker name word -> (document rank, statement rank): "What did X say?" looks up, not scans
@@ -176,12 +180,8 @@ class SourcesView:
         scope = active_scope()
         if scope is not None and not self._in_scope(word, scope):
             return False
-        if OPTION.fullmatch(word):
-            if self._options is None:  # every option the documents write, once: not a scan of them per question
-                self._options = {
-                    m.group(0) for d in self.index.documents.values() for m in OPTION_IN_TEXT.finditer(d.text)
-                }
-            return word in self._options
+        if OPTION.fullmatch(word):  # every option the documents write, read once, case as written ("-V" is not "-v")
+            return word in self._written_names(OPTION_IN_TEXT, _as_is)
         letters = acronym_letters(word) if word.isupper() else None
         if letters and len(letters) >= 3 and not self.vocabulary.contains(word):
             # an abbreviation of a name the sources spell out ("LGPL" of "Lesser General Public License")
@@ -195,7 +195,8 @@ class SourcesView:
         return self.vocabulary.contains(word)
 
     def _written_names(self, pattern: re.Pattern[str], tails: Callable[[str], list[str]]) -> set[str]:
-        """The names the documents write that ``pattern`` finds, and their ``tails``, lower-cased; read once."""
+        """The names the documents write that ``pattern`` finds, as ``tails`` gives each (itself and its ends,
+        lower-cased; an option as is); read once."""
         found = self._written.get(pattern.pattern)
         if found is None:
             found = {

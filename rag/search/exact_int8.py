@@ -36,7 +36,7 @@ def exact_int8(path: Path, kernels: str | None = None) -> str | bytes:
         if node.op_type != "MatMulInteger" or node.input[1] not in inits:
             continue
         weight = node.input[1]
-        if numpy_helper.to_array(inits[weight]).dtype != np.int8:
+        if inits[weight].data_type != onnx.TensorProto.INT8:
             continue
         if len(node.input) < 4 or not node.input[3]:  # no zero point: 0, which becomes 128
             zero = f"{weight}_exact_zero_point"

@@ -91,9 +91,13 @@ def resolve_scope(documents: Mapping[str, Document], of_document, selectors: Ite
         if not found:
             raise ScopeError(f"no indexed document matches '{selector}' (indexed: {_names(documents)})")
         chosen |= found
-    doc_ids = tuple(d for d in documents if d in chosen)
-    ranges = tuple(r for r in (of_document(d) for d in doc_ids) if len(r))
-    return Scope(doc_ids, ranges)
+    return scope_of([d for d in documents if d in chosen], of_document)
+
+
+def scope_of(doc_ids: Iterable[str], of_document) -> Scope:
+    """The scope of ``doc_ids`` (in that order); ``of_document(doc_id)`` gives a document's passage ids as a range."""
+    ids = tuple(doc_ids)
+    return Scope(ids, tuple(r for r in (of_document(d) for d in ids) if len(r)))
 
 
 def _names(documents: Mapping[str, Document], limit: int = 8) -> str:

@@ -94,7 +94,7 @@ CODE_NAME_IN_TEXT = re.compile(r"(?<![\w./+-])(?=[^\s]*[a-z])[A-Za-z_][\w+-]+(?:
 def code_name(text: str) -> bool:
     """Whether ``text`` is a name written as code (CODE_NAME), not two ordinary words ("and/or") nor names given
     as alternatives ("June/July": a slash joins code only between lower-case starts, "text/plain")."""
-    if CODE_NAME.fullmatch(text) is None or any(p[:1].isupper() for p in text.split("/")[1:] if "/" in text):
+    if CODE_NAME.fullmatch(text) is None or any(p[:1].isupper() for p in text.split("/")[1:]):
         return False
     return not all(p.lower() in STOPWORDS for p in re.split(r"[./]", text) if p)
 
