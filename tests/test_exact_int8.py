@@ -4,7 +4,7 @@ import numpy as np
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from rag.search.exact_int8 import exact_int8
+from rag.search.exact_int8 import exact_int8, exact_int8_file
 
 
 def _graph(path, weights: np.ndarray, zero_point: bool) -> None:
@@ -37,3 +37,18 @@ def test_a_cpu_with_an_int8_dot_product_loads_the_graph_as_it_is(tmp_path):
     path = tmp_path / "g.onnx"
     _graph(path, np.ones((4, 4), np.int8), True)
     assert exact_int8(path, kernels="dot") == str(path)
+
+
+def test_a_cached_graph_is_rewritten_once_beside_it(tmp_path):
+    path = tmp_path / "model.int8.onnx"
+    weights = np.full((4, 4), -100, np.int8)
+    _graph(path, weights, True)
+    assert exact_int8_file(path, kernels="dot") == path
+    out = exact_int8_file(path, kernels="avx2")
+    assert out == tmp_path / "model.int8.exact.onnx" and out.read_bytes() == exact_int8(path, kernels="avx2")
+    written = out.stat().st_mtime_ns
+    assert exact_int8_file(path, kernels="avx2") == out and out.stat().st_mtime_ns == written
+    a = np.full((2, 4), 200, np.uint8)
+    got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, {"a": a})[0]
+    assert np.array_equal(got, a.astype(np.int64) @ weights.astype(np.int64))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.int8.exact.onnx", "model.int8.onnx"]

@@ -122,9 +122,9 @@ def export_id(model_name: str, backend: str) -> str | None:
     model_dir = oe.local_model_dir(resolve_model(model_name))
     if model_dir is None:
         return None
-    # the same int8 graph gives slightly other vectors on AVX2's saturating kernels than with VNNI
-    kernels = "+avx2" if backend == "onnx-int8" and oe.int8_kernels() == "avx2" else ""
-    return oe.model_key(model_dir) + kernels
+    # the int8 graph runs exact on every CPU (_load_onnx), so its vectors are the same with VNNI or AVX2
+    # alone; an index of the earlier, saturating AVX2 vectors had "+avx2" here and is embedded anew
+    return oe.model_key(model_dir)
 
 
 class Embedder:
@@ -263,6 +263,7 @@ class Embedder:
 def _load_onnx(path: str, quantized: bool, cache_dir: Path | None):
     """The cached export of the model at ``path`` (exported and quantised on first use)."""
     from . import onnx_embedding as oe
+    from .exact_int8 import exact_int8_file
 
     model_dir = oe.local_model_dir(path)
     if model_dir is None:
@@ -276,6 +277,6 @@ def _load_onnx(path: str, quantized: bool, cache_dir: Path | None):
             out.mkdir(parents=True, exist_ok=True)
             failed.write_text(json.dumps({"reason": str(exc)}), encoding="utf-8")
             raise
-    if quantized:
-        oe.quantize(out)
-    return oe.OnnxEncoder(out, quantized=quantized)
+    if quantized:  # exact on every CPU (rag/search/exact_int8.py): the same vectors with or without VNNI
+        return oe.OnnxEncoder(out, graph=exact_int8_file(oe.quantize(out)).name)
+    return oe.OnnxEncoder(out)

@@ -6,18 +6,20 @@ those products exactly; on AVX2 alone its u8 x s8 kernel adds pairs of products 
 saturate, and the bundled reader's logits move by up to 1.05 (docs/TUNING.md, "The runtime the
 models were measured with"). The same weights stored unsigned (w + 128, zero point + 128) give the
 same integer products, and onnxruntime's u8 x u8 kernel on AVX2 does not saturate: so on such a
-CPU the graph is rewritten that way when it is loaded.
+CPU the graph is rewritten that way when it is loaded (the reader, in memory), or once, beside the
+graph, for a graph in the cache (the embedding: ``exact_int8_file``).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
 from .onnx_embedding import int8_kernels
 
-__all__ = ["exact_int8"]
+__all__ = ["exact_int8", "exact_int8_file"]
 
 
 def exact_int8(path: Path, kernels: str | None = None) -> str | bytes:
@@ -51,3 +53,22 @@ def exact_int8(path: Path, kernels: str | None = None) -> str | bytes:
                 inits[name].CopyFrom(numpy_helper.from_array(unsigned, name))
                 done.add(name)
     return model.SerializeToString()
+
+
+def exact_int8_file(path: Path, kernels: str | None = None) -> Path:
+    """``path`` where int8 is exact on this CPU, else its exact rewrite written once beside it
+    (``<stem>.exact.onnx``, written to a temporary file and renamed, so a killed start leaves none)."""
+    path = Path(path)
+    if (kernels or int8_kernels()) != "avx2":
+        return path
+    out = path.with_name(f"{path.stem}.exact.onnx")
+    if not out.exists():
+        graph = exact_int8(path, kernels="avx2")
+        assert isinstance(graph, bytes)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(graph)
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return out
