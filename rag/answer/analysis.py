@@ -137,7 +137,7 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
             glued.update(range(t.i, t.i + option[1]))
             out.append(KeyTerm(option[0], option[0], "name", "X"))
             continue
-        code = _code_at(doc, t.i) if t.i not in skip and t.i not in glued else None
+        code = _code_at(doc, t.i) or _hyphened_at(doc, t.i) if t.i not in skip and t.i not in glued else None
         if code is not None:  # "audio/mpeg", which spaCy splits in three: a name, as written
             glued.update(range(t.i, t.i + code[1]))
             out.append(KeyTerm(code[0], code[0].lower(), "name", "PROPN"))
@@ -192,6 +192,25 @@ def _code_at(doc, i: int) -> tuple[str, int] | None:
     if all(t.is_stop for t in doc[i:end] if t.text not in "./") and end - i > 1:
         return None  # "he/she", "either/or": two words
     return (text, end - i) if code_name(text) else None
+
+
+def _hyphened_at(doc, i: int) -> tuple[str, int] | None:
+    """A name in lower case joined by hyphens that starts at token ``i`` ("systemd-journald", which spaCy splits in
+    three, its parts proper nouns in lower case that key_terms would leave out: a software's name is often written
+    so) and how many tokens it spans."""
+    end = i + 1
+    while (
+        end + 1 < len(doc)
+        and doc[end].text == "-"
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and doc[end + 1].text.isalnum()
+    ):
+        end += 2
+    parts = [doc[k] for k in range(i, end, 2)]
+    if end == i + 1 or not any(p.pos_ == "PROPN" for p in parts) or not all(p.text.islower() for p in parts):
+        return None  # a capitalised one ("al-Nimeiry", "Anglo-Saxon") is read as names are
+    return doc[i:end].text, end - i
 
 
 def _noun_type(token) -> str | None:
