@@ -94,6 +94,19 @@ def test_a_no_needs_a_sentence_about_the_things_asked(assistant_of):
     assert assessed.asked.analysis.qtype == "yes_no" and assessed.composed.short != "No", quoted
 
 
+def test_a_no_longer_is_a_no_and_a_denial_beside_it_is_no_yes(assistant_of):
+    assistant = assistant_of({"users.txt": (
+        "Sudo is preferred over special accounts, and the operator user is no longer created by default.\n\n"
+        "Regular users may be stored in remote LDAP databases, but system users may not.\n\n"
+        "Regular users may be stored in remote LDAP databases.\n")})
+    assessed, quoted = _composed(assistant, "Is the operator user still created by default?")
+    assert assessed.composed.short == "No" and "no longer" in quoted[0]
+    assessed, quoted = _composed(assistant, "Can system users be stored in remote LDAP databases?")
+    assert assessed.composed.short == "The sources say" and "may not" in quoted[0], quoted
+    assessed, quoted = _composed(assistant, "Can regular users be stored in remote LDAP databases?")
+    assert assessed.composed.short == "Yes" and "may not" not in quoted[0], quoted
+
+
 def test_a_yes_no_question_the_evidence_answers_is_answered(assistant):
     """'U.S.-led' answers it though the index never writes 'United States' (the decision learned yes/no
     from questions made of training sentences, rag/train/questions.py)."""

@@ -85,6 +85,11 @@ _CAUSAL = re.compile(
 )
 
 
+def _negative_adverb(token) -> bool:
+    """An adverb that a negation modifies ("no longer", "not yet", "not always")."""
+    return token.dep_ == "advmod" and any(c.dep_ == "neg" for c in token.children)
+
+
 def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     """ "Yes" or "No" only when the best evidence states it: its verb matches the question's, negated or not."""
     if not q.candidates:
@@ -99,7 +104,8 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     matched = [t for t in parsed if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in asked]
     # "does NOT store": the negation hangs on the main verb, not on the auxiliary that matched "Does"
     heads = {*matched, *(t.head for t in matched if t.dep_ in ("aux", "auxpass"))}
-    negated = any(c.dep_ == "neg" for t in heads for c in t.children)
+    # ... or on an adverb of it: "is no longer created"
+    negated = any(c.dep_ == "neg" or _negative_adverb(c) for t in heads for c in t.children)
     # "Are the constraints checked?" - "no check is done on them": the asked word as a noun, with "no"
     nouns = [t for t in parsed if t.pos_ == "NOUN" and t.lemma_.lower() in asked]
     negated = negated or any(c.lower_ == "no" and c.dep_ == "det" for t in nouns for c in t.children)
@@ -109,7 +115,9 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     things_missing = any(t.is_thing and t.text in cov.missing for t in q.analysis.key_terms)
     if matched and negated and not things_missing:
         short = "No"
-    elif not cov.missing:  # every key term of the question in the sentence
+    elif not cov.missing and not any(t.dep_ == "neg" or _negative_adverb(t) for t in parsed):
+        # every key term of the question in the sentence, and nothing in it denied: "regular users may be stored in
+        # LDAP, but system users may not" does not say yes to "Can system users be stored in LDAP?"
         short = "Yes"
     else:
         short = "The sources say"
