@@ -114,6 +114,24 @@ def test_a_yes_no_question_the_evidence_answers_is_answered(assistant):
     assert ans.answer.startswith("Yes.") and "U.S.-led" in ans.answer
 
 
+def test_a_how_the_document_asks_itself_is_answered_by_what_follows(assistant_of):
+    """An FAQ's entry is a question of the document's own, never a candidate; the sentence before it that best
+    matches the words ("in-memory") belongs to another entry."""
+    assistant = assistant_of({"compress-faq.txt": (
+        "Frequently asked questions about the compress library\n\n"
+        "19. What is the difference between the archive and stream formats?\n\n"
+        "The stream format was designed for in-memory applications and has a compact header.\n\n"
+        "20. How do I make an archive file in memory?\n\n"
+        "You can request that the packer write the archive format using packInit2(). "
+        "Read the header for more details.\n\n"
+        "21. Is the library thread-safe?\n\n"
+        "Yes, it is.\n")})
+    assessed, quoted = _composed(assistant, "how can I make an archive file in memory with the compress library?")
+    assert assessed.asked.analysis.qtype == "how", assessed.asked.analysis
+    assert "How do I make an archive" in quoted[0] and "packInit2()" in " ".join(quoted), quoted
+    assert "thread-safe" not in " ".join(quoted) and "in-memory applications" not in " ".join(quoted), quoted
+
+
 def test_comparison_quotes_each_side(assistant):
     ans = _ask(assistant, "How do Abadi's and Townsend's criticisms of the report differ?")
     assert ans.question_type == "comparison" and len(ans.citations) == 2

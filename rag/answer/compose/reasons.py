@@ -19,6 +19,11 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
     """Why / how: the best sentence with the neighbour that scores better (reasons follow or precede claims). For
     "why", a reason is the kind of answer asked for, as a date is for "when": among the top ``type_candidates``
     down to ``type_ratio`` of the best, the first that states one ("because", "due to", ...) goes first."""
+    entry = _source_question(q, view)
+    if entry is not None:  # the document asks it itself (an FAQ): its answer is what follows
+        answer = _answer_after(entry, view, s)
+        if answer is not None:
+            return Composition(view.spans_between(entry[0], entry[1], answer, 1.0))
     if not q.candidates:
         return None
     best = q.candidates[0]
@@ -36,6 +41,39 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
     if side is not None:
         lo, hi = min(lo, side[0]), max(hi, side[1])
     return Composition(view.spans_between(best.doc_id, lo, hi, best.score), reader_short(best, view, s))
+
+
+def _source_question(q: Asked, view: SourcesView) -> tuple[str, int, int] | None:
+    """(doc_id, start, end) of the best evidence sentence that is a question of the document's own (an FAQ's
+    entry, an interview's question) holding every key term of the user's, with the document's title (what an FAQ
+    is about); None when there is none. Such a sentence is never a candidate (rag.answer.rank): it answers
+    nothing itself."""
+    for ev in sorted(q.evidence, key=lambda e: -e.score):
+        doc_id = view.doc_of(ev.pid)
+        text = view.text(doc_id, ev.start, ev.end)
+        if not text.rstrip().endswith("?"):
+            continue
+        links = [view.links[doc_id]] if doc_id in view.links else []
+        if not coverage(q.analysis.key_terms, f"{text}\n{view.title(doc_id)}", view.idf, links).missing:
+            return doc_id, ev.start, ev.end
+    return None
+
+
+def _answer_after(entry: tuple[str, int, int], view: SourcesView, s: ScoringConfig) -> int | None:
+    """The end of the answer to the document's question ``entry``: the sentences after it, to the end of the
+    paragraph that follows (at most ``announced_sentences``), before any heading or question; None when a heading
+    or another question comes first."""
+    doc_id, _, end = entry
+    following = [x for x in view.index.passages.document_sentences(doc_id) if x[0] >= end]
+    last = None
+    for sentence in following[: s.announced_sentences]:
+        text = view.text(doc_id, *sentence)
+        if view.is_heading(doc_id, *sentence) or text.rstrip().endswith("?"):
+            break
+        last = sentence
+        if view.neighbours(doc_id, *sentence)[1] is None:  # the paragraph ends
+            break
+    return last[1] if last is not None else None
 
 
 # quantities of what a sentence announces ("There are several reasons ...", "There are three steps")
