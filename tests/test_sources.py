@@ -133,6 +133,16 @@ def test_html_headings_are_found_where_they_are_not_in_the_menu(tmp_path):
         (10, 1, "Harbour guide"), (doc.text.index("Safety\n\nWear"), 2, "Safety"), (doc.text.index("Fire"), 3, "Fire")]
 
 
+def test_a_definition_lists_terms_head_their_descriptions(tmp_path):
+    f = tmp_path / "groups.html"
+    f.write_text("<html><head><title>Groups</title></head><body><h2>Static groups</h2><dl><dt>staff</dt>"
+                 "<dd><p>Lets users change /usr/local.</p></dd><dt>dip</dt><dd><p>Dialup IP.</p></dd></dl></body></html>",
+                 encoding="utf-8")
+    doc = read_document(f)
+    assert [(h.level, h.text) for h in doc.headings] == [(2, "Static groups"), (6, "staff"), (6, "dip")]
+    assert doc.text[doc.headings[1].start:].startswith("staff\n\nLets users change")
+
+
 def test_docx_heading_styles_are_headings(tmp_path):
     import docx
     from docx.enum.style import WD_STYLE_TYPE

@@ -196,7 +196,7 @@ def _mark_list_items(soup) -> None:
 
 
 def _mark_html_headings(soup) -> None:
-    """Put a mark of each <h1>-<h6>'s level where its text begins, to find it in the page's text.
+    """Put a mark of each <h1>-<h6>'s level (and <dt>'s, 6) where its text begins, to find it in the page's text.
 
     A heading inside another heading is part of it, not a heading of its own: marking it too
     left marks in the text, and a page of headings nested thousands deep took time growing
@@ -204,16 +204,17 @@ def _mark_html_headings(soup) -> None:
     """
     from bs4.element import NavigableString
 
-    levels = ["h1", "h2", "h3", "h4", "h5", "h6"]
+    # a definition list's term (<dt>) heads its description, below the page's headings: "staff" in a list of groups
+    levels = {"h1": "1", "h2": "2", "h3": "3", "h4": "4", "h5": "5", "h6": "6", "dt": "6"}
     inside: set[int] = set()  # headings within a heading already marked (their subtrees are disjoint: linear)
-    for tag in soup.find_all(levels):
+    for tag in soup.find_all(list(levels)):
         if id(tag) in inside:
             continue
-        inside.update(id(t) for t in tag.find_all(levels))
+        inside.update(id(t) for t in tag.find_all(list(levels)))
         # text only: comments and CDATA are NavigableStrings too, but not part of the text
         first = tag.find(string=lambda s: type(s) is NavigableString and bool(s.strip()))
         if first is not None:
-            first.replace_with(f"\ue000{tag.name[1]}\ue001{first}")
+            first.replace_with(f"\ue000{levels[tag.name]}\ue001{first}")
 
 
 def _read_pdf(path: Path, limit: int) -> tuple[str, Draft]:  # size checked by read_document
