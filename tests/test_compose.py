@@ -428,6 +428,18 @@ def test_a_summary_on_a_topic_a_heading_names_quotes_that_section(assistant_of):
                       "The type of a file is only a guess.", "Users should read a file before they build it."]
 
 
+def test_a_summary_section_may_leave_to_the_title_what_its_document_is_about(assistant_of):
+    # "group" is in the document's title, not in the heading "staff": that heading still names the topic
+    page = ("<html><head><title>Users and groups</title></head><body><h2>Groups</h2><p>Groups are made at install.</p>"
+            "<dl><dt>adm</dt><dd><p>Members of this group may read the system logs.</p></dd>"
+            "<dt>staff</dt><dd><p>Lets users add local changes without root. Only add trusted users to this group, "
+            "since the change is close to root access.</p></dd></dl></body></html>")
+    assessed, quoted = _composed(assistant_of({"groups.html": page}), "What are the main points about the staff group?")
+    assert assessed.asked.analysis.qtype == "summary"
+    assert quoted == ["Lets users add local changes without root.",
+                      "Only add trusted users to this group, since the change is close to root access."], quoted
+
+
 def test_a_documents_own_question_is_never_the_answer(assistant_of):
     # an FAQ's entries are questions: the one most like the user's is no answer; the text under it is
     faq = ("Gull FAQ\n\n1.1. Where does the name Gull come from?\n\n"

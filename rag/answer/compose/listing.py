@@ -111,14 +111,19 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
 
 def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
     """The first ``summary_sentences`` sentences of prose under the first heading, in the top hits' documents,
-    that holds every key term of the summary's topic; none when no heading does."""
+    that holds every key term of the summary's topic but those its document's title holds; none when no heading
+    does."""
     wanted = set(terms(" ".join(t.text for t in q.analysis.key_terms)))
     if not wanted:
         return []
     for doc_id in top_documents(q, view):
         sentences = view.index.passages.document_sentences(doc_id)
+        titled = set(terms(view.title(doc_id)))  # the title scopes every heading ("staff" in "Users and groups")
         for i, (start, end) in enumerate(sentences):
-            if not view.is_heading(doc_id, start, end) or not wanted <= set(terms(view.text(doc_id, start, end))):
+            if not view.is_heading(doc_id, start, end):
+                continue
+            heading = set(terms(view.text(doc_id, start, end)))
+            if not heading & wanted or not wanted <= heading | titled:
                 continue
             spans: list[Span] = []
             for a, b in sentences[i + 1 :]:
