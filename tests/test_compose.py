@@ -440,6 +440,14 @@ def test_a_summary_section_may_leave_to_the_title_what_its_document_is_about(ass
                       "Only add trusted users to this group, since the change is close to root access."], quoted
 
 
+def test_a_definition_lists_entry_defines_its_term(assistant_of):
+    page = ("<html><head><title>Users and groups</title></head><body><h2>Groups</h2><dl>"
+            "<dt>dip</dt><dd><p>The group's name stands for Dialup IP. Being in group dip allows you to use pppd.</p></dd>"
+            "<dt>staff</dt><dd><p>Lets users add local changes without root.</p></dd></dl></body></html>")
+    assessed, quoted = _composed(assistant_of({"groups.html": page}), "what does dip mean")
+    assert assessed.asked.analysis.qtype == "definition" and quoted == ["The group's name stands for Dialup IP."], quoted
+
+
 def test_a_documents_own_question_is_never_the_answer(assistant_of):
     # an FAQ's entries are questions: the one most like the user's is no answer; the text under it is
     faq = ("Gull FAQ\n\n1.1. Where does the name Gull come from?\n\n"

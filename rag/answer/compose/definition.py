@@ -24,6 +24,9 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
         defined = _first_definition(q, defines, view)
         if defined is not None:
             return Composition([defined])
+        entry = _entry(q, _phrase(focus), view)
+        if entry is not None:
+            return Composition([entry])
         return factoid(_naming_first(q, defines, _phrase(focus), view), view, s)
     doc_id, (start, end), short = found
     # a name the sources give no fuller form or apposition of: repeating it would answer nothing
@@ -63,6 +66,18 @@ def _first_definition(q: Asked, defines: re.Pattern[str], view: SourcesView):
         for start, end in view.index.passages.document_sentences(doc_id):
             if defines.match(_plain(view.text(doc_id, start, end))):
                 return view.span(doc_id, start, end, 1.0)
+    return None
+
+
+def _entry(q: Asked, phrase: str, view: SourcesView):
+    """The sentence under a heading that is the focus itself, as a glossary's or a definition list's entry is
+    ("dip", then "The group's name stands for ..."), in the documents of the top hits; None when none is."""
+    for doc_id in dict.fromkeys(view.doc_of(h.pid) for h in q.hits[:3]):
+        sentences = view.index.passages.document_sentences(doc_id)
+        for (start, end), after in zip(sentences, sentences[1:]):
+            heading = _plain(view.text(doc_id, start, end)).lower().rstrip(":")
+            if heading == phrase and view.is_heading(doc_id, start, end) and not view.is_heading(doc_id, *after):
+                return view.span(doc_id, *after, 1.0)
     return None
 
 
