@@ -114,7 +114,7 @@ def test_a_yes_no_question_the_evidence_answers_is_answered(assistant):
     assert ans.answer.startswith("Yes.") and "U.S.-led" in ans.answer
 
 
-def test_a_how_the_document_asks_itself_is_answered_by_what_follows(assistant_of):
+def test_a_question_the_document_asks_itself_is_answered_by_what_follows(assistant_of):
     """An FAQ's entry is a question of the document's own, never a candidate; the sentence before it that best
     matches the words ("in-memory") belongs to another entry."""
     assistant = assistant_of({"compress-faq.txt": (
@@ -130,6 +130,12 @@ def test_a_how_the_document_asks_itself_is_answered_by_what_follows(assistant_of
     assert assessed.asked.analysis.qtype == "how", assessed.asked.analysis
     assert "How do I make an archive" in quoted[0] and "packInit2()" in " ".join(quoted), quoted
     assert "thread-safe" not in " ".join(quoted) and "in-memory applications" not in " ".join(quoted), quoted
+    # yes or no: the entry, and the verdict its answer begins with
+    assessed, quoted = _composed(assistant, "is the compress library thread-safe?")
+    assert assessed.composed.short == "Yes" and quoted == ["21. Is the library thread-safe?", "Yes, it is."], quoted
+    # no entry holds "packer": the sentence that does
+    assessed, quoted = _composed(assistant, "Can the packer write the archive format?")
+    assert "packInit2()" in quoted[0] and not quoted[0].endswith("?"), quoted
 
 
 def test_comparison_quotes_each_side(assistant):

@@ -6,6 +6,7 @@ import re
 
 from ...settings import ScoringConfig
 from ...text import nlp
+from ...text.terms import words
 from ..asked import Asked
 from ..coverage import coverage
 from ..qtypes import QType
@@ -129,7 +130,14 @@ def _negative_adverb(token) -> bool:
 
 
 def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
-    """ "Yes" or "No" only when the best evidence states it: its verb matches the question's, negated or not."""
+    """ "Yes" or "No" only when the best evidence states it: its verb matches the question's, negated or not; or
+    the document asks the question itself (an FAQ) and its answer begins with "Yes" or "No"."""
+    entry = _source_question(q, view)
+    answer = _answer_after(entry, view, s) if entry is not None else None
+    if entry is not None and answer is not None:
+        first = words(view.text(entry[0], entry[2], answer))[:1]
+        verdict = first[0].capitalize() if first and first[0].lower() in ("yes", "no") else "The sources say"
+        return Composition(view.spans_between(entry[0], entry[1], answer, 1.0), verdict)
     if not q.candidates:
         return None
     best = q.candidates[0]
