@@ -41,6 +41,20 @@ def test_an_option_is_covered_only_as_written():
         assert 0 not in covered_terms(analyze(other).key_terms, text), other
 
 
+def test_a_file_extension_is_covered_only_as_written():
+    text = "11. Can zlib handle .zip archives? Not by itself. Unpack data.TAR.GZ first."
+
+    def covered(question):
+        terms = analyze(question).key_terms
+        return {terms[i].text for i in covered_terms(terms, text)}
+
+    assert [t.text for t in analyze("can zlib open .rar archives").key_terms] == [".rar", "archives"]
+    assert covered("can zlib open .rar archives") == {"archives"}  # "rar" is no word here
+    assert ".ZIP" in covered("Does it read .ZIP files?")  # in any case
+    assert ".tar.gz" in covered("Is .tar.gz supported?")  # ending a file's name
+    assert ".tar" not in covered("Is .tar supported?")  # not inside a longer one
+
+
 def test_an_abbreviation_is_covered_by_the_name_it_abbreviates():
     text = "You may apply the terms of the ordinary GNU General Public License instead of this Lesser License."
     a = analyze("Can I switch an LGPL library over to the GNU GPL?")

@@ -42,6 +42,12 @@ def test_a_name_written_as_code_is_known_only_as_written(assistant_of):
     assert not view.mentions("audio/mpeg") and not view.mentions("user.mime_encoding")
 
 
+def test_a_file_extension_is_known_only_as_written(assistant_of):
+    view = SourcesView(assistant_of({"faq.txt": "Can zlib handle .zip archives? No. Unpack data.TAR.GZ first. RAR is not.\n"}).retriever)
+    assert view.mentions(".zip") and view.mentions(".ZIP") and view.mentions(".gz") and view.mentions(".tar.gz")
+    assert not view.mentions(".rar") and not view.mentions(".Z")
+
+
 def test_a_numbered_title_line_reads_as_a_heading_and_a_sentence_does_not():
     from rag.answer.view import NUMBERED_HEADING
 

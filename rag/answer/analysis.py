@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ..text import nlp
 from ..text.sentences import sentence_spans
-from ..text.terms import OPTION, code_name
+from ..text.terms import EXTENSION, OPTION, code_name
 from .qtypes import QType
 from .question_words import (
     _AUX,
@@ -136,6 +136,9 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
             option = _option_at(doc, t.i)
             glued.update(range(t.i, t.i + option[1]))
             out.append(KeyTerm(option[0], option[0], "name", "X"))
+            continue
+        if EXTENSION.fullmatch(t.text) and t.i not in skip:  # ".zip", ".rar": spaCy tags them nouns or punctuation
+            out.append(KeyTerm(t.text, t.lower_, "name", "PROPN"))
             continue
         code = _code_at(doc, t.i) or _hyphened_at(doc, t.i) if t.i not in skip and t.i not in glued else None
         if code is not None:  # "audio/mpeg", which spaCy splits in three: a name, as written

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..text.links import Links, acronym_letters, initialisms, initials
-from ..text.terms import OPTION, mentions_option, stem, terms, words
+from ..text.terms import EXTENSION, OPTION, mentions_extension, mentions_option, stem, terms, words
 from .analysis import KeyTerm
 
 
@@ -56,6 +56,10 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
     for i, t in enumerate(key_terms):
         if OPTION.fullmatch(t.text):  # "-k" is not "-K", nor the letter k
             if mentions_option(t.text, text):
+                found.add(i)
+            continue
+        if EXTENSION.fullmatch(t.text):  # ".rar" is not the word "rar", nor ".zip"
+            if mentions_extension(t.text, text):
                 found.add(i)
             continue
         if t.kind == "number":

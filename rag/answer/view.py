@@ -23,7 +23,17 @@ from ..text import nlp
 from ..text.attribution import TITLES, Statement, name_words
 from ..text.links import Links, acronym_letters, initialisms
 from ..text.sentences import NUMBERED_HEADING
-from ..text.terms import CODE_NAME_IN_TEXT, OPTION, OPTION_IN_TEXT, code_name, mentions_option, words
+from ..text.terms import (
+    CODE_NAME_IN_TEXT,
+    EXTENSION,
+    EXTENSION_IN_TEXT,
+    OPTION,
+    OPTION_IN_TEXT,
+    code_name,
+    mentions_extension,
+    mentions_option,
+    words,
+)
 from .coverage import Coverage, coverage
 from .types import Span
 from .vocabulary import Vocabulary
@@ -59,6 +69,12 @@ def _code_tails(name: str) -> list[str]:
 
 def _as_is(name: str) -> list[str]:
     return [name]
+
+
+def _extension_tails(name: str) -> list[str]:
+    """A run of extensions and its ends, lower-cased: ".tar.gz" holds ".gz"."""
+    parts = re.split(r"(?=\.)", name.lower())
+    return ["".join(parts[i:]) for i in range(len(parts)) if parts[i]]
 
 
 WORD_CACHE = 50_000  # word vectors kept (about 75 MB at 384 dimensions)
@@ -182,6 +198,8 @@ class SourcesView:
             return False
         if OPTION.fullmatch(word):  # every option the documents write, read once, case as written ("-V" is not "-v")
             return word in self._written_names(OPTION_IN_TEXT, _as_is)
+        if EXTENSION.fullmatch(word):  # every file extension the documents write, in any case
+            return word.lower() in self._written_names(EXTENSION_IN_TEXT, _extension_tails)
         letters = acronym_letters(word) if word.isupper() else None
         if letters and len(letters) >= 3 and not self.vocabulary.contains(word):
             # an abbreviation of a name the sources spell out ("LGPL" of "Lesser General Public License")
@@ -211,8 +229,8 @@ class SourcesView:
             if not scope.holds(doc_id):
                 continue
             known, ordered = self._words_of(doc_id, doc.text)
-            if OPTION.fullmatch(word):
-                if mentions_option(word, doc.text):
+            if OPTION.fullmatch(word) or EXTENSION.fullmatch(word):
+                if mentions_option(word, doc.text) if OPTION.fullmatch(word) else mentions_extension(word, doc.text):
                     return True
                 continue
             if low in known or ((as_written(word) or code_name(word)) and low in doc.text.lower()):

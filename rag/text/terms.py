@@ -99,6 +99,17 @@ def code_name(text: str) -> bool:
     return not all(p.lower() in STOPWORDS for p in re.split(r"[./]", text) if p)
 
 
+# a file name's extension (".zip", ".tar.gz", ".Z"): a name that counts only as written, in any case; in a text, alone
+# (".zip archives") or ending a file's name ("data.zip")
+EXTENSION = re.compile(r"(?:\.[A-Za-z][A-Za-z0-9]{0,4})+")
+EXTENSION_IN_TEXT = re.compile(r"(?:\.[A-Za-z][A-Za-z0-9]{0,4})+(?!\w)")
+
+
+def mentions_extension(extension: str, text: str) -> bool:
+    """Whether ``text`` holds the file ``extension`` as written (any case), not inside a longer one."""
+    return re.search(rf"{re.escape(extension)}(?!\w|\.\w)", text, re.I) is not None
+
+
 def mentions_option(option: str, text: str) -> bool:
     """Whether ``text`` holds the command-line ``option`` as written (not inside a longer word or option)."""
     return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text) is not None
