@@ -55,6 +55,14 @@ def test_a_file_extension_is_covered_only_as_written():
     assert ".tar" not in covered("Is .tar supported?")  # not inside a longer one
 
 
+def test_a_name_with_an_underscore_or_a_unit_on_its_number_is_covered():
+    text = "Before Linux kernel 2.4 `uid_t` used to be 16bit. Check Z_BUF_ERROR."
+    terms = analyze("Before which Linux kernel version was uid_t only 16 bit?").key_terms
+    assert {terms[i].text for i in covered_terms(terms, text)} == {"Linux", "kernel", "uid_t", "16", "bit"}
+    terms = analyze("What does z_buf_error mean, and uid_x?").key_terms
+    assert {terms[i].text for i in covered_terms(terms, text)} == {"z_buf_error"}
+
+
 def test_an_abbreviation_is_covered_by_the_name_it_abbreviates():
     text = "You may apply the terms of the ordinary GNU General Public License instead of this Lesser License."
     a = analyze("Can I switch an LGPL library over to the GNU GPL?")

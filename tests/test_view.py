@@ -57,3 +57,9 @@ def test_a_numbered_title_line_reads_as_a_heading_and_a_sentence_does_not():
     for line in ("1.2. What is this spec?", "2. Grant of Copyright License. Subject to the terms",
                  "3.5 million people fled", "12 ministers resigned"):
         assert not NUMBERED_HEADING.fullmatch(line), line
+
+
+def test_a_name_with_an_underscore_is_known_as_written(assistant_of):
+    view = SourcesView(assistant_of({"zlib.txt": "compress() returns Z_BUF_ERROR when avail_out is zero.\n"}).retriever)
+    assert view.mentions("Z_BUF_ERROR") and view.mentions("avail_out") and view.mentions("z_buf_error")
+    assert not view.mentions("avail_in") and not view.mentions("Z_DATA_ERROR")

@@ -43,3 +43,9 @@ def test_a_hyphenated_word_counts_joined():
     v = Vocabulary(["Life-time", "Achievement"])
     assert v.contains("lifetime") and v.contains("life") and v.contains("Lifetime")
     assert not v.contains("lifeline")
+
+
+def test_a_unit_written_onto_its_number_counts_by_the_unit():
+    units = Vocabulary(["16bit", "64KB", "2nd"])
+    assert units.contains("bit") and units.contains("kb") and units.contains("16bit")
+    assert not units.contains("byte") and not units.contains("16")

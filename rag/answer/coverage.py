@@ -9,7 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..text.links import Links, acronym_letters, initialisms, initials
-from ..text.terms import EXTENSION, OPTION, mentions_extension, mentions_option, stem, terms, words
+from ..text.terms import (
+    EXTENSION,
+    OPTION,
+    UNDERSCORED_IN_TEXT,
+    mentions_extension,
+    mentions_option,
+    stem,
+    terms,
+    words,
+)
 from .analysis import KeyTerm
 
 
@@ -50,7 +59,7 @@ def _number_key(text: str) -> str:
 def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Links] = ()) -> set[int]:
     """Indexes of the key terms that ``text`` holds."""
     stems = set(terms(text))
-    lower = {w.lower() for w in words(text)}
+    lower = {w.lower() for w in words(text)} | {w.lower() for w in UNDERSCORED_IN_TEXT.findall(text)}
     expansions = list(links)
     found: set[int] = set()
     for i, t in enumerate(key_terms):
@@ -71,6 +80,10 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
             )
         else:
             hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower
+            # a unit written onto its number: "16 bit" asked, "16bit" written
+            hit = hit or any(
+                w.endswith(t.text.lower()) and w[: -len(t.text)].isdigit() for w in lower if w[:1].isdigit()
+            )
         if not hit and t.kind == "name":
             for lk in expansions:
                 long = lk.expand(t.text)  # "AI" asked, "Amnesty International" written

@@ -29,6 +29,8 @@ from ..text.terms import (
     EXTENSION_IN_TEXT,
     OPTION,
     OPTION_IN_TEXT,
+    UNDERSCORED,
+    UNDERSCORED_IN_TEXT,
     code_name,
     mentions_extension,
     mentions_option,
@@ -69,6 +71,10 @@ def _code_tails(name: str) -> list[str]:
 
 def _as_is(name: str) -> list[str]:
     return [name]
+
+
+def _lower(name: str) -> list[str]:
+    return [name.lower()]
 
 
 def _extension_tails(name: str) -> list[str]:
@@ -198,6 +204,8 @@ class SourcesView:
             return False
         if OPTION.fullmatch(word):  # every option the documents write, read once, case as written ("-V" is not "-v")
             return word in self._written_names(OPTION_IN_TEXT, _as_is)
+        if UNDERSCORED.fullmatch(word):  # "uid_t": the corpus's words split it, so as written (any case)
+            return word.lower() in self._written_names(UNDERSCORED_IN_TEXT, _lower)
         if EXTENSION.fullmatch(word):  # every file extension the documents write, in any case
             return word.lower() in self._written_names(EXTENSION_IN_TEXT, _extension_tails)
         letters = acronym_letters(word) if word.isupper() else None
@@ -233,7 +241,8 @@ class SourcesView:
                 if mentions_option(word, doc.text) if OPTION.fullmatch(word) else mentions_extension(word, doc.text):
                     return True
                 continue
-            if low in known or ((as_written(word) or code_name(word)) and low in doc.text.lower()):
+            written = as_written(word) or code_name(word) or UNDERSCORED.fullmatch(word)
+            if low in known or (written and low in doc.text.lower()):
                 return True
             # a longer form of the word (a plural, a possessive), or a stem of it of four letters or more
             i = bisect.bisect_left(ordered, low)

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from ..text.terms import stem
 
+_JOINED_UNIT = re.compile(r"\d+([^\W\d_]{2,})")
+
 
 def fold(word: str) -> str:
     """Lower case without accents: "Céleron" -> "celeron"."""
@@ -31,6 +33,8 @@ class Vocabulary:
         hyphenated = [w for w in self.words if "-" in w]
         self.words |= {part for w in hyphenated for part in w.split("-") if part}
         self.words |= {w.replace("-", "") for w in hyphenated}
+        # a unit written onto its number ("16bit", "64kb") also counts by the unit, as "16-bit" does by its parts
+        self.words |= {m.group(1) for w in self.words if (m := _JOINED_UNIT.fullmatch(w))}
         self.stems = {stem(w) for w in self.words}
         self.letters = "".join(sorted({ch for w in self.words for ch in w if ch.isalpha()}))
         self.fuzzy_min_length = fuzzy_min_length

@@ -105,6 +105,11 @@ EXTENSION = re.compile(r"(?:\.[A-Za-z][A-Za-z0-9]{0,4})+")
 EXTENSION_IN_TEXT = re.compile(r"(?:\.[A-Za-z][A-Za-z0-9]{0,4})+(?!\w)")
 
 
+# a name with an underscore ("uid_t", "Z_BUF_ERROR", "max_size"): a word the text's words split; in a text, as a whole
+UNDERSCORED = re.compile(r"(?=\w*_)(?=\w*[^\W_])\w+")
+UNDERSCORED_IN_TEXT = re.compile(r"(?<!\w)(?=\w*_)(?=\w*[^\W_])\w+")
+
+
 def mentions_extension(extension: str, text: str) -> bool:
     """Whether ``text`` holds the file ``extension`` as written (any case), not inside a longer one."""
     return re.search(rf"{re.escape(extension)}(?!\w|\.\w)", text, re.I) is not None
