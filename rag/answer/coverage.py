@@ -60,6 +60,7 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
     """Indexes of the key terms that ``text`` holds."""
     stems = set(terms(text))
     lower = {w.lower() for w in words(text)} | {w.lower() for w in UNDERSCORED_IN_TEXT.findall(text)}
+    numbered = [w for w in lower if w[:1].isdigit()]  # "16bit": a unit written onto its number
     expansions = list(links)
     found: set[int] = set()
     for i, t in enumerate(key_terms):
@@ -81,9 +82,7 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
         else:
             hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower
             # a unit written onto its number: "16 bit" asked, "16bit" written
-            hit = hit or any(
-                w.endswith(t.text.lower()) and w[: -len(t.text)].isdigit() for w in lower if w[:1].isdigit()
-            )
+            hit = hit or any(w.endswith(t.text.lower()) and w[: -len(t.text)].isdigit() for w in numbered)
         if not hit and t.kind == "name":
             for lk in expansions:
                 long = lk.expand(t.text)  # "AI" asked, "Amnesty International" written

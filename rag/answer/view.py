@@ -237,8 +237,12 @@ class SourcesView:
             if not scope.holds(doc_id):
                 continue
             known, ordered = self._words_of(doc_id, doc.text)
-            if OPTION.fullmatch(word) or EXTENSION.fullmatch(word):
-                if mentions_option(word, doc.text) if OPTION.fullmatch(word) else mentions_extension(word, doc.text):
+            if OPTION.fullmatch(word):
+                if mentions_option(word, doc.text):
+                    return True
+                continue
+            if EXTENSION.fullmatch(word):
+                if mentions_extension(word, doc.text):
                     return True
                 continue
             written = as_written(word) or code_name(word) or UNDERSCORED.fullmatch(word)
