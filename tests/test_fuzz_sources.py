@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from rag.ingest.sources import SourceError, read_document
 from rag.store.documents import content_id
 
-SUFFIXES = [".txt", ".md", ".html", ".pdf", ".docx"]
+SUFFIXES = [".txt", ".md", ".rst", ".html", ".pdf", ".docx"]
 FROZEN = ROOT / "rag" / "eval" / "data" / "frozen" / "docs"
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp1252", "latin-1", "koi8-r",
              "shift_jis", "gb18030", "euc-kr", "iso8859-7", "mac-roman"]
@@ -76,6 +76,10 @@ def real_files() -> dict[str, bytes]:
              "wal.html": (FROZEN / "sqlite_wal.html").read_bytes(),
              "timers.md": (FROZEN / "node_timers.md").read_bytes(),
              "licence.txt": (FROZEN / "MPL-2.0.txt").read_bytes()}
+    files["guide.rst"] = (b"==========\nUser Guide\n==========\n\n.. A comment\n   on two lines.\n\nRunning\n=======\n\n"
+                          b"Run it as follows::\n\n   python -m pip list\n\n.. tab:: Unix\n\n   .. code-block:: shell\n\n"
+                          b"      pip <args>\n\n   See :ref:`specs <s>` and `PyPI`_.\n\n#. One reason.\n#. Another\n"
+                          b"   reason.\n\n* an item\n  continued\n\n.. _PyPI: https://pypi.org\n")
     files["handbook.docx"] = docx_bytes([("Harbour Handbook", 0), ("Safety", 1), ("Fire", 2),
                                          ("The fire assembly point is the blue container.", None)])
     return files

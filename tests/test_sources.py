@@ -65,6 +65,15 @@ def test_folder_load_skips_bad_files_and_keeps_good(tmp_path):
     assert set(Path(p).name for p in reasons) == {"empty.txt", "bad.pdf", "missing.txt"}
 
 
+def test_restructured_text_is_read_with_its_sections(tmp_path):
+    (tmp_path / "guide.rst").write_text("Guide\n=====\n\nIntro.\n\nInstalling\n----------\n\nUse ``pip install``.\n",
+                                        encoding="utf-8")
+    docs, skipped = load_documents([tmp_path], progress=False)
+    assert not skipped and [d.title for d in docs] == ["Guide"]
+    assert docs[0].text == "Guide\n\nIntro.\n\nInstalling\n\nUse pip install."
+    assert [(h.level, h.text) for h in docs[0].headings] == [(1, "Guide"), (2, "Installing")]
+
+
 def test_docx_and_pdf_are_read(tmp_path):
     import docx
 

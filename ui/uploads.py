@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rag import SUPPORTED_SUFFIXES
 
-# The types the library can read: .txt .md .markdown .html .htm .pdf .docx
+# The types the library can read: .txt .md .markdown .rst .html .htm .pdf .docx
 ALLOWED_SUFFIXES = tuple(SUPPORTED_SUFFIXES)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_LABEL = "20 MB"

@@ -10,6 +10,7 @@ from pathlib import Path
 from .cleaning import Draft
 from .markdown import LIST_BULLET, markdown_blocks
 from .pages import drop_running_lines
+from .restructured import rst_blocks
 
 # Larger files are refused before a byte is read: a parser holds several times a file's
 # size in memory, and 50 MB of text is already tens of thousands of passages to embed.
@@ -128,6 +129,18 @@ def _read_markdown(path: Path, limit: int) -> tuple[str, Draft]:
     draft = Draft()
     title = ""
     for block, level in markdown_blocks(text):
+        draft.add(block, level)
+        title = title or (block if level is not None else "")
+    return title or _title_from_text(text, path.stem), draft
+
+
+def _read_rst(path: Path, limit: int) -> tuple[str, Draft]:
+    """reStructuredText's text as a reader sees it (rag/ingest/restructured.py), each block a paragraph, headings
+    marked."""
+    text = decode_bytes(read_limited(path, limit))
+    draft = Draft()
+    title = ""
+    for block, level in rst_blocks(text):
         draft.add(block, level)
         title = title or (block if level is not None else "")
     return title or _title_from_text(text, path.stem), draft
@@ -281,6 +294,7 @@ _READERS: dict[str, Callable[[Path, int], tuple[str, Draft]]] = {
     ".txt": _read_text,
     ".md": _read_markdown,
     ".markdown": _read_markdown,
+    ".rst": _read_rst,
     ".html": _read_html,
     ".htm": _read_html,
     ".pdf": _read_pdf,

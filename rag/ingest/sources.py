@@ -27,7 +27,7 @@ from .formats import MAX_SOURCE_BYTES as MAX_SOURCE_BYTES
 from .formats import SourceError as SourceError
 from .formats import read_limited as read_limited
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx")
 
 
 def read_document(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> Document:
