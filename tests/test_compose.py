@@ -398,8 +398,20 @@ def test_why_quotes_the_reasons_a_sentence_announces(assistant_of):
     assert "Folders" not in " ".join(quoted)
 
 
+def test_why_quotes_the_listed_reasons_announced_after_the_best_sentence(assistant_of):
+    text = ("Using the packer from code\n\nThe packer is a command line program. You must not call its internal "
+            "functions from your own programs. There are a number of reasons for this:\n\n"
+            "- The packer assumes it alone controls the process.\n\n- Its code is not thread safe.\n\n"
+            "Folders\n=======\n\nFolders have no type.\n")
+    assessed, quoted = _composed(assistant_of({"packer.md": text}), "Why must I not call the packer's internal functions?")
+    joined = " ".join(quoted)
+    assert "You must not call its internal functions" in joined and "not thread safe" in joined, quoted
+    assert "Folders" not in joined
+
+
 @pytest.mark.parametrize(("sentence", "announcing"), [
     ("There are several reasons for checking the name first.", True),
+    ("There are a number of reasons for this:\n\n• The code assumes it is alone.", True),  # the list's first item
     ("There are two reasons why it failed.", True),
     ("To build it, do the following:", True),
     ("There are many whales on the beach.", False),  # where, not of what

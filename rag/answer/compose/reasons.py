@@ -82,27 +82,29 @@ _QUANTIFIERS = {"several", "many", "various", "multiple", "number", "following",
 
 
 def _announced(best, view: SourcesView, s: ScoringConfig) -> tuple[int, int] | None:
-    """(start, end) of the sentence that announces reasons or steps, ``best`` or the one before it, with up to
-    ``announced_sentences`` sentences after it in its paragraph (to a heading); None when neither announces."""
-    before = view.neighbours(best.doc_id, best.start, best.end)[0]
-    lead = next(
-        (x for x in ((best.start, best.end), before) if x is not None and announces(view.text(best.doc_id, *x))), None
-    )
+    """(start, end) of the sentence that announces reasons or steps, ``best`` or the one before or after it in its
+    paragraph, with up to ``announced_sentences`` sentences after it (a list's items are paragraphs of their own),
+    to a heading; None when none announces."""
+    before, after = view.neighbours(best.doc_id, best.start, best.end)
+    near = ((best.start, best.end), before, after)
+    lead = next((x for x in near if x is not None and announces(view.text(best.doc_id, *x))), None)
     if lead is None:
         return None
+    following = [x for x in view.index.passages.document_sentences(best.doc_id) if x[0] >= lead[1]]
     last = lead
-    for _ in range(s.announced_sentences):
-        after = view.neighbours(best.doc_id, *last)[1]
-        if after is None or view.is_heading(best.doc_id, *after):
+    for sentence in following[: s.announced_sentences]:
+        if view.is_heading(best.doc_id, *sentence):
             break
-        last = after
-    return (lead[0], last[1]) if last != lead else None
+        last = sentence
+    # the best sentence stays when the one after it announces ("... must not use it. There are reasons for this:")
+    return (min(lead[0], best.start), last[1]) if last != lead else None
 
 
 def announces(sentence: str) -> bool:
-    """Whether ``sentence`` announces what the sentences after it say: it ends with a colon, or says there are
-    several of something ("There are several reasons for checking ...")."""
-    if sentence.rstrip().endswith(":"):
+    """Whether ``sentence`` announces what the sentences after it say: it ends with a colon (or a line of it does:
+    a sentence keeps the first item of the list its colon introduces), or says there are several of something
+    ("There are several reasons for checking ...")."""
+    if sentence.rstrip().endswith(":") or re.search(r":[ \t]*\n", sentence):
         return True
     doc = nlp.parse(sentence)
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
