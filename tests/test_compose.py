@@ -150,6 +150,15 @@ def test_requests_that_are_not_questions_are_refused(assistant, q):
     assert ans.refused and ans.answer == NOT_ABOUT_SOURCES and not ans.citations
 
 
+@pytest.mark.parametrize("q", ["how do i reset my wifi router password", "What is Kubernetes?"])
+def test_a_question_of_which_the_sources_hold_no_word_is_refused_before_any_search(assistant, q):
+    engine = assistant.engine
+    prepared = engine.prepare(q)
+    assert prepared.refused and prepared.answer == REFUSAL and not prepared.nearest  # no passage was searched for
+    # one word of it the sources hold (by a near spelling too) and it is searched for, the decision judging it
+    assert not getattr(engine.prepare(q.replace("router", "Amnesty").replace("Kubernetes", "Amnesti")), "refused", False)
+
+
 @pytest.mark.xfail(strict=True, reason="known gap (docs/TUNING.md, 'Answer or refuse'): the types the reader does "
                    "not read answer from p 0.116, so that no type has over 5% of its answerable questions refused; "
                    "this scores 0.17 though the sources never mention drones")
