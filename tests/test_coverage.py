@@ -63,6 +63,18 @@ def test_a_name_with_an_underscore_or_a_unit_on_its_number_is_covered():
     assert {terms[i].text for i in covered_terms(terms, text)} == {"z_buf_error"}
 
 
+def test_a_name_written_as_code_or_joined_to_a_number_is_covered_as_written():
+    def covered(question, text):
+        terms = analyze(question).key_terms
+        return {terms[i].text for i in covered_terms(terms, text)}
+
+    # the text's words split them ("audio", "mpeg"): they were never covered, so always missing from a window
+    assert covered("what is the alias for audio/mpeg?", "audio/mpeg has an alias.") == {"alias", "audio/mpeg"}
+    assert covered("who may create /var/lib/dpkg/triggers?", "Only dpkg may create /var/lib/dpkg/triggers.") == {
+        "create", "/var/lib/dpkg/triggers"}
+    assert covered("Does it support HTTP/3?", "It supports HTTP/2. Python 3 is needed.") == {"support"}
+
+
 def test_an_abbreviation_is_covered_by_the_name_it_abbreviates():
     text = "You may apply the terms of the ordinary GNU General Public License instead of this Lesser License."
     a = analyze("Can I switch an LGPL library over to the GNU GPL?")

@@ -32,7 +32,21 @@ def test_words_and_terms_import_neither_bm25s_nor_scipy():
 @pytest.mark.parametrize(("text", "is_code"), [
     ("audio/mpeg", True), ("user.mime_type", True), ("os.path.join", True), ("image/svg+xml", True),
     ("Override.xml", True), ("e.g.", False), ("U.S.", False), ("km/h", False), ("and/or", False),
-    ("June/July", False), ("3.7.0", False),
+    ("June/July", False), ("3.7.0", False), ("/var/lib/dpkg", True), ("/etc", False),
 ])
 def test_code_name(text, is_code):
     assert code_name(text) is is_code
+
+
+@pytest.mark.parametrize(("name", "text", "written"), [
+    ("audio/mpeg", "The type Audio/MPEG has an alias.", True),  # any case
+    ("path.join", "Call os.path.join to build paths.", True),  # the end of a longer name
+    ("audio/mpeg", "The type audio/mpeg3 has an alias.", False),  # not the start of one
+    ("/var/lib/dpkg", "Remove /var/lib/dpkg/triggers first.", False),
+    ("HTTP/3", "It speaks HTTP/2. Python 3 is needed.", False),
+    ("HTTP/2", "It speaks HTTP/2.", True),  # before a full stop
+])
+def test_writes(name, text, written):
+    from rag.text.terms import writes
+
+    assert writes(name, text) is written

@@ -13,11 +13,14 @@ from ..text.terms import (
     EXTENSION,
     OPTION,
     UNDERSCORED_IN_TEXT,
+    as_written,
+    code_name,
     mentions_extension,
     mentions_option,
     stem,
     terms,
     words,
+    writes,
 )
 from .analysis import KeyTerm
 
@@ -79,6 +82,8 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
             hit = hit or (
                 "." in number and re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text.lower()) is not None
             )
+        elif code_name(t.text) or as_written(t.text):  # "audio/mpeg", "HTTP/3": the text's words split them
+            hit = writes(t.text, text)
         else:
             hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower
             # a unit written onto its number: "16 bit" asked, "16bit" written

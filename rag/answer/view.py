@@ -27,10 +27,12 @@ from ..text.terms import (
     CODE_NAME_IN_TEXT,
     EXTENSION,
     EXTENSION_IN_TEXT,
+    JOINED,
     OPTION,
     OPTION_IN_TEXT,
     UNDERSCORED,
     UNDERSCORED_IN_TEXT,
+    as_written,
     code_name,
     mentions_extension,
     mentions_option,
@@ -39,20 +41,6 @@ from ..text.terms import (
 from .coverage import Coverage, coverage
 from .types import Span
 from .vocabulary import Vocabulary
-
-# a name joined to a number by "/" or "-" ("HTTP/3", "COVID-19"), or a dotted number; the sources' words split it
-JOINED = re.compile(r"([^\W\d_][\w.]*)(?:[/-][\w.]+)+|\d+(?:\.\d+)+")
-
-
-def as_written(word: str) -> bool:
-    """Whether ``word`` names a thing only as written: a dotted number ("3.7.0"), or a name joined to a number
-    ("HTTP/3", "COVID-19", "F-35"), whose number tells it from its siblings (HTTP/2, F-16). A lower-case
-    letter alone before the number is algebra ("p-1"), written with or without spaces: not a name."""
-    m = JOINED.fullmatch(word)
-    if m is None:
-        return False
-    head = m.group(1)
-    return head is None or (any(c.isdigit() for c in word) and (len(head) > 1 or head.isupper()))
 
 
 def _tails(joined: str) -> list[str]:
@@ -217,7 +205,7 @@ class SourcesView:
         if as_written(word):
             return word.lower().rstrip(".") in self._written_names(JOINED, _tails)
         if code_name(word):  # "audio/mpeg", "user.mime_type": as written, or the end of one ("path.join")
-            return word.lower().rstrip(".") in self._written_names(CODE_NAME_IN_TEXT, _code_tails)
+            return word.lower().rstrip(".").lstrip("/") in self._written_names(CODE_NAME_IN_TEXT, _code_tails)
         return self.vocabulary.contains(word)
 
     def _written_names(self, pattern: re.Pattern[str], tails: Callable[[str], list[str]]) -> set[str]:

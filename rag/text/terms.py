@@ -87,8 +87,23 @@ OPTION_IN_TEXT = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
 # a name written as code, its parts joined by a dot or a slash ("audio/mpeg", "user.mime_type", "os.path.join"):
 # each part two characters or more ("e.g.", "km/h" are not), a lower-case letter in it ("U.S." is not); in a text,
 # one that stands alone. It counts as written, as an option does.
-CODE_NAME = re.compile(r"(?=[^\s]*[a-z])[A-Za-z_][\w+-]+(?:[./][\w+-]{2,})+")
-CODE_NAME_IN_TEXT = re.compile(r"(?<![\w./+-])(?=[^\s]*[a-z])[A-Za-z_][\w+-]+(?:[./][\w+-]{2,})+")
+CODE_NAME = re.compile(r"(?=[^\s]*[a-z])/?[A-Za-z_][\w+-]+(?:[./][\w+-]{2,})+")
+CODE_NAME_IN_TEXT = re.compile(r"(?<![\w./+-])(?=[^\s]*[a-z])/?[A-Za-z_][\w+-]+(?:[./][\w+-]{2,})+")
+
+
+# a name joined to a number by "/" or "-" ("HTTP/3", "COVID-19"), or a dotted number; the sources' words split it
+JOINED = re.compile(r"([^\W\d_][\w.]*)(?:[/-][\w.]+)+|\d+(?:\.\d+)+")
+
+
+def as_written(word: str) -> bool:
+    """Whether ``word`` names a thing only as written: a dotted number ("3.7.0"), or a name joined to a number
+    ("HTTP/3", "COVID-19", "F-35"), whose number tells it from its siblings (HTTP/2, F-16). A lower-case
+    letter alone before the number is algebra ("p-1"), written with or without spaces: not a name."""
+    m = JOINED.fullmatch(word)
+    if m is None:
+        return False
+    head = m.group(1)
+    return head is None or (any(c.isdigit() for c in word) and (len(head) > 1 or head.isupper()))
 
 
 def code_name(text: str) -> bool:
@@ -113,6 +128,12 @@ UNDERSCORED_IN_TEXT = re.compile(r"(?<!\w)(?=\w*_)(?=\w*[^\W_])\w+")
 def mentions_extension(extension: str, text: str) -> bool:
     """Whether ``text`` holds the file ``extension`` as written (any case), not inside a longer one."""
     return re.search(rf"{re.escape(extension)}(?!\w|\.\w)", text, re.I) is not None
+
+
+def writes(name: str, text: str) -> bool:
+    """Whether ``text`` writes ``name`` (one counted only as written: ``code_name`` or ``as_written``), in any
+    case, alone or as the end of a longer one ("path.join" of "os.path.join"), not as its start."""
+    return re.search(rf"(?<!\w){re.escape(name)}(?![\w+]|[./-][\w+])", text, re.I) is not None
 
 
 def mentions_option(option: str, text: str) -> bool:
