@@ -63,3 +63,9 @@ def test_a_name_with_an_underscore_is_known_as_written(assistant_of):
     view = SourcesView(assistant_of({"zlib.txt": "compress() returns Z_BUF_ERROR when avail_out is zero.\n"}).retriever)
     assert view.mentions("Z_BUF_ERROR") and view.mentions("avail_out") and view.mentions("z_buf_error")
     assert not view.mentions("avail_in") and not view.mentions("Z_DATA_ERROR")
+
+
+def test_typos_of_the_sources_words_are_spelled_as_they_spell_them(assistant_of):
+    view = SourcesView(assistant_of({"triggers.txt": "Trigger cycles are detected by dpkg. Jones wrote it.\n"}).retriever)
+    assert view.spelled("how does dpkg detect trigger cycels?") == "how does dpkg detect trigger cycles?"
+    assert view.spelled("What did Jonas say?") == "What did Jonas say?"  # a name is left as asked

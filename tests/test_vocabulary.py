@@ -49,3 +49,11 @@ def test_a_unit_written_onto_its_number_counts_by_the_unit():
     units = Vocabulary(["16bit", "64KB", "2nd"])
     assert units.contains("bit") and units.contains("kb") and units.contains("16bit")
     assert not units.contains("byte") and not units.contains("16")
+
+
+def test_a_typo_is_spelled_as_the_corpus_spells_it_for_search():
+    v = Vocabulary(["cycles", "constraints", "Jones", "general", "cyclic"])
+    assert v.spelled("cycels") == "cycles" and v.spelled("constriants") == "constraints"
+    assert v.spelled("Jonas") == "Jonas"  # a name: a near-miss's other person, not a typo to mend
+    assert v.spelled("cycles") == "cycles" and v.spelled("teh") == "teh"  # known; too short to judge
+    assert Vocabulary(["cycles", "cyclex"]).spelled("cyclez") == "cyclez"  # two words one edit away: no guess

@@ -208,6 +208,11 @@ class SourcesView:
             return word.lower().rstrip(".").lstrip("/") in self._written_names(CODE_NAME_IN_TEXT, _code_tails)
         return self.vocabulary.contains(word)
 
+    def spelled(self, text: str) -> str:
+        """``text`` with each typo of a word of the sources spelled as they spell it ("trigger cycels" -> "trigger
+        cycles": rag.answer.vocabulary ``Vocabulary.spelled``), for search and the reader."""
+        return re.sub(r"[^\W\d_]+", lambda m: self.vocabulary.spelled(m.group(0)), text)
+
     def _written_names(self, pattern: re.Pattern[str], tails: Callable[[str], list[str]]) -> set[str]:
         """The names the documents write that ``pattern`` finds, as ``tails`` gives each (itself and its ends,
         lower-cased; an option as is); read once."""

@@ -61,6 +61,16 @@ class Vocabulary:
             return False
         return any(v in self.words for v in one_edit(w, self.letters))
 
+    def spelled(self, word: str) -> str:
+        """``word`` as the corpus spells it when it is a typo of one of its words: not in the corpus, not a name
+        (no capital), ``fuzzy_min_length`` letters or more, one edit from exactly one corpus word ("cycels" ->
+        "cycles"); else ``word`` itself."""
+        w = fold(word)
+        if not word.isalpha() or not word.islower() or len(w) < self.fuzzy_min_length or self._exact(w):
+            return word
+        near = [v for v in one_edit(w, self.letters) if v in self.words]
+        return near[0] if len(near) == 1 else word
+
 
 def one_edit(word: str, letters: str) -> set[str]:
     """The words one edit from ``word`` that keep its first letter: a letter deleted, two neighbours
