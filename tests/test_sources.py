@@ -150,6 +150,12 @@ def test_a_definition_lists_terms_head_their_descriptions(tmp_path):
     doc = read_document(f)
     assert [(h.level, h.text) for h in doc.headings] == [(2, "Static groups"), (6, "staff"), (6, "dip")]
     assert doc.text[doc.headings[1].start:].startswith("staff\n\nLets users change")
+    # a contents entry (a link) and an option (code) are no terms: their lines stay text
+    f.write_text("<html><head><title>Massif</title></head><body><dl><dt><span><a href='#o'>9.1. Overview</a></span></dt>"
+                 "</dl><h2>Options</h2><dl><dt><code>--x=&lt;4..1000&gt; [default: 72]</code></dt><dd><p>Width of the "
+                 "graph.</p></dd></dl></body></html>", encoding="utf-8")
+    doc = read_document(f)
+    assert [(h.level, h.text) for h in doc.headings] == [(2, "Options")] and "[default: 72]" in doc.text
 
 
 def test_docx_heading_styles_are_headings(tmp_path):

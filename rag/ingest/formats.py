@@ -217,17 +217,25 @@ def _mark_html_headings(soup) -> None:
     """
     from bs4.element import NavigableString
 
-    # a definition list's term (<dt>) heads its description, below the page's headings: "staff" in a list of groups
+    # a definition list's term (<dt>) heads its description, below the page's headings: "staff" in a list of groups;
+    # not a contents entry or an option (_link_or_code)
     levels = {"h1": "1", "h2": "2", "h3": "3", "h4": "4", "h5": "5", "h6": "6", "dt": "6"}
     inside: set[int] = set()  # headings within a heading already marked (their subtrees are disjoint: linear)
     for tag in soup.find_all(list(levels)):
-        if id(tag) in inside:
+        if id(tag) in inside or (tag.name == "dt" and _link_or_code(tag)):
             continue
         inside.update(id(t) for t in tag.find_all(list(levels)))
         # text only: comments and CDATA are NavigableStrings too, but not part of the text
         first = tag.find(string=lambda s: type(s) is NavigableString and bool(s.strip()))
         if first is not None:
             first.replace_with(f"\ue000{levels[tag.name]}\ue001{first}")
+
+
+def _link_or_code(tag) -> bool:
+    """Whether all of a tag's text is a link's or code's: a contents entry ("9.2. Using Massif", a link to its
+    section) or a command-line option ("--x=<4..1000> [default: 72]"), which say something, not a term."""
+    inner = "".join(t.get_text() for t in tag.find_all(["a", "code", "tt", "kbd", "samp", "var"]))
+    return "".join(inner.split()) == "".join(tag.get_text().split())
 
 
 def _read_pdf(path: Path, limit: int) -> tuple[str, Draft]:  # size checked by read_document
