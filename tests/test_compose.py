@@ -467,6 +467,16 @@ def test_a_summary_section_may_leave_to_the_title_what_its_document_is_about(ass
                       "Only add trusted users to this group, since the change is close to root access."], quoted
 
 
+def test_a_summary_section_holds_its_subsections(assistant_of):
+    guide = ("# Gull: a build tracer\n\nGull records every command a build runs. It writes them to a log.\n\n"
+             "## Overview\n\nThe log lists each command with its inputs and outputs.\n\n"
+             "## Folders\n\nFolders have no type of their own.\n")
+    other = "# Weather\n\nThe harbour was calm all week. Rain came on Sunday.\n"
+    assessed, quoted = _composed(assistant_of({"gull.md": guide, "weather.md": other}), "summarize gull")
+    assert quoted[:3] == ["Gull records every command a build runs.", "It writes them to a log.",
+                          "The log lists each command with its inputs and outputs."], quoted
+
+
 def test_a_definition_lists_entry_defines_its_term(assistant_of):
     page = ("<html><head><title>Users and groups</title></head><body><h2>Groups</h2><dl>"
             "<dt>dip</dt><dd><p>The group's name stands for Dialup IP. Being in group dip allows you to use pppd.</p></dd>"

@@ -121,6 +121,12 @@ class SourcesView:
         repeated_title = start > 0 and words(text.lower()) == words(self.title(doc_id).lower())
         return bool(NUMBERED_HEADING.fullmatch(text)) or repeated_title
 
+    def heading_level(self, doc_id: str, start: int) -> int | None:
+        """The level of the heading the document marks at ``start`` (Markdown, HTML, DOCX, reStructuredText); None
+        for one only its text shows (a numbered line) or no heading."""
+        layout = self.index.layouts.get(doc_id)
+        return layout.level_of(start) if layout is not None else None
+
     def doc_of(self, pid: int) -> str:
         return self.index.passages[pid].doc_id
 

@@ -58,10 +58,15 @@ class DocumentLayout:
         self.heading_starts = [h.start for h in doc.headings]
         self.sections = section_chains(doc.headings, doc.title)
         self._headings = {h.start: h.text.strip() for h in doc.headings}
+        self._levels = {h.start: h.level for h in doc.headings}
 
     def is_heading(self, start: int, text: str) -> bool:
         """Whether ``text``, starting at ``start``, is a heading and nothing more (a title, not a statement)."""
         return self._headings.get(start) == text.strip()
+
+    def level_of(self, start: int) -> int | None:
+        """The level of the heading that starts at ``start`` (None when none does)."""
+        return self._levels.get(start)
 
     def page_at(self, offset: int) -> int | None:
         """The page holding character ``offset`` (an empty page shares its start with the next, which wins)."""

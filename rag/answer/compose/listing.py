@@ -110,9 +110,9 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
 
 
 def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
-    """The first ``summary_sentences`` sentences of prose under the first heading, in the top hits' documents,
-    that holds every key term of the summary's topic but those its document's title holds; none when no heading
-    does."""
+    """The first ``summary_sentences`` sentences of prose in the section of the first heading, in the top hits'
+    documents, that holds every key term of the summary's topic but those its document's title holds (its
+    subsections included); none when no heading does."""
     wanted = set(terms(" ".join(t.text for t in q.analysis.key_terms)))
     if not wanted:
         return []
@@ -125,10 +125,18 @@ def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
             heading = set(terms(view.text(doc_id, start, end)))
             if not heading & wanted or not wanted <= heading | titled:
                 continue
+            level = view.heading_level(doc_id, start)
             spans: list[Span] = []
             for a, b in sentences[i + 1 :]:
-                if view.is_heading(doc_id, a, b) or len(spans) >= s.summary_sentences:
+                if len(spans) >= s.summary_sentences:
                     break
+                if view.is_heading(doc_id, a, b):
+                    # a section the document marks holds its subsections ("9. Massif" its "9.1. Overview") and the
+                    # lines only the text shows as headings (a contents list's); one only the text shows ends there
+                    inner = view.heading_level(doc_id, a)
+                    if level is None or (inner is not None and inner <= level):
+                        break
+                    continue
                 if _prose(view.text(doc_id, a, b), s):
                     spans.append(view.span(doc_id, a, b, 1.0))
             if spans:
