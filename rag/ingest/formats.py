@@ -125,22 +125,21 @@ def _read_text(path: Path, limit: int) -> tuple[str, Draft]:
 
 def _read_markdown(path: Path, limit: int) -> tuple[str, Draft]:
     """Markdown's text as a reader sees it (rag/ingest/markdown.py), each block a paragraph, headings marked."""
-    text = decode_bytes(read_limited(path, limit))
-    draft = Draft()
-    title = ""
-    for block, level in markdown_blocks(text):
-        draft.add(block, level)
-        title = title or (block if level is not None else "")
-    return title or _title_from_text(text, path.stem), draft
+    return _read_blocks(path, limit, markdown_blocks)
 
 
 def _read_rst(path: Path, limit: int) -> tuple[str, Draft]:
     """reStructuredText's text as a reader sees it (rag/ingest/restructured.py), each block a paragraph, headings
     marked."""
+    return _read_blocks(path, limit, rst_blocks)
+
+
+def _read_blocks(path: Path, limit: int, blocks: Callable[[str], list[tuple[str, int | None]]]) -> tuple[str, Draft]:
+    """A markup's text by its ``blocks`` (text, heading level or None); its title is the first heading."""
     text = decode_bytes(read_limited(path, limit))
     draft = Draft()
     title = ""
-    for block, level in rst_blocks(text):
+    for block, level in blocks(text):
         draft.add(block, level)
         title = title or (block if level is not None else "")
     return title or _title_from_text(text, path.stem), draft
