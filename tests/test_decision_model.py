@@ -45,4 +45,6 @@ def test_the_decision_prefers_a_question_the_sources_answer(assistant):
     answered = decision("What did Townsend say about Amnesty?")
     assert answered.answer
     assert decision("What did Townsend say about the Olympic Games in Brisbane?").probability < answered.probability
-    assert not decision("What is a good recipe for banana bread?").answer
+    assert not decision("What recipe for bread did Townsend give?").answer
+    # none of its words in the sources: refused before the decision (rag/answer/extractive.py prepare)
+    assert engine.prepare("What is a good recipe for banana bread?").refused

@@ -166,8 +166,9 @@ def test_streamed_answer_with_clickable_citations(seed_index_dir, assistant, tmp
         page.locator("#rag-chat [role=log]").evaluate("el => el.scrollTop = el.scrollHeight")
         click_citation_and_check(page, first, 1, "rejected")
 
-        # a question the sources cannot answer is visibly a refusal
-        ask(page, "What is the capital of France?")
+        # a question the sources cannot answer is visibly a refusal, with the nearest passages shown as not an answer
+        # (a question none of whose words they hold is refused before any search, with none to show)
+        ask(page, "How many drones did the coalition fly over Mosul?")
         refusal = last_answer(page)
         expect(refusal).to_have_class(re.compile(r"\brag-refusal\b"))
         expect(refusal).to_contain_text("Not answered.")
