@@ -72,12 +72,13 @@ class ExtractiveEngine:
         s = self.settings.scoring
         # a summary or a list is searched for by what it is about, without the request's own words; a typo of a
         # word of the sources is searched for and read as they spell it ("trigger cycels")
-        search = self.view.spelled(a.topic if a.qtype in (QType.SUMMARY, QType.LIST) and a.topic else query)
+        spelled = self.view.spelled(query)
+        search = self.view.spelled(a.topic) if a.qtype in (QType.SUMMARY, QType.LIST) and a.topic else spelled
         qvec, hits, evidence = self.retrieve(search, max(s.search_passages, s.evidence_passages), self._named(a))
         if not evidence:
             return self.refuse(question, query, evidence, a)
         reader = self.reader if SPECS[a.qtype].reads else None
-        readings = read_evidence(evidence, self.index, reader, self.view.spelled(query), s.reader_passages)
+        readings = read_evidence(evidence, self.index, reader, spelled, s.reader_passages)
         return Asked(question, query, a, qvec, hits, evidence, readings)
 
     def retrieve(

@@ -20,11 +20,10 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
     """Why / how: the best sentence with the neighbour that scores better (reasons follow or precede claims). For
     "why", a reason is the kind of answer asked for, as a date is for "when": among the top ``type_candidates``
     down to ``type_ratio`` of the best, the first that states one ("because", "due to", ...) goes first."""
-    entry = _source_question(q, view)
-    if entry is not None:  # the document asks it itself (an FAQ): its answer is what follows
-        answer = _answer_after(entry, view, s)
-        if answer is not None:
-            return Composition(view.spans_between(entry[0], entry[1], answer, 1.0))
+    faq = _faq_entry(q, view, s)
+    if faq is not None:  # the document asks it itself (an FAQ): its answer is what follows
+        doc_id, start, _, end = faq
+        return Composition(view.spans_between(doc_id, start, end, 1.0))
     if not q.candidates:
         return None
     best = q.candidates[0]
@@ -65,16 +64,34 @@ def _answer_after(entry: tuple[str, int, int], view: SourcesView, s: ScoringConf
     paragraph that follows (at most ``announced_sentences``), before any heading or question; None when a heading
     or another question comes first."""
     doc_id, _, end = entry
-    following = [x for x in view.index.passages.document_sentences(doc_id) if x[0] >= end]
     last = None
-    for sentence in following[: s.announced_sentences]:
-        text = view.text(doc_id, *sentence)
-        if view.is_heading(doc_id, *sentence) or text.rstrip().endswith("?"):
+    for sentence in _following(view, doc_id, end, s.announced_sentences):
+        if view.text(doc_id, *sentence).rstrip().endswith("?"):
             break
         last = sentence
         if view.neighbours(doc_id, *sentence)[1] is None:  # the paragraph ends
             break
     return last[1] if last is not None else None
+
+
+def _faq_entry(q: Asked, view: SourcesView, s: ScoringConfig) -> tuple[str, int, int, int] | None:
+    """(doc_id, start, end of the question, end of its answer) of the question the document asks itself that the
+    user's is (_source_question) and its answer (_answer_after); None when there is none, or no answer after it."""
+    entry = _source_question(q, view)
+    answer = _answer_after(entry, view, s) if entry is not None else None
+    return (*entry, answer) if entry is not None and answer is not None else None
+
+
+def _following(view: SourcesView, doc_id: str, end: int, limit: int) -> list[tuple[int, int]]:
+    """Up to ``limit`` sentences of the document after offset ``end``, before the first heading."""
+    out: list[tuple[int, int]] = []
+    for sentence in view.index.passages.document_sentences(doc_id):
+        if sentence[0] < end:
+            continue
+        if len(out) >= limit or view.is_heading(doc_id, *sentence):
+            break
+        out.append(sentence)
+    return out
 
 
 # quantities of what a sentence announces ("There are several reasons ...", "There are three steps")
@@ -90,14 +107,9 @@ def _announced(best, view: SourcesView, s: ScoringConfig) -> tuple[int, int] | N
     lead = next((x for x in near if x is not None and announces(view.text(best.doc_id, *x))), None)
     if lead is None:
         return None
-    following = [x for x in view.index.passages.document_sentences(best.doc_id) if x[0] >= lead[1]]
-    last = lead
-    for sentence in following[: s.announced_sentences]:
-        if view.is_heading(best.doc_id, *sentence):
-            break
-        last = sentence
+    following = _following(view, best.doc_id, lead[1], s.announced_sentences)
     # the best sentence stays when the one after it announces ("... must not use it. There are reasons for this:")
-    return (min(lead[0], best.start), last[1]) if last != lead else None
+    return (min(lead[0], best.start), following[-1][1]) if following else None
 
 
 def announces(sentence: str) -> bool:
@@ -134,12 +146,12 @@ def _negative_adverb(token) -> bool:
 def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     """ "Yes" or "No" only when the best evidence states it: its verb matches the question's, negated or not; or
     the document asks the question itself (an FAQ) and its answer begins with "Yes" or "No"."""
-    entry = _source_question(q, view)
-    answer = _answer_after(entry, view, s) if entry is not None else None
-    if entry is not None and answer is not None:
-        first = words(view.text(entry[0], entry[2], answer))[:1]
+    faq = _faq_entry(q, view, s)
+    if faq is not None:
+        doc_id, start, question_end, end = faq
+        first = words(view.text(doc_id, question_end, end))[:1]
         verdict = first[0].capitalize() if first and first[0].lower() in ("yes", "no") else "The sources say"
-        return Composition(view.spans_between(entry[0], entry[1], answer, 1.0), verdict)
+        return Composition(view.spans_between(doc_id, start, end, 1.0), verdict)
     if not q.candidates:
         return None
     best = q.candidates[0]
