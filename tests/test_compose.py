@@ -208,6 +208,7 @@ def test_example_questions_come_from_the_index(assistant):
         ("October 2016)", ".", "October 2016"),  # a ")" it does not open
         ("the valley (German: Tal", ", in the south", "the valley (German: Tal"),  # nothing to close it with
         ("“the bridge”,", " said", "the bridge"),
+        ("Lasse Collin <lasse.collin@tukaani.org", "> and Igor Pavlov.", "Lasse Collin"),  # an address it opens
     ],
 )
 def test_the_readers_phrase_has_its_brackets_closed(span, after, short):
@@ -235,13 +236,15 @@ def test_a_definition_does_not_lead_with_the_term_it_was_asked_about(assistant_o
         ("700K", "700K"),  # a word already whole, before a full stop, stays as it is
         ("Skye", "Skye"),  # "over Skye." ends the sentence: the dot is not a joiner there
         ("stayed inside", "stayed inside"),
+        ("application/x", "application/x-xz"),  # a hyphen joins the parts of one word too
+        ("a non", "a non-last"),
     ],
 )
 def test_the_readers_phrase_is_widened_to_whole_words(part, whole):
     from rag.answer.compose.factoid import whole_words
 
     text = "Rain fell over Skye. Ewan stayed inside. Any file named Override.xml, max_size, /usr/share/mime, " \
-           "tal197@users.sf.net and 700K."
+           "tal197@users.sf.net, application/x-xz as a non-last filter and 700K."
     start = text.index(part)
     a, b = whole_words(text, start, start + len(part))
     assert text[a:b] == whole
@@ -483,6 +486,13 @@ def test_a_definition_lists_entry_defines_its_term(assistant_of):
             "<dt>staff</dt><dd><p>Lets users add local changes without root.</p></dd></dl></body></html>")
     assessed, quoted = _composed(assistant_of({"groups.html": page}), "what does dip mean")
     assert assessed.asked.analysis.qtype == "definition" and quoted == ["The group's name stands for Dialup IP."], quoted
+
+
+def test_where_in_a_manual_is_answered_by_the_path_it_gives(assistant_of):
+    page = ("Gull manual\n\nInstalling\n\nPublic Gull plugins must be installed in the system plugin directory, "
+            "/usr/lib/gull/plugins.\n\nThe log is kept for a week.\n")
+    ans = _ask(assistant_of({"gull.txt": page}), "where are public gull plugins supposed to be installed")
+    assert ans.short_answer == "/usr/lib/gull/plugins" and not ans.refused
 
 
 def test_a_documents_own_question_is_never_the_answer(assistant_of):

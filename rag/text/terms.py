@@ -90,6 +90,10 @@ OPTION_IN_TEXT = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
 CODE_NAME = re.compile(r"(?=[^\s]*[a-z])/?[A-Za-z_][\w+-]+(?:[./][\w+-]{2,})+")
 CODE_NAME_IN_TEXT = re.compile(r"(?<![\w./+-])(?=[^\s]*[a-z])/?[A-Za-z_][\w+-]+(?:[./][\w+-]{2,})+")
 
+# a place in a file system or on the web ("/usr/lib/python3/dist-packages", "~/.config", "https://pypi.org/"):
+# what "where" asks for in a manual as a city is in a news article
+PATH_IN_TEXT = re.compile(r"(?<![\w./+~-])(?:https?://|~/|/)[\w.+-]+(?:/[\w.+*-]*)*(?<![.,])")
+
 
 # a name joined to a number by "/" or "-" ("HTTP/3", "COVID-19"), or a dotted number; the sources' words split it
 JOINED = re.compile(r"([^\W\d_][\w.]*)(?:[/-][\w.]+)+|\d+(?:\.\d+)+")

@@ -57,7 +57,13 @@ def _typed(q: Asked, labels: set[str], asked: set[str], view: SourcesView, s: Sc
         ents = typed_entities(view.text(cand.doc_id, cand.start, cand.end), cand.start, labels, asked)
         if ents:
             e = closest(ents, cand.span)
-            short = e.text if q.analysis.answer_type in s.typed_short_types else reader_short(cand, view, s) or e.text
+            paths = [p for p in ents if p.label == "PATH"]
+            if paths:  # the place a manual gives; the reader, which learned from encyclopaedias, never saw one
+                short = closest(paths, cand.span).text
+            elif q.analysis.answer_type in s.typed_short_types:
+                short = e.text
+            else:
+                short = reader_short(cand, view, s) or e.text
             return Composition([view.span(cand.doc_id, cand.start, cand.end, cand.score)], short, typed=True)
         for side in view.neighbours(
             cand.doc_id, cand.start, cand.end
@@ -117,8 +123,9 @@ def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | 
     )
 
 
-# characters that join the parts of one word: "Override.xml", "max_size", "/usr/share", "tal197@users"
-WORD_JOINERS = frozenset("._/@")
+# characters that join the parts of one word: "Override.xml", "max_size", "/usr/share", "tal197@users",
+# "application/x-xz", "non-last"
+WORD_JOINERS = frozenset("._/@-")
 
 
 def whole_words(text: str, a: int, b: int) -> tuple[int, int]:
@@ -143,8 +150,11 @@ def whole_words(text: str, a: int, b: int) -> tuple[int, int]:
 
 def close_brackets(text: str, after: str) -> str:
     """The reader's phrase with its brackets closed: it ends on a word, so "17(3" is followed by the ")" that
-    comes next in the sentence, and a ")" it does not open ("October 2016)") is dropped."""
+    comes next in the sentence, a ")" it does not open ("October 2016)") is dropped, and an address it opens
+    with "<" and does not close is cut off."""
     text = text.strip(' ,.;:“”"')
+    if "<" in text and ">" not in text:  # a name run into its address: "Lasse Collin <lasse.collin@tukaani.org"
+        text = text[: text.find("<")].rstrip() or text
     if text.count("(") > text.count(")") and after.lstrip().startswith(")"):
         text += ")"
     elif text.endswith(")") and text.count(")") > text.count("("):

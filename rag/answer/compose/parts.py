@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...text import nlp
+from ...text.terms import PATH_IN_TEXT
 from ..types import Span
 
 
@@ -24,7 +25,10 @@ def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) 
     person or organisation must look like a name (capitalised words). An entity across a line break is one per
     line: the entity model runs a title page's lines together ("Pekka Nikander\nAalto University")."""
     out = []
-    for e in (part for whole in nlp.entities(text) for part in _per_line(whole)):
+    found = [_to_bracket(part) for whole in nlp.entities(text) for part in _per_line(whole)]
+    if "PATH" in labels:
+        found += [nlp.Entity(m.start(), m.end(), "PATH", m.group()) for m in PATH_IN_TEXT.finditer(text)]
+    for e in found:
         if e.label not in labels or e.text.lower() in exclude or any(w in exclude for w in e.text.lower().split()):
             continue
         if e.label in ("PERSON", "ORG") and not all(
@@ -33,6 +37,14 @@ def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) 
             continue
         out.append(nlp.Entity(e.start + offset, e.end + offset, e.label, e.text))
     return out
+
+
+def _to_bracket(e: nlp.Entity) -> nlp.Entity:
+    """``e`` up to a bracket it opens and does not close: the entity model runs a name into the address or the
+    aside after it ("Lasse Collin <lasse.collin@tukaani.org")."""
+    cut = min((e.text.find(b) for b, c in ("<>", "()", "[]") if b in e.text and c not in e.text), default=-1)
+    text = e.text[:cut].rstrip() if cut > 0 else e.text
+    return nlp.Entity(e.start, e.start + len(text), e.label, text) if text != e.text else e
 
 
 def _per_line(e: nlp.Entity) -> list[nlp.Entity]:
