@@ -186,6 +186,12 @@ def test_a_summary_s_form_and_the_document_it_names_are_not_its_topic(question, 
     # lower-case names joined by hyphens, whose parts spaCy calls proper nouns: one name (they were left out)
     ("does systemd-journald synthesize user records for container UIDs?", ["systemd-journald", "UIDs"]),
     ("What did Gaafar al-Nimeiry do?", ["Gaafar", "Nimeiry"]),  # capitalised: names as before
+    # a part of letters and digits makes a name of a lower-case hyphened compound; an ordinal does not
+    ("can I put python3-full in Build-Depends?", ["python3-full", "Build", "Depends"]),
+    ("did the 5th-generation iPod last longer?", []),
+    # identifiers with an underscore, whatever spaCy tags them (punctuation, a pronoun, an adjective)
+    ("why shouldnt I use asn1_der_decoding_element anymore?", ["asn1_der_decoding_element"]),
+    ("what does asn1_get_integer_der return on error?", ["asn1_get_integer_der"]),
 ])
 def test_a_name_written_as_code_is_one_name(question, names):
     assert [t.text for t in analyze(question).key_terms if t.kind == "name"] == names
@@ -237,3 +243,14 @@ def test_an_auxiliary_before_its_subject_asks_yes_or_no_after_an_opening(questio
 def test_no_yes_no_without_the_inversion_or_with_a_question_word():
     assert analyze("The report was published when?").qtype != "yes_no"
     assert analyze("In 1972, who joined the EU?").qtype == "factoid"
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("what is max_size", "max_size"),  # spaCy calls it punctuation: no subject but the name after "is"
+    ("what is asn1_node in libtasn1", "asn1_node"),  # "in <a name written as code>" is its setting
+    ("what's a wheel according to the debian python policy", "a wheel"),  # the source asked is no part of it
+    ("What is a pool in Ninja?", "a pool"),
+])
+def test_a_definition_of_a_name_written_as_code_or_asked_of_a_source(question, focus):
+    a = analyze(question)
+    assert (a.qtype, a.focus) == ("definition", focus)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ..text import nlp
 from ..text.sentences import sentence_spans
-from ..text.terms import EXTENSION, OPTION, code_name
+from ..text.terms import EXTENSION, OPTION, UNDERSCORED, code_name
 from .qtypes import QType
 from .question_words import (
     _AUX,
@@ -137,7 +137,8 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
             glued.update(range(t.i, t.i + option[1]))
             out.append(KeyTerm(option[0], option[0], "name", "X"))
             continue
-        if EXTENSION.fullmatch(t.text) and t.i not in skip:  # ".zip", ".rar": spaCy tags them nouns or punctuation
+        if (EXTENSION.fullmatch(t.text) or UNDERSCORED.fullmatch(t.text)) and t.i not in skip:
+            # ".zip", "asn1_node": spaCy tags them nouns, adjectives, pronouns or punctuation
             out.append(KeyTerm(t.text, t.lower_, "name", "PROPN"))
             continue
         code = _code_at(doc, t.i) or _hyphened_at(doc, t.i) if t.i not in skip and t.i not in glued else None
@@ -200,7 +201,7 @@ def _code_at(doc, i: int) -> tuple[str, int] | None:
 def _hyphened_at(doc, i: int) -> tuple[str, int] | None:
     """A name in lower case joined by hyphens that starts at token ``i`` ("systemd-journald", which spaCy splits in
     three, its parts proper nouns in lower case that key_terms would leave out: a software's name is often written
-    so) and how many tokens it spans."""
+    so; "python3-full", a part of letters and digits) and how many tokens it spans."""
     end = i + 1
     while (
         end + 1 < len(doc)
@@ -211,7 +212,8 @@ def _hyphened_at(doc, i: int) -> tuple[str, int] | None:
     ):
         end += 2
     parts = [doc[k] for k in range(i, end, 2)]
-    if end == i + 1 or not any(p.pos_ == "PROPN" for p in parts) or not all(p.text.islower() for p in parts):
+    named = any(p.pos_ == "PROPN" or (p.text[:1].isalpha() and any(c.isdigit() for c in p.text)) for p in parts)
+    if end == i + 1 or not named or not all(p.text.islower() for p in parts):
         return None  # a capitalised one ("al-Nimeiry", "Anglo-Saxon") is read as names are
     return doc[i:end].text, end - i
 
@@ -372,14 +374,24 @@ def _definition_frame(doc, root) -> set[int]:
     return {t.i for t in doc if t.lemma_.lower() in _DEFINITION_FRAME}
 
 
+def _as_code(token) -> bool:
+    """Whether a word is a name written as code ("max_size", "os.path.join", "libtasn1", "setTimeout")."""
+    text = token.text
+    mixed = text.islower() and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+    return bool(UNDERSCORED.fullmatch(text) or code_name(text) or _identifier(token) or mixed)
+
+
 def _named_context(doc) -> set[int]:
-    """The words of a closing "in X" where X is a name ("What is a pool in Ninja?", "... in Python 3?"): the
-    setting of the question, not part of what it asks about."""
+    """The words of a closing "in X" where X is a name ("What is a pool in Ninja?", "... in Python 3?"), or of a
+    closing "according to X" (the source asked): the setting of the question, not part of what it asks about."""
     end = len(doc) - (1 if doc[-1].is_punct else 0)
     for t in doc:
+        if t.lower_ == "according" and t.i + 2 < end and doc[t.i + 1].lower_ == "to":
+            return set(range(t.i, end))
         if t.lower_ in ("in", "within") and t.pos_ == "ADP" and t.i < end - 1:
             rest = doc[t.i + 1 : end]
-            if all(r.pos_ in ("PROPN", "NUM") or r.is_punct for r in rest) and rest[0].pos_ == "PROPN":
+            named = [r.pos_ in ("PROPN", "NUM") or _as_code(r) for r in rest if not r.is_punct]
+            if all(named) and (rest[0].pos_ == "PROPN" or _as_code(rest[0])):
                 return set(range(t.i, end))
     return set()
 
@@ -461,11 +473,14 @@ def _definition(question: str, doc, root, words) -> QuestionAnalysis | None:
     rank?"), a superlative or ordinal ("the biggest city": which one), or a verb on the subject ("What is the outer
     core called?", "What are pools used for?": the parser hangs the participle on the subject)."""
     subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
-    if not subject and len(words) == 3:  # "What is apt?": a name the tagger takes for an adjective
-        subject = [c for c in root.children if c.dep_ == "acomp"]
+    if not subject:  # "What is apt?", "What is max_size?": a name the tagger takes for an adjective or punctuation
+        subject = [
+            c for c in root.children if (c.dep_ == "acomp" and len(words) == 3) or (c.i == root.i + 1 and _as_code(c))
+        ]
     if not subject:
         return None
-    term = any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subject[0].children)
+    # a term ("a pool", "asn1_node") may be set in a named context that is not part of it ("in Ninja")
+    term = _as_code(subject[0]) or any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subject[0].children)
     context = _named_context(doc) if term else set()
     if len(words) - len(context) > 6 or any(c.dep_ in ("poss", "acl", "relcl") for c in subject[0].children):
         return None
