@@ -488,6 +488,23 @@ def test_a_definition_lists_entry_defines_its_term(assistant_of):
     assert assessed.asked.analysis.qtype == "definition" and quoted == ["The group's name stands for Dialup IP."], quoted
 
 
+def test_a_numbered_section_named_for_the_term_in_the_plural_defines_it(assistant_of):
+    page = ("<html><head><title>Packaging policy</title></head><body><h2>4.1. Modules</h2><p>Modules go in one "
+            "directory.</p><h2>4.2. Wheels</h2><p>PEP 427 defines a built-package format called wheels, a Zip "
+            "archive of Python code.</p><p>Packages must not build or provide wheels.</p>"
+            "</body></html>")
+    assessed, quoted = _composed(assistant_of({"policy.html": page}), "what's a wheel according to the packaging policy")
+    assert quoted == ["PEP 427 defines a built-package format called wheels, a Zip archive of Python code."], quoted
+
+
+def test_a_heading_names_the_term_in_either_number_but_not_another_word_of_its_stem():
+    from rag.answer.compose.definition import _same_noun
+
+    assert _same_noun("wheels", "wheel") and _same_noun("wheel", "wheels") and _same_noun("boxes", "box")
+    assert not _same_noun("checkpointing", "checkpoint")  # the act, not the thing
+    assert not _same_noun("wheel", "steering wheel")
+
+
 def test_where_in_a_manual_is_answered_by_the_path_it_gives(assistant_of):
     page = ("Gull manual\n\nInstalling\n\nPublic Gull plugins must be installed in the system plugin directory, "
             "/usr/lib/gull/plugins.\n\nThe log is kept for a week.\n")

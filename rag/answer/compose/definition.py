@@ -70,15 +70,29 @@ def _first_definition(q: Asked, defines: re.Pattern[str], view: SourcesView):
 
 
 def _entry(q: Asked, phrase: str, view: SourcesView):
-    """The sentence under a heading that is the focus itself, as a glossary's or a definition list's entry is
-    ("dip", then "The group's name stands for ..."), in the documents of the top hits; None when none is."""
+    """The sentence under a heading that is the focus itself (its number aside, in either number: "4.2. Wheels"
+    for "a wheel"), as a glossary's or a definition list's entry is ("dip", then "The group's name stands for
+    ..."), in the documents of the top hits; None when none is."""
     for doc_id in dict.fromkeys(view.doc_of(h.pid) for h in q.hits[:3]):
         sentences = view.index.passages.document_sentences(doc_id)
         for (start, end), after in zip(sentences, sentences[1:]):
-            heading = _plain(view.text(doc_id, start, end)).lower().rstrip(":")
-            if heading == phrase and view.is_heading(doc_id, start, end) and not view.is_heading(doc_id, *after):
+            heading = _SECTION_NUMBER.sub("", _plain(view.text(doc_id, start, end))).lower().rstrip(":")
+            if (
+                _same_noun(heading, phrase)
+                and view.is_heading(doc_id, start, end)
+                and not view.is_heading(doc_id, *after)
+            ):
                 return view.span(doc_id, *after, 1.0)
     return None
+
+
+def _same_noun(a: str, b: str) -> bool:
+    """Whether two phrases are one noun, singular or plural ("wheels", "wheel"); not another word of its stem
+    ("checkpointing" is the act, not "a checkpoint")."""
+    return a == b or any(x == y + end for x, y in ((a, b), (b, a)) for end in ("s", "es"))
+
+
+_SECTION_NUMBER = re.compile(r"^(?:\d+\.)*\d+\.?\s+")  # "4.2. Wheels": the section's number names nothing
 
 
 def _naming_first(q: Asked, defines: re.Pattern[str], phrase: str, view: SourcesView) -> Asked:
