@@ -169,3 +169,15 @@ def test_a_vector_store_that_cannot_be_reached_gives_a_refusal_naming_it(assista
     assert list(assistant.stream(question))[-1] == (refused.answer, refused)
     monkeypatch.undo()
     assert assistant.ask(question).answer == expected.answer
+
+
+def test_a_name_written_as_code_that_no_source_writes_is_refused_saying_so(assistant_of):
+    manual = ("Gull manual\n\nFunctions\n\ngull_read_value returns GULL_OK on success, or an error code.\n\n"
+              "gull_write_value writes one value. Use --max-size to cap a record.\n")
+    assistant = assistant_of({"gull.txt": manual})
+    absent = assistant.ask("what does gull_read_integer return on error?")
+    assert absent.refused and absent.answer == (
+        "The sources don't answer this question: they never mention gull_read_integer.")
+    assert assistant.ask("what does the --max-depth option do?").refused
+    written = assistant.ask("what does gull_read_value return on error?")
+    assert not written.refused and "GULL_OK" in written.answer

@@ -50,3 +50,17 @@ def test_writes(name, text, written):
     from rag.text.terms import writes
 
     assert writes(name, text) is written
+
+
+@pytest.mark.parametrize(("name", "code"), [
+    ("--max-depth", True), ("-v", True), ("asn1_get_integer_der", True), (".rar", True), ("os.path.join", True),
+    ("/var/lib/dpkg", True),
+    ("speed/size", False), ("audio/mpeg", False),  # two words joined by a slash: alternatives as often as code
+    ("python3.11", False),  # a version: the sources may write "Python 3.11"
+    ("-selling", False),  # "best -selling": a stray dash
+    ("U.S.", False), ("e.g", False),
+])
+def test_a_name_written_as_code_is_one_thing_spelt_one_way(name, code):
+    from rag.text.terms import written_as_code
+
+    assert written_as_code(name) is code

@@ -18,6 +18,7 @@ import numpy as np
 from ..search.retrieval import Evidence, Hit, Retriever
 from ..search.scope import Scope, active_scope, scope_of
 from ..settings import Settings
+from ..text.terms import written_as_code
 from . import cite
 from .analysis import QuestionAnalysis, analyze, asked_part
 from .asked import Asked
@@ -28,7 +29,7 @@ from .models import DecisionModels
 from .qtypes import SPECS, QType
 from .rank import rank
 from .read import read_evidence
-from .types import NOT_ABOUT_SOURCES, REFUSAL, Answer, Citation, Span
+from .types import NOT_ABOUT_SOURCES, REFUSAL, Answer, Citation, Span, never_written
 from .view import SourcesView
 
 
@@ -77,6 +78,12 @@ class ExtractiveEngine:
         qvec, hits, evidence = self.retrieve(search, max(s.search_passages, s.evidence_passages), self._named(a))
         if not evidence:
             return self.refuse(question, query, evidence, a)
+        absent = [t.text for t in a.key_terms if written_as_code(t.text) and not self.view.mentions(t.text)]
+        if absent:
+            # an option, a function, a path the sources never write: the nearest sentence would be about another
+            # one (a decision trained on encyclopaedia articles, which hold no code, cannot learn this; SQuAD part A
+            # has no such question; docs/TUNING.md, "Answer or refuse")
+            return self.refuse(question, query, evidence, a, never_written(absent))
         reader = self.reader if SPECS[a.qtype].reads else None
         readings = read_evidence(evidence, self.index, reader, spelled, s.reader_passages)
         return Asked(question, query, a, qvec, hits, evidence, readings)

@@ -12,6 +12,11 @@ REFUSAL = "The sources don't answer this question."
 NOT_ABOUT_SOURCES = "I can only answer questions about the sources, quoting them; this is not one."
 
 
+def never_written(names: list[str]) -> str:
+    """The refusal of a question that names code the sources never write."""
+    return f"The sources don't answer this question: they never mention {', '.join(names)}."
+
+
 @dataclass(frozen=True)
 class Span:
     """A run of sentences of one passage (document offsets) that an answer quotes, and its score."""

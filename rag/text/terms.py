@@ -129,6 +129,20 @@ UNDERSCORED = re.compile(r"(?=\w*_)(?=\w*[^\W_])\w+")
 UNDERSCORED_IN_TEXT = re.compile(r"(?<!\w)(?=\w*_)(?=\w*[^\W_])\w+")
 
 
+def written_as_code(name: str) -> bool:
+    """Whether ``name`` is written as code: an option ("--max-depth"), an identifier with an underscore, a file
+    extension (".rar"), a dotted name or a path ("os.path.join", "/etc/passwd"). Such a name is one thing, spelt
+    one way: sources that never write it say nothing of it. Not two words joined by a slash ("speed/size", and so
+    "audio/mpeg"), nor a version ("python3.11": "Python 3.11" may be how the sources write it), nor a word after a
+    stray dash ("best -selling": an option of one dash has one letter, "-v")."""
+    if OPTION.fullmatch(name):
+        return name.startswith("--") or len(name) == 2
+    if UNDERSCORED.fullmatch(name) or EXTENSION.fullmatch(name):
+        return True
+    dotted = "." in name or name.startswith("/")
+    return dotted and code_name(name) and not any(p.isdigit() for p in re.split(r"[./]", name) if p)
+
+
 def mentions_extension(extension: str, text: str) -> bool:
     """Whether ``text`` holds the file ``extension`` as written (any case), not inside a longer one."""
     return re.search(rf"{re.escape(extension)}(?!\w|\.\w)", text, re.I) is not None
