@@ -128,11 +128,13 @@ def test_what_a_term_is_against_which_one(question, qtype, focus):
 def test_a_name_written_as_code_is_a_key_term():
     # without it a question about an unknown function has no key terms at all, and nothing for the decision to
     # find missing (a name: it is mentioned only as written); a plain lower-case word the parser calls a proper
-    # noun (filler, a careless name) stays out
+    # noun is a word of the sentence that asks ("pypy"), and filler after it stays out
     a = analyze("What does os.path.join return?")
     assert [(t.text, t.kind) for t in a.key_terms] == [("os.path.join", "name"), ("return", "word")]
     assert [t.text for t in analyze("what does max_size do").key_terms] == ["max_size"]
     assert [t.text for t in analyze("What did Lopez say? lorem ipsum").key_terms] == ["Lopez"]
+    pypy = analyze("what does the debian python policy say about packaging modules for pypy")
+    assert ("pypy", "word") in [(t.text, t.kind) for t in pypy.key_terms]
 
 
 def test_a_command_line_option_is_a_name():

@@ -130,6 +130,9 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
     # interjections go ("Briefly,", "OK so,")
     opening = {t.i for t in doc[: _opening_end(doc)] if t.pos_ in ("ADV", "INTJ")}
     out: list[KeyTerm] = []
+    # a name in lower case ("pypy", "firefox") counts in the sentence that asks, not in what follows it ("What did
+    # Lopez say? lorem ipsum ...": filler the parser calls proper nouns)
+    asked_end = next(iter(doc.sents)).end if len(doc) else 0
     glued: set[int] = set()  # the pieces of an option the tokenizer split ("--track", "-", "origins", "=", "yes")
     for t in doc:
         if OPTION.fullmatch(t.text) and t.i not in skip:  # "-k", "--verbose": spaCy tags them X or punctuation
@@ -167,7 +170,7 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
         ):  # a capital inside a sentence: a name
             out.append(KeyTerm(t.text, t.lower_, "name", t.pos_))
         elif (
-            (t.pos_ in ("NOUN", "VERB", "ADJ", "ADV") or _identifier(t))
+            (t.pos_ in ("NOUN", "VERB", "ADJ", "ADV") or _identifier(t) or (t.pos_ == "PROPN" and t.i < asked_end))
             and t.lemma_.lower() not in _AUX
             and len(t.text) > 1
         ):
