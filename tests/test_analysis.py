@@ -256,3 +256,15 @@ def test_no_yes_no_without_the_inversion_or_with_a_question_word():
 def test_a_definition_of_a_name_written_as_code_or_asked_of_a_source(question, focus):
     a = analyze(question)
     assert (a.qtype, a.focus) == ("definition", focus)
+
+
+@pytest.mark.parametrize(("question", "qtype", "answer_type"), [
+    ("When the war ended, who became king?", "factoid", "AGENT"),  # asks who, not when
+    ("If I delete the log, how do I get it back?", "how", None),
+    ("when i read a BOOLEAN with asn1_read_value what length comes back?", "factoid", None),
+    ("Once Chopin stopped performing concerts, how did he earn his income?", "how", None),
+    ("When did the war end?", "factoid", "DATE"),  # "when" asks at once
+])
+def test_a_clause_of_time_or_condition_before_the_question_does_not_ask(question, qtype, answer_type):
+    a = analyze(question)
+    assert (a.qtype, a.answer_type) == (qtype, answer_type)

@@ -257,7 +257,8 @@ def _analyze(question: str, doc) -> QuestionAnalysis:
         return QuestionAnalysis(question, QType.FACTOID)
     if words[0].pos_ in ("ADP", "SCONJ") and len(words) > 1 and words[1].lower_ in _WH:
         words = words[1:]  # "On what day ...", "In which city ...", "Since when ...": the wh-word leads
-    opened = _opening_end(doc)  # "In a nutshell, what is X for?": the question after the comma
+    # "In a nutshell, what is X for?", "When I run gull, what does it print?": the question after the opening
+    opened = _opening_end(doc) or _clause_end(doc)
     words = [w for w in words if w.i >= opened] or words
     first = words[0]
     root = next((t for t in doc if t.dep_ == "ROOT"), words[0])
@@ -330,6 +331,26 @@ def _opening_end(doc) -> int:
     if after.lower_ in _WH or _finite_aux(after):
         return comma + 1
     return 0
+
+
+def _clause_end(doc) -> int:
+    """The token after the clauses that open the question with a time or a condition ("When I run gull, what does
+    it print?", "If I delete the log, how do I get it back?"): the root's adverbial clauses from the first word,
+    when a question word follows them and none is inside them ("Starting in what year did ...?" asks in its
+    clause); 0 otherwise. A question that starts "When did ...", or with another question word, asks at once."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or len(doc) < 3 or (doc[0].lower_ in _WH and (doc[0].lower_ != "when" or _finite_aux(doc[1]))):
+        return 0
+    end = 0
+    for clause in sorted((c for c in root.children if c.dep_ == "advcl" and c.i < root.i), key=lambda c: c.i):
+        if clause.left_edge.i != end:
+            break
+        end = clause.right_edge.i + 1
+        while end < len(doc) and doc[end].is_punct:
+            end += 1
+    if end == 0 or end >= len(doc) or any(t.lower_ in _WH for t in doc[1:end]):
+        return 0
+    return end if doc[end].lower_ in _WH else 0
 
 
 def _speech_root(doc, root):
