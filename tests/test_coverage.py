@@ -48,8 +48,9 @@ def test_a_file_extension_is_covered_only_as_written():
         terms = analyze(question).key_terms
         return {terms[i].text for i in covered_terms(terms, text)}
 
-    assert [t.text for t in analyze("can zlib open .rar archives").key_terms] == [".rar", "archives"]
-    assert covered("can zlib open .rar archives") == {"archives"}  # "rar" is no word here
+    assert {".rar", "archives"} <= {t.text for t in analyze("can zlib open .rar archives").key_terms}
+    rar = covered("can zlib open .rar archives")
+    assert "archives" in rar and ".rar" not in rar  # "rar" is no word here
     assert ".ZIP" in covered("Does it read .ZIP files?")  # in any case
     assert ".tar.gz" in covered("Is .tar.gz supported?")  # ending a file's name
     assert ".tar" not in covered("Is .tar supported?")  # not inside a longer one
