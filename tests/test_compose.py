@@ -584,3 +584,10 @@ def test_an_explanation_quotes_no_heading_beside_its_sentence(assistant_of):
     assessed, quoted = _composed(assistant_of({"gull.txt": page}), "How is the behavior of gull affected?")
     assert assessed.asked.analysis.qtype == "how" and quoted
     assert not any(q.startswith("ENVIRONMENT") for q in quoted), quoted
+
+
+def test_which_country_is_not_answered_by_an_address(assistant_of):
+    page = "Gull Licence\n\nGull Licence, Version 2, January 2004, http://www.gull.org/licences/\n"
+    assessed, quoted = _composed(assistant_of({"licence.txt": page}), "which country's law governs the gull licence")
+    # an address is the place "where" asks for in a manual, not a country: it is no answer of the expected kind
+    assert not (assessed.composed.typed and assessed.composed.short == "http://www.gull.org/licences/")

@@ -12,7 +12,7 @@ ANSWER_LABELS = {
     "PERSON": {"PERSON"},
     "AGENT": {"PERSON", "ORG", "NORP", "GPE"},  # "who": a person, or a body (a country) that acts like one
     "ORG": {"ORG"},
-    "PLACE": {"GPE", "LOC", "FAC", "PATH"},  # PATH: a directory or an address (rag/text/terms.py PATH_IN_TEXT)
+    "PLACE": {"GPE", "LOC", "FAC"},
     "DATE": {"DATE", "TIME", "EVENT"},
     "NUMBER": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL"},
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from ...settings import ScoringConfig
 from ...text import nlp
@@ -20,6 +21,8 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
     """A short answer of the expected type and the sentence it comes from (with the neighbour that holds it)."""
     a = q.analysis
     labels = ANSWER_LABELS.get(a.answer_type or "")
+    if labels is not None and a.answer_type == "PLACE" and _WHERE.search(a.text):
+        labels = labels | {"PATH"}  # "where" in a manual: a directory or an address (not "which country")
     if not q.candidates:
         return None
     if a.topic:  # a plural kind ("which tools"): a list the documents write out answers it whole
@@ -46,6 +49,9 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
         # a duration as a DATE); the best sentence, and the decision weighs whether it answers
         return Composition(evidence_spans(q.candidates, q.query, view, s), reader_short(q.candidates[0], view, s))
     return found
+
+
+_WHERE = re.compile(r"\bwhere", re.I)
 
 
 def _typed(q: Asked, labels: set[str], asked: set[str], view: SourcesView, s: ScoringConfig) -> Composition | None:

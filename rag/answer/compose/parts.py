@@ -21,9 +21,10 @@ class Composition:
 
 
 def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) -> list[nlp.Entity]:
-    """Entities of ``labels`` in ``text`` (shifted to document offsets), not named in the question; a
-    person or organisation must look like a name (capitalised words). An entity across a line break is one per
-    line: the entity model runs a title page's lines together ("Pekka Nikander\nAalto University")."""
+    """Entities of ``labels`` in ``text`` (shifted to document offsets; the label PATH: paths and addresses),
+    not named in the question; a person or organisation must look like a name (capitalised words). An entity
+    across a line break is one per line: the entity model runs a title page's lines together ("Pekka
+    Nikander\nAalto University")."""
     out = []
     found = [_to_bracket(part) for whole in nlp.entities(text) for part in _per_line(whole)]
     if "PATH" in labels:
