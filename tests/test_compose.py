@@ -591,3 +591,12 @@ def test_which_country_is_not_answered_by_an_address(assistant_of):
     assessed, quoted = _composed(assistant_of({"licence.txt": page}), "which country's law governs the gull licence")
     # an address is the place "where" asks for in a manual, not a country: it is no answer of the expected kind
     assert not (assessed.composed.typed and assessed.composed.short == "http://www.gull.org/licences/")
+
+
+def test_no_yes_from_a_sentence_of_the_opposite_relation(assistant_of):
+    page = ("GULL(1)\n\nUsage\n\nOptions to gull must appear on the command line before COMMAND. Anything after "
+            "COMMAND is passed to it as its arguments.\n")
+    assistant = assistant_of({"gull.txt": page})
+    after = _ask(assistant, "can I put gull's options after the command")
+    assert not after.answer.startswith("Yes") and "before COMMAND" in after.answer
+    assert _ask(assistant, "must gull's options appear before the command?").answer.startswith("Yes")

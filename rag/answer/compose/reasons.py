@@ -175,13 +175,46 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     things_missing = any(t.is_thing and t.text in cov.missing for t in q.analysis.key_terms)
     if matched and negated and not things_missing:
         short = "No"
-    elif not cov.missing and not any(t.dep_ == "neg" or _negative_adverb(t) for t in parsed):
+    elif (
+        not cov.missing
+        and not any(t.dep_ == "neg" or _negative_adverb(t) for t in parsed)
+        and not _opposed(q.query, text)
+    ):
         # every key term of the question in the sentence, and nothing in it denied: "regular users may be stored in
-        # LDAP, but system users may not" does not say yes to "Can system users be stored in LDAP?"
+        # LDAP, but system users may not" does not say yes to "Can system users be stored in LDAP?", nor "options
+        # must appear before COMMAND" to "can I put options after the command?"
         short = "Yes"
     else:
         short = "The sources say"
     return Composition([view.span(best.doc_id, best.start, best.end, best.score)], short)
+
+
+# words of relation and their opposites: a sentence that says the one of what the question asks of the other
+# answers it, but not with a Yes
+_RELATIONS = (
+    ("before", "after"),
+    ("above", "below"),
+    ("over", "under"),
+    ("inside", "outside"),
+    ("more", "less"),
+    ("more", "fewer"),
+    ("higher", "lower"),
+    ("larger", "smaller"),
+    ("earlier", "later"),
+    ("first", "last"),
+    ("maximum", "minimum"),
+    ("with", "without"),
+)
+
+
+def _opposed(question: str, sentence: str) -> bool:
+    """Whether the sentence says the opposite relation of one the question asks about, and not the one asked."""
+    asked = {w.lower() for w in words(question)}
+    said = {w.lower() for w in words(sentence)}
+    return any(
+        (x in asked and y in said and x not in said) or (y in asked and x in said and y not in said)
+        for x, y in _RELATIONS
+    )
 
 
 def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
