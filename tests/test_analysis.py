@@ -252,6 +252,7 @@ def test_no_yes_no_without_the_inversion_or_with_a_question_word():
     ("what is asn1_node in libtasn1", "asn1_node"),  # "in <a name written as code>" is its setting
     ("what's a wheel according to the debian python policy", "a wheel"),  # the source asked is no part of it
     ("What is a pool in Ninja?", "a pool"),
+    ("what's the 'controlling thread' in threadpoolctl", "the controlling thread"),  # quoted: a term, in a setting
 ])
 def test_a_definition_of_a_name_written_as_code_or_asked_of_a_source(question, focus):
     a = analyze(question)

@@ -600,3 +600,21 @@ def test_no_yes_from_a_sentence_of_the_opposite_relation(assistant_of):
     after = _ask(assistant, "can I put gull's options after the command")
     assert not after.answer.startswith("Yes") and "before COMMAND" in after.answer
     assert _ask(assistant, "must gull's options appear before the command?").answer.startswith("Yes")
+
+
+def test_a_term_is_defined_where_the_text_names_it_so(assistant_of):
+    readme = ("# gullpool\n\ngullpool limits the threads of native libraries. The limiting API works only from the "
+              "first thread that uses it, the so-called controlling thread. Other threads are ignored.\n\n"
+              "## Libraries\n\nCurrent libraries where gullpool makes this choice are MKL and BLIS.\n")
+    assessed, quoted = _composed(assistant_of({"README.md": readme}), "what's the 'controlling thread' in gullpool")
+    assert assessed.asked.analysis.qtype == "definition"
+    assert quoted == ["The limiting API works only from the first thread that uses it, the so-called controlling "
+                      "thread."], quoted
+
+
+def test_a_sentence_that_names_a_term_so_defines_it():
+    from rag.answer.compose.definition import _defines
+
+    assert _defines("the controlling thread").match("It works from the first thread, the so-called controlling thread.")
+    assert _defines("a wheel").match("PEP 427 defines a built-package format called “wheels”, a Zip archive.")
+    assert not _defines("a wheel").match("Packages must not build or provide wheels.")

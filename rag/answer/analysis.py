@@ -405,9 +405,10 @@ def _as_code(token) -> bool:
     return bool(UNDERSCORED.fullmatch(text) or code_name(text) or _identifier(token) or mixed)
 
 
-def _named_context(doc) -> set[int]:
-    """The words of a closing "in X" where X is a name ("What is a pool in Ninja?", "... in Python 3?"), or of a
-    closing "according to X" (the source asked): the setting of the question, not part of what it asks about."""
+def _named_context(doc, quoted: bool = False) -> set[int]:
+    """The words of a closing "in X" where X is a name ("What is a pool in Ninja?", "... in Python 3?"; after a
+    quoted term, one noun: "What's the 'controlling thread' in threadpoolctl?"), or of a closing "according to X"
+    (the source asked): the setting of the question, not part of what it asks about."""
     end = len(doc) - (1 if doc[-1].is_punct else 0)
     for t in doc:
         if t.lower_ == "according" and t.i + 2 < end and doc[t.i + 1].lower_ == "to":
@@ -415,7 +416,8 @@ def _named_context(doc) -> set[int]:
         if t.lower_ in ("in", "within") and t.pos_ == "ADP" and t.i < end - 1:
             rest = doc[t.i + 1 : end]
             named = [r.pos_ in ("PROPN", "NUM") or _as_code(r) for r in rest if not r.is_punct]
-            if all(named) and (rest[0].pos_ == "PROPN" or _as_code(rest[0])):
+            one_noun = quoted and len(rest) == 1 and rest[0].pos_ == "NOUN"
+            if one_noun or (all(named) and (rest[0].pos_ == "PROPN" or _as_code(rest[0]))):
                 return set(range(t.i, end))
     return set()
 
@@ -503,15 +505,24 @@ def _definition(question: str, doc, root, words) -> QuestionAnalysis | None:
         ]
     if not subject:
         return None
-    # a term ("a pool", "asn1_node") may be set in a named context that is not part of it ("in Ninja")
-    term = _as_code(subject[0]) or any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subject[0].children)
-    context = _named_context(doc) if term else set()
+    # a term ("a pool", "asn1_node", "the 'controlling thread'") may be set in a named context that is not part of
+    # it ("in Ninja")
+    quoted = any(c.text in _QUOTES for c in subject[0].children)
+    term = (
+        quoted or _as_code(subject[0]) or any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in subject[0].children)
+    )
+    context = _named_context(doc, quoted) if term else set()
     if len(words) - len(context) > 6 or any(c.dep_ in ("poss", "acl", "relcl") for c in subject[0].children):
         return None
     if any(t.tag_ in ("JJS", "RBS") or t.ent_type_ == "ORDINAL" for t in subject[0].subtree if t.i < subject[0].i):
         return None
     focus = _span_text([t for t in subject[0].subtree if not t.is_punct and t.i not in context])
+    focus = _QUOTE_MARK.sub("", focus)  # "the 'controlling thread" (its last quote is punctuation after it)
     return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
+
+
+_QUOTES = frozenset("'\"“”‘’")
+_QUOTE_MARK = re.compile(r"(?<!\w)['\"“‘]|['\"”’](?!\w)")
 
 
 def _said_topic(speech) -> str | None:

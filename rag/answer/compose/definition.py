@@ -35,9 +35,10 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
 
 
 def _defines(focus: str) -> re.Pattern[str] | None:
-    """How a sentence that defines ``focus`` begins, spaced singly: "X is a/the ...", "X means ..." (any case); a
-    copula before a passive ("X is maintained in git") defines nothing; a command-line option's entry starts
-    with the option as written ("-v, --invert-match ..."; "-V" is another option). None for an empty focus."""
+    """How a sentence that defines ``focus`` begins, spaced singly: "X is a/the ...", "X means ..." (any case), or
+    one that names it so ("..., the so-called X", "a format called X"); a copula before a passive ("X is
+    maintained in git") defines nothing; a command-line option's entry starts with the option as written ("-v,
+    --invert-match ..."; "-V" is another option). None for an empty focus."""
     if OPTION.fullmatch(focus):
         return re.compile(rf"{re.escape(focus)}(?:[\s,=\[]|$)")
     phrase = _phrase(focus)
@@ -45,7 +46,9 @@ def _defines(focus: str) -> re.Pattern[str] | None:
         return None
     return re.compile(
         rf"\W*(?:(?:a|an|the)\s+)?\W*{re.escape(phrase)}\W*\s+"
-        r"(?:(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:a|an|the|one)\b|(?:shall\s+)?means?\b|refers\b)",
+        r"(?:(?:is|are|was|were)\s+(?:\w+ly\s+)?(?:a|an|the|one)\b|(?:shall\s+)?means?\b|refers\b)"
+        # ... or names it where it says what it is: "..., the so-called controlling thread", "a format called wheels"
+        rf"|.*?\b(?:so-called|called|known as|termed)\s+\W?{re.escape(phrase)}(?:s|es)?\b",
         re.I,
     )
 
