@@ -54,7 +54,7 @@ def test_writes(name, text, written):
 
 @pytest.mark.parametrize(("name", "code"), [
     ("--max-depth", True), ("-v", True), ("asn1_get_integer_der", True), (".rar", True), ("os.path.join", True),
-    ("/var/lib/dpkg", True),
+    ("/var/lib/dpkg", True), ("%G", True),
     ("speed/size", False), ("audio/mpeg", False),  # two words joined by a slash: alternatives as often as code
     ("python3.11", False),  # a version: the sources may write "Python 3.11"
     ("-selling", False),  # "best -selling": a stray dash
@@ -64,3 +64,12 @@ def test_a_name_written_as_code_is_one_thing_spelt_one_way(name, code):
     from rag.text.terms import written_as_code
 
     assert written_as_code(name) is code
+
+
+def test_a_format_conversion_is_found_as_written():
+    from rag.text.terms import mentions_format
+
+    text = 'The default is "%Uuser %Ssystem %Eelapsed 8%CPU"; time -f "\\t%E real" ls.'
+    assert mentions_format("%U", text) and mentions_format("%E", text)  # written onto what follows it
+    assert not mentions_format("%C", text)  # "8%CPU" is a percentage
+    assert not mentions_format("%e", text)  # another conversion

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ..text import nlp
 from ..text.sentences import sentence_spans
-from ..text.terms import EXTENSION, OPTION, UNDERSCORED, code_name
+from ..text.terms import EXTENSION, FORMAT, OPTION, UNDERSCORED, code_name
 from .qtypes import QType
 from .question_words import (
     _AUX,
@@ -139,6 +139,11 @@ def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
             option = _option_at(doc, t.i)
             glued.update(range(t.i, t.i + option[1]))
             out.append(KeyTerm(option[0], option[0], "name", "X"))
+            continue
+        conversion = doc[t.i : t.i + 2].text if t.text == "%" and not t.whitespace_ else ""
+        if FORMAT.fullmatch(conversion) and t.i not in skip:  # "%G", which spaCy splits in two
+            glued.add(t.i + 1)
+            out.append(KeyTerm(conversion, conversion, "name", "X"))
             continue
         if (EXTENSION.fullmatch(t.text) or UNDERSCORED.fullmatch(t.text)) and t.i not in skip:
             # ".zip", "asn1_node": spaCy tags them nouns, adjectives, pronouns or punctuation

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from ..text.links import Links, acronym_letters, initialisms, initials
 from ..text.terms import (
     EXTENSION,
+    FORMAT,
     OPTION,
     UNDERSCORED_IN_TEXT,
     as_written,
     code_name,
     mentions_extension,
+    mentions_format,
     mentions_option,
     stem,
     terms,
@@ -73,6 +75,10 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
             continue
         if EXTENSION.fullmatch(t.text):  # ".rar" is not the word "rar", nor ".zip"
             if mentions_extension(t.text, text):
+                found.add(i)
+            continue
+        if FORMAT.fullmatch(t.text):  # "%e" is not "%E", nor the letter e
+            if mentions_format(t.text, text):
                 found.add(i)
             continue
         if t.kind == "number":

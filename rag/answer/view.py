@@ -27,6 +27,8 @@ from ..text.terms import (
     CODE_NAME_IN_TEXT,
     EXTENSION,
     EXTENSION_IN_TEXT,
+    FORMAT,
+    FORMAT_IN_TEXT,
     JOINED,
     OPTION,
     OPTION_IN_TEXT,
@@ -35,6 +37,7 @@ from ..text.terms import (
     as_written,
     code_name,
     mentions_extension,
+    mentions_format,
     mentions_option,
     words,
 )
@@ -198,6 +201,8 @@ class SourcesView:
             return False
         if OPTION.fullmatch(word):  # every option the documents write, read once, case as written ("-V" is not "-v")
             return word in self._written_names(OPTION_IN_TEXT, _as_is)
+        if FORMAT.fullmatch(word):  # every format conversion, case as written ("%e" is not "%E")
+            return word in self._written_names(FORMAT_IN_TEXT, _as_is)
         if UNDERSCORED.fullmatch(word):  # "uid_t": the corpus's words split it, so as written (any case)
             return word.lower() in self._written_names(UNDERSCORED_IN_TEXT, _lower)
         if EXTENSION.fullmatch(word):  # every file extension the documents write, in any case
@@ -242,6 +247,10 @@ class SourcesView:
                 continue
             if EXTENSION.fullmatch(word):
                 if mentions_extension(word, doc.text):
+                    return True
+                continue
+            if FORMAT.fullmatch(word):
+                if mentions_format(word, doc.text):
                     return True
                 continue
             written = as_written(word) or code_name(word) or UNDERSCORED.fullmatch(word)

@@ -129,15 +129,26 @@ UNDERSCORED = re.compile(r"(?=\w*_)(?=\w*[^\W_])\w+")
 UNDERSCORED_IN_TEXT = re.compile(r"(?<!\w)(?=\w*_)(?=\w*[^\W_])\w+")
 
 
+# a conversion of a format string ("%e", "%M" of time(1), date(1), printf): a letter after "%", case as written;
+# in a text, not a percent after a number ("8%CPU"), and written onto what follows it ("%Mmax", "\t%E")
+FORMAT = re.compile(r"%[A-Za-z]")
+FORMAT_IN_TEXT = re.compile(r"(?<![\d%])%[A-Za-z]")
+
+
+def mentions_format(conversion: str, text: str) -> bool:
+    """Whether ``text`` writes the format conversion ("%G"), as written."""
+    return conversion in FORMAT_IN_TEXT.findall(text)
+
+
 def written_as_code(name: str) -> bool:
     """Whether ``name`` is written as code: an option ("--max-depth"), an identifier with an underscore, a file
-    extension (".rar"), a dotted name or a path ("os.path.join", "/etc/passwd"). Such a name is one thing, spelt
+    extension (".rar"), a format conversion ("%G"), a dotted name or a path ("os.path.join", "/etc/passwd"). Such a name is one thing, spelt
     one way: sources that never write it say nothing of it. Not two words joined by a slash ("speed/size", and so
     "audio/mpeg"), nor a version ("python3.11": "Python 3.11" may be how the sources write it), nor a word after a
     stray dash ("best -selling": an option of one dash has one letter, "-v")."""
     if OPTION.fullmatch(name):
         return name.startswith("--") or len(name) == 2
-    if UNDERSCORED.fullmatch(name) or EXTENSION.fullmatch(name):
+    if UNDERSCORED.fullmatch(name) or EXTENSION.fullmatch(name) or FORMAT.fullmatch(name):
         return True
     dotted = "." in name or name.startswith("/")
     return dotted and code_name(name) and not any(p.isdigit() for p in re.split(r"[./]", name) if p)
