@@ -618,3 +618,13 @@ def test_a_sentence_that_names_a_term_so_defines_it():
     assert _defines("the controlling thread").match("It works from the first thread, the so-called controlling thread.")
     assert _defines("a wheel").match("PEP 427 defines a built-package format called “wheels”, a Zip archive.")
     assert not _defines("a wheel").match("Packages must not build or provide wheels.")
+
+
+def test_a_list_is_searched_for_by_what_its_items_must_be():
+    # searched for by its kind alone ("conditions"), a licence's "TERMS AND CONDITIONS" headings came first
+    from rag.answer.analysis import analyze
+    from rag.answer.extractive import _about
+
+    assert _about(analyze("which conditions are listed for redistributing the work")) == "conditions redistributing work"
+    assert _about(analyze("Which people are quoted?")) == "people"
+    assert _about(analyze("Summarize what the report says about drones")) == "drones"  # a summary: its topic

@@ -71,10 +71,11 @@ class ExtractiveEngine:
             # questions is so, a typo of the one name it asks about (docs/TUNING.md, "Answer or refuse")
             return self.refuse(question, query, [], a)
         s = self.settings.scoring
-        # a summary or a list is searched for by what it is about, without the request's own words; a typo of a
-        # word of the sources is searched for and read as they spell it ("trigger cycels")
+        # a summary or a list is searched for by what it is about, without the request's own words (a list also by
+        # what its items must be: "which conditions are listed for redistributing the work"); a typo of a word of
+        # the sources is searched for and read as they spell it ("trigger cycels")
         spelled = self.view.spelled(query)
-        search = self.view.spelled(a.topic) if a.qtype in (QType.SUMMARY, QType.LIST) and a.topic else spelled
+        search = self.view.spelled(_about(a)) if a.qtype in (QType.SUMMARY, QType.LIST) and a.topic else spelled
         qvec, hits, evidence = self.retrieve(search, max(s.search_passages, s.evidence_passages), self._named(a))
         if not evidence:
             return self.refuse(question, query, evidence, a)
@@ -158,3 +159,11 @@ class ExtractiveEngine:
         """A refusal, with the nearest passages shown as "not an answer"."""
         nearest = [Span(ev.pid, ev.start, ev.end, ev.score) for ev in evidence]
         return cite.refuse(self.index, question, query, nearest, str(a.qtype) if a else "", message)
+
+
+def _about(a: QuestionAnalysis) -> str:
+    """What a summary or a list is about: its topic; for a list, with the key terms that qualify its items."""
+    if a.qtype != QType.LIST or a.topic is None:
+        return a.topic or ""
+    topic = a.topic.lower().split()
+    return " ".join([a.topic, *(t.text for t in a.key_terms if t.text.lower() not in topic)])
