@@ -628,3 +628,12 @@ def test_a_list_is_searched_for_by_what_its_items_must_be():
     assert _about(analyze("which conditions are listed for redistributing the work")) == "conditions redistributing work"
     assert _about(analyze("Which people are quoted?")) == "people"
     assert _about(analyze("Summarize what the report says about drones")) == "drones"  # a summary: its topic
+
+
+def test_a_summary_section_may_leave_to_the_file_name_what_the_document_is_about(assistant_of):
+    readme = ("# Thread Controls Build Status\n\nGull limits the threads of native libraries.\n\n## Usage\n\nCall gull.limit() "
+              "before a heavy loop. Gull restores the limits after it.\n\n## Known Limitations\n\nNested loops of "
+              "two OpenMP runtimes may escape the limit. Mixing two BLAS builds in one process is not supported.\n")
+    assessed, quoted = _composed(assistant_of({"gull_readme.md": readme}), "summarise the known limitations of gull")
+    assert quoted[:2] == ["Nested loops of two OpenMP runtimes may escape the limit.",
+                          "Mixing two BLAS builds in one process is not supported."], quoted

@@ -111,14 +111,16 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
 
 def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
     """The first ``summary_sentences`` sentences of prose in the section of the first heading, in the top hits'
-    documents, that holds every key term of the summary's topic but those its document's title holds (its
-    subsections included); none when no heading does."""
+    documents, that holds every key term of the summary's topic but those its document's title or file name holds
+    (its subsections included); none when no heading does."""
     wanted = set(terms(" ".join(t.text for t in q.analysis.key_terms)))
     if not wanted:
         return []
     for doc_id in top_documents(q, view):
         sentences = view.index.passages.document_sentences(doc_id)
-        titled = set(terms(view.title(doc_id)))  # the title scopes every heading ("staff" in "Users and groups")
+        # the title and the file's name scope every heading ("staff" in "Users and groups", "threadpoolctl" of
+        # threadpoolctl_readme.md in "Known Limitations")
+        titled = set(terms(f"{view.title(doc_id)} {_name_words(view.index.documents[doc_id].source)}"))
         for i, (start, end) in enumerate(sentences):
             if not view.is_heading(doc_id, start, end):
                 continue
@@ -142,6 +144,11 @@ def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
             if spans:
                 return spans
     return []
+
+
+def _name_words(source: str) -> str:
+    """The words of a file's name ("shared-mime-info-spec.pdf" -> "shared mime info spec")."""
+    return " ".join(w for w in re.split(r"[\W_]+", Path(source).stem) if w)
 
 
 def titled(name: str, view: SourcesView) -> list[str]:
