@@ -172,6 +172,9 @@ def test_point_or_idea_asks_for_a_summary_only_with_a_word_of_importance(questio
     ("Give me a summary in one paragraph of the drone strikes", "drone strikes", None),
     ("Summarise what the spec says about security.", "security", "spec"),  # the document, and the topic
     ("Summarize what the Ninja manual says about pools", "pools", "Ninja"),
+    ("can you summarize what the gnu time manual covers", None, "gnu time"),  # the manual as a whole
+    ("Give me an overview of how the coalition responded to the report.", "how the coalition responded to the report",
+     None),
 ])
 def test_a_summary_s_form_and_the_document_it_names_are_not_its_topic(question, topic, focus):
     a = analyze(question)

@@ -574,6 +574,8 @@ def _named_document(tokens, named_kind: bool = False) -> str | None:
         return None
     inside = {t.i for t in tokens}
     head = next((t for t in tokens if t.head.i not in inside or t.head.i == t.i), None)
+    if tokens[-1].lemma_.lower() in _DOCUMENT_KINDS and not any(t.pos_ in ("VERB", "AUX", "ADP") for t in tokens):
+        head = tokens[-1]  # a noun phrase ends on its head; the parser may take the name for it ("the gnu time manual")
     if head is None or head.lemma_.lower() not in _DOCUMENT_KINDS:
         return None
     # the words before the head name it; what follows it is a topic ("the report on drones")
@@ -604,15 +606,25 @@ def _without_form(tokens: list) -> list:
 
 def _source_said(tokens: list) -> tuple[list, list] | None:
     """("the spec", "security") of "what the spec says about security": a document as the subject of a reporting
-    verb, and what follows its "about"; None for anything else."""
-    verb = next((t for t in tokens if t.lemma_.lower() in SPEECH_LEMMAS), None)
+    verb, and what follows its "about"; ("the gnu time manual", nothing) of "what the gnu time manual covers", the
+    document as a whole; None for anything else."""
+    verb = next((t for t in tokens if t.lemma_.lower() in SPEECH_LEMMAS | _CONTENT_VERBS), None)
     subject = next((c for c in verb.children if c.dep_ == "nsubj"), None) if verb is not None else None
     if verb is None or subject is None or subject.lemma_.lower() not in _SOURCE_WORDS | _DOCUMENT_KINDS:
-        return None
+        # the parser may hang the kind of document on the name ("the gnu time manual": "time", its apposition)
+        kind = [c for c in subject.children if c.dep_ == "appos"] if subject is not None else []
+        if not kind or kind[0].lemma_.lower() not in _DOCUMENT_KINDS:
+            return None
     about = next((t for t in tokens if t.i > verb.i and t.lower_ in _ABOUT), None)
     if about is None:
-        return None
+        # "what the manual covers": nothing but the question word for its object, so the whole document
+        objects = [c for c in verb.children if c.dep_ in ("dobj", "attr", "ccomp", "xcomp", "prep")]
+        return ([t for t in subject.subtree], []) if all(c.lower_ in _WH for c in objects) else None
     return [t for t in subject.subtree], [t for t in tokens if t.i > about.i]
+
+
+# verbs that say what a document holds ("what the manual covers")
+_CONTENT_VERBS = {"cover", "describe", "contain", "discuss", "explain", "document"}
 
 
 def _summary(question: str, doc) -> QuestionAnalysis:
