@@ -156,8 +156,8 @@ def titled(name: str, view: SourcesView) -> list[str]:
     wanted = {w.lower() for w in words(name)}
     out = []
     for doc_id, doc in view.index.documents.items():
-        stem = Path(doc.source).stem  # its words, and its parts too: "spec" of "shared-mime-info-spec.pdf"
-        own = {w.lower() for w in words(f"{doc.title} {stem}") + re.split(r"[\W_]+", stem)}
+        # its words, and its parts too: "spec" of "shared-mime-info-spec.pdf"
+        own = {w.lower() for w in words(f"{doc.title} {Path(doc.source).stem} {_name_words(doc.source)}")}
         if wanted and wanted <= own:
             out.append(doc_id)
     return out
