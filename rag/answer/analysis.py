@@ -610,9 +610,11 @@ def _source_said(tokens: list) -> tuple[list, list] | None:
     document as a whole; None for anything else."""
     verb = next((t for t in tokens if t.lemma_.lower() in SPEECH_LEMMAS | _CONTENT_VERBS), None)
     subject = next((c for c in verb.children if c.dep_ == "nsubj"), None) if verb is not None else None
-    if verb is None or subject is None or subject.lemma_.lower() not in _SOURCE_WORDS | _DOCUMENT_KINDS:
+    if verb is None or subject is None:
+        return None
+    if subject.lemma_.lower() not in _SOURCE_WORDS | _DOCUMENT_KINDS:
         # the parser may hang the kind of document on the name ("the gnu time manual": "time", its apposition)
-        kind = [c for c in subject.children if c.dep_ == "appos"] if subject is not None else []
+        kind = [c for c in subject.children if c.dep_ == "appos"]
         if not kind or kind[0].lemma_.lower() not in _DOCUMENT_KINDS:
             return None
     about = next((t for t in tokens if t.i > verb.i and t.lower_ in _ABOUT), None)
