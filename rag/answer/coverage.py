@@ -10,15 +10,10 @@ from dataclasses import dataclass
 
 from ..text.links import Links, acronym_letters, initialisms, initials
 from ..text.terms import (
-    EXTENSION,
-    FORMAT,
-    OPTION,
     UNDERSCORED_IN_TEXT,
     as_written,
     code_name,
-    mentions_extension,
-    mentions_format,
-    mentions_option,
+    exact_mention,
     stem,
     terms,
     words,
@@ -69,16 +64,9 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
     expansions = list(links)
     found: set[int] = set()
     for i, t in enumerate(key_terms):
-        if OPTION.fullmatch(t.text):  # "-k" is not "-K", nor the letter k
-            if mentions_option(t.text, text):
-                found.add(i)
-            continue
-        if EXTENSION.fullmatch(t.text):  # ".rar" is not the word "rar", nor ".zip"
-            if mentions_extension(t.text, text):
-                found.add(i)
-            continue
-        if FORMAT.fullmatch(t.text):  # "%e" is not "%E", nor the letter e
-            if mentions_format(t.text, text):
+        exact = exact_mention(t.text)  # "-k" is not "-K" nor the letter k, ".rar" not the word "rar"
+        if exact is not None:
+            if exact(t.text, text):
                 found.add(i)
             continue
         if t.kind == "number":

@@ -36,9 +36,7 @@ from ..text.terms import (
     UNDERSCORED_IN_TEXT,
     as_written,
     code_name,
-    mentions_extension,
-    mentions_format,
-    mentions_option,
+    exact_mention,
     words,
 )
 from .coverage import Coverage, coverage
@@ -241,16 +239,9 @@ class SourcesView:
             if not scope.holds(doc_id):
                 continue
             known, ordered = self._words_of(doc_id, doc.text)
-            if OPTION.fullmatch(word):
-                if mentions_option(word, doc.text):
-                    return True
-                continue
-            if EXTENSION.fullmatch(word):
-                if mentions_extension(word, doc.text):
-                    return True
-                continue
-            if FORMAT.fullmatch(word):
-                if mentions_format(word, doc.text):
+            exact = exact_mention(word)  # an option, a file extension, a format conversion: only as written
+            if exact is not None:
+                if exact(word, doc.text):
                     return True
                 continue
             written = as_written(word) or code_name(word) or UNDERSCORED.fullmatch(word)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 # bm25s's English stop words (STOPWORDS_EN, Lucene's classic list), written out so that splitting words
 # does not import bm25s and scipy (0.2 s) where no BM25 index is made or read (tests/test_terms.py keeps them equal)
@@ -142,16 +143,26 @@ def mentions_format(conversion: str, text: str) -> bool:
 
 def written_as_code(name: str) -> bool:
     """Whether ``name`` is written as code: an option ("--max-depth"), an identifier with an underscore, a file
-    extension (".rar"), a format conversion ("%G"), a dotted name or a path ("os.path.join", "/etc/passwd"). Such a name is one thing, spelt
-    one way: sources that never write it say nothing of it. Not two words joined by a slash ("speed/size", and so
-    "audio/mpeg"), nor a version ("python3.11": "Python 3.11" may be how the sources write it), nor a word after a
-    stray dash ("best -selling": an option of one dash has one letter, "-v")."""
+    extension (".rar"), a format conversion ("%G"), a dotted name or a path ("os.path.join", "/etc/passwd").
+    Such a name is one thing, spelt one way: sources that never write it say nothing of it. Not two words joined
+    by a slash ("speed/size", and so "audio/mpeg"), nor a version ("python3.11": "Python 3.11" may be how the
+    sources write it), nor a word after a stray dash ("best -selling": an option of one dash has one letter)."""
     if OPTION.fullmatch(name):
         return name.startswith("--") or len(name) == 2
     if UNDERSCORED.fullmatch(name) or EXTENSION.fullmatch(name) or FORMAT.fullmatch(name):
         return True
     dotted = "." in name or name.startswith("/")
     return dotted and code_name(name) and not any(p.isdigit() for p in re.split(r"[./]", name) if p)
+
+
+def exact_mention(name: str) -> Callable[[str, str], bool] | None:
+    """How a text is checked for ``name`` when only that form of it counts: an option, a file extension or a
+    format conversion (``mentions_option`` and its like: "-k" is not "-K", ".rar" not the word "rar"); None for
+    any other name."""
+    for pattern, mentions in ((OPTION, mentions_option), (EXTENSION, mentions_extension), (FORMAT, mentions_format)):
+        if pattern.fullmatch(name):
+            return mentions
+    return None
 
 
 def mentions_extension(extension: str, text: str) -> bool:
