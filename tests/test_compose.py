@@ -327,6 +327,62 @@ def test_a_list_question_quotes_the_list_the_document_writes(assistant_of):
     assert "\n- built-in rules for compilers. [2]" in ans.answer  # one bullet, not "- • built-in ..."
 
 
+def test_a_question_whose_best_sentence_introduces_a_list_is_answered_by_the_list(assistant_of):
+    """"What are Gull's explicit non-goals?" asks for no kind by a plural topic (a definition), and its best
+    sentence is the lead-in with the first item: quoted alone it gave one of three items."""
+    page = ("<html><body><h1>Gull</h1><p>Gull is a small build tool that runs commands in order and in parallel.</p>"
+            "<p>Some explicit non-goals:</p><ul><li>convenient syntax for writing build files by hand. Generate them."
+            "</li><li>built-in rules for compilers.</li><li>decision-making at build time.</li></ul>"
+            "<p>Gull reads its build file and rebuilds whatever is out of date.</p></body></html>")
+    assessed, quoted = _composed(assistant_of({"gull.html": page}), "what are gulls explicit non-goals")
+    assert assessed.asked.analysis.topic is None
+    assert quoted == ["Some explicit non-goals:\n\n• convenient syntax for writing build files by hand.",
+                      "• built-in rules for compilers.", "• decision-making at build time."]
+
+
+def test_a_colon_inside_a_wrapped_sentence_introduces_no_list(assistant_of):
+    # a PDF line that ends after "(2022:" leaves a colon before a line break mid-sentence
+    text = ("# Gull Trust\n\nTotal income in 2023 was 4.8 million pounds (2022:\n4.1 million pounds), a record.\n\n"
+            "- grants\n- donations\n- contracts\n")
+    assessed, quoted = _composed(assistant_of({"trust.md": text}), "What was the Gull Trust's total income in 2023?")
+    assert quoted[0].startswith("Total income in 2023") and not assessed.composed.bullets
+
+
+def test_the_items_under_a_heading_answer_a_question_for_that_kind(assistant_of):
+    """A reStructuredText or Markdown section whose heading names the kind ("Best practices") and whose body is
+    a bulleted list: the items, each cited, not the heading (headings are never quoted)."""
+    text = ("Gull security\n=============\n\nGull parses untrusted build files with care.\n\n"
+            "Best practices\n--------------\n\n* Don't run unknown rules\n* Limit parse depth\n"
+            "* Limit total input size\n\nGull reads its build file and rebuilds whatever is out of date.\n")
+    assessed, quoted = _composed(assistant_of({"gull.rst": text}),
+                                 "what best practices does the gull doc list for safe builds?")
+    assert assessed.composed.bullets
+    assert quoted == ["• Don't run unknown rules", "• Limit parse depth", "• Limit total input size"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("1. Gull is protected against loops and does no network lookups.", "1"),  # the item's number
+        ('It prints "\'" before every name.', "'"),  # a quote mark names nothing
+    ],
+)
+def test_the_readers_phrase_is_no_short_answer_when_it_says_nothing(sentence, phrase):
+    from types import SimpleNamespace
+
+    from rag.answer.compose.factoid import reader_short
+    from rag.answer.rank import Candidate
+    from rag.settings import Settings
+
+    view = SimpleNamespace(text=lambda doc_id, a, b: sentence[a:b])
+    at = sentence.index(phrase)
+    cand = Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, (at, at + len(phrase)))
+    assert reader_short(cand, view, Settings().scoring) is None
+    word = sentence.index("Gull") if "Gull" in sentence else sentence.index("prints")
+    cand = Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, (word, word + 4))
+    assert reader_short(cand, view, Settings().scoring) is not None  # a word of the sentence is an answer
+
+
 def test_a_summary_quotes_prose_not_a_title_page(assistant_of):
     # a title page's short lines read as one "sentence" (a table row); it has no final stop, and an overview
     # quotes sentences that end as sentences do

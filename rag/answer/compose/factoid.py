@@ -7,6 +7,7 @@ import re
 
 from ...settings import ScoringConfig
 from ...text import nlp
+from ...text.sentences import LIST_ITEM
 from ...text.terms import terms
 from ..analysis import ANSWER_LABELS
 from ..asked import Asked
@@ -14,7 +15,7 @@ from ..rank import Candidate
 from ..types import Span
 from ..view import SourcesView
 from .parts import Composition, closest, typed_entities
-from .written_list import written_list
+from .written_list import lead_in_list, written_list
 
 
 def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
@@ -30,6 +31,10 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
         if listed is not None:
             return listed
     if labels is None:
+        # the best sentence introduces a list ("Some explicit non-goals:"): the list answers, not its lead-in
+        listed = lead_in_list(q, view, s)
+        if listed is not None:
+            return listed
         short = reader_short(q.candidates[0], view, s)
         if a.topic and short:  # the reader's phrase is one item of a list run into the sentence: all of them
             sentence = view.text(q.candidates[0].doc_id, q.candidates[0].start, q.candidates[0].end)
@@ -116,12 +121,13 @@ def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | 
     """The reader's answer inside the best sentence, when it is a phrase rather than the whole sentence."""
     if cand.span is None:
         return None
-    a, b = whole_words(
-        view.text(cand.doc_id, cand.start, cand.end), cand.span[0] - cand.start, cand.span[1] - cand.start
-    )
+    whole = view.text(cand.doc_id, cand.start, cand.end)
+    a, b = whole_words(whole, cand.span[0] - cand.start, cand.span[1] - cand.start)
+    marker = LIST_ITEM.match(whole)
+    if not any(ch.isalnum() for ch in whole[a:b]) or (marker and b <= marker.end()):
+        return None  # a quote mark, or the "1." of a numbered item: the reader found nothing in the sentence
     a, b = a + cand.start, b + cand.start
     text = close_brackets(view.text(cand.doc_id, a, b), view.text(cand.doc_id, b, cand.end))
-    whole = view.text(cand.doc_id, cand.start, cand.end)
     return (
         text
         if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole)

@@ -1,4 +1,4 @@
-"""Lists the documents write out: a lead-in ("Some explicit non-goals:") and the items under it."""
+"""Lists the documents write out: a lead-in ("Some explicit non-goals:", or a heading) and the items under it."""
 
 from __future__ import annotations
 
@@ -20,22 +20,45 @@ def written_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition |
     lead-in names the kind asked for (the question's topic, "tools" of "Which tools ...?", by stem)."""
     kind = set(terms(q.analysis.topic or ""))
     for cand in q.candidates[: s.list_lead_candidates]:
-        sentences = view.index.passages.document_sentences(cand.doc_id)
-        at = next((i for i, (a, _) in enumerate(sentences) if a == cand.start), None)
-        if at is None:
-            continue
-        lead = _lead_in(cand.doc_id, sentences, at, view)
-        if lead is None:
-            continue
-        lead_text = _text(cand.doc_id, sentences[lead], view)
-        colon = LEADS_IN.search(lead_text)
-        if kind and colon and not kind & set(terms(lead_text[: colon.start()])):
-            continue  # a list of something else
-        items = _items(cand.doc_id, sentences, lead, view)
-        if len(items) >= 2:
-            spans = [sentences[lead], *(sentences[i] for i in items if i != lead)][: s.list_max_items + 1]
-            return Composition([view.span(cand.doc_id, a, b, cand.score) for a, b in spans], bullets=True)
+        found = _list_of(cand.doc_id, cand.start, cand.score, view, s, kind)
+        if found is not None:
+            return found
     return None
+
+
+def lead_in_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
+    """The list the best candidate introduces when it is a lead-in itself ("Some explicit non-goals:" and its
+    first item): quoted alone, a sentence that ends in a colon says none of what it introduces."""
+    best = q.candidates[0]
+    text = _text(best.doc_id, (best.start, best.end), view)
+    colon = LEADS_IN.search(text)
+    if colon is None or not (colon.end() == len(text) or ITEM.match(text[colon.end() :].lstrip())):
+        return None  # a colon at a wrapped line's end ("(2022:\n4.03 million)") introduces nothing
+    return _list_of(best.doc_id, best.start, best.score, view, s, set())
+
+
+def _list_of(
+    doc_id: str, start: int, score: float, view: SourcesView, s: ScoringConfig, kind: set[str]
+) -> Composition | None:
+    """The list the sentence at ``start`` is the lead-in or an item of, when its lead-in names ``kind`` (any kind
+    when empty) and it has two items or more."""
+    sentences = view.index.passages.document_sentences(doc_id)
+    at = next((i for i, (a, _) in enumerate(sentences) if a == start), None)
+    lead = _lead_in(doc_id, sentences, at, view) if at is not None else None
+    if lead is None:
+        return None
+    heading = view.is_heading(doc_id, *sentences[lead])
+    lead_text = _text(doc_id, sentences[lead], view)
+    colon = LEADS_IN.search(lead_text)
+    if kind and not kind & set(terms(lead_text[: colon.start()] if colon else lead_text)):
+        return None  # a list of something else
+    items = _items(doc_id, sentences, lead, view)
+    if len(items) < 2:
+        return None
+    # a heading names the list but is not quoted (headings never are): the items alone
+    spans = ([] if heading else [sentences[lead]]) + [sentences[i] for i in items if i != lead]
+    spans = spans[: s.list_max_items + (0 if heading else 1)]
+    return Composition([view.span(doc_id, a, b, score) for a, b in spans], bullets=True)
 
 
 def _text(doc_id: str, span: tuple[int, int], view: SourcesView) -> str:
@@ -44,10 +67,17 @@ def _text(doc_id: str, span: tuple[int, int], view: SourcesView) -> str:
 
 def _lead_in(doc_id: str, sentences: list[tuple[int, int]], at: int, view: SourcesView) -> int | None:
     """The lead-in of the list sentence ``at`` is in: itself, or the nearest sentence before it that ends with a
-    colon with nothing but items between; None when it is in no list."""
+    colon, or a heading right above the first item ("Best practices" over its bullets), with nothing but items
+    between; None when it is in no list."""
     for i in range(at, -1, -1):
         text = _text(doc_id, sentences[i], view)
         if LEADS_IN.search(text):
+            return i
+        if (
+            i + 1 < len(sentences)
+            and view.is_heading(doc_id, *sentences[i])
+            and ITEM.match(_text(doc_id, sentences[i + 1], view))
+        ):
             return i
         if (
             i < at
