@@ -157,3 +157,35 @@ def test_after_who_is_someones_relative_a_pronoun_is_the_one_the_answer_names():
     # "Who is Townsend?": the answer is about Townsend, whatever else it names
     h = [("Who is Townsend?", "Lt. General Stephen Townsend:\nTownsend met Croft on Monday. [1]")]
     assert standalone_question("What did he say?", h, is_person) == "What did Townsend say?"
+
+
+def test_they_stands_for_the_plural_thing_last_asked_about_when_no_body_was_named():
+    h = [("What are pools in Ninja?", "...")]
+    assert standalone_question("Since which version are they available?", h) == (
+        "Since which version are pools available?"
+    )
+    # a possessive in the phrase is part of it, in the user's own voice
+    h = [("What happens to my rights if I break the license terms?", "...")]
+    assert standalone_question("can I get them back?", h) == "can I get my rights back?"
+    # a body the user named still comes first
+    h = [("What did Amnesty International say about the strikes?", "...")]
+    assert standalone_question("What did they demand?", h, is_person) == "What did Amnesty International demand?"
+
+
+def test_there_stands_for_the_thing_last_asked_about_but_not_in_is_there():
+    h = [("What does defusedxml.xmlrpc do?", "...")]
+    assert standalone_question("whats the default size limit there?", h) == (
+        "whats the default size limit in defusedxml.xmlrpc?"
+    )
+    assert standalone_question("is there a size limit?", h) == "is there a size limit?"
+
+
+def test_it_stands_for_the_thing_its_own_question_named_in_a_clause_before():
+    h = [("What does defusedxml.xmlrpc do?", "...")]
+    assert standalone_question("what is the size limit, and can I turn it off?", h) == (
+        "what is the size limit, and can I turn it off?"
+    )
+    # within one clause "it" is still the earlier question's thing
+    assert standalone_question("what does the README say about it?", h) == (
+        "what does the README say about defusedxml.xmlrpc?"
+    )

@@ -73,17 +73,19 @@ def _last(texts: list[str], is_person: Callable[[str], bool], group: bool) -> st
     return None
 
 
-def _thing(text: str, is_person: Callable[[str], bool]) -> str | None:
+def _thing(text: str, is_person: Callable[[str], bool], tags: tuple[str, ...] = ("NN", "NNP")) -> str | None:
     """What "it" can stand for in ``text`` (an earlier question): its first singular noun phrase outside the
-    wh-phrase that names no person ("the phony rule" of "What is the phony rule in Ninja used for?")."""
+    wh-phrase that names no person ("the phony rule" of "What is the phony rule in Ninja used for?"); with
+    plural ``tags``, what "they" can ("pools" of "What are pools in Ninja?")."""
     doc = nlp.parse(text)
     chunks = [
         c
         for c in doc.noun_chunks
-        if c.root.tag_ in ("NN", "NNP")
+        if c.root.tag_ in tags
         # the wh-phrase: "which version", though the parser may cut it into "which" and "version"
         and not any(
-            t.lower_ in _WH or t.pos_ == "PRON" or t.ent_type_ == "PERSON" for t in doc[max(c.start - 1, 0) : c.end]
+            t.lower_ in _WH or (t.pos_ == "PRON" and t.dep_ != "poss") or t.ent_type_ == "PERSON"
+            for t in doc[max(c.start - 1, 0) : c.end]
         )
         and not is_person(c.text)
     ]
@@ -186,7 +188,23 @@ def _refers(t) -> bool:
         return True
     if t.lower_ in _POSSESSIVE | {"her", "its"} and t.tag_ == "PRP$":
         return True
-    return t.lower_ == "it" and t.pos_ == "PRON" and not _stands_for_nothing(t)
+    if t.lower_ == "there" and t.dep_ == "advmod":  # "what's the limit there?"; not "is there a limit?"
+        return True
+    return t.lower_ == "it" and t.pos_ == "PRON" and not _stands_for_nothing(t) and not _named_before(t)
+
+
+def _named_before(t) -> bool:
+    """Whether "it" stands for a thing its own question names in a clause before its own ("what is the limit,
+    and can I turn it off?"): a singular noun phrase that is the first clause's subject or object."""
+    verb = t.head
+    while verb.dep_ not in ("conj", "ROOT"):
+        verb = verb.head
+    if verb.dep_ != "conj":
+        return False
+    return any(
+        c.root.tag_ in ("NN", "NNP") and c.root.head.i == verb.head.i and c.end <= verb.i and c.root.lower_ not in _WH
+        for c in t.doc.noun_chunks
+    )
 
 
 def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[str], bool]) -> str | None:
@@ -196,6 +214,10 @@ def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[s
     answers."""
     if t.lower_ in _THING_PRONOUNS:
         return next((x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person))), None)
+    if t.lower_ == "there":  # the place the user last asked about, else the thing
+        place = next((x for q in reversed(resolved[-3:]) if (x := _place(q))), None)
+        thing = place or next((x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person))), None)
+        return f"in {thing}" if thing else None
     group = t.lower_ in _GROUP_PRONOUNS
     # not after "Who is Townsend?": that answer is about the person named, and names others in passing (after
     # "Who is Parata's son?" it names whom was asked for)
@@ -208,7 +230,16 @@ def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[s
             people = [lead, *people]
         if groups if group else people:
             return (groups if group else people)[0]
-    return _last(resolved, is_person, group) or (None if group else _last(answers, is_person, group))
+    if group:  # a body the user named, else the plural thing they asked about
+        return _last(resolved, is_person, True) or next(
+            (x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person, ("NNS", "NNPS")))), None
+        )
+    return _last(resolved, is_person, False) or _last(answers, is_person, False)
+
+
+def _place(text: str) -> str | None:
+    """The first place ``text`` names (a country, city, region or building)."""
+    return next((e.text for e in nlp.parse(text).ents if e.label_ in ("GPE", "LOC", "FAC")), None)
 
 
 def _short_answer(answer: str) -> str | None:
