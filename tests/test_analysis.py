@@ -173,6 +173,7 @@ def test_point_or_idea_asks_for_a_summary_only_with_a_word_of_importance(questio
     ("Summarise what the spec says about security.", "security", "spec"),  # the document, and the topic
     ("Summarize what the Ninja manual says about pools", "pools", "Ninja"),
     ("can you summarize what the gnu time manual covers", None, "gnu time"),  # the manual as a whole
+    ("Can you sum up the termination section?", "termination section", None),  # not the request's "up"
     ("Give me an overview of how the coalition responded to the report.", "how the coalition responded to the report",
      None),
 ])

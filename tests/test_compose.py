@@ -693,3 +693,16 @@ def test_a_summary_section_may_leave_to_the_file_name_what_the_document_is_about
     assessed, quoted = _composed(assistant_of({"gull_readme.md": readme}), "summarise the known limitations of gull")
     assert quoted[:2] == ["Nested loops of two OpenMP runtimes may escape the limit.",
                           "Mixing two BLAS builds in one process is not supported."], quoted
+
+
+def test_a_summary_of_the_x_section_quotes_the_section_its_heading_names_without_the_word_section(assistant_of):
+    # a heading seldom says that it heads a section: "9. TERMINATION" is "the termination section"
+    licence = ("Gull Licence\n\n4. MODIFICATIONS\n\nDo not retitle any existing section. Each modified section keeps "
+               "its title, and a section on termination keeps its number.\n\n"
+               "8. TRANSLATION\n\nYou may translate the manual. The original version prevails.\n\n"
+               "9. TERMINATION\n\nYou may not copy the manual except as this licence provides. Any other attempt to "
+               "copy it ends your rights.\n\n10. FUTURE REVISIONS\n\nThe publisher may issue new versions of "
+               "this licence.\n")
+    assessed, quoted = _composed(assistant_of({"gull_licence.txt": licence}), "Can you sum up the termination section?")
+    assert quoted == ["You may not copy the manual except as this licence provides.",
+                      "Any other attempt to copy it ends your rights."], quoted

@@ -633,7 +633,14 @@ def _summary(question: str, doc) -> QuestionAnalysis:
     """A summary of what follows the request word ("an overview of how the coalition responded"); no
     topic when it is the sources as a whole."""
     anchor = next((t for t in doc if asks_summary(t)), None)
-    rest = _without_form([t for t in doc if anchor is not None and t.i > anchor.i and not t.is_punct])
+    rest = _without_form(
+        [
+            t
+            for t in doc
+            # not the request's particle: "sum up the termination section"
+            if anchor is not None and t.i > anchor.i and not t.is_punct and not (t.dep_ == "prt" and t.head == anchor)
+        ]
+    )
     while rest and rest[0].lower_ in ("of", "about", "on", "regarding", "for", "me", "us", "the", "a"):
         rest = rest[1:]
     said = _source_said(rest)

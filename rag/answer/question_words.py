@@ -176,6 +176,9 @@ _DOCUMENT_KINDS = {
     "spec",
     "documentation",
 }
+# the parts a heading starts: "the termination section" names its section by "termination", and a heading
+# ("9. TERMINATION") seldom says that it heads a section
+DIVISIONS = frozenset({"section", "subsection", "chapter", "part", "clause", "paragraph"})
 _WH = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how"}
 
 # a quoted term of a question: straight quotes only where they open and close (not the apostrophes of

@@ -13,6 +13,7 @@ from ...text.terms import terms, words
 from ..analysis import ANSWER_LABELS, SPEECH_LEMMAS, analyze
 from ..asked import Asked
 from ..qtypes import QType
+from ..question_words import DIVISIONS
 from ..rank import Candidate
 from ..types import Span
 from ..view import SourcesView
@@ -21,6 +22,7 @@ from .speech import statement_spans
 from .written_list import written_list
 
 _ITEM_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT"}
+DIVISION_TERMS = frozenset(terms(" ".join(DIVISIONS)))  # "section" of "the termination section" (by stem)
 
 
 def top_documents(q: Asked, view: SourcesView, n: int = 3) -> list[str]:
@@ -125,7 +127,7 @@ def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
             if not view.is_heading(doc_id, start, end):
                 continue
             heading = set(terms(view.text(doc_id, start, end)))
-            if not heading & wanted or not wanted <= heading | titled:
+            if not heading & wanted or not wanted - DIVISION_TERMS <= heading | titled:
                 continue
             level = view.heading_level(doc_id, start)
             spans: list[Span] = []
