@@ -144,6 +144,15 @@ def test_comparison_quotes_each_side(assistant):
     assert "Abadi" in ans.answer.split("\n")[0] and "Townsend" in ans.answer.split("\n")[1]
 
 
+def test_a_comparison_quotes_no_sentence_twice(assistant_of):
+    # both sides named only in one sentence: one bullet per side would quote it twice, under two labels
+    text = ("# Gull\n\nGull generates build files for Gamma and related projects, as well as Delta.\n\n"
+            "Gull reads its build file quickly. It rebuilds only what is out of date.\n")
+    assessed, quoted = _composed(assistant_of({"gull.md": text}), "How does Gamma compare to Delta?")
+    assert assessed.asked.analysis.qtype == "comparison" and len(assessed.asked.analysis.sides) == 2
+    assert len(quoted) == len(set(quoted)), quoted
+
+
 @pytest.mark.parametrize("q", ["Write a poem about Mosul.", "Tell me a joke."])
 def test_requests_that_are_not_questions_are_refused(assistant, q):
     ans = _ask(assistant, q)

@@ -233,7 +233,10 @@ def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
             found = (
                 [view.span(mention[0].doc_id, mention[0].start, mention[0].end, mention[0].score)] if mention else []
             )
-        if found:
+        # a sentence another side was given already says nothing of this side's own
+        if found and not any(
+            (sp.pid, sp.start, sp.end) == (found[0].pid, found[0].start, found[0].end) for sp in spans
+        ):
             spans.append(found[0])
             labels.append(side)
     return Composition(spans, bullets=True, labels=labels) if len(spans) >= 2 else explanation(q, view, s)
