@@ -10,6 +10,7 @@ from ...text.terms import words
 from ..asked import Asked
 from ..coverage import coverage
 from ..qtypes import QType
+from ..types import Span
 from ..view import SourcesView
 from .factoid import reader_short
 from .parts import Composition
@@ -225,7 +226,8 @@ def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
         return explanation(q, view, s)
     side_words = {w.lower() for side in sides for w in side.split()}
     topic = " ".join(t.text for t in a.key_terms if t.kind != "name" and t.text.lower() not in side_words)
-    spans, labels = [], []
+    spans: list[Span] = []
+    labels: list[str] = []
     for side in sides:
         found = best_statement(side, topic or q.query, view, s)
         if not found:
