@@ -100,6 +100,9 @@ class ScoringConfig:
     # most ``list_max_items`` items ("Lists and summaries")
     list_passages: int = 60
     list_max_items: int = 8
+    # a list the documents write out is quoted whole up to this many items: it is the document's own answer,
+    # and cut at 8 it lost the last two of ten "best practices" (a readable answer's length; not tuned)
+    written_list_max_items: int = 15
     # a list the documents write out (a lead-in and its items) answers a list question when one of this many
     # top candidates is its lead-in or one of its items ("Lists and summaries")
     list_lead_candidates: int = 3

@@ -72,6 +72,7 @@ SCORING_RANGES = {
     "topic_min": (-1.0, 1.0),
     "list_passages": (1, None),
     "list_max_items": (1, 100),
+    "written_list_max_items": (1, 100),
     "summary_sentences": (1, 20),
     "summary_min_ratio": (0.0, 1.0),
     "summary_max_similarity": (0.0, 1.0),

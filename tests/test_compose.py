@@ -369,6 +369,17 @@ def test_the_items_under_a_heading_answer_a_question_for_that_kind(assistant_of)
     assert quoted == ["• Don't run unknown rules", "• Limit parse depth", "• Limit total input size"]
 
 
+def test_a_written_list_is_quoted_whole_up_to_its_own_limit(assistant_of):
+    # the document's own list is its answer: ten practices, not the first eight an entity list stops at
+    practices = [f"Limit resource number {n}" for n in range(1, 11)]
+    text = ("Gull security\n=============\n\nGull parses untrusted build files with care.\n\nBest practices\n"
+            "--------------\n\n" + "".join(f"* {p}\n" for p in practices) + "\nGull reads its build file.\n")
+    assistant = assistant_of({"gull.rst": text})
+    assessed, quoted = _composed(assistant, "what best practices does the gull doc list?")
+    assert quoted == [f"• {p}" for p in practices]
+    assert assistant.settings.scoring.list_max_items < len(practices) <= assistant.settings.scoring.written_list_max_items
+
+
 @pytest.mark.parametrize(
     ("sentence", "phrase"),
     [

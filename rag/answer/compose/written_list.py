@@ -16,8 +16,8 @@ LEADS_IN = re.compile(r":\s*(?:\n|$)")  # a lead-in ends with a colon, alone or 
 
 def written_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     """The list the best candidates belong to: its lead-in, cited, and the first sentence of each item (at most
-    ``list_max_items``); None when none of the top ``list_lead_candidates`` is a lead-in or an item of one whose
-    lead-in names the kind asked for (the question's topic, "tools" of "Which tools ...?", by stem)."""
+    ``written_list_max_items``); None when none of the top ``list_lead_candidates`` is a lead-in or an item of
+    one whose lead-in names the kind asked for (the question's topic, "tools" of "Which tools ...?", by stem)."""
     kind = set(terms(q.analysis.topic or ""))
     for cand in q.candidates[: s.list_lead_candidates]:
         found = _list_of(cand.doc_id, cand.start, cand.score, view, s, kind)
@@ -57,7 +57,7 @@ def _list_of(
         return None
     # a heading names the list but is not quoted (headings never are): the items alone
     spans = ([] if heading else [sentences[lead]]) + [sentences[i] for i in items if i != lead]
-    spans = spans[: s.list_max_items + (0 if heading else 1)]
+    spans = spans[: s.written_list_max_items + (0 if heading else 1)]
     return Composition([view.span(doc_id, a, b, score) for a, b in spans], bullets=True)
 
 
