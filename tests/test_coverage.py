@@ -82,3 +82,14 @@ def test_an_abbreviation_is_covered_by_the_name_it_abbreviates():
     names = [t.text for t in a.key_terms]
     found = covered_terms(a.key_terms, text)
     assert names.index("GPL") in found and names.index("LGPL") not in found  # "Lesser License" is no "LGPL"
+
+
+def test_a_name_with_its_version_glued_on_is_covered_by_the_name_and_its_version():
+    def covered(question, text):
+        terms = analyze(question).key_terms
+        return {terms[i].text for i in covered_terms(terms, text)}
+
+    text = "This is the GNU General Public License, Version 3. The licence forbids devices that deny users access."
+    assert covered("Why does GPLv3 forbid devices?", text) == {"GPLv3", "forbid", "devices"}
+    assert covered("Why does GPLv2 forbid devices?", text) == {"forbid", "devices"}  # another version
+    assert covered("Why does GPL v3 forbid devices?", text) >= {"GPL", "v3"}

@@ -33,6 +33,14 @@ def test_a_numbered_name_is_known_by_the_sources_only_as_they_write_it(assistant
     assert view.is_heading(doc_id, again, again + len("Client notes »"))
 
 
+def test_a_name_with_its_version_glued_on_is_known_by_the_name_and_its_version(assistant_of):
+    view = SourcesView(assistant_of({"licence.txt": (
+        "Gull Public License\n\nVersion 3, 29 June 2007\n\nThe Gull Public License (GPL) lets you share the "
+        "manual. Devices that deny users access are forbidden.\n")}).retriever)
+    assert view.mentions("GPLv3") and view.mentions("gplv3") and view.mentions("v3")
+    assert not view.mentions("GPLv2") and not view.mentions("v4") and not view.mentions("LGPLv3")
+
+
 def test_a_name_written_as_code_is_known_only_as_written(assistant_of):
     view = SourcesView(assistant_of({"spec.txt": (
         "MIME types\n\nFor example, audio/midi has an alias of audio/x-midi. A type may be read from the "

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from ..text.links import Links, acronym_letters, initialisms, initials
 from ..text.terms import (
     UNDERSCORED_IN_TEXT,
+    VERSION_IN_TEXT,
+    VERSIONED,
     as_written,
     code_name,
     exact_mention,
@@ -56,6 +58,14 @@ def _number_key(text: str) -> str:
     return re.sub(r"'?s?$", "", text.replace(",", "").lower())
 
 
+def _versioned_in(name: str, number: str, text: str, stems: set[str]) -> bool:
+    """Whether ``text`` writes a name with its version ("GPLv3"): the name (or the words it abbreviates) and the
+    number after "version" or "v"."""
+    letters = acronym_letters(name) if name.isupper() else None
+    named = not name or stem(name) in stems or bool(letters and letters in initialisms(text))
+    return named and number in {m.group(1) for m in VERSION_IN_TEXT.finditer(text)}
+
+
 def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Links] = ()) -> set[int]:
     """Indexes of the key terms that ``text`` holds."""
     stems = set(terms(text))
@@ -82,6 +92,9 @@ def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Lin
             hit = stem(t.text) in stems or stem(t.lemma) in stems or t.text.lower() in lower
             # a unit written onto its number: "16 bit" asked, "16bit" written
             hit = hit or any(w.endswith(t.text.lower()) and w[: -len(t.text)].isdigit() for w in numbered)
+        versioned = VERSIONED.fullmatch(t.text) if not hit else None
+        if versioned:  # "GPLv3" asked, "GPL" (or "General Public License") and "Version 3" written
+            hit = _versioned_in(versioned.group(1), versioned.group(2), text, stems)
         if not hit and t.kind == "name":
             for lk in expansions:
                 long = lk.expand(t.text)  # "AI" asked, "Amnesty International" written

@@ -130,6 +130,12 @@ UNDERSCORED = re.compile(r"(?=\w*_)(?=\w*[^\W_])\w+")
 UNDERSCORED_IN_TEXT = re.compile(r"(?<!\w)(?=\w*_)(?=\w*[^\W_])\w+")
 
 
+# a name with its version glued on ("GPLv3", "gplv3", "v3" of "GPL v3"): the name and "version 3", as a text
+# writes them ("GNU General Public License, Version 3"); in a text, a number after "version" or "v"
+VERSIONED = re.compile(r"([^\W\d_]*?)v(\d+(?:\.\d+)*)", re.I)
+VERSION_IN_TEXT = re.compile(r"\b(?:version|v)\s?(\d+(?:\.\d+)*)", re.I)
+
+
 # a conversion of a format string ("%e", "%M" of time(1), date(1), printf): a letter after "%", case as written;
 # in a text, not a percent after a number ("8%CPU"), and written onto what follows it ("%Mmax", "\t%E")
 FORMAT = re.compile(r"%[A-Za-z]")
