@@ -22,13 +22,13 @@ import sys  # noqa: E402
 from concurrent.futures import Future  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import gradio as gr
+from .gradio_import import import_gradio  # noqa: E402
 
-from rag import (
-    Assistant,  # noqa: E402
-    IndexError_,  # noqa: E402
-    Settings,  # noqa: E402
-)
+import_gradio()  # first: without the work gradio's import does for what this app never uses (ui/gradio_import.py)
+
+import gradio as gr  # noqa: E402
+
+from rag import Assistant, IndexError_, Settings  # noqa: E402
 
 from . import endpoints  # noqa: E402
 from .access import Access  # noqa: E402
