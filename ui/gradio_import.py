@@ -6,6 +6,12 @@
 and renders a Jinja template of its event methods, to keep the stubs of custom components in step while they are
 developed (and writes the stub when it differs). Gradio's own components ship their stubs; this app defines none.
 While gradio imports, that function is replaced by one that does nothing.
+
+A sixth went to importing mcp: the class of Gradio's own MCP server (``launch(mcp_server=True)``) imports it in its
+body, inside ``try``/``except ImportError``. This app serves MCP with tools of its own (ui/mcp_tools.py), which import
+mcp on the first MCP request; Gradio's server needs an mcp older than the one installed anyway. While gradio imports,
+``sys.modules["mcp"]`` is None, which makes ``import mcp`` fail (the class is then defined without mcp's types), and
+the entry is removed straight after, so mcp imports as usual later.
 """
 
 from __future__ import annotations
@@ -49,15 +55,21 @@ class _StublessFinder(importlib.abc.MetaPathFinder):
 
 
 def import_gradio() -> ModuleType:
-    """``gradio``, imported with its stub writer replaced; imported as it is when something imported it already."""
+    """``gradio``, imported with its stub writer replaced and without mcp (unless mcp is loaded already); imported
+    as it is when something imported it already."""
     if "gradio" in sys.modules:
         import gradio
 
         return gradio
     finder = _StublessFinder()
     sys.meta_path.insert(0, finder)
+    hide_mcp = "mcp" not in sys.modules
+    if hide_mcp:
+        sys.modules["mcp"] = None  # type: ignore[assignment]
     try:
         import gradio
     finally:
         sys.meta_path.remove(finder)
+        if hide_mcp and "mcp" in sys.modules and sys.modules["mcp"] is None:
+            del sys.modules["mcp"]
     return gradio

@@ -24,6 +24,9 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
+import anyio
+import anyio.abc
+import anyio.to_thread
 from pydantic import Field
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -216,24 +219,68 @@ class _BearerGuard:
         await self.app(scope, receive, send)
 
 
+class _LazyMCP:
+    """The MCP endpoint, built on its first request rather than when the server starts: ``build`` imports mcp
+    (its protocol types are hundreds of pydantic models, about half a second of `rag serve`'s cold start, docs/TUNING.md
+    "Cold start") and sets the server up; its session manager then runs in a task of the app's lifespan."""
+
+    def __init__(self, build: Callable[[], Any]):
+        self._build = build
+        self._app: ASGIApp | None = None
+        self._tasks: anyio.abc.TaskGroup | None = None
+        self._lock: anyio.Lock | None = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app) -> AsyncIterator[None]:
+        """The app's lifespan: holds the task the session manager runs in, once built, and ends it on shutdown."""
+        async with anyio.create_task_group() as tasks:
+            self._tasks, self._lock = tasks, anyio.Lock()
+            yield
+            tasks.cancel_scope.cancel()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self._app or await self._start()
+        await app(scope, receive, send)
+
+    async def _start(self) -> ASGIApp:
+        """Build the server (in a worker thread: the import must not stall the event loop) and start its sessions;
+        requests that come meanwhile wait for the first one's build."""
+        if self._tasks is None or self._lock is None:
+            raise RuntimeError("the MCP endpoint serves only inside the app's lifespan")
+        async with self._lock:
+            if self._app is None:
+                from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+
+                server = await anyio.to_thread.run_sync(self._build)
+                await self._tasks.start(self._run_sessions, server)
+                self._app = StreamableHTTPASGIApp(server.session_manager)
+        return self._app
+
+    @staticmethod
+    async def _run_sessions(server, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        async with server.session_manager.run():
+            task_status.started()
+            await anyio.sleep_forever()
+
+
 def mcp_routes(assistant: Assistant, access: Access, host: str) -> tuple[list[Route], Any]:
     """(routes, lifespan): the MCP endpoint at /mcp for the app's routes, and the lifespan that runs its sessions.
+    The endpoint and mcp itself load on the first request to it (:class:`_LazyMCP`); one without an accepted
+    token is refused before that.
 
     On a loopback host, requests whose Host or Origin is not a loopback address are refused
     (DNS rebinding protection); on any other host that check is off, as the names clients
     use are not known here (serve such a host with an API key or --auth).
     """
-    from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
-    from mcp.server.transport_security import TransportSecuritySettings
 
-    server = build_mcp(assistant)
-    security = None if host in LOOPBACK else TransportSecuritySettings(enable_dns_rebinding_protection=False)
-    server.streamable_http_app(streamable_http_path=PATH, transport_security=security, host=host)
-    endpoint = _BearerGuard(StreamableHTTPASGIApp(server.session_manager), access)
+    def build():
+        from mcp.server.transport_security import TransportSecuritySettings
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app) -> AsyncIterator[None]:
-        async with server.session_manager.run():
-            yield
+        server = build_mcp(assistant)
+        security = None if host in LOOPBACK else TransportSecuritySettings(enable_dns_rebinding_protection=False)
+        server.streamable_http_app(streamable_http_path=PATH, transport_security=security, host=host)
+        return server
 
-    return [Route(PATH, endpoint=endpoint), Route(PATH + "/", endpoint=endpoint)], lifespan
+    lazy = _LazyMCP(build)
+    endpoint = _BearerGuard(lazy, access)
+    return [Route(PATH, endpoint=endpoint), Route(PATH + "/", endpoint=endpoint)], lazy.lifespan
