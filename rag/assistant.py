@@ -137,7 +137,10 @@ class Assistant:
         index = load_index(self.settings)
         models = load_models(self.settings.decision_model, RANK_FEATURES, DECISION_FEATURES)
         return ExtractiveEngine(
-            Retriever(index, self.embedder, self.settings), self.settings, load_reader(self.settings.reader), models
+            Retriever(index, self.embedder, self.settings),
+            self.settings,
+            load_reader(self.settings.reader, self.settings.cache_dir),
+            models,
         )
 
     @property

@@ -1,6 +1,8 @@
 """The shipped reader (rag/reader_model), loaded and run for real."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -182,3 +184,32 @@ def test_a_graph_without_the_cls_output_is_a_clear_error(tmp_path):
         (tmp_path / name).symlink_to(BUNDLED / name)
     with pytest.raises(ReaderError, match=r"its model.onnx has no 'cls' output for the answerable head"):
         Reader(tmp_path)
+
+
+# Loads the bundled reader as on a CPU with AVX2 and no int8 dot product (where its graph is rewritten to be exact,
+# rag/search/exact_int8.py), with the cache folder given, and reads one passage.
+AVX2_LOAD = """
+import json, sys
+from pathlib import Path
+from rag.search import onnx_embedding
+onnx_embedding.cpu_flags = lambda: {"avx2", "fma"}
+from rag.answer.reader import BUNDLED, Reader
+reading = Reader(BUNDLED, cache_dir=Path(sys.argv[1])).read("When was the bridge closed?", [sys.argv[2]])[0]
+print(json.dumps({"onnx": "onnx" in sys.modules, "null": reading.null, "best": reading.best.score}))
+"""
+
+
+def _load_on_avx2(cache) -> dict:
+    out = subprocess.run([sys.executable, "-c", AVX2_LOAD, str(cache), PARAGRAPH], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_graph_rewritten_for_avx2_is_kept_in_the_cache_and_read_the_same(tmp_path):
+    first, again = _load_on_avx2(tmp_path), _load_on_avx2(tmp_path)
+    assert first["onnx"] is True  # the first load rewrites the graph with the onnx package and keeps it
+    [kept] = (tmp_path / "reader").glob("*.exact.onnx")
+    assert kept.name.startswith(Reader(BUNDLED).fingerprint)
+    assert again["onnx"] is False  # later loads read the kept graph: no onnx import
+    assert again["null"] == first["null"] and again["best"] == first["best"]

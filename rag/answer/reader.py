@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..search.exact_int8 import exact_int8
+from ..search.exact_int8 import exact_int8, exact_int8_file
+from ..search.onnx_embedding import default_cache_dir
 from .answerable_head import AnswerableHead, HeadError, load_head
 from .reader_features import Window, make_tokenizer, pad, windows
 
@@ -92,22 +93,49 @@ def graph_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+def exact_graph(graph: Path, fingerprint: str, cache_dir: Path | None = None) -> str | bytes:
+    """The graph as onnxruntime should load it, its int8 products exact on this CPU (rag/search/exact_int8.py).
+    Where it must be rewritten, with a ``cache_dir`` the rewrite is kept there as ``reader/<sha256 of the
+    graph>.exact.onnx``, so later starts load that file without importing onnx (about a second of `rag serve`'s
+    cold start, docs/TUNING.md "Cold start"); without one, or when it cannot be written, the rewrite is made in
+    memory each time."""
+    if cache_dir is None:
+        return exact_int8(graph)
+    out = Path(cache_dir) / "reader" / f"{fingerprint}.exact.onnx"
+    try:
+        return str(exact_int8_file(graph, out=out))
+    except OSError:
+        return exact_int8(graph)
+
+
 class Reader:
     """Loads a reader folder (model.onnx, tokenizer.json, reader.json, answerable_head.json) once; ``read`` is
-    thread-safe. ``head=False`` loads it without the answerable head (a freshly exported graph has none yet)."""
+    thread-safe. ``head=False`` loads it without the answerable head (a freshly exported graph has none yet).
+    ``cache_dir`` keeps the graph rewritten for this CPU, if it needs that (:func:`exact_graph`); None (graphs
+    being trained, tests) rewrites it in memory."""
 
-    def __init__(self, folder: Path, threads: int = 0, graph: Path | None = None, head: bool = True):
+    def __init__(
+        self,
+        folder: Path,
+        threads: int = 0,
+        graph: Path | None = None,
+        head: bool = True,
+        cache_dir: Path | None = None,
+    ):
         import onnxruntime as ort
 
         folder = Path(folder)
         try:
             self.config = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+            self.fingerprint = graph_fingerprint(graph or folder / "model.onnx")
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = threads
             opts.log_severity_level = 3
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self.session = ort.InferenceSession(
-                exact_int8(graph or folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
+                exact_graph(graph or folder / "model.onnx", self.fingerprint, cache_dir),
+                opts,
+                providers=["CPUExecutionProvider"],
             )
             self.tokenizer = make_tokenizer(
                 str(folder / "tokenizer.json"), int(self.config["max_length"]), int(self.config["stride"])
@@ -115,7 +143,6 @@ class Reader:
         except Exception as exc:  # a missing or damaged file makes json, onnxruntime and tokenizers raise anything
             raise ReaderError(f"cannot load the reader in {folder}: {type(exc).__name__}: {exc}") from exc
         self.folder = folder
-        self.fingerprint = graph_fingerprint(graph or folder / "model.onnx")
         self.longest = int(self.config.get("max_answer_tokens", 30))
         self.head = self._load_head() if head else None
 
@@ -209,13 +236,14 @@ def reader_folder(setting: str) -> Path | None:
     return folder
 
 
-def load_reader(setting: str) -> Reader | None:
-    """The reader the setting names, loaded once per process (several indexes share it)."""
+def load_reader(setting: str, cache_dir: Path | None = None) -> Reader | None:
+    """The reader the setting names, loaded once per process (several indexes share it); its graph rewritten for
+    this CPU, if it needs that, is kept in ``cache_dir`` (None: ~/.cache/rag-cited, as the embedding's)."""
     folder = reader_folder(setting)
     if folder is None:
         return None
     key = str(folder.resolve())
     with _LOADED_LOCK:
         if key not in _LOADED:
-            _LOADED[key] = Reader(folder)
+            _LOADED[key] = Reader(folder, cache_dir=cache_dir or default_cache_dir())
         return _LOADED[key]

@@ -55,16 +55,18 @@ def exact_int8(path: Path, kernels: str | None = None) -> str | bytes:
     return model.SerializeToString()
 
 
-def exact_int8_file(path: Path, kernels: str | None = None) -> Path:
-    """``path`` where int8 is exact on this CPU, else its exact rewrite written once beside it
-    (``<stem>.exact.onnx``, written to a temporary file and renamed, so a killed start leaves none)."""
+def exact_int8_file(path: Path, kernels: str | None = None, out: Path | None = None) -> Path:
+    """``path`` where int8 is exact on this CPU, else its exact rewrite written once to ``out`` (default: beside
+    it, ``<stem>.exact.onnx``; written to a temporary file and renamed, so a killed start leaves none). Later calls
+    load the file written: the rewrite needs the onnx package, whose import is the slowest part of loading."""
     path = Path(path)
     if (kernels or int8_kernels()) != "avx2":
         return path
-    out = path.with_name(f"{path.stem}.exact.onnx")
+    out = out or path.with_name(f"{path.stem}.exact.onnx")
     if not out.exists():
         graph = exact_int8(path, kernels="avx2")
         assert isinstance(graph, bytes)
+        out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
         try:
             tmp.write_bytes(graph)
