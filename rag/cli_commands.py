@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -276,6 +277,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .assistant import Assistant
 
     limit_malloc_arenas()
+    # The start creates well over a million objects that live as long as the server (classes, pydantic schemas, the
+    # models' tables), and the cyclic collector would scan them over and over while they are made, finding almost no
+    # garbage: it is off until the server listens, where rag_ui.app.serve freezes them and turns it on again.
+    gc.disable()
     # Gradio sets matplotlib's backend around every event when matplotlib is installed; with none chosen,
     # finding the default imports pyplot on the first answer (docs/TUNING.md, "Cold start"). A server draws
     # off-screen, so Agg is the backend it would choose anyway.

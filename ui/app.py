@@ -17,6 +17,7 @@ import os
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no calls home
 
+import gc  # noqa: E402
 import ipaddress  # noqa: E402
 import sys  # noqa: E402
 from concurrent.futures import Future  # noqa: E402
@@ -159,6 +160,10 @@ def serve(
         print(f"rag: error: {exc}", file=sys.stderr, flush=True)
         app = build_problem_app(str(exc))
     launch(app, host=host, port=port, auth=auth, prevent_thread_lock=True, **extra)
+    # what the start made lives as long as the server: the cyclic collector (off while it started, rag.cli_commands
+    # cmd_serve) leaves those objects alone from now on, and collects what answers and rebuilds leave
+    gc.freeze()
+    gc.enable()
     if extra:
         # gradio declares local_url None until launch sets it (its attribute has no type of its own)
         print(endpoints.describe(app.local_url, access), flush=True)  # type: ignore[arg-type]
