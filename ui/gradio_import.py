@@ -11,7 +11,8 @@ A sixth went to importing mcp: the class of Gradio's own MCP server (``launch(mc
 body, inside ``try``/``except ImportError``. This app serves MCP with tools of its own (ui/mcp_tools.py), which import
 mcp on the first MCP request; Gradio's server needs an mcp older than the one installed anyway. While gradio imports,
 ``sys.modules["mcp"]`` is None, which makes ``import mcp`` fail (the class is then defined without mcp's types), and
-the entry is removed straight after, so mcp imports as usual later.
+the entry is removed straight after, so mcp imports as usual later. What `rag serve` loads meanwhile in its other
+thread (the Assistant: index, spaCy, models) imports no mcp.
 """
 
 from __future__ import annotations
