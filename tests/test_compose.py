@@ -380,11 +380,26 @@ def test_a_written_list_is_quoted_whole_up_to_its_own_limit(assistant_of):
     assert assistant.settings.scoring.list_max_items < len(practices) <= assistant.settings.scoring.written_list_max_items
 
 
+def test_the_readers_phrase_loses_the_stray_mark_of_half_a_quotation():
+    from types import SimpleNamespace
+
+    from rag.answer.compose.factoid import reader_short
+    from rag.answer.rank import Candidate
+    from rag.settings import Settings
+
+    sentence = 'One could speak of "formal" and "informal" imperialism, the first meaning colonial rule.'
+    view = SimpleNamespace(text=lambda doc_id, a, b: sentence[a:b])
+    at = sentence.index('informal"')
+    cand = Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, (at, at + len('informal" imperialism')))
+    assert reader_short(cand, view, Settings().scoring) == "informal imperialism"
+
+
 @pytest.mark.parametrize(
     ("sentence", "phrase"),
     [
         ("1. Gull is protected against loops and does no network lookups.", "1"),  # the item's number
         ('It prints "\'" before every name.', "'"),  # a quote mark names nothing
+        ("The build fails with:\n\nld: cannot find -lc\ncollect2: ld returned 1", "-lc\ncollect2"),  # two lines
     ],
 )
 def test_the_readers_phrase_is_no_short_answer_when_it_says_nothing(sentence, phrase):
@@ -398,7 +413,7 @@ def test_the_readers_phrase_is_no_short_answer_when_it_says_nothing(sentence, ph
     at = sentence.index(phrase)
     cand = Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, (at, at + len(phrase)))
     assert reader_short(cand, view, Settings().scoring) is None
-    word = sentence.index("Gull") if "Gull" in sentence else sentence.index("prints")
+    word = next(sentence.index(w) for w in ("Gull", "prints", "fails", "fix") if w in sentence)
     cand = Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, (word, word + 4))
     assert reader_short(cand, view, Settings().scoring) is not None  # a word of the sentence is an answer
 

@@ -128,6 +128,10 @@ def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | 
         return None  # a quote mark, or the "1." of a numbered item: the reader found nothing in the sentence
     a, b = a + cand.start, b + cand.start
     text = close_brackets(view.text(cand.doc_id, a, b), view.text(cand.doc_id, b, cand.end))
+    if "\n" in text:
+        return None  # across lines ("-lc\ncollect2"): no phrase a reader would give
+    if text.count('"') % 2:  # half a quotation ('informal" imperialism'): without its stray mark
+        text = text.replace('"', "", 1)
     return (
         text
         if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole)
