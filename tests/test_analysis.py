@@ -243,6 +243,8 @@ def test_what_an_option_does_is_its_definition():
     "Under the Artistic License am I allowed to sell the package itself?",
     "If packet sizes are variable, then are they always charged at the same rate per packet?",
     "In 1972 did Norway join the EU?",
+    # the parser makes the subject of an inverted "is" its attribute
+    "on debian is X11 forwarding with -X restricted by the X11 SECURITY extension by default?",
 ])
 def test_an_auxiliary_before_its_subject_asks_yes_or_no_after_an_opening(question):
     assert analyze(question).qtype == "yes_no"

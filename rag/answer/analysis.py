@@ -317,6 +317,9 @@ def _inverted(doc, root) -> bool:
     if doc[0].pos_ in ("NOUN", "PROPN", "PRON", "DET", "ADJ", "NUM"):  # an opening phrase starts otherwise
         return False
     subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None and root.pos_ == "AUX":  # "on debian is X11 forwarding ... restricted?": the parser makes the
+        # subject of an inverted "is" its attribute
+        subject = next((c for c in root.children if c.dep_ == "attr" and c.i > root.i), None)
     aux = [c for c in root.children if c.dep_ in ("aux", "auxpass")] + ([root] if root.pos_ == "AUX" else [])
     return subject is not None and any(a.i < subject.i and _finite_aux(a) for a in aux)
 
