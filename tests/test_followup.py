@@ -167,6 +167,11 @@ def test_they_stands_for_the_plural_thing_last_asked_about_when_no_body_was_name
     # a possessive in the phrase is part of it, in the user's own voice
     h = [("What happens to my rights if I break the license terms?", "...")]
     assert standalone_question("can I get them back?", h) == "can I get my rights back?"
+    # else the plural thing the question before asked about, and "it" of the order its own first clause names
+    h = [("What authentication methods are available in the ssh client?", "...")]
+    assert standalone_question("in what order are they tried and can i change it", h) == (
+        "in what order are authentication methods tried and can i change it"
+    )
     # a body the user named still comes first
     h = [("What did Amnesty International say about the strikes?", "...")]
     assert standalone_question("What did they demand?", h, is_person) == "What did Amnesty International demand?"

@@ -77,7 +77,19 @@ def _thing(text: str, is_person: Callable[[str], bool], tags: tuple[str, ...] = 
     """What "it" can stand for in ``text`` (an earlier question): its first singular noun phrase outside the
     wh-phrase that names no person ("the phony rule" of "What is the phony rule in Ninja used for?"); with
     plural ``tags``, what "they" can ("pools" of "What are pools in Ninja?")."""
+    return _phrase(nlp.parse(text), is_person, tags)
+
+
+def _things_asked(text: str, is_person: Callable[[str], bool]) -> str | None:
+    """What "they" can stand for in ``text`` when nothing plural lies outside its wh-phrase: the plural noun the
+    wh-phrase asks about ("authentication methods" of "What authentication methods are available?")."""
     doc = nlp.parse(text)
+    return _phrase(doc, is_person, ("NNS", "NNPS")) or next(
+        (c[1:].text for c in doc.noun_chunks if c.root.tag_ in ("NNS", "NNPS") and c[0].lower_ in _WH), None
+    )
+
+
+def _phrase(doc, is_person: Callable[[str], bool], tags: tuple[str, ...]) -> str | None:
     chunks = [
         c
         for c in doc.noun_chunks
@@ -195,15 +207,16 @@ def _refers(t) -> bool:
 
 def _named_before(t) -> bool:
     """Whether "it" stands for a thing its own question names in a clause before its own ("what is the limit,
-    and can I turn it off?"): a singular noun phrase that is the first clause's subject or object."""
+    and can I turn it off?", "in what order are they tried and can I change it?"): a singular noun phrase of the
+    clause that its clause is joined to."""
     verb = t.head
     while verb.dep_ not in ("conj", "ROOT"):
         verb = verb.head
     if verb.dep_ != "conj":
         return False
+    first = {w.i for w in verb.head.subtree} - {w.i for w in verb.subtree}
     return any(
-        c.root.tag_ in ("NN", "NNP") and c.root.head.i == verb.head.i and c.end <= verb.i and c.root.lower_ not in _WH
-        for c in t.doc.noun_chunks
+        c.root.tag_ in ("NN", "NNP") and c.root.i in first and c.root.lower_ not in _WH for c in t.doc.noun_chunks
     )
 
 
@@ -232,7 +245,7 @@ def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[s
             return (groups if group else people)[0]
     if group:  # a body the user named, else the plural thing they asked about
         return _last(resolved, is_person, True) or next(
-            (x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person, ("NNS", "NNPS")))), None
+            (x for q in reversed(resolved[-3:]) if (x := _things_asked(q, is_person))), None
         )
     return _last(resolved, is_person, False) or _last(answers, is_person, False)
 
