@@ -58,6 +58,9 @@ class ScoringConfig:
     # ("Short answers")
     short_answer_words: int = 12
     short_answer_share: float = 0.8
+    # the reader's best spans of the sentence tried in turn for that short answer: the first that reads as one
+    # (within those limits, a word, not a list marker) ("Short answers")
+    short_answer_phrases: int = 3
     # expected answer kinds whose short answer is the entity of that kind nearest the reader's span, rather than
     # the span itself ("Short answers")
     typed_short_types: tuple[str, ...] = ()

@@ -54,6 +54,7 @@ SCORING_RANGES = {
     "evidence_passage": (0.0, None),
     "short_answer_words": (1, 100),
     "short_answer_share": (0.0, 1.0),
+    "short_answer_phrases": (1, 50),
     "topic_cosine": (0.0, 1.0),
     "statement_words": (1, None),
     "statement_neighbour_ratio": (0.0, 1.0),

@@ -380,6 +380,22 @@ def test_a_written_list_is_quoted_whole_up_to_its_own_limit(assistant_of):
     assert assistant.settings.scoring.list_max_items < len(practices) <= assistant.settings.scoring.written_list_max_items
 
 
+def test_a_readers_phrase_too_long_for_a_short_answer_gives_way_to_its_next_best():
+    from types import SimpleNamespace
+
+    from rag.answer.compose.factoid import reader_short
+    from rag.answer.rank import Candidate
+    from rag.settings import Settings
+
+    sentence = "A reduction is a transformation of one problem into another problem, as the theory defines it."
+    view = SimpleNamespace(text=lambda doc_id, a, b: sentence[a:b])
+    whole = (0, len(sentence) - 1)  # the reader's best: the whole sentence, no short answer
+    other = (sentence.index("another problem"), sentence.index("another problem") + len("another problem"))
+    cand = Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, whole, phrases=(whole, other))
+    assert reader_short(cand, view, Settings().scoring) == "another problem"
+    assert reader_short(Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, whole), view, Settings().scoring) is None
+
+
 def test_the_readers_phrase_loses_the_stray_mark_of_half_a_quotation():
     from types import SimpleNamespace
 

@@ -41,6 +41,28 @@ def test_short_answer_span(reader):
     assert "4 million" in PARAGRAPH[r.best.start : r.best.end]
 
 
+def test_each_sentence_gets_its_best_spans_best_first(reader):
+    one = reader.read("How much will the repairs cost?", [PARAGRAPH], [SENTENCES])[0]
+    r = reader.read("How much will the repairs cost?", [PARAGRAPH], [SENTENCES], phrases=3)[0]
+    assert one.phrases == () and r.sentences == one.sentences  # the best spans are read as before
+    for best, found in zip(r.sentences, r.phrases):
+        assert len(found) == 3 and len({(f.start, f.end) for f in found}) == 3
+        assert (found[0].start, found[0].end, found[0].score) == (best.start, best.end, best.score)
+        assert [f.score for f in found] == sorted((f.score for f in found), reverse=True)
+
+
+def test_the_top_spans_are_the_best_start_and_end_pairs():
+    from rag.answer.reader import _best_span, _top_spans
+
+    rng = np.random.default_rng(0)
+    start, end = rng.normal(size=40).astype(np.float32), rng.normal(size=40).astype(np.float32)
+    top = _top_spans(start, end, 3, 30, 8, 5)
+    assert top[0] == _best_span(start, end, 3, 30, 8)
+    every = sorted(((i, j, float(start[i] + end[j])) for i in range(3, 30) for j in range(i, min(i + 8, 30))),
+                   key=lambda t: -t[2])
+    assert [t[:2] for t in top] == [t[:2] for t in every[:5]]
+
+
 def test_unanswerable_question_prefers_no_answer(reader):
     r = reader.read("Who designed the bridge?", [PARAGRAPH], [SENTENCES])[0]
     assert r.null > max(s.score for s in r.sentences)

@@ -86,7 +86,7 @@ class ExtractiveEngine:
             # has no such question; docs/TUNING.md, "Answer or refuse")
             return self.refuse(question, query, evidence, a, never_written(absent))
         reader = self.reader if SPECS[a.qtype].reads else None
-        readings = read_evidence(evidence, self.index, reader, spelled, s.reader_passages)
+        readings = read_evidence(evidence, self.index, reader, spelled, s.reader_passages, s.short_answer_phrases)
         return Asked(question, query, a, qvec, hits, evidence, readings)
 
     def retrieve(
@@ -126,12 +126,17 @@ class ExtractiveEngine:
         if best is None or best.span is not None or asked.readings is None or best.pid in asked.readings.passages:
             return asked
         more = read_evidence(
-            [ev for ev in asked.evidence if ev.pid == best.pid], self.index, self.reader, asked.query, 1
+            [ev for ev in asked.evidence if ev.pid == best.pid],
+            self.index,
+            self.reader,
+            asked.query,
+            1,
+            self.settings.scoring.short_answer_phrases,
         )
         if more is None or (best.pid, best.start) not in more.sentences:
             return asked
         score, span = more.sentences[(best.pid, best.start)]
-        best = dataclasses.replace(best, reader=score, span=span)
+        best = dataclasses.replace(best, reader=score, span=span, phrases=more.phrases.get((best.pid, best.start), ()))
         return dataclasses.replace(asked, candidates=[best, *asked.candidates[1:]])
 
     def conclude(self, assessed: Assessment) -> Answer:

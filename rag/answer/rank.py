@@ -12,6 +12,7 @@ evidence score orders them (rag/search/retrieval.py).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -62,6 +63,8 @@ class Candidate:
     reader: float | None = None  # best span in the sentence minus the passage's "no answer" score
     span: tuple[int, int] | None = None
     raw: float = 0.0  # the ranker's own score (the evidence score without a ranker)
+    # the reader's best spans in the sentence, best first (``span`` is the first): the short answer's alternatives
+    phrases: tuple[tuple[int, int], ...] = ()
 
 
 def question_features(qtype: str, answer_type: str | None) -> list[float]:
@@ -140,15 +143,11 @@ def rank(q, view, ranker=None, min_words: int = 1) -> list[Candidate]:
                 read[0] if read else None,
                 read[1] if read else None,
                 float(r),
+                readings.phrases.get((ev.pid, ev.start), ()) if readings else (),
             )
         )
     out.sort(key=lambda c: -c.raw)
     if ranker is not None and out:
         top = out[0].raw
-        out = [
-            Candidate(
-                c.pid, c.doc_id, c.row, c.start, c.end, math.exp(c.raw - top), c.retrieval, c.reader, c.span, c.raw
-            )
-            for c in out
-        ]
+        out = [dataclasses.replace(c, score=math.exp(c.raw - top)) for c in out]
     return out

@@ -57,6 +57,8 @@ class Reading:
     best: SpanScore | None
     sentences: tuple[SpanScore | None, ...]
     answerable_logit: float = float("nan")
+    # per sentence, its best spans best first (at most the ``phrases`` asked of ``read``; the first is ``sentences``')
+    phrases: tuple[tuple[SpanScore, ...], ...] = ()
 
     @property
     def answerable(self) -> float:
@@ -76,6 +78,25 @@ def _best_span(start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: in
         scores[: n - d, d] = s[: n - d] + e[d:]
     row, length = np.unravel_index(int(np.argmax(scores)), scores.shape)
     return lo + int(row), lo + int(row) + int(length), float(scores[row, length])
+
+
+def _top_spans(
+    start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: int, k: int
+) -> list[tuple[int, int, float]]:
+    """The ``k`` best (i, j, start[i] + end[j]) with lo <= i <= j < hi and j - i < longest, best first."""
+    if hi <= lo:
+        return []
+    s, e = start[lo:hi], end[lo:hi]
+    n = hi - lo
+    scores = np.full((n, min(longest, n)), -np.inf, dtype=np.float32)
+    for d in range(scores.shape[1]):
+        scores[: n - d, d] = s[: n - d] + e[d:]
+    flat = scores.ravel()
+    k = min(k, int(np.isfinite(flat).sum()))
+    top = np.argpartition(-flat, k - 1)[:k] if k < len(flat) else np.arange(len(flat))
+    top = top[np.argsort(-flat[top], kind="stable")][:k]
+    rows, lengths = np.unravel_index(top, scores.shape)
+    return [(lo + int(r), lo + int(r) + int(d), float(flat[t])) for r, d, t in zip(rows, lengths, top)]
 
 
 def _token_range(w: Window, start: int, end: int) -> tuple[int, int]:
@@ -188,14 +209,27 @@ class Reader:
         )
 
     def read(
-        self, question: str, passages: list[str], sentences: list[list[tuple[int, int]]] | None = None
+        self,
+        question: str,
+        passages: list[str],
+        sentences: list[list[tuple[int, int]]] | None = None,
+        phrases: int = 1,
     ) -> list[Reading]:
-        """Read ``question`` with each passage; ``sentences`` are each passage's sentence spans (characters in it)."""
+        """Read ``question`` with each passage; ``sentences`` are each passage's sentence spans (characters in it),
+        and each gets its ``phrases`` best spans besides its best."""
         if not passages:
             return []
         sentences = sentences or [[] for _ in passages]
         out: list[dict] = [
-            {"null": np.inf, "rel": -np.inf, "best": None, "sents": [None] * len(s), "head": -np.inf} for s in sentences
+            {
+                "null": np.inf,
+                "rel": -np.inf,
+                "best": None,
+                "sents": [None] * len(s),
+                "head": -np.inf,
+                "phrases": [{} for _ in s],
+            }
+            for s in sentences
         ]
         for w in windows(self.tokenizer, question, passages):
             acc = out[w.passage]
@@ -213,12 +247,19 @@ class Reader:
                 got = _best_span(s, e, lo, hi, self.longest)
                 if got and (acc["sents"][i] is None or got[2] > acc["sents"][i].score):
                     acc["sents"][i] = SpanScore(int(w.starts[got[0]]), int(w.ends[got[1]]), got[2])
-        return [
-            Reading(
-                a["null"], a["rel"], a["best"], tuple(a["sents"]), a["head"] if self.head is not None else float("nan")
-            )
-            for a in out
-        ]
+                for first, last, score in _top_spans(s, e, lo, hi, self.longest, phrases) if phrases > 1 else []:
+                    at = (int(w.starts[first]), int(w.ends[last]))  # a span two windows share: its better score
+                    acc["phrases"][i][at] = max(score, acc["phrases"][i].get(at, -np.inf))
+        return [self._reading(a, phrases) for a in out]
+
+    def _reading(self, acc: dict, phrases: int) -> Reading:
+        """The Reading of one passage's accumulated windows."""
+        ranked = tuple(
+            tuple(SpanScore(a, b, sc) for (a, b), sc in sorted(found.items(), key=lambda kv: -kv[1])[:phrases])
+            for found in acc["phrases"]
+        )
+        head = acc["head"] if self.head is not None else float("nan")
+        return Reading(acc["null"], acc["rel"], acc["best"], tuple(acc["sents"]), head, ranked if phrases > 1 else ())
 
 
 _LOADED: dict[str, Reader] = {}

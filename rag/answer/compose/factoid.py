@@ -118,25 +118,31 @@ def coordinated(sentence: str, short: str, s: ScoringConfig) -> str:
 
 
 def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | None:
-    """The reader's answer inside the best sentence, when it is a phrase rather than the whole sentence."""
-    if cand.span is None:
-        return None
+    """The reader's answer inside the best sentence, when it is a phrase rather than the whole sentence: its best
+    span that reads as a short answer, of the ``short_answer_phrases`` best (a span too long to be one, or a
+    list's marker, gives way to the next best)."""
     whole = view.text(cand.doc_id, cand.start, cand.end)
-    a, b = whole_words(whole, cand.span[0] - cand.start, cand.span[1] - cand.start)
+    for span in cand.phrases or ((cand.span,) if cand.span else ()):
+        text = _phrase(cand, span, whole, view)
+        if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole):
+            return text
+    return None
+
+
+def _phrase(cand: Candidate, span: tuple[int, int], whole: str, view: SourcesView) -> str | None:
+    """The reader's ``span`` of the candidate's sentence (``whole``) as a phrase: widened to whole words, its
+    brackets closed; None when it says nothing."""
+    a, b = whole_words(whole, span[0] - cand.start, span[1] - cand.start)
     marker = LIST_ITEM.match(whole)
     if not any(ch.isalnum() for ch in whole[a:b]) or (marker and b <= marker.end()):
-        return None  # a quote mark, or the "1." of a numbered item: the reader found nothing in the sentence
+        return None  # a quote mark, or the "1." of a numbered item: the reader found nothing there
     a, b = a + cand.start, b + cand.start
     text = close_brackets(view.text(cand.doc_id, a, b), view.text(cand.doc_id, b, cand.end))
     if "\n" in text:
         return None  # across lines ("-lc\ncollect2"): no phrase a reader would give
     if text.count('"') % 2:  # half a quotation ('informal" imperialism'): without its stray mark
         text = text.replace('"', "", 1)
-    return (
-        text
-        if text and len(text.split()) <= s.short_answer_words and len(text) < s.short_answer_share * len(whole)
-        else None
-    )
+    return text or None
 
 
 # characters that join the parts of one word: "Override.xml", "max_size", "/usr/share", "tal197@users",
