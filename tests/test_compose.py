@@ -394,6 +394,10 @@ def test_a_readers_phrase_too_long_for_a_short_answer_gives_way_to_its_next_best
     cand = Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, whole, phrases=(whole, other))
     assert reader_short(cand, view, Settings().scoring) == "another problem"
     assert reader_short(Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, whole), view, Settings().scoring) is None
+    item = "1. Lxml is protected against billion laughs attacks and does no network lookups by default."
+    view = SimpleNamespace(text=lambda doc_id, a, b: item[a:b])
+    cand = Candidate(0, "d", 0, 0, len(item), 1.0, 1.0, 0.0, (0, item.index(" attacks")))
+    assert reader_short(cand, view, Settings().scoring) == "Lxml is protected against billion laughs"
 
 
 def test_the_readers_phrase_loses_the_stray_mark_of_half_a_quotation():

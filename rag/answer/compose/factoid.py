@@ -136,6 +136,8 @@ def _phrase(cand: Candidate, span: tuple[int, int], whole: str, view: SourcesVie
     marker = LIST_ITEM.match(whole)
     if not any(ch.isalnum() for ch in whole[a:b]) or (marker and b <= marker.end()):
         return None  # a quote mark, or the "1." of a numbered item: the reader found nothing there
+    if marker and a < marker.end():  # "1. Lxml is protected": the item's words, not its number
+        a = marker.end()
     a, b = a + cand.start, b + cand.start
     text = close_brackets(view.text(cand.doc_id, a, b), view.text(cand.doc_id, b, cand.end))
     if "\n" in text:
