@@ -52,11 +52,11 @@ def test_each_sentence_gets_its_best_spans_best_first(reader):
 
 
 def test_the_top_spans_are_the_best_start_and_end_pairs():
-    from rag.answer.reader import _best_span, _top_spans
+    from rag.answer.reader import _best_span, _span_scores, _top_of
 
     rng = np.random.default_rng(0)
     start, end = rng.normal(size=40).astype(np.float32), rng.normal(size=40).astype(np.float32)
-    top = _top_spans(start, end, 3, 30, 8, 5)
+    top = _top_of(_span_scores(start, end, 3, 30, 8), 3, 5)
     assert top[0] == _best_span(start, end, 3, 30, 8)
     every = sorted(((i, j, float(start[i] + end[j])) for i in range(3, 30) for j in range(i, min(i + 8, 30))),
                    key=lambda t: -t[2])

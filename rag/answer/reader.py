@@ -66,31 +66,30 @@ class Reading:
         return (self.best.score if self.best else NO_SPAN) - self.null
 
 
-def _best_span(start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: int) -> tuple[int, int, float] | None:
-    """Best (i, j, start[i] + end[j]) with lo <= i <= j < hi and j - i < longest."""
-    if hi <= lo:
-        return None
+def _span_scores(start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: int) -> np.ndarray:
+    """start[i] + end[j] of every span with lo <= i <= j < hi and j - i < longest (hi > lo): rows the start token
+    from ``lo``, columns the span's length - 1, -inf where a span would run past ``hi``."""
     s, e = start[lo:hi], end[lo:hi]
     n = hi - lo
-    # rows: start token; columns: span length - 1
     scores = np.full((n, min(longest, n)), -np.inf, dtype=np.float32)
     for d in range(scores.shape[1]):
         scores[: n - d, d] = s[: n - d] + e[d:]
+    return scores
+
+
+def _best_of(scores: np.ndarray, lo: int) -> tuple[int, int, float]:
+    """The best (i, j, score) of :func:`_span_scores`' ``scores``."""
     row, length = np.unravel_index(int(np.argmax(scores)), scores.shape)
     return lo + int(row), lo + int(row) + int(length), float(scores[row, length])
 
 
-def _top_spans(
-    start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: int, k: int
-) -> list[tuple[int, int, float]]:
-    """The ``k`` best (i, j, start[i] + end[j]) with lo <= i <= j < hi and j - i < longest, best first."""
-    if hi <= lo:
-        return []
-    s, e = start[lo:hi], end[lo:hi]
-    n = hi - lo
-    scores = np.full((n, min(longest, n)), -np.inf, dtype=np.float32)
-    for d in range(scores.shape[1]):
-        scores[: n - d, d] = s[: n - d] + e[d:]
+def _best_span(start: np.ndarray, end: np.ndarray, lo: int, hi: int, longest: int) -> tuple[int, int, float] | None:
+    """Best (i, j, start[i] + end[j]) with lo <= i <= j < hi and j - i < longest."""
+    return _best_of(_span_scores(start, end, lo, hi, longest), lo) if hi > lo else None
+
+
+def _top_of(scores: np.ndarray, lo: int, k: int) -> list[tuple[int, int, float]]:
+    """The ``k`` best (i, j, score) of :func:`_span_scores`' ``scores``, best first."""
     flat = scores.ravel()
     k = min(k, int(np.isfinite(flat).sum()))
     top = np.argpartition(-flat, k - 1)[:k] if k < len(flat) else np.arange(len(flat))
@@ -146,15 +145,16 @@ class Reader:
         import onnxruntime as ort
 
         folder = Path(folder)
+        graph = graph or folder / "model.onnx"
         try:
             self.config = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
-            self.fingerprint = graph_fingerprint(graph or folder / "model.onnx")
+            self.fingerprint = graph_fingerprint(graph)
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = threads
             opts.log_severity_level = 3
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self.session = ort.InferenceSession(
-                exact_graph(graph or folder / "model.onnx", self.fingerprint, cache_dir),
+                exact_graph(graph, self.fingerprint, cache_dir),
                 opts,
                 providers=["CPUExecutionProvider"],
             )
@@ -244,10 +244,13 @@ class Reader:
                 acc["best"] = SpanScore(int(w.starts[found[0]]), int(w.ends[found[1]]), found[2])
             for i, (a, b) in enumerate(sentences[w.passage]):
                 lo, hi = _token_range(w, a, b)
-                got = _best_span(s, e, lo, hi, self.longest)
-                if got and (acc["sents"][i] is None or got[2] > acc["sents"][i].score):
+                if hi <= lo:
+                    continue
+                scores = _span_scores(s, e, lo, hi, self.longest)  # once, for the best span and the next best
+                got = _best_of(scores, lo)
+                if acc["sents"][i] is None or got[2] > acc["sents"][i].score:
                     acc["sents"][i] = SpanScore(int(w.starts[got[0]]), int(w.ends[got[1]]), got[2])
-                for first, last, score in _top_spans(s, e, lo, hi, self.longest, phrases) if phrases > 1 else []:
+                for first, last, score in _top_of(scores, lo, phrases) if phrases > 1 else []:
                     at = (int(w.starts[first]), int(w.ends[last]))  # a span two windows share: its better score
                     acc["phrases"][i][at] = max(score, acc["phrases"][i].get(at, -np.inf))
         return [self._reading(a, phrases) for a in out]
