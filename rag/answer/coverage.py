@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from ..text.links import Links, acronym_letters, initialisms, initials
 from ..text.terms import (
     UNDERSCORED_IN_TEXT,
-    VERSION_IN_TEXT,
     VERSIONED,
     as_written,
     code_name,
     exact_mention,
     stem,
     terms,
+    version_numbers,
     words,
     writes,
 )
@@ -63,7 +63,7 @@ def _versioned_in(name: str, number: str, text: str, stems: set[str]) -> bool:
     number after "version" or "v"."""
     letters = acronym_letters(name) if name.isupper() else None
     named = not name or stem(name) in stems or bool(letters and letters in initialisms(text))
-    return named and number in {m.group(1) for m in VERSION_IN_TEXT.finditer(text)}
+    return named and number in version_numbers(text)
 
 
 def covered_terms(key_terms: tuple[KeyTerm, ...], text: str, links: Iterable[Links] = ()) -> set[int]:

@@ -39,6 +39,7 @@ from ..text.terms import (
     as_written,
     code_name,
     exact_mention,
+    version_numbers,
     words,
 )
 from .coverage import Coverage, coverage
@@ -58,11 +59,6 @@ def _code_tails(name: str) -> list[str]:
     "path.join" (a tail of one part is a word, which the vocabulary answers for)."""
     parts = re.split(r"(?=[./])", name.lower().rstrip("."))
     return [t for t in ("".join(parts[i:]).lstrip("./") for i in range(len(parts) - 1))]
-
-
-def _version_number(written: str) -> list[str]:
-    """The number of a version as a text writes it ("Version 3" -> "3")."""
-    return [m.group(1) for m in VERSION_IN_TEXT.finditer(written)]
 
 
 def _as_is(name: str) -> list[str]:
@@ -225,7 +221,7 @@ class SourcesView:
         versioned = VERSIONED.fullmatch(word)
         if versioned and not self.vocabulary.contains(word):  # "GPLv3" of a text that writes "GPL" and "Version 3"
             name, number = versioned.groups()
-            return (not name or self.mentions(name)) and number in self._written_names(VERSION_IN_TEXT, _version_number)
+            return (not name or self.mentions(name)) and number in self._written_names(VERSION_IN_TEXT, version_numbers)
         return self.vocabulary.contains(word)
 
     def spelled(self, text: str) -> str:

@@ -136,6 +136,11 @@ VERSIONED = re.compile(r"([^\W\d_]*?)v(\d+(?:\.\d+)*)", re.I)
 VERSION_IN_TEXT = re.compile(r"\b(?:version|v)\s?(\d+(?:\.\d+)*)", re.I)
 
 
+def version_numbers(text: str) -> list[str]:
+    """The numbers of the versions ``text`` writes ("Version 3, 29 June 2007" -> ["3"])."""
+    return [m.group(1) for m in VERSION_IN_TEXT.finditer(text)]
+
+
 # a conversion of a format string ("%e", "%M" of time(1), date(1), printf): a letter after "%", case as written;
 # in a text, not a percent after a number ("8%CPU"), and written onto what follows it ("%Mmax", "\t%E")
 FORMAT = re.compile(r"%[A-Za-z]")
