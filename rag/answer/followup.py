@@ -73,16 +73,16 @@ def _last(texts: list[str], is_person: Callable[[str], bool], group: bool) -> st
     return None
 
 
-def _thing(text: str, is_person: Callable[[str], bool], tags: tuple[str, ...] = ("NN", "NNP")) -> str | None:
+def _thing(text: str, is_person: Callable[[str], bool]) -> str | None:
     """What "it" can stand for in ``text`` (an earlier question): its first singular noun phrase outside the
-    wh-phrase that names no person ("the phony rule" of "What is the phony rule in Ninja used for?"); with
-    plural ``tags``, what "they" can ("pools" of "What are pools in Ninja?")."""
-    return _phrase(nlp.parse(text), is_person, tags)
+    wh-phrase that names no person ("the phony rule" of "What is the phony rule in Ninja used for?")."""
+    return _phrase(nlp.parse(text), is_person, ("NN", "NNP"))
 
 
 def _things_asked(text: str, is_person: Callable[[str], bool]) -> str | None:
-    """What "they" can stand for in ``text`` when nothing plural lies outside its wh-phrase: the plural noun the
-    wh-phrase asks about ("authentication methods" of "What authentication methods are available?")."""
+    """What "they" can stand for in ``text``: its first plural noun phrase outside the wh-phrase ("pools" of "What
+    are pools in Ninja?"), else the plural noun the wh-phrase asks about ("authentication methods" of "What
+    authentication methods are available?")."""
     doc = nlp.parse(text)
     return _phrase(doc, is_person, ("NNS", "NNPS")) or next(
         (c[1:].text for c in doc.noun_chunks if c.root.tag_ in ("NNS", "NNPS") and c[0].lower_ in _WH), None
@@ -226,10 +226,9 @@ def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[s
     from the user's own questions (answers name many bodies in passing), a person from the questions, else the
     answers."""
     if t.lower_ in _THING_PRONOUNS:
-        return next((x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person))), None)
+        return _recent(resolved, lambda q: _thing(q, is_person))
     if t.lower_ == "there":  # the place the user last asked about, else the thing
-        place = next((x for q in reversed(resolved[-3:]) if (x := _place(q))), None)
-        thing = place or next((x for q in reversed(resolved[-3:]) if (x := _thing(q, is_person))), None)
+        thing = _recent(resolved, _place) or _recent(resolved, lambda q: _thing(q, is_person))
         return f"in {thing}" if thing else None
     group = t.lower_ in _GROUP_PRONOUNS
     # not after "Who is Townsend?": that answer is about the person named, and names others in passing (after
@@ -244,10 +243,13 @@ def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[s
         if groups if group else people:
             return (groups if group else people)[0]
     if group:  # a body the user named, else the plural thing they asked about
-        return _last(resolved, is_person, True) or next(
-            (x for q in reversed(resolved[-3:]) if (x := _things_asked(q, is_person))), None
-        )
+        return _last(resolved, is_person, True) or _recent(resolved, lambda q: _things_asked(q, is_person))
     return _last(resolved, is_person, False) or _last(answers, is_person, False)
+
+
+def _recent(resolved: list[str], find: Callable[[str], str | None]) -> str | None:
+    """What ``find`` finds in the user's last few questions, the latest first."""
+    return next((x for q in reversed(resolved[-3:]) if (x := find(q))), None)
 
 
 def _place(text: str) -> str | None:
