@@ -85,6 +85,23 @@ def test_a_no_is_found_on_the_main_verb_when_the_question_parses_oddly(assistant
     assert assessed.composed.short == "No" and "no check" in quoted[0]
 
 
+def test_a_no_reaches_a_verb_through_the_infinitive_it_completes(assistant_of):
+    """ "does not attempt to limit" denies "limit", "does not grant permission to use" denies "use"; a clause of its
+    own ("did not say that ...") is beyond the negation. The document's title is the setting ("under the Harbour
+    Licence")."""
+    assistant = assistant_of({"harbour-licence.txt": (
+        "Harbour Licence\n\n"
+        "The pool manager does not attempt to limit the size of worker pools.\n\n"
+        "This licence does not grant permission to use the trademarks of the licensor.\n\n"
+        "The author did not say that the tool rotates logs.\n")})
+    assessed, quoted = _composed(assistant, "Does the pool manager limit the size of worker pools?")
+    assert assessed.composed.short == "No" and "attempt to limit" in quoted[0]
+    assessed, quoted = _composed(assistant, "Am I allowed to use the trademarks of the licensor under the Harbour Licence?")
+    assert assessed.composed.short == "No" and "permission to use" in quoted[0]
+    assessed, quoted = _composed(assistant, "Does the tool rotate logs?")
+    assert assessed.composed.short != "No" and "rotates logs" in quoted[0], quoted
+
+
 def test_a_no_needs_a_sentence_about_the_things_asked(assistant_of):
     # a negated "allowed" in a sentence about changing the licence denies nothing of charging for copies
     assistant = assistant_of({"licence.txt": (

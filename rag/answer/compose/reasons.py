@@ -144,6 +144,20 @@ def _negative_adverb(token) -> bool:
     return token.dep_ == "advmod" and any(c.dep_ == "neg" for c in token.children)
 
 
+def _governors(token) -> list:
+    """The words a negation of which denies ``token``, a verb in a "to" infinitive: the verb it completes ("does
+    not attempt to limit"), or the verb whose object it qualifies ("does not grant permission to use"). A clause
+    of its own ("did not say that it limits") is outside a negation's reach."""
+    out = []
+    while token.dep_ in ("xcomp", "acl") and any(c.lower_ == "to" and c.dep_ == "aux" for c in token.children):
+        token = token.head
+        out.append(token)
+        if token.pos_ == "NOUN" and token.dep_ in ("dobj", "nsubjpass"):
+            token = token.head
+            out.append(token)
+    return out
+
+
 def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     """ "Yes" or "No" only when the best evidence states it: its verb matches the question's, negated or not; or
     the document asks the question itself (an FAQ) and its answer begins with "Yes" or "No"."""
@@ -158,13 +172,15 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     best = q.candidates[0]
     text = view.text(best.doc_id, best.start, best.end)
     links = [view.links[best.doc_id]] if best.doc_id in view.links else []
-    cov = coverage(q.analysis.key_terms, text, view.idf, links)
+    # the document's title is the setting of what it says ("... under apache 2.0" of the Apache License)
+    cov = coverage(q.analysis.key_terms, f"{text}\n{view.title(best.doc_id)}", view.idf, links)
     # the question's verbs, and its words the tagger may have taken for nouns ("Does the database store ...?")
     asked = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB" or (t.pos_ == "NOUN" and not t.is_stop)}
     parsed = nlp.parse(text)
     matched = [t for t in parsed if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in asked]
     # "does NOT store": the negation hangs on the main verb, not on the auxiliary that matched "Does"
     heads = {*matched, *(t.head for t in matched if t.dep_ in ("aux", "auxpass"))}
+    heads |= {g for t in matched for g in _governors(t)}  # "does not attempt to limit"
     # ... or on an adverb of it: "is no longer created"
     negated = any(c.dep_ == "neg" or _negative_adverb(c) for t in heads for c in t.children)
     # "Are the constraints checked?" - "no check is done on them": the asked word as a noun, with "no"
