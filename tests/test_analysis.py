@@ -273,6 +273,9 @@ def test_a_definition_of_a_name_written_as_code_or_asked_of_a_source(question, f
     ("when i read a BOOLEAN with asn1_read_value what length comes back?", "factoid", None),
     ("Once Chopin stopped performing concerts, how did he earn his income?", "how", None),
     ("When did the war end?", "factoid", "DATE"),  # "when" asks at once
+    ("If I write $HOME without braces in a value, will the loader expand it?", "yes_no", None),
+    ("When the cache is full, will old entries be dropped?", "yes_no", None),
+    ("To Kill a Mockingbird was first studied in American schools in what year?", "factoid", None),  # asks what year
 ])
 def test_a_clause_of_time_or_condition_before_the_question_does_not_ask(question, qtype, answer_type):
     a = analyze(question)
