@@ -521,6 +521,10 @@ def test_a_summary_of_what_a_named_document_says_on_a_topic_quotes_that_document
      "Northern Europe and the Mid-Atlantic"),
     ("He met Smith in Paris and flew home.", "Smith", "Smith"),  # no coordination of names
     ("Smith arrived and spoke.", "Smith", "Smith"),  # verbs joined, not names
+    # the parser joins the noun the names share and makes the last name its compound, and hangs the clause on the
+    # first name: the names and their noun, without the clause
+    ("15. Bash no longer auto-exports the HOME, PATH, SHELL, TERM, HOSTNAME, HOSTTYPE, MACHTYPE, or OSTYPE variables.",
+     "OSTYPE", "the HOME, PATH, SHELL, TERM, HOSTNAME, HOSTTYPE, MACHTYPE, or OSTYPE variables"),
 ])
 def test_a_short_answer_for_several_is_every_item_the_sentence_joins(sentence, short, whole):
     from rag.answer.compose.factoid import coordinated

@@ -106,15 +106,27 @@ def coordinated(sentence: str, short: str, s: ScoringConfig) -> str:
     doc = nlp.parse(sentence)
     inside = [t for t in doc if at <= t.idx < at + len(short)]
     head = next((t for t in inside if not (at <= t.head.idx < at + len(short)) or t.head is t), None)
+    if head is not None and head.dep_ == "compound" and not head.conjuncts and head.head.conjuncts:
+        head = head.head  # "the HOME, PATH or OSTYPE variables": the parser joins the noun they share, not "OSTYPE"
     if head is None or head.pos_ not in ("NOUN", "PROPN") or not head.conjuncts:
         return short
     items = [head, *head.conjuncts]
     if any(t.pos_ not in ("NOUN", "PROPN") for t in items):
         return short
-    lo = min(t.left_edge.idx for t in items)
+    lo = min(_phrase_start(t) for t in items)
     last = max(items, key=lambda t: t.i)  # up to the last item's own word: not its "(1965)", nor an "e.g. ..."
     whole = doc.text[lo : last.idx + len(last.text)].strip(" ,;")
     return whole if len(whole.split()) <= 2 * s.short_answer_words else short
+
+
+# the words before a noun that belong to its phrase ("the", "old", "GNU", "Mary's", an opening quote mark)
+_NOUN_MODIFIERS = frozenset({"det", "amod", "compound", "nummod", "poss", "punct"})
+
+
+def _phrase_start(noun) -> int:
+    """Where ``noun``'s phrase starts: its first modifier, not a clause or verb a bad parse hung on it."""
+    before = [c.left_edge.idx for c in noun.children if c.i < noun.i and c.dep_ in _NOUN_MODIFIERS]
+    return min([noun.idx, *before])
 
 
 def reader_short(cand: Candidate, view: SourcesView, s: ScoringConfig) -> str | None:
