@@ -155,6 +155,22 @@ def test_a_summary_of_a_named_document(question, topic, focus):
     assert (a.qtype, a.topic, a.focus) == ("summary", topic, focus)
 
 
+@pytest.mark.parametrize(("question", "topic", "focus"), [
+    ("what is this document about?", None, None),
+    ("What is the Ninja manual about?", None, "Ninja"),
+    ("What is python-dotenv about?", "python-dotenv", None),
+    ("what is section 5 of the licence about?", "section 5 of the licence", None),
+])
+def test_what_a_thing_is_about_asks_for_a_summary_of_it(question, topic, focus):
+    a = analyze(question)
+    assert (a.qtype, a.topic, a.focus) == ("summary", topic, focus)
+
+
+@pytest.mark.parametrize("question", ["What was the USSR more worried about?", "What was Warner correct about?"])
+def test_what_someone_is_about_by_an_adjective_is_no_summary(question):
+    assert analyze(question).qtype != "summary"
+
+
 @pytest.mark.parametrize(("question", "qtype"), [
     ("What are the main points of the article?", "summary"),
     ("Tell me the key takeaways", "summary"),

@@ -456,6 +456,9 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
         said = _what_said(question, doc, speech)
         if said is not None:
             return said
+    about = _about_what(doc, root) if noun is None else None
+    if about is not None:  # "What is the report about?": what it says, in a few sentences
+        return _summary_of(question, doc, about)
     # "Which university is X from?" asks for a university: with its own noun the question word is no definition's
     defined = _definition(question, doc, root, words) if root.lemma_ == "be" and noun is None else None
     if defined is not None:
@@ -501,6 +504,30 @@ def _what_said(question: str, doc, speech) -> QuestionAnalysis | None:
         topic=_said_topic(speech),
         key_terms=key_terms(doc, {speech.i}),
     )
+
+
+def _about_what(doc, root) -> list | None:
+    """The subject's words of "What is X about?" (a closing "about" with no object of its own, on "be" or in X);
+    None for any other question ("What was X worried about?": about is the adjective's)."""
+    last = [t for t in doc if not t.is_punct]
+    if (
+        root.lemma_ != "be"
+        or not last
+        or last[-1].lower_ != "about"
+        or any(c.dep_ == "pobj" for c in last[-1].children)
+    ):
+        return None
+    # the subject; a name the tagger takes for a complement ("What is python-dotenv about?")
+    subjects = [
+        c
+        for c in root.children
+        if (c.dep_ in ("nsubj", "attr") or (c.dep_ == "acomp" and c.pos_ in ("NOUN", "PROPN"))) and c.lower_ not in _WH
+    ]
+    if len(subjects) != 1 or last[-1].head.i not in {root.i, *(t.i for t in subjects[0].subtree)}:
+        return None
+    if any(c.dep_ in ("acomp", "xcomp", "ccomp", "dobj") and c.i != subjects[0].i for c in root.children):
+        return None
+    return [t for t in subjects[0].subtree if not t.is_punct and t.lower_ != "about"]
 
 
 def _definition(question: str, doc, root, words) -> QuestionAnalysis | None:
@@ -648,6 +675,11 @@ def _summary(question: str, doc) -> QuestionAnalysis:
     )
     while rest and rest[0].lower_ in ("of", "about", "on", "regarding", "for", "me", "us", "the", "a"):
         rest = rest[1:]
+    return _summary_of(question, doc, rest)
+
+
+def _summary_of(question: str, doc, rest: list) -> QuestionAnalysis:
+    """A summary of the words ``rest`` ask about: a document named or of a kind, or a topic in the sources."""
     said = _source_said(rest)
     source, rest = said if said else ([], rest)
     topic = None if _generic(_span_text(rest)) else _span_text(rest)
