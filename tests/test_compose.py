@@ -170,6 +170,27 @@ def test_a_comparison_quotes_no_sentence_twice(assistant_of):
     assert len(quoted) == len(set(quoted)), quoted
 
 
+def test_the_second_side_of_a_comparison_gets_a_sentence_of_its_own(assistant_of):
+    """The sentence that names both sides serves the first; the second side's own sentence follows, not nothing."""
+    text = ("# Fonts\n\nFonts matched by an acceptfont element are whitelisted, which protects them from any rejectfont "
+            "element.\n\nFonts matched by a rejectfont element are blacklisted and hidden from applications.\n\n"
+            "The cache directory holds one file per font directory.\n")
+    assessed, quoted = _composed(assistant_of({"fonts.md": text}), "acceptfont vs rejectfont: what's the diffrence?")
+    assert assessed.asked.analysis.sides == ("acceptfont", "rejectfont")  # two sides, though "vs" joins them
+    assert len(quoted) == 2 and "whitelisted" in quoted[0] and "blacklisted" in quoted[1], quoted
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    ("whats the diffrence between dotenv_values and load_dotenv?", ("dotenv_values", "load_dotenv")),
+    ("What is the difference between the stream format and the archive format?", ("stream format", "archive format")),
+])
+def test_the_sides_of_a_comparison_are_what_between_joins(question, sides):
+    from rag.answer.analysis import analyze
+
+    a = analyze(question)
+    assert (a.qtype, a.sides) == ("comparison", sides)
+
+
 @pytest.mark.parametrize("q", ["Write a poem about Mosul.", "Tell me a joke."])
 def test_requests_that_are_not_questions_are_refused(assistant, q):
     ans = _ask(assistant, q)

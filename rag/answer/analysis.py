@@ -49,6 +49,7 @@ from .question_words import (
 )
 from .question_words import ANSWER_LABELS as ANSWER_LABELS
 from .question_words import SPEECH_LEMMAS as SPEECH_LEMMAS
+from .vocabulary import one_edit
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ def _span_text(tokens) -> str:
         return ""
     doc = tokens[0].doc
     return doc[tokens[0].i : tokens[-1].i + 1].text
+
+
+# the forms of the comparing words a typo is checked against, and the letters one edit may bring
+_COMPARE_FORMS = frozenset({"difference", "differences", "different", "compare", "comparison", "similarity"})
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.I)  # "acceptfont vs rejectfont": two names, not one
 
 
 def _proper_phrases(doc) -> list[str]:
@@ -285,7 +292,7 @@ def _analyze(question: str, doc) -> QuestionAnalysis:
         "please",
     ):
         return _summary(question, doc)
-    if any(t.lemma_.lower() in _COMPARE for t in doc):
+    if any(_compares(t) for t in doc):
         return _comparison(question, doc)
     wh = first.lower_
     if wh in ("who", "whom", "whose"):
@@ -697,9 +704,35 @@ def _summary_of(question: str, doc, rest: list) -> QuestionAnalysis:
     )
 
 
+def _compares(token) -> bool:
+    """Whether ``token`` asks to compare ("differ", "difference"), also typed with a letter wrong ("diffrence")."""
+    lemma = token.lemma_.lower()
+    if lemma in _COMPARE:
+        return True
+    return len(lemma) >= 7 and lemma.isalpha() and bool(one_edit(lemma, _LETTERS) & _COMPARE_FORMS)
+
+
 def _comparison(question: str, doc) -> QuestionAnalysis:
-    sides = tuple(p for p in _proper_phrases(doc))
-    return QuestionAnalysis(question, QType.COMPARISON, sides=sides, key_terms=key_terms(doc))
+    """The sides compared: the names of the question, each of "A vs B" on its own; else what "between" joins
+    ("between dotenv_values and load_dotenv")."""
+    sides = [part for p in _proper_phrases(doc) for part in _VERSUS.split(p) if part]
+    if len(sides) < 2:
+        sides = _between(doc) or sides
+    return QuestionAnalysis(question, QType.COMPARISON, sides=tuple(sides), key_terms=key_terms(doc))
+
+
+def _between(doc) -> list[str]:
+    """The phrases "between" joins ("the archive format and the stream format"), each without its article."""
+    word = next((t for t in doc if t.lower_ == "between"), None)
+    first = next((c for c in word.children if c.dep_ == "pobj"), None) if word is not None else None
+    if first is None or not first.conjuncts:
+        return []
+    items = [first, *first.conjuncts]
+    out = []
+    for item in items:
+        inner = [t for t in doc[item.left_edge.i : item.i + 1] if t.dep_ not in ("det", "cc", "punct")]
+        out.append(_span_text(inner))
+    return [x for x in out if x]
 
 
 def _imperative(question: str, doc, verb) -> QuestionAnalysis:

@@ -234,6 +234,17 @@ def _opposed(question: str, sentence: str) -> bool:
     )
 
 
+def _mention(q: Asked, side: str, used: list[Span], view: SourcesView) -> list[Span]:
+    """The best candidate that names ``side`` and was not ``used`` for another side (the sentence that sets the
+    two side by side serves the first; the second gets its own); [] when none names it."""
+    for c in q.candidates:
+        if side.lower() in view.text(c.doc_id, c.start, c.end).lower() and not any(
+            (sp.pid, sp.start, sp.end) == (c.pid, c.start, c.end) for sp in used
+        ):
+            return [view.span(c.doc_id, c.start, c.end, c.score)]
+    return []
+
+
 def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     """One cited sentence per side: each side's own statement on the topic, else its best evidence."""
     a = q.analysis
@@ -247,10 +258,7 @@ def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     for side in sides:
         found = best_statement(side, topic or q.query, view, s)
         if not found:
-            mention = [c for c in q.candidates if side.lower() in view.text(c.doc_id, c.start, c.end).lower()]
-            found = (
-                [view.span(mention[0].doc_id, mention[0].start, mention[0].end, mention[0].score)] if mention else []
-            )
+            found = _mention(q, side, spans, view)
         # a sentence another side was given already says nothing of this side's own
         if found and not any(
             (sp.pid, sp.start, sp.end) == (found[0].pid, found[0].start, found[0].end) for sp in spans
