@@ -162,3 +162,21 @@ def test_a_line_in_capitals_is_a_heading_nothing_joins():
     text = "DESCRIPTION\ngrep searches for PATTERNS in each FILE.\nEXIT STATUS\nthe exit status is 0."
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "DESCRIPTION", "grep searches for PATTERNS in each FILE.", "EXIT STATUS", "the exit status is 0."]
+
+
+def test_a_sentence_cut_off_by_a_command_on_its_own_line_goes_on_after_it():
+    """ "The behavior of, for example," (a comma), a command, "can be obtained with" (a word no sentence ends
+    with), a command: one sentence, as a reader reads it; a capitalised sentence after a cut-off one starts anew."""
+    text = ("8. ulimit now sets both limits by default. The old behavior of, for example,\n\n\tulimit -c 0\n\n"
+            "can be obtained with\n\n\tulimit -S -c 0\n\nIt may be useful to define an alias:\n\n"
+            "\talias ulimit=\"ulimit -S\"\n\nThe list covers every crop grown on the estate, with its yields,\n\n"
+            "A second paragraph follows it here.\n")
+    doc = Document(content_id(text), "t", "t.txt", text)
+    sentences = [" ".join(text[a:b].split()) for p in split_document(doc, 200) for a, b in p.sentences]
+    assert sentences == [
+        "8. ulimit now sets both limits by default.",
+        "The old behavior of, for example, ulimit -c 0 can be obtained with ulimit -S -c 0",
+        'It may be useful to define an alias: alias ulimit="ulimit -S"',
+        "The list covers every crop grown on the estate, with its yields,",
+        "A second paragraph follows it here.",
+    ]

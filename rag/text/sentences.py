@@ -166,24 +166,56 @@ def _line_groups(text: str) -> list[tuple[int, int]]:
 
 def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) -> list[tuple[int, int]]:
     """A sentence ending with ":" joined with the next one of its paragraph when that is short; with the first
-    line of a longer one of several lines (a command, then its output)."""
+    line of a longer one of several lines (a command, then its output). A sentence cut off mid-clause (it ends
+    with a comma or a word no sentence ends with: "can be obtained with", then a command on a line of its own)
+    goes on with the next when that is short, and so does a joined one with what follows in lower case."""
     out: list[tuple[int, int]] = []
+    cut = False  # whether out[-1] was joined across a clause cut off
     for s, e in spans:
         if out:
             ps, pe = out[-1]
+            prev = text[ps - offset : pe - offset]
             between = text[pe - offset : s - offset]
-            if text[ps - offset : pe - offset].endswith(":") and "\n\n\n" not in between:
+            nxt = text[s - offset : e - offset]
+            near = "\n\n\n" not in between
+            if prev.endswith(":") and near:
                 if e - s <= INTRODUCED_MAX:
                     out[-1] = (ps, e)
+                    cut = False
                     continue
-                line = text[s - offset : e - offset].find("\n")
+                line = nxt.find("\n")
                 if 0 < line <= INTRODUCED_MAX:
                     out[-1] = (ps, s + line)
                     rest = text[s + line - offset : e - offset]
                     out.append((s + line + len(rest) - len(rest.lstrip()), e))
+                    cut = False
                     continue
+            goes_on = (_cut_off(prev) and not _starts_sentence(nxt)) or (
+                cut and prev[-1:] not in _FINAL and nxt[:1].islower()
+            )
+            if goes_on and near and e - s <= INTRODUCED_MAX and not LIST_ITEM.match(nxt):
+                out[-1] = (ps, e)
+                cut = True
+                continue
         out.append((s, e))
+        cut = False
     return out
+
+
+def _cut_off(sentence: str) -> bool:
+    """Whether ``sentence`` stops mid-clause: on a word and a comma ("for example,"; not a data line's '"x",'), or
+    on a word no sentence ends with ("can be obtained with")."""
+    words = sentence.split()  # of three words or more: not an item of a list in code ("setTimeout,")
+    return len(words) >= 3 and (_WORD_COMMA.search(sentence) is not None or words[-1].lower() in _GOES_ON)
+
+
+def _starts_sentence(text: str) -> bool:
+    """Whether ``text`` starts as a sentence does, with a capitalised word ("A second ..."; not "ulimit -S")."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return first.istitle() and first.isalpha()
+
+
+_WORD_COMMA = re.compile(r"[^\W\d_]{2},$")
 
 
 # a label of a numbered or lettered line: "1.", "1.2.", "(a)", "vii.", "B)", "IV."
@@ -238,15 +270,23 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph: runs of text separated by blank lines. A paragraph that ends with a
     colon runs on into the next when that is short (a command or a short list it introduces), is a block of
     lines that starts with a short one (a command, then its output: the sentences take its first line) or is
-    the first item of a list."""
+    the first item of a list; one cut off mid-clause runs on into the next when that is short, and the two into
+    one that follows in lower case."""
     spans: list[tuple[int, int]] = []
+    cut = False  # whether spans[-1] ran on from a paragraph cut off mid-clause
     for m in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*\Z)", text, re.S):
         first_line = m.group(0).find("\n")
-        introduced = (
-            m.end() - m.start() <= INTRODUCED_MAX or 0 < first_line <= INTRODUCED_MAX or LIST_ITEM.match(m.group(0))
+        short = m.end() - m.start() <= INTRODUCED_MAX
+        introduced = short or 0 < first_line <= INTRODUCED_MAX or LIST_ITEM.match(m.group(0))
+        prev = text[spans[-1][0] : spans[-1][1]] if spans else ""
+        # "The behavior of, for example,", a command, "can be obtained with", a command: one sentence
+        goes_on = (_cut_off(prev) and not _starts_sentence(m.group(0))) or (
+            cut and prev[-1:] not in _FINAL and m.group(0)[:1].islower()
         )
-        if spans and text[spans[-1][1] - 1] == ":" and introduced:
+        if spans and ((prev.endswith(":") and introduced) or (goes_on and short and not LIST_ITEM.match(m.group(0)))):
             spans[-1] = (spans[-1][0], m.end())
+            cut = goes_on and not prev.endswith(":")
         else:
             spans.append((m.start(), m.end()))
+            cut = False
     return spans
