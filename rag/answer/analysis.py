@@ -351,9 +351,9 @@ def _opening_end(doc) -> int:
 def _clause_end(doc) -> int:
     """The token after the clauses that open the question with a time or a condition ("When I run gull, what does
     it print?", "If I delete the log, how do I get it back?", "If I write $X, will it expand it?"): the root's
-    adverbial clauses from the first word, when a question word follows them (or an asking auxiliary, in a question without one) and no question
-    word is inside them ("Starting in what year did ...?" asks in its
-    clause); 0 otherwise. A question that starts "When did ...", or with another question word, asks at once."""
+    adverbial clauses from the first word, when a question word follows them (or an asking auxiliary, in a question
+    without one) and no question word is inside them ("Starting in what year did ...?" asks in its clause); 0
+    otherwise. A question that starts "When did ...", or with another question word, asks at once."""
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None or len(doc) < 3 or (doc[0].lower_ in _WH and (doc[0].lower_ != "when" or _finite_aux(doc[1]))):
         return 0
