@@ -190,9 +190,7 @@ def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) ->
                     out.append((s + line + len(rest) - len(rest.lstrip()), e))
                     cut = False
                     continue
-            goes_on = (_cut_off(prev) and not _starts_sentence(nxt)) or (
-                cut and prev[-1:] not in _FINAL and nxt[:1].islower()
-            )
+            goes_on = _goes_on(prev, nxt, cut)
             if goes_on and near and e - s <= INTRODUCED_MAX and not LIST_ITEM.match(nxt):
                 out[-1] = (ps, e)
                 cut = True
@@ -200,6 +198,12 @@ def _join_introductions(text: str, spans: list[tuple[int, int]], offset: int) ->
         out.append((s, e))
         cut = False
     return out
+
+
+def _goes_on(prev: str, nxt: str, cut: bool) -> bool:
+    """Whether ``nxt`` goes on with the sentence ``prev``: ``prev`` is cut off mid-clause and ``nxt`` does not start
+    a sentence; or ``prev`` already ran on from a cut (``cut``), is unfinished, and ``nxt`` starts in lower case."""
+    return (_cut_off(prev) and not _starts_sentence(nxt)) or (cut and prev[-1:] not in _FINAL and nxt[:1].islower())
 
 
 def _cut_off(sentence: str) -> bool:
@@ -280,9 +284,7 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
         introduced = short or 0 < first_line <= INTRODUCED_MAX or LIST_ITEM.match(m.group(0))
         prev = text[spans[-1][0] : spans[-1][1]] if spans else ""
         # "The behavior of, for example,", a command, "can be obtained with", a command: one sentence
-        goes_on = (_cut_off(prev) and not _starts_sentence(m.group(0))) or (
-            cut and prev[-1:] not in _FINAL and m.group(0)[:1].islower()
-        )
+        goes_on = _goes_on(prev, m.group(0), cut)
         if spans and ((prev.endswith(":") and introduced) or (goes_on and short and not LIST_ITEM.match(m.group(0)))):
             spans[-1] = (spans[-1][0], m.end())
             cut = goes_on and not prev.endswith(":")
