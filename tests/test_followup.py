@@ -194,3 +194,12 @@ def test_it_stands_for_the_thing_its_own_question_named_in_a_clause_before():
     assert standalone_question("what does the README say about it?", h) == (
         "what does the README say about defusedxml.xmlrpc?"
     )
+
+
+def test_it_stands_for_the_code_the_last_answer_named_when_the_questions_named_no_thing():
+    answer = "Debugging is controlled by means of the FC_DEBUG environment variable. [1]"
+    h = [("how do i get fontconfig to print debugging messages?", answer)]
+    assert standalone_question("what value should I set it to?", h) == "what value should I set FC_DEBUG to?"
+    # a thing the user named still comes first
+    h = [("What is the write-ahead log?", "The WAL_MODE setting turns the write-ahead log on. [1]")]
+    assert standalone_question("How big can it get?", h) == "How big can the write-ahead log get?"

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 
 from ..text import nlp
-from ..text.terms import OPTION, OPTION_IN_TEXT
+from ..text.terms import OPTION, OPTION_IN_TEXT, written_as_code
 from .question_words import _WH, QUOTED
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
@@ -225,8 +225,8 @@ def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[s
     the person or group its answer names first ("Who publishes the licence?" - "Can they ...?"); else a group
     from the user's own questions (answers name many bodies in passing), a person from the questions, else the
     answers."""
-    if t.lower_ in _THING_PRONOUNS:
-        return _recent(resolved, lambda q: _thing(q, is_person))
+    if t.lower_ in _THING_PRONOUNS:  # else the code the last answer names: "It is controlled by FC_DEBUG"
+        return _recent(resolved, lambda q: _thing(q, is_person)) or (_code_in(answers[-1]) if answers else None)
     if t.lower_ == "there":  # the place the user last asked about, else the thing
         thing = _recent(resolved, _place) or _recent(resolved, lambda q: _thing(q, is_person))
         return f"in {thing}" if thing else None
@@ -250,6 +250,13 @@ def _referent(t, resolved: list[str], answers: list[str], is_person: Callable[[s
 def _recent(resolved: list[str], find: Callable[[str], str | None]) -> str | None:
     """What ``find`` finds in the user's last few questions, the latest first."""
     return next((x for q in reversed(resolved[-3:]) if (x := find(q))), None)
+
+
+def _code_in(answer: str) -> str | None:
+    """The first name written as code in ``answer`` (a variable, an option, a path: rag/text/terms.py), when the
+    user's questions named no thing: what a technical answer hands the user to act on."""
+    words = (w.strip(".,;:!?()[]'\"“”‘’`") for w in answer.split())
+    return next((w for w in words if w and written_as_code(w)), None)
 
 
 def _place(text: str) -> str | None:
