@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from ..text import nlp
 from ..text.sentences import sentence_spans
-from ..text.terms import EXTENSION, FORMAT, OPTION, UNDERSCORED, code_name
+from ..text.terms import OPTION, UNDERSCORED, code_name
+from .key_terms import KeyTerm, finite_aux, identifier, key_terms, opening_end, option_at, proper_phrases, span_text
 from .qtypes import QType
 from .question_words import (
     _AUX,
@@ -53,22 +53,6 @@ from .vocabulary import one_edit
 
 
 @dataclass(frozen=True)
-class KeyTerm:
-    """A word of the question the evidence must hold: its text, lemma, kind ("name", "number", "word") and
-    part of speech (spaCy's coarse tag: NOUN, PROPN, VERB, ADJ, ...)."""
-
-    text: str
-    lemma: str
-    kind: str
-    pos: str = ""
-
-    @property
-    def is_thing(self) -> bool:
-        """A name, a number or a noun: what a question is about, rather than what it says of it."""
-        return self.kind in ("name", "number") or self.pos in ("NOUN", "PROPN")
-
-
-@dataclass(frozen=True)
 class QuestionAnalysis:
     """What a question asks (see the module docstring)."""
 
@@ -87,150 +71,10 @@ class QuestionAnalysis:
         return [t.text for t in self.key_terms if t.kind == "name"]
 
 
-def _span_text(tokens) -> str:
-    tokens = list(tokens)
-    if not tokens:
-        return ""
-    doc = tokens[0].doc
-    return doc[tokens[0].i : tokens[-1].i + 1].text
-
-
 # the forms of the comparing words a typo is checked against, and the letters one edit may bring
 _COMPARE_FORMS = frozenset({"difference", "differences", "different", "compare", "comparison", "similarity"})
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.I)  # "acceptfont vs rejectfont": two names, not one
-
-
-def _proper_phrases(doc) -> list[str]:
-    """Names in the question: entities, and runs of proper nouns the entity model missed."""
-    out: list[str] = []
-    covered: set[int] = set()
-    for ent in doc.ents:
-        if ent.label_ in ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"):
-            toks = [t for t in ent if t.lower_ not in ("the",)]
-            if toks:
-                out.append(_span_text(toks))
-                covered.update(t.i for t in ent)
-    run: list = []
-    for t in [*doc, None]:
-        if t is not None and t.pos_ == "PROPN" and t.i not in covered and t.lower_ not in _WH:
-            run.append(t)
-            continue
-        if run:
-            out.append(_span_text(run))
-            run = []
-    return out
-
-
-def _identifier(token) -> bool:
-    """A name written as code ("os.path.join", "max_size", "setTimeout"): the parser's proper noun in lower case
-    with a dot, an underscore or a capital inside. A plain lower-case word it calls a proper noun (a name typed
-    carelessly, a word it does not know) is left out, as before."""
-    text = token.text
-    return token.pos_ == "PROPN" and text[:1].islower() and (any(c in text for c in "._") or text != text.lower())
-
-
-def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:
-    """Content words of the question (names, numbers, nouns, verbs, adjectives), minus ``skip`` token indexes."""
-    names = {t.i for ent in doc.ents for t in ent if ent.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")}
-    # an opening before the comma asks nothing, but may set the scope ("After the war,"): only its adverbs and
-    # interjections go ("Briefly,", "OK so,")
-    opening = {t.i for t in doc[: _opening_end(doc)] if t.pos_ in ("ADV", "INTJ")}
-    out: list[KeyTerm] = []
-    # a name in lower case ("pypy", "firefox") counts in the sentence that asks, not in what follows it ("What did
-    # Lopez say? lorem ipsum ...": filler the parser calls proper nouns)
-    asked_end = next(iter(doc.sents)).end if len(doc) else 0
-    glued: set[int] = set()  # the pieces of an option the tokenizer split ("--track", "-", "origins", "=", "yes")
-    for t in doc:
-        if OPTION.fullmatch(t.text) and t.i not in skip:  # "-k", "--verbose": spaCy tags them X or punctuation
-            option = _option_at(doc, t.i)
-            glued.update(range(t.i, t.i + option[1]))
-            out.append(KeyTerm(option[0], option[0], "name", "X"))
-            continue
-        conversion = doc[t.i : t.i + 2].text if t.text == "%" and not t.whitespace_ else ""
-        if FORMAT.fullmatch(conversion) and t.i not in skip:  # "%G", which spaCy splits in two
-            glued.add(t.i + 1)
-            out.append(KeyTerm(conversion, conversion, "name", "X"))
-            continue
-        if (EXTENSION.fullmatch(t.text) or UNDERSCORED.fullmatch(t.text)) and t.i not in skip:
-            # ".zip", "asn1_node": spaCy tags them nouns, adjectives, pronouns or punctuation
-            out.append(KeyTerm(t.text, t.lower_, "name", "PROPN"))
-            continue
-        code = _code_at(doc, t.i) or _hyphened_at(doc, t.i) if t.i not in skip and t.i not in glued else None
-        if code is not None:  # "audio/mpeg", which spaCy splits in three: a name, as written
-            glued.update(range(t.i, t.i + code[1]))
-            out.append(KeyTerm(code[0], code[0].lower(), "name", "PROPN"))
-            continue
-        if (
-            t.i in skip
-            or t.i in glued
-            or t.i in opening
-            or t.is_punct
-            or t.is_space
-            or t.is_stop
-            or t.lower_ in _WH
-            or t.lemma_.lower() in _SOURCE_WORDS
-        ):
-            continue
-        if t.lower_ in ("according", "able", "unable") and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
-            # "according to X" names a source, not something X said; "(un)able to" is a modal, as "can" is
-            continue
-        if t.like_num or t.pos_ == "NUM":
-            out.append(KeyTerm(t.text, t.lower_, "number", t.pos_))
-        elif t.text[:1].isupper() and (
-            t.pos_ == "PROPN" or (t.i in names and t.pos_ not in ("ADJ", "VERB")) or (t.pos_ == "NOUN" and t.i > 0)
-        ):  # a capital inside a sentence: a name
-            out.append(KeyTerm(t.text, t.lower_, "name", t.pos_))
-        elif (
-            (t.pos_ in ("NOUN", "VERB", "ADJ", "ADV") or _identifier(t) or (t.pos_ == "PROPN" and t.i < asked_end))
-            and t.lemma_.lower() not in _AUX
-            and len(t.text) > 1
-        ):
-            out.append(KeyTerm(t.text, t.lemma_.lower(), "word", t.pos_))
-    return tuple(out)
-
-
-def _option_at(doc, i: int) -> tuple[str, int]:
-    """The command-line option that starts at token ``i``, whole ("--track-origins" of "--track-origins=yes", which
-    spaCy splits in five), without its value; and how many tokens it spans, its value included."""
-    end = i + 1
-    while end < len(doc) and not doc[end - 1].whitespace_ and (doc[end].text in ("-", "=") or not doc[end].is_punct):
-        end += 1
-    text = doc[i:end].text
-    name = text.split("=", 1)[0]
-    return (name if OPTION.fullmatch(name) else doc[i].text), end - i
-
-
-def _code_at(doc, i: int) -> tuple[str, int] | None:
-    """The name written as code that starts at token ``i`` ("audio/mpeg", "user.mime_type": rag.text.terms
-    CODE_NAME) and how many tokens it spans; None when none does."""
-    end = i + 1
-    while end < len(doc) and not doc[end - 1].whitespace_ and (doc[end].text in "./" or doc[end - 1].text in "./"):
-        end += 1
-    text = doc[i:end].text.rstrip(".")
-    if all(t.is_stop for t in doc[i:end] if t.text not in "./") and end - i > 1:
-        return None  # "he/she", "either/or": two words
-    return (text, end - i) if code_name(text) else None
-
-
-def _hyphened_at(doc, i: int) -> tuple[str, int] | None:
-    """A name in lower case joined by hyphens that starts at token ``i`` ("systemd-journald", which spaCy splits in
-    three, its parts proper nouns in lower case that key_terms would leave out: a software's name is often written
-    so; "python3-full", a part of letters and digits) and how many tokens it spans."""
-    end = i + 1
-    while (
-        end + 1 < len(doc)
-        and doc[end].text == "-"
-        and not doc[end - 1].whitespace_
-        and not doc[end].whitespace_
-        and doc[end + 1].text.isalnum()
-    ):
-        end += 2
-    parts = [doc[k] for k in range(i, end, 2)]
-    named = any(p.pos_ == "PROPN" or (p.text[:1].isalpha() and any(c.isdigit() for c in p.text)) for p in parts)
-    if end == i + 1 or not named or not all(p.text.islower() for p in parts):
-        return None  # a capitalised one ("al-Nimeiry", "Anglo-Saxon") is read as names are
-    return doc[i:end].text, end - i
 
 
 def _noun_type(token) -> str | None:
@@ -270,7 +114,7 @@ def _analyze(question: str, doc) -> QuestionAnalysis:
     if words[0].pos_ in ("ADP", "SCONJ") and len(words) > 1 and words[1].lower_ in _WH:
         words = words[1:]  # "On what day ...", "In which city ...", "Since when ...": the wh-word leads
     # "In a nutshell, what is X for?", "When I run gull, what does it print?": the question after the opening
-    opened = _opening_end(doc) or _clause_end(doc)
+    opened = opening_end(doc) or _clause_end(doc)
     words = [w for w in words if w.i >= opened] or words
     first = words[0]
     root = next((t for t in doc if t.dep_ == "ROOT"), words[0])
@@ -328,24 +172,7 @@ def _inverted(doc, root) -> bool:
         # subject of an inverted "is" its attribute
         subject = next((c for c in root.children if c.dep_ == "attr" and c.i > root.i), None)
     aux = [c for c in root.children if c.dep_ in ("aux", "auxpass")] + ([root] if root.pos_ == "AUX" else [])
-    return subject is not None and any(a.i < subject.i and _finite_aux(a) for a in aux)
-
-
-def _finite_aux(t) -> bool:
-    """Whether ``t`` is an auxiliary in a finite form ("is", "did", "can"), as one that asks does."""
-    return t.lemma_.lower() in _AUX and t.tag_ in ("VBZ", "VBD", "VBP", "MD")
-
-
-def _opening_end(doc) -> int:
-    """The token after the comma of an opening that asks nothing ("In a nutshell,", "So,", "Out of curiosity,"):
-    no verb before the comma, and a question word or an auxiliary after it; 0 when the question has none."""
-    comma = next((t.i for t in doc[:6] if t.text == ","), None)
-    if comma is None or comma + 1 >= len(doc) or any(t.pos_ in ("VERB", "AUX") for t in doc[:comma]):
-        return 0
-    after = doc[comma + 1]
-    if after.lower_ in _WH or _finite_aux(after):
-        return comma + 1
-    return 0
+    return subject is not None and any(a.i < subject.i and finite_aux(a) for a in aux)
 
 
 def _clause_end(doc) -> int:
@@ -355,7 +182,7 @@ def _clause_end(doc) -> int:
     without one) and no question word is inside them ("Starting in what year did ...?" asks in its clause); 0
     otherwise. A question that starts "When did ...", or with another question word, asks at once."""
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None or len(doc) < 3 or (doc[0].lower_ in _WH and (doc[0].lower_ != "when" or _finite_aux(doc[1]))):
+    if root is None or len(doc) < 3 or (doc[0].lower_ in _WH and (doc[0].lower_ != "when" or finite_aux(doc[1]))):
         return 0
     end = 0
     for clause in sorted((c for c in root.children if c.dep_ == "advcl" and c.i < root.i), key=lambda c: c.i):
@@ -366,7 +193,7 @@ def _clause_end(doc) -> int:
             end += 1
     if end == 0 or end >= len(doc) or any(t.lower_ in _WH for t in doc[1:end]):
         return 0
-    asks_yes_no = _finite_aux(doc[end]) and not any(t.lower_ in _WH for t in doc[end:])
+    asks_yes_no = finite_aux(doc[end]) and not any(t.lower_ in _WH for t in doc[end:])
     return end if doc[end].lower_ in _WH or asks_yes_no else 0
 
 
@@ -396,12 +223,12 @@ def _who(question: str, doc, root) -> QuestionAnalysis:
         clause = [t for t in doc if t.i > speech.i and not t.is_punct]
         skip = {speech.i}
         return QuestionAnalysis(
-            question, QType.WHO_SAID, "PERSON", topic=_span_text(clause) or None, key_terms=key_terms(doc, skip)
+            question, QType.WHO_SAID, "PERSON", topic=span_text(clause) or None, key_terms=key_terms(doc, skip)
         )
     if root.lemma_ == "be":
         subject = [c for c in root.children if c.dep_ in ("nsubj", "attr") and c.lower_ not in _WH]
         if subject and subject[0].pos_ == "PROPN":
-            focus = next(iter(_proper_phrases(doc)), subject[0].text)
+            focus = next(iter(proper_phrases(doc)), subject[0].text)
             return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
     return QuestionAnalysis(question, QType.FACTOID, "AGENT", key_terms=key_terms(doc))
 
@@ -419,7 +246,7 @@ def _as_code(token) -> bool:
     """Whether a word is a name written as code ("max_size", "os.path.join", "libtasn1", "setTimeout")."""
     text = token.text
     mixed = text.islower() and any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
-    return bool(UNDERSCORED.fullmatch(text) or code_name(text) or _identifier(token) or mixed)
+    return bool(UNDERSCORED.fullmatch(text) or code_name(text) or identifier(token) or mixed)
 
 
 def _named_context(doc, quoted: bool = False) -> set[int]:
@@ -442,9 +269,7 @@ def _named_context(doc, quoted: bool = False) -> set[int]:
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
     option = next((t for t in doc if OPTION.fullmatch(t.text)), None)
     if option is not None and root.lemma_ in ("do", "mean"):  # "What does -v do?": the option's entry says
-        return QuestionAnalysis(
-            question, QType.DEFINITION, focus=_option_at(doc, option.i)[0], key_terms=key_terms(doc)
-        )
+        return QuestionAnalysis(question, QType.DEFINITION, focus=option_at(doc, option.i)[0], key_terms=key_terms(doc))
     frame = _definition_frame(doc, root)
     if frame:  # what a quoted term means ('What does "still reachable" mean?'), else the subject's
         quoted = QUOTED.search(question)
@@ -475,7 +300,7 @@ def _what(question: str, doc, root, words) -> QuestionAnalysis:
     # must hold (it says "an eagle", not "an animal")
     several = ""
     if noun is not None and head is not None and noun.tag_ in ("NNS", "NNPS"):
-        several = _span_text([t for t in noun.subtree if head.i <= t.i <= noun.i])
+        several = span_text([t for t in noun.subtree if head.i <= t.i <= noun.i])
         listing = root.lemma_.lower() in _LIST_VERBS or any(t.lower_ in ("all", "every") for t in words[:4])
         if several and listing:  # "which newspapers are mentioned", not "which band cited her"
             skip = {root.i, *range(head.i, noun.i + 1)}
@@ -500,7 +325,7 @@ def _what_said(question: str, doc, speech) -> QuestionAnalysis | None:
     )
     if speaker is None or speaker.pos_ not in ("PROPN", "NOUN"):
         return None
-    who = _span_text(
+    who = span_text(
         [t for t in speaker.subtree if t.lower_ not in _WH and t.pos_ != "AUX" and (not t.is_punct or t.text == "-")]
     )
     return QuestionAnalysis(
@@ -560,7 +385,7 @@ def _definition(question: str, doc, root, words) -> QuestionAnalysis | None:
         return None
     if any(t.tag_ in ("JJS", "RBS") or t.ent_type_ == "ORDINAL" for t in subject[0].subtree if t.i < subject[0].i):
         return None
-    focus = _span_text([t for t in subject[0].subtree if not t.is_punct and t.i not in context])
+    focus = span_text([t for t in subject[0].subtree if not t.is_punct and t.i not in context])
     focus = _QUOTE_MARK.sub("", focus)  # "the 'controlling thread" (its last quote is punctuation after it)
     return QuestionAnalysis(question, QType.DEFINITION, focus=focus, key_terms=key_terms(doc))
 
@@ -575,17 +400,17 @@ def _said_topic(speech) -> str | None:
     for c in speech.children:
         inner = [t for t in c.subtree if t.i != c.i and not t.is_punct]
         if c.dep_ == "prep" and c.lower_ in ("about", "on", "regarding", "concerning", "from", "of") and inner:
-            return _span_text(inner)
+            return span_text(inner)
     for c in speech.children:
         if c.dep_ in ("ccomp", "xcomp"):
-            return _span_text([t for t in c.subtree if not t.is_punct]) or None
+            return span_text([t for t in c.subtree if not t.is_punct]) or None
     for c in speech.children:
         if c.dep_ in ("dobj", "attr", "oprd") and c.lower_ not in _WH and speech.lemma_.lower() not in ("tell", "ask"):
-            return _span_text([t for t in c.subtree if not t.is_punct]) or None
+            return span_text([t for t in c.subtree if not t.is_punct]) or None
     # a misparsed "about": the words after the verb, from the first preposition
     rest = [t for t in speech.doc if t.i > speech.i and not t.is_punct]
     if rest and rest[0].lower_ in _ABOUT:
-        return _span_text(rest[1:]) or None
+        return span_text(rest[1:]) or None
     return None
 
 
@@ -689,7 +514,7 @@ def _summary_of(question: str, doc, rest: list) -> QuestionAnalysis:
     """A summary of the words ``rest`` ask about: a document named or of a kind, or a topic in the sources."""
     said = _source_said(rest)
     source, rest = said if said else ([], rest)
-    topic = None if _generic(_span_text(rest)) else _span_text(rest)
+    topic = None if _generic(span_text(rest)) else span_text(rest)
     named = _named_document(source, named_kind=True) if source else _named_document(rest)
     if topic is None or (named and not source):
         # the sources as a whole, or the documents of that name ("the Ninja manual"): nothing to look for
@@ -715,7 +540,7 @@ def _compares(token) -> bool:
 def _comparison(question: str, doc) -> QuestionAnalysis:
     """The sides compared: the names of the question, each of "A vs B" on its own; else what "between" joins
     ("between dotenv_values and load_dotenv")."""
-    sides = [part for p in _proper_phrases(doc) for part in _VERSUS.split(p) if part]
+    sides = [part for p in proper_phrases(doc) for part in _VERSUS.split(p) if part]
     if len(sides) < 2:
         sides = _between(doc) or sides
     return QuestionAnalysis(question, QType.COMPARISON, sides=tuple(sides), key_terms=key_terms(doc))
@@ -731,7 +556,7 @@ def _between(doc) -> list[str]:
     out = []
     for item in items:
         inner = [t for t in doc[item.left_edge.i : item.i + 1] if t.dep_ not in ("det", "cc", "punct")]
-        out.append(_span_text(inner))
+        out.append(span_text(inner))
     return [x for x in out if x]
 
 
@@ -752,7 +577,7 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
         obj = next((c for c in verb.children if c.dep_ == "dobj"), None) or next(
             (t for t in doc if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None
         )
-        kind = _span_text([t for t in obj.subtree if t.i <= obj.i and t.dep_ != "det"]) if obj is not None else None
+        kind = span_text([t for t in obj.subtree if t.i <= obj.i and t.dep_ != "det"]) if obj is not None else None
         # "Name a river that ...", "Name the author": one thing, a factoid ("List every river": a list)
         if (
             obj is not None
@@ -772,6 +597,6 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
     if about is not None or lemma in ("explain", "describe", "define"):
         rest = [t for t in doc if t.i > (about.i if about is not None else verb.i) and not t.is_punct]
         return QuestionAnalysis(
-            question, QType.SUMMARY, topic=_span_text(rest) or None, key_terms=key_terms(doc, {verb.i})
+            question, QType.SUMMARY, topic=span_text(rest) or None, key_terms=key_terms(doc, {verb.i})
         )
     return QuestionAnalysis(question, QType.REQUEST)

@@ -21,7 +21,7 @@ from ..text.terms import (
     words,
     writes,
 )
-from .analysis import KeyTerm
+from .key_terms import KeyTerm
 
 
 @dataclass(frozen=True)
