@@ -344,7 +344,18 @@ def test_a_definition_quotes_the_first_sentence_that_defines_the_term(assistant_
     text = f"# Skua\n\n{intro}\n\n" + "".join(f"## {h}\n\n{t}\n\n" for h, t in sections.items())
     assessed, quoted = _composed(assistant_of({"skua.md": text}), "What is Skua?")
     assert assessed.asked.analysis.qtype == "definition"
-    assert quoted == ["Skua is a library for fast similarity search over dense vectors."]
+    # with the next sentence, which goes on about it ("It holds ..."), and no more
+    assert quoted == ["Skua is a library for fast similarity search over dense vectors. It holds index type number 0 "
+                      "with its own trade-offs between speed, memory and accuracy."]
+
+
+def test_a_definition_takes_the_next_sentence_when_it_goes_on_about_the_term(assistant_of):
+    text = ("# Shell\n\nBash-4.3 introduced a new shell variable: BASH_COMPAT. The value assigned to this variable "
+            "determines the compatibility level. Bash-4.4 deprecates older levels.\n\n"
+            "The cache holds one file per directory. Cache files are written by fc-cache.\n")
+    assessed, quoted = _composed(assistant_of({"shell.md": text}), "what is BASH_COMPAT?")
+    assert quoted == ["Bash-4.3 introduced a new shell variable: BASH_COMPAT. The value assigned to this variable "
+                      "determines the compatibility level."], quoted
 
 
 def test_an_entity_is_cut_at_line_breaks():
@@ -594,8 +605,10 @@ def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(assistant_of)
             "The water, salt and yeast are weighed as shares of the flour's weight. This is called bakers math. "
             "It scales a recipe up or down.\n")
     assistant = assistant_of({"dough.txt": text})
+    # and the sentence after, which goes on about it
     assert _composed(assistant, "What is bakers math?")[1] == [
-        "The water, salt and yeast are weighed as shares of the flour's weight. This is called bakers math."]
+        "The water, salt and yeast are weighed as shares of the flour's weight. This is called bakers math. "
+        "It scales a recipe up or down."]
     # a heading before it is not what it refers to
     assert _composed(assistant, "Which version are the dough notes?")[1] == [
         "This is version 2 of the dough notes, written in March."]

@@ -23,15 +23,35 @@ def definition(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
             return factoid(q, view, s)
         defined = _first_definition(q, defines, view)
         if defined is not None:
-            return Composition([defined])
+            return _going_on(Composition([defined]), view)
         entry = _entry(q, _phrase(focus), view)
         if entry is not None:
-            return Composition([entry])
-        return factoid(_naming_first(q, defines, _phrase(focus), view), view, s)
+            return _going_on(Composition([entry]), view)
+        named = factoid(_naming_first(q, defines, _phrase(focus), view), view, s)
+        return _going_on(named, view) if named is not None else None
     doc_id, (start, end), short = found
     # a name the sources give no fuller form or apposition of: repeating it would answer nothing
     said = short.lower() != focus.lower()
     return Composition([view.span(doc_id, start, end, 1.0)], short if said else None)
+
+
+# how a sentence that goes on about what the one before it named begins ("It ...", "The value assigned to this
+# variable ...")
+_REFERS_BACK = re.compile(r"^(?:it|its|they|their|this|these|such)\b|\bth(?:is|ese)\s+[^\W\d_]+", re.I)
+
+
+def _going_on(found: Composition, view: SourcesView) -> Composition:
+    """``found``'s one sentence with the next of its paragraph when that goes on about what it named ("Bash-4.3
+    introduced a new shell variable: BASH_COMPAT. The value assigned to this variable ... determines the
+    compatibility level.")."""
+    if len(found.spans) != 1:
+        return found
+    sp = found.spans[0]
+    doc_id = view.doc_of(sp.pid)
+    _, after = view.neighbours(doc_id, sp.start, sp.end)
+    if after is None or not _REFERS_BACK.search(view.text(doc_id, *after)[:60]):
+        return found
+    return dataclasses.replace(found, spans=[view.span(doc_id, sp.start, after[1], sp.score)])
 
 
 def _defines(focus: str) -> re.Pattern[str] | None:
