@@ -197,6 +197,14 @@ def _add_train_decision(sub) -> None:
     )
     p.add_argument("--work-dir", default="build/decision", help="the training indexes and the collected features")
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument(
+        "--masked-copies",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also train on N copies of each article with the sentences answering some of its questions taken out "
+        "(rag/train/masked.py; default 0: measured worse, docs/TUNING.md 'Masked articles')",
+    )
     _common(p)
     p.set_defaults(func=cmd_train_decision)
 

@@ -307,7 +307,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 def cmd_train_decision(args: argparse.Namespace) -> int:
     from .train.decision import DecisionConfig, retrain_decision, train
 
-    cfg = DecisionConfig(seed=args.seed)
+    cfg = DecisionConfig(seed=args.seed, masked_copies=args.masked_copies)
     if args.decision_only:
         report = retrain_decision(Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), cfg)
     else:

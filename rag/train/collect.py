@@ -40,10 +40,14 @@ from ..search.retrieval import Retriever
 from ..settings import Settings
 from ..store.documents import Document
 from ..store.index import load_index
+from .masked import masked_article
 from .questions import TrainQuestion, casual, near_misses, off_topic, real_questions, templates
 
 NEAR_MISS_SHARE = 0.5  # of a setting's answerable questions, a near-miss is tried for this share
 CASUAL_SHARE = 0.15
+# of an article's answerable questions, the sentences answering this share are taken out in each masked copy (a
+# fifth: about a quarter of a SQuAD article's text, whose sentences each answer several questions)
+MASKED_SHARE = 0.2
 OFF_TOPIC_SHARE = 0.12  # off-topic questions, as a share of a setting's own questions
 
 
@@ -57,6 +61,7 @@ class Setting:
     own: list[SquadQuestion]  # the SQuAD questions of its articles that are asked (train: all; tune: tune articles')
     others: list[SquadQuestion]  # answerable questions of articles outside it, for off-topic questions
     questions: list[TrainQuestion] = field(default_factory=list)
+    made: list[TrainQuestion] | None = None  # the questions asked, when made with the index (a masked article's)
 
 
 @dataclass
@@ -70,9 +75,10 @@ class Collected:
     asked: Asked | None
 
 
-def settings_of(squad_train: Path, squad_split: Path) -> list[Setting]:
+def settings_of(squad_train: Path, squad_split: Path, seed: int = 13, masked_copies: int = 0) -> list[Setting]:
     """The train and tune settings of two SQuAD files: every article of ``squad_train`` and the train
-    articles of ``squad_split`` (split by title) to train, the tune articles of ``squad_split`` to tune."""
+    articles of ``squad_split`` (split by title) to train, the tune articles of ``squad_split`` to tune; and
+    ``masked_copies`` masked copies of each article, in its article's split."""
     t_docs, t_questions = load_squad(squad_train)
     s_docs, s_questions = load_squad(squad_split)
     which = article_splits(sorted({q.title.replace(" ", "_") for q in s_questions}))
@@ -100,11 +106,24 @@ def settings_of(squad_train: Path, squad_split: Path) -> list[Setting]:
         )
     for title, (docs, qs) in by_title(s_docs, tune_q).items():
         out.append(Setting(f"article:{title}", "tune", docs, qs, train_b))
+    return out + masked_settings([s for s in out if s.name.startswith("article:")], seed, masked_copies)
+
+
+def masked_settings(articles: list[Setting], seed: int, copies: int) -> list[Setting]:
+    """Each article's masked copies (rag/train/masked.py), asked only the questions they no longer answer."""
+    out = []
+    for a in articles:
+        for n in range(1, copies + 1):
+            rng = random.Random(f"{seed}:masked{n}:{a.name}")
+            docs, made = masked_article(a.docs, a.own, MASKED_SHARE, rng)
+            out.append(Setting(a.name.replace("article:", f"masked{n}:", 1), a.split, docs, [], [], made=made))
     return out
 
 
 def make_questions(setting: Setting, index, seed: int) -> list[TrainQuestion]:
-    """The questions asked of one setting's index (see rag/train/questions.py)."""
+    """The questions asked of one setting's index (see rag/train/questions.py), or those made with it."""
+    if setting.made is not None:
+        return list(setting.made)
     rng = random.Random(f"{seed}:{setting.name}")
     swapper = Swapper(Vocabulary(index.surface_words), Pools.load(), seed)
     made = real_questions(setting.own)
@@ -140,13 +159,15 @@ PASS1_SOURCES = (
     "eval/data/swap_pools.json",
     "train/questions.py",
     "train/collect.py",
+    "train/masked.py",
 )
 
 
-def pass1_fingerprint(seed: int) -> str:
-    """A digest of the code and data the first pass depends on, and the seed."""
+def pass1_fingerprint(seed: int, names: list[str] | None = None) -> str:
+    """A digest of the code and data the first pass depends on, the seed, and the settings' ``names`` (masked
+    copies or none)."""
     root = Path(__file__).parents[1]
-    digest = hashlib.sha1(str(seed).encode())
+    digest = hashlib.sha1(f"{seed}:{names or []}".encode())
     for name in PASS1_SOURCES:
         for path in sorted((root / name).rglob("*.py")) if (root / name).is_dir() else [root / name]:
             digest.update(path.read_bytes())
@@ -162,7 +183,7 @@ def first_pass(
         settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend, cache_dir=settings.cache_dir
     )
     engines = {s.name: build_engine(s, settings, embedder, work_dir) for s in settings_list}
-    cache, fingerprint = work_dir / "pass1.pkl", pass1_fingerprint(seed)
+    cache, fingerprint = work_dir / "pass1.pkl", pass1_fingerprint(seed, [s.name for s in settings_list])
     if cache.exists():
         with open(cache, "rb") as fh:
             saved = pickle.load(fh)

@@ -70,6 +70,9 @@ class DecisionConfig:
     # the types the reader does not read are a tenth of the rows; weighting them up gives their few
     # rows a say in the trees (chosen on tune, "Answer or refuse")
     unread_weight: float = 3.0
+    # masked copies of each training and tune article (rag/train/masked.py); 0: none. Two measured worse on the
+    # frozen set and the dev suite's originals than none ("Masked articles", docs/TUNING.md)
+    masked_copies: int = 0
 
 
 def _export(model, n_features: int, path: Path, regression: bool) -> None:
@@ -257,9 +260,9 @@ def thresholds_of(rows: list[dict], chosen: dict[str, float]) -> np.ndarray:
 
 
 def refusals(refused: np.ndarray, rows: list[dict]) -> dict[str, float]:
-    """Answerable refused, and refused of each unanswerable kind (real, near-miss, off-topic, template)."""
+    """Answerable refused, and refused of each unanswerable kind (real, near-miss, off-topic, template, masked)."""
     entry = {"answerable_refused": float(np.mean([f for f, r in zip(refused, rows) if r["label"] == 1]))}
-    for kind in ("real", "near_miss", "off_topic", "template"):
+    for kind in ("real", "near_miss", "off_topic", "template", "masked"):
         sel = [f for f, r in zip(refused, rows) if r["label"] == 0 and r["kind"] == kind]
         entry[f"{kind}_refused"] = float(np.mean(sel)) if sel else float("nan")
     return entry
@@ -294,7 +297,7 @@ def train(
     from .collect import first_pass, ranker_rows, second_pass, settings_of
 
     t0 = time.time()
-    setting_list = settings_of(squad_train, squad_split)
+    setting_list = settings_of(squad_train, squad_split, cfg.seed, cfg.masked_copies)
     collected, engines = first_pass(setting_list, settings, work_dir, cfg.seed)
     print(f"pass 1: {len(collected)} questions in {time.time() - t0:.0f} s", file=sys.stderr)
     x, y, groups, splits = ranker_rows(collected, engines)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 
 def _refusal_cells(entry: dict) -> str:
-    keys = ("answerable_refused", "real_refused", "near_miss_refused", "off_topic_refused", "template_refused")
+    keys: tuple[str, ...] = (
+        "answerable_refused",
+        "real_refused",
+        "near_miss_refused",
+        "off_topic_refused",
+        "template_refused",
+    )
+    keys += ("masked_refused",) * ("masked_refused" in entry)  # reports of models trained before masked articles
     return " | ".join(f"{entry[k]:.1%}" for k in keys)
 
 
@@ -36,7 +43,8 @@ def _card_data(report: dict) -> list[str]:
         "(every article) and the train articles of squad-v2-dev-part-a.json, each article alone and each file's "
         "together; real SQuAD 2.0 questions, near-misses (one name, number or noun swapped for one the index never "
         "mentions), off-topic questions (other articles'), questions of kinds SQuAD lacks made from the articles' "
-        "own links and statements (and their near-misses), and carelessly typed copies. The tune articles of part A "
+        "own links and statements (and their near-misses), carelessly typed copies, and questions of masked articles "
+        "(each article alone with the sentences that answer some of its questions taken out; rag/train/masked.py). The tune articles of part A "
         "(alone, and among all its paragraphs) stop training and, with the training articles' out-of-fold scores, choose the thresholds; its test articles are "
         "never used.",
         "",
@@ -80,6 +88,8 @@ def _card_features(report: dict) -> list[str]:
 def _card_tune(report: dict) -> list[str]:
     """The card's figures on the tune articles: the ranker's top-1, the decision's AUC, thresholds and refusals."""
     d, r = report["decision"], report["ranker"]
+    t = d["tradeoffs"]
+    masked = "masked_refused" in t["chosen"]  # reports of models trained before masked articles lack it
     lines = [
         "",
         "## How well (tune articles)",
@@ -97,10 +107,9 @@ def _card_tune(report: dict) -> list[str]:
         f"{d['thresholds_out_of_fold']['read']:.3f}, unread {d['thresholds_out_of_fold']['unread']:.3f}).",
         "",
         "| at | questions | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
-        "template near-misses refused |",
-        "|---|---|---|---|---|---|---|",
+        "template near-misses refused |" + " masked articles refused |" * masked,
+        "|---|---|---|---|---|---|---|" + "---|" * masked,
     ]
-    t = d["tradeoffs"]
     for name, entry in (("both thresholds", t["chosen"]), ("read", t["read"]), ("unread", t["unread"])):
         lines.append(f"| {name} | {entry.get('questions', '')} | " + _refusal_cells(entry) + " |")
     for entry in t["sweep"]:
