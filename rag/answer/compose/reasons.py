@@ -8,7 +8,7 @@ from ...settings import ScoringConfig
 from ...text import nlp
 from ...text.terms import words
 from ..asked import Asked
-from ..coverage import coverage
+from ..coverage import Coverage
 from ..qtypes import QType
 from ..types import Span
 from ..view import SourcesView
@@ -44,6 +44,12 @@ def explanation(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | 
     return Composition(view.spans_between(best.doc_id, lo, hi, best.score), reader_short(best, view, s))
 
 
+def _with_title(q: Asked, text: str, doc_id: str, view: SourcesView) -> Coverage:
+    """How much of ``q``'s key terms ``text`` holds, with its document's title: the title is the setting of what
+    the document says ("... under apache 2.0" of the Apache License; what an FAQ is about)."""
+    return view.coverage(q.analysis.key_terms, f"{text}\n{view.title(doc_id)}", doc_id)
+
+
 def _source_question(q: Asked, view: SourcesView) -> tuple[str, int, int] | None:
     """(doc_id, start, end) of the best evidence sentence that is a question of the document's own (an FAQ's
     entry, an interview's question) holding every key term of the user's, with the document's title (what an FAQ
@@ -54,8 +60,7 @@ def _source_question(q: Asked, view: SourcesView) -> tuple[str, int, int] | None
         text = view.text(doc_id, ev.start, ev.end)
         if not text.rstrip().endswith("?"):
             continue
-        links = [view.links[doc_id]] if doc_id in view.links else []
-        if not coverage(q.analysis.key_terms, f"{text}\n{view.title(doc_id)}", view.idf, links).missing:
+        if not _with_title(q, text, doc_id, view).missing:
             return doc_id, ev.start, ev.end
     return None
 
@@ -171,9 +176,7 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
         return None
     best = q.candidates[0]
     text = view.text(best.doc_id, best.start, best.end)
-    links = [view.links[best.doc_id]] if best.doc_id in view.links else []
-    # the document's title is the setting of what it says ("... under apache 2.0" of the Apache License)
-    cov = coverage(q.analysis.key_terms, f"{text}\n{view.title(best.doc_id)}", view.idf, links)
+    cov = _with_title(q, text, best.doc_id, view)
     # the question's verbs, and its words the tagger may have taken for nouns ("Does the database store ...?")
     asked = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB" or (t.pos_ == "NOUN" and not t.is_stop)}
     parsed = nlp.parse(text)
@@ -238,11 +241,14 @@ def _mention(q: Asked, side: str, used: list[Span], view: SourcesView) -> list[S
     """The best candidate that names ``side`` and was not ``used`` for another side (the sentence that sets the
     two side by side serves the first; the second gets its own); [] when none names it."""
     for c in q.candidates:
-        if side.lower() in view.text(c.doc_id, c.start, c.end).lower() and not any(
-            (sp.pid, sp.start, sp.end) == (c.pid, c.start, c.end) for sp in used
-        ):
+        if side.lower() in view.text(c.doc_id, c.start, c.end).lower() and not _quoted(c, used):
             return [view.span(c.doc_id, c.start, c.end, c.score)]
     return []
+
+
+def _quoted(sentence, spans: list[Span]) -> bool:
+    """Whether ``sentence`` (a candidate or a span) is one of ``spans`` already."""
+    return any((sp.pid, sp.start, sp.end) == (sentence.pid, sentence.start, sentence.end) for sp in spans)
 
 
 def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
@@ -260,9 +266,7 @@ def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
         if not found:
             found = _mention(q, side, spans, view)
         # a sentence another side was given already says nothing of this side's own
-        if found and not any(
-            (sp.pid, sp.start, sp.end) == (found[0].pid, found[0].start, found[0].end) for sp in spans
-        ):
+        if found and not _quoted(found[0], spans):
             spans.append(found[0])
             labels.append(side)
     return Composition(spans, bullets=True, labels=labels) if len(spans) >= 2 else explanation(q, view, s)
