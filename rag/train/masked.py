@@ -21,16 +21,15 @@ from ..text.sentences import sentence_spans
 from .questions import TrainQuestion
 
 
-def answering_sentences(doc: Document, answers: tuple[tuple[str, int], ...]) -> set[tuple[int, int]]:
-    """The sentences of ``doc`` that hold (overlap) any of the ``answers`` (text, offset)."""
-    return {
-        (a, b) for a, b in sentence_spans(doc.text) for text, start in answers if a < start + len(text) and start < b
-    }
+def answering_sentences(spans: list[tuple[int, int]], answers: tuple[tuple[str, int], ...]) -> set[tuple[int, int]]:
+    """The sentences ``spans`` that hold (overlap) any of the ``answers`` (text, offset)."""
+    return {(a, b) for a, b in spans for text, start in answers if a < start + len(text) and start < b}
 
 
-def without(doc: Document, cut: set[tuple[int, int]]) -> Document | None:
-    """``doc`` with the sentences ``cut`` taken out (None when nothing is left); a new id, as its text is new."""
-    text = " ".join(doc.text[a:b] for a, b in sentence_spans(doc.text) if (a, b) not in cut)
+def without(doc: Document, spans: list[tuple[int, int]], cut: set[tuple[int, int]]) -> Document | None:
+    """``doc`` (its sentences ``spans``) with the sentences ``cut`` taken out (None when nothing is left); a new
+    id, as its text is new."""
+    text = " ".join(doc.text[a:b] for a, b in spans if (a, b) not in cut)
     if not text:
         return None
     return Document(content_id(text), doc.title, f"{doc.source}:masked", text)
@@ -43,10 +42,11 @@ def masked_article(
     by ``rng``), and those of them whose answers the masked article nowhere writes, as unanswerable questions."""
     by_id = {d.doc_id: d for d in docs}
     chosen = [q for q in questions if not q.impossible and q.answers and q.doc_id in by_id and rng.random() < share]
+    spans = {doc_id: sentence_spans(by_id[doc_id].text) for doc_id in {q.doc_id for q in chosen}}  # split once
     cut: dict[str, set[tuple[int, int]]] = {}
     for q in chosen:
-        cut.setdefault(q.doc_id, set()).update(answering_sentences(by_id[q.doc_id], q.answers))
-    masked = [without(d, cut[d.doc_id]) if d.doc_id in cut else d for d in docs]
+        cut.setdefault(q.doc_id, set()).update(answering_sentences(spans[q.doc_id], q.answers))
+    masked = [without(d, spans[d.doc_id], cut[d.doc_id]) if d.doc_id in cut else d for d in docs]
     kept = [d for d in masked if d is not None]
     corpus = "\n".join(d.text for d in kept).casefold()
     made = [
