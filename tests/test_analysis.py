@@ -296,3 +296,35 @@ def test_a_definition_of_a_name_written_as_code_or_asked_of_a_source(question, f
 def test_a_clause_of_time_or_condition_before_the_question_does_not_ask(question, qtype, answer_type):
     a = analyze(question)
     assert (a.qtype, a.answer_type) == (qtype, answer_type)
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("i set the option to true and now my client never gets a response, why?", "why"),
+    ("the build stopped halfway, how?", "how"),
+    ("why did the build stop?", "why"),
+])
+def test_a_question_word_after_a_statement_asks_about_it(question, qtype):
+    assert analyze(question).qtype == qtype
+
+
+@pytest.mark.parametrize(("question", "qtype", "sides"), [
+    ("--param vs --stringparam, whats the difference?", "comparison", ("--param", "--stringparam")),
+    ("flask vs django, which is faster?", "comparison", ("flask", "django")),
+    ("acceptfont vs rejectfont", "comparison", ("acceptfont", "rejectfont")),
+    ("whats the diffrence between -L and -l in xargs?", "comparison", ("-L", "-l")),  # not the setting "xargs"
+    ("who won the Brazil vs Germany match?", "factoid", ()),  # another question is asked of it
+    ("How did the treatment of Chinese versus Mongols make the dynasty seem?", "how", ()),
+])
+def test_a_versus_compares_its_two_sides(question, qtype, sides):
+    a = analyze(question)
+    assert (a.qtype, a.sides) == (qtype, sides)
+
+
+@pytest.mark.parametrize(("question", "qtype", "topic"), [
+    ("list all the exit codes xargs can return and what they mean", "list", "exit codes"),
+    ("Tell me what Lopez said", "what_said", None),  # the embedded question, right after the verb, is the question
+    ("explain in detail how the cache works", "how", None),  # "in detail" is no thing asked for
+])
+def test_a_request_asks_for_its_object_before_a_question_joined_after_it(question, qtype, topic):
+    a = analyze(question)
+    assert a.qtype == qtype and (topic is None or a.topic == topic)

@@ -136,9 +136,12 @@ def _analyze(question: str, doc) -> QuestionAnalysis:
         "please",
     ):
         return _summary(question, doc)
-    if any(_compares(t) for t in doc):
+    # "A vs B" compares, unless another question is asked of it ("who won X vs Y?", "how did X vs Y ...?")
+    if any(_compares(t) for t in doc) or (
+        _versus(doc) and first.lower_ not in ("who", "whom", "whose", "when", "where", "how", "why")
+    ):
         return _comparison(question, doc)
-    wh = first.lower_
+    wh = _tag(words) or first.lower_
     if wh in ("who", "whom", "whose"):
         return _who(question, doc, root)
     if wh in ("what", "which"):
@@ -158,6 +161,15 @@ def _analyze(question: str, doc) -> QuestionAnalysis:
     if _inverted(doc, root):  # "Under the licence am I allowed to sell it?": yes or no after an opening phrase
         return QuestionAnalysis(question, QType.YES_NO, key_terms=key_terms(doc))
     return _what(question, doc, root, words)
+
+
+def _tag(words) -> str | None:
+    """The question word a statement ends on after a comma ("I set X to true and now nothing arrives, why?"): it
+    asks about the statement; None otherwise."""
+    if len(words) > 2 and words[-1].lower_ in ("why", "how", "when", "where") and words[-1].i > 0:
+        before = words[-1].doc[words[-1].i - 1]
+        return words[-1].lower_ if before.text in (",", ";", "-", "—") else None
+    return None
 
 
 def _inverted(doc, root) -> bool:
@@ -540,10 +552,35 @@ def _compares(token) -> bool:
 def _comparison(question: str, doc) -> QuestionAnalysis:
     """The sides compared: the names of the question, each of "A vs B" on its own; else what "between" joins
     ("between dotenv_values and load_dotenv")."""
-    sides = [part for p in proper_phrases(doc) for part in _VERSUS.split(p) if part]
+    # what "between" joins first: the names of "between -L and -l in xargs" include its setting
+    sides = _between(doc) or [part for p in proper_phrases(doc) for part in _VERSUS.split(p) if part]
     if len(sides) < 2:
-        sides = _between(doc) or sides
+        sides = _versus(doc) or sides
     return QuestionAnalysis(question, QType.COMPARISON, sides=tuple(sides), key_terms=key_terms(doc))
+
+
+# what ends a side of "A vs B" written in words the parser does not call names ("--param vs --stringparam, ...")
+_NOT_SIDE = ("AUX", "VERB", "PRON", "ADP", "CCONJ", "SCONJ", "DET", "PART")
+
+
+def _versus(doc) -> list[str]:
+    """The two phrases "vs" or "versus" stands between: on each side, the words up to punctuation, a question
+    word, a verb or a function word (at most four); none when a side is empty."""
+    at = next((t for t in doc if t.lower_ in ("vs", "vs.", "versus")), None)
+    if at is None:
+        return []
+
+    def side(tokens) -> list:
+        out: list = []
+        for t in tokens:
+            if (t.is_punct and not t.text.startswith("-")) or t.lower_ in _WH or t.pos_ in _NOT_SIDE or len(out) == 4:
+                break
+            out.append(t)
+        return out
+
+    left = side(reversed(doc[: at.i]))[::-1]
+    right = side(doc[at.i + 1 :])
+    return [span_text(left), span_text(right)] if left and right else []
 
 
 def _between(doc) -> list[str]:
@@ -570,6 +607,8 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
     if lemma in ("compare", "contrast"):
         return _comparison(question, doc)
     clause = next((t for t in doc if t.lower_ in _WH and t.i > verb.i), None)
+    if clause is not None and any(t.pos_ in ("NOUN", "PROPN") and t.dep_ != "pobj" for t in doc[verb.i + 1 : clause.i]):
+        clause = None  # "list the exit codes and what they mean": the thing asked for comes first
     if clause is not None:  # "Tell me what Croft said": the embedded question is the question
         inner = analyze(doc[clause.i :].text)
         return inner if inner.qtype != QType.REQUEST else QuestionAnalysis(question, QType.REQUEST)
@@ -577,6 +616,8 @@ def _imperative(question: str, doc, verb) -> QuestionAnalysis:
         obj = next((c for c in verb.children if c.dep_ == "dobj"), None) or next(
             (t for t in doc if t.i > verb.i and t.pos_ in ("NOUN", "PROPN")), None
         )
+        while obj is not None and obj.dep_ == "compound" and obj.head.pos_ == "NOUN" and obj.head.i > obj.i:
+            obj = obj.head  # "exit" of "the exit codes xargs returns", where the parse went wrong: "codes"
         kind = span_text([t for t in obj.subtree if t.i <= obj.i and t.dep_ != "det"]) if obj is not None else None
         # "Name a river that ...", "Name the author": one thing, a factoid ("List every river": a list)
         if (
