@@ -816,3 +816,16 @@ def test_a_summary_of_the_x_section_quotes_the_section_its_heading_names_without
     assessed, quoted = _composed(assistant_of({"gull_licence.txt": licence}), "Can you sum up the termination section?")
     assert quoted == ["You may not copy the manual except as this licence provides.",
                       "Any other attempt to copy it ends your rights."], quoted
+
+
+def test_a_list_of_paragraphs_that_open_alike_is_a_written_list(assistant_of):
+    """A man page's indented list loses its indent as text: paragraphs that each open with a number are its items."""
+    text = ("EXIT STATUS\n       tool exits with the following status:\n\n              0      if it succeeds\n\n"
+            "              123    if any invocation of the command failed\n\n"
+            "              127    if the command is not found\n\n"
+            "       Exit codes greater than 128 are used by the shell for a program that died of a signal.\n")
+    assessed, quoted = _composed(assistant_of({"tool.txt": text}), "list all the exit codes tool can return and what they mean")
+    assert assessed.asked.analysis.qtype == "list"
+    assert quoted[0].startswith("tool exits with the following status:") and quoted[1:] == [
+        "123 if any invocation of the command failed", "127 if the command is not found"], quoted
+

@@ -12,6 +12,9 @@ from ..view import SourcesView
 from .parts import Composition
 
 LEADS_IN = re.compile(r":\s*(?:\n|$)")  # a lead-in ends with a colon, alone or before its first item
+# paragraphs that open alike are a list's items when nothing marks them (a man page's indented "0  if it
+# succeeds", "123  if ...", whose indent the text lost): each opens with a number, or with an option
+_SHAPES = (re.compile(r"\d+\s"), re.compile(r"--?[A-Za-z]"))
 
 
 def written_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
@@ -69,6 +72,7 @@ def _lead_in(doc_id: str, sentences: list[tuple[int, int]], at: int, view: Sourc
     """The lead-in of the list sentence ``at`` is in: itself, or the nearest sentence before it that ends with a
     colon, or a heading right above the first item ("Best practices" over its bullets), with nothing but items
     between; None when it is in no list."""
+    shape = _shape(_text(doc_id, sentences[at], view)) if _new_paragraph(doc_id, sentences, at, view) else None
     for i in range(at, -1, -1):
         text = _text(doc_id, sentences[i], view)
         if LEADS_IN.search(text):
@@ -82,12 +86,25 @@ def _lead_in(doc_id: str, sentences: list[tuple[int, int]], at: int, view: Sourc
         if (
             i < at
             and _new_paragraph(doc_id, sentences, i + 1, view)
-            and not ITEM.match(_text(doc_id, sentences[i + 1], view))
+            and not _is_item(doc_id, sentences, i + 1, view, shape)
         ):
             return None  # a paragraph that is no item lies between
-        if i == at and not ITEM.match(text) and not _in_item(doc_id, sentences, i, view):
+        if i == at and not _is_item(doc_id, sentences, i, view, shape) and not _in_item(doc_id, sentences, i, view):
             return None
     return None
+
+
+def _shape(text: str) -> int | None:
+    """Which of _SHAPES ``text`` opens with; None for none."""
+    return next((n for n, shape in enumerate(_SHAPES) if shape.match(text)), None)
+
+
+def _is_item(doc_id: str, sentences: list[tuple[int, int]], i: int, view: SourcesView, shape: int | None) -> bool:
+    """Whether sentence ``i`` starts an item: a list marker, or a paragraph that opens in ``shape``."""
+    text = _text(doc_id, sentences[i], view)
+    if ITEM.match(text):
+        return True
+    return shape is not None and _shape(text) == shape and _new_paragraph(doc_id, sentences, i, view)
 
 
 def _items(doc_id: str, sentences: list[tuple[int, int]], lead: int, view: SourcesView) -> list[int]:
@@ -95,10 +112,16 @@ def _items(doc_id: str, sentences: list[tuple[int, int]], lead: int, view: Sourc
     first paragraph that is no item."""
     first = _text(doc_id, sentences[lead], view)
     colon = LEADS_IN.search(first)
-    out = [lead] if colon and ITEM.match(first[colon.end() :].lstrip()) else []
+    inline = first[colon.end() :].lstrip() if colon else ""
+    out = [lead] if inline and (ITEM.match(inline) or _shape(inline) is not None) else []
+    if out:
+        shape = _shape(inline)
+    elif lead + 1 < len(sentences):
+        shape = _shape(_text(doc_id, sentences[lead + 1], view))
+    else:
+        shape = None
     for i in range(lead + 1, len(sentences)):
-        text = _text(doc_id, sentences[i], view)
-        if ITEM.match(text):
+        if _is_item(doc_id, sentences, i, view, shape):
             out.append(i)
         elif _new_paragraph(doc_id, sentences, i, view):
             break
