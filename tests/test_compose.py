@@ -818,6 +818,18 @@ def test_a_summary_of_the_x_section_quotes_the_section_its_heading_names_without
                       "Any other attempt to copy it ends your rights."], quoted
 
 
+def test_a_side_of_a_comparison_is_named_by_its_entry_and_not_by_a_synopsis(assistant_of):
+    """A manual's entry names its option in the heading above it; a synopsis that lists every option is no prose."""
+    text = ("<html><body><h1>tool</h1><p>tool [ --verbose | --param NAME VALUE | --stringparam NAME VALUE | --nonet"
+            " ] STYLESHEET FILE</p><dl><dt>--param NAME VALUE</dt><dd>Pass a parameter whose value is an XPath "
+            "expression to the stylesheet.</dd><dt>--stringparam NAME VALUE</dt><dd>Pass a parameter whose value "
+            "is a plain string rather than an expression.</dd><dt>--nonet</dt><dd>Do not use the network to fetch "
+            "documents.</dd></dl></body></html>")
+    assessed, quoted = _composed(assistant_of({"tool.html": text}), "--param vs --stringparam, whats the difference?")
+    assert assessed.asked.analysis.sides == ("--param", "--stringparam")
+    assert len(quoted) == 2 and "XPath" in quoted[0] and "plain string" in quoted[1], quoted
+
+
 def test_a_list_of_paragraphs_that_open_alike_is_a_written_list(assistant_of):
     """A man page's indented list loses its indent as text: paragraphs that each open with a number are its items."""
     text = ("EXIT STATUS\n       tool exits with the following status:\n\n              0      if it succeeds\n\n"
@@ -829,3 +841,10 @@ def test_a_list_of_paragraphs_that_open_alike_is_a_written_list(assistant_of):
     assert quoted[0].startswith("tool exits with the following status:") and quoted[1:] == [
         "123 if any invocation of the command failed", "127 if the command is not found"], quoted
 
+
+def test_no_when_an_asked_noun_is_the_object_of_a_denied_verb(assistant_of):
+    """"Does it give me any rights ...?" - "does not grant any rights": what the question asks for, denied."""
+    text = ("# Licence\n\nThis licence covers the source code of the program. This licence does not grant any rights in "
+            "the trademarks or logos of any contributor.\n\nYou may copy the program.\n")
+    assessed, quoted = _composed(assistant_of({"licence.md": text}), "Does the licence give me any rights to use a contributor's trademarks?")
+    assert assessed.composed.short == "No" and "does not grant" in quoted[0], quoted

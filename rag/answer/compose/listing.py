@@ -17,7 +17,7 @@ from ..question_words import DIVISIONS
 from ..rank import Candidate
 from ..types import Span
 from ..view import SourcesView
-from .parts import Composition, typed_entities
+from .parts import Composition, prose, typed_entities
 from .speech import statement_spans
 from .written_list import written_list
 
@@ -101,7 +101,7 @@ def summary(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
         return Composition(section, bullets=len(section) > 1)
     # coverage, not the one answer: by retrieval's evidence score, which the ranker's likelihood is not
     by_evidence = sorted(
-        (c for c in q.candidates if _prose(view.text(c.doc_id, c.start, c.end), s)), key=lambda c: -c.retrieval
+        (c for c in q.candidates if prose(view.text(c.doc_id, c.start, c.end), s)), key=lambda c: -c.retrieval
     )
     chosen = diverse(by_evidence, s.summary_sentences, view, s)
     if not chosen:
@@ -141,7 +141,7 @@ def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
                     if level is None or (inner is not None and inner <= level):
                         break
                     continue
-                if _prose(view.text(doc_id, a, b), s):
+                if prose(view.text(doc_id, a, b), s):
                     spans.append(view.span(doc_id, a, b, 1.0))
             if spans:
                 return spans
@@ -185,7 +185,7 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
         pool = [
             Candidate(pid, doc_id, row, a, b, float(v @ centre), float(v @ centre))
             for (pid, a, b), row, v in zip(sents, rows, vecs)
-            if _prose(view.text(doc_id, a, b), s) and not view.is_heading(doc_id, a, b)
+            if prose(view.text(doc_id, a, b), s) and not view.is_heading(doc_id, a, b)
         ]
         pool.sort(key=lambda c: -c.score)
         if pool:  # the document's first sentence of prose leads (what it is, as an abstract or a lead says)
@@ -197,12 +197,6 @@ def overview(doc_ids: list[str], k: int, view: SourcesView, s: ScoringConfig) ->
         spans += [Span(c.pid, c.start, c.end, c.score) for c in chosen]
         labels += [view.title(doc_id) if len(docs) > 1 else ""] * len(chosen)
     return spans, labels
-
-
-def _prose(text: str, s: ScoringConfig) -> bool:
-    """Whether a sentence reads as prose in an overview: long enough, and ending as a statement does (a title
-    page's lines or a table row run together have no final stop; a question, an FAQ's entry, says nothing)."""
-    return len(text.split()) >= s.summary_min_words and text.rstrip('"”’)]* ')[-1:] in (".", "!", ":")
 
 
 def diverse(candidates: list[Candidate], k: int, view: SourcesView, s: ScoringConfig) -> list[Candidate]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...settings import ScoringConfig
 from ...text import nlp
 from ...text.terms import PATH_IN_TEXT
 from ..types import Span
@@ -71,3 +72,9 @@ def closest(ents: list[nlp.Entity], span: tuple[int, int] | None) -> nlp.Entity:
             0 if e.start < span[1] and span[0] < e.end else min(abs(e.start - span[1]), abs(span[0] - e.end)) + 1
         ),
     )
+
+
+def prose(text: str, s: ScoringConfig) -> bool:
+    """Whether a sentence reads as prose: long enough, and ending as a statement does (a title page's lines, a
+    table row or a command's synopsis run together have no final stop; a question, an FAQ's entry, says nothing)."""
+    return len(text.split()) >= s.summary_min_words and text.rstrip('"”’)]* ')[-1:] in (".", "!", ":")

@@ -6,14 +6,14 @@ import re
 
 from ...settings import ScoringConfig
 from ...text import nlp
-from ...text.terms import words
+from ...text.terms import stem, words
 from ..asked import Asked
 from ..coverage import Coverage
 from ..qtypes import QType
 from ..types import Span
 from ..view import SourcesView
 from .factoid import reader_short
-from .parts import Composition
+from .parts import Composition, prose
 from .speech import best_statement
 
 
@@ -186,9 +186,16 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     heads |= {g for t in matched for g in _governors(t)}  # "does not attempt to limit"
     # ... or on an adverb of it: "is no longer created"
     negated = any(c.dep_ == "neg" or _negative_adverb(c) for t in heads for c in t.children)
-    # "Are the constraints checked?" - "no check is done on them": the asked word as a noun, with "no"
-    nouns = [t for t in parsed if t.pos_ == "NOUN" and t.lemma_.lower() in asked]
-    negated = negated or any(c.lower_ == "no" and c.dep_ == "det" for t in nouns for c in t.children)
+    # "Are the constraints checked?" - "no check is done on them": the asked word as a noun, with "no"; or the
+    # object of a denied verb ("Does it give me any rights?" - "it does not grant any rights"; "handle" of "we do
+    # not do any error handling", by stem)
+    stems = {stem(w) for w in asked}
+    nouns = [t for t in parsed if t.pos_ == "NOUN" and (t.lemma_.lower() in asked or stem(t.lemma_.lower()) in stems)]
+    negated = (
+        negated
+        or any(c.lower_ == "no" and c.dep_ == "det" for t in nouns for c in t.children)
+        or any(t.dep_ == "dobj" and any(c.dep_ == "neg" for c in t.head.children) for t in nouns)
+    )
     matched += nouns
     # a "No" says the sentence denies what was asked: it must speak of the question's things ("changing it is not
     # allowed" denies nothing of "Am I allowed to charge money for copies?")
@@ -237,13 +244,34 @@ def _opposed(question: str, sentence: str) -> bool:
     )
 
 
-def _mention(q: Asked, side: str, used: list[Span], view: SourcesView) -> list[Span]:
-    """The best candidate that names ``side`` and was not ``used`` for another side (the sentence that sets the
-    two side by side serves the first; the second gets its own); [] when none names it."""
-    for c in q.candidates:
-        if side.lower() in view.text(c.doc_id, c.start, c.end).lower() and not _quoted(c, used):
-            return [view.span(c.doc_id, c.start, c.end, c.score)]
-    return []
+def _mention(q: Asked, side: str, used: list[Span], view: SourcesView, s: ScoringConfig) -> list[Span]:
+    """The best candidate that names ``side`` (itself, or the heading of the entry it opens) and was not ``used``
+    for another side (the sentence that sets the two side by side serves the first; the second gets its own), as
+    written before in any case, and prose before what is not (a synopsis that lists every option); [] when none
+    names it."""
+    said = {(c.pid, c.start): _entry_text(c, view) for c in q.candidates}
+
+    def names(c, name: str, case: bool) -> bool:
+        text = said[c.pid, c.start]
+        return name in text if case else name.lower() in text.lower()
+
+    best: list = []
+    for case in (True, False):  # as written first: "-l" is not "-L"
+        naming = [c for c in q.candidates if names(c, side, case) and not _quoted(c, used)]
+        stated = [c for c in naming if prose(view.text(c.doc_id, c.start, c.end), s)]
+        best = best or (stated or naming)[:1]
+    return [view.span(c.doc_id, c.start, c.end, c.score) for c in best]
+
+
+def _entry_text(c, view: SourcesView) -> str:
+    """A candidate's text, after the heading right above it when there is one: the term a definition list's or
+    a manual's entry is about ("--param PARAMNAME PARAMVALUE" over "Pass a parameter ...") names what it says."""
+    text = view.text(c.doc_id, c.start, c.end)
+    sentences = view.index.passages.document_sentences(c.doc_id)
+    at = next((i for i, (a, _) in enumerate(sentences) if a == c.start), 0)
+    if at > 0 and view.is_heading(c.doc_id, *sentences[at - 1]):
+        return f"{view.text(c.doc_id, *sentences[at - 1])} {text}"
+    return text
 
 
 def _quoted(sentence, spans: list[Span]) -> bool:
@@ -264,7 +292,7 @@ def comparison(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | N
     for side in sides:
         found = best_statement(side, topic or q.query, view, s)
         if not found:
-            found = _mention(q, side, spans, view)
+            found = _mention(q, side, spans, view, s)
         # a sentence another side was given already says nothing of this side's own
         if found and not _quoted(found[0], spans):
             spans.append(found[0])
