@@ -328,3 +328,14 @@ def test_a_versus_compares_its_two_sides(question, qtype, sides):
 def test_a_request_asks_for_its_object_before_a_question_joined_after_it(question, qtype, topic):
     a = analyze(question)
     assert a.qtype == qtype and (topic is None or a.topic == topic)
+
+
+@pytest.mark.parametrize(("question", "qtype", "focus"), [
+    ("what does the changeOrigin option do?", "definition", "changeOrigin"),
+    ("What does the ignorePath setting do in http-proxy?", "definition", "ignorePath"),
+    ("What does max_size mean?", "definition", "max_size"),
+    ("What did the iPod do to sales?", "factoid", None),  # a thing done, not what a setting does
+])
+def test_what_a_setting_written_as_code_does_is_its_definition(question, qtype, focus):
+    a = analyze(question)
+    assert (a.qtype, a.focus) == (qtype, focus)

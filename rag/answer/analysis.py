@@ -278,10 +278,32 @@ def _named_context(doc, quoted: bool = False) -> set[int]:
     return set()
 
 
+def _code_like(token) -> bool:
+    """A word written as code, whatever the tagger calls it: lower case first, with a dot, an underscore or a
+    capital inside ("changeOrigin", "max_size")."""
+    text = token.text
+    return len(text) > 2 and text[:1].islower() and (any(c in text for c in "._") or text != text.lower())
+
+
+def _code_done(doc) -> str | None:
+    """The name written as code of "What does/do X do/mean (in Y)?" (the parser's reading of these varies: the
+    words are read as written); None for another question ("What did the iPod do to sales?")."""
+    toks = [t for t in doc if not t.is_punct]
+    if len(toks) < 4 or toks[0].lower_ != "what" or toks[1].lower_ not in ("does", "do"):
+        return None
+    end = next((i for i in range(3, len(toks)) if toks[i].lower_ in ("do", "mean")), None)
+    if end is None or (end + 1 < len(toks) and toks[end + 1].lower_ not in ("in", "for", "with")):
+        return None
+    return next((t.text for t in toks[2:end] if _code_like(t)), None)
+
+
 def _what(question: str, doc, root, words) -> QuestionAnalysis:
     option = next((t for t in doc if OPTION.fullmatch(t.text)), None)
     if option is not None and root.lemma_ in ("do", "mean"):  # "What does -v do?": the option's entry says
         return QuestionAnalysis(question, QType.DEFINITION, focus=option_at(doc, option.i)[0], key_terms=key_terms(doc))
+    code = _code_done(doc)
+    if code is not None:  # "what does the changeOrigin option do?": a setting written as code, as an option is
+        return QuestionAnalysis(question, QType.DEFINITION, focus=code, key_terms=key_terms(doc))
     frame = _definition_frame(doc, root)
     if frame:  # what a quoted term means ('What does "still reachable" mean?'), else the subject's
         quoted = QUOTED.search(question)
