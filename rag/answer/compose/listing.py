@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +16,12 @@ from ..question_words import DIVISIONS
 from ..rank import Candidate
 from ..types import Span
 from ..view import SourcesView
-from .parts import Composition, prose, typed_entities
+from .parts import Composition, name_words, prose, top_documents, typed_entities
 from .speech import statement_spans
 from .written_list import written_list
 
 _ITEM_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT"}
 DIVISION_TERMS = frozenset(terms(" ".join(DIVISIONS)))  # "section" of "the termination section" (by stem)
-
-
-def top_documents(q: Asked, view: SourcesView, n: int = 3) -> list[str]:
-    """The documents of the top hits, best first, at most ``n``."""
-    return list(dict.fromkeys(view.doc_of(h.pid) for h in q.hits[:n]))
 
 
 def list_items(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
@@ -122,7 +116,7 @@ def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
         sentences = view.index.passages.document_sentences(doc_id)
         # the title and the file's name scope every heading ("staff" in "Users and groups", "threadpoolctl" of
         # threadpoolctl_readme.md in "Known Limitations")
-        titled = set(terms(f"{view.title(doc_id)} {_name_words(view.index.documents[doc_id].source)}"))
+        titled = set(terms(f"{view.title(doc_id)} {name_words(view.index.documents[doc_id].source)}"))
         for i, (start, end) in enumerate(sentences):
             if not view.is_heading(doc_id, start, end):
                 continue
@@ -148,18 +142,13 @@ def _section(q: Asked, view: SourcesView, s: ScoringConfig) -> list[Span]:
     return []
 
 
-def _name_words(source: str) -> str:
-    """The words of a file's name ("shared-mime-info-spec.pdf" -> "shared mime info spec")."""
-    return " ".join(w for w in re.split(r"[\W_]+", Path(source).stem) if w)
-
-
 def titled(name: str, view: SourcesView) -> list[str]:
     """The documents whose title or file name holds every word of ``name`` ("Ninja" of "the Ninja manual")."""
     wanted = {w.lower() for w in words(name)}
     out = []
     for doc_id, doc in view.index.documents.items():
         # its words, and its parts too: "spec" of "shared-mime-info-spec.pdf"
-        own = {w.lower() for w in words(f"{doc.title} {Path(doc.source).stem} {_name_words(doc.source)}")}
+        own = {w.lower() for w in words(f"{doc.title} {Path(doc.source).stem} {name_words(doc.source)}")}
         if wanted and wanted <= own:
             out.append(doc_id)
     return out

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ...settings import ScoringConfig
 from ...text import nlp
 from ...text.terms import PATH_IN_TEXT
+from ..asked import Asked
 from ..types import Span
+from ..view import SourcesView
 
 
 @dataclass
@@ -78,3 +82,13 @@ def prose(text: str, s: ScoringConfig) -> bool:
     """Whether a sentence reads as prose: long enough, and ending as a statement does (a title page's lines, a
     table row or a command's synopsis run together have no final stop; a question, an FAQ's entry, says nothing)."""
     return len(text.split()) >= s.summary_min_words and text.rstrip('"”’)]* ')[-1:] in (".", "!", ":")
+
+
+def top_documents(q: Asked, view: SourcesView, n: int = 3) -> list[str]:
+    """The documents of the top hits, best first, at most ``n``."""
+    return list(dict.fromkeys(view.doc_of(h.pid) for h in q.hits[:n]))
+
+
+def name_words(source: str) -> str:
+    """The words of a file's name ("shared-mime-info-spec.pdf" -> "shared mime info spec")."""
+    return " ".join(w for w in re.split(r"[\W_]+", Path(source).stem) if w)
