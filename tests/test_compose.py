@@ -848,3 +848,18 @@ def test_no_when_an_asked_noun_is_the_object_of_a_denied_verb(assistant_of):
             "the trademarks or logos of any contributor.\n\nYou may copy the program.\n")
     assessed, quoted = _composed(assistant_of({"licence.md": text}), "Does the licence give me any rights to use a contributor's trademarks?")
     assert assessed.composed.short == "No" and "does not grant" in quoted[0], quoted
+
+
+def test_a_dated_heading_answers_when_for_what_it_names(assistant_of):
+    """A changelog dates each release in its heading, not in a sentence (the ISO date the entity model may call a
+    number); a release no heading names is not dated by another's."""
+    text = ("# gull\n\nGull builds things.\n\n## Changelog\n\n### 1.2.3 - 2026-08-16\n\n- Strip a leading byte order mark "
+            "from files.\n- Escape backslashes when writing keys.\n\n### 0.21.1 - 2023-01-21\n\n- Support Python 3.12 "
+            "and drop Python 3.7.\n- Fix the year of a release in the changelog.\n")
+    assistant = assistant_of({"gull.md": text})
+    for question, date, heading in (("when was gull 1.2.3 released?", "2026-08-16", "1.2.3 - 2026-08-16"),
+                                    ("When was gull 0.21.1 released?", "2023-01-21", "0.21.1 - 2023-01-21")):
+        assessed, quoted = _composed(assistant, question)
+        assert (assessed.composed.short, quoted) == (date, [heading]), quoted
+    assessed, quoted = _composed(assistant, "When was gull 1.3.0 released?")
+    assert assessed.composed is None or assessed.composed.short not in ("2026-08-16", "2023-01-21"), quoted

@@ -14,7 +14,7 @@ from ..asked import Asked
 from ..rank import Candidate
 from ..types import Span
 from ..view import SourcesView
-from .parts import Composition, closest, typed_entities
+from .parts import Composition, closest, name_words, top_documents, typed_entities
 from .written_list import lead_in_list, written_list
 
 
@@ -41,6 +41,9 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
             short = coordinated(sentence, inline_items(sentence, short), s)
         return Composition(evidence_spans(q.candidates, q.query, view, s), short)
     asked = {t.text.lower() for t in a.key_terms}
+    headed = _heading_answer(q, labels, view) if a.answer_type == "DATE" else None
+    if headed is not None:
+        return headed
     found = _typed(q, labels, asked, view, s)
     if a.answer_type == "AGENT":  # "who": a person if any, else a body that acts like one
         found = _typed(q, ANSWER_LABELS["PERSON"], asked, view, s) or found
@@ -57,6 +60,42 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
 
 
 _WHERE = re.compile(r"\bwhere", re.I)
+
+
+def _heading_answer(q: Asked, labels: set[str], view: SourcesView) -> Composition | None:
+    """A heading that names every name and number of the question its document's title or file name does not,
+    and holds an entity of the expected kind besides them: a changelog's "1.2.3 - 2026-08-16" dates release 1.2.3
+    ("When was python-dotenv 1.2.3 released?"). The heading is quoted, since it alone says so. The top hits'
+    documents, their headings in order; None when no heading does. For dates only: the number a heading holds is
+    mostly its section's ("9.2. Using Massif")."""
+    named = [t.text for t in q.analysis.key_terms if t.kind in ("name", "number")]
+    for doc_id in top_documents(q, view) if named else []:
+        scope = f"{view.title(doc_id)} {name_words(view.index.documents[doc_id].source)}"
+        wanted = [n for n in named if not _names(scope, n)]
+        if not wanted:
+            continue
+        for start, end in view.index.passages.document_sentences(doc_id):
+            text = view.text(doc_id, start, end)
+            if not all(_names(text, n) for n in wanted) or not view.is_heading(doc_id, start, end):
+                continue
+            for e in typed_entities(text, start, labels, set()):
+                rest = _without(e.text, wanted)
+                if rest:
+                    return Composition([view.span(doc_id, start, end, 1.0)], rest, typed=True)
+    return None
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether ``text`` holds ``name`` as a whole word or number ("1.2.3", not of "1.2.30"), in any case."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\d)", text, re.I) is not None
+
+
+def _without(entity: str, names: list[str]) -> str:
+    """An entity's text less the question's ``names`` ("1.2.3 - 2026-08-16" less "1.2.3": "2026-08-16"), and the
+    punctuation left at its ends."""
+    for name in names:
+        entity = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\d)", " ", entity, flags=re.I)
+    return entity.strip(" -–—:,;()[]").strip()
 
 
 def _typed(q: Asked, labels: set[str], asked: set[str], view: SourcesView, s: ScoringConfig) -> Composition | None:

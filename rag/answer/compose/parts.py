@@ -25,6 +25,9 @@ class Composition:
     typed: bool = False  # the short answer is an entity of the kind the question expects
 
 
+_ISO_DATE = re.compile(r"(?<![\d-])\d{4}-[01]\d-[0-3]\d(?![\d-])")
+
+
 def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) -> list[nlp.Entity]:
     """Entities of ``labels`` in ``text`` (shifted to document offsets; the label PATH: paths and addresses),
     not named in the question; a person or organisation must look like a name (capitalised words). An entity
@@ -34,6 +37,13 @@ def typed_entities(text: str, offset: int, labels: set[str], exclude: set[str]) 
     found = [_to_bracket(part) for whole in nlp.entities(text) for part in _per_line(whole)]
     if "PATH" in labels:
         found += [nlp.Entity(m.start(), m.end(), "PATH", m.group()) for m in PATH_IN_TEXT.finditer(text)]
+    if "DATE" in labels:  # a date written as ISO 8601, which the entity model may call a number
+        dates = [(e.start, e.end) for e in found if e.label == "DATE"]
+        found += [
+            nlp.Entity(m.start(), m.end(), "DATE", m.group())
+            for m in _ISO_DATE.finditer(text)
+            if not any(a <= m.start() < b for a, b in dates)
+        ]
     for e in found:
         if e.label not in labels or e.text.lower() in exclude or any(w in exclude for w in e.text.lower().split()):
             continue
