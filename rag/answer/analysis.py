@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from ..text import nlp
 from ..text.sentences import sentence_spans
 from ..text.terms import OPTION, UNDERSCORED, code_name
+from .comparison_sides import compares, comparison_sides, versus
 from .key_terms import KeyTerm, finite_aux, identifier, key_terms, opening_end, option_at, proper_phrases, span_text
 from .qtypes import QType
 from .question_words import (
     _AUX,
-    _COMPARE,
     _DEFINITION_FRAME,
     _DOCUMENT_KINDS,
     _FORM_NOUNS,
@@ -49,7 +49,6 @@ from .question_words import (
 )
 from .question_words import ANSWER_LABELS as ANSWER_LABELS
 from .question_words import SPEECH_LEMMAS as SPEECH_LEMMAS
-from .vocabulary import one_edit
 
 
 @dataclass(frozen=True)
@@ -69,12 +68,6 @@ class QuestionAnalysis:
     @property
     def names(self) -> list[str]:
         return [t.text for t in self.key_terms if t.kind == "name"]
-
-
-# the forms of the comparing words a typo is checked against, and the letters one edit may bring
-_COMPARE_FORMS = frozenset({"difference", "differences", "different", "compare", "comparison", "similarity"})
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.I)  # "acceptfont vs rejectfont": two names, not one
 
 
 def _noun_type(token) -> str | None:
@@ -137,8 +130,8 @@ def _analyze(question: str, doc) -> QuestionAnalysis:
     ):
         return _summary(question, doc)
     # "A vs B" compares, unless another question is asked of it ("who won X vs Y?", "how did X vs Y ...?")
-    if any(_compares(t) for t in doc) or (
-        _versus(doc) and first.lower_ not in ("who", "whom", "whose", "when", "where", "how", "why")
+    if any(compares(t) for t in doc) or (
+        versus(doc) and first.lower_ not in ("who", "whom", "whose", "when", "where", "how", "why")
     ):
         return _comparison(question, doc)
     wh = _tag(words) or first.lower_
@@ -563,60 +556,10 @@ def _summary_of(question: str, doc, rest: list) -> QuestionAnalysis:
     )
 
 
-def _compares(token) -> bool:
-    """Whether ``token`` asks to compare ("differ", "difference"), also typed with a letter wrong ("diffrence")."""
-    lemma = token.lemma_.lower()
-    if lemma in _COMPARE:
-        return True
-    return len(lemma) >= 7 and lemma.isalpha() and bool(one_edit(lemma, _LETTERS) & _COMPARE_FORMS)
-
-
 def _comparison(question: str, doc) -> QuestionAnalysis:
     """The sides compared: the names of the question, each of "A vs B" on its own; else what "between" joins
     ("between dotenv_values and load_dotenv")."""
-    # what "between" joins first: the names of "between -L and -l in xargs" include its setting
-    sides = _between(doc) or [part for p in proper_phrases(doc) for part in _VERSUS.split(p) if part]
-    if len(sides) < 2:
-        sides = _versus(doc) or sides
-    return QuestionAnalysis(question, QType.COMPARISON, sides=tuple(sides), key_terms=key_terms(doc))
-
-
-# what ends a side of "A vs B" written in words the parser does not call names ("--param vs --stringparam, ...")
-_NOT_SIDE = ("AUX", "VERB", "PRON", "ADP", "CCONJ", "SCONJ", "DET", "PART")
-
-
-def _versus(doc) -> list[str]:
-    """The two phrases "vs" or "versus" stands between: on each side, the words up to punctuation, a question
-    word, a verb or a function word (at most four); none when a side is empty."""
-    at = next((t for t in doc if t.lower_ in ("vs", "vs.", "versus")), None)
-    if at is None:
-        return []
-
-    def side(tokens) -> list:
-        out: list = []
-        for t in tokens:
-            if (t.is_punct and not t.text.startswith("-")) or t.lower_ in _WH or t.pos_ in _NOT_SIDE or len(out) == 4:
-                break
-            out.append(t)
-        return out
-
-    left = side(reversed(doc[: at.i]))[::-1]
-    right = side(doc[at.i + 1 :])
-    return [span_text(left), span_text(right)] if left and right else []
-
-
-def _between(doc) -> list[str]:
-    """The phrases "between" joins ("the archive format and the stream format"), each without its article."""
-    word = next((t for t in doc if t.lower_ == "between"), None)
-    first = next((c for c in word.children if c.dep_ == "pobj"), None) if word is not None else None
-    if first is None or not first.conjuncts:
-        return []
-    items = [first, *first.conjuncts]
-    out = []
-    for item in items:
-        inner = [t for t in doc[item.left_edge.i : item.i + 1] if t.dep_ not in ("det", "cc", "punct")]
-        out.append(span_text(inner))
-    return [x for x in out if x]
+    return QuestionAnalysis(question, QType.COMPARISON, sides=tuple(comparison_sides(doc)), key_terms=key_terms(doc))
 
 
 def _imperative(question: str, doc, verb) -> QuestionAnalysis:
