@@ -863,3 +863,17 @@ def test_a_dated_heading_answers_when_for_what_it_names(assistant_of):
         assert (assessed.composed.short, quoted) == (date, [heading]), quoted
     assessed, quoted = _composed(assistant, "When was gull 1.3.0 released?")
     assert assessed.composed is None or assessed.composed.short not in ("2026-08-16", "2023-01-21"), quoted
+
+
+def test_one_thing_asked_of_a_written_list_is_answered_by_the_item_that_matches(assistant_of):
+    """The lead-in ranks first (it holds the first item), the matching item next: the lead-in and that item, and
+    its short answer; a list asked for whole stays whole."""
+    text = ("EXIT STATUS\n       tool exits with the following status:\n\n              0      if it succeeds\n\n"
+            "              123    if any invocation of the command failed\n\n"
+            "              127    if the command is not found\n\n"
+            "       Exit codes greater than 128 are used by the shell for a program that died of a signal.\n")
+    assistant = assistant_of({"tool.txt": text})
+    assessed, quoted = _composed(assistant, "which exit status does tool return when the command is not found")
+    assert assessed.composed.short == "127" and quoted[-1] == "127 if the command is not found", quoted
+    assessed, quoted = _composed(assistant, "list all the exit codes tool can return")
+    assert len(quoted) == 3, quoted

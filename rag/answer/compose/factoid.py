@@ -15,7 +15,7 @@ from ..rank import Candidate
 from ..types import Span
 from ..view import SourcesView
 from .parts import Composition, closest, name_words, top_documents, typed_entities
-from .written_list import lead_in_list, written_list
+from .written_list import answering_item, lead_in_list, written_list
 
 
 def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
@@ -31,6 +31,14 @@ def factoid(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None
         if listed is not None:
             return listed
     if labels is None:
+        item = answering_item(q, view, s) if not a.topic else None
+        if item is not None:  # one thing asked, and a list's item that matches it: the lead-in and that item
+            (start, end), cand = item
+            spans = [
+                view.span(cand.doc_id, start, end, q.candidates[0].score),
+                view.span(cand.doc_id, cand.start, cand.end, cand.score),
+            ]
+            return Composition(spans, reader_short(cand, view, s))
         # the best sentence introduces a list ("Some explicit non-goals:"): the list answers, not its lead-in
         listed = lead_in_list(q, view, s)
         if listed is not None:

@@ -8,6 +8,8 @@ from ...settings import ScoringConfig
 from ...text.sentences import LIST_ITEM as ITEM
 from ...text.terms import terms
 from ..asked import Asked
+from ..coverage import covered_terms
+from ..rank import Candidate
 from ..view import SourcesView
 from .parts import Composition
 
@@ -33,11 +35,45 @@ def lead_in_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition |
     """The list the best candidate introduces when it is a lead-in itself ("Some explicit non-goals:" and its
     first item): quoted alone, a sentence that ends in a colon says none of what it introduces."""
     best = q.candidates[0]
-    text = _text(best.doc_id, (best.start, best.end), view)
-    colon = LEADS_IN.search(text)
-    if colon is None or not (colon.end() == len(text) or ITEM.match(text[colon.end() :].lstrip())):
-        return None  # a colon at a wrapped line's end ("(2022:\n4.03 million)") introduces nothing
+    if not _leads_in(_text(best.doc_id, (best.start, best.end), view)):
+        return None
     return _list_of(best.doc_id, best.start, best.score, view, s, set())
+
+
+def answering_item(q: Asked, view: SourcesView, s: ScoringConfig) -> tuple[tuple[int, int], Candidate] | None:
+    """((start, end) of the best candidate, another of the top ``list_lead_candidates``) when the best leads in a
+    list and the other is one of its items that holds more of the question's key terms than the lead-in's own first
+    item: what asks for one thing is answered by the item that matches it ("127 if the command is not found" under
+    "xargs exits with the following status:\n\n0 if it succeeds"); None otherwise."""
+    best = q.candidates[0]
+    text = _text(best.doc_id, (best.start, best.end), view)
+    if not _leads_in(text):
+        return None
+    sentences = view.index.passages.document_sentences(best.doc_id)
+    lead = next((i for i, (a, _) in enumerate(sentences) if a == best.start), None)
+    items = (
+        {sentences[i][0] for i in _items(best.doc_id, sentences, lead, view) if i != lead}
+        if lead is not None
+        else set()
+    )
+    item = next(
+        (c for c in q.candidates[1 : s.list_lead_candidates] if c.doc_id == best.doc_id and c.start in items), None
+    )
+    if item is None:
+        return None
+    inline = text[LEADS_IN.search(text).end() :]  # type: ignore[union-attr]  # _leads_in found it
+    held = len(covered_terms(q.analysis.key_terms, _text(item.doc_id, (item.start, item.end), view)))
+    return ((best.start, best.end), item) if held > len(covered_terms(q.analysis.key_terms, inline)) else None
+
+
+def _leads_in(text: str) -> bool:
+    """Whether a sentence ends with a colon, alone or before its first item (a colon at a wrapped line's end,
+    "(2022:\n4.03 million)", introduces nothing)."""
+    colon = LEADS_IN.search(text)
+    if colon is None:
+        return False
+    first = text[colon.end() :].lstrip()
+    return not first or bool(ITEM.match(first)) or _shape(first) is not None
 
 
 def _list_of(
