@@ -830,13 +830,16 @@ def test_a_side_of_a_comparison_is_named_by_its_entry_and_not_by_a_synopsis(assi
     assert len(quoted) == 2 and "XPath" in quoted[0] and "plain string" in quoted[1], quoted
 
 
+# a man page's list of exit codes, indented paragraphs whose indent the text loses
+_EXIT_STATUS_PAGE = ("EXIT STATUS\n       tool exits with the following status:\n\n              0      if it succeeds\n\n"
+                     "              123    if any invocation of the command failed\n\n"
+                     "              127    if the command is not found\n\n"
+                     "       Exit codes greater than 128 are used by the shell for a program that died of a signal.\n")
+
+
 def test_a_list_of_paragraphs_that_open_alike_is_a_written_list(assistant_of):
     """A man page's indented list loses its indent as text: paragraphs that each open with a number are its items."""
-    text = ("EXIT STATUS\n       tool exits with the following status:\n\n              0      if it succeeds\n\n"
-            "              123    if any invocation of the command failed\n\n"
-            "              127    if the command is not found\n\n"
-            "       Exit codes greater than 128 are used by the shell for a program that died of a signal.\n")
-    assessed, quoted = _composed(assistant_of({"tool.txt": text}), "list all the exit codes tool can return and what they mean")
+    assessed, quoted = _composed(assistant_of({"tool.txt": _EXIT_STATUS_PAGE}), "list all the exit codes tool can return and what they mean")
     assert assessed.asked.analysis.qtype == "list"
     assert quoted[0].startswith("tool exits with the following status:") and quoted[1:] == [
         "123 if any invocation of the command failed", "127 if the command is not found"], quoted
@@ -868,11 +871,7 @@ def test_a_dated_heading_answers_when_for_what_it_names(assistant_of):
 def test_one_thing_asked_of_a_written_list_is_answered_by_the_item_that_matches(assistant_of):
     """The lead-in ranks first (it holds the first item), the matching item next: the lead-in and that item, and
     its short answer; a list asked for whole stays whole."""
-    text = ("EXIT STATUS\n       tool exits with the following status:\n\n              0      if it succeeds\n\n"
-            "              123    if any invocation of the command failed\n\n"
-            "              127    if the command is not found\n\n"
-            "       Exit codes greater than 128 are used by the shell for a program that died of a signal.\n")
-    assistant = assistant_of({"tool.txt": text})
+    assistant = assistant_of({"tool.txt": _EXIT_STATUS_PAGE})
     assessed, quoted = _composed(assistant, "which exit status does tool return when the command is not found")
     assert assessed.composed.short == "127" and quoted[-1] == "127 if the command is not found", quoted
     assessed, quoted = _composed(assistant, "list all the exit codes tool can return")

@@ -28,7 +28,17 @@ from ..text import nlp
 from ..text.sentences import sentence_spans
 from ..text.terms import OPTION, UNDERSCORED, code_name
 from .comparison_sides import compares, comparison_sides, versus
-from .key_terms import KeyTerm, finite_aux, identifier, key_terms, opening_end, option_at, proper_phrases, span_text
+from .key_terms import (
+    KeyTerm,
+    finite_aux,
+    identifier,
+    key_terms,
+    opening_end,
+    option_at,
+    proper_phrases,
+    span_text,
+    written_as_code,
+)
 from .qtypes import QType
 from .question_words import (
     _AUX,
@@ -271,13 +281,6 @@ def _named_context(doc, quoted: bool = False) -> set[int]:
     return set()
 
 
-def _code_like(token) -> bool:
-    """A word written as code, whatever the tagger calls it: lower case first, with a dot, an underscore or a
-    capital inside ("changeOrigin", "max_size")."""
-    text = token.text
-    return len(text) > 2 and text[:1].islower() and (any(c in text for c in "._") or text != text.lower())
-
-
 def _code_done(doc) -> str | None:
     """The name written as code of "What does/do X do/mean (in Y)?" (the parser's reading of these varies: the
     words are read as written); None for another question ("What did the iPod do to sales?")."""
@@ -287,7 +290,8 @@ def _code_done(doc) -> str | None:
     end = next((i for i in range(3, len(toks)) if toks[i].lower_ in ("do", "mean")), None)
     if end is None or (end + 1 < len(toks) and toks[end + 1].lower_ not in ("in", "for", "with")):
         return None
-    return next((t.text for t in toks[2:end] if _code_like(t)), None)
+    # written as code, whatever the tagger calls it ("changeOrigin", "max_size")
+    return next((t.text for t in toks[2:end] if len(t.text) > 2 and written_as_code(t.text)), None)
 
 
 def _what(question: str, doc, root, words) -> QuestionAnalysis:

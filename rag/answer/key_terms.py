@@ -55,12 +55,16 @@ def proper_phrases(doc) -> list[str]:
     return out
 
 
+def written_as_code(text: str) -> bool:
+    """Whether a word is written as code: lower case first, with a dot, an underscore or a capital inside
+    ("os.path.join", "max_size", "setTimeout")."""
+    return text[:1].islower() and (any(c in text for c in "._") or text != text.lower())
+
+
 def identifier(token) -> bool:
-    """A name written as code ("os.path.join", "max_size", "setTimeout"): the parser's proper noun in lower case
-    with a dot, an underscore or a capital inside. A plain lower-case word it calls a proper noun (a name typed
-    carelessly, a word it does not know) is left out, as before."""
-    text = token.text
-    return token.pos_ == "PROPN" and text[:1].islower() and (any(c in text for c in "._") or text != text.lower())
+    """A name written as code that the parser calls a proper noun. A plain lower-case word it calls a proper noun
+    (a name typed carelessly, a word it does not know) is left out, as before."""
+    return token.pos_ == "PROPN" and written_as_code(token.text)
 
 
 def key_terms(doc, skip: AbstractSet[int] = frozenset()) -> tuple[KeyTerm, ...]:

@@ -172,6 +172,13 @@ class SourcesView:
         after = sentences[i + 1] if i + 1 < len(sentences) and "\n\n" not in doc[end : sentences[i + 1][0]] else None
         return before, after
 
+    def heading_above(self, doc_id: str, start: int) -> tuple[int, int] | None:
+        """The sentence right before the one at ``start`` when it is a heading (the term a definition list's or a
+        manual's entry is about), whatever paragraph it is in; None otherwise."""
+        sentences = self.index.passages.document_sentences(doc_id)
+        i = int(np.searchsorted([s for s, _ in sentences], start))
+        return sentences[i - 1] if i > 0 and self.is_heading(doc_id, *sentences[i - 1]) else None
+
     def sentence_vector(self, row: int) -> np.ndarray:
         return np.asarray(self.index.sentence_vectors[row])
 

@@ -93,16 +93,21 @@ def _heading_answer(q: Asked, labels: set[str], view: SourcesView) -> Compositio
     return None
 
 
+def _whole(name: str) -> str:
+    """A pattern of ``name`` as a whole word or number ("1.2.3", not of "1.2.30")."""
+    return rf"(?<![\w.]){re.escape(name)}(?!\w|\.\d)"
+
+
 def _names(text: str, name: str) -> bool:
-    """Whether ``text`` holds ``name`` as a whole word or number ("1.2.3", not of "1.2.30"), in any case."""
-    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\d)", text, re.I) is not None
+    """Whether ``text`` holds ``name`` whole, in any case."""
+    return re.search(_whole(name), text, re.I) is not None
 
 
 def _without(entity: str, names: list[str]) -> str:
     """An entity's text less the question's ``names`` ("1.2.3 - 2026-08-16" less "1.2.3": "2026-08-16"), and the
     punctuation left at its ends."""
     for name in names:
-        entity = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\d)", " ", entity, flags=re.I)
+        entity = re.sub(_whole(name), " ", entity, flags=re.I)
     return entity.strip(" -–—:,;()[]").strip()
 
 

@@ -267,11 +267,8 @@ def _entry_text(c, view: SourcesView) -> str:
     """A candidate's text, after the heading right above it when there is one: the term a definition list's or
     a manual's entry is about ("--param PARAMNAME PARAMVALUE" over "Pass a parameter ...") names what it says."""
     text = view.text(c.doc_id, c.start, c.end)
-    sentences = view.index.passages.document_sentences(c.doc_id)
-    at = next((i for i, (a, _) in enumerate(sentences) if a == c.start), 0)
-    if at > 0 and view.is_heading(c.doc_id, *sentences[at - 1]):
-        return f"{view.text(c.doc_id, *sentences[at - 1])} {text}"
-    return text
+    heading = view.heading_above(c.doc_id, c.start)
+    return f"{view.text(c.doc_id, *heading)} {text}" if heading is not None else text
 
 
 def _quoted(sentence, spans: list[Span]) -> bool:

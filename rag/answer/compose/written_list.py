@@ -35,7 +35,7 @@ def lead_in_list(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition |
     """The list the best candidate introduces when it is a lead-in itself ("Some explicit non-goals:" and its
     first item): quoted alone, a sentence that ends in a colon says none of what it introduces."""
     best = q.candidates[0]
-    if not _leads_in(_text(best.doc_id, (best.start, best.end), view)):
+    if not _leads_in(_after_colon(_text(best.doc_id, (best.start, best.end), view))):
         return None
     return _list_of(best.doc_id, best.start, best.score, view, s, set())
 
@@ -46,11 +46,11 @@ def answering_item(q: Asked, view: SourcesView, s: ScoringConfig) -> tuple[tuple
     item: what asks for one thing is answered by the item that matches it ("127 if the command is not found" under
     "xargs exits with the following status:\n\n0 if it succeeds"); None otherwise."""
     best = q.candidates[0]
-    text = _text(best.doc_id, (best.start, best.end), view)
-    if not _leads_in(text):
+    inline = _after_colon(_text(best.doc_id, (best.start, best.end), view))
+    if not _leads_in(inline):
         return None
     sentences = view.index.passages.document_sentences(best.doc_id)
-    lead = next((i for i, (a, _) in enumerate(sentences) if a == best.start), None)
+    lead = _index_of(sentences, best.start)
     items = (
         {sentences[i][0] for i in _items(best.doc_id, sentences, lead, view) if i != lead}
         if lead is not None
@@ -61,19 +61,30 @@ def answering_item(q: Asked, view: SourcesView, s: ScoringConfig) -> tuple[tuple
     )
     if item is None:
         return None
-    inline = text[LEADS_IN.search(text).end() :]  # type: ignore[union-attr]  # _leads_in found it
     held = len(covered_terms(q.analysis.key_terms, _text(item.doc_id, (item.start, item.end), view)))
-    return ((best.start, best.end), item) if held > len(covered_terms(q.analysis.key_terms, inline)) else None
+    return ((best.start, best.end), item) if held > len(covered_terms(q.analysis.key_terms, inline or "")) else None
 
 
-def _leads_in(text: str) -> bool:
-    """Whether a sentence ends with a colon, alone or before its first item (a colon at a wrapped line's end,
-    "(2022:\n4.03 million)", introduces nothing)."""
+def _after_colon(text: str) -> str | None:
+    """What follows a sentence's lead-in colon (LEADS_IN), stripped: "" when the colon ends it; None without one."""
     colon = LEADS_IN.search(text)
-    if colon is None:
-        return False
-    first = text[colon.end() :].lstrip()
-    return not first or bool(ITEM.match(first)) or _shape(first) is not None
+    return text[colon.end() :].lstrip() if colon else None
+
+
+def _leads_in(inline: str | None) -> bool:
+    """Whether a sentence whose text after its colon is ``inline`` (_after_colon) is a lead-in: the colon ends it,
+    or its first item follows (a colon at a wrapped line's end, "(2022:\n4.03 million)", introduces nothing)."""
+    return inline is not None and (not inline or _opens_item(inline))
+
+
+def _opens_item(text: str) -> bool:
+    """Whether ``text`` opens as a list's item: a list marker, or one of _SHAPES."""
+    return bool(ITEM.match(text)) or _shape(text) is not None
+
+
+def _index_of(sentences: list[tuple[int, int]], start: int) -> int | None:
+    """The index of the sentence that starts at ``start``; None when none does."""
+    return next((i for i, (a, _) in enumerate(sentences) if a == start), None)
 
 
 def _list_of(
@@ -82,7 +93,7 @@ def _list_of(
     """The list the sentence at ``start`` is the lead-in or an item of, when its lead-in names ``kind`` (any kind
     when empty) and it has two items or more."""
     sentences = view.index.passages.document_sentences(doc_id)
-    at = next((i for i, (a, _) in enumerate(sentences) if a == start), None)
+    at = _index_of(sentences, start)
     lead = _lead_in(doc_id, sentences, at, view) if at is not None else None
     if lead is None:
         return None
@@ -146,10 +157,8 @@ def _is_item(doc_id: str, sentences: list[tuple[int, int]], i: int, view: Source
 def _items(doc_id: str, sentences: list[tuple[int, int]], lead: int, view: SourcesView) -> list[int]:
     """The sentences that start the items after the lead-in (the first may share the lead-in's sentence), up to the
     first paragraph that is no item."""
-    first = _text(doc_id, sentences[lead], view)
-    colon = LEADS_IN.search(first)
-    inline = first[colon.end() :].lstrip() if colon else ""
-    out = [lead] if inline and (ITEM.match(inline) or _shape(inline) is not None) else []
+    inline = _after_colon(_text(doc_id, sentences[lead], view)) or ""
+    out = [lead] if inline and _opens_item(inline) else []
     if out:
         shape = _shape(inline)
     elif lead + 1 < len(sentences):
