@@ -1,3 +1,4 @@
+import warnings
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,24 @@ def test_markdown_headings_with_offsets_outside_code_and_front_matter(tmp_path):
         assert doc.text[h.start:].startswith(h.text)  # the heading's text, without its marks
     assert "# a comment in code" in doc.text and "#hashtag is text" in doc.text and "title: Guide" not in doc.text
     assert doc.text[doc.headings[1].start:].startswith("Safety\n\nWear a vest.")
+
+
+def test_xhtml_with_an_xml_declaration_is_read_as_html_without_a_warning(tmp_path):
+    page = tmp_path / "manual.html"
+    page.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd"><html xmlns="http://www.w3.org/1999/xhtml">'
+        "<head><title>X Transport Interface</title></head><body><h1>Purposes</h1><p>The transport layer hides "
+        "the details of each network.</p>"
+        + "<p>Each transport opens, reads and closes a connection.</p>" * 12
+        + "</body></html>",  # bs4 takes a closing html tag in the first 500 characters as HTML's
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the read
+        doc = read_document(page)
+    assert doc.title == "X Transport Interface"
+    assert "The transport layer hides the details of each network." in doc.text
 
 
 def test_html_headings_are_found_where_they_are_not_in_the_menu(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -146,9 +147,12 @@ def _read_blocks(path: Path, limit: int, blocks: Callable[[str], list[tuple[str,
 
 
 def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
-    soup = BeautifulSoup(decode_bytes(read_limited(path, limit)), "lxml")
+    with warnings.catch_warnings():
+        # XHTML opens with an XML declaration; its tags are HTML's, read so on purpose (bs4 warns of it to stderr)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(decode_bytes(read_limited(path, limit)), "lxml")
     for tag in soup(["script", "style", "noscript", "template", "iframe", "svg"]):
         tag.decompose()
     title_tag = soup.find("title") or soup.find("h1")
