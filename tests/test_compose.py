@@ -463,6 +463,28 @@ def test_the_readers_phrase_loses_the_stray_mark_of_half_a_quotation():
     assert reader_short(cand, view, Settings().scoring) == "informal imperialism"
 
 
+def test_a_readers_phrase_of_function_words_alone_gives_way_to_its_next_best():
+    from types import SimpleNamespace
+
+    from rag.answer.compose.factoid import reader_short
+    from rag.answer.rank import Candidate
+    from rag.settings import Settings
+
+    sentence = "For example, when built for Xlib, TRANS(OpenCOTSClient) becomes _X11TransOpenCOTSClient."
+    view = SimpleNamespace(text=lambda doc_id, a, b: sentence[a:b])
+    when = (sentence.index("when"), sentence.index("when") + 4)
+    name = (sentence.index("_X11"), len(sentence) - 1)
+    cand = Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, when, phrases=(when, name))
+    assert reader_short(cand, view, Settings().scoring) == "_X11TransOpenCOTSClient"
+    assert reader_short(Candidate(0, "d", 0, 0, len(sentence), 1.0, 1.0, 0.0, when), view, Settings().scoring) is None
+    seven = "It returns 7 when the build fails."
+    view = SimpleNamespace(text=lambda doc_id, a, b: seven[a:b])
+    at = seven.index("7")
+    assert (
+        reader_short(Candidate(0, "d", 0, 0, len(seven), 1.0, 1.0, 0.0, (at, at + 1)), view, Settings().scoring) == "7"
+    )
+
+
 @pytest.mark.parametrize(
     ("sentence", "phrase"),
     [

@@ -8,7 +8,7 @@ import re
 from ...settings import ScoringConfig
 from ...text import nlp
 from ...text.sentences import LIST_ITEM
-from ...text.terms import terms
+from ...text.terms import STOPWORDS, terms, words
 from ..analysis import ANSWER_LABELS
 from ..asked import Asked
 from ..rank import Candidate
@@ -208,6 +208,8 @@ def _phrase(cand: Candidate, span: tuple[int, int], whole: str, view: SourcesVie
         return None  # across lines ("-lc\ncollect2"): no phrase a reader would give
     if text.count('"') % 2:  # half a quotation ('informal" imperialism'): without its stray mark
         text = text.replace('"', "", 1)
+    if all(w.lower() in STOPWORDS for w in words(text)):
+        return None  # "when", "it", "of the": function words alone name nothing
     return text or None
 
 
