@@ -285,13 +285,14 @@ def test_a_definition_does_not_lead_with_the_term_it_was_asked_about(assistant_o
         ("stayed inside", "stayed inside"),
         ("application/x", "application/x-xz"),  # a hyphen joins the parts of one word too
         ("a non", "a non-last"),
+        ("X11TransOpenCOTSClient", "_X11TransOpenCOTSClient"),  # an identifier's leading underscore
     ],
 )
 def test_the_readers_phrase_is_widened_to_whole_words(part, whole):
     from rag.answer.compose.factoid import whole_words
 
     text = "Rain fell over Skye. Ewan stayed inside. Any file named Override.xml, max_size, /usr/share/mime, " \
-           "tal197@users.sf.net, application/x-xz as a non-last filter and 700K."
+           "tal197@users.sf.net, application/x-xz as a non-last filter, _X11TransOpenCOTSClient and 700K."
     start = text.index(part)
     a, b = whole_words(text, start, start + len(part))
     assert text[a:b] == whole

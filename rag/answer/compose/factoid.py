@@ -226,6 +226,8 @@ def whole_words(text: str, a: int, b: int) -> tuple[int, int]:
         if not 0 < i < len(text):
             return False
         left, right = text[i - 1], text[i]
+        if left == "_" and right.isalnum():  # an identifier's leading underscore: "_X11TransOpenCOTSClient"
+            return True
         return (left.isalnum() and right.isalnum()) or (
             (left in WORD_JOINERS and right.isalnum() and i > 1 and text[i - 2].isalnum())
             or (right in WORD_JOINERS and left.isalnum() and i + 1 < len(text) and text[i + 1].isalnum())
