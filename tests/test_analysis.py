@@ -312,6 +312,12 @@ def test_a_question_word_after_a_statement_asks_about_it(question, qtype):
     ("flask vs django, which is faster?", "comparison", ("flask", "django")),
     ("acceptfont vs rejectfont", "comparison", ("acceptfont", "rejectfont")),
     ("whats the diffrence between -L and -l in xargs?", "comparison", ("-L", "-l")),  # not the setting "xargs"
+    # a name holding part of a side ("api vs libjpeg api"): the words as written on each side of "vs"
+    ("turbojpeg api vs libjpeg api, which one should i use?", "comparison", ("turbojpeg api", "libjpeg api")),
+    # names written as calls parse as two tokens each, and "between" joins none of them: the sides as written
+    ("whats the difference between TRANS(Disconnect) and TRANS(Close)", "comparison",
+     ("TRANS(Disconnect)", "TRANS(Close)")),
+    ("what is the difference between the way they lived and what the law said they could own?", "comparison", ()),
     ("who won the Brazil vs Germany match?", "factoid", ()),  # another question is asked of it
     ("How did the treatment of Chinese versus Mongols make the dynasty seem?", "how", ()),
 ])

@@ -29,11 +29,10 @@ def compares(token) -> bool:
 
 def comparison_sides(doc) -> list[str]:
     """The sides compared: what "between" joins first (the names of "between -L and -l in xargs" include its
-    setting), else the names of the question, each of "A vs B" on its own, else what "vs" stands between."""
-    sides = _between(doc) or [part for p in proper_phrases(doc) for part in _VERSUS.split(p) if part]
-    if len(sides) < 2:
-        sides = versus(doc) or sides
-    return sides
+    setting), else what "vs" stands between (a name can hold part of a side: "turbojpeg api vs libjpeg api"
+    has the name "api vs libjpeg api"), else the names of the question."""
+    sides = _between(doc) or versus(doc)
+    return sides or [part for p in proper_phrases(doc) for part in _VERSUS.split(p) if part]
 
 
 # what ends a side of "A vs B" written in words the parser does not call names ("--param vs --stringparam, ...")
@@ -60,12 +59,20 @@ def versus(doc) -> list[str]:
     return [span_text(left), span_text(right)] if left and right else []
 
 
+# "between A and B" as written, each side up to the end of the question, a comma or a preposition that sets where
+_SIDE_WORDS = 4  # a side as written is a name, not a clause ("between the way they lived and ...")
+_BETWEEN = re.compile(r"\bbetween\s+(\S.*?)\s+and\s+(\S.*?)\s*(?:[?!,;]|\s(?:in|on|for|with|when|under)\s|$)", re.I)
+
+
 def _between(doc) -> list[str]:
-    """The phrases "between" joins ("the archive format and the stream format"), each without its article."""
+    """The phrases "between" joins ("the archive format and the stream format"), each without its article; as
+    written when the parser joins none (a name written as code, "TRANS(Disconnect)", parses as two tokens)."""
     word = next((t for t in doc if t.lower_ == "between"), None)
     first = next((c for c in word.children if c.dep_ == "pobj"), None) if word is not None else None
     if first is None or not first.conjuncts:
-        return []
+        found = _BETWEEN.search(doc.text) if word is not None else None
+        sides = [side.strip() for side in found.groups()] if found else []
+        return sides if all(len(side.split()) <= _SIDE_WORDS for side in sides) else []
     items = [first, *first.conjuncts]
     out = []
     for item in items:
