@@ -149,6 +149,21 @@ def test_xhtml_with_an_xml_declaration_is_read_as_html_without_a_warning(tmp_pat
     assert "The transport layer hides the details of each network." in doc.text
 
 
+def test_html_table_cells_written_without_a_break_do_not_run_together(tmp_path):
+    page = tmp_path / "flags.html"
+    page.write_text(
+        "<html><body><p>These flags are set by configure.</p><table><tr><th>#define</th><th>configure flag</th>"
+        '<th>Description</th></tr><tr><td><span class="symbol">IPv6</span></td><td><code>--enable-ipv6</code></td>'
+        "<td>Extends TCPCONN to enable IPv6 Socket based transport</td></tr>\n<tr><td>\n<b>1.1.</b>\n</td>\n"
+        "<td>How do you pronounce it?</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    text = read_document(page).text
+    assert "#define configure flag Description" in text
+    assert "IPv6 --enable-ipv6 Extends TCPCONN to enable IPv6 Socket based transport" in text
+    assert "1.1.\n\nHow do you pronounce it?" in text  # cells a line break parts stay as they were
+
+
 def test_html_headings_are_found_where_they_are_not_in_the_menu(tmp_path):
     f = tmp_path / "page.html"
     f.write_text("<html><head><title>Harbour</title></head><body><nav><ul><li>Safety</li></ul></nav>"

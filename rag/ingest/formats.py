@@ -164,6 +164,7 @@ def _read_html(path: Path, limit: int) -> tuple[str, Draft]:
     for anchor in soup.find_all("a", string=re.compile(r"^\s*[¶#]\s*$")):
         anchor.decompose()  # a heading's permalink (Sphinx, MkDocs: "Abstract¶")
     _keep_preformatted_lines(soup)
+    _separate_cells(soup)
     _mark_html_headings(soup)
     _mark_list_items(soup)
     for tag in soup.find_all(_HTML_BLOCKS):
@@ -190,6 +191,14 @@ def _keep_preformatted_lines(soup) -> None:
         for text in pre.find_all(string=lambda s: type(s) is NavigableString):
             if "\n" in text:
                 text.replace_with(text.replace("\n", "\ue002"))
+
+
+def _separate_cells(soup) -> None:
+    """Put a space between the cells of a table row: a browser draws the borders, and without them the texts of
+    cells written without a line break between them run together ("IPv6--enable-ipv6 Extends TCPCONN ...")."""
+    for cell in soup.find_all(["td", "th"]):
+        if cell.find_previous_sibling(["td", "th"]) is not None:
+            cell.insert_before(" ")
 
 
 def _mark_list_items(soup) -> None:
