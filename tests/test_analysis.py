@@ -292,6 +292,12 @@ def test_a_definition_of_a_name_written_as_code_or_asked_of_a_source(question, f
     ("If I write $HOME without braces in a value, will the loader expand it?", "yes_no", None),
     ("When the cache is full, will old entries be dropped?", "yes_no", None),
     ("To Kill a Mockingbird was first studied in American schools in what year?", "factoid", None),  # asks what year
+    # a statement, a comma, then how, why, where or when asks about the statement
+    ("i marked a commit as good by mistake during bisecting, how do i fix that without starting over?", "how", None),
+    ("According to Sheriff Tate's story, how did Ewell die?", "how", None),
+    ("If two thirds of the Rhine flows through Waal, where does the other third flow through?", "factoid", "PLACE"),
+    # "what" after a statement asks about a thing the statement names, not the statement
+    ("Chopiniana later went by a different name, what is that name?", "factoid", None),
 ])
 def test_a_clause_of_time_or_condition_before_the_question_does_not_ask(question, qtype, answer_type):
     a = analyze(question)

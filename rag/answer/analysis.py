@@ -117,7 +117,7 @@ def _analyze(question: str, doc) -> QuestionAnalysis:
     if words[0].pos_ in ("ADP", "SCONJ") and len(words) > 1 and words[1].lower_ in _WH:
         words = words[1:]  # "On what day ...", "In which city ...", "Since when ...": the wh-word leads
     # "In a nutshell, what is X for?", "When I run gull, what does it print?": the question after the opening
-    opened = opening_end(doc) or _clause_end(doc)
+    opened = opening_end(doc) or _clause_end(doc) or _statement_end(doc)
     words = [w for w in words if w.i >= opened] or words
     first = words[0]
     root = next((t for t in doc if t.dep_ == "ROOT"), words[0])
@@ -210,6 +210,24 @@ def _clause_end(doc) -> int:
         return 0
     asks_yes_no = finite_aux(doc[end]) and not any(t.lower_ in _WH for t in doc[end:])
     return end if doc[end].lower_ in _WH or asks_yes_no else 0
+
+
+# the question words that ask about a statement before them; "what" and "who" mostly ask about a thing it names
+# ("Chopiniana later went by a different name, what is that name?"), which the question itself does not say
+_ABOUT_STATEMENT = frozenset({"how", "why", "where", "when"})
+
+
+def _statement_end(doc) -> int:
+    """The question word that opens a question after a statement and a comma ("I marked a commit good by mistake,
+    how do I fix that?"): it asks about the statement; 0 when the text opens with a question or an auxiliary, or
+    no such question word and an asking auxiliary follow a comma."""
+    if len(doc) < 4 or doc[0].lower_ in _WH or finite_aux(doc[0]):
+        return 0
+    for t in doc[1:-1]:
+        if t.lower_ in _WH:
+            asks = t.lower_ in _ABOUT_STATEMENT and doc[t.i - 1].text in (",", ";") and finite_aux(doc[t.i + 1])
+            return t.i if asks else 0
+    return 0
 
 
 def _speech_root(doc, root):
