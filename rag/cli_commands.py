@@ -309,7 +309,9 @@ def cmd_train_decision(args: argparse.Namespace) -> int:
 
     cfg = DecisionConfig(seed=args.seed, masked_copies=args.masked_copies)
     if args.decision_only:
-        report = retrain_decision(Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), cfg)
+        report = retrain_decision(
+            Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), _settings(args), cfg
+        )
     else:
         report = train(
             Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), _settings(args), cfg

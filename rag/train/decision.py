@@ -29,6 +29,8 @@ from ..answer.rank import RANK_FEATURES
 from ..eval.metrics import auc
 from ..settings import Settings
 from .decision_card import write_card
+from .other_kinds import SPLIT as OTHER_KINDS
+from .other_kinds import other_kinds_rows
 
 # features whose effect on "the sources answer" has a known direction (+1 up, -1 down)
 MONOTONE = {
@@ -73,6 +75,10 @@ class DecisionConfig:
     # masked copies of each training and tune article (rag/train/masked.py); 0: none. Two measured worse on the
     # frozen set and the dev suite's originals than none ("Masked articles", docs/TUNING.md)
     masked_copies: int = 0
+    # each row of the questions people wrote about documents of other kinds (rag/train/other_kinds.py) counts as
+    # this many SQuAD rows: there are 360 of them against 25,000. Chosen by leaving each round out in turn
+    # (AUC 0.878 with none, 0.895 / 0.906 / 0.920 at 3 / 10 / 30; docs/TUNING.md, "The blind rounds")
+    other_kinds_weight: float = 30.0
 
 
 def _export(model, n_features: int, path: Path, regression: bool) -> None:
@@ -151,7 +157,13 @@ def _labels(rs: list[dict]) -> np.ndarray:
 
 
 def _weights(rs: list[dict], cfg: DecisionConfig) -> np.ndarray:
-    return np.asarray([1.0 if was_read(r["features"]) else cfg.unread_weight for r in rs])
+    return np.asarray(
+        [
+            (1.0 if was_read(r["features"]) else cfg.unread_weight)
+            * (cfg.other_kinds_weight if r["split"] == OTHER_KINDS else 1.0)
+            for r in rs
+        ]
+    )
 
 
 def _classifier(cfg: DecisionConfig, trees: int):
@@ -173,9 +185,10 @@ def _classifier(cfg: DecisionConfig, trees: int):
 
 
 def usable_rows(rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """(train rows, tune rows) of the questions that were composed (a refusal before composing has no choice)."""
+    """(train rows, tune rows) of the questions that were composed (a refusal before composing has no choice);
+    the other kinds' rows are train rows."""
     usable = [r for r in rows if r["features"] is not None and r.get("composed")]
-    return [r for r in usable if r["split"] == "train"], [r for r in usable if r["split"] == "tune"]
+    return [r for r in usable if r["split"] in ("train", OTHER_KINDS)], [r for r in usable if r["split"] == "tune"]
 
 
 def train_decision(train: list[dict], tune: list[dict], cfg: DecisionConfig):
@@ -304,8 +317,10 @@ def train(
     ranker, rank_report = train_ranker(x, y, groups, splits, cfg)
     out.mkdir(parents=True, exist_ok=True)
     _export(ranker, len(RANK_FEATURES), out / "ranker.onnx", regression=True)
-    rows = second_pass(collected, engines, TreeModel(_session(out / "ranker.onnx"), RANK_FEATURES, 0))
+    ranker_model = TreeModel(_session(out / "ranker.onnx"), RANK_FEATURES, 0)
+    rows = second_pass(collected, engines, ranker_model)
     (work_dir / "decision_rows.json").write_text(json.dumps(rows), encoding="utf-8")
+    rows += other_kinds_rows(settings, ranker_model, work_dir)
     ranker_part = {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)}
     return ship_decision(rows, question_titles(squad_train, squad_split), ranker_part, out, cfg, t0)
 
@@ -318,11 +333,17 @@ def question_titles(*squad_files: Path) -> dict[str, str]:
 
 
 def retrain_decision(
-    squad_train: Path, squad_split: Path, out: Path, work_dir: Path, cfg: DecisionConfig = DecisionConfig()
+    squad_train: Path,
+    squad_split: Path,
+    out: Path,
+    work_dir: Path,
+    settings: Settings,
+    cfg: DecisionConfig = DecisionConfig(),
 ) -> dict:
-    """The decision alone, again, from the rows a full run saved in ``work_dir`` and its ranker in ``out``
-    (minutes instead of an hour: for trying the decision's settings)."""
+    """The decision alone, again, from the SQuAD rows a full run saved in ``work_dir`` and its ranker in ``out``,
+    with the other kinds' rows computed again (minutes instead of an hour: for trying the decision's settings)."""
     rows = json.loads((work_dir / "decision_rows.json").read_text(encoding="utf-8"))
+    rows += other_kinds_rows(settings, TreeModel(_session(out / "ranker.onnx"), RANK_FEATURES, 0), work_dir)
     ranker_part = json.loads((out / "decision.json").read_text(encoding="utf-8"))["ranker"]
     return ship_decision(rows, question_titles(squad_train, squad_split), ranker_part, out, cfg, time.time())
 
@@ -356,6 +377,7 @@ def ship_decision(
             "roc": roc_points(tune_scores, labels),
             "tradeoffs": tradeoffs(tune_scores, tune_rows, chosen),
             "counts": _counts(rows),
+            "other_kinds_out_of_fold": held_out(oof, train_rows, chosen, OTHER_KINDS),
             "importance": _importance(decision, DECISION_FEATURES),
         },
         "config": cfg.__dict__,
@@ -364,6 +386,20 @@ def ship_decision(
     (out / "decision.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     write_card(report, out)
     return report
+
+
+def held_out(scores: np.ndarray, rows: list[dict], chosen: dict[str, float], split: str) -> dict:
+    """AUC and refusals at the chosen thresholds of the ``split`` rows, by scores of models that never saw
+    their article or round (out_of_fold)."""
+    sel = np.asarray([r["split"] == split for r in rows])
+    if not sel.any():
+        return {"questions": 0}
+    picked, labels = [r for r, s in zip(rows, sel) if s], np.asarray([r["label"] for r in rows])[sel]
+    return {
+        "questions": int(sel.sum()),
+        "auc": auc(scores[sel][labels == 1], scores[sel][labels == 0]),
+        **refusals(scores[sel] < thresholds_of(picked, chosen), picked),
+    }
 
 
 def roc_points(scores: np.ndarray, labels: np.ndarray, n: int = 60) -> list[tuple[float, float, float]]:

@@ -48,6 +48,11 @@ def _card_data(report: dict) -> list[str]:
         "(alone, and among all its paragraphs) stop training and, with the training articles' out-of-fold scores, choose the thresholds; its test articles are "
         "never used.",
         "",
+        "Beside them, as training rows weighted by `other_kinds_weight`, the questions people wrote about documents "
+        "of other kinds (man pages, manuals, READMEs, specifications, licences; rag/train/data/rounds/, each "
+        "document's origin and licence in its SOURCES.md): each round's documents indexed together, each question "
+        "asked as the product asks it (rag/train/other_kinds.py). They are the `other` rows below.",
+        "",
         "| split / kind / label | questions |",
         "|---|---|",
     ]
@@ -114,7 +119,20 @@ def _card_tune(report: dict) -> list[str]:
         lines.append(f"| {name} | {entry.get('questions', '')} | " + _refusal_cells(entry) + " |")
     for entry in t["sweep"]:
         lines.append(f"| one threshold {entry['threshold']:.2f} | | " + _refusal_cells(entry) + " |")
-    return lines
+    return lines + _card_other_kinds(d.get("other_kinds_out_of_fold", {}))
+
+
+def _card_other_kinds(held: dict) -> list[str]:
+    """The other kinds' rows as scored by models that never saw their round (none in older reports)."""
+    if not held.get("questions"):
+        return []
+    return [
+        "",
+        f"The other kinds' {held['questions']} composed questions, each scored by a model trained without its "
+        f"round (the five out-of-fold models): ROC AUC {held['auc']:.3f}; at the chosen thresholds answerable "
+        f"refused {held['answerable_refused']:.1%}, near-misses refused {held['near_miss_refused']:.1%}, off-topic "
+        f"refused {held['off_topic_refused']:.1%}.",
+    ]
 
 
 def _card_licence() -> list[str]:
@@ -127,5 +145,6 @@ def _card_licence() -> list[str]:
         "",
         "Trained on SQuAD 2.0 (Rajpurkar et al. 2018; CC BY-SA 4.0) through features computed by the bundled "
         "reader (itself trained on SQuAD 2.0 and SciFact). The models are adaptations of SQuAD-derived data and "
-        "are shared under CC BY-SA 4.0, with attribution to SQuAD 2.0's authors.",
+        "are shared under CC BY-SA 4.0, with attribution to SQuAD 2.0's authors. The other kinds' documents keep "
+        "their own licences (rag/train/data/rounds/SOURCES.md); their questions are this project's.",
     ]
