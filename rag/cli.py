@@ -205,6 +205,15 @@ def _add_train_decision(sub) -> None:
         help="also train on N copies of each article with the sentences answering some of its questions taken out "
         "(rag/train/masked.py; default 0: measured worse, docs/TUNING.md 'Masked articles')",
     )
+    p.add_argument(
+        "--other-kinds-weight",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="train the decision on the questions about documents of other kinds (rag/train/data/rounds/), each "
+        "row weighing W SQuAD rows (default 0: only scored, in the card; docs/TUNING.md 'The blind rounds as "
+        "training data')",
+    )
     _common(p)
     p.set_defaults(func=cmd_train_decision)
 

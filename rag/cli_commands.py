@@ -307,7 +307,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 def cmd_train_decision(args: argparse.Namespace) -> int:
     from .train.decision import DecisionConfig, retrain_decision, train
 
-    cfg = DecisionConfig(seed=args.seed, masked_copies=args.masked_copies)
+    cfg = DecisionConfig(seed=args.seed, masked_copies=args.masked_copies, other_kinds_weight=args.other_kinds_weight)
     if args.decision_only:
         report = retrain_decision(
             Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), _settings(args), cfg

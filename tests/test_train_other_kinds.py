@@ -45,6 +45,28 @@ def test_a_row_is_weighted_by_its_kind_of_document_and_trained_on() -> None:
     assert _weights(train, DecisionConfig(other_kinds_weight=7.0)).tolist() == [1.0, 7.0]
 
 
+def test_other_kinds_not_trained_on_are_scored_by_the_decision_itself() -> None:
+    from rag.train.decision import _other_kinds
+
+    read = [0.5] * len(DECISION_FEATURES)
+    other = [
+        {"split": "other", "features": read, "label": y, "kind": k, "qtype": "factoid"}
+        for y, k in [(1, "real"), (0, "near_miss")]
+    ]
+
+    class Decision:  # the trained classifier: its probability of "answerable" for each row
+        def predict_proba(self, x):
+            return np.array([[0.1, 0.9], [0.8, 0.2]])[: len(x)]
+
+    chosen = {"read": 0.5, "unread": 0.5}
+    never_seen = _other_kinds(Decision(), np.array([0.0]), [], other, chosen, DecisionConfig(other_kinds_weight=0))
+    assert never_seen["trained_on"] is False and never_seen["auc"] == 1.0
+    assert never_seen["answerable_refused"] == 0.0 and never_seen["near_miss_refused"] == 1.0
+    oof = np.array([0.3, 0.9])  # the out-of-fold models' scores of the same rows, when they are trained on
+    trained = _other_kinds(Decision(), oof, other, other, chosen, DecisionConfig(other_kinds_weight=30))
+    assert trained["trained_on"] is True and trained["auc"] == 0.0 and trained["answerable_refused"] == 1.0
+
+
 def test_held_out_figures_are_of_the_other_kinds_rows_alone() -> None:
     read = [0.5] * len(DECISION_FEATURES)
     rows = [

@@ -48,10 +48,11 @@ def _card_data(report: dict) -> list[str]:
         "(alone, and among all its paragraphs) stop training and, with the training articles' out-of-fold scores, choose the thresholds; its test articles are "
         "never used.",
         "",
-        "Beside them, as training rows weighted by `other_kinds_weight`, the questions people wrote about documents "
-        "of other kinds (man pages, manuals, READMEs, specifications, licences; rag/train/data/rounds/, each "
-        "document's origin and licence in its SOURCES.md): each round's documents indexed together, each question "
-        "asked as the product asks it (rag/train/other_kinds.py). They are the `other` rows below.",
+        "Beside them, the questions people wrote about documents of other kinds (man pages, manuals, READMEs, "
+        "specifications, licences; rag/train/data/rounds/, each document's origin and licence in its SOURCES.md): "
+        "each round's documents indexed together, each question asked as the product asks it "
+        "(rag/train/other_kinds.py). They are the `other` rows below: training rows weighted by "
+        "`other_kinds_weight` when it is above 0, else only scored (below).",
         "",
         "| split / kind / label | questions |",
         "|---|---|",
@@ -119,19 +120,24 @@ def _card_tune(report: dict) -> list[str]:
         lines.append(f"| {name} | {entry.get('questions', '')} | " + _refusal_cells(entry) + " |")
     for entry in t["sweep"]:
         lines.append(f"| one threshold {entry['threshold']:.2f} | | " + _refusal_cells(entry) + " |")
-    return lines + _card_other_kinds(d.get("other_kinds_out_of_fold", {}))
+    return lines + _card_other_kinds(d.get("other_kinds", {}), report["config"].get("other_kinds_weight", 0))
 
 
-def _card_other_kinds(held: dict) -> list[str]:
-    """The other kinds' rows as scored by models that never saw their round (none in older reports)."""
+def _card_other_kinds(held: dict, weight: float) -> list[str]:
+    """The other kinds' questions as the decision scores them, without their round (none in older reports)."""
     if not held.get("questions"):
         return []
+    by = (
+        f"trained on with weight {weight:g}, each scored by a model trained without its round (the five "
+        "out-of-fold models)"
+        if held.get("trained_on")
+        else "not trained on (weight 0), scored by the decision"
+    )
     return [
         "",
-        f"The other kinds' {held['questions']} composed questions, each scored by a model trained without its "
-        f"round (the five out-of-fold models): ROC AUC {held['auc']:.3f}; at the chosen thresholds answerable "
-        f"refused {held['answerable_refused']:.1%}, near-misses refused {held['near_miss_refused']:.1%}, off-topic "
-        f"refused {held['off_topic_refused']:.1%}.",
+        f"The other kinds' {held['questions']} composed questions, {by}: ROC AUC {held['auc']:.3f}; at the chosen "
+        f"thresholds answerable refused {held['answerable_refused']:.1%}, near-misses refused "
+        f"{held['near_miss_refused']:.1%}, off-topic refused {held['off_topic_refused']:.1%}.",
     ]
 
 
