@@ -876,6 +876,20 @@ def test_no_when_an_asked_noun_is_the_object_of_a_denied_verb(assistant_of):
     assert assessed.composed.short == "No" and "does not grant" in quoted[0], quoted
 
 
+def test_no_when_what_the_question_asks_a_thing_is_is_denied(assistant_of):
+    """"Is X available?" - "X is not available", or a table row's "Not available": the asked adjective, denied; a
+    typo of it read as the sources spell it."""
+    text = ("# Transports\n\nThe transports are chosen when the build is configured.\n\nDNETCONN Not available in "
+            "X11R7 Enables the DECnet transports\n\nThe UNIX transport is available on every system. The TLI transport "
+            "is not available on Linux.\n")
+    assistant = assistant_of({"transports.md": text})
+    for question, short in (("is the decnet transport still avaliable in X11R7?", "No"),
+                            ("Is the TLI transport available on Linux?", "No"),
+                            ("Is the UNIX transport available on every system?", "Yes")):
+        assessed, quoted = _composed(assistant, question)
+        assert assessed.composed.short == short, (question, quoted)
+
+
 def test_a_dated_heading_answers_when_for_what_it_names(assistant_of):
     """A changelog dates each release in its heading, not in a sentence (the ISO date the entity model may call a
     number); a release no heading names is not dated by another's."""

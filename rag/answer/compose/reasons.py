@@ -177,12 +177,29 @@ def yes_no(q: Asked, view: SourcesView, s: ScoringConfig) -> Composition | None:
     best = q.candidates[0]
     text = view.text(best.doc_id, best.start, best.end)
     cov = _with_title(q, text, best.doc_id, view)
-    # the question's verbs, and its words the tagger may have taken for nouns ("Does the database store ...?")
-    asked = {t.lemma_.lower() for t in nlp.parse(q.query) if t.pos_ == "VERB" or (t.pos_ == "NOUN" and not t.is_stop)}
+    # the question's verbs, its words the tagger may have taken for nouns ("Does the database store ...?"), and
+    # what it asks a thing is ("Is the DECnet transport available?")
+    question = nlp.parse(view.spelled(q.query))  # a typo read as the sources spell it ("avaliable")
+    asked = {t.lemma_.lower() for t in question if t.pos_ == "VERB" or (t.pos_ == "NOUN" and not t.is_stop)}
+    # (the parser may hang it on the thing, after it: "Is the TLI transport available on Linux?")
+    asked |= {
+        t.lemma_.lower()
+        for t in question
+        if t.pos_ == "ADJ" and (t.dep_ == "acomp" or (t.dep_ == "amod" and t.i > t.head.i))
+    }
     parsed = nlp.parse(text)
     matched = [t for t in parsed if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in asked]
-    # "does NOT store": the negation hangs on the main verb, not on the auxiliary that matched "Does"
-    heads = {*matched, *(t.head for t in matched if t.dep_ in ("aux", "auxpass"))}
+    said = [
+        t
+        for t in parsed
+        if t.pos_ == "ADJ"
+        and t.lemma_.lower() in asked
+        and (t.dep_ in ("acomp", "ROOT") or any(c.dep_ == "neg" for c in t.children))
+    ]
+    # "does NOT store": the negation hangs on the main verb, not on the auxiliary that matched "Does"; "is not
+    # available": on the verb the adjective completes, or on the adjective of a heading's fragment ("Not available")
+    heads = {*matched, *(t.head for t in matched if t.dep_ in ("aux", "auxpass")), *said, *(t.head for t in said)}
+    matched += said
     heads |= {g for t in matched for g in _governors(t)}  # "does not attempt to limit"
     # ... or on an adverb of it: "is no longer created"
     negated = any(c.dep_ == "neg" or _negative_adverb(c) for t in heads for c in t.children)
