@@ -359,7 +359,8 @@ def ship_decision(
     Each group's threshold is the lower of two choices, each refusing at most ``max_false_refusals`` of the
     answerable questions of each question type of its data (choose_threshold): the tune articles', and the
     training articles' own out-of-fold scores (a model that never saw their article). Both must hold; the
-    second has ten times the unread questions."""
+    second has ten times the unread questions. The other kinds' rows are training rows, and out-of-fold rows, only
+    when ``cfg.other_kinds_weight`` is above 0; the report scores them either way."""
     train_rows, tune_rows = usable_rows(rows)
     other = [r for r in train_rows if r["split"] == OTHER_KINDS]
     if not cfg.other_kinds_weight:  # scored, never trained on nor choosing a threshold
@@ -394,7 +395,9 @@ def ship_decision(
     return report
 
 
-def _other_kinds(decision, oof: np.ndarray, train_rows: list[dict], other: list[dict], chosen: dict, cfg) -> dict:
+def _other_kinds(
+    decision, oof: np.ndarray, train_rows: list[dict], other: list[dict], chosen: dict, cfg: DecisionConfig
+) -> dict:
     """The other kinds' figures: by the out-of-fold models when they are trained on, else by the decision itself
     (it never saw them)."""
     if cfg.other_kinds_weight:
