@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from ..store.index import Index
+from ..text.terms import STOPWORDS, words
 from .analysis import QuestionAnalysis
 from .compose import Composition
 from .qtypes import SPECS, QType
@@ -56,7 +59,7 @@ def render(index: Index, question: str, query: str, a: QuestionAnalysis, compose
         sentences.append(AnswerSentence(text, [numbers[key]], True))
     # a list item quoted as a bullet of the answer goes without its own bullet ("- • built-in rules.")
     body = "\n".join(f"- {p.removeprefix('• ')}" for p in parts) if composed.bullets else " ".join(parts)
-    short = composed.short if SPECS[a.qtype].short else None
+    short = composed.short if SPECS[a.qtype].short and not _echoes(composed.short, query) else None
     lead = f"{short}." if a.qtype == QType.YES_NO and short in ("Yes", "No") else f"{short}:" if short else ""
     text = f"{lead}\n{body}" if lead else body
     return Answer(
@@ -69,6 +72,16 @@ def render(index: Index, question: str, query: str, a: QuestionAnalysis, compose
         question_type=str(a.qtype),
         short_answer=short if short not in (None, _NO_VERDICT) else None,
     )
+
+
+def _echoes(short: str | None, question: str) -> bool:
+    """Whether a short answer only repeats the question ("Ninja" for "what project did ninja come out of?"): each
+    of its content words is one of the question's, and the question offers no choice between them ("... A or B?")."""
+    if not short or short in ("Yes", "No") or re.search(r"\bor\b", question, re.I):
+        return False
+    asked = {w.lower() for w in words(question)}
+    content = [w.lower() for w in words(short) if w.lower() not in STOPWORDS]
+    return bool(content) and all(w in asked for w in content)
 
 
 def refuse(
