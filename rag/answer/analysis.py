@@ -579,8 +579,7 @@ def _summary_of(question: str, doc, rest: list) -> QuestionAnalysis:
 
 
 def _comparison(question: str, doc) -> QuestionAnalysis:
-    """The sides compared: the names of the question, each of "A vs B" on its own; else what "between" joins
-    ("between dotenv_values and load_dotenv")."""
+    """A comparison, with the sides it compares (comparison_sides)."""
     return QuestionAnalysis(question, QType.COMPARISON, sides=tuple(comparison_sides(doc)), key_terms=key_terms(doc))
 
 

@@ -1,8 +1,8 @@
 """What a comparison compares: whether a question's word asks to compare, and the sides it names.
 
 "How do X and Y differ?", "A vs B", "the difference between A and B": the sides are what "between" joins,
-else the question's names (each of "A vs B" on its own), else the words on each side of "vs" as written
-(options and code names, which the parser tags as anything).
+else the words on each side of "vs" as written (options and code names, which the parser tags as anything),
+else the question's names.
 """
 
 from __future__ import annotations

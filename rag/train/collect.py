@@ -140,7 +140,19 @@ def build_engine(setting: Setting, settings: Settings, embedder: Embedder, work_
     s = settings.replace(index_dir=folder, decision_model="off")
     if not (folder / "current").exists():
         write_index(setting.docs, [], s, embedder=embedder, show_progress=False)
+    return engine_over(s, embedder)
+
+
+def engine_over(s: Settings, embedder: Embedder) -> ExtractiveEngine:
+    """An engine over the index of ``s`` (built already), with the bundled reader and no decision models."""
     return ExtractiveEngine(Retriever(load_index(s), embedder, s), s, load_reader(s.reader))
+
+
+def settings_embedder(settings: Settings) -> Embedder:
+    """The embedding model the settings name, loaded once for every training index."""
+    return Embedder(
+        settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend, cache_dir=settings.cache_dir
+    )
 
 
 # what the first pass's results depend on: when none of these changed, a re-run reuses them (work_dir/pass1.pkl)
@@ -179,9 +191,7 @@ def first_pass(
 ) -> tuple[list[Collected], dict[str, ExtractiveEngine]]:
     """Every question of every setting through analyse, retrieve and read; the engines, by setting name.
     Reused from ``work_dir`` when the code and data it depends on are unchanged (pass1_fingerprint)."""
-    embedder = Embedder(
-        settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend, cache_dir=settings.cache_dir
-    )
+    embedder = settings_embedder(settings)
     engines = {s.name: build_engine(s, settings, embedder, work_dir) for s in settings_list}
     cache, fingerprint = work_dir / "pass1.pkl", pass1_fingerprint(seed, [s.name for s in settings_list])
     if cache.exists():

@@ -20,13 +20,11 @@ from ..answer.asked import Asked
 from ..answer.extractive import ExtractiveEngine
 from ..answer.followup import standalone_question
 from ..answer.models import DecisionModels, TreeModel
-from ..answer.reader import load_reader
 from ..answer.types import Answer
 from ..ingest.build import build_index
 from ..search.embedding import Embedder
-from ..search.retrieval import Retriever
 from ..settings import Settings
-from ..store.index import load_index
+from .collect import engine_over, settings_embedder
 
 ROUNDS_DIR = Path(__file__).parent / "data" / "rounds"
 SPLIT = "other"  # the rows' split: trained on beside SQuAD's train rows, never a tune row
@@ -56,7 +54,7 @@ def round_engine(rnd: Round, settings: Settings, embedder: Embedder, work_dir: P
     s = settings.replace(index_dir=work_dir / "rounds" / rnd.name, decision_model="off")
     if not (s.index_dir / "current").exists():
         build_index([rnd.docs], s, embedder=embedder, show_progress=False)
-    return ExtractiveEngine(Retriever(load_index(s), embedder, s), s, load_reader(s.reader))
+    return engine_over(s, embedder)
 
 
 def kind(item: dict) -> str:
@@ -102,9 +100,7 @@ def round_rows(rnd: Round, engine: ExtractiveEngine) -> list[dict]:
 
 def other_kinds_rows(settings: Settings, ranker: TreeModel, work_dir: Path, folder: Path = ROUNDS_DIR) -> list[dict]:
     """The decision rows of every round's questions, ranked by ``ranker``."""
-    embedder = Embedder(
-        settings.embed_model, settings.embed_batch_size, backend=settings.embed_backend, cache_dir=settings.cache_dir
-    )
+    embedder = settings_embedder(settings)
     rows = []
     for rnd in load_rounds(folder):
         engine = round_engine(rnd, settings, embedder, work_dir)
