@@ -12,6 +12,7 @@ from rag.answer.cite import _echoes
     ("Chromium", "what project did ninja come out of?", False),
     ("the chicken", "Which came first, the chicken or the egg?", False),  # a choice the question offers
     ("No", "is no option left?", False),  # a yes/no verdict
+    ("The sources say", "do the sources say the port is fixed?", False),  # the verdict that neither affirms nor denies
     ("the", "what is the default?", False),  # no content word: nothing to compare
     (None, "what is it?", False),
 ])

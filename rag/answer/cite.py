@@ -76,8 +76,9 @@ def render(index: Index, question: str, query: str, a: QuestionAnalysis, compose
 
 def _echoes(short: str | None, question: str) -> bool:
     """Whether a short answer only repeats the question ("Ninja" for "what project did ninja come out of?"): each
-    of its content words is one of the question's, and the question offers no choice between them ("... A or B?")."""
-    if not short or short in ("Yes", "No") or re.search(r"\bor\b", question, re.I):
+    of its content words is one of the question's, and the question offers no choice between them ("... A or B?").
+    A yes/no verdict is never an echo ("Do the sources say ...?" keeps its "The sources say")."""
+    if not short or short in ("Yes", "No", _NO_VERDICT) or re.search(r"\bor\b", question, re.I):
         return False
     asked = {w.lower() for w in words(question)}
     content = [w.lower() for w in words(short) if w.lower() not in STOPWORDS]
