@@ -214,6 +214,11 @@ def _add_train_decision(sub) -> None:
         "row weighing W SQuAD rows (default 0: only scored, in the card; docs/TUNING.md 'The blind rounds as "
         "training data')",
     )
+    p.add_argument(
+        "--keep-ranker",
+        action="store_true",
+        help="collect with the ranker already in --out (and its decision.json) instead of training one",
+    )
     _common(p)
     p.set_defaults(func=cmd_train_decision)
 

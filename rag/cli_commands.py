@@ -307,7 +307,18 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 def cmd_train_decision(args: argparse.Namespace) -> int:
     from .train.decision import DecisionConfig, retrain_decision, train
 
-    cfg = DecisionConfig(seed=args.seed, masked_copies=args.masked_copies, other_kinds_weight=args.other_kinds_weight)
+    cfg = DecisionConfig(
+        seed=args.seed,
+        masked_copies=args.masked_copies,
+        other_kinds_weight=args.other_kinds_weight,
+        keep_ranker=args.keep_ranker,
+    )
+    missing = [f for f in ("ranker.onnx", "decision.json") if not (Path(args.out) / f).is_file()]
+    if (args.decision_only or args.keep_ranker) and missing:
+        raise ValueError(
+            f"{' and '.join(missing)} not in {args.out}: --decision-only and --keep-ranker take the ranker there "
+            "(copy rag/decision_model/ for the shipped one)"
+        )
     if args.decision_only:
         report = retrain_decision(
             Path(args.squad_train), Path(args.squad), Path(args.out), Path(args.work_dir), _settings(args), cfg

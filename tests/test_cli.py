@@ -77,6 +77,10 @@ def test_ask_jsonl_with_history(seed_index_dir, tmp_path):
     (["ask", "--index-dir", "{seed}", "   "], "the question is empty"),
     (["info", "--index-dir", "{tmp}/none"], "no index in"),
     (["ask", "--index-dir", "{seed}", "--embed-model", "other-model", "What?"], "built with model"),
+    (["train-decision", "--squad-train", "x.json", "--squad", "y.json", "--out", "{tmp}", "--keep-ranker"],
+     "ranker.onnx and decision.json not in"),
+    (["train-decision", "--squad-train", "x.json", "--squad", "y.json", "--out", "{tmp}", "--decision-only"],
+     "ranker.onnx and decision.json not in"),
 ])
 def test_errors_are_one_line_without_traceback(args, message, tmp_path, seed_index_dir):
     args = [a.format(tmp=tmp_path, seed=seed_index_dir) for a in args]

@@ -82,6 +82,9 @@ class DecisionConfig:
     # and fewer of SQuAD's unanswerable ones: measured, not the default (docs/TUNING.md, "The blind rounds as
     # training data")
     other_kinds_weight: float = 0.0
+    # collect with the ranker already in the output folder instead of training one: a new decision for the
+    # shipped ranker (a retrained ranker moves the evidence, and with it every other figure)
+    keep_ranker: bool = False
 
 
 def _export(model, n_features: int, path: Path, regression: bool) -> None:
@@ -310,22 +313,32 @@ def train(
     cfg: DecisionConfig = DecisionConfig(),
 ) -> dict:
     """Collect, train both models, export them to ``out`` with their card; the report (also in ``out``)."""
-    from .collect import first_pass, ranker_rows, second_pass, settings_of
+    from .collect import first_pass, second_pass, settings_of
 
     t0 = time.time()
     setting_list = settings_of(squad_train, squad_split, cfg.seed, cfg.masked_copies)
     collected, engines = first_pass(setting_list, settings, work_dir, cfg.seed)
     print(f"pass 1: {len(collected)} questions in {time.time() - t0:.0f} s", file=sys.stderr)
-    x, y, groups, splits = ranker_rows(collected, engines)
-    ranker, rank_report = train_ranker(x, y, groups, splits, cfg)
-    out.mkdir(parents=True, exist_ok=True)
-    _export(ranker, len(RANK_FEATURES), out / "ranker.onnx", regression=True)
+    if cfg.keep_ranker:
+        ranker_part = json.loads((out / "decision.json").read_text(encoding="utf-8"))["ranker"]
+    else:
+        ranker_part = _ship_ranker(collected, engines, out, cfg)
     ranker_model = TreeModel(_session(out / "ranker.onnx"), RANK_FEATURES, 0)
     rows = second_pass(collected, engines, ranker_model)
     (work_dir / "decision_rows.json").write_text(json.dumps(rows), encoding="utf-8")
     rows += other_kinds_rows(settings, ranker_model, work_dir)
-    ranker_part = {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)}
     return ship_decision(rows, question_titles(squad_train, squad_split), ranker_part, out, cfg, t0)
+
+
+def _ship_ranker(collected: list, engines: dict, out: Path, cfg: DecisionConfig) -> dict:
+    """Train the ranker on the first pass's candidates and export it to ``out``; its part of the report."""
+    from .collect import ranker_rows
+
+    x, y, groups, splits = ranker_rows(collected, engines)
+    ranker, rank_report = train_ranker(x, y, groups, splits, cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    _export(ranker, len(RANK_FEATURES), out / "ranker.onnx", regression=True)
+    return {"features": list(RANK_FEATURES), **rank_report, "importance": _importance(ranker, RANK_FEATURES)}
 
 
 def question_titles(*squad_files: Path) -> dict[str, str]:
