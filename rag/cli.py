@@ -215,6 +215,13 @@ def _add_train_decision(sub) -> None:
         "training data')",
     )
     p.add_argument(
+        "--present-near-miss-weight",
+        type=float,
+        default=1.0,
+        metavar="W",
+        help="weight of the near-misses whose swapped-in name or number the index mentions elsewhere (0: left out)",
+    )
+    p.add_argument(
         "--keep-ranker",
         action="store_true",
         help="collect with the ranker already in --out (and its decision.json) instead of training one",

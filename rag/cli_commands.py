@@ -311,6 +311,7 @@ def cmd_train_decision(args: argparse.Namespace) -> int:
         seed=args.seed,
         masked_copies=args.masked_copies,
         other_kinds_weight=args.other_kinds_weight,
+        present_near_miss_weight=args.present_near_miss_weight,
         keep_ranker=args.keep_ranker,
     )
     missing = [f for f in ("ranker.onnx", "decision.json") if not (Path(args.out) / f).is_file()]

@@ -111,6 +111,10 @@ class Swapper:
         words = re.findall(r"[^\W_]+", phrase)
         return bool(words) and not any(self.vocabulary.contains(w) for w in words)
 
+    def usable(self, phrase: str) -> bool:
+        """Whether ``phrase`` may be swapped in: here, when the sources never mention it."""
+        return self.absent(phrase)
+
     def near_miss(self, question: str) -> Swap | None:
         """``question`` with one name or number (else one noun) swapped for one the sources never mention."""
         doc = nlp.parse(question)
@@ -155,20 +159,20 @@ class Swapper:
         if kind == "number":
             return self._number(old)
         pool = self.pools.names.get(label, []) if kind == "name" else self.pools.nouns.get(label, [])
-        choices = [w for w in self.rng.sample(pool, min(len(pool), 60)) if w.lower() != old.lower() and self.absent(w)]
+        choices = [w for w in self.rng.sample(pool, min(len(pool), 60)) if w.lower() != old.lower() and self.usable(w)]
         if not choices:
             return None
         new = choices[0]
         if kind == "name" and label == "PERSON" and " " not in old:
             new = new.split()[-1]  # a surname for a surname
-            if not self.absent(new):
+            if not self.usable(new):
                 return None
         return new[:1].upper() + new[1:] if old[:1].isupper() and kind == "noun" else new
 
     def _number(self, old: str) -> str | None:
         """Another number of the same form (a year for a year, words for words) that the sources never mention."""
         if old.lower() in _NUMBER_WORDS:
-            options = [w for w in _NUMBER_WORDS if w != old.lower() and self.absent(w)]
+            options = [w for w in _NUMBER_WORDS if w != old.lower() and self.usable(w)]
             return self.rng.choice(options) if options else None
         digits = old.replace(",", "")
         if not digits.isdigit():
@@ -181,7 +185,7 @@ class Swapper:
         self.rng.shuffle(numbers)
         for m in numbers:
             text = f"{m:,}" if "," in old else str(m)
-            if self.absent(text) and self.absent(str(m)):
+            if self.usable(text) and self.usable(str(m)):
                 return text
         return None
 

@@ -41,9 +41,20 @@ from ..settings import Settings
 from ..store.documents import Document
 from ..store.index import load_index
 from .masked import masked_article
-from .questions import TrainQuestion, casual, near_misses, off_topic, real_questions, templates
+from .questions import (
+    PresentSwapper,
+    TrainQuestion,
+    casual,
+    near_misses,
+    near_misses_present,
+    off_topic,
+    real_questions,
+    templates,
+)
 
 NEAR_MISS_SHARE = 0.5  # of a setting's answerable questions, a near-miss is tried for this share
+# and a near-miss with a name or number the index mentions elsewhere for this share (about half as many)
+PRESENT_NEAR_MISS_SHARE = 0.25
 CASUAL_SHARE = 0.15
 # of an article's answerable questions, the sentences answering this share are taken out in each masked copy (a
 # fifth: about a quarter of a SQuAD article's text, whose sentences each answer several questions)
@@ -131,7 +142,11 @@ def make_questions(setting: Setting, index, seed: int) -> list[TrainQuestion]:
     made += off_topic(setting.others, int(OFF_TOPIC_SHARE * len(setting.own)) + 5, rng)
     made += templates(index, swapper, rng, {q.title for q in setting.own})
     made += casual(setting.own, CASUAL_SHARE, rng)
-    return made
+    # a generator of their own, so that the kinds above are the same questions as before these were added
+    texts = {d.doc_id: d.text for d in setting.docs}
+    present = PresentSwapper(swapper.vocabulary, Pools.from_texts(list(texts.values())), seed)
+    own_rng = random.Random(f"{seed}:{setting.name}:present")
+    return made + near_misses_present(setting.own, texts, present, PRESENT_NEAR_MISS_SHARE, own_rng)
 
 
 def build_engine(setting: Setting, settings: Settings, embedder: Embedder, work_dir: Path) -> ExtractiveEngine:

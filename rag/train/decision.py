@@ -32,6 +32,8 @@ from .decision_card import write_card
 from .other_kinds import SPLIT as OTHER_KINDS
 from .other_kinds import other_kinds_rows
 
+PRESENT = "near_miss_present"
+
 # features whose effect on "the sources answer" has a known direction (+1 up, -1 down)
 MONOTONE = {
     "window_share": 1,
@@ -82,6 +84,9 @@ class DecisionConfig:
     # and fewer of SQuAD's unanswerable ones: measured, not the default (docs/TUNING.md, "The blind rounds as
     # training data")
     other_kinds_weight: float = 0.0
+    # each near-miss whose swapped-in name or number the index mentions elsewhere (rag/train/questions.py,
+    # near_misses_present) counts as this many rows; 0: left out of training and tuning, only counted
+    present_near_miss_weight: float = 1.0
     # collect with the ranker already in the output folder instead of training one: a new decision for the
     # shipped ranker (a retrained ranker moves the evidence, and with it every other figure)
     keep_ranker: bool = False
@@ -167,6 +172,7 @@ def _weights(rs: list[dict], cfg: DecisionConfig) -> np.ndarray:
         [
             (1.0 if was_read(r["features"]) else cfg.unread_weight)
             * (cfg.other_kinds_weight if r["split"] == OTHER_KINDS else 1.0)
+            * (cfg.present_near_miss_weight if r["kind"] == PRESENT else 1.0)
             for r in rs
         ]
     )
@@ -281,7 +287,7 @@ def thresholds_of(rows: list[dict], chosen: dict[str, float]) -> np.ndarray:
 def refusals(refused: np.ndarray, rows: list[dict]) -> dict[str, float]:
     """Answerable refused, and refused of each unanswerable kind (real, near-miss, off-topic, template, masked)."""
     entry = {"answerable_refused": float(np.mean([f for f, r in zip(refused, rows) if r["label"] == 1]))}
-    for kind in ("real", "near_miss", "off_topic", "template", "masked"):
+    for kind in ("real", "near_miss", PRESENT, "off_topic", "template", "masked"):
         sel = [f for f, r in zip(refused, rows) if r["label"] == 0 and r["kind"] == kind]
         entry[f"{kind}_refused"] = float(np.mean(sel)) if sel else float("nan")
     return entry
@@ -378,6 +384,8 @@ def ship_decision(
     other = [r for r in train_rows if r["split"] == OTHER_KINDS]
     if not cfg.other_kinds_weight:  # scored, never trained on nor choosing a threshold
         train_rows = [r for r in train_rows if r["split"] != OTHER_KINDS]
+    if not cfg.present_near_miss_weight:
+        train_rows, tune_rows = ([r for r in rs if r["kind"] != PRESENT] for rs in (train_rows, tune_rows))
     decision, tune_scores = train_decision(train_rows, tune_rows, cfg)
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
     oof = out_of_fold(train_rows, article_groups(train_rows, titles), cfg, decision.best_iteration_)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# refusals of kinds a training run may lack (none in reports before them, NaN when the run made none), and titles
+_OPTIONAL = (
+    ("masked_refused", "masked articles refused"),
+    ("near_miss_present_refused", "near-misses with a name the index has refused"),
+)
 
-def _refusal_cells(entry: dict) -> str:
-    keys: tuple[str, ...] = (
-        "answerable_refused",
-        "real_refused",
-        "near_miss_refused",
-        "off_topic_refused",
-        "template_refused",
-    )
-    keys += ("masked_refused",) * ("masked_refused" in entry)  # reports of models trained before masked articles
-    return " | ".join(f"{entry[k]:.1%}" for k in keys)
+
+def _has(entry: dict, key: str) -> bool:
+    return key in entry and entry[key] == entry[key]  # NaN != NaN
+
+
+def _refusal_cells(entry: dict, optional: tuple[str, ...]) -> str:
+    keys = ("answerable_refused", "real_refused", "near_miss_refused", "off_topic_refused", "template_refused")
+    return " | ".join(f"{entry[k]:.1%}" if _has(entry, k) else "–" for k in keys + optional)
 
 
 def write_card(report: dict, out: Path) -> None:
@@ -42,9 +45,11 @@ def _card_data(report: dict) -> list[str]:
         "Made from training articles only (rag/train/collect.py, rag/train/questions.py): squad-v2-train-part.json "
         "(every article) and the train articles of squad-v2-dev-part-a.json, each article alone and each file's "
         "together; real SQuAD 2.0 questions, near-misses (one name, number or noun swapped for one the index never "
-        "mentions), off-topic questions (other articles'), questions of kinds SQuAD lacks made from the articles' "
-        "own links and statements (and their near-misses), carelessly typed copies, and questions of masked articles "
-        "(each article alone with the sentences that answer some of its questions taken out; rag/train/masked.py). The tune articles of part A "
+        "mentions; and, where the counts below list `near_miss_present`, a name or number it mentions elsewhere but "
+        "not where the answer is), off-topic questions (other articles'), questions of kinds SQuAD lacks made from "
+        "the articles' own links and statements (and their near-misses), carelessly typed copies, and questions of "
+        "masked articles (each article alone with the sentences that answer some of its questions taken out; "
+        "rag/train/masked.py; where the counts list `masked`). The tune articles of part A "
         "(alone, and among all its paragraphs) stop training and, with the training articles' out-of-fold scores, choose the thresholds; its test articles are "
         "never used.",
         "",
@@ -95,7 +100,8 @@ def _card_tune(report: dict) -> list[str]:
     """The card's figures on the tune articles: the ranker's top-1, the decision's AUC, thresholds and refusals."""
     d, r = report["decision"], report["ranker"]
     t = d["tradeoffs"]
-    masked = "masked_refused" in t["chosen"]  # reports of models trained before masked articles lack it
+    optional = tuple(k for k, _ in _OPTIONAL if _has(t["chosen"], k))
+    titles = [title for k, title in _OPTIONAL if k in optional]
     lines = [
         "",
         "## How well (tune articles)",
@@ -110,17 +116,29 @@ def _card_tune(report: dict) -> list[str]:
         f"least {report['config'].get('min_type_questions', 1)} of them, on the tune articles (read "
         f"{d['thresholds_tune']['read']:.3f}, unread {d['thresholds_tune']['unread']:.3f}) and the same on the "
         f"training articles' out-of-fold scores, five folds by article (read "
-        f"{d['thresholds_out_of_fold']['read']:.3f}, unread {d['thresholds_out_of_fold']['unread']:.3f}).",
+        f"{d['thresholds_out_of_fold']['read']:.3f}, unread {d['thresholds_out_of_fold']['unread']:.3f})"
+        + _other_kinds_thresholds(d.get("thresholds_other_kinds"))
+        + ".",
         "",
         "| at | questions | answerable refused | real unanswerable refused | near-misses refused | off-topic refused | "
-        "template near-misses refused |" + " masked articles refused |" * masked,
-        "|---|---|---|---|---|---|---|" + "---|" * masked,
+        "template near-misses refused |" + "".join(f" {title} |" for title in titles),
+        "|---|---|---|---|---|---|---|" + "---|" * len(optional),
     ]
     for name, entry in (("both thresholds", t["chosen"]), ("read", t["read"]), ("unread", t["unread"])):
-        lines.append(f"| {name} | {entry.get('questions', '')} | " + _refusal_cells(entry) + " |")
+        lines.append(f"| {name} | {entry.get('questions', '')} | " + _refusal_cells(entry, optional) + " |")
     for entry in t["sweep"]:
-        lines.append(f"| one threshold {entry['threshold']:.2f} | | " + _refusal_cells(entry) + " |")
+        lines.append(f"| one threshold {entry['threshold']:.2f} | | " + _refusal_cells(entry, optional) + " |")
     return lines + _card_other_kinds(d.get("other_kinds", {}), report["config"].get("other_kinds_weight", 0))
+
+
+def _other_kinds_thresholds(chosen: dict | None) -> str:
+    """The third choice, when the other kinds' questions were trained on (none before, or at weight 0)."""
+    if not chosen:
+        return ""
+    return (
+        f", and the same on the other kinds' questions' out-of-fold scores, five folds by round (read "
+        f"{chosen['read']:.3f}, unread {chosen['unread']:.3f})"
+    )
 
 
 def _card_other_kinds(held: dict, weight: float) -> list[str]:

@@ -5,6 +5,9 @@ For one index (a set of SQuAD articles, each paragraph a document) the questions
 * ``real``: the articles' own SQuAD 2.0 questions, answerable or not as the data says;
 * ``near_miss``: answerable questions with one name, number or noun swapped for one of the same
   kind the index never mentions (rag/eval/perturb.py), which must be refused;
+* ``near_miss_present``: answerable questions with one name or number swapped for one of the same kind the
+  index does mention, but not in the question's paragraph nor in any paragraph holding its answer (the near-miss
+  users ask: "... in 2021?" of a report that gives 2023's figure and names 2021 elsewhere), which must be refused;
 * ``off_topic``: answerable questions of articles outside the index, which must be refused;
 * ``template``: questions of the kinds users ask that SQuAD lacks, made from the index's own
   notes and sentences: what an abbreviation stands for, who a person is, what someone said, who is
@@ -22,13 +25,14 @@ import random
 import re
 from dataclasses import dataclass
 
-from ..eval.perturb import Swapper
+from ..answer.vocabulary import Vocabulary
+from ..eval.perturb import Pools, Swapper
 from ..eval.squad import SquadQuestion
 from ..store.index import Index
 from ..text import nlp
 from ..text.sentences import sentence_spans
 
-KINDS = ("real", "near_miss", "off_topic", "template", "casual")
+KINDS = ("real", "near_miss", "near_miss_present", "off_topic", "template", "casual")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,37 @@ def near_misses(
         swap = swapper.near_miss(q.question)
         if swap is not None:
             out.append(TrainQuestion(f"{q.qid}~{swap.kind}", swap.question, False, "near_miss"))
+    return out
+
+
+class PresentSwapper(Swapper):
+    """Swaps in a name or number the index mentions, but not in the text to avoid (set per question)."""
+
+    def __init__(self, vocabulary: Vocabulary, names: Pools, seed: int = 13):
+        super().__init__(vocabulary, Pools(names.names, {}), seed)  # no nouns: a noun swapped within one text
+        self.avoid = ""  # is too often still answered there
+
+    def usable(self, phrase: str) -> bool:
+        words = re.findall(r"[^\W_]+", phrase)
+        return bool(words) and phrase.lower() not in self.avoid and all(self.vocabulary.contains(w) for w in words)
+
+
+def near_misses_present(
+    questions: list[SquadQuestion], docs: dict[str, str], swapper: PresentSwapper, share: float, rng: random.Random
+) -> list[TrainQuestion]:
+    """Near-misses of a ``share`` of the answerable questions whose swapped-in name or number the index mentions
+    elsewhere (``docs``: paragraph id -> text): not in the question's paragraph, nor where its answer is."""
+    out = []
+    for q in questions:
+        if q.impossible or rng.random() >= share:
+            continue
+        answers = {a.lower() for a, _ in q.answers}
+        swapper.avoid = "\n".join(
+            t.lower() for i, t in docs.items() if i == q.doc_id or any(a in t.lower() for a in answers)
+        )
+        swap = swapper.near_miss(q.question)
+        if swap is not None:
+            out.append(TrainQuestion(f"{q.qid}~present", swap.question, False, "near_miss_present"))
     return out
 
 
