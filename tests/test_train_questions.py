@@ -37,3 +37,34 @@ def test_a_statement_becomes_the_question_whether_it_holds(sentence: str, questi
 )
 def test_no_question_from_what_is_not_one_plain_statement(sentence: str) -> None:
     assert yes_no_question(sentence) is None
+
+
+def test_a_present_near_miss_names_what_the_index_has_but_not_where_the_answer_is() -> None:
+    import random
+
+    from rag.answer.vocabulary import Vocabulary
+    from rag.eval.perturb import Pools
+    from rag.eval.squad import SquadQuestion
+    from rag.train.questions import PresentSwapper, near_misses_present
+
+    docs = {
+        "p1": "In 2023 the survey counted 1,284 salmon at Carrow Weir in Lyon.",
+        "p2": "The survey began in 2019 in Paris, run by Ada Lovelace.",
+        "p3": "Grace Hopper counted 900 salmon in Lyon.",  # holds an answer too: nothing of it is swapped in
+    }
+    words = " ".join(docs.values()).replace(",", " ").replace(".", " ").split()
+    names = Pools(names={"GPE": ["Paris", "Lyon", "Peru"], "PERSON": ["Ada Lovelace", "Grace Hopper"]}, nouns={})
+    q = SquadQuestion("q1", "How many salmon were counted in Lyon in 2023?", "p1", "t", False, (("1,284", 30),))
+    unanswerable = SquadQuestion("q2", "How many trout were counted in 2023?", "p1", "t", True, ())
+    made = set()
+    for seed in range(12):
+        swapper = PresentSwapper(Vocabulary(words), names, seed)
+        for t in near_misses_present([q, unanswerable], docs, swapper, 1.0, random.Random(seed)):
+            assert t.kind == "near_miss_present" and not t.answerable and t.qid == "q1~present"
+            made.add(t.question)
+    # 2019 and Paris are in the index but neither in the question's paragraph nor with its answer; Peru is not in
+    # the index, 2023 and Lyon are where the answer is, and Grace Hopper's paragraph holds no gold answer but Lyon
+    assert made == {
+        "How many salmon were counted in Paris in 2023?",
+        "How many salmon were counted in Lyon in 2019?",
+    }
