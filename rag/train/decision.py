@@ -378,8 +378,9 @@ def ship_decision(
     Each group's threshold is the lower of two choices, each refusing at most ``max_false_refusals`` of the
     answerable questions of each question type of its data (choose_threshold): the tune articles', and the
     training articles' own out-of-fold scores (a model that never saw their article). Both must hold; the
-    second has ten times the unread questions. The other kinds' rows are training rows, and out-of-fold rows, only
-    when ``cfg.other_kinds_weight`` is above 0; the report scores them either way."""
+    second has ten times the unread questions. The other kinds' rows are training rows, and out-of-fold rows that
+    make a third choice of their own (_out_of_fold_thresholds), only when ``cfg.other_kinds_weight`` is above 0;
+    the report scores them either way."""
     train_rows, tune_rows = usable_rows(rows)
     other = [r for r in train_rows if r["split"] == OTHER_KINDS]
     if not cfg.other_kinds_weight:  # scored, never trained on nor choosing a threshold
@@ -390,8 +391,8 @@ def ship_decision(
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
     oof = out_of_fold(train_rows, article_groups(train_rows, titles), cfg, decision.best_iteration_)
     on_tune = choose_thresholds(tune_scores, tune_rows, cfg.max_false_refusals, cfg.min_type_questions)
-    on_train = choose_thresholds(oof, train_rows, cfg.max_false_refusals, cfg.min_type_questions)
-    chosen = lower_thresholds(on_tune, on_train)
+    on_train, on_other = _out_of_fold_thresholds(oof, train_rows, cfg)
+    chosen = lower_thresholds(on_tune, on_train, *([on_other] if on_other else []))
     labels = np.asarray([r["label"] for r in tune_rows])
     report = {
         "ranker": ranker_part,
@@ -400,6 +401,7 @@ def ship_decision(
             "thresholds": chosen,
             "thresholds_tune": on_tune,
             "thresholds_out_of_fold": on_train,
+            "thresholds_other_kinds": on_other,
             "trees": decision.best_iteration_,
             "tune_auc": auc(tune_scores[labels == 1], tune_scores[labels == 0]),
             "roc": roc_points(tune_scores, labels),
@@ -414,6 +416,21 @@ def ship_decision(
     (out / "decision.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     write_card(report, out)
     return report
+
+
+def _out_of_fold_thresholds(
+    oof: np.ndarray, train_rows: list[dict], cfg: DecisionConfig
+) -> tuple[dict[str, float], dict[str, float] | None]:
+    """The thresholds the out-of-fold scores choose: on the SQuAD training articles, and on the other kinds'
+    questions alone when they are trained on (None when not). Apart, so that documents of other kinds, whose
+    answerable questions score lower than SQuAD's, keep to the same bound and are not outvoted by 25,000 rows."""
+    other = np.asarray([r["split"] == OTHER_KINDS for r in train_rows])
+    squad_rows = [r for r, o in zip(train_rows, other) if not o]
+    on_train = choose_thresholds(oof[~other], squad_rows, cfg.max_false_refusals, cfg.min_type_questions)
+    if not other.any():
+        return on_train, None
+    other_rows = [r for r, o in zip(train_rows, other) if o]
+    return on_train, choose_thresholds(oof[other], other_rows, cfg.max_false_refusals, cfg.min_type_questions)
 
 
 def _other_kinds(
