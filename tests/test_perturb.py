@@ -38,3 +38,21 @@ def test_the_suite_is_the_same_every_run():
     assert first == second
     kinds = sorted(v.kind for v in first)
     assert kinds == ["near_miss", "near_miss", "off_topic", "original", "original"]
+
+
+def test_a_suite_with_the_sources_own_names_adds_their_near_misses():
+    from rag.eval.perturb import PresentSwapper
+
+    names = Pools(names={"GPE": ["Lyon", "Peru"]}, nouns={})
+    sources = Vocabulary("the mayor of Lyon opened a bridge in Paris in 1998".split())
+    originals = [
+        {"id": "a", "question": "What did the mayor open in Paris?", "type": "factoid", "avoid": "a bridge in paris"},
+        {"id": "b", "question": "What did the mayor open in Paris?", "type": "factoid"},  # no avoid: none made
+    ]
+    present = PresentSwapper(sources, names, seed=1)
+    variants = build_suite(originals, Swapper(sources, POOLS, seed=1), [], present=present)
+    made = {v.id: v for v in variants if v.kind == "near_miss_present"}
+    assert list(made) == ["a~p"]
+    assert made["a~p"].question == "What did the mayor open in Lyon?" and made["a~p"].swapped == ("Paris", "Lyon")
+    without = build_suite(originals, Swapper(sources, POOLS, seed=1), [])
+    assert [v for v in variants if v.kind != "near_miss_present"] == without  # the rest is the suite as before

@@ -43,9 +43,9 @@ def test_a_present_near_miss_names_what_the_index_has_but_not_where_the_answer_i
     import random
 
     from rag.answer.vocabulary import Vocabulary
-    from rag.eval.perturb import Pools
+    from rag.eval.perturb import Pools, PresentSwapper
     from rag.eval.squad import SquadQuestion
-    from rag.train.questions import PresentSwapper, near_misses_present
+    from rag.train.questions import near_misses_present
 
     docs = {
         "p1": "In 2023 the survey counted 1,284 salmon at Carrow Weir in Lyon.",

@@ -190,10 +190,23 @@ class Swapper:
         return None
 
 
+class PresentSwapper(Swapper):
+    """Near-misses the other way round: swaps in a name or number the index mentions, but not in the text to avoid
+    (``avoid``, lower case, set per question: where its answer is), so the sources hold the name and not the answer."""
+
+    def __init__(self, vocabulary: Vocabulary, names: Pools, seed: int = 13):
+        super().__init__(vocabulary, Pools(names.names, {}), seed)  # no nouns: a noun swapped within one text
+        self.avoid = ""  # is too often still answered there
+
+    def usable(self, phrase: str) -> bool:
+        words = re.findall(r"[^\W_]+", phrase)
+        return bool(words) and phrase.lower() not in self.avoid and all(self.vocabulary.contains(w) for w in words)
+
+
 @dataclass(frozen=True)
 class Variant:
-    """One question of a perturbation suite: ``kind`` is "original" (must be answered), "near_miss" or
-    "off_topic" (must be refused); ``qtype`` the original's type, for figures per type."""
+    """One question of a perturbation suite: ``kind`` is "original" (must be answered), "near_miss",
+    "near_miss_present" or "off_topic" (must be refused); ``qtype`` the original's type, for figures per type."""
 
     id: str
     question: str
@@ -206,27 +219,38 @@ class Variant:
         return asdict(self)
 
 
-def build_suite(originals: list[dict], swapper: Swapper, off_topic: list[str], seed: int = 13) -> list[Variant]:
-    """Each answerable original, its near-miss (when one can be made), and the off-topic questions.
+def build_suite(
+    originals: list[dict],
+    swapper: Swapper,
+    off_topic: list[str],
+    seed: int = 13,
+    present: PresentSwapper | None = None,
+) -> list[Variant]:
+    """Each answerable original, its near-miss (when one can be made), and the off-topic questions; with a
+    ``present`` swapper, also each original's near-miss by a name or number the sources have elsewhere.
 
-    ``originals``: dicts with "id", "question", "type" and optional "history" (dev questions' form).
+    ``originals``: dicts with "id", "question", "type" and optional "history" (dev questions' form), and for
+    ``present`` an "avoid" text (where the original's answer is, lower case).
     """
     out: list[Variant] = []
     for item in originals:
         history = tuple(tuple(h) for h in item.get("history") or ())
         out.append(Variant(item["id"], item["question"], "original", item["type"], history))
-        swap = swapper.near_miss(item["question"])
-        if swap is not None:
-            out.append(
-                Variant(
-                    f"{item['id']}~",
+        swaps = [("near_miss", "~", swapper.near_miss(item["question"]))]
+        if present is not None and item.get("avoid"):
+            present.avoid = item["avoid"]
+            swaps.append(("near_miss_present", "~p", present.near_miss(item["question"])))
+        for kind, suffix, swap in swaps:
+            if swap is not None:
+                variant = Variant(
+                    f"{item['id']}{suffix}",
                     swap.question,
-                    "near_miss",
+                    kind,
                     item["type"],
                     history,
                     (swap.original, swap.replacement),
                 )
-            )
+                out.append(variant)
     rng = random.Random(seed)
     for i, q in enumerate(off_topic):
         out.append(Variant(f"off{i:03d}", q, "off_topic", "off_topic"))

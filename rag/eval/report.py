@@ -204,7 +204,8 @@ def _render_suite(title: str, s: dict) -> list[str]:
         f"### {title}",
         "",
         "Generated (rag/eval/perturb.py, seeded): each answerable original; its near-miss (one name, number or "
-        "noun swapped for one the index never mentions); off-topic questions (about other sources, or none). "
+        "noun swapped for one the index never mentions); where made, its near-miss by a name or number the index "
+        "has, but not where the answer is; off-topic questions (about other sources, or none). "
         f"{s['off_topic_dropped']} off-topic questions whose every key term the index holds were left out.",
         "",
         "| variants | questions | refused | should be |",
@@ -212,6 +213,13 @@ def _render_suite(title: str, s: dict) -> list[str]:
         f"| originals | {n['original']} | {_pct(r['original'])} | answered (refused at most 5%) |",
         f"| near-misses | {n['near_miss']} | {_pct(r['near_miss'])} | refused (at least 90%) |",
         f"| off-topic | {n['off_topic']} | {_pct(r['off_topic'])} | refused (at least 90%) |",
+    ]
+    if n.get("near_miss_present"):  # suites of runs before these lack them
+        lines.append(
+            f"| near-misses with a name the sources have elsewhere | {n['near_miss_present']} | "
+            f"{_pct(r['near_miss_present'])} | refused (measured; no target) |"
+        )
+    lines += [
         "",
         "| type of the original | originals refused | near-misses refused |",
         "|---|---|---|",

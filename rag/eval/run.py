@@ -17,7 +17,7 @@ from .dev import calibrate_checker, eval_dev, eval_generated, load_dev_questions
 from .frozen import eval_frozen, load_frozen
 from .report import render
 from .squad import eval_squad, load_squad, split_questions
-from .suite import eval_suite, make_suite
+from .suite import avoid_text, eval_suite, make_suite, passage_texts
 
 
 def _dev_part(settings: Settings, items: list[dict], off_topic: list[list[str]], results: dict) -> None:
@@ -39,8 +39,13 @@ def _dev_part(settings: Settings, items: list[dict], off_topic: list[list[str]],
         if settings.reader != "off":
             off = Assistant(assistant.settings.replace(reader="off"), embedder=assistant.embedder)
             results["dev_reader_off"] = eval_dev(off, items)
-        originals = [{**i, "type": i.get("type", "factoid")} for i in items if i["answerable"]]
-        made = make_suite(originals, assistant.index.surface_words, off_topic)
+        texts = passage_texts(assistant.index)
+        originals = [
+            {**i, "type": i.get("type", "factoid"), "avoid": avoid_text(texts, i.get("evidence") or [])}
+            for i in items
+            if i["answerable"]
+        ]
+        made = make_suite(originals, assistant.index.surface_words, off_topic, texts=texts)
         results["dev_suite"] = {
             **eval_suite(assistant, made["variants"]),
             "off_topic_dropped": made["off_topic_dropped"],

@@ -21,7 +21,7 @@ from ..store.documents import Document, content_id
 from .common import answer_words, assistant_for, norm, percentile, workdir
 from .frozen import predicted_short
 from .metrics import exact_match, token_f1, wh_class
-from .suite import eval_suite, make_suite
+from .suite import avoid_text, eval_suite, make_suite, passage_texts
 
 SPLITS = ("train", "tune", "test")
 
@@ -172,7 +172,23 @@ def eval_squad(
         if suite_off_topic is not None:
             answerable = [q for q in questions if not q.impossible]
             sample = answerable[:: max(1, len(answerable) // suite_size)][:suite_size]
-            originals = [{"id": q.qid, "question": q.question, "type": wh_class(q.question)} for q in sample]
-            made = make_suite(originals, assistant.index.surface_words, suite_off_topic)
+            texts = passage_texts(assistant.index)
+            originals = [
+                {
+                    "id": q.qid,
+                    "question": q.question,
+                    "type": wh_class(q.question),
+                    "avoid": _avoid(assistant, q, texts),
+                }
+                for q in sample
+            ]
+            made = make_suite(originals, assistant.index.surface_words, suite_off_topic, texts=texts)
             out["suite"] = {**eval_suite(assistant, made["variants"]), "off_topic_dropped": made["off_topic_dropped"]}
     return out
+
+
+def _avoid(assistant, q: SquadQuestion, texts: list[str]) -> str:
+    """Where ``q``'s answer is: its paragraph and every passage holding a gold answer (lower case)."""
+    doc = assistant.index.documents.get(q.doc_id)
+    own = doc.text.lower() if doc is not None else ""
+    return own + "\n" + avoid_text(texts, [a for a, _ in q.answers])

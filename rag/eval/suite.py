@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..answer.analysis import analyze
 from ..answer.vocabulary import Vocabulary
-from .perturb import Pools, Swapper, Variant, build_suite, generic_off_topic
+from .perturb import Pools, PresentSwapper, Swapper, Variant, build_suite, generic_off_topic
 
 # at most this many off-topic questions from each other source, so no one source dominates
 OFF_TOPIC_PER_SOURCE = 40
@@ -34,12 +34,32 @@ def _all_held(question: str, vocabulary: Vocabulary) -> bool:
     return bool(terms) and all(vocabulary.contains(t.text) for t in terms)
 
 
-def make_suite(originals: list[dict], surface_words, off_topic_sources: list[list[str]], seed: int = 13) -> dict:
-    """The suite for one index: variants, and how many off-topic questions were left out as possibly answerable."""
+def make_suite(
+    originals: list[dict],
+    surface_words,
+    off_topic_sources: list[list[str]],
+    seed: int = 13,
+    texts: list[str] | None = None,
+) -> dict:
+    """The suite for one index: variants, and how many off-topic questions were left out as possibly answerable.
+    With the index's passage ``texts``, originals with an "avoid" text also get a near-miss by a name or number
+    of those texts (PresentSwapper)."""
     vocabulary = Vocabulary(surface_words)
     off_topic, dropped = off_topic_for(vocabulary, off_topic_sources)
-    variants = build_suite(originals, Swapper(vocabulary, Pools.load(), seed), off_topic, seed)
+    present = PresentSwapper(vocabulary, Pools.from_texts(texts), seed) if texts else None
+    variants = build_suite(originals, Swapper(vocabulary, Pools.load(), seed), off_topic, seed, present)
     return {"variants": variants, "off_topic_dropped": dropped}
+
+
+def passage_texts(index) -> list[str]:
+    """Every passage's text of a loaded index (rag/store/index.py), in order."""
+    return [index.passages[i].text for i in range(len(index.passages))]
+
+
+def avoid_text(texts: list[str], answers: list[str]) -> str:
+    """Where an original's answer is: the ``texts`` (passages) holding any of ``answers``, lower case."""
+    wanted = [a.lower() for a in answers if a.strip()]
+    return "\n".join(t.lower() for t in texts if any(a in t.lower() for a in wanted))
 
 
 def eval_suite(assistant, variants: list[Variant]) -> dict:
@@ -60,7 +80,7 @@ def eval_suite(assistant, variants: list[Variant]) -> dict:
                 "swapped": v.swapped,
             }
         )
-    kinds = ("original", "near_miss", "off_topic")
+    kinds = ("original", "near_miss", "near_miss_present", "off_topic")
     by_type: dict[str, dict] = {}
     for r in rows:
         by_type.setdefault(r["qtype"], {k: [] for k in kinds})[r["kind"]].append(r["refused"])

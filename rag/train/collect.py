@@ -32,7 +32,7 @@ from ..answer.rank import candidate_features
 from ..answer.reader import load_reader
 from ..answer.types import Answer
 from ..answer.vocabulary import Vocabulary
-from ..eval.perturb import Pools, Swapper
+from ..eval.perturb import Pools, PresentSwapper, Swapper
 from ..eval.squad import SquadQuestion, article_splits, load_squad
 from ..ingest.build import write_index
 from ..search.embedding import Embedder
@@ -42,7 +42,6 @@ from ..store.documents import Document
 from ..store.index import load_index
 from .masked import masked_article
 from .questions import (
-    PresentSwapper,
     TrainQuestion,
     casual,
     near_misses,

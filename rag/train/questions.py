@@ -25,8 +25,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from ..answer.vocabulary import Vocabulary
-from ..eval.perturb import Pools, Swapper
+from ..eval.perturb import PresentSwapper, Swapper
 from ..eval.squad import SquadQuestion
 from ..store.index import Index
 from ..text import nlp
@@ -64,18 +63,6 @@ def near_misses(
         if swap is not None:
             out.append(TrainQuestion(f"{q.qid}~{swap.kind}", swap.question, False, "near_miss"))
     return out
-
-
-class PresentSwapper(Swapper):
-    """Swaps in a name or number the index mentions, but not in the text to avoid (set per question)."""
-
-    def __init__(self, vocabulary: Vocabulary, names: Pools, seed: int = 13):
-        super().__init__(vocabulary, Pools(names.names, {}), seed)  # no nouns: a noun swapped within one text
-        self.avoid = ""  # is too often still answered there
-
-    def usable(self, phrase: str) -> bool:
-        words = re.findall(r"[^\W_]+", phrase)
-        return bool(words) and phrase.lower() not in self.avoid and all(self.vocabulary.contains(w) for w in words)
 
 
 def near_misses_present(
