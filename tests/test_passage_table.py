@@ -45,6 +45,7 @@ def test_offsets_are_found_by_bisection(corpus):
         mine = [p for p in passages if p.doc_id == doc_id]
         assert list(table.of_document(doc_id)) == [p.pid for p in mine]
         assert table.document_sentences(doc_id) == [s for p in mine for s in p.sentences]
+        assert table.document_sentence_array(doc_id).tolist() == [list(s) for p in mine for s in p.sentences]
         for p in mine:
             assert table.at(doc_id, p.start) == p.pid and table.at(doc_id, p.end - 1) == p.pid
             for row, (s, e) in zip(table.sentence_rows(p.pid), p.sentences):
@@ -54,6 +55,7 @@ def test_offsets_are_found_by_bisection(corpus):
         assert table.at(doc_id, -1) is None
     assert table.of_document("unknown") == range(0) and table.at("unknown", 0) is None
     assert table.document_sentences("unknown") == []
+    assert table.document_sentence_array("unknown").shape == (0, 2)
 
 
 def test_inconsistent_arrays_are_refused(corpus):

@@ -175,9 +175,12 @@ class SourcesView:
     def heading_above(self, doc_id: str, start: int) -> tuple[int, int] | None:
         """The sentence right before the one at ``start`` when it is a heading (the term a definition list's or a
         manual's entry is about), whatever paragraph it is in; None otherwise."""
-        sentences = self.index.passages.document_sentences(doc_id)
-        i = int(np.searchsorted([s for s, _ in sentences], start))
-        return sentences[i - 1] if i > 0 and self.is_heading(doc_id, *sentences[i - 1]) else None
+        sentences = self.index.passages.document_sentence_array(doc_id)
+        i = int(np.searchsorted(sentences[:, 0], start))
+        if i == 0:
+            return None
+        above = (int(sentences[i - 1, 0]), int(sentences[i - 1, 1]))
+        return above if self.is_heading(doc_id, *above) else None
 
     def sentence_vector(self, row: int) -> np.ndarray:
         return np.asarray(self.index.sentence_vectors[row])

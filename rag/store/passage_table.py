@@ -95,11 +95,15 @@ class PassageTable(Sequence[Passage]):
 
     def document_sentences(self, doc_id: str) -> list[tuple[int, int]]:
         """(start, end) of every sentence of a document, in order."""
+        return [(int(s), int(e)) for s, e in self.document_sentence_array(doc_id)]
+
+    def document_sentence_array(self, doc_id: str) -> np.ndarray:
+        """The same as an (n, 2) array, a view of the table's own (no copy: for a lookup in a long document)."""
         ids = self.of_document(doc_id)
         if not ids:
-            return []
+            return self._sentences[:0]
         first, last = self.sentence_rows(ids.start), self.sentence_rows(ids.stop - 1)
-        return [(int(s), int(e)) for s, e in self._sentences[first.start : last.stop]]
+        return self._sentences[first.start : last.stop]
 
     def of_document(self, doc_id: str) -> range:
         """Ids of a document's passages (empty for an unknown document)."""
