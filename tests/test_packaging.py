@@ -91,3 +91,14 @@ def test_a_fresh_environment_installs_the_wheel_and_answers(wheel, tmp_path):
     answer = _run([str(bin_dir / "rag"), "ask", "--index-dir", "index", HARBOUR_QUESTION], tmp_path, env).stdout
     assert answer.startswith("Answer: 913:") and f"[1] Harbour log ({tmp_path / 'harbour-log.txt'}, chars" in answer
     _run([str(bin_dir / "pip"), "check"], tmp_path, env)
+
+
+def test_every_folder_of_the_package_is_listed_so_the_build_does_not_warn():
+    # setuptools takes a folder of data inside a package (models, rounds, documents) for an importable package
+    # and prints a page of BuildBackendWarning for each one pyproject.toml's packages does not list
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    folders = {d.relative_to(ROOT).as_posix().replace("/", ".") for d in (ROOT / "rag").rglob("*")
+               if d.is_dir() and d.name != "__pycache__" and any(f.is_file() for f in d.iterdir())}
+    assert folders - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
