@@ -172,7 +172,7 @@ def _weights(rs: list[dict], cfg: DecisionConfig) -> np.ndarray:
         [
             (1.0 if was_read(r["features"]) else cfg.unread_weight)
             * (cfg.other_kinds_weight if r["split"] == OTHER_KINDS else 1.0)
-            * (cfg.present_near_miss_weight if r["kind"] == PRESENT else 1.0)
+            * (cfg.present_near_miss_weight if r.get("kind") == PRESENT else 1.0)
             for r in rs
         ]
     )
@@ -386,7 +386,7 @@ def ship_decision(
     if not cfg.other_kinds_weight:  # scored, never trained on nor choosing a threshold
         train_rows = [r for r in train_rows if r["split"] != OTHER_KINDS]
     if not cfg.present_near_miss_weight:
-        train_rows, tune_rows = ([r for r in rs if r["kind"] != PRESENT] for rs in (train_rows, tune_rows))
+        train_rows, tune_rows = ([r for r in rs if r.get("kind") != PRESENT] for rs in (train_rows, tune_rows))
     decision, tune_scores = train_decision(train_rows, tune_rows, cfg)
     _export(decision, len(DECISION_FEATURES), out / "decision.onnx", regression=False)
     oof = out_of_fold(train_rows, article_groups(train_rows, titles), cfg, decision.best_iteration_)
