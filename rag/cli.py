@@ -208,18 +208,17 @@ def _add_train_decision(sub) -> None:
     p.add_argument(
         "--other-kinds-weight",
         type=float,
-        default=0.0,
         metavar="W",
         help="train the decision on the questions about documents of other kinds (rag/train/data/rounds/), each "
-        "row weighing W SQuAD rows (default 0: only scored, in the card; docs/TUNING.md 'The blind rounds as "
-        "training data')",
+        "row weighing W SQuAD rows, their out-of-fold scores choosing thresholds of their own (default: "
+        "DecisionConfig's, 30; 0: only scored, in the card; docs/TUNING.md 'A threshold for documents of other kinds')",
     )
     p.add_argument(
         "--present-near-miss-weight",
         type=float,
-        default=1.0,
         metavar="W",
-        help="weight of the near-misses whose swapped-in name or number the index mentions elsewhere (0: left out)",
+        help="weight of the near-misses whose swapped-in name or number the index mentions elsewhere (default: "
+        "DecisionConfig's, 0: left out)",
     )
     p.add_argument(
         "--keep-ranker",

@@ -307,12 +307,12 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 def cmd_train_decision(args: argparse.Namespace) -> int:
     from .train.decision import DecisionConfig, retrain_decision, train
 
+    weights = {"other_kinds_weight": args.other_kinds_weight, "present_near_miss_weight": args.present_near_miss_weight}
     cfg = DecisionConfig(
         seed=args.seed,
         masked_copies=args.masked_copies,
-        other_kinds_weight=args.other_kinds_weight,
-        present_near_miss_weight=args.present_near_miss_weight,
         keep_ranker=args.keep_ranker,
+        **{k: v for k, v in weights.items() if v is not None},  # else DecisionConfig's defaults
     )
     missing = [f for f in ("ranker.onnx", "decision.json") if not (Path(args.out) / f).is_file()]
     if (args.decision_only or args.keep_ranker) and missing:

@@ -207,17 +207,25 @@ def test_a_question_of_which_the_sources_hold_no_word_is_refused_before_any_sear
 
 
 @pytest.mark.xfail(strict=True, reason="known gap (docs/TUNING.md, 'Answer or refuse'): the types the reader does "
-                   "not read answer from p 0.116, so that no type has over 5% of its answerable questions refused; "
-                   "this scores 0.17 though the sources never mention drones")
+                   "not read answer from p 0.157, so that no type has over 5% of its answerable questions refused; "
+                   "this scores 0.20 though the sources never mention drones")
 def test_what_someone_said_about_a_topic_the_sources_never_mention_is_refused(assistant):
     ans = _ask(assistant, "What did Townsend say about drones?")
     assert ans.refused and ans.answer == REFUSAL
 
 
+@pytest.mark.xfail(strict=True, reason="known gap (docs/TUNING.md, 'A threshold for documents of other kinds'): "
+                   "the sources say 'unmanned vehicles', and the decision trained with the other kinds' questions "
+                   "scores this paraphrase 0.154 against the unread threshold 0.157")
+def test_what_someone_said_about_a_paraphrased_topic_is_answered(assistant):
+    ans = _ask(assistant, "What did Croft say about drones?")
+    assert not ans.refused and "unmanned vehicles" in ans.answer
+
+
 @pytest.mark.parametrize("q", [
     pytest.param("How old is Rupert Jones?", marks=pytest.mark.xfail(strict=True, reason="known gap (docs/EVALUATION.md): "
-                 "no age in the text, but the reader-read threshold (0.120, at 5% of answerable tune questions refused) "
-                 "answers at p 0.25 with a nationality as the short answer")),
+                 "no age in the text, but the reader-read threshold (0.159, at 5% of answerable tune questions refused) "
+                 "answers at p 0.18 with a nationality as the short answer")),
     "How many drones did the coalition fly over Mosul?",
 ])
 def test_a_missing_kind_of_answer_is_refused(assistant, q):

