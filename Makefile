@@ -76,6 +76,7 @@ reader: install
 # The sentence ranker and the answer-or-refuse decision (rag/decision_model, shipped in the repository), from
 # SQuAD's training articles; about 45 minutes on 2 cores (docs/TUNING.md, "Answer or refuse"). Needs the
 # train extra (lightgbm, onnxmltools). Set scoring.answer_min / answer_min_unread to the thresholds it prints.
+# The shipped decision was trained for the ranker already there: add --keep-ranker to train the decision alone.
 decision: install
 	$(BIN)/pip install -q -e '.[train]'
 	$(BIN)/rag train-decision --squad-train $(EVAL_DATA)/squad-v2-train-part.json \
