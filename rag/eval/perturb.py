@@ -45,6 +45,7 @@ _NUMBER_WORDS = (
     "hundred",
 )
 # words that name the sources themselves ("in this article"), not what they are about
+_WORD = re.compile(r"[^\W_]+")  # a word of a phrase the sources are checked for
 _NAME = re.compile(r"[A-Z][\w.'’-]*(?: (?:of |de |the )?[A-Z][\w.'’-]*){0,3}")
 _SOURCE_WORDS = {"article", "text", "document", "source", "passage", "story", "piece", "sources", "documents", "page"}
 
@@ -108,7 +109,7 @@ class Swapper:
 
     def absent(self, phrase: str) -> bool:
         """Whether no word of ``phrase`` (or a near spelling of one) occurs in the sources."""
-        words = re.findall(r"[^\W_]+", phrase)
+        words = _WORD.findall(phrase)
         return bool(words) and not any(self.vocabulary.contains(w) for w in words)
 
     def usable(self, phrase: str) -> bool:
@@ -191,16 +192,29 @@ class Swapper:
 
 
 class PresentSwapper(Swapper):
-    """Near-misses the other way round: swaps in a name or number the index mentions, but not in the text to avoid
-    (``avoid``, lower case, set per question: where its answer is), so the sources hold the name and not the answer."""
+    """Near-misses the other way round: swaps in a name or number the index mentions, but not where the question's
+    answer is (near_miss_away_from), so the sources hold the name and not the answer."""
 
     def __init__(self, vocabulary: Vocabulary, names: Pools, seed: int = 13):
         super().__init__(vocabulary, Pools(names.names, {}), seed)  # no nouns: a noun swapped within one text
-        self.avoid = ""  # is too often still answered there
+        self._avoid = ""  # is too often still answered there
+
+    def near_miss_away_from(self, question: str, avoid: str) -> Swap | None:
+        """``question`` with one name or number swapped for one of the sources' that ``avoid`` (lower case: where
+        the question's answer is, where_answered) does not hold."""
+        self._avoid = avoid
+        return self.near_miss(question)
 
     def usable(self, phrase: str) -> bool:
-        words = re.findall(r"[^\W_]+", phrase)
-        return bool(words) and phrase.lower() not in self.avoid and all(self.vocabulary.contains(w) for w in words)
+        words = _WORD.findall(phrase)
+        return bool(words) and phrase.lower() not in self._avoid and all(self.vocabulary.contains(w) for w in words)
+
+
+def where_answered(own: str, lowered: list[str], answers: list[str]) -> str:
+    """The text a present near-miss must not take its name from, lower case: ``own`` (the question's paragraph,
+    or "") and each of the ``lowered`` texts that holds one of ``answers``."""
+    wanted = [a.lower() for a in answers if a.strip()]
+    return "\n".join([own.lower(), *(t for t in lowered if any(a in t for a in wanted))])
 
 
 @dataclass(frozen=True)
@@ -238,8 +252,7 @@ def build_suite(
         out.append(Variant(item["id"], item["question"], "original", item["type"], history))
         swaps = [("near_miss", "~", swapper.near_miss(item["question"]))]
         if present is not None and item.get("avoid"):
-            present.avoid = item["avoid"]
-            swaps.append(("near_miss_present", "~p", present.near_miss(item["question"])))
+            swaps.append(("near_miss_present", "~p", present.near_miss_away_from(item["question"], item["avoid"])))
         for kind, suffix, swap in swaps:
             if swap is not None:
                 variant = Variant(

@@ -15,9 +15,10 @@ from .beir import eval_scifact
 from .common import assistant_for
 from .dev import calibrate_checker, eval_dev, eval_generated, load_dev_questions
 from .frozen import eval_frozen, load_frozen
+from .perturb import where_answered
 from .report import render
 from .squad import eval_squad, load_squad, split_questions
-from .suite import avoid_text, eval_suite, make_suite, passage_texts
+from .suite import eval_suite, make_suite, passage_texts
 
 
 def _dev_part(settings: Settings, items: list[dict], off_topic: list[list[str]], results: dict) -> None:
@@ -40,8 +41,9 @@ def _dev_part(settings: Settings, items: list[dict], off_topic: list[list[str]],
             off = Assistant(assistant.settings.replace(reader="off"), embedder=assistant.embedder)
             results["dev_reader_off"] = eval_dev(off, items)
         texts = passage_texts(assistant.index)
+        lowered = [t.lower() for t in texts]
         originals = [
-            {**i, "type": i.get("type", "factoid"), "avoid": avoid_text(texts, i.get("evidence") or [])}
+            {**i, "type": i.get("type", "factoid"), "avoid": where_answered("", lowered, i.get("evidence") or [])}
             for i in items
             if i["answerable"]
         ]

@@ -21,7 +21,8 @@ from ..store.documents import Document, content_id
 from .common import answer_words, assistant_for, norm, percentile, workdir
 from .frozen import predicted_short
 from .metrics import exact_match, token_f1, wh_class
-from .suite import avoid_text, eval_suite, make_suite, passage_texts
+from .perturb import where_answered
+from .suite import eval_suite, make_suite, passage_texts
 
 SPLITS = ("train", "tune", "test")
 
@@ -173,12 +174,13 @@ def eval_squad(
             answerable = [q for q in questions if not q.impossible]
             sample = answerable[:: max(1, len(answerable) // suite_size)][:suite_size]
             texts = passage_texts(assistant.index)
+            lowered = [t.lower() for t in texts]
             originals = [
                 {
                     "id": q.qid,
                     "question": q.question,
                     "type": wh_class(q.question),
-                    "avoid": _avoid(assistant, q, texts),
+                    "avoid": _avoid(assistant, q, lowered),
                 }
                 for q in sample
             ]
@@ -187,8 +189,8 @@ def eval_squad(
     return out
 
 
-def _avoid(assistant, q: SquadQuestion, texts: list[str]) -> str:
-    """Where ``q``'s answer is: its paragraph and every passage holding a gold answer (lower case)."""
+def _avoid(assistant, q: SquadQuestion, lowered: list[str]) -> str:
+    """Where ``q``'s answer is: its paragraph and every passage holding a gold answer (``lowered``: the index's
+    passages, lower case)."""
     doc = assistant.index.documents.get(q.doc_id)
-    own = doc.text.lower() if doc is not None else ""
-    return own + "\n" + avoid_text(texts, [a for a, _ in q.answers])
+    return where_answered(doc.text if doc is not None else "", lowered, [a for a, _ in q.answers])

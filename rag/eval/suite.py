@@ -56,12 +56,6 @@ def passage_texts(index) -> list[str]:
     return [index.passages[i].text for i in range(len(index.passages))]
 
 
-def avoid_text(texts: list[str], answers: list[str]) -> str:
-    """Where an original's answer is: the ``texts`` (passages) holding any of ``answers``, lower case."""
-    wanted = [a.lower() for a in answers if a.strip()]
-    return "\n".join(t.lower() for t in texts if any(a in t.lower() for a in wanted))
-
-
 def eval_suite(assistant, variants: list[Variant]) -> dict:
     """Refusals per kind of variant and per original type: near-misses and off-topic questions must be
     refused, originals answered."""

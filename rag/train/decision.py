@@ -31,8 +31,7 @@ from ..settings import Settings
 from .decision_card import write_card
 from .other_kinds import SPLIT as OTHER_KINDS
 from .other_kinds import other_kinds_rows
-
-PRESENT = "near_miss_present"
+from .questions import PRESENT
 
 # features whose effect on "the sources answer" has a known direction (+1 up, -1 down)
 MONOTONE = {
@@ -367,15 +366,18 @@ def retrain_decision(
     rows = json.loads((work_dir / "decision_rows.json").read_text(encoding="utf-8"))
     rows += other_kinds_rows(settings, TreeModel(_session(out / "ranker.onnx"), RANK_FEATURES, 0), work_dir)
     ranker_part = json.loads((out / "decision.json").read_text(encoding="utf-8"))["ranker"]
-    report = ship_decision(rows, question_titles(squad_train, squad_split), ranker_part, out, cfg, time.time())
-    report["decision_only"] = True  # minutes are the decision's alone: the card says so
-    (out / "decision.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    write_card(report, out)
-    return report
+    titles = question_titles(squad_train, squad_split)
+    return ship_decision(rows, titles, ranker_part, out, cfg, time.time(), decision_only=True)
 
 
 def ship_decision(
-    rows: list[dict], titles: dict[str, str], ranker_part: dict, out: Path, cfg: DecisionConfig, t0: float
+    rows: list[dict],
+    titles: dict[str, str],
+    ranker_part: dict,
+    out: Path,
+    cfg: DecisionConfig,
+    t0: float,
+    decision_only: bool = False,
 ) -> dict:
     """Train the decision on the second pass's rows, export it to ``out`` with the report and the card.
 
@@ -416,6 +418,7 @@ def ship_decision(
         },
         "config": cfg.__dict__,
         "minutes": (time.time() - t0) / 60,
+        "decision_only": decision_only,  # then the minutes are the decision's alone (the card says so)
     }
     (out / "decision.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     write_card(report, out)

@@ -25,13 +25,14 @@ import random
 import re
 from dataclasses import dataclass
 
-from ..eval.perturb import PresentSwapper, Swapper
+from ..eval.perturb import PresentSwapper, Swapper, where_answered
 from ..eval.squad import SquadQuestion
 from ..store.index import Index
 from ..text import nlp
 from ..text.sentences import sentence_spans
 
-KINDS = ("real", "near_miss", "near_miss_present", "off_topic", "template", "casual")
+PRESENT = "near_miss_present"  # the kind of the near-misses with a name the index has
+KINDS = ("real", "near_miss", PRESENT, "off_topic", "template", "casual")
 
 
 @dataclass(frozen=True)
@@ -71,16 +72,14 @@ def near_misses_present(
     """Near-misses of a ``share`` of the answerable questions whose swapped-in name or number the index mentions
     elsewhere (``docs``: paragraph id -> text): not in the question's paragraph, nor where its answer is."""
     out = []
+    lowered = [t.lower() for t in docs.values()]
     for q in questions:
         if q.impossible or rng.random() >= share:
             continue
-        answers = {a.lower() for a, _ in q.answers}
-        swapper.avoid = "\n".join(
-            t.lower() for i, t in docs.items() if i == q.doc_id or any(a in t.lower() for a in answers)
-        )
-        swap = swapper.near_miss(q.question)
+        avoid = where_answered(docs.get(q.doc_id, ""), lowered, [a for a, _ in q.answers])
+        swap = swapper.near_miss_away_from(q.question, avoid)
         if swap is not None:
-            out.append(TrainQuestion(f"{q.qid}~present", swap.question, False, "near_miss_present"))
+            out.append(TrainQuestion(f"{q.qid}~present", swap.question, False, PRESENT))
     return out
 
 
