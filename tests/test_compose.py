@@ -921,3 +921,39 @@ def test_one_thing_asked_of_a_written_list_is_answered_by_the_item_that_matches(
     assert assessed.composed.short == "127" and quoted[-1] == "127 if the command is not found", quoted
     assessed, quoted = _composed(assistant, "list all the exit codes tool can return")
     assert len(quoted) == 3, quoted
+
+
+def test_a_neighbours_entity_is_quoted_but_the_readers_phrase_stays_the_short_answer():
+    # the best sentence holds no date, the next one does: both are quoted; the short answer is the reader's
+    # phrase in the best sentence when it gives one, the neighbour's date only when it gives none
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from rag.answer.analysis import QuestionAnalysis
+    from rag.answer.asked import Asked
+    from rag.answer.compose.factoid import _typed
+    from rag.answer.qtypes import QType
+    from rag.answer.rank import Candidate
+    from rag.answer.types import Span
+    from rag.settings import Settings
+
+    text = "The bridge was rebuilt after the great flood. The work ended on 3 May 1921."
+    first = (0, text.index(" The work") + 1)
+    second = (first[1], len(text))
+    view = SimpleNamespace(
+        text=lambda doc_id, a, b: text[a:b],
+        neighbours=lambda doc_id, a, b: (None, second),
+        spans_between=lambda doc_id, lo, hi, score: [Span(0, lo, hi, score)],
+    )
+    flood = (text.index("the great flood"), text.index("the great flood") + len("the great flood"))
+    a = QuestionAnalysis("When was the bridge rebuilt?", QType.FACTOID, answer_type="DATE")
+
+    def composed(span):
+        cand = Candidate(0, "d", 0, first[0], first[1] - 1, 1.0, 1.0, 0.0, span, phrases=(span,) if span else ())
+        q = Asked(a.text, a.text, a, np.zeros(1), [], [], candidates=[cand])
+        return _typed(q, {"DATE"}, set(), view, Settings().scoring)
+
+    read = composed(flood)
+    assert read.short == "the great flood" and read.spans == [Span(0, 0, len(text), 1.0)]
+    assert composed(None).short == "3 May 1921"
