@@ -79,3 +79,41 @@ def test_deep_nesting_is_read_as_written_past_a_depth():
     text = "".join("   " * i + ".. note::\n\n" for i in range(1500)) + "   " * 1500 + "deep text\n"
     blocks = rst_blocks(text)  # no RecursionError
     assert "deep text" in blocks[-1][0]
+
+
+README = """\
+|Logo|
+
+gull
+====
+
+|Build-Status| |Coverage| |PyPI|
+
+``gull`` is a |project| for sea birds, under the |licence|_ licence.
+
++------+------+
+| a    | b    |
++------+------+
+
+Count |undefined| things.
+
+.. |Logo| image:: https://example.org/logo.png
+.. |Build-Status| image:: https://example.org/build.svg
+   :target: https://example.org/ci
+.. |Coverage| image:: https://example.org/cov.svg
+.. |PyPI| image:: https://example.org/pypi.svg
+   :alt: PyPI version
+.. |project| replace:: small
+   tracker
+.. |LICENCE| replace:: MIT
+"""
+
+
+def test_substitutions_are_their_text_and_badge_images_are_dropped():
+    blocks = [text for text, _ in rst_blocks(README)]
+    assert blocks[0] == "gull"  # the logo line is no block of its own
+    assert "PyPI version" in blocks  # an image's alt text is what a reader sees of it
+    assert not any("|Build-Status|" in b or "example.org" in b for b in blocks), blocks
+    assert "gull is a small tracker for sea birds, under the MIT licence." in blocks  # names match in any case
+    assert "Count |undefined| things." in blocks  # not a substitution this document defines: left as written
+    assert any("| a    | b    |" in b for b in blocks)  # a table's borders are no substitution

@@ -6,7 +6,9 @@ into error messages. Here a section title (underlined, or over- and underlined, 
 is a heading, its level by the order its style first appears, as reStructuredText defines it; a
 directive's line goes and its indented content stays, a comment and a link target go whole;
 roles, links and inline literals keep their text; a paragraph's wrapped lines join with spaces and
-a literal block keeps its lines.
+a literal block keeps its lines. A substitution (``|name|``, defined by ``.. |name| replace:: text``
+or ``.. |name| image:: url``) is its replacement text, or an image's alt text, or nothing: the rows of
+badges a README opens with are images, not sentences.
 """
 
 from __future__ import annotations
@@ -80,7 +82,47 @@ MAX_DEPTH = 20
 
 def rst_blocks(text: str) -> list[tuple[str, int | None]]:
     """(block text, heading level or None) for each block of a reStructuredText document, in order."""
-    return _blocks(text.expandtabs(8).split("\n"), {}, 0)
+    return _blocks(substituted(text.expandtabs(8).split("\n")), {}, 0)
+
+
+# ".. |name| image:: url" (its options on the indented lines after it)
+_SUBSTITUTION_DEF = re.compile(r"\.\.\s+\|([^|\s](?:[^|]*[^|\s])?)\|\s+([\w:.+-]+)::\s*(.*)")
+# "|name|", "|name|_" or "|name|__", not inside a word nor a table's "| a | b |"
+_SUBSTITUTION_REF = re.compile(r"(?<![\w|])\|([^|\s](?:[^|]*[^|\s])?)\|(?:__?)?(?![\w|])")
+_ALT = re.compile(r":alt:\s*(.*)")
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().split())  # substitution names match whatever their case and spacing
+
+
+def substitutions(lines: list[str]) -> dict[str, str]:
+    """Substitution name -> its text: a ``replace::``'s text, an image's alt text, else nothing."""
+    found: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        m = _SUBSTITUTION_DEF.match(line)
+        if m is None:
+            continue
+        name, kind, arg = m.groups()
+        more = [b.strip() for b in lines[i + 1 : _indented_end(lines, i)]]
+        if kind == "replace":
+            found[_key(name)] = inline_text(" ".join([arg, *(b for b in more if b and not b.startswith(":"))]))
+        else:
+            alt = next((a.group(1) for b in more if (a := _ALT.match(b))), "")
+            found[_key(name)] = alt if kind in ("image", "figure") else ""
+    return found
+
+
+def substituted(lines: list[str]) -> list[str]:
+    """The lines with each defined substitution reference replaced by its text (``substitutions``)."""
+    found = substitutions(lines)
+    if not found:
+        return lines
+
+    def text(m: re.Match) -> str:
+        return found.get(_key(m.group(1)), m.group(0))
+
+    return [line if _SUBSTITUTION_DEF.match(line) else _SUBSTITUTION_REF.sub(text, line) for line in lines]
 
 
 def _blocks(lines: list[str], styles: dict[str, int], depth: int) -> list[tuple[str, int | None]]:
