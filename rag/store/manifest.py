@@ -19,7 +19,7 @@ from ..text.attribution import ATTRIBUTION_VERSION
 FORMAT_VERSION = 4
 # how a source file becomes a document's text (rag/ingest: formats, cleaning, wrapped lines): raise it when
 # that changes, so a rebuild of unchanged files reads them again rather than copying the old text
-READING_VERSION = 8  # 2: a wrapped line that starts with a number goes on with the sentence; 3: headings and
+READING_VERSION = 9  # 2: a wrapped line that starts with a number goes on with the sentence; 3: headings and
 # list items go in one passage with their neighbours (rag/ingest/passages.py blocks); 4: a number that labels
 # a line ("1.2.", "(a)") starts its sentence, not ends the one before (rag/text/sentences.py); 5: an HTML <pre>
 # keeps its lines and a heading's permalink ("¶") is dropped (rag/ingest/formats.py); 6: a PDF's running head
@@ -32,6 +32,8 @@ READING_VERSION = 8  # 2: a wrapped line that starts with a number goes on with 
 # line of a longer block (a command before its output) or the first item of a list; a command-line option's line
 # goes on with its description ("-v, --invert-match" / "Invert the sense ..."), options are BM25 terms, and a
 # line in capitals ("DESCRIPTION") is a heading nothing joins; 8: an HTML definition list's term (<dt>) is a heading
+# 9: a reStructuredText substitution is its text and a badge image nothing (rag/ingest/restructured.py); a
+# Markdown file's raw HTML gives its headings and paragraphs, and a paragraph of images alone is no text (markdown.py)
 CACHE_FORMATS = (1, 2, 3, 4)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on
