@@ -73,6 +73,7 @@ def test_each_list_item_is_a_paragraph_with_its_lines_joined():
 def test_inline_markup_keeps_its_text():
     assert inline_text(":ref:`the guide <guide>` and ``x = 1``, *a* **b** `c`_") == "the guide and x = 1, a b c"
     assert inline_text("2 * 3 * 4") == "2 * 3 * 4"  # asterisks with spaces are no emphasis
+    assert inline_text("Combine it with `leave=True`.") == "Combine it with leave=True."  # the default role
 
 
 def test_deep_nesting_is_read_as_written_past_a_depth():

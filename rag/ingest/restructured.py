@@ -34,9 +34,9 @@ _LITERAL_DIRECTIVES = {
 }
 # a list item's marker: "* ", "- ", "+ ", "1. ", "(a) ", "#. "
 _ITEM = re.compile(r"(?:[*+\-•]|\(?(?:\d+|[A-Za-z]|#)[.)])\s+\S")
-# :role:`text <target>` or :role:`text`, `text <url>`_, `text`_, ``literal``, |substitution|, **strong**, *emphasis*
+# :role:`text <target>` or :role:`text`, `text <url>`_, `text`_, `text`, ``literal``, **strong**, *emphasis*
 _ROLE = re.compile(r":[\w:.+-]+:`([^`<]*?)\s*(?:<[^`>]*>)?`")
-_LINK = re.compile(r"`([^`<]*?)\s*(?:<[^`>]*>)?`__?")
+_LINK = re.compile(r"`([^`<]*?)\s*(?:<[^`>]*>)?`(?:__?)?")  # a link, or interpreted text of the default role
 _LITERAL = re.compile(r"``(.+?)``")
 _STRONG = re.compile(r"\*\*(.+?)\*\*|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 
