@@ -394,6 +394,14 @@ def test_a_list_question_quotes_the_list_the_document_writes(assistant_of):
     assert "\n- built-in rules for compilers. [2]" in ans.answer  # one bullet, not "- • built-in ..."
 
 
+def test_a_plain_texts_list_items_are_bulleted_once(assistant_of):
+    text = ("Gull is a small build tool that runs commands in order and in parallel.\n\nSome explicit non-goals:\n\n"
+            " * convenient syntax for writing build files by hand.\n * built-in rules for compilers.\n"
+            " * decision-making at build time.\n\nGull reads its build file and rebuilds whatever is out of date.\n")
+    ans = _ask(assistant_of({"gull.txt": text}), "List the explicit non-goals of Gull.")
+    assert "\n- built-in rules for compilers. [2]" in ans.answer  # a plain text's "* " too
+
+
 def test_a_question_whose_best_sentence_introduces_a_list_is_answered_by_the_list(assistant_of):
     """"What are Gull's explicit non-goals?" asks for no kind by a plural topic (a definition), and its best
     sentence is the lead-in with the first item: quoted alone it gave one of three items."""

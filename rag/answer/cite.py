@@ -13,6 +13,8 @@ from .types import REFUSAL, Answer, AnswerSentence, Citation, Span, balance_quot
 
 # the yes/no composer's lead when the evidence neither affirms nor denies: not a short answer
 _NO_VERDICT = "The sources say"
+# an unordered list item's own marker, as a plain text writes it too ("* ", "- ")
+_ITEM_BULLET = re.compile(r"^[•*‣◦▪–-] ")
 
 
 def citation(index: Index, n: int, span: Span) -> Citation:
@@ -57,8 +59,8 @@ def render(index: Index, question: str, query: str, a: QuestionAnalysis, compose
             else f"{text} [{numbers[key]}]"
         )
         sentences.append(AnswerSentence(text, [numbers[key]], True))
-    # a list item quoted as a bullet of the answer goes without its own bullet ("- • built-in rules.")
-    body = "\n".join(f"- {p.removeprefix('• ')}" for p in parts) if composed.bullets else " ".join(parts)
+    # a list item quoted as a bullet of the answer goes without its own bullet ("- • built-in rules.", "- * ...")
+    body = "\n".join(f"- {_ITEM_BULLET.sub('', p)}" for p in parts) if composed.bullets else " ".join(parts)
     short = composed.short if SPECS[a.qtype].short and not _echoes(composed.short, query) else None
     lead = f"{short}." if a.qtype == QType.YES_NO and short in ("Yes", "No") else f"{short}:" if short else ""
     text = f"{lead}\n{body}" if lead else body
