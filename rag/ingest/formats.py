@@ -11,6 +11,7 @@ from pathlib import Path
 from .cleaning import Draft
 from .markdown import LIST_BULLET, markdown_blocks
 from .pages import drop_running_lines
+from .plaintext import text_blocks
 from .restructured import rst_blocks
 
 # Larger files are refused before a byte is read: a parser holds several times a file's
@@ -118,10 +119,8 @@ def read_limited(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
 
 
 def _read_text(path: Path, limit: int) -> tuple[str, Draft]:
-    text = decode_bytes(read_limited(path, limit))
-    draft = Draft()
-    draft.add(text)
-    return _title_from_text(text, path.stem), draft
+    """Plain text as it is, its underlined titles headings (rag/ingest/plaintext.py)."""
+    return _read_blocks(path, limit, text_blocks)
 
 
 def _read_markdown(path: Path, limit: int) -> tuple[str, Draft]:

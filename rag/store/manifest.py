@@ -34,7 +34,7 @@ READING_VERSION = 9  # 2: a wrapped line that starts with a number goes on with 
 # line in capitals ("DESCRIPTION") is a heading nothing joins; 8: an HTML definition list's term (<dt>) is a heading
 # 9: a reStructuredText substitution is its text and a badge image nothing, and `text` of the default role loses
 # its backticks (rag/ingest/restructured.py); a Markdown file's raw HTML gives its headings and paragraphs, and a
-# paragraph of images alone is no text (markdown.py)
+# paragraph of images alone is no text (markdown.py); a plain text's underlined titles are headings (plaintext.py)
 CACHE_FORMATS = (1, 2, 3, 4)  # formats whose vector and key files a build reads as its embedding cache
 MANIFEST_FILE = "manifest.json"
 # what every reader of a manifest relies on
