@@ -203,3 +203,26 @@ def test_it_stands_for_the_code_the_last_answer_named_when_the_questions_named_n
     # a thing the user named still comes first
     h = [("What is the write-ahead log?", "The WAL_MODE setting turns the write-ahead log on. [1]")]
     assert standalone_question("How big can it get?", h) == "How big can the write-ahead log get?"
+
+
+def test_it_is_a_lower_case_name_the_entity_model_takes_for_a_person():
+    # "orjson" is tagged PERSON by the entity model; a person's name is capitalised
+    h = [("What is orjson?", "orjson is a fast JSON library.")]
+    assert standalone_question("Which Python versions does it support?", h, is_person) == (
+        "Which Python versions does orjson support?"
+    )
+
+
+def test_it_is_a_subject_the_parser_puts_in_no_noun_chunk():
+    h = [("What does tqdm do?", "It shows a progress meter.")]
+    assert standalone_question("How do I install it with pip?", h, is_person) == "How do I install tqdm with pip?"
+
+
+def test_and_before_a_question_of_its_own_is_no_ellipsis():
+    h = [("What did Croft say?", "...")]
+    assert standalone_question("And did he blame Amnesty?", h, is_person) == "And did Croft blame Amnesty?"
+
+
+def test_i_is_no_name_to_swap_for_the_topic():
+    h = [("How do I install tqdm with pip?", "...")]
+    assert standalone_question("What about conda?", h, is_person) == "How do I install tqdm with conda?"

@@ -31,6 +31,12 @@ _ELLIPSIS = [
     re.compile(r"^(?:and|also)\s+(?:about\s+|on\s+)?(?P<topic>[^?]{1,60}?)\s*\??$", re.I),
 ]
 _TOPIC_TAIL = re.compile(r"\s+(?:about|on|regarding|concerning)\s+.*$")
+# a topic that is a question itself ("And does it support PyPy?", "And why?"): asked as it is, not elided
+_ASKS = re.compile(
+    r"^(?:what|who|when|where|why|how|which|do|does|did|is|are|was|were|can|could|will|would|should|shall|has|have"
+    r"|had|may|might|must)\b",
+    re.I,
+)
 
 
 def _referents(text: str, is_person: Callable[[str], bool]) -> tuple[list[str], list[str]]:
@@ -92,16 +98,31 @@ def _things_asked(text: str, is_person: Callable[[str], bool]) -> str | None:
 def _phrase(doc, is_person: Callable[[str], bool], tags: tuple[str, ...]) -> str | None:
     chunks = [
         c
-        for c in doc.noun_chunks
+        for c in _noun_phrases(doc)
         if c.root.tag_ in tags
         # the wh-phrase: "which version", though the parser may cut it into "which" and "version"
         and not any(
-            t.lower_ in _WH or (t.pos_ == "PRON" and t.dep_ != "poss") or t.ent_type_ == "PERSON"
+            t.lower_ in _WH or (t.pos_ == "PRON" and t.dep_ != "poss") or _person_word(t)
             for t in doc[max(c.start - 1, 0) : c.end]
         )
         and not is_person(c.text)
     ]
     return chunks[0].text if chunks else None
+
+
+def _noun_phrases(doc) -> list:
+    """The parse's noun chunks, and each noun or name in no chunk (the parser leaves out some subjects: "tqdm"
+    of "What does tqdm do?"), in order."""
+    chunks = list(doc.noun_chunks)
+    inside = {i for c in chunks for i in range(c.start, c.end)}
+    lone = [doc[t.i : t.i + 1] for t in doc if t.pos_ in ("NOUN", "PROPN") and t.i not in inside]
+    return sorted([*chunks, *lone], key=lambda sp: sp.start)
+
+
+def _person_word(t) -> bool:
+    """Whether ``t`` is a word of a person's name: tagged so, and capitalised as names are (the entity model takes
+    unknown lower-case words, "orjson", for people)."""
+    return t.ent_type_ == "PERSON" and t.text[:1].isupper()
 
 
 def _stands_for_nothing(t) -> bool:
@@ -151,6 +172,8 @@ def _kind(span, is_person: Callable[[str], bool]) -> str | None:
         return "person"
     if root.ent_type_ in _NUMBER_LABELS or root.like_num:
         return "number"
+    if root.pos_ == "PRON":  # "I", capitalised, is no name
+        return None
     named = root.pos_ == "PROPN" or root.ent_type_ or (root.i > 0 and root.text[:1].isupper())
     return "name" if named else None
 
@@ -185,7 +208,7 @@ def _elided(question: str, previous: str, is_person: Callable[[str], bool]) -> s
     """ "What about X?", "And X?" as a whole question, from the question before it; None if not that form."""
     for pattern in _ELLIPSIS:
         m = pattern.match(question)
-        asks = re.match(r"^(what|who|when|where|why|how|which)\b", m.group("topic"), re.I) if m else None
+        asks = _ASKS.match(m.group("topic")) if m else None
         if m and not asks and re.search(r"\w", m.group("topic")):  # a topic of words, not "?" or "' '"
             base = previous.rstrip(" ?")
             topic = nlp.parse(question).char_span(*m.span("topic"), alignment_mode="expand")
