@@ -75,6 +75,15 @@ def test_restructured_text_is_read_with_its_sections(tmp_path):
     assert [(h.level, h.text) for h in docs[0].headings] == [(1, "Guide"), (2, "Installing")]
 
 
+def test_plain_text_is_read_with_its_underlined_titles(tmp_path):
+    (tmp_path / "notes.txt").write_text("Gull 2.7 Release Notes\n======================\n\n * Faster counts.\n\n"
+                                        "Fixes\n-----\n\n * No crash on empty logs.\n", encoding="utf-8")
+    docs, skipped = load_documents([tmp_path], progress=False)
+    assert not skipped and [d.title for d in docs] == ["Gull 2.7 Release Notes"]
+    assert "=====" not in docs[0].text and "-----" not in docs[0].text
+    assert [(h.level, h.text) for h in docs[0].headings] == [(1, "Gull 2.7 Release Notes"), (2, "Fixes")]
+
+
 def test_docx_and_pdf_are_read(tmp_path):
     import docx
 
