@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..store.index import Index
+from ..text.sentences import BULLETS
 from ..text.terms import STOPWORDS, words
 from .analysis import QuestionAnalysis
 from .compose import Composition
@@ -14,7 +15,7 @@ from .types import REFUSAL, Answer, AnswerSentence, Citation, Span, balance_quot
 # the yes/no composer's lead when the evidence neither affirms nor denies: not a short answer
 _NO_VERDICT = "The sources say"
 # an unordered list item's own marker, as a plain text writes it too ("* ", "- ")
-_ITEM_BULLET = re.compile(r"^[•*‣◦▪–-] ")
+_ITEM_BULLET = re.compile(rf"^[{BULLETS}] ")
 
 
 def citation(index: Index, n: int, span: Span) -> Citation:

@@ -105,9 +105,10 @@ _FINAL = '.!?;:"”’)'
 # a section number ("2.", "1.3", "4"), then a short capitalised title without sentence punctuation, on one line:
 # a heading, never quoted (rag/answer/view.py) and never run together with the lines around it
 NUMBERED_HEADING = re.compile(r"\d{1,2}(?:\.\d{1,2})*\.?[ \t]+[A-Z][^\n.!?:;]{0,80}")
-# how an item of a list starts in a text: a bullet (HTML and Markdown lists are read with "•"), or a number or
-# letter with a full stop or bracket ("3.", "b)")
-LIST_ITEM = re.compile(r"(?:[•*‣◦▪–-]|\(?(?:\d{1,3}|[a-z])[.)])\s")
+# the marks an unordered list's item starts with in a text (HTML and Markdown lists are read with "•")
+BULLETS = "•*‣◦▪–-"
+# how an item of a list starts in a text: a bullet, or a number or letter with a full stop or bracket ("3.", "b)")
+LIST_ITEM = re.compile(rf"(?:[{BULLETS}]|\(?(?:\d{{1,3}}|[a-z])[.)])\s")
 # a line that names command-line options ("-v, --invert-match", "--color[=WHEN]", "-A NUM")
 _OPTION_LINE = re.compile(r"--?[A-Za-z][\w-]*(?:[ =\[,][^\n]{0,60})?$")
 # words no English sentence ends with (articles, prepositions, conjunctions, auxiliaries): a line that ends
