@@ -42,6 +42,13 @@ def text_blocks(text: str) -> list[tuple[str, int | None]]:
     styles: dict[str, int] = {}
     blocks: list[tuple[str, int | None]] = []
     body: list[str] = []
+
+    def flush() -> None:
+        joined = "\n".join(body)
+        if joined.strip():
+            blocks.append((joined.strip("\n"), None))
+        body.clear()
+
     i = 0
     while i < len(lines):
         char = _title_at(lines, i)
@@ -51,11 +58,8 @@ def text_blocks(text: str) -> list[tuple[str, int | None]]:
             continue
         if body and _rule(body[-1]) == char:
             body.pop()  # the title's overline
-        if "\n".join(body).strip():
-            blocks.append(("\n".join(body).strip("\n"), None))
-        body = []
+        flush()
         blocks.append((lines[i].strip(), min(styles.setdefault(char, len(styles) + 1), 6)))
         i += 2
-    if "\n".join(body).strip():
-        blocks.append(("\n".join(body).strip("\n"), None))
+    flush()
     return blocks
