@@ -221,6 +221,7 @@ def test_it_is_a_subject_the_parser_puts_in_no_noun_chunk():
 def test_and_before_a_question_of_its_own_is_no_ellipsis():
     h = [("What did Croft say?", "...")]
     assert standalone_question("And did he blame Amnesty?", h, is_person) == "And did Croft blame Amnesty?"
+    assert standalone_question("And whom did he blame?", h, is_person) == "And whom did Croft blame?"
 
 
 def test_i_is_no_name_to_swap_for_the_topic():

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from ..text import nlp
 from ..text.terms import OPTION, OPTION_IN_TEXT, written_as_code
-from .question_words import _WH, QUOTED
+from .question_words import _AUX, _WH, QUOTED
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
 _GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
@@ -31,12 +31,6 @@ _ELLIPSIS = [
     re.compile(r"^(?:and|also)\s+(?:about\s+|on\s+)?(?P<topic>[^?]{1,60}?)\s*\??$", re.I),
 ]
 _TOPIC_TAIL = re.compile(r"\s+(?:about|on|regarding|concerning)\s+.*$")
-# a topic that is a question itself ("And does it support PyPy?", "And why?"): asked as it is, not elided
-_ASKS = re.compile(
-    r"^(?:what|who|when|where|why|how|which|do|does|did|is|are|was|were|can|could|will|would|should|shall|has|have"
-    r"|had|may|might|must)\b",
-    re.I,
-)
 
 
 def _referents(text: str, is_person: Callable[[str], bool]) -> tuple[list[str], list[str]]:
@@ -208,13 +202,22 @@ def _elided(question: str, previous: str, is_person: Callable[[str], bool]) -> s
     """ "What about X?", "And X?" as a whole question, from the question before it; None if not that form."""
     for pattern in _ELLIPSIS:
         m = pattern.match(question)
-        asks = _ASKS.match(m.group("topic")) if m else None
-        if m and not asks and re.search(r"\w", m.group("topic")):  # a topic of words, not "?" or "' '"
-            base = previous.rstrip(" ?")
-            topic = nlp.parse(question).char_span(*m.span("topic"), alignment_mode="expand")
-            swapped = _swapped(topic, base, is_person) if topic is not None else None
-            return f"{swapped}?" if swapped else f"{_TOPIC_TAIL.sub('', base)} about {m.group('topic').strip()}?"
+        if m is None or not re.search(r"\w", m.group("topic")):  # a topic of words, not "?" or "' '"
+            continue
+        topic = nlp.parse(question).char_span(*m.span("topic"), alignment_mode="expand")
+        if topic is not None and _asks(topic):
+            continue
+        base = previous.rstrip(" ?")
+        swapped = _swapped(topic, base, is_person) if topic is not None else None
+        return f"{swapped}?" if swapped else f"{_TOPIC_TAIL.sub('', base)} about {m.group('topic').strip()}?"
     return None
+
+
+def _asks(topic) -> bool:
+    """Whether an ellipsis's topic is a question of its own ("And does it support PyPy?", "And why?"), asked as it
+    is: it opens with a question word or an auxiliary verb, as a question does (rag/answer/analysis.py)."""
+    first = topic[0]
+    return first.lower_ in _WH or (first.lemma_.lower() in _AUX and first.tag_ in ("VBZ", "VBD", "VBP", "MD", "VB"))
 
 
 def _refers(t) -> bool:
